@@ -1,0 +1,75 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The metrics every Tend process exports at /metrics. One registry per process (not
+ * prom-client's global one), so tests can create as many as they like.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  /** Requests served, by service, method and result code (gRPC code name or HTTP status). */
+  readonly requests = new Counter({
+    name: 'tend_requests_total',
+    help: 'Requests served, by service, method and result code.',
+    labelNames: ['service', 'method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestDuration = new Histogram({
+    name: 'tend_request_duration_seconds',
+    help: 'Time to serve a request, by service and method.',
+    labelNames: ['service', 'method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly cacheRequests = new Counter({
+    name: 'tend_cache_requests_total',
+    help: 'Cache look-ups, by cache name and result (hit, miss, error).',
+    labelNames: ['cache', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly llmCalls = new Counter({
+    name: 'tend_llm_calls_total',
+    help: 'Calls to a language model, by provider and outcome.',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsPublished = new Counter({
+    name: 'tend_events_published_total',
+    help: 'Events published from the outbox to the event bus, by topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxPending = new Histogram({
+    name: 'tend_outbox_relay_batch_size',
+    help: 'Events taken from an outbox per relay round.',
+    labelNames: ['schema'] as const,
+    buckets: [0, 1, 5, 10, 50, 100, 500],
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Counter({
+    name: 'tend_circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by breaker name and new state.',
+    labelNames: ['breaker', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    // Node's own metrics (event loop lag, heap, GC) unless a test opts out.
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The exposition text for /metrics. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,1 @@
+export { realInfra, requireInfra, type RealInfra } from './real-infra.js';
