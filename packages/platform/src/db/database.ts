@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Lifecycle } from '../lifecycle/service.js';
 
 /** One versioned SQL migration of a service schema. */
 export interface Migration {
@@ -39,4 +40,59 @@ export interface SchemaDatabase<DB> {
    * schema (the outbox, processed events).
    */
   migrate(migrations: Migration[]): Promise<void>;
+}
+
+/** A read replica as the admin page shows it. */
+export interface ReplicaStatus {
+  /** Its URL without the password. */
+  url: string;
+  /** The last check reached it, and it is a hot standby. */
+  up: boolean;
+  /** How far behind the primary it is; unknown until both were seen. */
+  lagMs: number | undefined;
+  /** WAL position it has replayed, e.g. `0/3000060`. */
+  replayLsn: string | undefined;
+  /** Whether it takes reads now (up, and lag within the bound). */
+  inRotation: boolean;
+  /** Why it is down, when it is. */
+  error: string | undefined;
+}
+
+/** What the admin page shows about the database. */
+export interface DatabaseStatus {
+  /** Whether the server is the embedded one this process runs. */
+  embedded: boolean;
+  primary: {
+    /** Its URL without the password. */
+    url: string;
+    up: boolean;
+    error: string | undefined;
+  };
+  replicas: ReplicaStatus[];
+  /** Consistency keys whose recent writes currently steer their reads. */
+  trackedWriteKeys: number;
+}
+
+/**
+ * PostgreSQL for a whole process, embedded or real: started once, shared by every service, each
+ * of which takes its own schema from it. This is what the binary wires; services only ever see a
+ * `SchemaDatabase`.
+ */
+export interface Database extends Lifecycle {
+  /** Whether the server is the embedded one this process runs. */
+  readonly embedded: boolean;
+  /**
+   * The primary's connection string, for the few parts that hold their own session (the outbox
+   * relay). Holds the password: never log it. Only once started.
+   */
+  readonly primaryUrl: string;
+  /** A service's schema; the same object for the same name. Usable before `start()`. */
+  schema<DB>(name: string): SchemaDatabase<DB>;
+  /**
+   * `SELECT 1` on the primary with a short timeout, for `/readyz`: resolves `true`, or throws an
+   * `UnavailableError` / `TimeoutError` that says why not.
+   */
+  ping(): Promise<boolean>;
+  /** The primary's reachability and each replica's health, lag and rotation. */
+  status(): Promise<DatabaseStatus>;
 }

@@ -1,0 +1,127 @@
+import type { ConnectRouter, Transport } from '@connectrpc/connect';
+import { createRouterTransport } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import {
+  createCache,
+  createDatabase,
+  createEventBus,
+  createRateLimitStore,
+  tracePropagationInterceptor,
+  type Cache,
+  type Database,
+  type EventBus,
+  type GrpcServiceModule,
+  type GrpcServiceName,
+  type Logger,
+  type Metrics,
+  type ModuleDefinition,
+  type RateLimitStore,
+  type Readiness,
+  type TendConfig,
+} from '@tend/platform';
+import { roundRobinTransport } from './round-robin-transport.js';
+
+/**
+ * The shared parts of a process (database, cache, event bus, rate-limit store) and the one
+ * place that decides, from configuration, whether each is embedded or real, and whether a
+ * service is called in-process or over the network.
+ */
+export class Infrastructure {
+  #database: Database | undefined;
+  #cache: Cache | undefined;
+  #bus: EventBus | undefined;
+  #rateLimits: RateLimitStore | undefined;
+  readonly #local = new Map<GrpcServiceName, GrpcServiceModule>();
+
+  constructor(
+    readonly config: TendConfig,
+    readonly logger: Logger,
+    readonly metrics: Metrics,
+    readonly readiness: Readiness,
+  ) {}
+
+  /** Infrastructure modules: never targets, only dependencies of the services. */
+  modules(): ModuleDefinition[] {
+    const { config, logger, metrics, readiness } = this;
+    return [
+      {
+        name: 'database',
+        deps: [],
+        target: false,
+        init: async () => {
+          this.#database = createDatabase({
+            url: config.databaseUrl,
+            replicaUrls: config.databaseReplicaUrls,
+            dataDir: config.dataDir,
+            statementTimeoutMs: config.databaseStatementTimeoutMs,
+            logger,
+          });
+          const database = this.#database;
+          readiness.add({ name: 'database', check: () => database.ping() });
+          return database;
+        },
+      },
+      {
+        name: 'cache',
+        deps: [],
+        target: false,
+        init: async () => (this.#cache = createCache({ url: config.redisUrl, logger })),
+      },
+      {
+        name: 'event-bus',
+        deps: [],
+        target: false,
+        init: async () => (this.#bus = createEventBus({ brokers: config.kafkaBrokers, logger, metrics })),
+      },
+      {
+        name: 'rate-limit',
+        deps: [],
+        target: false,
+        init: async () => (this.#rateLimits = createRateLimitStore({ url: config.redisUrl, logger })),
+      },
+    ];
+  }
+
+  get database(): Database {
+    return required(this.#database, 'database');
+  }
+
+  get cache(): Cache {
+    return required(this.#cache, 'cache');
+  }
+
+  get bus(): EventBus {
+    return required(this.#bus, 'event-bus');
+  }
+
+  get rateLimits(): RateLimitStore {
+    return required(this.#rateLimits, 'rate-limit');
+  }
+
+  /** Records a service running in this process, so clients of it call it in-process. */
+  registerLocal(name: GrpcServiceName, service: GrpcServiceModule): void {
+    this.#local.set(name, service);
+  }
+
+  /**
+   * How to reach a service: in-process (still protobuf on the wire, through Connect's router
+   * transport) when it runs here, otherwise gRPC over HTTP/2 to its configured instances,
+   * round-robin.
+   */
+  transportTo(name: GrpcServiceName): Transport {
+    const local = this.#local.get(name);
+    const interceptors = [tracePropagationInterceptor()];
+    if (local) {
+      return createRouterTransport((router: ConnectRouter) => local.routes(router), { transport: { interceptors } });
+    }
+    const transports = this.config.upstreams[name].map((baseUrl) =>
+      createGrpcTransport({ baseUrl, interceptors }),
+    );
+    return roundRobinTransport(transports);
+  }
+}
+
+function required<T>(value: T | undefined, module: string): T {
+  if (value === undefined) throw new Error(`the ${module} module is used before it started`);
+  return value;
+}

@@ -1,0 +1,83 @@
+// The one binary: `tend serve --target=all|<service>,...`. Signals are handled here and only here.
+import { ConfigError, loadConfig, startTracing } from '@tend/platform/bootstrap';
+
+/** Exit codes: 0 clean stop, 1 failure while running, 78 bad configuration (EX_CONFIG). */
+const exitConfig = 78;
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    return reportStartFailure(error);
+  }
+  const tracing = startTracing({ serviceName: 'tend', otlpEndpoint: config.otlpEndpoint });
+  // Everything else is imported after tracing hooked the instrumented libraries.
+  const { parseCommand, usage } = await import('./cli.js');
+  const { createServer } = await import('./server.js');
+
+  let command;
+  try {
+    command = parseCommand(process.argv.slice(2));
+  } catch (error) {
+    return reportStartFailure(error);
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`tend ${process.env.npm_package_version ?? 'dev'} (node ${process.version})\n`);
+    return 0;
+  }
+
+  let server;
+  try {
+    server = createServer(config, command.targets);
+  } catch (error) {
+    return reportStartFailure(error);
+  }
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        server.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      server.logger.info({ signal }, 'stopping');
+      server
+        .stop()
+        .then(() => resolve(0))
+        .catch((error: unknown) => {
+          server.logger.error({ err: error }, 'stop failed');
+          resolve(1);
+        });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  try {
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    await tracing.stop().catch(() => undefined);
+    return reportStartFailure(error);
+  }
+  const code = await stopped;
+  await tracing.stop().catch(() => undefined);
+  return code;
+}
+
+/** One line on stderr saying what is wrong, and the exit code for it. */
+function reportStartFailure(error: unknown): number {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`tend: ${error.message}\n`);
+    return exitConfig;
+  }
+  process.stderr.write(`tend: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}
+
+// Exit explicitly: a stray timer or socket in a dependency must not keep a stopped server alive.
+process.exit(await main());

@@ -1,0 +1,111 @@
+import {
+  AdminServer,
+  CompositeService,
+  GrpcServer,
+  Metrics,
+  ModuleRunner,
+  Readiness,
+  createLogger,
+  resolveModules,
+  type GrpcServiceModule,
+  type GrpcServiceName,
+  type Logger,
+  type ModuleDefinition,
+  type TendConfig,
+} from '@tend/platform';
+import { GatewayServer } from '@tend/gateway';
+import { Infrastructure } from './infrastructure.js';
+import { createServiceModules } from './services.js';
+
+/** A running Tend process: the modules its targets need, started in order. */
+export interface TendServer {
+  readonly logger: Logger;
+  readonly modules: readonly string[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the process for `targets`: the services asked for, the infrastructure they depend on,
+ * and the HTTP endpoints for probes and metrics (on the gateway when it runs here, otherwise on
+ * the admin port).
+ */
+export function createServer(config: TendConfig, targets: readonly string[]): TendServer {
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = new Metrics();
+  const readiness = new Readiness();
+  const infra = new Infrastructure(config, logger, metrics, readiness);
+  const services = createServiceModules(infra);
+
+  const grpcModule = (name: GrpcServiceName, deps: string[]): ModuleDefinition => ({
+    name,
+    deps,
+    target: true,
+    init: async () => {
+      const service: GrpcServiceModule = services[name]();
+      for (const check of service.readiness ?? []) readiness.add(check);
+      const server = new GrpcServer({
+        name,
+        host: config.host,
+        port: config.grpcPorts[name],
+        serviceNames: service.serviceNames,
+        routes: service.routes,
+        logger,
+        metrics,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+      });
+      infra.registerLocal(name, service);
+      return new CompositeService(name, [...(service.parts ?? []), server]);
+    },
+  });
+
+  const definitions: ModuleDefinition[] = [
+    ...infra.modules(),
+    grpcModule('health', ['database', 'cache', 'event-bus']),
+    grpcModule('voice', []),
+    grpcModule('conversation', ['database', 'cache', 'event-bus']),
+    grpcModule('notification', ['database', 'event-bus']),
+    grpcModule('external', ['cache']),
+    {
+      name: 'gateway',
+      deps: ['cache', 'rate-limit'],
+      target: true,
+      init: async () =>
+        new GatewayServer({ host: config.host, port: config.gatewayPort, metrics, readiness, logger }),
+    },
+    {
+      name: 'all',
+      deps: ['gateway', 'voice', 'conversation', 'health', 'notification', 'external'],
+      target: true,
+      init: async () => undefined,
+    },
+  ];
+
+  const resolved = resolveModules(definitions, targets);
+  if (!resolved.some((m) => m.name === 'gateway')) {
+    // Probes and scrapes need an HTTP port from the first moment, so the admin server goes first.
+    resolved.unshift({
+      name: 'admin-http',
+      deps: [],
+      target: false,
+      init: async () => new AdminServer({ host: config.host, port: config.adminPort, metrics, readiness, logger }),
+    });
+  }
+  const runner = new ModuleRunner(resolved, (event) => logger.debug(event, `module ${event.phase}`));
+  const began = performance.now();
+  return {
+    logger,
+    modules: resolved.map((m) => m.name),
+    async start() {
+      logger.info({ targets, modules: resolved.map((m) => m.name) }, 'starting');
+      await runner.start();
+      readiness.markStarted();
+      logger.info({ ms: Math.round(performance.now() - began) }, 'started');
+    },
+    async stop() {
+      readiness.markStopping();
+      await runner.stop();
+      logger.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { ConfigError } from '../errors/errors.js';
+
+/** The services Tend is made of; each is a target of the one binary. */
+export const serviceNames = ['gateway', 'voice', 'conversation', 'health', 'notification', 'external'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+/** gRPC services behind the gateway, with their default ports. */
+export const grpcServiceNames = ['voice', 'conversation', 'health', 'notification', 'external'] as const;
+export type GrpcServiceName = (typeof grpcServiceNames)[number];
+
+/** Everything a Tend process is configured with, validated and with defaults filled in. */
+export interface TendConfig {
+  /** Address every server binds. @default '127.0.0.1' (set `0.0.0.0` in containers) */
+  host: string;
+  /** @default 8080 */
+  gatewayPort: number;
+  /** Port of /healthz, /readyz and /metrics for processes without the gateway. @default 9400 */
+  adminPort: number;
+  /** gRPC port of each service. @default voice 50051 … external 50055 */
+  grpcPorts: Record<GrpcServiceName, number>;
+  /**
+   * Where each service is reached from another process, as base URLs (several = instances to
+   * balance across). A service running in this process is called in-process instead.
+   * @default `http://127.0.0.1:<its port>`
+   */
+  upstreams: Record<GrpcServiceName, string[]>;
+  /** Embedded PostgreSQL data and other local state. @default './.tend' */
+  dataDir: string;
+  /** Real PostgreSQL primary; unset means embedded. */
+  databaseUrl: string | undefined;
+  /** Read replicas. @default [] */
+  databaseReplicaUrls: string[];
+  /** @default 5000 */
+  databaseStatementTimeoutMs: number;
+  /** Unset means the in-memory cache and rate limits. */
+  redisUrl: string | undefined;
+  /** Unset means the in-process event bus. */
+  kafkaBrokers: string[];
+  /** @default 'info' */
+  logLevel: string;
+  /** OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`; unset disables export. */
+  otlpEndpoint: string | undefined;
+  /** How long in-flight work may take to finish after SIGTERM. @default 10000 */
+  shutdownTimeoutMs: number;
+}
+
+const defaultGrpcPorts: Record<GrpcServiceName, number> = {
+  voice: 50051,
+  conversation: 50052,
+  health: 50053,
+  notification: 50054,
+  external: 50055,
+};
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Environment variable names, each documented in the README. */
+export const configVariables = [
+  'TEND_CONFIG_FILE',
+  'TEND_HOST',
+  'GATEWAY_PORT',
+  'ADMIN_PORT',
+  ...grpcServiceNames.map((s) => `${s.toUpperCase()}_PORT`),
+  ...grpcServiceNames.map((s) => `${s.toUpperCase()}_URLS`),
+  'TEND_DATA_DIR',
+  'DATABASE_URL',
+  'DATABASE_REPLICA_URLS',
+  'DATABASE_STATEMENT_TIMEOUT_MS',
+  'REDIS_URL',
+  'KAFKA_BROKERS',
+  'LOG_LEVEL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'SHUTDOWN_TIMEOUT_MS',
+] as const;
+
+type Source = Record<string, string | undefined>;
+
+/**
+ * Reads the configuration from the environment, over an optional JSON file named by
+ * `TEND_CONFIG_FILE` whose keys are the same variable names. Every value is validated here, at
+ * start, and a bad one throws a `ConfigError` naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
+  const source: Source = { ...readConfigFile(env.TEND_CONFIG_FILE), ...definedOnly(env) };
+  const text = (name: string): string | undefined => {
+    const value = source[name]?.trim();
+    return value ? value : undefined;
+  };
+  const grpcPorts = Object.fromEntries(
+    grpcServiceNames.map((s) => [s, port(`${s.toUpperCase()}_PORT`, text(`${s.toUpperCase()}_PORT`), defaultGrpcPorts[s])]),
+  ) as Record<GrpcServiceName, number>;
+  const host = text('TEND_HOST') ?? '127.0.0.1';
+  if (isIP(host) === 0 && host !== 'localhost') throw new ConfigError('TEND_HOST', `"${host}" is not an IP address`);
+  const upstreams = Object.fromEntries(
+    grpcServiceNames.map((s) => {
+      const name = `${s.toUpperCase()}_URLS`;
+      const urls = list(text(name)).map((u) => httpUrl(name, u));
+      return [s, urls.length > 0 ? urls : [`http://127.0.0.1:${grpcPorts[s]}`]];
+    }),
+  ) as Record<GrpcServiceName, string[]>;
+
+  const logLevel = text('LOG_LEVEL') ?? 'info';
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `"${logLevel}" is not one of ${logLevels.join(', ')}`);
+  }
+  const databaseUrl = text('DATABASE_URL');
+  if (databaseUrl !== undefined) postgresUrl('DATABASE_URL', databaseUrl);
+  const databaseReplicaUrls = list(text('DATABASE_REPLICA_URLS'));
+  for (const url of databaseReplicaUrls) postgresUrl('DATABASE_REPLICA_URLS', url);
+  const redisUrl = text('REDIS_URL');
+  if (redisUrl !== undefined) redisUrlOf(redisUrl);
+  const kafkaBrokers = list(text('KAFKA_BROKERS'));
+  for (const broker of kafkaBrokers) hostPort('KAFKA_BROKERS', broker);
+  const otlpEndpoint = text('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (otlpEndpoint !== undefined) httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', otlpEndpoint);
+
+  return {
+    host,
+    gatewayPort: port('GATEWAY_PORT', text('GATEWAY_PORT'), 8080),
+    adminPort: port('ADMIN_PORT', text('ADMIN_PORT'), 9400),
+    grpcPorts,
+    upstreams,
+    dataDir: text('TEND_DATA_DIR') ?? './.tend',
+    databaseUrl,
+    databaseReplicaUrls,
+    databaseStatementTimeoutMs: positiveInt(
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+      text('DATABASE_STATEMENT_TIMEOUT_MS'),
+      5000,
+    ),
+    redisUrl,
+    kafkaBrokers,
+    logLevel,
+    otlpEndpoint,
+    shutdownTimeoutMs: positiveInt('SHUTDOWN_TIMEOUT_MS', text('SHUTDOWN_TIMEOUT_MS'), 10_000),
+  };
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Source {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+function readConfigFile(path: string | undefined): Source {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('TEND_CONFIG_FILE', `cannot read ${path} as JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('TEND_CONFIG_FILE', `${path} must hold a JSON object of variable names to values`);
+  }
+  const known = new Set<string>(configVariables);
+  const source: Source = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!known.has(key)) throw new ConfigError('TEND_CONFIG_FILE', `${path}: unknown setting "${key}"`);
+    source[key] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return source;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(name, `"${value}" is not a positive integer`);
+  return n;
+}
+
+function port(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(name, `"${value}" is not a port (0-65535)`);
+  return n;
+}
+
+function parseUrl(name: string, value: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new ConfigError(name, `"${redactUrl(value)}" is not a valid URL`);
+  }
+}
+
+function postgresUrl(name: string, value: string): void {
+  const url = parseUrl(name, value);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(name, `"${redactUrl(value)}" must start with postgres:// or postgresql://`);
+  }
+  if (!url.hostname) throw new ConfigError(name, `"${redactUrl(value)}" has no host`);
+  if (url.pathname.length <= 1) throw new ConfigError(name, `"${redactUrl(value)}" names no database`);
+}
+
+function redisUrlOf(value: string): void {
+  const url = parseUrl('REDIS_URL', value);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `"${redactUrl(value)}" must start with redis:// or rediss://`);
+  }
+  if (!url.hostname) throw new ConfigError('REDIS_URL', `"${redactUrl(value)}" has no host`);
+}
+
+function httpUrl(name: string, value: string): string {
+  const url = parseUrl(name, value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `"${value}" must be an http:// or https:// URL`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function hostPort(name: string, value: string): void {
+  const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) > 65535) throw new ConfigError(name, `"${value}" is not host:port`);
+}
+
+/** A URL with its password replaced, safe to print. */
+export function redactUrl(value: string): string {
+  return value.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

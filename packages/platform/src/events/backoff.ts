@@ -1,0 +1,46 @@
+/** How long to wait between attempts at something that failed and will be tried again. */
+export interface RetryBackoff {
+  /** Delay before the second attempt. @default 100 */
+  initialDelayMs?: number;
+  /** Ceiling for any one delay, so a long outage is still probed regularly. @default 30_000 */
+  maxDelayMs?: number;
+}
+
+/**
+ * Exponential backoff with "equal jitter" (half fixed, half random): retries from many
+ * consumers or relays spread out instead of hitting a recovering broker in lock-step, and the
+ * delay never drops to zero. `attempt` counts failures so far, from 1.
+ */
+export function backoffDelay(attempt: number, backoff: RetryBackoff = {}, random: () => number = Math.random): number {
+  const initial = backoff.initialDelayMs ?? 100;
+  const max = backoff.maxDelayMs ?? 30_000;
+  const exp = Math.min(max, initial * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
+  return exp / 2 + random() * (exp / 2);
+}
+
+/** Validates a backoff at boot, so a bad value fails at start rather than in the first outage. */
+export function checkBackoff(owner: string, backoff: RetryBackoff | undefined): Required<RetryBackoff> {
+  const initialDelayMs = backoff?.initialDelayMs ?? 100;
+  const maxDelayMs = backoff?.maxDelayMs ?? 30_000;
+  if (!(initialDelayMs > 0) || !(maxDelayMs >= initialDelayMs)) {
+    throw new RangeError(`${owner}: backoff needs 0 < initialDelayMs <= maxDelayMs (got ${initialDelayMs}, ${maxDelayMs})`);
+  }
+  return { initialDelayMs, maxDelayMs };
+}
+
+/**
+ * Waits `ms`, or less if `signal` aborts. Never rejects: loops that sleep between retries check
+ * their own stop flag afterwards, which keeps shutdown free of AbortError plumbing.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,50 @@
+/** One thing a process needs before it can take traffic, e.g. its database. */
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves true when ready; false or a throw means not ready. Should answer within ~1 s. */
+  check(): Promise<boolean>;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, boolean>;
+}
+
+/**
+ * What `/readyz` answers. A process is ready when it has started, is not shutting down, and
+ * every registered check passes.
+ */
+export class Readiness {
+  readonly #checks: ReadinessCheck[] = [];
+  #accepting = false;
+
+  add(check: ReadinessCheck): void {
+    this.#checks.push(check);
+  }
+
+  /** Called once everything started; from then on the checks decide. */
+  markStarted(): void {
+    this.#accepting = true;
+  }
+
+  /** Called first on shutdown, so load balancers stop sending traffic. */
+  markStopping(): void {
+    this.#accepting = false;
+  }
+
+  async report(timeoutMs = 2000): Promise<ReadinessReport> {
+    const results = await Promise.all(
+      this.#checks.map(async (c) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        const ok = await Promise.race([c.check().catch(() => false), timedOut]);
+        clearTimeout(timer);
+        return [c.name, ok] as const;
+      }),
+    );
+    const checks = Object.fromEntries(results);
+    return { ready: this.#accepting && results.every(([, ok]) => ok), checks };
+  }
+}

@@ -1,0 +1,55 @@
+export { systemClock, randomIds, type Clock, type Ids } from './clock.js';
+export {
+  loadConfig,
+  redactUrl,
+  configVariables,
+  serviceNames,
+  grpcServiceNames,
+  type TendConfig,
+  type ServiceName,
+  type GrpcServiceName,
+} from './config/config.js';
+export {
+  ValidationError,
+  NotFoundError,
+  ConflictError,
+  UnauthenticatedError,
+  ForbiddenError,
+  RateLimitedError,
+  UnavailableError,
+  TimeoutError,
+  ConfigError,
+  toConnectError,
+  httpStatusOf,
+  fieldViolationsOf,
+  type FieldViolation,
+} from './errors/errors.js';
+export { createLogger, redactedKeys, type Logger, type LoggerConfig } from './logging/logger.js';
+export { Metrics } from './metrics/metrics.js';
+export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
+export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
+export { CompositeService, TaskService } from './lifecycle/composite.js';
+export { createResiliencePolicy, type ResilienceOptions, type ResiliencePolicy } from './resilience/policies.js';
+export { GrpcServer, type GrpcServerOptions } from './rpc/grpc-server.js';
+export { HealthStatus, ServingStatus, registerHealthService } from './rpc/health-checks.js';
+export { serverInterceptor, tracePropagationInterceptor } from './rpc/interceptors.js';
+export type { GrpcServiceModule } from './rpc/service-module.js';
+export { AdminServer, type AdminServerOptions } from './http/admin-server.js';
+export { Readiness, type ReadinessCheck, type ReadinessReport } from './http/readiness.js';
+export { registerOpsRoutes, registerRequestMetrics, opsPaths } from './http/ops-routes.js';
+export { listen } from './http/listen.js';
+export type { Cache } from './cache/cache.js';
+export type { RateLimitStore, RateLimitDecision } from './ratelimit/rate-limit-store.js';
+export { topics, type CloudEvent, type TopicName } from './events/cloud-event.js';
+export type { EventBus, OutgoingEvent, EventHandler, SubscribeOptions, Subscription } from './events/event-bus.js';
+export type { SchemaDatabase, Migration, TransactionOptions } from './db/database.js';
+export { MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.js';
+export { RedisCache, type RedisCacheOptions } from './cache/redis-cache.js';
+export { RedisConnection, validateRedisUrl, type RedisConnectionOptions } from './cache/redis-connection.js';
+export { createCache, type CreateCacheOptions } from './cache/create-cache.js';
+export { CacheAside, type CacheAsideOptions, type CacheAsideRead } from './cache/cache-aside.js';
+export { HotKeyCounter, SpaceSaving, type HotKey, type HotKeyCounterOptions } from './cache/hot-keys.js';
+export { MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './ratelimit/memory-rate-limit-store.js';
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from './ratelimit/redis-rate-limit-store.js';
+export { FallbackRateLimitStore, type FallbackRateLimitStoreOptions } from './ratelimit/fallback-rate-limit-store.js';
+export { createRateLimitStore, type CreateRateLimitStoreOptions } from './ratelimit/create-rate-limit-store.js';

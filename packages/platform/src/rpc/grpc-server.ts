@@ -1,0 +1,91 @@
+import http2 from 'node:http2';
+import type { ConnectRouter } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { BaseService } from '../lifecycle/service.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { HealthStatus, ServingStatus, registerHealthService } from './health-checks.js';
+import { serverInterceptor } from './interceptors.js';
+import { listen } from '../http/listen.js';
+
+export interface GrpcServerOptions {
+  /** The Tend service this server hosts, e.g. `health`; labels metrics and logs. */
+  name: string;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Fully-qualified gRPC service names it serves, for health checks, e.g. `tend.health.v1.HealthService`. */
+  serviceNames: readonly string[];
+  /** Registers the service implementations. */
+  routes: (router: ConnectRouter) => void;
+  logger: Logger;
+  metrics: Metrics;
+  /** In-flight requests get this long to finish on stop. @default 10000 */
+  shutdownTimeoutMs?: number;
+}
+
+/**
+ * One gRPC server on its own port, over HTTP/2 without TLS (h2c) as gRPC does inside a cluster.
+ * Connect-ES serves gRPC, gRPC-Web and the Connect protocol from the same handler. It answers
+ * the standard health checking protocol; on stop it reports NOT_SERVING, refuses new streams
+ * and lets in-flight ones finish within the deadline.
+ */
+export class GrpcServer extends BaseService {
+  readonly health: HealthStatus;
+  readonly #options: GrpcServerOptions;
+  readonly #sessions = new Set<http2.ServerHttp2Session>();
+  #server: http2.Http2Server | undefined;
+  #port = 0;
+
+  constructor(options: GrpcServerOptions) {
+    super(`grpc-${options.name}`);
+    this.#options = options;
+    this.health = new HealthStatus(options.serviceNames);
+  }
+
+  /** The port actually bound (useful when 0 was asked). */
+  get port(): number {
+    return this.#port;
+  }
+
+  protected async doStart(): Promise<void> {
+    const { routes, health, logger, metrics, name } = { ...this.#options, health: this.health };
+    const handler = connectNodeAdapter({
+      routes: (router) => {
+        registerHealthService(router, health);
+        routes(router);
+      },
+      interceptors: [serverInterceptor({ service: name, metrics, logger })],
+    });
+    const server = http2.createServer(handler);
+    server.on('session', (session) => {
+      this.#sessions.add(session);
+      session.once('close', () => this.#sessions.delete(session));
+    });
+    this.#server = server;
+    this.#port = await listen(server, this.#options.host, this.#options.port, `${name.toUpperCase()}_PORT`);
+    health.setAll(ServingStatus.SERVING);
+    logger.info({ service: name, port: this.#port }, 'gRPC server listening');
+  }
+
+  protected async doStop(): Promise<void> {
+    this.health.setAll(ServingStatus.NOT_SERVING);
+    const server = this.#server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // GOAWAY: no new streams; streams in flight run to completion.
+    for (const session of this.#sessions) session.close();
+    const deadline = this.#options.shutdownTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), deadline);
+    });
+    if ((await Promise.race([closed, expired])) === 'expired') {
+      this.#options.logger.warn({ service: this.#options.name }, 'in-flight requests cut off at shutdown deadline');
+      for (const session of this.#sessions) session.destroy();
+      await closed;
+    }
+    clearTimeout(timer);
+  }
+}
+

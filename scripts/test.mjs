@@ -1,0 +1,61 @@
+// `npm test`: brings up the real servers the integration suites use (scripts/infra.sh), runs the
+// unit, integration and e2e suites with Vitest, and ends with one plain summary line.
+// Outside CI, servers that cannot start make their suites skip loudly; in CI (CI=true) that fails.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const inCi = process.env.CI === 'true';
+const infra = (...args) => spawnSync('bash', ['scripts/infra.sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+
+/** The TEST_* variables `infra.sh env` prints for the servers that are up. */
+function infraEnv() {
+  const result = infra('env');
+  const vars = {};
+  for (const line of (result.stdout ?? '').split('\n')) {
+    const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) vars[match[1]] = match[2].replace(/^['"]|['"]$/g, '');
+  }
+  return vars;
+}
+
+let startedHere = false;
+if (process.env.TEND_INFRA !== 'skip') {
+  const before = infraEnv();
+  const wanted = ['TEST_DATABASE_URL', 'TEST_REDIS_URL', 'TEST_KAFKA_BROKERS'];
+  if (!wanted.every((name) => before[name])) {
+    const up = spawnSync('bash', ['scripts/infra.sh', 'up'], { stdio: 'inherit' });
+    if (up.status !== 0) {
+      if (inCi) {
+        console.error('npm test: scripts/infra.sh up failed; in CI the integration suites must run.');
+        process.exit(1);
+      }
+      console.warn('\nnpm test: WARNING: real servers could not be started; integration suites will be skipped.\n');
+    } else {
+      startedHere = true;
+    }
+  }
+}
+const env = { ...process.env, ...infraEnv() };
+
+const out = mkdtempSync(join(tmpdir(), 'tend-test-'));
+const report = join(out, 'results.json');
+const vitest = spawnSync(
+  'vitest',
+  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  { stdio: 'inherit', env },
+);
+
+let summary = 'tests: no result file written';
+try {
+  const results = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = results.numPendingTests + results.numTodoTests;
+  summary = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`;
+} catch {
+  // Vitest failed before writing a report; its exit code says so.
+}
+rmSync(out, { recursive: true, force: true });
+if (startedHere && process.env.TEND_KEEP_INFRA !== '1') infra('down');
+console.log(summary);
+process.exit(vitest.status ?? 1);

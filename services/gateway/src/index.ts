@@ -1,0 +1,1 @@
+export { GatewayServer, type GatewayOptions } from './gateway-server.js';
