@@ -485,10 +485,14 @@ redis_ping() { # redis_ping PORT: PING -> +PONG over plain TCP (no redis-cli nee
     [[ $line == "+PONG"* ]]' 2>/dev/null
 }
 
+# Our redis-server: the pid from our pid file, a redis-server whose working directory is our redis
+# dir (its command line is rewritten to "redis-server 127.0.0.1:PORT", which another one may share).
 redis_pid() {
-  local pid
+  local pid dir
   pid=$(read_pid "$REDIS_PIDFILE")
-  if [[ -n $pid ]] && pid_matches "$pid" redis-server; then printf '%s' "$pid"; fi
+  [[ -n $pid ]] && pid_matches "$pid" redis-server || return 0
+  dir=$(cd "$INFRA_DIR/redis" 2>/dev/null && pwd -P) || return 0
+  if [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$dir" ]]; then printf '%s' "$pid"; fi
 }
 
 redis_up() {
@@ -532,8 +536,9 @@ redis_up() {
 
 redis_stop() {
   local pid
-  pid=$(signal_pidfile "$REDIS_PIDFILE" TERM redis-server)
+  pid=$(redis_pid)
   if [[ -n $pid ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
     wait_gone redis "$pid" 20 redis-server
     log "redis stopped (pid $pid)"
   fi

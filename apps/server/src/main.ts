@@ -4,6 +4,9 @@ import { ConfigError, loadConfig, startTracing } from '@tend/platform/bootstrap'
 /** Exit codes: 0 clean stop, 1 failure while running, 78 bad configuration (EX_CONFIG). */
 const exitConfig = 78;
 
+/** Signals closer together than this are one request to stop. */
+const duplicateSignalWindowMs = 1000;
+
 async function main(): Promise<number> {
   let config;
   try {
@@ -38,13 +41,16 @@ async function main(): Promise<number> {
     return reportStartFailure(error);
   }
   const stopped = new Promise<number>((resolve) => {
-    let stopping = false;
+    let firstSignalAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (firstSignalAt !== undefined) {
+        // `npm start` forwards the signal its process group already delivered: the same stop
+        // request twice. Only a signal that comes later means "stop now".
+        if (Date.now() - firstSignalAt < duplicateSignalWindowMs) return;
         server.logger.warn({ signal }, 'second signal: exiting now');
         process.exit(1);
       }
-      stopping = true;
+      firstSignalAt = Date.now();
       server.logger.info({ signal }, 'stopping');
       server
         .stop()

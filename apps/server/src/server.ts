@@ -75,7 +75,8 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
     },
     {
       name: 'all',
-      deps: ['gateway', 'voice', 'conversation', 'health', 'notification', 'external'],
+      // The gateway last: it takes traffic only once the services behind it are up.
+      deps: ['voice', 'conversation', 'health', 'notification', 'external', 'gateway'],
       target: true,
       init: async () => undefined,
     },

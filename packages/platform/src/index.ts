@@ -53,3 +53,16 @@ export { MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './rateli
 export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from './ratelimit/redis-rate-limit-store.js';
 export { FallbackRateLimitStore, type FallbackRateLimitStoreOptions } from './ratelimit/fallback-rate-limit-store.js';
 export { createRateLimitStore, type CreateRateLimitStoreOptions } from './ratelimit/create-rate-limit-store.js';
+export { createDatabase, type CreateDatabaseOptions } from './db/create-database.js';
+export type { Database, DatabaseStatus, ReplicaStatus } from './db/database.js';
+export { PostgresDatabase, type PostgresDatabaseOptions, type DatabaseTuning, type PostgresServer } from './db/postgres-database.js';
+export { EmbeddedPostgres, type EmbeddedPostgresOptions, type EmbeddedPostgresTimings } from './db/embedded-postgres.js';
+export { loadMigrations, MigrationError, platformMigrations } from './db/migrations.js';
+export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
+export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';
+export { enqueueEvent, type OutboxEventInput, type OutboxContext } from './events/outbox.js';
+export { OutboxRelay, type OutboxRelayOptions, type RelayRole } from './events/outbox-relay.js';
+export { idempotentHandler, type TransactionalEventHandler } from './events/idempotent-consumer.js';
+export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';
+export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './events/kafka-event-bus.js';
+export type { RetryBackoff } from './events/backoff.js';

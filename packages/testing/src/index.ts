@@ -1,1 +1,8 @@
 export { realInfra, requireInfra, type RealInfra } from './real-infra.js';
+export {
+  databaseTargets,
+  testDatabaseOptions,
+  uniqueSchemaName,
+  type DatabaseTarget,
+  type TestDatabaseOptions,
+} from './database-fixtures.js';

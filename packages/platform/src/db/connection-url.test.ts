@@ -38,7 +38,11 @@ describe('validatePostgresUrl', () => {
 
   it('names the bad entry of a replica list', () => {
     const error = failure(() =>
-      validateReplicaUrls('DATABASE_REPLICA_URLS', ['postgres://r1/tend', 'http://tend:s3cret@r2/tend', 'postgres://r3/tend']),
+      validateReplicaUrls('DATABASE_REPLICA_URLS', [
+        'postgres://r1/tend',
+        'http://tend:s3cret@r2/tend',
+        'postgres://r3/tend',
+      ]),
     );
     expect(error.variable).toBe('DATABASE_REPLICA_URLS');
     expect(error.message).toMatch(/^DATABASE_REPLICA_URLS: entry 2 of 3 must start with postgres:\/\//);
@@ -48,7 +52,9 @@ describe('validatePostgresUrl', () => {
 
 describe('describePostgresUrl', () => {
   it('drops the password and the query string', () => {
-    expect(describePostgresUrl('postgres://tend:s3cret@db:5432/tend?password=s3cret')).toBe('postgres://tend@db:5432/tend');
+    expect(describePostgresUrl('postgres://tend:s3cret@db:5432/tend?password=s3cret')).toBe(
+      'postgres://tend@db:5432/tend',
+    );
     expect(describePostgresUrl('postgresql://db/tend')).toBe('postgresql://db/tend');
   });
 });

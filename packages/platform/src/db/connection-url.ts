@@ -20,9 +20,13 @@ export function validatePostgresUrl(variable: string, value: string, position?: 
       `${where}must start with postgres:// or postgresql:// (it starts with ${url.protocol}//)`,
     );
   }
-  if (!url.hostname) throw new ConfigError(variable, `${where}has no host; expected postgres://user:password@host:port/database`);
+  if (!url.hostname)
+    throw new ConfigError(variable, `${where}has no host; expected postgres://user:password@host:port/database`);
   if (url.pathname.length <= 1) {
-    throw new ConfigError(variable, `${where}names no database (${describePostgresUrl(url)}); add /<database> after the host`);
+    throw new ConfigError(
+      variable,
+      `${where}names no database (${describePostgresUrl(url)}); add /<database> after the host`,
+    );
   }
   return url;
 }

@@ -86,7 +86,12 @@ export interface Database extends Lifecycle {
    * relay). Holds the password: never log it. Only once started.
    */
   readonly primaryUrl: string;
-  /** A service's schema; the same object for the same name. Usable before `start()`. */
+  /**
+   * A service's schema; the same object for the same name. Usable before `start()`. Query-builder
+   * queries are qualified with the schema (Kysely's `withSchema`, right with one pool shared by all
+   * schemas, where a per-connection `search_path` would leak between services); raw `sql`
+   * templates are not rewritten, so name tables there with `sql.table(db.schema + '.outbox')`.
+   */
   schema<DB>(name: string): SchemaDatabase<DB>;
   /**
    * `SELECT 1` on the primary with a short timeout, for `/readyz`: resolves `true`, or throws an

@@ -80,11 +80,18 @@ export async function postgresAccount(create: boolean): Promise<PostgresAccount>
   }
   // Either may already exist (another process got here first); the lookup afterwards decides.
   await run('groupadd', ['--system', 'postgres']).catch(() => undefined);
-  await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch(
-    () => undefined,
-  );
+  await run('useradd', [
+    '--system',
+    '--gid',
+    'postgres',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    'postgres',
+  ]).catch(() => undefined);
   const created = await lookup();
-  if (!created) throw new Error('could not create the "postgres" user that PostgreSQL must run as (groupadd/useradd failed)');
+  if (!created)
+    throw new Error('could not create the "postgres" user that PostgreSQL must run as (groupadd/useradd failed)');
   return created;
 }
 
@@ -94,33 +101,41 @@ function canTraverse(info: { uid: number; gid: number; mode: number }, account: 
   return (info.mode & 0o001) !== 0;
 }
 
+/** What the `postgres` account must reach: the data directory (`TEND_DATA_DIR`) or its programs. */
+export type Reachable = 'data' | 'programs';
+
 /**
- * Makes sure the `postgres` account can reach `dir`. The directory itself, when root owns it, is
+ * Makes sure the `postgres` account can reach `dir`. A root-owned data directory itself is
  * opened up to traversal only (0711: others can enter but not list it; `mktemp -d` makes 0700
- * ones). A directory above it that the account cannot enter is not changed behind the operator's
- * back: it fails the start with one message naming it.
+ * ones). Anything else it cannot enter (a directory above, or the programs' directory inside
+ * node_modules) is not changed behind the operator's back: the start fails with one message
+ * naming it.
  */
-export async function ensureTraversable(dir: string, account: PostgresAccount, purpose: string): Promise<void> {
+export async function ensureTraversable(dir: string, account: PostgresAccount, what: Reachable): Promise<void> {
   const own = await stat(dir);
   if (!canTraverse(own, account)) {
-    if (own.uid === 0) await chmod(dir, (own.mode & 0o777) | 0o011);
-    else throw notTraversable(dir, own, account, purpose);
+    if (what === 'data' && own.uid === 0) await chmod(dir, (own.mode & 0o777) | 0o011);
+    else throw notTraversable(dir, own, account, what);
   }
   for (let current = dirname(dir); ; current = dirname(current)) {
     const info = await stat(current);
-    if (!canTraverse(info, account)) throw notTraversable(current, info, account, purpose);
+    if (!canTraverse(info, account)) throw notTraversable(current, info, account, what);
     if (dirname(current) === current) break;
   }
 }
 
-function notTraversable(dir: string, info: { uid: number; mode: number }, account: PostgresAccount, purpose: string) {
+function notTraversable(dir: string, info: { uid: number; mode: number }, account: PostgresAccount, what: Reachable) {
   const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-  return new ConfigError(
-    'TEND_DATA_DIR',
+  const problem =
     `embedded PostgreSQL runs as user postgres (uid ${account.uid}), which cannot enter ${dir} ` +
-      `(mode ${mode}, owner uid ${info.uid}) to reach ${purpose}; allow it with \`chmod o+x ${dir}\` ` +
-      'or choose a TEND_DATA_DIR it can reach',
-  );
+    `(mode ${mode}, owner uid ${info.uid}) to reach ${what === 'data' ? 'its data' : 'its programs'}; ` +
+    `allow it with \`chmod o+x ${dir}\``;
+  return what === 'data'
+    ? new ConfigError('TEND_DATA_DIR', `${problem}, or choose a TEND_DATA_DIR it can reach`)
+    : new ConfigError(
+        'DATABASE_URL',
+        `${problem}, or install the project where others can read it, or set DATABASE_URL`,
+      );
 }
 
 /**
@@ -138,7 +153,8 @@ export async function readOrCreatePassword(file: string): Promise<{ password: st
   const info = await stat(file);
   if ((info.mode & 0o077) !== 0) await chmod(file, 0o600);
   const stored = (await readFile(file, 'utf8')).trim();
-  if (!stored) throw new Error(`${file} is empty; delete it together with the postgres directory beside it to start afresh`);
+  if (!stored)
+    throw new Error(`${file} is empty; delete it together with the postgres directory beside it to start afresh`);
   return { password: stored, created: false };
 }
 

@@ -41,7 +41,11 @@ describe('EmbeddedPostgres', () => {
     await second.start();
     const restartMs = performance.now() - restartBegan;
     try {
-      const rows = await second.schema<{ vitals: { code: string; value: number } }>('health').primary.selectFrom('vitals').selectAll().execute();
+      const rows = await second
+        .schema<{ vitals: { code: string; value: number } }>('health')
+        .primary.selectFrom('vitals')
+        .selectAll()
+        .execute();
       expect(rows).toEqual([{ code: '8867-4', value: 72 }]);
     } finally {
       await second.stop();
@@ -135,7 +139,9 @@ describe('EmbeddedPostgres', () => {
     const database = createDatabase({ dataDir: dir, logger, embedded: { syncInit: false } });
     await database.start();
     try {
-      expect((await sql<{ v: string }>`SHOW server_version`.execute(database.schema('x').primary)).rows[0]).toBeDefined();
+      expect(
+        (await sql<{ v: string }>`SHOW server_version`.execute(database.schema('x').primary)).rows[0],
+      ).toBeDefined();
     } finally {
       await database.stop();
     }

@@ -77,7 +77,8 @@ export class EmbeddedPostgres extends BaseService {
   constructor(options: EmbeddedPostgresOptions) {
     super('embedded-postgres');
     const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`embedded PostgreSQL port ${port} is not 0-65535`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`embedded PostgreSQL port ${port} is not 0-65535`);
     this.#options = {
       dataDir: resolve(options.dataDir ?? './.tend'),
       port,
@@ -116,8 +117,8 @@ export class EmbeddedPostgres extends BaseService {
     let account: PostgresAccount | undefined;
     if (process.getuid?.() === 0) {
       account = await postgresAccount(this.#options.createPostgresUser);
-      await ensureTraversable(dataDir, account, 'the database files');
-      await ensureTraversable(dirname(binaries.postgres), account, 'the PostgreSQL programs');
+      await ensureTraversable(dataDir, account, 'data');
+      await ensureTraversable(dirname(binaries.postgres), account, 'programs');
     }
 
     const initialised = await exists(join(clusterDir, 'PG_VERSION'));
@@ -157,7 +158,10 @@ export class EmbeddedPostgres extends BaseService {
     this.#stopping = true;
     // SIGINT is PostgreSQL's "fast" shutdown: sessions are ended, a checkpoint is written.
     if (await this.#signalAndWait(child, 'SIGINT', this.#options.stopTimeoutMs)) return;
-    this.#logger.warn({ timeoutMs: this.#options.stopTimeoutMs }, 'embedded PostgreSQL did not stop in time; stopping it immediately');
+    this.#logger.warn(
+      { timeoutMs: this.#options.stopTimeoutMs },
+      'embedded PostgreSQL did not stop in time; stopping it immediately',
+    );
     // SIGQUIT is "immediate" shutdown: no checkpoint, crash recovery at the next start.
     if (await this.#signalAndWait(child, 'SIGQUIT', 5_000)) return;
     await this.#signalAndWait(child, 'SIGKILL', 5_000);
@@ -254,7 +258,13 @@ export class EmbeddedPostgres extends BaseService {
       log_timezone: 'UTC',
       ...this.#options.settings,
     };
-    const args = ['-D', clusterDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+    const args = [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ];
     const child = spawn(postgres, args, { ...account, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     const recent: string[] = [];
     let markReady: () => void = () => undefined;
@@ -277,7 +287,10 @@ export class EmbeddedPostgres extends BaseService {
         }),
         new Promise<never>((_, fail) => {
           timer = setTimeout(
-            () => fail(new Error(`embedded PostgreSQL did not accept connections within ${this.#options.startTimeoutMs} ms`)),
+            () =>
+              fail(
+                new Error(`embedded PostgreSQL did not accept connections within ${this.#options.startTimeoutMs} ms`),
+              ),
             this.#options.startTimeoutMs,
           );
         }),
@@ -307,7 +320,8 @@ export class EmbeddedPostgres extends BaseService {
         'behind by a crash): stop it, or choose another TEND_DATA_DIR'
       );
     }
-    if (/could not bind|Address already in use/.test(log)) return `port ${port} on 127.0.0.1 is in use (could not bind):\n${log}`;
+    if (/could not bind|Address already in use/.test(log))
+      return `port ${port} on 127.0.0.1 is in use (could not bind):\n${log}`;
     return `embedded PostgreSQL exited while starting:\n${log}`;
   }
 

@@ -12,7 +12,11 @@ const file = (fileName: string, sql = 'SELECT 1;') => ({ fileName, sql });
 
 describe('parseMigrationFiles', () => {
   it('reads version and name from NNNN_name.sql and sorts by version, numerically', () => {
-    const migrations = parseMigrationFiles('m', [file('0010_tenth.sql'), file('0002_second.sql'), file('0001_people.sql')]);
+    const migrations = parseMigrationFiles('m', [
+      file('0010_tenth.sql'),
+      file('0002_second.sql'),
+      file('0001_people.sql'),
+    ]);
     expect(migrations.map((m) => [m.version, m.name])).toEqual([
       [1, 'people'],
       [2, 'second'],
@@ -21,21 +25,28 @@ describe('parseMigrationFiles', () => {
   });
 
   it('accepts more than four digits and names with dashes', () => {
-    expect(parseMigrationFiles('m', [file('10000_add-index.sql')])[0]).toMatchObject({ version: 10000, name: 'add-index' });
+    expect(parseMigrationFiles('m', [file('10000_add-index.sql')])[0]).toMatchObject({
+      version: 10000,
+      name: 'add-index',
+    });
   });
 
   it('skips files that are not SQL', () => {
     expect(parseMigrationFiles('m', [file('README.md'), file('0001_people.sql')])).toHaveLength(1);
   });
 
-  it.each(['1_people.sql', '001_people.sql', '0001-people.sql', '0001_.sql', 'people.sql', '0001_people.SQL.sql.bak.sql '])(
-    'rejects the badly named file %s, naming it',
-    (fileName) => {
-      const run = () => parseMigrationFiles('migrations/health', [file(fileName.trim())]);
-      expect(run).toThrow(MigrationError);
-      expect(run).toThrow(/expected NNNN_name\.sql/);
-    },
-  );
+  it.each([
+    '1_people.sql',
+    '001_people.sql',
+    '0001-people.sql',
+    '0001_.sql',
+    'people.sql',
+    '0001_people.SQL.sql.bak.sql ',
+  ])('rejects the badly named file %s, naming it', (fileName) => {
+    const run = () => parseMigrationFiles('migrations/health', [file(fileName.trim())]);
+    expect(run).toThrow(MigrationError);
+    expect(run).toThrow(/expected NNNN_name\.sql/);
+  });
 
   it('rejects two files with one version, naming both', () => {
     expect(() => parseMigrationFiles('m', [file('0001_people.sql'), file('0001_meds.sql')])).toThrow(
@@ -62,9 +73,12 @@ describe('validateMigrations', () => {
   });
 
   it('rejects duplicates, non-integers and empty SQL', () => {
-    expect(() => validateMigrations('s', [{ version: 1, name: 'a', sql: 'x' }, { version: 1, name: 'b', sql: 'y' }])).toThrow(
-      /two migrations have version 1/,
-    );
+    expect(() =>
+      validateMigrations('s', [
+        { version: 1, name: 'a', sql: 'x' },
+        { version: 1, name: 'b', sql: 'y' },
+      ]),
+    ).toThrow(/two migrations have version 1/);
     expect(() => validateMigrations('s', [{ version: 1.5, name: 'a', sql: 'x' }])).toThrow(/integers from 1/);
     expect(() => validateMigrations('s', [{ version: 0, name: 'a', sql: 'x' }])).toThrow(/integers from 1/);
     expect(() => validateMigrations('s', [{ version: 1, name: 'a', sql: '' }])).toThrow(/0001_a is empty/);

@@ -81,7 +81,10 @@ export function validateMigrations(source: string, migrations: readonly Migratio
   const seen = new Set<number>();
   for (const m of migrations) {
     if (!Number.isInteger(m.version) || m.version < 1 || m.version > 2 ** 31 - 1) {
-      throw new MigrationError(source, `${source}: migration "${m.name}" has version ${m.version}; versions are integers from 1`);
+      throw new MigrationError(
+        source,
+        `${source}: migration "${m.name}" has version ${m.version}; versions are integers from 1`,
+      );
     }
     if (seen.has(m.version)) throw new MigrationError(source, `${source}: two migrations have version ${m.version}`);
     if (m.sql.trim() === '') throw new MigrationError(source, `${source}: migration ${label(m)} is empty`);
@@ -262,12 +265,22 @@ async function applySet(
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw new MigrationError(source, `${source}: migration ${label(migration)} failed: ${describeSqlError(error, migration.sql)}`, {
-        cause: error,
-      });
+      throw new MigrationError(
+        source,
+        `${source}: migration ${label(migration)} failed: ${describeSqlError(error, migration.sql)}`,
+        {
+          cause: error,
+        },
+      );
     }
     logger.info(
-      { schema, table, version: migration.version, migration: migration.name, ms: Math.round(performance.now() - began) },
+      {
+        schema,
+        table,
+        version: migration.version,
+        migration: migration.name,
+        ms: Math.round(performance.now() - began),
+      },
       'migration applied',
     );
   }

@@ -141,8 +141,10 @@ export class PostgresDatabase extends BaseService implements Database {
       replica: (index) => this.#replicaKyselys[index]!,
       chooseReplica: (key) => this.#chooseReplica(key),
       recordWrite: (key) => this.#recordWrite(key),
-      migrate: (schema, migrations) =>
-        applyMigrations(this.#requirePrimaryPool(), { schema, migrations, logger: this.#logger }),
+      migrate: async (schema, migrations) => {
+        await applyMigrations(this.#requirePrimaryPool(), { schema, migrations, logger: this.#logger });
+        await this.#recordWrite(undefined);
+      },
     };
   }
 
@@ -152,8 +154,9 @@ export class PostgresDatabase extends BaseService implements Database {
   }
 
   /**
-   * A service's view, scoped to its schema: every table a query names is qualified with it. The
-   * schema is created by `migrate()`. The same object is returned for the same name.
+   * A service's view, scoped to its schema: every table a built query names is qualified with it
+   * (raw `sql` templates are not rewritten). The schema is created by `migrate()`. The same object
+   * is returned for the same name.
    */
   schema<DB>(name: string): SchemaDatabase<DB> {
     let schema = this.#schemas.get(name);
@@ -201,18 +204,32 @@ export class PostgresDatabase extends BaseService implements Database {
     };
   }
 
-  /** After a commit for `key`, remembers the primary's WAL position. */
-  async #recordWrite(key: string): Promise<void> {
+  /**
+   * After a commit for `key` (or, without a key, one every reader must see: a migration),
+   * remembers the primary's WAL position.
+   */
+  async #recordWrite(key: string | undefined): Promise<void> {
     if (this.#replicaUrls.length === 0) return;
+    let lsn: bigint;
     try {
-      const { rows } = await this.#requirePrimaryPool().query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-      this.#writes.record(key, parseLsn(rows[0]!.lsn));
+      // The insert position, not pg_current_wal_lsn() (the write position): with
+      // synchronous_commit = off, COMMIT returns before its record is written, so the write
+      // position can still be short of it, and a replica "at" it would not show the write.
+      const { rows } = await this.#requirePrimaryPool().query<{ lsn: string }>(
+        'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+      );
+      lsn = parseLsn(rows[0]!.lsn);
     } catch (error) {
       // The commit happened; failing now would invite a retry and a duplicate write. Send the
-      // key's reads to the primary for a while instead, which is always correct.
-      this.#writes.record(key, 0xffffffffffffffffn);
-      this.#logger.warn({ err: error }, 'could not read the WAL position after a commit; reads of this key go to the primary');
+      // reads to the primary for a while instead, which is always correct.
+      lsn = 0xffffffffffffffffn;
+      this.#logger.warn(
+        { err: error },
+        'could not read the WAL position after a commit; reads go to the primary for now',
+      );
     }
+    if (key === undefined) this.#writes.recordForAll(lsn);
+    else this.#writes.record(key, lsn);
   }
 
   protected async doStart(): Promise<void> {
@@ -274,8 +291,8 @@ export class PostgresDatabase extends BaseService implements Database {
     // pool.end() waits for checked-out connections; a stuck query must not hold up shutdown.
     await Promise.all(
       pools.map((pool) =>
-        withDeadline(pool.end(), this.#tuning.statementTimeoutMs + 1_000, 'closing database pool').catch((error: unknown) =>
-          this.#logger.warn({ err: error }, 'database pool did not close cleanly'),
+        withDeadline(pool.end(), this.#tuning.statementTimeoutMs + 1_000, 'closing database pool').catch(
+          (error: unknown) => this.#logger.warn({ err: error }, 'database pool did not close cleanly'),
         ),
       ),
     );
@@ -297,7 +314,10 @@ export class PostgresDatabase extends BaseService implements Database {
     });
     // An idle connection that dies is reported as an event; unhandled, it would crash the process.
     pool.on('error', (error) => {
-      this.#logger.warn({ role, server: describePostgresUrl(url), error: error.message }, 'idle database connection lost');
+      this.#logger.warn(
+        { role, server: describePostgresUrl(url), error: error.message },
+        'idle database connection lost',
+      );
     });
     return pool;
   }

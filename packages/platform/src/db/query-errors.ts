@@ -3,7 +3,15 @@ import pg from 'pg';
 import { TimeoutError, UnavailableError } from '../errors/errors.js';
 
 /** Node socket errors that mean the server cannot be reached, not that the query was wrong. */
-const unreachableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
+const unreachableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
 
 /**
  * SQLSTATEs of a server that is going away or not there yet: connection exceptions (class 08),

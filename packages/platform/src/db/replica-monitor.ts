@@ -111,7 +111,9 @@ export class ReplicaMonitor {
   }
 
   async #checkPrimary(): Promise<void> {
-    const row = await this.#check<{ lsn: string }>(this.#primary, 'SELECT pg_current_wal_lsn()::text AS lsn');
+    // The flush position: what a replica can have received. Anything beyond it would count as lag
+    // that no replica could make up.
+    const row = await this.#check<{ lsn: string }>(this.#primary, 'SELECT pg_current_wal_flush_lsn()::text AS lsn');
     if (row) this.#history.record(parseLsn(row.lsn), performance.now());
   }
 
@@ -119,22 +121,24 @@ export class ReplicaMonitor {
     const row = await this.#check<{ standby: boolean; lsn: string | null }>(
       probe,
       'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS lsn',
+      // A promoted replica, or a URL that points at a primary: not a place for lagging reads.
+      (answer) =>
+        answer?.standby && answer.lsn !== null ? undefined : 'not a hot standby (pg_is_in_recovery() is false)',
     );
     const state = this.#states[index]!;
-    if (!row) {
-      state.healthy = false;
-    } else if (!row.standby || row.lsn === null) {
-      // A promoted replica, or a URL that points at a primary: not a place for lagging reads.
-      this.#fail(probe, 'not a hot standby (pg_is_in_recovery() is false)');
-      state.healthy = false;
-    } else {
-      state.healthy = true;
-      state.replayLsn = parseLsn(row.lsn);
-    }
+    state.healthy = row !== undefined;
+    if (row?.lsn) state.replayLsn = parseLsn(row.lsn);
   }
 
-  /** Runs one check query; `undefined` when it failed (recorded on the probe). */
-  async #check<Row>(probe: Probe, query: string): Promise<Row | undefined> {
+  /**
+   * Runs one check query; `undefined` when it failed or `problem` finds fault with the answer
+   * (either is recorded on the probe).
+   */
+  async #check<Row>(
+    probe: Probe,
+    query: string,
+    problem: (row: Row | undefined) => string | undefined = () => undefined,
+  ): Promise<Row | undefined> {
     probe.inFlight = true;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -146,13 +150,17 @@ export class ReplicaMonitor {
       });
       const client = probe.client ?? (await Promise.race([this.#connect(probe), timeout]));
       const result = await Promise.race([client.query<Row & pg.QueryResultRow>(query), timeout]);
-      if (probe.error !== undefined || probe.failures > 0) {
-        this.#options.logger.info({ server: probe.label }, 'database server answers again');
+      const row = result.rows[0];
+      const issue = problem(row);
+      if (issue !== undefined) {
+        this.#fail(probe, issue);
+        return undefined;
       }
+      if (probe.failures > 0) this.#options.logger.info({ server: probe.label }, 'database server answers again');
       probe.failures = 0;
       probe.error = undefined;
       probe.nextAttemptAt = 0;
-      return result.rows[0];
+      return row;
     } catch (error) {
       this.#fail(probe, error instanceof Error ? error.message : String(error));
       await this.#disconnect(probe);
@@ -204,7 +212,10 @@ export class ReplicaMonitor {
     probe.client = undefined;
     if (!client) return;
     // end() waits for the server's goodbye, which an unreachable server never sends.
-    await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 200).unref())]);
+    await Promise.race([
+      client.end().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 200).unref()),
+    ]);
   }
 
   #refreshLag(): void {

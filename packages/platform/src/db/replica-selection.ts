@@ -37,7 +37,10 @@ export function selectReplica(replicas: readonly ReplicaState[], choice: Replica
   const eligible: number[] = [];
   replicas.forEach((replica, index) => {
     if (!inRotation(replica, choice.maxLagMs)) return;
-    if (choice.requiredLsn !== undefined && (replica.replayLsn === undefined || replica.replayLsn < choice.requiredLsn)) {
+    if (
+      choice.requiredLsn !== undefined &&
+      (replica.replayLsn === undefined || replica.replayLsn < choice.requiredLsn)
+    ) {
       return;
     }
     eligible.push(index);

@@ -38,4 +38,17 @@ describe('WritePositions', () => {
     expect(positions.required('a')).toBeUndefined();
     expect(positions.required('c')).toBe(3n);
   });
+
+  it('makes every read, keyed or not, wait for a write recorded for all, until it expires', () => {
+    let now = 0;
+    const positions = new WritePositions({ ttlMs: 1_000, now: () => now });
+    positions.record('alice', 50n);
+    positions.recordForAll(100n);
+    expect(positions.required(undefined)).toBe(100n);
+    expect(positions.required('alice')).toBe(100n);
+    positions.record('alice', 200n);
+    expect(positions.required('alice')).toBe(200n);
+    now = 1_001;
+    expect(positions.required(undefined)).toBeUndefined();
+  });
 });

@@ -28,9 +28,15 @@ export interface WritePositionsOptions {
  */
 export class WritePositions {
   readonly #positions: LRUCache<string, Lsn>;
+  readonly #now: () => number;
+  readonly #ttlMs: number;
+  /** A position every read must see, whatever its key: a schema change, until it expires. */
+  #floor: { lsn: Lsn; untilMs: number } | undefined;
 
   constructor(options: WritePositionsOptions = {}) {
     const now = options.now;
+    this.#now = now ?? (() => performance.now());
+    this.#ttlMs = options.ttlMs ?? 60_000;
     this.#positions = new LRUCache<string, Lsn>({
       max: options.maxKeys ?? 100_000,
       ttl: options.ttlMs ?? 60_000,
@@ -46,9 +52,26 @@ export class WritePositions {
     this.#positions.set(key, previous !== undefined && previous > lsn ? previous : lsn);
   }
 
-  /** The position a read for `key` must see, if the key wrote recently. */
+  /**
+   * Remembers a write every reader must see, keyed or not, such as a migration: a replica that
+   * has not replayed a new table yet would answer "relation does not exist".
+   */
+  recordForAll(lsn: Lsn): void {
+    const floor = this.#currentFloor();
+    this.#floor = { lsn: floor !== undefined && floor > lsn ? floor : lsn, untilMs: this.#now() + this.#ttlMs };
+  }
+
+  /** The position a read for `key` (or any read) must see, if there was a recent write to see. */
   required(key: string | undefined): Lsn | undefined {
-    return key === undefined ? undefined : this.#positions.get(key);
+    const own = key === undefined ? undefined : this.#positions.get(key);
+    const floor = this.#currentFloor();
+    if (own === undefined) return floor;
+    return floor !== undefined && floor > own ? floor : own;
+  }
+
+  #currentFloor(): Lsn | undefined {
+    if (this.#floor && this.#now() > this.#floor.untilMs) this.#floor = undefined;
+    return this.#floor?.lsn;
   }
 
   /** How many keys are remembered now. */

@@ -23,7 +23,9 @@ export function checkBackoff(owner: string, backoff: RetryBackoff | undefined): 
   const initialDelayMs = backoff?.initialDelayMs ?? 100;
   const maxDelayMs = backoff?.maxDelayMs ?? 30_000;
   if (!(initialDelayMs > 0) || !(maxDelayMs >= initialDelayMs)) {
-    throw new RangeError(`${owner}: backoff needs 0 < initialDelayMs <= maxDelayMs (got ${initialDelayMs}, ${maxDelayMs})`);
+    throw new RangeError(
+      `${owner}: backoff needs 0 < initialDelayMs <= maxDelayMs (got ${initialDelayMs}, ${maxDelayMs})`,
+    );
   }
   return { initialDelayMs, maxDelayMs };
 }

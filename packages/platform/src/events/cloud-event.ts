@@ -83,7 +83,9 @@ export class InvalidEventError extends Error {
 export function parseCloudEvent(value: unknown): CloudEvent {
   const result = cloudEventSchema.safeParse(value);
   if (!result.success) {
-    throw new InvalidEventError(result.error.issues.map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`));
+    throw new InvalidEventError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`),
+    );
   }
-  return result.data as CloudEvent;
+  return result.data;
 }

@@ -29,7 +29,11 @@ describe('createEventBus', () => {
 
 describe('parseKafkaBrokers', () => {
   it('accepts host names, IPv4 and bracketed IPv6 with ports', () => {
-    expect(parseKafkaBrokers('127.0.0.1:59092,[::1]:9092, kafka:9092 ')).toEqual(['127.0.0.1:59092', '[::1]:9092', 'kafka:9092']);
+    expect(parseKafkaBrokers('127.0.0.1:59092,[::1]:9092, kafka:9092 ')).toEqual([
+      '127.0.0.1:59092',
+      '[::1]:9092',
+      'kafka:9092',
+    ]);
   });
 
   it.each(['kafka', 'kafka:', 'kafka:0', 'kafka:70000', 'http://kafka:9092', ':9092', ',,'])('rejects %j', (value) => {

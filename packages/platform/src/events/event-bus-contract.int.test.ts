@@ -33,7 +33,14 @@ if (hasKafka) {
   implementations.push({
     kind: 'kafka',
     make: (topics) =>
-      new KafkaEventBus({ brokers: kafkaBrokers!, logger, topics, retry, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 }),
+      new KafkaEventBus({
+        brokers: kafkaBrokers!,
+        logger,
+        topics,
+        retry,
+        sessionTimeoutMs: 6_000,
+        heartbeatIntervalMs: 500,
+      }),
   });
 }
 
@@ -165,7 +172,10 @@ describe.runIf(hasPostgres).each(implementations)('event bus contract ($kind)', 
     };
 
     const first = await subscribe(group, crashingConsumer);
-    const writing = writeEvents(Array.from({ length: 20 }, (_, i) => `person-${i}`), 15);
+    const writing = writeEvents(
+      Array.from({ length: 20 }, (_, i) => `person-${i}`),
+      15,
+    );
     await eventually('the first consumer applied some events', async () => (await applied()).total >= 100);
     // The first member goes away mid-stream; a second one takes over from the committed position.
     await first.close();
@@ -214,7 +224,13 @@ describe.runIf(hasKafka)('Kafka consumer killed mid-batch', () => {
           for (let n = i; n < i + 10; n++) {
             await enqueueEvent(
               trx,
-              { topic: topic.name, type: 'tend.test.counted', source: '/tend/test', partitionKey: `p${n % 13}`, data: n },
+              {
+                topic: topic.name,
+                type: 'tend.test.counted',
+                source: '/tend/test',
+                partitionKey: `p${n % 13}`,
+                data: n,
+              },
               { schema: t.schema, ids: randomIds, clock: systemClock },
             );
           }
@@ -277,4 +293,77 @@ describe.runIf(hasKafka)('Kafka consumer killed mid-batch', () => {
       await t.drop();
     }
   }, 90_000);
+});
+
+/**
+ * All-in-one mode keeps queued events in memory only, so the in-process bus acknowledges a
+ * publish once the events are handled: whatever was not handled when the process went away is
+ * still unpublished in the outbox and is delivered after the restart.
+ */
+describe.runIf(hasPostgres)('in-process bus across a restart', () => {
+  it('delivers after the restart what was not handled before it, applying each event once', async () => {
+    const t = await createTestSchema(databaseUrl!, 'restart');
+    await sql.raw(`create table ${t.schema}.applied (event_id uuid not null, by text not null)`).execute(t.db);
+    const group = 'applier';
+    const start = async (by: string, hang: (n: number) => boolean) => {
+      const bus = new MemoryEventBus({ logger, retry, stopTimeoutMs: 100 });
+      await bus.start();
+      const apply = idempotentHandler(t, group, async (event, trx) => {
+        await trx.withSchema(t.schema).insertInto('applied').values({ event_id: event.id, by }).execute();
+      });
+      await bus.subscribe({
+        topic: 'vitals',
+        group,
+        handler: async (event, name) => {
+          if (hang(event.data as number)) await new Promise(() => undefined);
+          await apply(event, name);
+        },
+      });
+      const relay = new OutboxRelay({
+        schema: t.schema,
+        connection: databaseUrl!,
+        bus,
+        logger,
+        metrics: new Metrics({ defaultMetrics: false }),
+        backoff: retry,
+      });
+      await relay.start();
+      return { bus, relay };
+    };
+    const applied = async () => {
+      const { rows } = await sql<{ total: number; distinct: number }>`
+        select count(*)::int as total, count(distinct event_id)::int as distinct
+        from ${sql.table(`${t.schema}.applied`)}`.execute(t.db);
+      return rows[0]!;
+    };
+    try {
+      // Before the "crash": events 30 and up never finish being handled.
+      const before = await start('before', (n) => n >= 30);
+      for (let n = 0; n < 50; n++) {
+        await enqueueEvent(
+          t.db,
+          { topic: 'vitals', type: 'tend.test.counted', source: '/tend/test', partitionKey: `p${n % 5}`, data: n },
+          { schema: t.schema, ids: randomIds, clock: systemClock },
+        );
+      }
+      await eventually('the first process applied what it could', async () => (await applied()).total >= 30);
+      await before.relay.stop();
+      await before.bus.stop();
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from ${sql.table(`${t.schema}.outbox`)} where published_at is null`.execute(t.db);
+      expect(rows[0]!.n).toBeGreaterThan(0);
+
+      const after = await start('after', () => false);
+      try {
+        await eventually('all 50 events applied', async () => (await applied()).distinct === 50);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect((await applied()).total).toBe(50);
+      } finally {
+        await after.relay.stop();
+        await after.bus.stop();
+      }
+    } finally {
+      await t.drop();
+    }
+  });
 });

@@ -7,17 +7,26 @@ export interface OutgoingEvent {
   event: CloudEvent;
 }
 
-/** Handles one delivered event. Throwing means "not handled": it is delivered again. */
+/**
+ * Handles one delivered event. Throwing means "not handled": the same event is delivered again
+ * after a backoff, and later events with the same partition key wait for it. Handlers must be
+ * idempotent (delivery is at least once); `idempotentHandler` makes database work so.
+ */
 export type EventHandler = (event: CloudEvent, topic: string) => Promise<void>;
 
 export interface SubscribeOptions {
   topic: string;
-  /** Consumers in one group share the work; each group sees every event. */
+  /**
+   * Consumers in one group share the work; each group sees every event. A group new to a topic
+   * starts from the oldest event still kept (Kafka: the topic's retention; in-process: the most
+   * recent ones), so nothing published before its first subscriber is missed.
+   */
   group: string;
   handler: EventHandler;
 }
 
 export interface Subscription {
+  /** Stops deliveries to this handler; resolves once its running calls have settled. */
   close(): Promise<void>;
 }
 
@@ -29,7 +38,11 @@ export interface Subscription {
  */
 export interface EventBus extends Lifecycle {
   readonly kind: 'kafka' | 'memory';
-  /** Resolves once the bus has durably accepted every event (Kafka: acknowledged by the broker). */
+  /**
+   * Resolves once the bus has accepted every event (Kafka: acknowledged by all in-sync replicas).
+   * Rejects when it cannot (broker down, in-process queues full): the outbox relay then keeps the
+   * events and tries again. Only the outbox relay calls this.
+   */
   publish(events: OutgoingEvent[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
 }

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { SchemaDatabase } from '../db/database.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventHandler } from './event-bus.js';
 
 /** What an idempotent handler needs of a database: its schema and transactions on the primary. */
-export type IdempotencyDatabase = Pick<SchemaDatabase<any>, 'schema' | 'transaction'>;
+export type IdempotencyDatabase<DB> = Pick<SchemaDatabase<DB>, 'schema' | 'transaction'>;
 
 /** A handler whose database work runs in the transaction that also records the event as processed. */
-export type TransactionalEventHandler = (event: CloudEvent, trx: Transaction<any>, topic: string) => Promise<void>;
+export type TransactionalEventHandler<DB> = (event: CloudEvent, trx: Transaction<DB>, topic: string) => Promise<void>;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,23 +32,20 @@ export function processedEventKey(event: Pick<CloudEvent, 'id' | 'source'>): str
  * time on another replica, waits on the first one's unique key and then finds it taken and
  * skips. A handler that throws rolls both back, and the event is delivered again.
  */
-export function idempotentHandler(
-  db: IdempotencyDatabase,
+export function idempotentHandler<DB>(
+  db: IdempotencyDatabase<DB>,
   group: string,
-  handler: TransactionalEventHandler,
+  handler: TransactionalEventHandler<DB>,
 ): EventHandler {
   if (!group) throw new TypeError('idempotentHandler needs a consumer group name');
   return async (event, topic) => {
     await db.transaction(
       async (trx) => {
-        const claimed = await trx
-          .withSchema(db.schema)
-          .insertInto('processed_events')
-          .values({ consumer_group: group, event_id: processedEventKey(event) })
-          .onConflict((conflict) => conflict.doNothing())
-          .returning('event_id')
-          .executeTakeFirst();
-        void claimed;
+        const claimed = await sql`
+          insert into ${sql.table(`${db.schema}.processed_events`)} (consumer_group, event_id)
+          values (${group}, ${processedEventKey(event)}::uuid)
+          on conflict do nothing`.execute(trx);
+        if (claimed.numAffectedRows === 0n) return;
         await handler(event, trx, topic);
       },
       { consistencyKey: event.partitionkey },

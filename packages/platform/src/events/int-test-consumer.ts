@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { createLogger } from '../logging/logger.js';
 import { idempotentHandler } from './idempotent-consumer.js';
+import type { TestTables } from './int-test-support.js';
 import { KafkaEventBus } from './kafka-event-bus.js';
 
 const env = (name: string): string => {
@@ -20,7 +21,7 @@ const schema = env('CONSUMER_SCHEMA');
 const topic = env('CONSUMER_TOPIC');
 const group = env('CONSUMER_GROUP');
 const hangAfter = Number(env('CONSUMER_HANG_AFTER'));
-const db = new Kysely<any>({
+const db = new Kysely<TestTables>({
   dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: env('CONSUMER_DATABASE_URL') }) }),
 });
 const bus = new KafkaEventBus({
@@ -34,7 +35,7 @@ await bus.start();
 
 let applied = 0;
 const apply = idempotentHandler(
-  { schema, transaction: <T>(work: (trx: Transaction<any>) => Promise<T>) => db.transaction().execute(work) },
+  { schema, transaction: <T>(work: (trx: Transaction<TestTables>) => Promise<T>) => db.transaction().execute(work) },
   group,
   async (event, trx) => {
     await trx.withSchema(schema).insertInto('applied').values({ event_id: event.id, by: 'doomed' }).execute();

@@ -12,10 +12,15 @@ import type { IdempotencyDatabase } from './idempotent-consumer.js';
  * platform's outbox tables, exactly as `SchemaDatabase.migrate()` creates them, so the suites
  * do not depend on the database layer.
  */
-export interface TestSchema extends IdempotencyDatabase {
+/** A table the suites create to record what consumers applied. */
+export interface TestTables {
+  applied: { event_id: string; person: string | null; n: number | null; by: string | null };
+}
+
+export interface TestSchema extends IdempotencyDatabase<TestTables> {
   readonly schema: string;
   readonly pool: pg.Pool;
-  readonly db: Kysely<any>;
+  readonly db: Kysely<TestTables>;
   drop(): Promise<void>;
 }
 
@@ -27,7 +32,7 @@ export function runId(): string {
 export async function createTestSchema(databaseUrl: string, prefix = 'events'): Promise<TestSchema> {
   const schema = `${prefix}_${runId()}`;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<TestTables>({ dialect: new PostgresDialect({ pool }) });
   await sql
     .raw(
       `create schema ${schema};
@@ -43,7 +48,7 @@ export async function createTestSchema(databaseUrl: string, prefix = 'events'): 
     schema,
     pool,
     db,
-    transaction: <T>(work: (trx: Transaction<any>) => Promise<T>) => db.transaction().execute(work),
+    transaction: <T>(work: (trx: Transaction<TestTables>) => Promise<T>) => db.transaction().execute(work),
     drop: async () => {
       await sql.raw(`drop schema if exists ${schema} cascade`).execute(db);
       await db.destroy();
@@ -61,7 +66,9 @@ export function captureLog(level = 'info'): CapturedLog {
   const lines: CapturedLog['lines'] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim()) lines.push(JSON.parse(line) as CapturedLog['lines'][number]);
+      }
       done();
     },
   });
@@ -69,7 +76,11 @@ export function captureLog(level = 'info'): CapturedLog {
 }
 
 /** Polls until `condition` holds; fails with `what` after the timeout. */
-export async function eventually(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function eventually(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);

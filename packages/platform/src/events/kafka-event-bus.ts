@@ -129,12 +129,19 @@ export class KafkaEventBus extends BaseService implements EventBus {
       partitioner: compatibilityPartitioner,
       serializers: stringSerializers,
     });
+    // Neither client is known to emit 'error', but an unheard one would crash the process.
+    const logError = (error: unknown) => this.#logger.warn({ err: error }, 'Kafka client error');
+    this.#admin.on('error', logError);
+    this.#producer.on('error', logError);
     try {
       await this.#ensureTopics([...this.#topics.keys()]);
     } catch (error) {
       // Down is survivable (topics are ensured again on first use); refused is a misconfiguration.
       if (!isUnreachable(error)) throw error;
-      this.#logger.warn({ err: error, brokers: this.brokers }, 'Kafka unreachable at start; topics will be created once it is back');
+      this.#logger.warn(
+        { err: error, brokers: this.brokers },
+        'Kafka unreachable at start; topics will be created once it is back',
+      );
     }
   }
 
@@ -147,7 +154,8 @@ export class KafkaEventBus extends BaseService implements EventBus {
   /** Resolves once the broker acknowledged every event (all in-sync replicas); rejects otherwise, sending nothing twice. */
   async publish(events: OutgoingEvent[]): Promise<void> {
     const producer = this.#producer;
-    if (!producer || this.state !== 'running') throw new UnavailableError('event-bus', `Kafka event bus is ${this.state}`);
+    if (!producer || this.state !== 'running')
+      throw new UnavailableError('event-bus', `Kafka event bus is ${this.state}`);
     if (events.length === 0) return;
     await this.#ensureTopics([...new Set(events.map((e) => e.topic))]);
     const messages: MessageToProduce<string, string, string, string>[] = events.map(({ topic, event }) => ({
@@ -225,13 +233,17 @@ export class KafkaEventBus extends BaseService implements EventBus {
       }
       return;
     }
-    if (!declared) this.#logger.warn({ topic: name, partitions: spec.partitions }, 'creating a topic that is not declared');
+    if (!declared)
+      this.#logger.warn({ topic: name, partitions: spec.partitions }, 'creating a topic that is not declared');
     try {
       await admin.createTopics({
         topics: [{ topic: name, partitions: spec.partitions, replicas: this.#replicationFactor }],
         configs: [{ name: 'retention.ms', value: String(spec.retentionDays * 86_400_000) }],
       });
-      this.#logger.info({ topic: name, partitions: spec.partitions, retentionDays: spec.retentionDays }, 'created topic');
+      this.#logger.info(
+        { topic: name, partitions: spec.partitions, retentionDays: spec.retentionDays },
+        'created topic',
+      );
     } catch (error) {
       // Another process created it between our look and our create.
       if (!findErrorBy(error as Error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;

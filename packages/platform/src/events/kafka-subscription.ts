@@ -8,6 +8,9 @@ import type { DeliveryCounter } from './event-bus-metrics.js';
 type KafkaMessage = Message<string, Buffer, Buffer, Buffer>;
 type KafkaStream = MessagesStream<string, Buffer, Buffer, Buffer>;
 
+/** A consumer that lasted this long before failing counts as having recovered from any earlier outage. */
+const healthyRunMs = 30_000;
+
 /** Settings of one subscription, filled in by `KafkaEventBus`. */
 export interface KafkaSubscriptionSettings {
   brokers: string[];
@@ -45,6 +48,8 @@ interface Run {
   /** Every lane worker still running, including those of revoked partitions. */
   workers: Set<Promise<void>>;
   pumping?: Promise<void>;
+  /** Why the client gave up on this consumer, when it did so outside the stream. */
+  failure?: Error;
   buffered: number;
   drained?: () => void;
   stop: AbortController;
@@ -92,6 +97,7 @@ export class KafkaSubscription implements Subscription {
     let failures = 0;
     while (!this.#closed) {
       const run = this.#newRun();
+      const startedAt = Date.now();
       this.#run = run;
       try {
         await this.#settings.ensureTopic();
@@ -104,22 +110,26 @@ export class KafkaSubscription implements Subscription {
         });
         firstAttempt();
         if (failures > 0) this.#logger.info({ failures }, 'consumer reconnected');
-        failures = 0;
         run.pumping = this.#pump(run, run.stream);
         await Promise.race([run.pumping, abortion(run.stop.signal)]);
+        if (run.failure) throw run.failure;
         // The stream ended without being asked to: the client gave up on it; start a new consumer.
         if (!run.stop.signal.aborted) throw new Error('consumer stream ended');
       } catch (error) {
         firstAttempt();
         if (!this.#closed) {
+          // A consumer that ran for a while before failing starts a new outage (and a short backoff);
+          // one that fails right after connecting keeps backing off further.
+          if (Date.now() - startedAt > healthyRunMs) failures = 0;
           failures += 1;
           if (failures === 1) this.#logger.warn({ err: error }, 'consumer failed; reconnecting with backoff');
           else this.#logger.debug({ err: error, failures }, 'consumer still failing');
         }
       } finally {
-        await this.#finishRun(run);
+        await this.#finishRun(run, this.#closed);
       }
-      if (!this.#closed && failures > 0) await sleep(backoffDelay(failures, this.#settings.retry), this.#closing.signal);
+      if (!this.#closed && failures > 0)
+        await sleep(backoffDelay(failures, this.#settings.retry), this.#closing.signal);
     }
   }
 
@@ -131,12 +141,18 @@ export class KafkaSubscription implements Subscription {
       groupId: s.group,
       autocommit: false,
       sessionTimeout: s.sessionTimeoutMs,
-      rebalanceTimeout: Math.max(s.sessionTimeoutMs, 30_000),
+      rebalanceTimeout: s.sessionTimeoutMs,
       heartbeatInterval: s.heartbeatIntervalMs,
       maxWaitTime: s.maxWaitTimeMs,
       deserializers: { key: stringDeserializer },
     });
     const run: Run = { consumer, lanes: new Map(), workers: new Set(), buffered: 0, stop: new AbortController() };
+    // The client emits 'error' when a background rejoin fails (broker gone for long); unheard,
+    // Node would crash the process. This consumer is done: start a new one.
+    consumer.on('error', (error: Error) => {
+      run.failure ??= error;
+      this.#stopRun(run);
+    });
     // Partitions taken away by a rebalance: drop what is queued for them (the new owner starts
     // from the committed offset) and stop retrying their failed message here.
     consumer.on('consumer:group:join', () => {
@@ -203,7 +219,7 @@ export class KafkaSubscription implements Subscription {
         lane.queue.shift();
         run.buffered -= 1;
         this.#signalDrained(run);
-        message.commit((error?: Error) => {
+        void message.commit((error?: Error) => {
           if (error) this.#logger.debug({ err: error, partition: message.partition }, 'offset commit failed');
         });
       }
@@ -259,14 +275,16 @@ export class KafkaSubscription implements Subscription {
   /**
    * Workers first (each commits what it handled), then the stream (which flushes those
    * offsets), then the consumer (leaving the group, so partitions move to another member now
-   * rather than after a session timeout).
+   * rather than after a session timeout). After a failure the broker may be unreachable, so
+   * the waits are shorter before giving up on the goodbye.
    */
-  async #finishRun(run: Run): Promise<void> {
+  async #finishRun(run: Run, graceful: boolean): Promise<void> {
     this.#stopRun(run);
     await Promise.all(run.workers);
-    await withTimeout(run.stream?.close(), 10_000).catch(() => undefined);
+    const patience = graceful ? 10_000 : 2_000;
+    await withTimeout(run.stream?.close(), patience).catch(() => undefined);
     await run.pumping?.catch(() => undefined);
-    await withTimeout(run.consumer.close(), 10_000).catch(() => run.consumer.close(true).catch(() => undefined));
+    await withTimeout(run.consumer.close(), patience).catch(() => run.consumer.close(true).catch(() => undefined));
   }
 }
 

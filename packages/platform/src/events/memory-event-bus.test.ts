@@ -126,7 +126,9 @@ describe('MemoryEventBus', () => {
     }
     const sent = Array.from({ length: 50 }, (_, i) => ({ topic: 't', event: event(`p${i % 7}`) }));
     await bus.publish(sent);
-    await until(() => (byGroup.get('notification')?.length ?? 0) === 50 && (byGroup.get('analytics')?.length ?? 0) === 50);
+    await until(
+      () => (byGroup.get('notification')?.length ?? 0) === 50 && (byGroup.get('analytics')?.length ?? 0) === 50,
+    );
     const ids = sent.map((s) => s.event.id).sort();
     expect([...byGroup.get('notification')!].sort()).toEqual(ids);
     expect([...byGroup.get('analytics')!].sort()).toEqual(ids);
@@ -165,14 +167,23 @@ describe('MemoryEventBus', () => {
         handled.push(e.data);
       },
     });
-    await bus.publish([{ topic: 't', event: event('ann', 1) }, { topic: 't', event: event('ann', 2) }]);
+    const first = bus.publish([
+      { topic: 't', event: event('ann', 1) },
+      { topic: 't', event: event('ann', 2) },
+    ]);
     await expect(
-      bus.publish([{ topic: 't', event: event('ann', 3) }, { topic: 't', event: event('ann', 4) }]),
+      bus.publish([
+        { topic: 't', event: event('ann', 3) },
+        { topic: 't', event: event('ann', 4) },
+      ]),
     ).rejects.toBeInstanceOf(UnavailableError);
     release();
-    await until(() => handled.length === 2);
-    await bus.publish([{ topic: 't', event: event('ann', 3) }, { topic: 't', event: event('ann', 4) }]);
-    await until(() => handled.length === 4);
+    await first;
+    expect(handled).toHaveLength(2);
+    await bus.publish([
+      { topic: 't', event: event('ann', 3) },
+      { topic: 't', event: event('ann', 4) },
+    ]);
     expect(handled).toEqual([1, 2, 3, 4]);
   });
 
@@ -196,9 +207,12 @@ describe('MemoryEventBus', () => {
         first.push(e.data);
       },
     });
-    await bus.publish([1, 2, 3].map((n) => ({ topic: 't', event: event('ann', n) })));
+    const published = bus.publish([1, 2, 3].map((n) => ({ topic: 't', event: event('ann', n) })));
+    // Not all handled when the group empties: the relay must keep the rows and publish them again.
+    const refused = expect(published).rejects.toBeInstanceOf(UnavailableError);
     await until(() => first.length === 1);
     await sub.close();
+    await refused;
     const second: unknown[] = [];
     await bus.subscribe({ topic: 't', group: 'g', handler: async (e) => void second.push(e.data) });
     await until(() => second.length === 2);
@@ -218,12 +232,55 @@ describe('MemoryEventBus', () => {
         finished = true;
       },
     });
-    await bus.publish([{ topic: 't', event: event('ann') }, { topic: 't', event: event('ann') }]);
+    const published = bus.publish([
+      { topic: 't', event: event('ann') },
+      { topic: 't', event: event('ann') },
+    ]);
+    const refused = expect(published).rejects.toBeInstanceOf(UnavailableError);
     await until(() => calls === 1);
     await sub.close();
+    await refused;
     expect(finished).toBe(true);
     await pause(50);
     expect(calls).toBe(1);
+  });
+
+  it('acknowledges a publish only once every group has handled it', async () => {
+    const bus = await startBus();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    await bus.subscribe({ topic: 't', group: 'fast', handler: async () => void handled.push('fast') });
+    await bus.subscribe({
+      topic: 't',
+      group: 'slow',
+      handler: async () => {
+        await gate;
+        handled.push('slow');
+      },
+    });
+    let acknowledged = false;
+    const published = bus.publish([{ topic: 't', event: event('ann') }]).then(() => (acknowledged = true));
+    await until(() => handled.includes('fast'));
+    await pause(20);
+    expect(acknowledged).toBe(false);
+    release();
+    await published;
+    expect(handled).toEqual(['fast', 'slow']);
+  });
+
+  it('fails a publish still waiting when the bus stops, so the outbox publishes it after the restart', async () => {
+    const bus = await startBus({ stopTimeoutMs: 50 });
+    await bus.subscribe({ topic: 't', group: 'g', handler: () => new Promise(() => undefined) });
+    const refused = expect(bus.publish([{ topic: 't', event: event('ann') }])).rejects.toBeInstanceOf(UnavailableError);
+    await bus.stop();
+    await refused;
+  });
+
+  it("acknowledges on queueing with acknowledge: 'accepted'", async () => {
+    const bus = await startBus({ acknowledge: 'accepted', stopTimeoutMs: 50 });
+    await bus.subscribe({ topic: 't', group: 'g', handler: () => new Promise(() => undefined) });
+    await bus.publish([{ topic: 't', event: event('ann') }]);
   });
 
   it('refuses to publish once stopped', async () => {

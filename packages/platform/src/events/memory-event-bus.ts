@@ -12,6 +12,17 @@ export interface MemoryEventBusOptions {
   /** Counts deliveries (`tend_events_delivered_total`). @default none */
   metrics?: Metrics;
   /**
+   * When `publish` resolves, and so when the outbox relay marks events published.
+   * `'handled'`: once every subscribed group has handled them. Memory is not durable, so this
+   * keeps the outbox row unpublished until its effects are committed: a crash or a stop loses
+   * nothing (the relay publishes the row again after the restart), at the cost of a relay that
+   * waits for consumers (a handler failing for a long time holds back its schema's outbox).
+   * `'accepted'`: as soon as the events are queued, like a broker; faster, but events queued at
+   * a crash are lost.
+   * @default 'handled'
+   */
+  acknowledge?: 'handled' | 'accepted';
+  /**
    * Most events waiting for one consumer group of one topic. When a group with members is this
    * far behind, `publish` rejects and the events wait in the outbox instead of in memory.
    * @default 10_000
@@ -27,13 +38,28 @@ export interface MemoryEventBusOptions {
   concurrencyPerGroup?: number;
   /** Wait between deliveries of an event whose handler threw. @default { initialDelayMs: 100, maxDelayMs: 30_000 } */
   retry?: RetryBackoff;
+  /** How long `stop` waits for running handlers to finish. @default 10_000 */
+  stopTimeoutMs?: number;
+}
+
+/** One `publish` call waiting for its deliveries (acknowledge: 'handled'). */
+interface PendingPublish {
+  remaining: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface Entry {
+  /** JSON of the event: every delivery parses a fresh copy, as a broker would. */
+  json: string;
+  /** The publish waiting for this delivery, if any. */
+  publish?: PendingPublish;
 }
 
 /** One partition key's events for one group, delivered one at a time, in order. */
 interface Lane {
   key: string;
-  /** JSON of each event: every delivery parses a fresh copy, as a broker would. */
-  queue: string[];
+  queue: Entry[];
   attempts: number;
   timer?: NodeJS.Timeout;
 }
@@ -68,32 +94,45 @@ interface Group {
 export class MemoryEventBus extends BaseService implements EventBus {
   readonly kind = 'memory' as const;
   readonly #logger: Logger;
+  readonly #acknowledge: 'handled' | 'accepted';
   readonly #maxPending: number;
   readonly #replayPerTopic: number;
   readonly #concurrency: number;
   readonly #retry: Required<RetryBackoff>;
+  readonly #stopTimeoutMs: number;
   readonly #delivered: DeliveryCounter;
   readonly #groups = new Map<string, Map<string, Group>>();
   readonly #replay = new Map<string, string[]>();
+  readonly #waiting = new Set<PendingPublish>();
   #closed = false;
 
   constructor(options: MemoryEventBusOptions) {
     super('event-bus:memory');
     this.#logger = options.logger.child({ component: 'memory-event-bus' });
+    this.#acknowledge = options.acknowledge ?? 'handled';
     this.#maxPending = options.maxPendingPerGroup ?? 10_000;
     this.#replayPerTopic = options.replayPerTopic ?? 1000;
     this.#concurrency = options.concurrencyPerGroup ?? 16;
     if (!(this.#maxPending >= 1) || !(this.#replayPerTopic >= 0) || !(this.#concurrency >= 1)) {
-      throw new RangeError('memory event bus: maxPendingPerGroup and concurrencyPerGroup must be >= 1, replayPerTopic >= 0');
+      throw new RangeError(
+        'memory event bus: maxPendingPerGroup and concurrencyPerGroup must be >= 1, replayPerTopic >= 0',
+      );
     }
     this.#retry = checkBackoff('memory event bus', options.retry);
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.#delivered = deliveryCounter(options.metrics);
   }
 
   protected async doStart(): Promise<void> {}
 
+  /**
+   * Stops deliveries, fails the publishes still waiting (those outbox rows stay unpublished for
+   * the next start) and waits for running handlers, up to `stopTimeoutMs`.
+   */
   protected async doStop(): Promise<void> {
     this.#closed = true;
+    for (const publish of this.#waiting) publish.reject(stoppedError());
+    this.#waiting.clear();
     const closing: Promise<void>[] = [];
     for (const groups of this.#groups.values()) {
       for (const group of groups.values()) {
@@ -101,15 +140,20 @@ export class MemoryEventBus extends BaseService implements EventBus {
         for (const member of group.members) closing.push(this.#leave(group, member));
       }
     }
-    await Promise.all(closing);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#stopTimeoutMs)));
+    await Promise.race([Promise.all(closing), timeout]);
+    clearTimeout(timer);
   }
 
   /**
    * Accepts the whole batch or none of it: when any group with members is full, it rejects with
-   * `UnavailableError` and nothing is enqueued, so a retry cannot duplicate half a batch.
+   * `UnavailableError` and nothing is enqueued, so a retry cannot duplicate half a batch. With
+   * `acknowledge: 'handled'` it then resolves once every group that had members has handled
+   * every event, and rejects if the bus stops or such a group loses its last member first.
    */
   async publish(events: OutgoingEvent[]): Promise<void> {
-    if (this.#closed) throw new UnavailableError('event-bus', 'the in-process event bus is stopped');
+    if (this.#closed) throw stoppedError();
     const perTopic = new Map<string, OutgoingEvent[]>();
     for (const outgoing of events) {
       if (!outgoing.topic) throw new TypeError('event without a topic');
@@ -120,7 +164,7 @@ export class MemoryEventBus extends BaseService implements EventBus {
     }
     for (const [topic, list] of perTopic) {
       for (const group of this.#groups.get(topic)?.values() ?? []) {
-        if (group.members.some((m) => m.open) && group.pending + list.length > this.#maxPending) {
+        if (hasMembers(group) && group.pending + list.length > this.#maxPending) {
           throw new UnavailableError(
             'event-bus',
             `consumer group ${group.name} of ${topic} has ${group.pending} events waiting (limit ${this.#maxPending})`,
@@ -128,18 +172,33 @@ export class MemoryEventBus extends BaseService implements EventBus {
         }
       }
     }
+    let pending: PendingPublish | undefined;
+    const handled = new Promise<void>((resolve, reject) => {
+      pending = { remaining: 0, resolve, reject };
+    });
+    const waitFor = this.#acknowledge === 'handled' ? pending : undefined;
     for (const [topic, list] of perTopic) {
-      const encoded = list.map(({ event }) => ({ key: event.partitionkey, json: JSON.stringify(event) }));
-      this.#remember(topic, encoded.map((e) => e.json));
+      const jsons = list.map(({ event }) => JSON.stringify(event));
+      this.#remember(topic, jsons);
       for (const group of this.#groups.get(topic)?.values() ?? []) {
-        for (const { key, json } of encoded) this.#append(group, key, json);
+        const publish = hasMembers(group) ? waitFor : undefined;
+        list.forEach(({ event }, i) => {
+          if (this.#append(group, event.partitionkey, { json: jsons[i]!, publish }) && publish) publish.remaining += 1;
+        });
         this.#pump(group);
       }
+    }
+    if (!waitFor || waitFor.remaining === 0) return;
+    this.#waiting.add(waitFor);
+    try {
+      await handled;
+    } finally {
+      this.#waiting.delete(waitFor);
     }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    if (this.#closed) throw new UnavailableError('event-bus', 'the in-process event bus is stopped');
+    if (this.#closed) throw stoppedError();
     const groups = this.#groups.get(options.topic) ?? new Map<string, Group>();
     this.#groups.set(options.topic, groups);
     let group = groups.get(options.group);
@@ -157,7 +216,7 @@ export class MemoryEventBus extends BaseService implements EventBus {
       };
       groups.set(options.group, group);
       for (const json of this.#replay.get(options.topic) ?? []) {
-        this.#append(group, (JSON.parse(json) as CloudEvent).partitionkey, json);
+        this.#append(group, (JSON.parse(json) as CloudEvent).partitionkey, { json });
       }
     }
     const member: Member = { handler: options.handler, open: true, inFlight: 0 };
@@ -175,14 +234,17 @@ export class MemoryEventBus extends BaseService implements EventBus {
     this.#replay.set(topic, kept);
   }
 
-  #append(group: Group, key: string, json: string): void {
+  /** Queues an entry for a group; false when dropped (only for a full group without members). */
+  #append(group: Group, key: string, entry: Entry): boolean {
     if (group.pending >= this.#maxPending) {
-      // Only reachable for a group nobody consumes right now: it misses what does not fit.
       if (!group.dropping) {
-        this.#logger.warn({ topic: group.topic, group: group.name }, 'consumer group has no members and is full; dropping its events');
+        this.#logger.warn(
+          { topic: group.topic, group: group.name },
+          'consumer group has no members and is full; dropping its events',
+        );
       }
       group.dropping = true;
-      return;
+      return false;
     }
     group.dropping = false;
     let lane = group.lanes.get(key);
@@ -191,8 +253,9 @@ export class MemoryEventBus extends BaseService implements EventBus {
       group.lanes.set(key, lane);
       group.ready.push(lane);
     }
-    lane.queue.push(json);
+    lane.queue.push(entry);
     group.pending += 1;
+    return true;
   }
 
   #pickMember(group: Group): Member | undefined {
@@ -214,11 +277,11 @@ export class MemoryEventBus extends BaseService implements EventBus {
   }
 
   async #deliver(group: Group, lane: Lane, member: Member): Promise<void> {
-    const json = lane.queue[0]!;
+    const entry = lane.queue[0]!;
     let failure: unknown;
     let handled = false;
     try {
-      await member.handler(JSON.parse(json) as CloudEvent, group.topic);
+      await member.handler(JSON.parse(entry.json) as CloudEvent, group.topic);
       handled = true;
     } catch (error) {
       failure = error;
@@ -232,6 +295,8 @@ export class MemoryEventBus extends BaseService implements EventBus {
       lane.queue.shift();
       lane.attempts = 0;
       group.pending -= 1;
+      const publish = entry.publish;
+      if (publish && --publish.remaining === 0) publish.resolve();
       if (lane.queue.length > 0) group.ready.push(lane);
       else group.lanes.delete(lane.key);
     } else {
@@ -256,6 +321,7 @@ export class MemoryEventBus extends BaseService implements EventBus {
     if (member.open) {
       member.open = false;
       group.members = group.members.filter((m) => m !== member);
+      if (!hasMembers(group)) this.#abandonWaits(group);
     }
     if (member.inFlight === 0) return;
     await new Promise<void>((resolve) => {
@@ -266,4 +332,25 @@ export class MemoryEventBus extends BaseService implements EventBus {
       };
     });
   }
+
+  /**
+   * The group's last member left: publishes waiting on its queued events fail (the relay keeps
+   * those outbox rows and publishes them again); the events stay queued for a later member.
+   */
+  #abandonWaits(group: Group): void {
+    for (const lane of group.lanes.values()) {
+      for (const entry of lane.queue) {
+        entry.publish?.reject(new UnavailableError('event-bus', `consumer group ${group.name} has no members left`));
+        entry.publish = undefined;
+      }
+    }
+  }
+}
+
+function hasMembers(group: Group): boolean {
+  return group.members.some((m) => m.open);
+}
+
+function stoppedError(): UnavailableError {
+  return new UnavailableError('event-bus', 'the in-process event bus is stopped');
 }

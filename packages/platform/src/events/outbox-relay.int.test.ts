@@ -42,7 +42,14 @@ const busKinds: BusKind[] = hasKafka ? ['memory', 'kafka'] : ['memory'];
 function makeBus(kind: BusKind, specs: TopicSpec[], brokers = kafkaBrokers!): EventBus {
   return kind === 'memory'
     ? new MemoryEventBus({ logger: quiet, retry })
-    : new KafkaEventBus({ brokers, logger: quiet, topics: specs, retry, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 });
+    : new KafkaEventBus({
+        brokers,
+        logger: quiet,
+        topics: specs,
+        retry,
+        sessionTimeoutMs: 6_000,
+        heartbeatIntervalMs: 500,
+      });
 }
 
 /** Subscribes and records what arrives, in arrival order. */
@@ -97,7 +104,9 @@ describe.runIf(hasPostgres)('OutboxRelay (real PostgreSQL)', () => {
   }
 
   async function unpublished(): Promise<number> {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${t.schema}.outbox`)} where published_at is null`.execute(t.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from ${sql.table(`${t.schema}.outbox`)} where published_at is null`.execute(t.db);
     return rows[0]!.n;
   }
 
@@ -128,8 +137,9 @@ describe.runIf(hasPostgres)('OutboxRelay (real PostgreSQL)', () => {
       const seen = await collect(bus, spec.name);
       const first = await started(relay(bus, { batchSize: 7 }));
       const second = await started(relay(bus, { batchSize: 7 }));
-      await eventually('one relay leads, one stands by', () =>
-        [first.role, second.role].sort().join() === 'leader,standby',
+      await eventually(
+        'one relay leads, one stands by',
+        () => [first.role, second.role].sort().join() === 'leader,standby',
       );
       const [leader, standby] = first.role === 'leader' ? [first, second] : [second, first];
 
@@ -156,7 +166,12 @@ describe.runIf(hasPostgres)('OutboxRelay (real PostgreSQL)', () => {
     const spec = topicSpec('outage');
     const log = captureLog('debug');
     const downBus = await started(
-      new KafkaEventBus({ brokers: [`127.0.0.1:${await closedPort()}`], logger: quiet, topics: [spec], producerRetries: 1 }),
+      new KafkaEventBus({
+        brokers: [`127.0.0.1:${await closedPort()}`],
+        logger: quiet,
+        topics: [spec],
+        producerRetries: 1,
+      }),
     );
     const downRelay = await started(relay(downBus, { logger: log.logger }));
     for (let n = 0; n < 20; n++) await enqueue(spec.name, `person-${n % 4}`, n);
@@ -223,7 +238,9 @@ describe.runIf(hasPostgres)('OutboxRelay (real PostgreSQL)', () => {
     for (let n = 0; n < 5; n++) await enqueue('vitals', 'ann', n);
     await enqueue('reminders', 'bob', 0);
     await eventually('published rows are deleted', async () => {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(`${t.schema}.outbox`)}`.execute(t.db);
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::int as n from ${sql.table(`${t.schema}.outbox`)}`.execute(t.db);
       return rows[0]!.n === 0;
     });
     const text = await metrics.text();

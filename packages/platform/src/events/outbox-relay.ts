@@ -58,7 +58,8 @@ export function relayLockKey(schema: string): string {
 }
 
 function positive(owner: string, name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${owner}: ${name} must be a positive number (got ${value})`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`${owner}: ${name} must be a positive number (got ${value})`);
   return value;
 }
 
@@ -179,6 +180,9 @@ export class OutboxRelay extends BaseService {
     config.application_name ??= `tend-outbox-relay-${this.schema}`;
     config.keepAlive ??= true;
     config.statement_timeout ??= 30_000;
+    // Bounded waits, so a database that vanished cannot hold the relay (or its stop) forever.
+    config.connectionTimeoutMillis ??= 10_000;
+    config.query_timeout ??= 60_000;
     this.#sessionError = undefined;
     const session = new pg.Client(config);
     // A dropped connection emits 'error'; without a listener Node would crash the process.

@@ -1,11 +1,18 @@
-import type { Kysely } from 'kysely';
+import type { QueryExecutorProvider } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { randomIds, systemClock } from '../clock.js';
 import { InvalidEventError } from './cloud-event.js';
 import { enqueueEvent, outboxChannel, type OutboxEventInput } from './outbox.js';
 
 // Validation happens before any SQL: a transaction that is never touched proves it.
-const untouched = new Proxy({}, { get: () => { throw new Error('the transaction must not be used'); } }) as Kysely<any>;
+const untouched = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error('the transaction must not be used');
+    },
+  },
+) as QueryExecutorProvider;
 const context = { schema: 'health', ids: randomIds, clock: systemClock };
 const valid: OutboxEventInput = {
   topic: 'analytics_events',
@@ -37,7 +44,9 @@ describe('enqueueEvent', () => {
   });
 
   it('rejects a payload the broker would refuse', async () => {
-    const error = await enqueueEvent(untouched, { ...valid, data: 'x'.repeat(1_100_000) }, context).catch((e: unknown) => e);
+    const error = await enqueueEvent(untouched, { ...valid, data: 'x'.repeat(1_100_000) }, context).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidEventError);
   });
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type QueryExecutorProvider } from 'kysely';
 import type { Clock, Ids } from '../clock.js';
 import { InvalidEventError, traceparentPattern, type CloudEvent } from './cloud-event.js';
 
@@ -84,10 +84,12 @@ function checkInput(input: OutboxEventInput): void {
  * lost event for a committed one. The relay publishes it afterwards; the same statement signals
  * the schema's channel (delivered by PostgreSQL only on commit) to wake the relay.
  *
+ * `trx` is the caller's `Transaction` of any database type (a plain `Kysely` also works, as a
+ * transaction of its own).
  * Returns the envelope as it will be published.
  */
 export async function enqueueEvent<T>(
-  trx: Transaction<any> | Kysely<any>,
+  trx: QueryExecutorProvider,
   input: OutboxEventInput<T>,
   context: OutboxContext,
 ): Promise<CloudEvent<T>> {

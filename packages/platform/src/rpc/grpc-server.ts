@@ -65,7 +65,7 @@ export class GrpcServer extends BaseService {
     this.#server = server;
     this.#port = await listen(server, this.#options.host, this.#options.port, `${name.toUpperCase()}_PORT`);
     health.setAll(ServingStatus.SERVING);
-    logger.info({ service: name, port: this.#port }, 'gRPC server listening');
+    logger.info({ component: 'grpc', target: name, port: this.#port }, 'gRPC server listening');
   }
 
   protected async doStop(): Promise<void> {
@@ -81,7 +81,7 @@ export class GrpcServer extends BaseService {
       timer = setTimeout(() => resolve('expired'), deadline);
     });
     if ((await Promise.race([closed, expired])) === 'expired') {
-      this.#options.logger.warn({ service: this.#options.name }, 'in-flight requests cut off at shutdown deadline');
+      this.#options.logger.warn({ component: 'grpc', target: this.#options.name }, 'in-flight requests cut off at shutdown deadline');
       for (const session of this.#sessions) session.destroy();
       await closed;
     }

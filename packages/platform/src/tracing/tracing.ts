@@ -20,7 +20,10 @@ export interface TracingOptions {
  * instrumentations patch ES module imports too.
  */
 export function startTracing(options: TracingOptions): { stop(): Promise<void> } {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Only the instrumented libraries go through the ESM hook: wrapping every module costs seconds at start.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: ['pg', 'ioredis', 'http', 'https', 'node:http', 'node:https'] },
+  });
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     ...(options.otlpEndpoint

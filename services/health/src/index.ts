@@ -1,0 +1,1 @@
+export { createHealthService, type HealthServiceDeps } from './health-service.js';
