@@ -1,9 +1,14 @@
 import { register } from 'node:module';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export interface TracingOptions {
   /** `service.name` of every span. */
@@ -18,23 +23,36 @@ export interface TracingOptions {
  * configured. It must run before `pg`, `ioredis` and `node:http` are first imported, which is why
  * the binary starts it first and imports the rest afterwards; the ESM loader hook lets the
  * instrumentations patch ES module imports too.
+ *
+ * Built from the SDK's parts rather than `NodeSDK`, which also wires metric and log exporters
+ * from the environment and took seconds to load and to shut down.
  */
 export function startTracing(options: TracingOptions): { stop(): Promise<void> } {
   // Only the instrumented libraries go through the ESM hook: wrapping every module costs seconds at start.
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
     data: { include: ['pg', 'ioredis', 'http', 'https', 'node:http', 'node:https'] },
   });
-  const sdk = new NodeSDK({
-    serviceName: options.serviceName,
-    ...(options.otlpEndpoint
-      ? { traceExporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint}/v1/traces` }) }
-      : { spanProcessors: [] }),
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    spanProcessors: options.otlpEndpoint
+      ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint}/v1/traces` }) })]
+      : [],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') }),
       new PgInstrumentation(),
       new IORedisInstrumentation(),
     ],
   });
-  sdk.start();
-  return { stop: () => sdk.shutdown() };
+  return {
+    async stop() {
+      unregister();
+      await provider.shutdown();
+    },
+  };
 }
