@@ -216,7 +216,9 @@ describe.runIf(hasPostgres)('OutboxRelay (real PostgreSQL)', () => {
     const messages = log.lines.map((l) => l.msg);
     expect(messages.filter((m) => m.startsWith('event bus unavailable'))).toHaveLength(1);
     expect(messages.filter((m) => m.startsWith('event bus is back'))).toHaveLength(1);
-    expect(await metrics.text()).toContain('tend_events_published_total{topic="outage"} 10');
+    await eventually('the relay counted them', async () =>
+      (await metrics.text()).includes('tend_events_published_total{topic="outage"} 10'),
+    );
   });
 
   it('wakes on NOTIFY at commit instead of waiting for its poll', async () => {

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
+
+/** Ports the e2e suites use, away from a developer's running `npm start`. */
+export const testPorts = {
+  gateway: 18180,
+  admin: 18400,
+  voice: 18451,
+  conversation: 18452,
+  health: 18453,
+  notification: 18454,
+  external: 18455,
+} as const;
+
+export type TestPortName = keyof typeof testPorts;
+
+/** Environment that puts every server of a spawned Tend on the test ports. */
+export function testPortEnv(): Record<string, string> {
+  return {
+    GATEWAY_PORT: String(testPorts.gateway),
+    ADMIN_PORT: String(testPorts.admin),
+    VOICE_PORT: String(testPorts.voice),
+    CONVERSATION_PORT: String(testPorts.conversation),
+    HEALTH_PORT: String(testPorts.health),
+    NOTIFICATION_PORT: String(testPorts.notification),
+    EXTERNAL_PORT: String(testPorts.external),
+  };
+}
+
+/** A `tend` process started as an operator would start it, with its output kept. */
+export class TendProcess {
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly dataDir: string,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Starts `tend <args>` with the test ports and a fresh data directory. */
+  static async start(args: string[], env: Record<string, string> = {}): Promise<TendProcess> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tend-e2e-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', ...args], {
+      env: { ...process.env, LOG_LEVEL: 'info', TEND_DATA_DIR: dataDir, ...testPortEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new TendProcess(child, dataDir);
+  }
+
+  /** Resolves once `url` answers 200, or throws with the process output. */
+  async waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`tend exited ${this.child.exitCode}:\n${this.output}`);
+      try {
+        if ((await fetch(url)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${url} not ready within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** Sends SIGTERM and resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    const code = await this.exited;
+    await rm(this.dataDir, { recursive: true, force: true });
+    return code;
+  }
+}
+
+/** `grpc.health.v1.Health/Check` over gRPC (h2c) on a port. */
+export async function grpcHealth(port: number, service = ''): Promise<string> {
+  const client = createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+  const response = await client.check({ service }, { timeoutMs: 5000 });
+  return HealthCheckResponse_ServingStatus[response.status];
+}
