@@ -44,7 +44,8 @@ export function resolveModules(definitions: readonly ModuleDefinition[], targets
 
 /**
  * Runs modules: starts them in dependency order and stops them in reverse. A failure while
- * starting stops what already started before the error goes up.
+ * starting stops what already started, and the failed part itself (it may hold a half-opened
+ * resource), before the error goes up.
  */
 export class ModuleRunner {
   readonly #started: { name: string; part: Lifecycle }[] = [];

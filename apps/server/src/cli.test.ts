@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from './cli.js';
+
+describe('parseCommand', () => {
+  it('serves everything by default', () => {
+    expect(parseCommand([])).toEqual({ kind: 'serve', targets: ['all'] });
+    expect(parseCommand(['serve'])).toEqual({ kind: 'serve', targets: ['all'] });
+  });
+
+  it('takes a comma-separated or repeated target list', () => {
+    expect(parseCommand(['serve', '--target=health,conversation'])).toEqual({
+      kind: 'serve',
+      targets: ['health', 'conversation'],
+    });
+    expect(parseCommand(['serve', '-t', 'health', '--target', 'voice'])).toEqual({
+      kind: 'serve',
+      targets: ['health', 'voice'],
+    });
+  });
+
+  it('rejects unknown commands and flags naming them', () => {
+    expect(() => parseCommand(['migrate'])).toThrow('unknown command "migrate"');
+    expect(() => parseCommand(['serve', '--port=1'])).toThrow(/port/);
+  });
+});
