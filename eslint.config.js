@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -23,6 +24,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/require-await': 'off',
+      // Rethrowing what was caught keeps its type unknown; that is not throwing a non-error.
+      '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true }],
       'import-x/no-cycle': 'error',
       // Packages talk through their declared exports only: no reaching into another package's files.
       'no-restricted-imports': [
@@ -30,7 +33,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@tend/*/src/*', '@tend/*/src'], message: 'Import a package by its declared exports.' },
-            { group: ['../../services/*', '../../../services/*', '../../packages/*', '../../../packages/*'], message: 'Import another package by name, not by path.' },
+            {
+              group: ['../../services/*', '../../../services/*', '../../packages/*', '../../../packages/*'],
+              message: 'Import another package by name, not by path.',
+            },
           ],
         },
       ],
@@ -39,6 +45,7 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
   {
     files: ['**/*.test.ts', 'e2e/**', 'bench/**'],

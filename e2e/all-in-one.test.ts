@@ -30,11 +30,14 @@ describe('tend serve --target=all on embedded parts', () => {
     expect(await ready.json()).toMatchObject({ ready: true, checks: { database: true } });
   });
 
-  it.each(Object.entries(grpcServices))('serves %s with gRPC health SERVING, per service and overall', async (name, fullName) => {
-    const port = testPorts[name as keyof typeof grpcServices];
-    expect(await grpcHealth(port)).toBe('SERVING');
-    expect(await grpcHealth(port, fullName)).toBe('SERVING');
-  });
+  it.each(Object.entries(grpcServices))(
+    'serves %s with gRPC health SERVING, per service and overall',
+    async (name, fullName) => {
+      const port = testPorts[name as keyof typeof grpcServices];
+      expect(await grpcHealth(port)).toBe('SERVING');
+      expect(await grpcHealth(port, fullName)).toBe('SERVING');
+    },
+  );
 
   it('reports an unknown service name as SERVICE_UNKNOWN', async () => {
     expect(await grpcHealth(testPorts.health, 'tend.nope.v1.Nope')).toBe('SERVICE_UNKNOWN');
@@ -77,7 +80,13 @@ describe('tend serve --target=health', () => {
     try {
       await tend.waitForHttp(`http://127.0.0.1:${testPorts.admin}/readyz`);
       expect(await grpcHealth(testPorts.health)).toBe('SERVING');
-      for (const port of [testPorts.gateway, testPorts.voice, testPorts.conversation, testPorts.notification, testPorts.external]) {
+      for (const port of [
+        testPorts.gateway,
+        testPorts.voice,
+        testPorts.conversation,
+        testPorts.notification,
+        testPorts.external,
+      ]) {
         expect(await isListening(port), `port ${port}`).toBe(false);
       }
       const started = tend.output.split('\n').find((line) => line.includes('"msg":"starting"'));

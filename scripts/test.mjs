@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const inCi = process.env.CI === 'true';
-const infra = (...args) => spawnSync('bash', ['scripts/infra.sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const infra = (...args) =>
+  spawnSync('bash', ['scripts/infra.sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 /** The TEST_* variables `infra.sh env` prints for the servers that are up. */
 function infraEnv() {

@@ -114,9 +114,7 @@ export class Infrastructure {
     if (local) {
       return createRouterTransport((router: ConnectRouter) => local.routes(router), { transport: { interceptors } });
     }
-    const transports = this.config.upstreams[name].map((baseUrl) =>
-      createGrpcTransport({ baseUrl, interceptors }),
-    );
+    const transports = this.config.upstreams[name].map((baseUrl) => createGrpcTransport({ baseUrl, interceptors }));
     return roundRobinTransport(transports);
   }
 }

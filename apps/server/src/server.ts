@@ -49,7 +49,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
         host: config.host,
         port: config.grpcPorts[name],
         serviceNames: service.serviceNames,
-        routes: service.routes,
+        routes: (router) => service.routes(router),
         logger,
         metrics,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -70,8 +70,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
       name: 'gateway',
       deps: ['cache', 'rate-limit'],
       target: true,
-      init: async () =>
-        new GatewayServer({ host: config.host, port: config.gatewayPort, metrics, readiness, logger }),
+      init: async () => new GatewayServer({ host: config.host, port: config.gatewayPort, metrics, readiness, logger }),
     },
     {
       name: 'all',

@@ -55,8 +55,17 @@ export { FallbackRateLimitStore, type FallbackRateLimitStoreOptions } from './ra
 export { createRateLimitStore, type CreateRateLimitStoreOptions } from './ratelimit/create-rate-limit-store.js';
 export { createDatabase, type CreateDatabaseOptions } from './db/create-database.js';
 export type { Database, DatabaseStatus, ReplicaStatus } from './db/database.js';
-export { PostgresDatabase, type PostgresDatabaseOptions, type DatabaseTuning, type PostgresServer } from './db/postgres-database.js';
-export { EmbeddedPostgres, type EmbeddedPostgresOptions, type EmbeddedPostgresTimings } from './db/embedded-postgres.js';
+export {
+  PostgresDatabase,
+  type PostgresDatabaseOptions,
+  type DatabaseTuning,
+  type PostgresServer,
+} from './db/postgres-database.js';
+export {
+  EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  type EmbeddedPostgresTimings,
+} from './db/embedded-postgres.js';
 export { loadMigrations, MigrationError, platformMigrations } from './db/migrations.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';

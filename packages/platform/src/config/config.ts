@@ -89,7 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
     return value ? value : undefined;
   };
   const grpcPorts = Object.fromEntries(
-    grpcServiceNames.map((s) => [s, port(`${s.toUpperCase()}_PORT`, text(`${s.toUpperCase()}_PORT`), defaultGrpcPorts[s])]),
+    grpcServiceNames.map((s) => [
+      s,
+      port(`${s.toUpperCase()}_PORT`, text(`${s.toUpperCase()}_PORT`), defaultGrpcPorts[s]),
+    ]),
   ) as Record<GrpcServiceName, number>;
   const host = text('TEND_HOST') ?? '127.0.0.1';
   if (isIP(host) === 0 && host !== 'localhost') throw new ConfigError('TEND_HOST', `"${host}" is not an IP address`);

@@ -146,7 +146,8 @@ export function toConnectError(error: unknown): ConnectError {
     err.metadata.set('x-field-violations', JSON.stringify(error.violations));
     return err;
   }
-  if (error instanceof NotFoundError) return new ConnectError(error.message, Code.NotFound, undefined, undefined, error);
+  if (error instanceof NotFoundError)
+    return new ConnectError(error.message, Code.NotFound, undefined, undefined, error);
   if (error instanceof ConflictError)
     return new ConnectError(error.message, Code.AlreadyExists, undefined, undefined, error);
   if (error instanceof UnauthenticatedError)

@@ -11,7 +11,8 @@ export function listen(server: NetServer, host: string, port: number, variable: 
       server.off('listening', onListening);
       if (error.code === 'EADDRINUSE') reject(new ConfigError(variable, `port ${port} on ${host} is already in use`));
       else if (error.code === 'EACCES') reject(new ConfigError(variable, `no permission to listen on ${host}:${port}`));
-      else if (error.code === 'EADDRNOTAVAIL') reject(new ConfigError('TEND_HOST', `${host} is not an address of this machine`));
+      else if (error.code === 'EADDRNOTAVAIL')
+        reject(new ConfigError('TEND_HOST', `${host} is not an address of this machine`));
       else reject(error);
     };
     const onListening = () => {

@@ -28,15 +28,15 @@ export class CompositeService extends BaseService {
   }
 
   protected async doStop(): Promise<void> {
-    let firstError: unknown;
+    const errors: unknown[] = [];
     while (this.#started.length > 0) {
       try {
         await this.#started.pop()!.stop();
       } catch (error) {
-        firstError ??= error;
+        errors.push(error);
       }
     }
-    if (firstError !== undefined) throw firstError;
+    if (errors.length > 0) throw errors[0];
   }
 }
 

@@ -48,7 +48,9 @@ describe('resolveModules', () => {
 
   it('refuses infrastructure and unknown names as targets', () => {
     expect(() => resolveModules(modules([]), ['database'])).toThrow(ConfigError);
-    expect(() => resolveModules(modules([]), ['billing'])).toThrow(/unknown target "billing"; choose from health, gateway, all/);
+    expect(() => resolveModules(modules([]), ['billing'])).toThrow(
+      /unknown target "billing"; choose from health, gateway, all/,
+    );
   });
 
   it('reports a dependency cycle', () => {

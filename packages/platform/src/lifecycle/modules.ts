@@ -15,7 +15,10 @@ export interface ModuleDefinition {
 }
 
 /** The modules needed for `targets`, dependencies first, each once. */
-export function resolveModules(definitions: readonly ModuleDefinition[], targets: readonly string[]): ModuleDefinition[] {
+export function resolveModules(
+  definitions: readonly ModuleDefinition[],
+  targets: readonly string[],
+): ModuleDefinition[] {
   const byName = new Map(definitions.map((d) => [d.name, d]));
   const knownTargets = definitions.filter((d) => d.target).map((d) => d.name);
   const ordered: ModuleDefinition[] = [];
@@ -31,7 +34,8 @@ export function resolveModules(definitions: readonly ModuleDefinition[], targets
     state.set(name, 'done');
     ordered.push(definition);
   };
-  if (targets.length === 0) throw new ConfigError('--target', `no target given; choose from ${knownTargets.join(', ')}`);
+  if (targets.length === 0)
+    throw new ConfigError('--target', `no target given; choose from ${knownTargets.join(', ')}`);
   for (const target of targets) {
     const definition = byName.get(target);
     if (!definition?.target) {
@@ -74,17 +78,17 @@ export class ModuleRunner {
 
   /** Stops every started module in reverse order; the first error is rethrown after all tried. */
   async stop(): Promise<void> {
-    let firstError: unknown;
+    const errors: unknown[] = [];
     while (this.#started.length > 0) {
       const { name, part } = this.#started.pop()!;
       const began = performance.now();
       try {
         await part.stop();
       } catch (error) {
-        firstError ??= error;
+        errors.push(error);
       }
       this.onEvent({ module: name, phase: 'stopped', ms: Math.round(performance.now() - began) });
     }
-    if (firstError !== undefined) throw firstError;
+    if (errors.length > 0) throw errors[0];
   }
 }

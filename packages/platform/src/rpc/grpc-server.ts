@@ -81,11 +81,13 @@ export class GrpcServer extends BaseService {
       timer = setTimeout(() => resolve('expired'), deadline);
     });
     if ((await Promise.race([closed, expired])) === 'expired') {
-      this.#options.logger.warn({ component: 'grpc', target: this.#options.name }, 'in-flight requests cut off at shutdown deadline');
+      this.#options.logger.warn(
+        { component: 'grpc', target: this.#options.name },
+        'in-flight requests cut off at shutdown deadline',
+      );
       for (const session of this.#sessions) session.destroy();
       await closed;
     }
     clearTimeout(timer);
   }
 }
-

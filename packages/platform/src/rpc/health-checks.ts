@@ -1,6 +1,10 @@
 import type { ConnectRouter, ServiceImpl } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import { Health, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus as ServingStatus } from '@tend/proto/grpc/health/v1/health';
+import {
+  Health,
+  HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from '@tend/proto/grpc/health/v1/health';
 
 export { ServingStatus };
 

@@ -44,7 +44,9 @@ export function startTracing(options: TracingOptions): { stop(): Promise<void> }
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? ''),
+      }),
       new PgInstrumentation(),
       new IORedisInstrumentation(),
     ],
