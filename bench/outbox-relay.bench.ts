@@ -91,7 +91,9 @@ const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.fl
 
 console.log(`bus: ${kind}, batch ${batchArg}`);
 console.log(`enqueue: ${(total / enqueueSeconds).toFixed(0)} events/s (100 per transaction, one connection)`);
-console.log(`outbox -> consumer drain: ${total} events in ${drainSeconds.toFixed(2)} s = ${(total / drainSeconds).toFixed(0)} events/s`);
+console.log(
+  `outbox -> consumer drain: ${total} events in ${drainSeconds.toFixed(2)} s = ${(total / drainSeconds).toFixed(0)} events/s`,
+);
 console.log(`commit -> handler: p50 ${quantile(0.5)} ms, p95 ${quantile(0.95)} ms, p99 ${quantile(0.99)} ms`);
 
 await relay.stop();

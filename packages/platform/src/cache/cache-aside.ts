@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ResiliencePolicy } from '../resilience/policies.js';
 import type { Cache } from './cache.js';
-import { createHotPathPolicy } from './hot-path-policy.js';
+import { createResiliencePolicy } from '../resilience/policies.js';
 import { HotKeyCounter, type HotKey } from './hot-keys.js';
 
 /** Options of {@link CacheAside}. */
@@ -29,7 +29,7 @@ export interface CacheAsideOptions {
   breakerHalfOpenAfterMs?: number;
   /**
    * A policy shared with other users of the same cache, so their breaker opens for all of them
-   * at once; its timeout replaces `timeoutMs`. Without one, `createHotPathPolicy` makes one
+   * at once; its timeout replaces `timeoutMs`. Without one, `createResiliencePolicy` makes one
    * named `cache:<name>` from the options above (cheap enough for every read; no retries,
    * since the source is the fallback).
    * @default undefined
@@ -109,7 +109,7 @@ export class CacheAside {
     this.#maxPending = options.maxPendingInvalidations ?? 10_000;
     this.policy =
       options.policy ??
-      createHotPathPolicy({
+      createResiliencePolicy({
         name: `cache:${options.name}`,
         timeoutMs: options.timeoutMs ?? 250,
         breakerThreshold: options.breakerThreshold,

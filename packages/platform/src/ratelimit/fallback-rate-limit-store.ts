@@ -1,4 +1,4 @@
-import { createHotPathPolicy } from '../cache/hot-path-policy.js';
+import { createResiliencePolicy } from '../resilience/policies.js';
 import { BaseService } from '../lifecycle/service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -48,7 +48,7 @@ export class FallbackRateLimitStore extends BaseService implements RateLimitStor
   ) {
     super(options.name ?? 'rate-limit');
     this.#logger = options.logger.child({ component: options.name ?? 'rate-limit' });
-    this.policy = createHotPathPolicy({
+    this.policy = createResiliencePolicy({
       name: options.name ?? 'rate-limit',
       timeoutMs: options.timeoutMs ?? 250,
       breakerThreshold: options.breakerThreshold,

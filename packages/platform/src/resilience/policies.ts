@@ -1,5 +1,7 @@
 import {
+  BrokenCircuitError,
   CircuitState,
+  IsolatedCircuitError,
   ConsecutiveBreaker,
   ExponentialBackoff,
   TaskCancelledError,
@@ -100,10 +102,10 @@ export function createResiliencePolicy(options: ResilienceOptions): ResiliencePo
 
 function translate(name: string, timeoutMs: number, error: unknown): unknown {
   if (error instanceof TaskCancelledError) return new TimeoutError(name, timeoutMs, { cause: error });
-  if (error instanceof Error && error.name === 'BrokenCircuitError') {
+  if (error instanceof BrokenCircuitError) {
     return new UnavailableError(name, `${name} is unavailable (circuit open)`, { cause: error });
   }
-  if (error instanceof Error && error.name === 'IsolatedCircuitError') {
+  if (error instanceof IsolatedCircuitError) {
     return new UnavailableError(name, `${name} is isolated`, { cause: error });
   }
   return error;
