@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realInfra, requireInfra } from '@tend/testing';
@@ -19,6 +20,8 @@ describe.runIf(ready)('tend serve --target=health on real PostgreSQL, Redis and 
       DATABASE_REPLICA_URLS: infra.replicaUrls.join(','),
       REDIS_URL: infra.redisUrl!,
       KAFKA_BROKERS: infra.kafkaBrokers!.join(','),
+      TEND_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
+      TEND_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
     });
     await tend.waitForHttp(`${admin}/readyz`);
   });

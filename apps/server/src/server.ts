@@ -42,7 +42,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
     deps,
     target: true,
     init: async () => {
-      const service: GrpcServiceModule = services[name]();
+      const service: GrpcServiceModule = await services[name]();
       for (const check of service.readiness ?? []) readiness.add(check);
       const server = new GrpcServer({
         name,

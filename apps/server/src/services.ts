@@ -1,19 +1,34 @@
 import type { GrpcServiceModule, GrpcServiceName } from '@tend/platform';
 import { createConversationService } from '@tend/conversation';
 import { createExternalService } from '@tend/external';
-import { createHealthService } from '@tend/health';
+import { createFieldCipher, createHealthService } from '@tend/health';
 import { createNotificationService } from '@tend/notification';
 import { createVoiceService } from '@tend/voice';
 import type { Infrastructure } from './infrastructure.js';
 
 /** How each gRPC service is built from the process's infrastructure. */
-export function createServiceModules(infra: Infrastructure): Record<GrpcServiceName, () => GrpcServiceModule> {
-  const { logger, metrics } = infra;
+export function createServiceModules(
+  infra: Infrastructure,
+): Record<GrpcServiceName, () => Promise<GrpcServiceModule>> {
+  const { config, logger, metrics } = infra;
   return {
-    health: () => createHealthService({ database: infra.database, bus: infra.bus, logger, metrics }),
-    voice: () => createVoiceService(),
-    conversation: () => createConversationService(),
-    notification: () => createNotificationService(),
-    external: () => createExternalService(),
+    health: async () =>
+      createHealthService({
+        database: infra.database,
+        bus: infra.bus,
+        cache: infra.cache,
+        cipher: await createFieldCipher({
+          encryptionKeys: config.encryptionKeys,
+          blindIndexKey: config.blindIndexKey,
+          dataDir: config.dataDir,
+          requireConfiguredKeys: config.databaseUrl !== undefined,
+        }),
+        logger,
+        metrics,
+      }),
+    voice: async () => createVoiceService(),
+    conversation: async () => createConversationService(),
+    notification: async () => createNotificationService(),
+    external: async () => createExternalService(),
   };
 }

@@ -1,15 +1,30 @@
 import { fileURLToPath } from 'node:url';
 import {
+  CacheAside,
   OutboxRelay,
   TaskService,
   loadMigrations,
+  randomIds,
+  systemClock,
+  type Cache,
+  type Clock,
   type Database,
   type EventBus,
   type GrpcServiceModule,
+  type Ids,
   type Logger,
   type Metrics,
 } from '@tend/platform';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { AccessControl } from './access/access-control.js';
+import type { HealthContext } from './context.js';
+import type { FieldCipher } from './crypto/field-cipher.js';
+import type { HealthTables } from './db/tables.js';
+import { HealthEvents } from './events.js';
+import { fhirHandlers } from './fhir/fhir-handlers.js';
+import { medicationHandlers } from './medications/medication-handlers.js';
+import { peopleHandlers } from './people/people-handlers.js';
+import { vitalHandlers } from './vitals/vital-handlers.js';
 
 /** The health service's PostgreSQL schema. */
 export const healthSchema = 'health';
@@ -19,20 +34,42 @@ const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 export interface HealthServiceDeps {
   database: Database;
   bus: EventBus;
+  cache: Cache;
+  cipher: FieldCipher;
   logger: Logger;
   metrics: Metrics;
+  /** Tests give each suite its own schema. @default 'health' */
+  schema?: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default randomIds */
+  ids?: Ids;
 }
 
 /**
- * The health service as the binary hosts it: its schema migrated before the port opens, and its
- * outbox relayed to the event bus for as long as it runs. The contract is served on its port;
- * methods without an implementation yet answer gRPC UNIMPLEMENTED.
+ * The health service as the binary hosts it: its schema migrated before the port opens, its
+ * outbox relayed to the event bus for as long as it runs, and every method of its contract
+ * served from the areas that implement them.
  */
-export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule {
-  const db = deps.database.schema(healthSchema);
-  const migrate = new TaskService('health-migrations', async () => db.migrate(await loadMigrations(migrationsDir)));
+export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule & { context: HealthContext } {
+  const schema = deps.schema ?? healthSchema;
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
+  const db = deps.database.schema<HealthTables>(schema);
+  const context: HealthContext = {
+    db,
+    access: new AccessControl(db, ids, clock),
+    cache: new CacheAside({ cache: deps.cache, metrics: deps.metrics, logger: deps.logger, name: schema }),
+    cipher: deps.cipher,
+    events: new HealthEvents(schema, ids, clock),
+    ids,
+    clock,
+    logger: deps.logger.child({ component: 'health' }),
+    metrics: deps.metrics,
+  };
+  const migrate = new TaskService(`${schema}-migrations`, async () => db.migrate(await loadMigrations(migrationsDir)));
   const relay = new OutboxRelay({
-    schema: healthSchema,
+    schema,
     connection: deps.database.primaryUrl,
     bus: deps.bus,
     logger: deps.logger,
@@ -41,7 +78,14 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
   return {
     name: 'health',
     serviceNames: [HealthService.typeName],
-    routes: (router) => router.service(HealthService, {}),
+    context,
+    routes: (router) =>
+      router.service(HealthService, {
+        ...peopleHandlers(context),
+        ...medicationHandlers(context),
+        ...vitalHandlers(context),
+        ...fhirHandlers(context),
+      }),
     parts: [migrate, relay],
   };
 }

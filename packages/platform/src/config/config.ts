@@ -44,6 +44,13 @@ export interface TendConfig {
   otlpEndpoint: string | undefined;
   /** How long in-flight work may take to finish after SIGTERM. @default 10000 */
   shutdownTimeoutMs: number;
+  /**
+   * Field-encryption keys, `id:base64key,...`, the first sealing new values. Unset in all-in-one
+   * mode means keys generated once in the data directory; required with `DATABASE_URL`.
+   */
+  encryptionKeys: string | undefined;
+  /** Key of the keyed hashes used to look up encrypted values (base64, 32 bytes). */
+  blindIndexKey: string | undefined;
 }
 
 const defaultGrpcPorts: Record<GrpcServiceName, number> = {
@@ -73,6 +80,8 @@ export const configVariables = [
   'LOG_LEVEL',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'SHUTDOWN_TIMEOUT_MS',
+  'TEND_ENCRYPTION_KEYS',
+  'TEND_BLIND_INDEX_KEY',
 ] as const;
 
 type Source = Record<string, string | undefined>;
@@ -138,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
     logLevel,
     otlpEndpoint,
     shutdownTimeoutMs: positiveInt('SHUTDOWN_TIMEOUT_MS', text('SHUTDOWN_TIMEOUT_MS'), 10_000),
+    encryptionKeys: text('TEND_ENCRYPTION_KEYS'),
+    blindIndexKey: text('TEND_BLIND_INDEX_KEY'),
   };
 }
 

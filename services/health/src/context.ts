@@ -1,0 +1,25 @@
+import type { CacheAside, Clock, Ids, Logger, Metrics, SchemaDatabase } from '@tend/platform';
+import type { AccessControl } from './access/access-control.js';
+import type { FieldCipher } from './crypto/field-cipher.js';
+import type { HealthTables } from './db/tables.js';
+import type { HealthEvents } from './events.js';
+
+/** Cache TTLs from the seed: profile 2 h, medications 1 h, reminders 30 min. */
+export const cacheTtlMs = {
+  profile: 2 * 60 * 60 * 1000,
+  medications: 60 * 60 * 1000,
+  reminders: 30 * 60 * 1000,
+} as const;
+
+/** Everything the health service's handlers share. Built once in `createHealthService`. */
+export interface HealthContext {
+  db: SchemaDatabase<HealthTables>;
+  access: AccessControl;
+  cache: CacheAside;
+  cipher: FieldCipher;
+  events: HealthEvents;
+  ids: Ids;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}

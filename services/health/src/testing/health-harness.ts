@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { create } from '@bufbuild/protobuf';
+import {
+  CompositeService,
+  MemoryEventBus,
+  Metrics,
+  createCache,
+  createDatabase,
+  createLogger,
+  type Database,
+  type Lifecycle,
+} from '@tend/platform';
+import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import { AesGcmCipher } from '../crypto/aes-gcm-cipher.js';
+import type { HealthContext } from '../context.js';
+import { createHealthService } from '../health-service.js';
+
+/** A running health service on a fresh schema, and a client of it through its real contract. */
+export interface HealthHarness {
+  client: Client<typeof HealthService>;
+  context: HealthContext;
+  database: Database;
+  schema: string;
+  stop(): Promise<void>;
+}
+
+export interface HealthHarnessOptions {
+  /** Real Redis for the cache; in-memory when absent. */
+  redisUrl?: string;
+}
+
+/**
+ * Starts the health service as the binary would (migrations, outbox relay), on embedded or
+ * real PostgreSQL, in a schema of its own so suites never see each other's rows. The client
+ * goes through Connect's router transport: every call is serialised to protobuf and back.
+ */
+export async function startHealthHarness(
+  target: DatabaseTarget,
+  options: HealthHarnessOptions = {},
+): Promise<HealthHarness> {
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const metrics = new Metrics({ defaultMetrics: false });
+  const fixture = await testDatabaseOptions(target);
+  const database = createDatabase({ ...fixture.options, logger });
+  const cache = createCache({ url: options.redisUrl, logger });
+  const bus = new MemoryEventBus({ logger });
+  const schema = uniqueSchemaName('health');
+  const started: Lifecycle[] = [database, cache, bus];
+  for (const part of started) await part.start();
+  const service = createHealthService({
+    database,
+    bus,
+    cache,
+    cipher: new AesGcmCipher([{ id: 'test', key: randomBytes(32) }], randomBytes(32)),
+    logger,
+    metrics,
+    schema,
+  });
+  const parts = new CompositeService('health-parts', service.parts ?? []);
+  await parts.start();
+  const client = createClient(
+    HealthService,
+    createRouterTransport((router) => service.routes(router)),
+  );
+  return {
+    client,
+    context: service.context,
+    database,
+    schema,
+    async stop() {
+      await parts.stop();
+      for (const part of started.reverse()) await part.stop();
+      await fixture.cleanup();
+    },
+  };
+}
+
+/** A caller acting as a person. */
+export function personCaller(userId: string, role: Role.USER | Role.CAREGIVER = Role.USER): Caller {
+  return create(CallerSchema, { userId, role });
+}
+
+/** A caller acting as an administrator. */
+export function adminCaller(userId: string): Caller {
+  return create(CallerSchema, { userId, role: Role.ADMIN });
+}
+
+/** A caller acting as an internal service. */
+export function serviceCaller(service = 'test'): Caller {
+  return create(CallerSchema, { role: Role.SERVICE, service });
+}
+
+/**
+ * Puts a person straight into the table, for suites that need someone to own records without
+ * going through account creation. Returns the new id.
+ */
+export async function insertTestUser(
+  context: HealthContext,
+  person: { timeZone?: string; displayName?: string; email?: string; role?: 'user' | 'caregiver' | 'admin' } = {},
+): Promise<string> {
+  const id = context.ids.uuid();
+  const email = person.email ?? `${id}@example.test`;
+  await context.db.primary
+    .insertInto('users')
+    .values({
+      id,
+      email_hash: context.cipher.blindIndex(email.toLowerCase()),
+      email_encrypted: context.cipher.encrypt(email),
+      password_hash: null,
+      display_name: person.displayName ?? 'Test Person',
+      role: person.role ?? 'user',
+      locale: 'en',
+      time_zone: person.timeZone ?? 'UTC',
+    })
+    .execute();
+  return id;
+}
