@@ -32,7 +32,7 @@ export { CompositeService, TaskService } from './lifecycle/composite.js';
 export { createResiliencePolicy, type ResilienceOptions, type ResiliencePolicy } from './resilience/policies.js';
 export { GrpcServer, type GrpcServerOptions } from './rpc/grpc-server.js';
 export { HealthStatus, ServingStatus, registerHealthService } from './rpc/health-checks.js';
-export { serverInterceptor, tracePropagationInterceptor } from './rpc/interceptors.js';
+export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor } from './rpc/interceptors.js';
 export type { GrpcServiceModule } from './rpc/service-module.js';
 export { AdminServer, type AdminServerOptions } from './http/admin-server.js';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './http/readiness.js';

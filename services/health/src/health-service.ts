@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
+import { createClient, createRouterTransport } from '@connectrpc/connect';
 import {
   CacheAside,
   OutboxRelay,
   TaskService,
+  errorMappingInterceptor,
   loadMigrations,
   randomIds,
   systemClock,
@@ -75,17 +77,19 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     logger: deps.logger,
     metrics: deps.metrics,
   });
+  const areas = { ...peopleHandlers(context), ...medicationHandlers(context), ...vitalHandlers(context) };
+  // FHIR is built on the other methods, called in-process through the same contract.
+  const self = createClient(
+    HealthService,
+    createRouterTransport((router) => router.service(HealthService, areas), {
+      router: { interceptors: [errorMappingInterceptor()] },
+    }),
+  );
   return {
     name: 'health',
     serviceNames: [HealthService.typeName],
     context,
-    routes: (router) =>
-      router.service(HealthService, {
-        ...peopleHandlers(context),
-        ...medicationHandlers(context),
-        ...vitalHandlers(context),
-        ...fhirHandlers(context),
-      }),
+    routes: (router) => router.service(HealthService, { ...areas, ...fhirHandlers(context, self) }),
     parts: [migrate, relay],
   };
 }

@@ -47,6 +47,20 @@ export function serverInterceptor(deps: { service: string; metrics: Metrics; log
   };
 }
 
+/**
+ * Maps domain errors to gRPC errors and nothing else: for in-process routers (a service calling
+ * its own contract) that need the same error codes as the network path without its metrics.
+ */
+export function errorMappingInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  };
+}
+
 /** The client side: carries the current trace to the callee in `traceparent`. */
 export function tracePropagationInterceptor(): Interceptor {
   return (next) => (req) => {
