@@ -77,16 +77,15 @@ describe('vitals as FHIR Observations', () => {
   });
 
   it('rejects an observation Tend does not record, naming the field', () => {
-    const error = (() => {
-      try {
-        observationToVitalInput({
-          resourceType: 'Observation',
-          code: { coding: [{ system: 'http://loinc.org', code: '1234-5' }] },
-        });
-      } catch (e) {
-        return e;
-      }
-    })();
+    let error: unknown;
+    try {
+      observationToVitalInput({
+        resourceType: 'Observation',
+        code: { coding: [{ system: 'http://loinc.org', code: '1234-5' }] },
+      });
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).violations[0]?.field).toBe('code');
   });
