@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@tend/platform';
+import { ConfigError } from '@tend/platform/bootstrap';
 
 /** What the command line asks for. */
 export type Command = { kind: 'serve'; targets: string[] } | { kind: 'help' } | { kind: 'version' };

@@ -71,7 +71,13 @@ export class Infrastructure {
         name: 'event-bus',
         deps: [],
         target: false,
-        init: async () => (this.#bus = createEventBus({ brokers: config.kafkaBrokers, logger, metrics })),
+        init: async () =>
+          (this.#bus = createEventBus({
+            brokers: config.kafkaBrokers,
+            replicationFactor: config.kafkaReplicationFactor,
+            logger,
+            metrics,
+          })),
       },
       {
         name: 'rate-limit',

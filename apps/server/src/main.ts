@@ -1,5 +1,6 @@
 // The one binary: `tend serve --target=all|<service>,...`. Signals are handled here and only here.
 import { ConfigError, loadConfig, startTracing } from '@tend/platform/bootstrap';
+import { parseCommand, usage } from './cli.js';
 
 /** Exit codes: 0 clean stop, 1 failure while running, 78 bad configuration (EX_CONFIG). */
 const exitConfig = 78;
@@ -14,11 +15,6 @@ async function main(): Promise<number> {
   } catch (error) {
     return reportStartFailure(error);
   }
-  const tracing = startTracing({ serviceName: 'tend', otlpEndpoint: config.otlpEndpoint });
-  // Everything else is imported after tracing hooked the instrumented libraries.
-  const { parseCommand, usage } = await import('./cli.js');
-  const { createServer } = await import('./server.js');
-
   let command;
   try {
     command = parseCommand(process.argv.slice(2));
@@ -33,6 +29,10 @@ async function main(): Promise<number> {
     process.stdout.write(`tend ${process.env.npm_package_version ?? 'dev'} (node ${process.version})\n`);
     return 0;
   }
+  // Each process names its targets in traces, so a trace shows which service did what.
+  const tracing = startTracing({ serviceName: `tend-${command.targets.join('+')}`, otlpEndpoint: config.otlpEndpoint });
+  // Everything else is imported after tracing hooked the instrumented libraries.
+  const { createServer } = await import('./server.js');
 
   let server;
   try {

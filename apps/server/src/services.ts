@@ -7,9 +7,7 @@ import { createVoiceService } from '@tend/voice';
 import type { Infrastructure } from './infrastructure.js';
 
 /** How each gRPC service is built from the process's infrastructure. */
-export function createServiceModules(
-  infra: Infrastructure,
-): Record<GrpcServiceName, () => Promise<GrpcServiceModule>> {
+export function createServiceModules(infra: Infrastructure): Record<GrpcServiceName, () => Promise<GrpcServiceModule>> {
   const { config, logger, metrics } = infra;
   return {
     health: async () =>

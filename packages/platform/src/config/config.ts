@@ -38,6 +38,8 @@ export interface TendConfig {
   redisUrl: string | undefined;
   /** Unset means the in-process event bus. */
   kafkaBrokers: string[];
+  /** Replication of the topics Tend creates when missing (3 in production). @default 1 */
+  kafkaReplicationFactor: number;
   /** @default 'info' */
   logLevel: string;
   /** OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`; unset disables export. */
@@ -77,6 +79,7 @@ export const configVariables = [
   'DATABASE_STATEMENT_TIMEOUT_MS',
   'REDIS_URL',
   'KAFKA_BROKERS',
+  'KAFKA_REPLICATION_FACTOR',
   'LOG_LEVEL',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'SHUTDOWN_TIMEOUT_MS',
@@ -144,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
     ),
     redisUrl,
     kafkaBrokers,
+    kafkaReplicationFactor: positiveInt('KAFKA_REPLICATION_FACTOR', text('KAFKA_REPLICATION_FACTOR'), 1),
     logLevel,
     otlpEndpoint,
     shutdownTimeoutMs: positiveInt('SHUTDOWN_TIMEOUT_MS', text('SHUTDOWN_TIMEOUT_MS'), 10_000),
