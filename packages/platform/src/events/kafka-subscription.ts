@@ -1,3 +1,4 @@
+import { withEventTrace } from './trace-context.js';
 import { Consumer, stringDeserializer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../logging/logger.js';
 import { backoffDelay, sleep, type RetryBackoff } from './backoff.js';
@@ -232,7 +233,7 @@ export class KafkaSubscription implements Subscription {
   async #handle(run: Run, lane: Lane, message: KafkaMessage, event: CloudEvent): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#settings.handler(event, this.#settings.topic);
+        await withEventTrace(event, () => this.#settings.handler(event, this.#settings.topic));
         this.#settings.delivered(this.#settings.topic, this.#settings.group, 'handled');
         return true;
       } catch (error) {

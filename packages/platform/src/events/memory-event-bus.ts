@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { backoffDelay, checkBackoff, type RetryBackoff } from './backoff.js';
 import type { CloudEvent } from './cloud-event.js';
 import { deliveryCounter, type DeliveryCounter } from './event-bus-metrics.js';
+import { withEventTrace } from './trace-context.js';
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from './event-bus.js';
 
 export interface MemoryEventBusOptions {
@@ -281,7 +282,8 @@ export class MemoryEventBus extends BaseService implements EventBus {
     let failure: unknown;
     let handled = false;
     try {
-      await member.handler(JSON.parse(entry.json) as CloudEvent, group.topic);
+      const event = JSON.parse(entry.json) as CloudEvent;
+      await withEventTrace(event, () => member.handler(event, group.topic));
       handled = true;
     } catch (error) {
       failure = error;

@@ -1,6 +1,7 @@
 import { sql, type QueryExecutorProvider } from 'kysely';
 import type { Clock, Ids } from '../clock.js';
 import { InvalidEventError, traceparentPattern, type CloudEvent } from './cloud-event.js';
+import { currentTraceparent } from './trace-context.js';
 
 /** What a service says about an event it wants published; the outbox fills in the rest of the envelope. */
 export interface OutboxEventInput<T = unknown> {
@@ -95,6 +96,8 @@ export async function enqueueEvent<T>(
 ): Promise<CloudEvent<T>> {
   checkInput(input);
   const channel = outboxChannel(context.schema);
+  // The producing request's trace travels with the event unless the caller set one.
+  const traceparent = input.traceparent ?? currentTraceparent();
   const event: CloudEvent<T> = {
     specversion: '1.0',
     id: context.ids.uuid(),
@@ -105,7 +108,7 @@ export async function enqueueEvent<T>(
     datacontenttype: 'application/json',
     data: input.data,
     partitionkey: input.partitionKey,
-    ...(input.traceparent !== undefined && { traceparent: input.traceparent }),
+    ...(traceparent !== undefined && { traceparent }),
   };
   let json: string;
   try {
