@@ -143,7 +143,8 @@ export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof ValidationError) {
     const err = new ConnectError(error.message, Code.InvalidArgument, undefined, undefined, error);
-    err.metadata.set('x-field-violations', JSON.stringify(error.violations));
+    // Header values must be ASCII: JSON's \u escapes carry any message (e.g. Chinese) through.
+    err.metadata.set('x-field-violations', asciiJson(error.violations));
     return err;
   }
   if (error instanceof NotFoundError)
@@ -164,6 +165,13 @@ export function toConnectError(error: unknown): ConnectError {
   if (error instanceof TimeoutError)
     return new ConnectError(error.message, Code.DeadlineExceeded, undefined, undefined, error);
   return new ConnectError('internal error', Code.Internal, undefined, undefined, error);
+}
+
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Field violations carried by an InvalidArgument error, if any. */

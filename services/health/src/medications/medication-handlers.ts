@@ -1,7 +1,361 @@
+import { create } from '@bufbuild/protobuf';
+import { NotFoundError } from '@tend/platform';
+import {
+  CreateMedicationResponseSchema,
+  DeleteMedicationResponseSchema,
+  GetMedicationResponseSchema,
+  ListMedicationsResponseSchema,
+  UpdateMedicationResponseSchema,
+} from '@tend/proto/tend/health/v1/medications';
+import type { Kysely } from 'kysely';
+import { actorOf } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
+import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
+import { doseHandlers } from './dose-handlers.js';
+import { formatLocalDate, localDateOf } from './local-time.js';
+import {
+  Violations,
+  checkDate,
+  checkDateOrder,
+  checkDose,
+  checkDoseUnit,
+  checkForm,
+  checkFreeText,
+  checkIdempotencyKey,
+  checkName,
+  checkRxnorm,
+  checkSchedule,
+} from './medication-input.js';
+import {
+  authorizeRecord,
+  authorizedPerson,
+  byNameThenId,
+  isUuid,
+  loadMedications,
+  medicationsCacheKey,
+  personMedications,
+  timeZoneOf,
+  toMedication,
+  type MedicationRecord,
+} from './medication-store.js';
+import { decodeCursor, pageLimitOf, pageResponse } from './pagination.js';
+import { reminderHandlers } from './reminder-handlers.js';
+import { startOfLocalDay } from './schedule-expansion.js';
 
-/** Placeholder until this area's methods land; the service answers UNIMPLEMENTED for them. */
-export function medicationHandlers(_context: HealthContext): HealthHandlers<never> {
-  return {};
+const idempotencyWindowMs = 24 * 60 * 60 * 1000;
+
+/** The medications, doses, adherence and reminders methods of the health service. */
+export function medicationHandlers(
+  context: HealthContext,
+): HealthHandlers<
+  | 'createMedication'
+  | 'getMedication'
+  | 'listMedications'
+  | 'updateMedication'
+  | 'deleteMedication'
+  | 'listScheduledDoses'
+  | 'logDose'
+  | 'listDoseLog'
+  | 'deleteDoseLogEntry'
+  | 'getAdherence'
+  | 'listDueReminders'
+> {
+  return {
+    ...medicationCrudHandlers(context),
+    ...doseHandlers(context),
+    ...reminderHandlers(context),
+  };
+}
+
+/** Create, read, update and delete of medications and their schedules. */
+function medicationCrudHandlers(
+  context: HealthContext,
+): HealthHandlers<'createMedication' | 'getMedication' | 'listMedications' | 'updateMedication' | 'deleteMedication'> {
+  /** The one medication `id` from the database, or NotFound. */
+  async function recordOf(db: Kysely<HealthTables>, id: string): Promise<MedicationRecord> {
+    if (!isUuid(id)) throw new NotFoundError('medication', id);
+    const [record] = await loadMedications(db, undefined, [id]);
+    if (!record) throw new NotFoundError('medication', id);
+    return record;
+  }
+
+  return {
+    async createMedication(request) {
+      const actor = actorOf(request.caller);
+      const personId = await authorizedPerson(context, actor, request.userId, 'write', undefined);
+      const violations = new Violations();
+      const name = checkName(request.name, violations);
+      checkRxnorm(request.rxnormCode, violations);
+      checkDose(request.dose, violations);
+      checkDoseUnit(request.doseUnit, violations);
+      checkForm(request.form, violations);
+      checkFreeText(request.instructions, violations, 'instructions');
+      checkDate(request.startDate, violations, 'start_date');
+      checkDate(request.endDate, violations, 'end_date');
+      const schedule = checkSchedule(request.schedule, violations);
+      checkIdempotencyKey(request.idempotencyKey, violations);
+      const zone = await timeZoneOf(context.db.primary, personId);
+      const now = context.clock.now();
+      const startDate = request.startDate || formatLocalDate(localDateOf(now.getTime(), zone));
+      checkDateOrder(startDate, request.endDate, violations);
+      violations.throwIfAny();
+
+      const key = request.idempotencyKey || null;
+      const id = context.ids.uuid();
+      // An explicit start date in the past schedules from that day; otherwise from now, so a
+      // medication added at 10:00 does not count this morning's 08:00 dose as missed.
+      const effectiveFrom = new Date(
+        request.startDate ? Math.min(now.getTime(), startOfLocalDay(startDate, zone)) : now.getTime(),
+      );
+      const createdId = await context.db.transaction(
+        async (trx) => {
+          if (key) {
+            const previous = await trx
+              .selectFrom('medications')
+              .select(['id', 'created_at'])
+              .where('user_id', '=', personId)
+              .where('idempotency_key', '=', key)
+              .forUpdate()
+              .executeTakeFirst();
+            if (previous && now.getTime() - new Date(previous.created_at).getTime() < idempotencyWindowMs) {
+              return previous.id;
+            }
+            // The key's window is over: it may be used again.
+            if (previous)
+              await trx
+                .updateTable('medications')
+                .set({ idempotency_key: null })
+                .where('id', '=', previous.id)
+                .execute();
+          }
+          const inserted = await trx
+            .insertInto('medications')
+            .values({
+              id,
+              user_id: personId,
+              name,
+              rxnorm_code: request.rxnormCode,
+              dose: request.dose,
+              dose_unit: request.doseUnit,
+              form: request.form,
+              instructions_encrypted: request.instructions ? context.cipher.encrypt(request.instructions) : null,
+              start_date: startDate,
+              end_date: request.endDate || null,
+              active: true,
+              times: schedule.times,
+              days: schedule.days,
+              as_needed: schedule.asNeeded,
+              idempotency_key: key,
+              created_at: now,
+              updated_at: now,
+            })
+            .onConflict((oc) =>
+              oc.columns(['user_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing(),
+            )
+            .returning('id')
+            .executeTakeFirst();
+          if (!inserted) {
+            // A concurrent request with the same key won; answer with its medication.
+            const winner = await trx
+              .selectFrom('medications')
+              .select('id')
+              .where('user_id', '=', personId)
+              .where('idempotency_key', '=', key)
+              .executeTakeFirstOrThrow();
+            return winner.id;
+          }
+          await trx
+            .insertInto('medication_schedule_versions')
+            .values({
+              medication_id: id,
+              effective_from: effectiveFrom,
+              times: schedule.times,
+              days: schedule.days,
+              as_needed: schedule.asNeeded,
+              active: true,
+              start_date: startDate,
+              end_date: request.endDate || null,
+            })
+            .execute();
+          await context.events.emit(trx, {
+            type: 'tend.health.medication.changed',
+            personId,
+            subject: id,
+            data: { medicationId: id, change: 'created', active: true, asNeeded: schedule.asNeeded },
+          });
+          return id;
+        },
+        { consistencyKey: personId },
+      );
+      await context.cache.invalidate(medicationsCacheKey(personId));
+      const record = await recordOf(context.db.primary, createdId);
+      return create(CreateMedicationResponseSchema, { medication: toMedication(context, record) });
+    },
+
+    async getMedication(request) {
+      const actor = actorOf(request.caller);
+      if (!isUuid(request.medicationId)) throw new NotFoundError('medication', request.medicationId);
+      // The owner never changes, so any copy of the row names it; a replica that has not seen a
+      // new row yet falls back to the primary.
+      const ownerRow =
+        (await context.db
+          .reader()
+          .selectFrom('medications')
+          .select('user_id')
+          .where('id', '=', request.medicationId)
+          .executeTakeFirst()) ??
+        (await context.db.primary
+          .selectFrom('medications')
+          .select('user_id')
+          .where('id', '=', request.medicationId)
+          .executeTakeFirst());
+      if (!ownerRow) throw new NotFoundError('medication', request.medicationId);
+      await authorizeRecord(
+        context,
+        actor,
+        { ownerId: ownerRow.user_id, entity: 'medication', id: request.medicationId },
+        'read',
+        'read_medications',
+      );
+      const record = (await personMedications(context, ownerRow.user_id)).find((m) => m.id === request.medicationId);
+      if (!record) throw new NotFoundError('medication', request.medicationId);
+      return create(GetMedicationResponseSchema, { medication: toMedication(context, record) });
+    },
+
+    async listMedications(request) {
+      const actor = actorOf(request.caller);
+      const limit = pageLimitOf(request.page);
+      const after = decodeCursor<{ n: string; i: string }>(request.page, 'medications');
+      const personId = await authorizedPerson(context, actor, request.userId, 'read', 'read_medications');
+      const needle = request.nameContains.toLowerCase();
+      const matching = (await personMedications(context, personId)).filter(
+        (m) =>
+          (request.active === undefined || m.active === request.active) &&
+          (needle === '' || m.name.toLowerCase().includes(needle)) &&
+          (!after || byNameThenId(m, { name: after.n, id: after.i }) > 0),
+      );
+      const page = matching.slice(0, limit);
+      const last = matching.length > limit ? page[page.length - 1] : undefined;
+      return create(ListMedicationsResponseSchema, {
+        medications: page.map((m) => toMedication(context, m)),
+        page: pageResponse('medications', last && { n: last.name, i: last.id }),
+      });
+    },
+
+    async updateMedication(request) {
+      const actor = actorOf(request.caller);
+      const current = await recordOf(context.db.primary, request.medicationId);
+      await authorizeRecord(
+        context,
+        actor,
+        { ownerId: current.userId, entity: 'medication', id: current.id },
+        'write',
+        undefined,
+      );
+      const violations = new Violations();
+      const name = request.name === undefined ? current.name : checkName(request.name, violations);
+      if (request.rxnormCode !== undefined) checkRxnorm(request.rxnormCode, violations);
+      if (request.dose !== undefined) checkDose(request.dose, violations);
+      if (request.doseUnit !== undefined) checkDoseUnit(request.doseUnit, violations);
+      if (request.form !== undefined) checkForm(request.form, violations);
+      if (request.instructions !== undefined) checkFreeText(request.instructions, violations, 'instructions');
+      if (request.startDate !== undefined) checkDate(request.startDate, violations, 'start_date');
+      if (request.endDate !== undefined) checkDate(request.endDate, violations, 'end_date');
+      const schedule = request.schedule ? checkSchedule(request.schedule, violations) : current;
+      const startDate = request.startDate || current.startDate;
+      const endDate = request.endDate ?? current.endDate;
+      checkDateOrder(startDate, endDate, violations);
+      violations.throwIfAny();
+
+      const active = request.active ?? current.active;
+      const now = context.clock.now();
+      const scheduleChanged =
+        request.schedule !== undefined ||
+        startDate !== current.startDate ||
+        endDate !== current.endDate ||
+        active !== current.active;
+      await context.db.transaction(
+        async (trx) => {
+          await trx
+            .updateTable('medications')
+            .set({
+              name,
+              rxnorm_code: request.rxnormCode ?? current.rxnormCode,
+              dose: request.dose ?? current.dose,
+              dose_unit: request.doseUnit ?? current.doseUnit,
+              form: request.form ?? current.form,
+              instructions_encrypted:
+                request.instructions === undefined
+                  ? current.instructionsEncrypted
+                  : request.instructions
+                    ? context.cipher.encrypt(request.instructions)
+                    : null,
+              start_date: startDate,
+              end_date: endDate || null,
+              active,
+              times: schedule.times,
+              days: schedule.days,
+              as_needed: schedule.asNeeded,
+              updated_at: now,
+            })
+            .where('id', '=', current.id)
+            .execute();
+          if (scheduleChanged) {
+            // Effective from now: doses due before keep the schedule they had.
+            const version = {
+              times: schedule.times,
+              days: schedule.days,
+              as_needed: schedule.asNeeded,
+              active,
+              start_date: startDate,
+              end_date: endDate || null,
+            };
+            await trx
+              .insertInto('medication_schedule_versions')
+              .values({ medication_id: current.id, effective_from: now, ...version })
+              .onConflict((oc) => oc.columns(['medication_id', 'effective_from']).doUpdateSet(version))
+              .execute();
+          }
+          await context.events.emit(trx, {
+            type: 'tend.health.medication.changed',
+            personId: current.userId,
+            subject: current.id,
+            data: { medicationId: current.id, change: 'updated', active, asNeeded: schedule.asNeeded, scheduleChanged },
+          });
+        },
+        { consistencyKey: current.userId },
+      );
+      await context.cache.invalidate(medicationsCacheKey(current.userId));
+      const record = await recordOf(context.db.primary, current.id);
+      return create(UpdateMedicationResponseSchema, { medication: toMedication(context, record) });
+    },
+
+    async deleteMedication(request) {
+      const actor = actorOf(request.caller);
+      const current = await recordOf(context.db.primary, request.medicationId);
+      await authorizeRecord(
+        context,
+        actor,
+        { ownerId: current.userId, entity: 'medication', id: current.id },
+        'write',
+        undefined,
+      );
+      await context.db.transaction(
+        async (trx) => {
+          // The dose log and schedule versions go with it (ON DELETE CASCADE).
+          await trx.deleteFrom('medications').where('id', '=', current.id).execute();
+          await context.events.emit(trx, {
+            type: 'tend.health.medication.changed',
+            personId: current.userId,
+            subject: current.id,
+            data: { medicationId: current.id, change: 'deleted' },
+          });
+        },
+        { consistencyKey: current.userId },
+      );
+      await context.cache.invalidate(medicationsCacheKey(current.userId));
+      return create(DeleteMedicationResponseSchema, {});
+    },
+  };
 }
