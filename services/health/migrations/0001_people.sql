@@ -38,11 +38,15 @@ CREATE TABLE caregiver_links (
   -- Scope names: read_vitals, read_medications, receive_missed_dose_alerts, log_doses, record_vitals.
   scopes text[] NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
+  -- Last time the scopes changed (a re-grant replaces them).
+  updated_at timestamptz NOT NULL DEFAULT now(),
   revoked_at timestamptz,
   CHECK (patient_id <> caregiver_id)
 );
 CREATE UNIQUE INDEX caregiver_links_active ON caregiver_links (patient_id, caregiver_id) WHERE revoked_at IS NULL;
 CREATE INDEX caregiver_links_caregiver ON caregiver_links (caregiver_id) WHERE revoked_at IS NULL;
+CREATE INDEX caregiver_links_patient_list ON caregiver_links (patient_id, created_at DESC, id DESC);
+CREATE INDEX caregiver_links_caregiver_list ON caregiver_links (caregiver_id, created_at DESC, id DESC);
 
 -- Kept when a person is deleted: who touched whose record stays on file.
 CREATE TABLE audit_events (
@@ -54,6 +58,8 @@ CREATE TABLE audit_events (
   resource text NOT NULL,
   resource_id text,
   trace_id text,
+  -- False for a denied attempt.
+  allowed boolean NOT NULL DEFAULT true,
   at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX audit_events_subject ON audit_events (subject_user_id, at DESC);

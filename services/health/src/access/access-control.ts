@@ -66,6 +66,8 @@ export class AccessControl {
     if (actor.kind === 'person' && actor.userId === request.ownerId) return;
     if (actor.kind === 'person') {
       if (!request.scope || !(await this.hasScope(request.ownerId, actor.userId, request.scope))) {
+        // Denied attempts land in the person's audit log too (AuditEvent.allowed = false).
+        await this.audit(actor, request, false);
         throw new ForbiddenError(`no access to ${request.resource} of this person`);
       }
     }
@@ -85,7 +87,8 @@ export class AccessControl {
     return link?.scopes.includes(scope) ?? false;
   }
 
-  async audit(actor: Exclude<Actor, { kind: 'service' }>, request: AccessRequest): Promise<void> {
+  /** Records one access by someone other than the owner; `allowed` is false for a refused attempt. */
+  async audit(actor: Exclude<Actor, { kind: 'service' }>, request: AccessRequest, allowed = true): Promise<void> {
     await this.db.primary
       .insertInto('audit_events')
       .values({
@@ -97,6 +100,7 @@ export class AccessControl {
         resource: request.resource,
         resource_id: request.resourceId ?? null,
         trace_id: trace.getActiveSpan()?.spanContext().traceId ?? null,
+        allowed,
         at: this.clock.now(),
       })
       .execute();

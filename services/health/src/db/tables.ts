@@ -35,6 +35,7 @@ export interface CaregiverLinksTable {
   caregiver_id: string;
   scopes: string[];
   created_at: Timestamp;
+  updated_at: Timestamp;
   revoked_at: Timestamp | null;
 }
 
@@ -47,7 +48,82 @@ export interface AuditEventsTable {
   resource: string;
   resource_id: string | null;
   trace_id: string | null;
+  allowed: ColumnType<boolean, boolean | undefined, boolean>;
   at: Timestamp;
+}
+
+/** `health.vitals` (migration 0003), partitioned by month of `measured_at`. */
+export interface VitalsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  value: number | null;
+  systolic: number | null;
+  diastolic: number | null;
+  unit: string;
+  loinc: string;
+  measured_at: Timestamp;
+  period_start: Timestamp | null;
+  source: string;
+  note_encrypted: string | null;
+  recorded_by_user_id: string | null;
+  created_at: Timestamp;
+}
+
+/** `health.vital_idempotency_keys` (migration 0003). */
+export interface VitalIdempotencyKeysTable {
+  user_id: string;
+  idempotency_key: string;
+  vital_ids: string[];
+  created_at: Timestamp;
+}
+
+/** `health.medications` (migration 0002): the current state; schedule history is in versions. */
+export interface MedicationsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  rxnorm_code: string;
+  dose: number;
+  dose_unit: string;
+  form: number;
+  instructions_encrypted: string | null;
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string | null, string | null | undefined, string | null>;
+  active: boolean;
+  times: string[];
+  days: number[];
+  as_needed: boolean;
+  idempotency_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** `health.medication_schedule_versions` (migration 0002). */
+export interface MedicationScheduleVersionsTable {
+  medication_id: string;
+  effective_from: Timestamp;
+  times: string[];
+  days: number[];
+  as_needed: boolean;
+  active: boolean;
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** `health.dose_log` (migration 0002). */
+export interface DoseLogTable {
+  id: string;
+  user_id: string;
+  medication_id: string;
+  status: 'taken' | 'skipped' | 'missed';
+  scheduled_at: Timestamp | null;
+  occurred_at: Timestamp;
+  source: 'voice' | 'app' | 'caregiver' | 'system';
+  recorded_by_user_id: string | null;
+  note_encrypted: string | null;
+  idempotency_key: string | null;
+  created_at: Timestamp;
 }
 
 /**
@@ -59,4 +135,9 @@ export interface HealthTables {
   oidc_identities: OidcIdentitiesTable;
   caregiver_links: CaregiverLinksTable;
   audit_events: AuditEventsTable;
+  medications: MedicationsTable;
+  medication_schedule_versions: MedicationScheduleVersionsTable;
+  dose_log: DoseLogTable;
+  vitals: VitalsTable;
+  vital_idempotency_keys: VitalIdempotencyKeysTable;
 }

@@ -8,6 +8,8 @@ import {
   createCache,
   createDatabase,
   createLogger,
+  errorMappingInterceptor,
+  type Clock,
   type Database,
   type Lifecycle,
 } from '@tend/platform';
@@ -30,6 +32,8 @@ export interface HealthHarness {
 export interface HealthHarnessOptions {
   /** Real Redis for the cache; in-memory when absent. */
   redisUrl?: string;
+  /** Time as the service sees it, for suites that move it. @default the wall clock */
+  clock?: Clock;
 }
 
 /**
@@ -58,12 +62,16 @@ export async function startHealthHarness(
     logger,
     metrics,
     schema,
+    clock: options.clock,
   });
   const parts = new CompositeService('health-parts', service.parts ?? []);
   await parts.start();
   const client = createClient(
     HealthService,
-    createRouterTransport((router) => service.routes(router)),
+    // Domain errors reach the client as gRPC codes, as they do through the real server.
+    createRouterTransport((router) => service.routes(router), {
+      router: { interceptors: [errorMappingInterceptor()] },
+    }),
   );
   return {
     client,
