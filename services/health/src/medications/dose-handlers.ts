@@ -48,7 +48,7 @@ import {
   timeZoneOf,
   type MedicationRecord,
 } from './medication-store.js';
-import { decodeCursor, pageLimitOf, pageResponse } from './pagination.js';
+import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { expandSchedule, isScheduledDose, type DoseInstant } from './schedule-expansion.js';
 
 const day = 24 * 60 * 60 * 1000;

@@ -39,7 +39,7 @@ import {
   toMedication,
   type MedicationRecord,
 } from './medication-store.js';
-import { decodeCursor, pageLimitOf, pageResponse } from './pagination.js';
+import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { reminderHandlers } from './reminder-handlers.js';
 import { startOfLocalDay } from './schedule-expansion.js';
 

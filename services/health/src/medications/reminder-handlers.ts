@@ -14,7 +14,7 @@ import type { HealthContext } from '../context.js';
 import type { HealthHandlers } from '../handlers.js';
 import { defaultDoseRules } from './dose-rules.js';
 import { instructionsOf, loadMedications } from './medication-store.js';
-import { decodeCursor, pageLimitOf, pageResponse } from './pagination.js';
+import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { expandSchedule } from './schedule-expansion.js';
 
 const maxWindowMs = 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { NotFoundError, ValidationError } from '@tend/platform';
-import { CallerSchema, PageResponseSchema } from '@tend/proto/tend/common/v1/common';
+import { CallerSchema, type PageRequest } from '@tend/proto/tend/common/v1/common';
 import {
   AuditEventSchema,
   CaregiverLinkSchema,
@@ -20,7 +20,21 @@ import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { subjectOf } from './account-handlers.js';
 import { normaliseEmail } from './account-rules.js';
-import { encodeCursor, pageOf, type PagePosition } from './page-cursor.js';
+import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
+
+/** Where a newest-first list stopped: the last item's time (epoch ms) and id, the tie-breaker. */
+interface PagePosition {
+  at: number;
+  id: string;
+}
+
+/** The page a request asks for: its size and, after the first page, where to continue. */
+function pageOf(
+  page: PageRequest | undefined,
+  list: string,
+): { limit: number; after: PagePosition | undefined; list: string } {
+  return { limit: pageLimitOf(page), after: decodeCursor<PagePosition>(page, list), list };
+}
 import { checkUserId, roleOf, type RoleName } from './person-records.js';
 
 /** The caregiver and audit-log methods of the health service. */
@@ -113,8 +127,8 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
     if (after)
       query = query.where((eb) =>
         eb.or([
-          eb('l.created_at', '<', after.at),
-          eb.and([eb('l.created_at', '=', after.at), eb('l.id', '<', after.id)]),
+          eb('l.created_at', '<', new Date(after.at)),
+          eb.and([eb('l.created_at', '=', new Date(after.at)), eb('l.id', '<', after.id)]),
         ]),
       );
     const rows = await query
@@ -127,9 +141,10 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
     const last = items.at(-1);
     return {
       links: items.map(linkOf),
-      page: create(PageResponseSchema, {
-        nextCursor: more && last ? encodeCursor({ at: new Date(last.created_at), id: last.id }) : '',
-      }),
+      page: pageResponse(
+        page.list,
+        more && last ? { at: new Date(last.created_at).getTime(), id: last.id } : undefined,
+      ),
     };
   }
 
@@ -183,7 +198,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
     async listCaregivers(req) {
       const actor = actorOf(req.caller);
       const patientId = subjectOf(actor, req.userId);
-      const page = pageOf(req.page);
+      const page = pageOf(req.page, 'caregivers');
       await access.authorize(actor, { ownerId: patientId, action: 'read', resource: 'caregiver_links' });
       return create(ListCaregiversResponseSchema, await linkPage('l.patient_id', patientId, req.includeRevoked, page));
     },
@@ -224,7 +239,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
     async listPatients(req) {
       const actor = actorOf(req.caller);
       const caregiverId = subjectOf(actor, req.caregiverUserId, 'caregiver_user_id');
-      const page = pageOf(req.page);
+      const page = pageOf(req.page, 'patients');
       await access.authorize(actor, { ownerId: caregiverId, action: 'read', resource: 'caregiver_links' });
       return create(
         ListPatientsResponseSchema,
@@ -235,7 +250,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
     async listAuditEvents(req) {
       const actor = actorOf(req.caller);
       const subjectId = subjectOf(actor, req.userId);
-      const page = pageOf(req.page);
+      const page = pageOf(req.page, 'audit');
       const actorUserId = req.actorUserId ? checkUserId('actor_user_id', req.actorUserId) : undefined;
       const from = req.from ? timestampDate(req.from) : undefined;
       const to = req.to ? timestampDate(req.to) : undefined;
@@ -250,7 +265,10 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
       const after = page.after;
       if (after)
         query = query.where((eb) =>
-          eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]),
+          eb.or([
+            eb('at', '<', new Date(after.at)),
+            eb.and([eb('at', '=', new Date(after.at)), eb('id', '<', after.id)]),
+          ]),
         );
       const rows = await query
         .orderBy('at', 'desc')
@@ -275,9 +293,10 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
             traceId: row.trace_id ?? '',
           }),
         ),
-        page: create(PageResponseSchema, {
-          nextCursor: rows.length > page.limit && last ? encodeCursor({ at: new Date(last.at), id: last.id }) : '',
-        }),
+        page: pageResponse(
+          page.list,
+          rows.length > page.limit && last ? { at: new Date(last.at).getTime(), id: last.id } : undefined,
+        ),
       });
     },
   };
