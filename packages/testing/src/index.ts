@@ -6,3 +6,4 @@ export {
   type DatabaseTarget,
   type TestDatabaseOptions,
 } from './database-fixtures.js';
+export { redisServerProcess, redisServerInstalled, freePort, type RedisServerProcess } from './redis-server-process.js';

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { realInfra, requireInfra } from '@tend/testing';
+import {
+  realInfra,
+  redisServerInstalled,
+  redisServerProcess,
+  requireInfra,
+  type RedisServerProcess,
+} from '@tend/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../logging/logger.js';
@@ -8,7 +14,6 @@ import type { Cache } from './cache.js';
 import { CacheAside } from './cache-aside.js';
 import { MemoryCache } from './memory-cache.js';
 import { RedisCache } from './redis-cache.js';
-import { redisServerInstalled, redisServerProcess, type RedisServerProcess } from './redis-server-process.js';
 
 const logger = createLogger({ level: 'silent' });
 const { redisUrl } = realInfra();

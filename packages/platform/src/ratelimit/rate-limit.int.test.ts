@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { realInfra, requireInfra } from '@tend/testing';
+import {
+  realInfra,
+  redisServerInstalled,
+  redisServerProcess,
+  requireInfra,
+  type RedisServerProcess,
+} from '@tend/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { redisServerInstalled, redisServerProcess, type RedisServerProcess } from '../cache/redis-server-process.js';
 import { createLogger } from '../logging/logger.js';
 import { FallbackRateLimitStore } from './fallback-rate-limit-store.js';
 import { MemoryRateLimitStore } from './memory-rate-limit-store.js';

@@ -1,7 +1,354 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { ForbiddenError, NotFoundError, ValidationError } from '@tend/platform';
+import { PageResponseSchema, type PageRequest } from '@tend/proto/tend/common/v1/common';
+import { BucketSize, WeeklySummarySchema } from '@tend/proto/tend/health/v1/analytics';
+import { GetAdherenceRequestSchema, GetAdherenceResponseSchema } from '@tend/proto/tend/health/v1/doses';
+import { VitalKind, WatchVitalsResponseSchema, type WatchVitalsResponse } from '@tend/proto/tend/health/v1/vitals';
+import { actorOf, type Actor } from '../access/access-control.js';
+import { doseHandlers } from '../medications/dose-handlers.js';
 import type { HealthContext } from '../context.js';
 import type { HealthHandlers } from '../handlers.js';
+import { addDays, defaultBucketSize, isTimeZone, isoWeekStart, localDate, localMidnight } from './analytics.js';
+import { VitalFeed, type VitalChange } from './vital-feed.js';
+import { normalizeVitalInput } from './vital-input.js';
+import { reportUnit, specOf, vitalKinds } from './vital-kinds.js';
+import { VitalPartitions } from './vital-partitions.js';
+import { withEdgeErrors } from './edge-errors.js';
+import { decodeCursor, encodeCursor, vitalOfRow, type VitalRow } from './vital-rows.js';
+import { sortFlagsNewestFirst, summarizeVitals } from './vital-summary.js';
+import { storeVitals, type VitalWriteDeps } from './vital-writes.js';
 
-/** Placeholder until this area's methods land; the service answers UNIMPLEMENTED for them. */
-export function vitalHandlers(_context: HealthContext): HealthHandlers<never> {
-  return {};
+/** Readings a batch takes at once (the contract: 1–1000). */
+export const maxBatchSize = 1000;
+/** Page size when the request gives none, and the largest allowed. */
+export const defaultPageSize = 50;
+export const maxPageSize = 100;
+/** Longest summary period. */
+export const maxSummaryDays = 366;
+/** Changes a WatchVitals stream buffers for a slow client before it is ended. */
+export const watchQueueLimit = 256;
+/** Open WatchVitals streams per watched person in this process; more are refused. */
+export const maxWatchersPerPerson = 32;
+/** How often a caregiver's stream re-checks that its link still grants read_vitals. */
+export const watchRecheckMs = 15_000;
+
+const dayMs = 86_400_000;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type VitalMethods =
+  | 'recordVital'
+  | 'batchRecordVitals'
+  | 'getVital'
+  | 'listVitals'
+  | 'deleteVital'
+  | 'watchVitals'
+  | 'getVitalSummary'
+  | 'getWeeklySummary';
+
+/**
+ * Vitals: recording (single and all-or-nothing batches, idempotent), reads, deletion, a live
+ * feed, and the analytics built on them. Every call checks the caller against the person's
+ * record; a reading of someone the caller may not see is NotFound, not Forbidden, so ids do not
+ * leak whose they are. Writes go to the primary keyed by the person, reads to a replica that has
+ * seen that person's writes.
+ */
+export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMethods> {
+  const deps: VitalWriteDeps = {
+    context,
+    partitions: new VitalPartitions(context.db, context.clock),
+    feed: new VitalFeed(),
+  };
+  const { db, access, cipher } = context;
+  // The weekly summary's adherence comes from the medications area's own method, so it follows
+  // that area's rules and access checks (CAREGIVER_SCOPE_READ_MEDICATIONS) exactly.
+  const { getAdherence } = doseHandlers(context);
+
+  const ownerOf = (requested: string, actor: Actor): string => {
+    const userId = requested || (actor.kind === 'service' ? '' : actor.userId);
+    if (!userId) throw ValidationError.field('user_id', 'is required for a service caller');
+    if (!uuidPattern.test(userId)) throw ValidationError.field('user_id', 'must be a UUID');
+    return userId;
+  };
+
+  /** A reading by id, only when the caller may `action` it; NotFound otherwise. */
+  const findVital = async (actor: Actor, vitalId: string, action: 'read' | 'write'): Promise<VitalRow> => {
+    if (!uuidPattern.test(vitalId)) throw new NotFoundError('vital', vitalId);
+    const byId = (reader: typeof db.primary) =>
+      reader.selectFrom('vitals').selectAll().where('id', '=', vitalId).executeTakeFirst();
+    // Writes and misses go to the primary: a replica may not have the reading yet.
+    const row =
+      action === 'read'
+        ? ((await byId(db.reader(actor.kind === 'service' ? undefined : actor.userId))) ?? (await byId(db.primary)))
+        : await byId(db.primary);
+    if (!row) throw new NotFoundError('vital', vitalId);
+    try {
+      await access.authorize(actor, {
+        ownerId: row.user_id,
+        action,
+        // Deleting is for the person or an admin; no caregiver scope allows it.
+        ...(action === 'read' && { scope: 'read_vitals' as const }),
+        resource: 'vitals',
+        resourceId: vitalId,
+      });
+    } catch (error) {
+      if (error instanceof ForbiddenError) throw new NotFoundError('vital', vitalId, { cause: error });
+      throw error;
+    }
+    return row;
+  };
+
+  const timeZoneOf = async (userId: string): Promise<string> => {
+    const user = await db
+      .reader(userId)
+      .selectFrom('users')
+      .select('time_zone')
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError('user', userId);
+    return isTimeZone(user.time_zone) ? user.time_zone : 'UTC';
+  };
+
+  return withEdgeErrors({
+    async recordVital(req) {
+      const actor = actorOf(req.caller);
+      const userId = ownerOf(req.userId, actor);
+      await access.authorize(actor, { ownerId: userId, action: 'write', scope: 'record_vitals', resource: 'vitals' });
+      const reading = normalizeVitalInput(req.vital, context.clock.now());
+      const [vital] = await storeVitals(deps, actor, userId, [reading], req.idempotencyKey);
+      return { vital };
+    },
+
+    async batchRecordVitals(req) {
+      const actor = actorOf(req.caller);
+      const userId = ownerOf(req.userId, actor);
+      if (req.vitals.length === 0 || req.vitals.length > maxBatchSize) {
+        throw ValidationError.field('vitals', `must hold 1 to ${maxBatchSize} readings`);
+      }
+      await access.authorize(actor, { ownerId: userId, action: 'write', scope: 'record_vitals', resource: 'vitals' });
+      const now = context.clock.now();
+      const readings = req.vitals.map((input, i) => normalizeVitalInput(input, now, `vitals[${i}].`));
+      return { vitals: await storeVitals(deps, actor, userId, readings, req.idempotencyKey) };
+    },
+
+    async getVital(req) {
+      const actor = actorOf(req.caller);
+      return { vital: vitalOfRow(await findVital(actor, req.vitalId, 'read'), cipher) };
+    },
+
+    async listVitals(req) {
+      const actor = actorOf(req.caller);
+      const userId = ownerOf(req.userId, actor);
+      const limit = pageLimit(req.page);
+      const cursor = req.page?.cursor ? decodeCursor(req.page.cursor) : undefined;
+      if (req.page?.cursor && !cursor) throw ValidationError.field('page.cursor', 'is not a cursor from this list');
+      if (req.kind !== VitalKind.UNSPECIFIED && !specOf(req.kind)) {
+        throw ValidationError.field('kind', 'must be a known vital kind');
+      }
+      await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
+      let query = db
+        .reader(userId)
+        .selectFrom('vitals')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .orderBy('measured_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1);
+      const spec = specOf(req.kind);
+      if (spec) query = query.where('kind', '=', spec.name);
+      if (req.from) query = query.where('measured_at', '>=', timestampDate(req.from));
+      if (req.to) query = query.where('measured_at', '<', timestampDate(req.to));
+      if (cursor) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('measured_at', '<', cursor.measuredAt),
+            eb.and([eb('measured_at', '=', cursor.measuredAt), eb('id', '<', cursor.id)]),
+          ]),
+        );
+      }
+      const rows = await query.execute();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        vitals: page.map((row) => vitalOfRow(row, cipher)),
+        page: create(PageResponseSchema, { nextCursor: rows.length > limit && last ? encodeCursor(last) : '' }),
+      };
+    },
+
+    async deleteVital(req) {
+      const actor = actorOf(req.caller);
+      const row = await findVital(actor, req.vitalId, 'write');
+      await db.transaction(
+        async (trx) => {
+          await trx
+            .deleteFrom('vitals')
+            .where('id', '=', row.id)
+            .where('measured_at', '=', new Date(row.measured_at))
+            .execute();
+          await context.events.emit(trx, {
+            type: 'tend.health.vital.deleted',
+            personId: row.user_id,
+            subject: row.id,
+            data: { vitalId: row.id, kind: row.kind },
+          });
+        },
+        { consistencyKey: row.user_id },
+      );
+      deps.feed.publish(row.user_id, [{ type: 'deleted', vitalId: row.id }]);
+      return {};
+    },
+
+    async *watchVitals(req, ctx) {
+      const actor = actorOf(req.caller);
+      const userId = ownerOf(req.userId, actor);
+      await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
+      if (deps.feed.watchers(userId) >= maxWatchersPerPerson) {
+        throw new ConnectError('too many streams watch this person; close one first', Code.ResourceExhausted);
+      }
+      const kinds = new Set(req.kinds);
+      const queue: VitalChange[] = [];
+      let overflow = false;
+      let wake: (() => void) | undefined;
+      const unsubscribe = deps.feed.subscribe(userId, (change) => {
+        if (change.type === 'recorded' && kinds.size > 0 && !kinds.has(change.vital.kind)) return;
+        if (queue.length >= watchQueueLimit) overflow = true;
+        else queue.push(change);
+        wake?.();
+      });
+      const caregiverId = actor.kind === 'person' && actor.userId !== userId ? actor.userId : undefined;
+      const onAbort = () => wake?.();
+      ctx.signal.addEventListener('abort', onAbort);
+      const recheck = caregiverId === undefined ? undefined : setInterval(() => wake?.(), watchRecheckMs);
+      let checkedAt = Date.now();
+      try {
+        while (!ctx.signal.aborted) {
+          if (caregiverId !== undefined && Date.now() - checkedAt >= watchRecheckMs) {
+            // A revoked link ends the stream: the caregiver must not see the next reading.
+            if (!(await access.hasScope(userId, caregiverId, 'read_vitals'))) return;
+            checkedAt = Date.now();
+          }
+          if (overflow) throw new ConnectError('the watcher fell too far behind; reconnect', Code.ResourceExhausted);
+          const change = queue.shift();
+          if (!change) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          if (caregiverId !== undefined && !(await access.hasScope(userId, caregiverId, 'read_vitals'))) return;
+          yield watchResponse(change);
+        }
+      } finally {
+        unsubscribe();
+        if (recheck) clearInterval(recheck);
+        ctx.signal.removeEventListener('abort', onAbort);
+      }
+    },
+
+    async getVitalSummary(req) {
+      const actor = actorOf(req.caller);
+      const userId = ownerOf(req.userId, actor);
+      const spec = specOf(req.kind);
+      if (!spec) throw ValidationError.field('kind', 'is required and must be a known vital kind');
+      reportUnit(spec, req.unit);
+      const to = req.to ? timestampDate(req.to) : context.clock.now();
+      const from = req.from ? timestampDate(req.from) : new Date(to.getTime() - 7 * dayMs);
+      if (!(from < to)) throw ValidationError.field('from', 'must be before to');
+      if (to.getTime() - from.getTime() > maxSummaryDays * dayMs) {
+        throw ValidationError.field('from', `the period must be at most ${maxSummaryDays} days`);
+      }
+      await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
+      const timeZone = await timeZoneOf(userId);
+      const rows = await db
+        .reader(userId)
+        .selectFrom('vitals')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('kind', '=', spec.name)
+        .where('measured_at', '>=', from)
+        .where('measured_at', '<', to)
+        .execute();
+      const bucketSize =
+        req.bucketSize === BucketSize.DAY || req.bucketSize === BucketSize.WEEK
+          ? req.bucketSize
+          : defaultBucketSize(from, to);
+      return { summary: summarizeVitals(rows, { spec, from, to, bucketSize, unit: req.unit, timeZone }, cipher) };
+    },
+
+    async getWeeklySummary(req, ctx) {
+      const actor = actorOf(req.caller);
+      const userId = ownerOf(req.userId, actor);
+      if (req.startDate !== '' && !isCalendarDate(req.startDate)) {
+        throw ValidationError.field('start_date', 'must be a date, YYYY-MM-DD');
+      }
+      let readsVitals = true;
+      try {
+        await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
+      } catch (error) {
+        // A caregiver with only the medications scope gets the parts it allows (none of the vitals).
+        if (!(error instanceof ForbiddenError) || actor.kind !== 'person') throw error;
+        await access.authorize(actor, {
+          ownerId: userId,
+          action: 'read',
+          scope: 'read_medications',
+          resource: 'weekly-summary',
+        });
+        readsVitals = false;
+      }
+      const timeZone = await timeZoneOf(userId);
+      const startDate = req.startDate || addDays(isoWeekStart(localDate(context.clock.now(), timeZone)), -7);
+      const endDate = addDays(startDate, 6);
+      const from = localMidnight(startDate, timeZone);
+      const to = localMidnight(addDays(startDate, 7), timeZone);
+      const summary = create(WeeklySummarySchema, { userId, startDate, endDate, timeZone });
+      try {
+        const period = { from: timestampFromDate(from), to: timestampFromDate(to) };
+        const request = create(GetAdherenceRequestSchema, { caller: req.caller, userId, ...period });
+        summary.adherence = create(GetAdherenceResponseSchema, await getAdherence(request, ctx)).report;
+      } catch (error) {
+        // A caregiver without the medications scope gets the summary without adherence.
+        if (!(error instanceof ForbiddenError)) throw error;
+      }
+      if (!readsVitals) return { summary };
+      const rows = await db
+        .reader(userId)
+        .selectFrom('vitals')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('measured_at', '>=', from)
+        .where('measured_at', '<', to)
+        .execute();
+      for (const spec of Object.values(vitalKinds)) {
+        const ofKind = rows.filter((row) => row.kind === spec.name);
+        if (ofKind.length === 0) continue;
+        summary.vitals.push(
+          summarizeVitals(ofKind, { spec, from, to, bucketSize: BucketSize.DAY, unit: '', timeZone }, cipher),
+        );
+      }
+      summary.flags = sortFlagsNewestFirst(summary.vitals.flatMap((v) => v.flags));
+      return { summary };
+    },
+  });
+}
+
+function pageLimit(page: PageRequest | undefined): number {
+  const limit = page?.limit ?? 0;
+  if (limit < 0 || limit > maxPageSize)
+    throw ValidationError.field('page.limit', `must be between 0 and ${maxPageSize}`);
+  return limit === 0 ? defaultPageSize : limit;
+}
+
+function isCalendarDate(date: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
+  const parsed = new Date(`${date}T00:00:00Z`);
+  return Number.isFinite(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
+}
+
+function watchResponse(change: VitalChange): WatchVitalsResponse {
+  return create(WatchVitalsResponseSchema, {
+    event:
+      change.type === 'recorded'
+        ? { case: 'recorded', value: change.vital }
+        : { case: 'deletedVitalId', value: change.vitalId },
+  });
 }

@@ -5,8 +5,7 @@ import { createConnection, createServer } from 'node:net';
 /**
  * A throwaway `redis-server` on loopback that a test owns, for the cases the shared infra
  * Redis must not be used for: stopping Redis under a running client, pausing it, starting it
- * late. Integration tests only; it belongs in `@tend/testing` once that package hosts process
- * helpers.
+ * late. Integration tests only.
  */
 export interface RedisServerProcess {
   readonly port: number;

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
+import {
+  addDays,
+  bucketize,
+  defaultBucketSize,
+  isTimeZone,
+  isoWeekStart,
+  localDate,
+  localMidnight,
+  statsOf,
+  trendPerWeek,
+} from './analytics.js';
+
+const day = 86_400_000;
+
+describe('statistics', () => {
+  it('min, max and mean; nothing for no values', () => {
+    expect(statsOf([120, 130, 110])).toEqual({ min: 110, max: 130, mean: 120 });
+    expect(statsOf([])).toBeUndefined();
+  });
+});
+
+describe('trend per week', () => {
+  const start = Date.UTC(2026, 0, 1);
+
+  it('is the least-squares slope in units per week', () => {
+    // +1 kg per day on a line: +7 per week.
+    const points = [0, 1, 2, 3].map((d) => ({ at: new Date(start + d * day), value: 70 + d }));
+    expect(trendPerWeek(points)).toBeCloseTo(7, 9);
+  });
+
+  it('fits noisy points by least squares', () => {
+    // x in weeks 0, 1, 2; y 1, 3, 2 → slope 0.5.
+    const points = [1, 3, 2].map((value, w) => ({ at: new Date(start + w * 7 * day), value }));
+    expect(trendPerWeek(points)).toBeCloseTo(0.5, 9);
+  });
+
+  it('falls when values fall', () => {
+    const points = [0, 7].map((d, i) => ({ at: new Date(start + d * day), value: 140 - i * 10 }));
+    expect(trendPerWeek(points)).toBeCloseTo(-10, 9);
+  });
+
+  it('is absent with one reading or a span under a day', () => {
+    expect(trendPerWeek([{ at: new Date(start), value: 1 }])).toBeUndefined();
+    expect(
+      trendPerWeek([
+        { at: new Date(start), value: 1 },
+        { at: new Date(start + day - 1), value: 5 },
+      ]),
+    ).toBeUndefined();
+  });
+});
+
+describe('local days and weeks', () => {
+  it('finds local midnight on both sides of a DST change', () => {
+    // Berlin: CET (+1) until 2026-03-29 02:00, CEST (+2) after.
+    expect(localMidnight('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(localMidnight('2026-03-30', 'Europe/Berlin').toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    // New York: EDT (-4) until 2026-11-01 02:00, EST (-5) after.
+    expect(localMidnight('2026-11-01', 'America/New_York').toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    expect(localMidnight('2026-11-02', 'America/New_York').toISOString()).toBe('2026-11-02T05:00:00.000Z');
+  });
+
+  it('gives the local date of an instant', () => {
+    expect(localDate(new Date('2026-03-29T22:30:00Z'), 'Europe/Berlin')).toBe('2026-03-30');
+    expect(localDate(new Date('2026-03-28T22:30:00Z'), 'Europe/Berlin')).toBe('2026-03-28');
+    expect(localDate(new Date('2026-03-29T22:30:00Z'), 'UTC')).toBe('2026-03-29');
+  });
+
+  it('starts ISO weeks on Monday', () => {
+    expect(isoWeekStart('2026-03-29')).toBe('2026-03-23'); // a Sunday
+    expect(isoWeekStart('2026-03-30')).toBe('2026-03-30'); // a Monday
+    expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
+  });
+
+  it('uses days up to 31 days and weeks beyond', () => {
+    const from = new Date('2026-01-01T00:00:00Z');
+    expect(defaultBucketSize(from, new Date(from.getTime() + 31 * day))).toBe(BucketSize.DAY);
+    expect(defaultBucketSize(from, new Date(from.getTime() + 32 * day))).toBe(BucketSize.WEEK);
+  });
+});
+
+describe('buckets across a daylight-saving change', () => {
+  const zone = 'Europe/Berlin';
+  const from = localMidnight('2026-03-28', zone);
+  const to = localMidnight('2026-03-31', zone);
+
+  it('a day is local midnight to local midnight, 23 h on the spring-forward day', () => {
+    const items = [
+      { at: new Date('2026-03-28T22:59:00Z'), id: 'sat 23:59 CET' },
+      { at: new Date('2026-03-28T23:00:00Z'), id: 'sun 00:00 CET' },
+      { at: new Date('2026-03-29T21:59:00Z'), id: 'sun 23:59 CEST' },
+      { at: new Date('2026-03-29T22:00:00Z'), id: 'mon 00:00 CEST' },
+    ];
+    const buckets = bucketize(items, from, to, BucketSize.DAY, zone);
+    expect(buckets.map((b) => [b.startDate, b.items.map((i) => i.id)])).toEqual([
+      ['2026-03-28', ['sat 23:59 CET']],
+      ['2026-03-29', ['sun 00:00 CET', 'sun 23:59 CEST']],
+      ['2026-03-30', ['mon 00:00 CEST']],
+    ]);
+    expect(to.getTime() - from.getTime()).toBe(3 * day - 3600_000);
+  });
+
+  it('lists empty days so a chart can show the gap', () => {
+    const buckets = bucketize([], from, to, BucketSize.DAY, zone);
+    expect(buckets.map((b) => [b.startDate, b.items.length])).toEqual([
+      ['2026-03-28', 0],
+      ['2026-03-29', 0],
+      ['2026-03-30', 0],
+    ]);
+  });
+
+  it('weeks are ISO weeks in local time', () => {
+    const items = [
+      { at: new Date('2026-03-29T21:30:00Z') }, // Sunday 23:30 local: week of 03-23
+      { at: new Date('2026-03-29T22:30:00Z') }, // Monday 00:30 local: week of 03-30
+    ];
+    const buckets = bucketize(items, from, to, BucketSize.WEEK, zone);
+    expect(buckets.map((b) => [b.startDate, b.items.length])).toEqual([
+      ['2026-03-23', 1],
+      ['2026-03-30', 1],
+    ]);
+  });
+
+  it('works in a second zone across the autumn change (25 h day)', () => {
+    const ny = 'America/New_York';
+    const nov1 = localMidnight('2026-11-01', ny);
+    const nov2 = localMidnight('2026-11-02', ny);
+    expect(nov2.getTime() - nov1.getTime()).toBe(25 * 3600_000);
+    const buckets = bucketize([{ at: new Date('2026-11-02T04:30:00Z') }], nov1, nov2, BucketSize.DAY, ny);
+    expect(buckets.map((b) => [b.startDate, b.items.length])).toEqual([['2026-11-01', 1]]);
+  });
+});
+
+describe('time zones', () => {
+  it('knows IANA zones and refuses made-up ones', () => {
+    expect(isTimeZone('Europe/Berlin')).toBe(true);
+    expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
+  });
+});

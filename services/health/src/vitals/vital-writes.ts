@@ -1,0 +1,179 @@
+import { NotFoundError, topics } from '@tend/platform';
+import type { Transaction } from 'kysely';
+import {
+  AttentionReason,
+  AttentionSeverity,
+  type VitalKind,
+  VitalSource,
+  type Vital,
+} from '@tend/proto/tend/health/v1/vitals';
+import type { Actor } from '../access/access-control.js';
+import type { HealthContext } from '../context.js';
+import type { HealthTables } from '../db/tables.js';
+import type { VitalFeed } from './vital-feed.js';
+import type { NormalizedVital } from './vital-input.js';
+import { sourceNames, vitalKinds } from './vital-kinds.js';
+import type { VitalPartitions } from './vital-partitions.js';
+import { flagsOfRow, vitalOfRow, type VitalRow } from './vital-rows.js';
+
+/** How long an idempotency key returns the first result. */
+export const idempotencyWindowMs = 24 * 60 * 60 * 1000;
+
+/** What the write path needs beyond the shared context. */
+export interface VitalWriteDeps {
+  context: HealthContext;
+  partitions: VitalPartitions;
+  feed: VitalFeed;
+}
+
+/**
+ * Stores validated readings of one person in one transaction: the rows, one `vital.recorded`
+ * event each, and an `alert.raised` event (notification queue and analytics) for every urgent
+ * flag, so an alert exists exactly when its reading does. All or nothing. With an idempotency
+ * key, a retry within 24 h returns the first call's readings and writes nothing.
+ */
+export async function storeVitals(
+  deps: VitalWriteDeps,
+  actor: Actor,
+  userId: string,
+  readings: readonly NormalizedVital[],
+  idempotencyKey: string,
+): Promise<Vital[]> {
+  const { context } = deps;
+  await deps.partitions.ensureFor(readings.map((r) => r.measuredAt));
+  const now = context.clock.now();
+  const byOther = actor.kind !== 'service' && actor.userId !== userId;
+  const byCaregiver = actor.kind === 'person' && byOther;
+  const rows: VitalRow[] = readings.map((r) => ({
+    id: context.ids.uuid(),
+    user_id: userId,
+    kind: r.spec.name,
+    value: r.value,
+    systolic: r.systolic,
+    diastolic: r.diastolic,
+    unit: r.spec.unit,
+    loinc: r.spec.loinc,
+    measured_at: r.measuredAt,
+    period_start: r.periodStart,
+    // The contract: a caregiver's entry is marked as such whatever the request says.
+    source: sourceNames[byCaregiver ? VitalSource.CAREGIVER : r.source],
+    note_encrypted: r.note === '' ? null : context.cipher.encrypt(r.note),
+    recorded_by_user_id: byOther ? actor.userId : null,
+    created_at: now,
+  }));
+  let stored: VitalRow[];
+  let replayed = false;
+  try {
+    stored = await context.db.transaction(
+      async (trx) => {
+        if (idempotencyKey !== '') {
+          const previous = await claimKey(trx, userId, idempotencyKey, now);
+          if (previous) {
+            replayed = true;
+            return previous;
+          }
+        }
+        await trx.insertInto('vitals').values(rows).execute();
+        if (idempotencyKey !== '') {
+          await trx
+            .updateTable('vital_idempotency_keys')
+            .set({ vital_ids: rows.map((r) => r.id) })
+            .where('user_id', '=', userId)
+            .where('idempotency_key', '=', idempotencyKey)
+            .execute();
+        }
+        for (const row of rows) await emitRecorded(context, trx, row);
+        return rows;
+      },
+      { consistencyKey: userId },
+    );
+  } catch (error) {
+    // 23503: the person does not exist (vitals.user_id references users).
+    if ((error as { code?: unknown }).code === '23503') throw new NotFoundError('user', userId, { cause: error });
+    throw error;
+  }
+  const vitals = stored.map((row) => vitalOfRow(row, context.cipher));
+  if (!replayed)
+    deps.feed.publish(
+      userId,
+      vitals.map((vital) => ({ type: 'recorded', vital })),
+    );
+  return vitals;
+}
+
+/**
+ * Takes the idempotency key for this call, or returns the readings of the call that took it
+ * within the window. A concurrent call with the same key waits on the key's row and then replays.
+ */
+async function claimKey(
+  trx: Transaction<HealthTables>,
+  userId: string,
+  key: string,
+  now: Date,
+): Promise<VitalRow[] | undefined> {
+  const claimed = await trx
+    .insertInto('vital_idempotency_keys')
+    .values({ user_id: userId, idempotency_key: key, vital_ids: [], created_at: now })
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'idempotency_key'])
+        .doUpdateSet({ vital_ids: [], created_at: now })
+        .where('vital_idempotency_keys.created_at', '<', new Date(now.getTime() - idempotencyWindowMs)),
+    )
+    .returning('user_id')
+    .executeTakeFirst();
+  if (claimed) return undefined;
+  const previous = await trx
+    .selectFrom('vital_idempotency_keys')
+    .select('vital_ids')
+    .where('user_id', '=', userId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirstOrThrow();
+  if (previous.vital_ids.length === 0) return [];
+  const rows = await trx.selectFrom('vitals').selectAll().where('id', 'in', previous.vital_ids).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // Readings deleted since are left out; the rest keep the first call's order.
+  return previous.vital_ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+async function emitRecorded(context: HealthContext, trx: Transaction<HealthTables>, row: VitalRow): Promise<void> {
+  const measuredAt = new Date(row.measured_at).toISOString();
+  // Values, unit and codes only: the note never leaves the table.
+  await context.events.emit(trx, {
+    type: 'tend.health.vital.recorded',
+    personId: row.user_id,
+    subject: row.id,
+    data: {
+      vitalId: row.id,
+      kind: row.kind,
+      ...(row.value !== null && { value: row.value }),
+      ...(row.systolic !== null && { systolic: row.systolic, diastolic: row.diastolic }),
+      unit: row.unit,
+      loinc: row.loinc,
+      measuredAt,
+      source: row.source,
+    },
+  });
+  for (const flag of flagsOfRow(row)) {
+    if (flag.severity !== AttentionSeverity.URGENT) continue;
+    const data = {
+      reason: AttentionReason[flag.reason].toLowerCase(),
+      severity: 'urgent',
+      kind: vitalKinds[flag.kind as Exclude<VitalKind, VitalKind.UNSPECIFIED>].name,
+      vitalId: row.id,
+      measuredAt,
+      ...(row.value !== null && { value: row.value }),
+      ...(row.systolic !== null && { systolic: row.systolic, diastolic: row.diastolic }),
+      unit: row.unit,
+    };
+    for (const topic of [topics.notificationQueue.name, topics.analyticsEvents.name]) {
+      await context.events.emit(trx, {
+        type: 'tend.health.alert.raised',
+        personId: row.user_id,
+        subject: row.id,
+        data,
+        topic,
+      });
+    }
+  }
+}
