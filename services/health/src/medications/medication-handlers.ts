@@ -13,7 +13,7 @@ import type { HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { doseHandlers } from './dose-handlers.js';
-import { formatLocalDate, localDateOf } from './local-time.js';
+import { formatLocalDate, localDateOf } from '../time/local-time.js';
 import {
   Violations,
   checkDate,

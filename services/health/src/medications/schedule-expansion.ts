@@ -8,7 +8,7 @@ import {
   parseLocalDate,
   parseMinuteOfDay,
   wallClockOf,
-} from './local-time.js';
+} from '../time/local-time.js';
 
 /**
  * One version of a medication's schedule: what was in force from `effectiveFromMs` until the next

@@ -1,3 +1,4 @@
+import { formatLocalDate, instantOfLocal, isKnownTimeZone, localDateOf, parseLocalDate } from '../time/local-time.js';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -39,67 +40,19 @@ export function trendPerWeek(points: readonly { at: Date; value: number }[]): nu
   return sxx === 0 ? undefined : sxy / sxx;
 }
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** Whether `timeZone` is an IANA zone this runtime knows. */
-export function isTimeZone(timeZone: string): boolean {
-  if (dateFormats.has(timeZone)) return true;
-  try {
-    localDate(new Date(0), timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const isTimeZone = isKnownTimeZone;
 
 /** The local calendar date of an instant in `timeZone`, "YYYY-MM-DD". */
 export function localDate(at: Date, timeZone: string): string {
-  let format = dateFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormats.set(timeZone, format);
-  }
-  return format.format(at);
+  return formatLocalDate(localDateOf(at.getTime(), timeZone));
 }
 
-/** Offset of `timeZone` from UTC at an instant, in ms (Berlin in summer: +7,200,000). */
-function zoneOffsetMs(at: Date, timeZone: string): number {
-  let format = offsetFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    offsetFormats.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
-
-/**
- * The instant local midnight starts `date` ("YYYY-MM-DD") in `timeZone`. Two passes, because the
- * offset at the guess may differ from the offset at midnight on a daylight-saving day.
- */
+/** The instant local midnight starts `date` ("YYYY-MM-DD") in `timeZone`. */
 export function localMidnight(date: string, timeZone: string): Date {
-  const wall = Date.parse(`${date}T00:00:00Z`);
-  let at = wall - zoneOffsetMs(new Date(wall), timeZone);
-  at = wall - zoneOffsetMs(new Date(at), timeZone);
-  return new Date(at);
+  const day = parseLocalDate(date);
+  if (!day) throw new Error(`not a calendar date: ${date}`);
+  return new Date(instantOfLocal(day, 0, timeZone));
 }
 
 /** `date` plus `days` calendar days, both "YYYY-MM-DD". */
