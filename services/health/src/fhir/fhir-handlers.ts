@@ -95,9 +95,7 @@ export function fhirHandlers(
         }
       });
       const fresh = await withoutDuplicates(self, req.caller, userId, candidates, issues);
-      let imported = 0;
-      if (!req.dryRun) imported = await recordAll(self, req.caller, userId, fresh, issues);
-      else imported = fresh.length;
+      const imported = req.dryRun ? fresh.length : await recordAll(self, req.caller, userId, fresh, issues);
       issues.sort((a, b) => a.entryIndex - b.entryIndex);
       return { imported, skipped: issues.length, issues };
     },

@@ -73,8 +73,10 @@ describe.each(databaseTargets())('FHIR on $kind PostgreSQL', (target) => {
     const types = bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
     expect(types).toContain('Patient');
     expect(types.filter((t: string) => t === 'Observation')).toHaveLength(readings.length);
-    const bp = bundle.entry.find((e: any) => e.resource.code?.coding?.[0]?.code === '85354-9').resource;
-    expect(bp.component.map((c: any) => c.code.coding[0].code)).toEqual(['8480-6', '8462-4']);
+    type Coded = { code?: { coding?: { code: string }[] } };
+    const entries = bundle.entry as { resource: Coded & { component?: Coded[] } }[];
+    const bp = entries.find((e) => e.resource.code?.coding?.[0]?.code === '85354-9')!.resource;
+    expect(bp.component?.map((c) => c.code?.coding?.[0]?.code)).toEqual(['8480-6', '8462-4']);
   });
 
   it('re-imported into a fresh account gives the same readings, and a second import adds nothing', async () => {
