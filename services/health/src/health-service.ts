@@ -27,6 +27,7 @@ import { fhirHandlers } from './fhir/fhir-handlers.js';
 import { medicationHandlers } from './medications/medication-handlers.js';
 import { peopleHandlers } from './people/people-handlers.js';
 import { vitalHandlers } from './vitals/vital-handlers.js';
+import { VitalPartitions } from './vitals/vital-partitions.js';
 
 /** The health service's PostgreSQL schema. */
 export const healthSchema = 'health';
@@ -69,7 +70,11 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     logger: deps.logger.child({ component: 'health' }),
     metrics: deps.metrics,
   };
-  const migrate = new TaskService(`${schema}-migrations`, async () => db.migrate(await loadMigrations(migrationsDir)));
+  const migrate = new TaskService(`${schema}-migrations`, async () => {
+    await db.migrate(await loadMigrations(migrationsDir));
+    // Month partitions of vitals for the window around now exist before the first request.
+    await new VitalPartitions(db, clock).ensureFor([]);
+  });
   const relay = new OutboxRelay({
     schema,
     connection: deps.database.primaryUrl,

@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '@tend/testing';
+import { monthsAround, partitionOf } from '../vitals/vital-partitions.js';
 import { insertTestUser, startHealthHarness } from './health-harness.js';
 
 describe.each(databaseTargets())('health harness on $kind PostgreSQL', (target) => {
@@ -15,6 +17,21 @@ describe.each(databaseTargets())('health harness on $kind PostgreSQL', (target) 
       expect(row.time_zone).toBe('Europe/Berlin');
       expect(row.email_encrypted).not.toContain('Ada');
       expect(harness.context.cipher.decrypt(row.email_encrypted)).toBe('Ada@Example.test');
+    } finally {
+      await harness.stop();
+    }
+  });
+
+  it('has the vitals month partitions around now before the first reading', async () => {
+    const harness = await startHealthHarness(target);
+    try {
+      const { rows } = await sql<{ name: string }>`
+        SELECT c.relname AS name FROM pg_inherits i
+        JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+        JOIN pg_namespace n ON n.oid = p.relnamespace
+        WHERE n.nspname = ${harness.schema} AND p.relname = 'vitals'`.execute(harness.context.db.primary);
+      const expected = monthsAround(new Date(), -1, 3).map((m) => partitionOf(m).name);
+      expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(expected));
     } finally {
       await harness.stop();
     }
