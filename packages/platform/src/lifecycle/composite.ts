@@ -1,4 +1,4 @@
-import { BaseService, type Lifecycle } from './service.js';
+import { BaseService, stopInReverse, type Lifecycle } from './service.js';
 
 /**
  * Several parts started in order and stopped in reverse, as one. A service's outbox relay and
@@ -28,15 +28,7 @@ export class CompositeService extends BaseService {
   }
 
   protected async doStop(): Promise<void> {
-    const errors: unknown[] = [];
-    while (this.#started.length > 0) {
-      try {
-        await this.#started.pop()!.stop();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw errors[0];
+    await stopInReverse(this.#started, (part) => part.stop());
   }
 }
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/errors.js';
-import type { Lifecycle } from './service.js';
+import { stopInReverse, type Lifecycle } from './service.js';
 
 /**
  * A named part of the binary. Targets (the services, `all`) can be asked for on the command
@@ -78,17 +78,13 @@ export class ModuleRunner {
 
   /** Stops every started module in reverse order; the first error is rethrown after all tried. */
   async stop(): Promise<void> {
-    const errors: unknown[] = [];
-    while (this.#started.length > 0) {
-      const { name, part } = this.#started.pop()!;
+    await stopInReverse(this.#started, async ({ name, part }) => {
       const began = performance.now();
       try {
         await part.stop();
-      } catch (error) {
-        errors.push(error);
+      } finally {
+        this.onEvent({ module: name, phase: 'stopped', ms: Math.round(performance.now() - began) });
       }
-      this.onEvent({ module: name, phase: 'stopped', ms: Math.round(performance.now() - began) });
-    }
-    if (errors.length > 0) throw errors[0];
+    });
   }
 }

@@ -60,3 +60,19 @@ export abstract class BaseService implements Lifecycle {
   protected abstract doStart(): Promise<void>;
   protected abstract doStop(): Promise<void>;
 }
+
+/**
+ * Stops what `started` holds, last first, removing each from the array. Every part gets its stop
+ * even when an earlier one fails; the first failure is rethrown at the end.
+ */
+export async function stopInReverse<T>(started: T[], stop: (item: T) => Promise<void>): Promise<void> {
+  const errors: unknown[] = [];
+  while (started.length > 0) {
+    try {
+      await stop(started.pop()!);
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw errors[0];
+}

@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
+import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryResponse } from '@connectrpc/connect';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -29,7 +29,7 @@ export function serverInterceptor(deps: { service: string; metrics: Metrics; log
       parent,
     );
     try {
-      const res = await context.with(trace.setSpan(parent, span), () => next(req));
+      const res = withMappedStreamErrors(await context.with(trace.setSpan(parent, span), () => next(req)));
       deps.metrics.requests.inc({ service: deps.service, method, code: 'ok' });
       return res;
     } catch (error) {
@@ -54,10 +54,29 @@ export function serverInterceptor(deps: { service: string; metrics: Metrics; log
 export function errorMappingInterceptor(): Interceptor {
   return (next) => async (req) => {
     try {
-      return await next(req);
+      return withMappedStreamErrors(await next(req));
     } catch (error) {
       throw toConnectError(error);
     }
+  };
+}
+
+/**
+ * A server stream's handler runs, and may throw (a refused access check included), only while
+ * its response is iterated, after the interceptor has returned: map those errors too.
+ */
+function withMappedStreamErrors<R extends UnaryResponse | StreamResponse>(res: R): R {
+  if (!res.stream) return res;
+  const messages = res.message;
+  return {
+    ...res,
+    message: (async function* () {
+      try {
+        yield* messages;
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    })(),
   };
 }
 

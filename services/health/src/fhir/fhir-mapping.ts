@@ -4,6 +4,7 @@ import { ValidationError } from '@tend/platform';
 import { DoseStatus, type DoseLogEntry } from '@tend/proto/tend/health/v1/doses';
 import { DayOfWeek, type Medication } from '@tend/proto/tend/health/v1/medications';
 import { Sex, type User } from '@tend/proto/tend/health/v1/people';
+import { diastolicLoinc, systolicLoinc, vitalKinds } from '../vitals/vital-kinds.js';
 import {
   VitalInputSchema,
   VitalKind,
@@ -17,26 +18,19 @@ const ucumSystem = 'http://unitsofmeasure.org';
 /** Identifier system of every resource Tend exports: the value is Tend's own id. */
 export const tendIdentifierSystem = 'urn:tend';
 
-/** How each kind of vital is coded in FHIR: LOINC code and the UCUM unit of its value. */
-const observationCodes: Record<
-  Exclude<VitalKind, VitalKind.UNSPECIFIED>,
-  { loinc: string; display: string; unit: string }
-> = {
-  [VitalKind.BLOOD_PRESSURE]: { loinc: '85354-9', display: 'Blood pressure panel', unit: 'mm[Hg]' },
-  [VitalKind.HEART_RATE]: { loinc: '8867-4', display: 'Heart rate', unit: '/min' },
-  [VitalKind.WEIGHT]: { loinc: '29463-7', display: 'Body weight', unit: 'kg' },
-  [VitalKind.GLUCOSE]: { loinc: '2339-0', display: 'Glucose [Mass/volume] in Blood', unit: 'mg/dL' },
-  [VitalKind.SPO2]: { loinc: '59408-5', display: 'Oxygen saturation in Arterial blood by Pulse oximetry', unit: '%' },
-  [VitalKind.TEMPERATURE]: { loinc: '8310-5', display: 'Body temperature', unit: 'Cel' },
-  [VitalKind.SLEEP]: { loinc: '93832-4', display: 'Sleep duration', unit: 'h' },
-  [VitalKind.STEPS]: { loinc: '55423-8', display: 'Number of steps', unit: '{steps}' },
+/** Display names of the LOINC codes Tend exports; codes and units come from the vitals rules. */
+const loincDisplay: Record<Exclude<VitalKind, VitalKind.UNSPECIFIED>, string> = {
+  [VitalKind.BLOOD_PRESSURE]: 'Blood pressure panel',
+  [VitalKind.HEART_RATE]: 'Heart rate',
+  [VitalKind.WEIGHT]: 'Body weight',
+  [VitalKind.GLUCOSE]: 'Glucose [Mass/volume] in Blood',
+  [VitalKind.SPO2]: 'Oxygen saturation in Arterial blood by Pulse oximetry',
+  [VitalKind.TEMPERATURE]: 'Body temperature',
+  [VitalKind.SLEEP]: 'Sleep duration',
+  [VitalKind.STEPS]: 'Number of steps',
 };
-const systolicLoinc = '8480-6';
-const diastolicLoinc = '8462-4';
 
-const kindByLoinc = new Map(
-  Object.entries(observationCodes).map(([kind, code]) => [code.loinc, Number(kind) as VitalKind]),
-);
+const kindByLoinc = new Map(Object.values(vitalKinds).map((spec) => [spec.loinc, spec.kind]));
 
 /** A FHIR R4 resource as JSON; only the fields Tend reads or writes are typed. */
 export type FhirResource = { resourceType: string; [field: string]: unknown };
@@ -47,7 +41,8 @@ const quantity = (value: number, unit: string) => ({ value, unit, system: ucumSy
 /** A vital as an Observation (category vital-signs or activity), coded with LOINC and UCUM. */
 export function vitalToObservation(vital: Vital): FhirResource {
   if (vital.kind === VitalKind.UNSPECIFIED) throw new Error(`vital ${vital.id} has no kind`);
-  const code = observationCodes[vital.kind];
+  const spec = vitalKinds[vital.kind];
+  const code = { loinc: spec.loinc, display: loincDisplay[vital.kind], unit: spec.unit };
   const measured = vital.measuredAt ? timestampDate(vital.measuredAt).toISOString() : undefined;
   const start = vital.periodStart ? timestampDate(vital.periodStart).toISOString() : undefined;
   const base: FhirResource = {

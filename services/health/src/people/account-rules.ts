@@ -1,4 +1,5 @@
 import { ValidationError } from '@tend/platform';
+import { isKnownTimeZone } from '../time/local-time.js';
 
 /** Shortest password accepted: 10 characters (NIST SP 800-63B asks for at least 8). */
 export const minPasswordLength = 10;
@@ -50,13 +51,7 @@ export function normaliseEmail(field: string, email: string): string {
  * also accepts links such as "Asia/Calcutta" that `Intl.supportedValuesOf` leaves out.
  */
 export function isTimeZone(zone: string): boolean {
-  if (!zone || zone.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  return zone.length > 0 && zone.length <= 64 && isKnownTimeZone(zone);
 }
 
 /** The time zone as stored: canonical spelling from `Intl`, so "europe/paris" becomes "Europe/Paris". */

@@ -1,4 +1,4 @@
-import { formatLocalDate, instantOfLocal, isKnownTimeZone, localDateOf, parseLocalDate } from '../time/local-time.js';
+import { formatLocalDate, instantOfLocal, localDateOf, parseLocalDate } from '../time/local-time.js';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -39,9 +39,6 @@ export function trendPerWeek(points: readonly { at: Date; value: number }[]): nu
   });
   return sxx === 0 ? undefined : sxy / sxx;
 }
-
-/** Whether `timeZone` is an IANA zone this runtime knows. */
-export const isTimeZone = isKnownTimeZone;
 
 /** The local calendar date of an instant in `timeZone`, "YYYY-MM-DD". */
 export function localDate(at: Date, timeZone: string): string {

@@ -2,7 +2,6 @@ import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { ForbiddenError, NotFoundError, ValidationError } from '@tend/platform';
-import { PageResponseSchema, type PageRequest } from '@tend/proto/tend/common/v1/common';
 import { BucketSize, WeeklySummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import { GetAdherenceRequestSchema, GetAdherenceResponseSchema } from '@tend/proto/tend/health/v1/doses';
 import { VitalKind, WatchVitalsResponseSchema, type WatchVitalsResponse } from '@tend/proto/tend/health/v1/vitals';
@@ -10,21 +9,19 @@ import { actorOf, type Actor } from '../access/access-control.js';
 import { doseHandlers } from '../medications/dose-handlers.js';
 import type { HealthContext } from '../context.js';
 import type { HealthHandlers } from '../handlers.js';
-import { addDays, defaultBucketSize, isTimeZone, isoWeekStart, localDate, localMidnight } from './analytics.js';
+import { addDays, defaultBucketSize, isoWeekStart, localDate, localMidnight } from './analytics.js';
 import { VitalFeed, type VitalChange } from './vital-feed.js';
 import { normalizeVitalInput } from './vital-input.js';
 import { reportUnit, specOf, vitalKinds } from './vital-kinds.js';
 import { VitalPartitions } from './vital-partitions.js';
-import { withEdgeErrors } from './edge-errors.js';
-import { decodeCursor, encodeCursor, vitalOfRow, type VitalRow } from './vital-rows.js';
+import { vitalOfRow, type VitalRow } from './vital-rows.js';
+import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
+import { isKnownTimeZone, parseLocalDate } from '../time/local-time.js';
 import { sortFlagsNewestFirst, summarizeVitals } from './vital-summary.js';
 import { storeVitals, type VitalWriteDeps } from './vital-writes.js';
 
 /** Readings a batch takes at once (the contract: 1–1000). */
 export const maxBatchSize = 1000;
-/** Page size when the request gives none, and the largest allowed. */
-export const defaultPageSize = 50;
-export const maxPageSize = 100;
 /** Longest summary period. */
 export const maxSummaryDays = 366;
 /** Changes a WatchVitals stream buffers for a slow client before it is ended. */
@@ -107,10 +104,10 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       .where('id', '=', userId)
       .executeTakeFirst();
     if (!user) throw new NotFoundError('user', userId);
-    return isTimeZone(user.time_zone) ? user.time_zone : 'UTC';
+    return isKnownTimeZone(user.time_zone) ? user.time_zone : 'UTC';
   };
 
-  return withEdgeErrors({
+  return {
     async recordVital(req) {
       const actor = actorOf(req.caller);
       const userId = ownerOf(req.userId, actor);
@@ -140,9 +137,8 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
     async listVitals(req) {
       const actor = actorOf(req.caller);
       const userId = ownerOf(req.userId, actor);
-      const limit = pageLimit(req.page);
-      const cursor = req.page?.cursor ? decodeCursor(req.page.cursor) : undefined;
-      if (req.page?.cursor && !cursor) throw ValidationError.field('page.cursor', 'is not a cursor from this list');
+      const limit = pageLimitOf(req.page);
+      const cursor = decodeCursor<{ at: number; id: string }>(req.page, 'vitals');
       if (req.kind !== VitalKind.UNSPECIFIED && !specOf(req.kind)) {
         throw ValidationError.field('kind', 'must be a known vital kind');
       }
@@ -162,8 +158,8 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       if (cursor) {
         query = query.where((eb) =>
           eb.or([
-            eb('measured_at', '<', cursor.measuredAt),
-            eb.and([eb('measured_at', '=', cursor.measuredAt), eb('id', '<', cursor.id)]),
+            eb('measured_at', '<', new Date(cursor.at)),
+            eb.and([eb('measured_at', '=', new Date(cursor.at)), eb('id', '<', cursor.id)]),
           ]),
         );
       }
@@ -172,7 +168,10 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       const last = page.at(-1);
       return {
         vitals: page.map((row) => vitalOfRow(row, cipher)),
-        page: create(PageResponseSchema, { nextCursor: rows.length > limit && last ? encodeCursor(last) : '' }),
+        page: pageResponse(
+          'vitals',
+          rows.length > limit && last ? { at: new Date(last.measured_at).getTime(), id: last.id } : undefined,
+        ),
       };
     },
 
@@ -278,7 +277,7 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
     async getWeeklySummary(req, ctx) {
       const actor = actorOf(req.caller);
       const userId = ownerOf(req.userId, actor);
-      if (req.startDate !== '' && !isCalendarDate(req.startDate)) {
+      if (req.startDate !== '' && !parseLocalDate(req.startDate)) {
         throw ValidationError.field('start_date', 'must be a date, YYYY-MM-DD');
       }
       let readsVitals = true;
@@ -328,20 +327,7 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       summary.flags = sortFlagsNewestFirst(summary.vitals.flatMap((v) => v.flags));
       return { summary };
     },
-  });
-}
-
-function pageLimit(page: PageRequest | undefined): number {
-  const limit = page?.limit ?? 0;
-  if (limit < 0 || limit > maxPageSize)
-    throw ValidationError.field('page.limit', `must be between 0 and ${maxPageSize}`);
-  return limit === 0 ? defaultPageSize : limit;
-}
-
-function isCalendarDate(date: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return Number.isFinite(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
+  };
 }
 
 function watchResponse(change: VitalChange): WatchVitalsResponse {

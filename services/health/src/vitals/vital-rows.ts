@@ -55,21 +55,3 @@ export function vitalOfRow(row: VitalRow, cipher: FieldCipher): Vital {
     flags: flagsOfRow(row),
   });
 }
-
-/** Opaque list cursor: the last item's (measured_at, id), base64url JSON. */
-export function encodeCursor(row: { measured_at: Date | string; id: string }): string {
-  return Buffer.from(JSON.stringify({ m: new Date(row.measured_at).toISOString(), i: row.id })).toString('base64url');
-}
-
-/** The position a cursor names, or undefined when it is not one of ours. */
-export function decodeCursor(cursor: string): { measuredAt: Date; id: string } | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { m?: unknown; i?: unknown };
-    if (typeof parsed.m !== 'string' || typeof parsed.i !== 'string') return undefined;
-    const measuredAt = new Date(parsed.m);
-    if (!Number.isFinite(measuredAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(parsed.i)) return undefined;
-    return { measuredAt, id: parsed.i };
-  } catch {
-    return undefined;
-  }
-}
