@@ -696,8 +696,12 @@ kafka_up() {
     $(cat "$KAFKA_DIR/data.ports" 2>/dev/null || true) != "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ]]; then
     rm -rf "$KAFKA_DIR/data"
     local cluster_id
-    # A Kafka cluster id: 16 random bytes, base64url without padding (22 chars).
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    # A Kafka cluster id: 16 random bytes, base64url without padding (22 chars). One that begins
+    # with '-' would read as an option to the storage tool, so draw again (Kafka's own does too).
+    cluster_id=-
+    while [[ $cluster_id == -* ]]; do
+      cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    done
     printf '\n==== %s format storage (cluster %s) ====\n' "$(date -Is)" "$cluster_id" >>"$logf"
     (cd "$KAFKA_DIR" && "$JAVA" -Xmx256m "${log4j[@]}" -cp "$cp" kafka.tools.StorageTool format \
       -t "$cluster_id" -c "$KAFKA_DIR/server.properties") >>"$logf" 2>&1 </dev/null ||
