@@ -112,9 +112,19 @@ export class Infrastructure {
   /**
    * How to reach a service: in-process (still protobuf on the wire, through Connect's router
    * transport) when it runs here, otherwise gRPC over HTTP/2 to its configured instances,
-   * round-robin.
+   * round-robin. The choice is made at the first call, so a client may be built before the
+   * service it calls has started in this process.
    */
   transportTo(name: GrpcServiceName): Transport {
+    let chosen: Transport | undefined;
+    const resolve = (): Transport => (chosen ??= this.#chooseTransport(name));
+    return {
+      unary: (...args) => resolve().unary(...args),
+      stream: (...args) => resolve().stream(...args),
+    };
+  }
+
+  #chooseTransport(name: GrpcServiceName): Transport {
     const local = this.#local.get(name);
     const interceptors = [tracePropagationInterceptor()];
     if (local) {
