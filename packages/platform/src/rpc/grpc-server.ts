@@ -6,6 +6,8 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { HealthStatus, ServingStatus, registerHealthService } from './health-checks.js';
 import { serverInterceptor } from './interceptors.js';
+import { defaultMaxMessageBytes, grpcUnaryHandler } from './grpc-unary-handler.js';
+import { UnaryRegistry } from './unary-registry.js';
 import { listen } from '../http/listen.js';
 
 export interface GrpcServerOptions {
@@ -26,7 +28,8 @@ export interface GrpcServerOptions {
 
 /**
  * One gRPC server on its own port, over HTTP/2 without TLS (h2c) as gRPC does inside a cluster.
- * Connect-ES serves gRPC, gRPC-Web and the Connect protocol from the same handler. It answers
+ * Connect-ES serves gRPC, gRPC-Web and the Connect protocol from the same handler, with plain
+ * unary gRPC calls taken by a leaner path (`grpcUnaryHandler`) first. It answers
  * the standard health checking protocol; on stop it reports NOT_SERVING, refuses new streams
  * and lets in-flight ones finish within the deadline.
  */
@@ -50,14 +53,21 @@ export class GrpcServer extends BaseService {
 
   protected async doStart(): Promise<void> {
     const { routes, health, logger, metrics, name } = { ...this.#options, health: this.health };
-    const handler = connectNodeAdapter({
+    const interceptors = [serverInterceptor({ service: name, metrics, logger })];
+    const unary = new UnaryRegistry(interceptors);
+    const connectHandler = connectNodeAdapter({
       routes: (router) => {
-        registerHealthService(router, health);
-        routes(router);
+        const recorded = unary.recording(router);
+        registerHealthService(recorded, health);
+        routes(recorded);
       },
-      interceptors: [serverInterceptor({ service: name, metrics, logger })],
+      interceptors,
+      readMaxBytes: defaultMaxMessageBytes,
     });
-    const server = http2.createServer(handler);
+    const unaryHandler = grpcUnaryHandler(unary, { maxMessageBytes: defaultMaxMessageBytes });
+    const server = http2.createServer((req, res) => {
+      if (!unaryHandler(req, res)) connectHandler(req, res);
+    });
     server.on('session', (session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));

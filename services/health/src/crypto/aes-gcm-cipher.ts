@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { ConfigError } from '@tend/platform';
 import type { FieldCipher } from './field-cipher.js';
 
@@ -18,13 +25,13 @@ const tagBytes = 16;
  * rotate (it would orphan every index), which is why it is its own setting.
  */
 export class AesGcmCipher implements FieldCipher {
-  readonly #current: EncryptionKey;
-  readonly #byId: Map<string, Buffer>;
+  readonly #current: { id: string; key: KeyObject };
+  // Key objects made once: handing a raw Buffer to createDecipheriv makes one per call, which
+  // costs four times the decryption itself.
+  readonly #byId: Map<string, KeyObject>;
+  readonly #blindIndexKey: KeyObject;
 
-  constructor(
-    keys: readonly EncryptionKey[],
-    private readonly blindIndexKey: Buffer,
-  ) {
+  constructor(keys: readonly EncryptionKey[], blindIndexKey: Buffer) {
     const [current] = keys;
     if (!current) throw new ConfigError('TEND_ENCRYPTION_KEYS', 'at least one key is required');
     for (const { id, key } of keys) {
@@ -32,8 +39,9 @@ export class AesGcmCipher implements FieldCipher {
       if (key.length !== 32) throw new ConfigError('TEND_ENCRYPTION_KEYS', `key "${id}" must be 32 bytes`);
     }
     if (blindIndexKey.length < 32) throw new ConfigError('TEND_BLIND_INDEX_KEY', 'must be at least 32 bytes');
-    this.#current = current;
-    this.#byId = new Map(keys.map((k) => [k.id, k.key]));
+    this.#byId = new Map(keys.map((k) => [k.id, createSecretKey(k.key)]));
+    this.#current = { id: current.id, key: this.#byId.get(current.id)! };
+    this.#blindIndexKey = createSecretKey(blindIndexKey);
     if (this.#byId.size !== keys.length) throw new ConfigError('TEND_ENCRYPTION_KEYS', 'key ids must be unique');
   }
 
@@ -60,7 +68,7 @@ export class AesGcmCipher implements FieldCipher {
   }
 
   blindIndex(value: string): Buffer {
-    return createHmac('sha256', this.blindIndexKey).update(value).digest();
+    return createHmac('sha256', this.#blindIndexKey).update(value).digest();
   }
 }
 
