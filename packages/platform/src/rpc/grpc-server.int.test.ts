@@ -1,0 +1,121 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
+import {
+  compressionGzip,
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from '@connectrpc/connect-node';
+import { Health } from '@tend/proto/grpc/health/v1/health';
+import { UserSchema } from '@tend/proto/tend/health/v1/people';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError, fieldViolationsOf } from '../errors/errors.js';
+import { createLogger } from '../logging/logger.js';
+import { Metrics } from '../metrics/metrics.js';
+import { GrpcServer } from './grpc-server.js';
+import { ServingStatus } from './health-checks.js';
+
+// One server, reached through every protocol it speaks: plain unary gRPC takes the lean path,
+// compressed gRPC, gRPC-Web and Connect go through Connect-ES. Callers must not see a difference.
+const metrics = new Metrics();
+const server = new GrpcServer({
+  name: 'health',
+  host: '127.0.0.1',
+  port: 0,
+  serviceNames: [HealthService.typeName],
+  logger: createLogger({ level: 'silent' }),
+  metrics,
+  routes: (router) =>
+    router.service(HealthService, {
+      async getUser(request, context) {
+        const userId = request.caller?.userId ?? '';
+        if (userId === 'invalid') throw new ValidationError([{ field: 'caller.user_id', message: 'must be a UUID' }]);
+        if (userId === 'slow') await sleep(2_000, undefined, { signal: context.signal }).catch(() => undefined);
+        context.responseHeader.set('x-served-for', userId);
+        const seen = context.requestHeader.get('x-client') ?? '';
+        return { user: create(UserSchema, { id: userId, displayName: `seen ${seen}` }) };
+      },
+    }),
+});
+
+beforeAll(() => server.start());
+afterAll(() => server.stop());
+
+const baseUrl = (): string => `http://127.0.0.1:${server.port}`;
+const transports: Record<string, () => Transport> = {
+  'gRPC (lean unary path)': () => createGrpcTransport({ baseUrl: baseUrl() }),
+  'gRPC, gzip-compressed': () =>
+    createGrpcTransport({ baseUrl: baseUrl(), sendCompression: compressionGzip, compressMinBytes: 0 }),
+  'gRPC-Web': () => createGrpcWebTransport({ baseUrl: baseUrl(), httpVersion: '2' }),
+  Connect: () => createConnectTransport({ baseUrl: baseUrl(), httpVersion: '2' }),
+};
+
+describe.each(Object.entries(transports))('a unary call over %s', (_protocol, transport) => {
+  const client = () => createClient(HealthService, transport());
+
+  it('reaches the implementation with its headers and returns its response headers', async () => {
+    let served = '';
+    const response = await client().getUser(
+      { caller: { userId: 'u-1' } },
+      { headers: { 'x-client': 'test' }, onHeader: (headers) => (served = headers.get('x-served-for') ?? '') },
+    );
+    expect(response.user?.displayName).toBe('seen test');
+    expect(served).toBe('u-1');
+  });
+
+  it('answers a domain error with its code and the violated field', async () => {
+    const error = await client()
+      .getUser({ caller: { userId: 'invalid' } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(fieldViolationsOf(error)).toEqual([{ field: 'caller.user_id', message: 'must be a UUID' }]);
+  });
+
+  it('gives up at the deadline the client set', async () => {
+    const began = performance.now();
+    const error = await client()
+      .getUser({ caller: { userId: 'slow' } }, { timeoutMs: 200 })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(error.code).toBe(Code.DeadlineExceeded);
+    expect(performance.now() - began).toBeLessThan(1_500);
+  });
+
+  it('says a method without an implementation is unimplemented', async () => {
+    const error = await client()
+      .getVital({})
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(error.code).toBe(Code.Unimplemented);
+  });
+});
+
+describe('the lean unary path', () => {
+  it('refuses a message above the size limit and keeps serving', async () => {
+    const client = createClient(HealthService, createGrpcTransport({ baseUrl: baseUrl() }));
+    const error = await client
+      .getUser({ caller: { userId: 'x'.repeat(5 * 1024 * 1024) } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(error.code).toBe(Code.ResourceExhausted);
+    expect((await client.getUser({ caller: { userId: 'after' } })).user?.id).toBe('after');
+  });
+
+  it('counts its calls in the request metrics like any other call', async () => {
+    const client = createClient(HealthService, createGrpcTransport({ baseUrl: baseUrl() }));
+    await client.getUser({ caller: { userId: 'counted' } });
+    const counted = (await metrics.requests.get()).values.find(
+      (v) => v.labels.method === 'GetUser' && v.labels.code === 'ok',
+    );
+    expect(counted?.value).toBeGreaterThan(0);
+  });
+
+  it('leaves server streams to Connect-ES', async () => {
+    const client = createClient(Health, createGrpcTransport({ baseUrl: baseUrl() }));
+    let first: ServingStatus | undefined;
+    for await (const update of client.watch({ service: HealthService.typeName })) {
+      first = update.status;
+      break; // leaving the loop cancels the stream
+    }
+    expect(first).toBe(ServingStatus.SERVING);
+  });
+});
