@@ -1,11 +1,12 @@
-import type { ConnectRouter, Transport } from '@connectrpc/connect';
-import { createRouterTransport } from '@connectrpc/connect';
+import type { Transport } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import {
   createCache,
   createDatabase,
   createEventBus,
+  createInProcessTransport,
   createRateLimitStore,
+  serverInterceptor,
   tracePropagationInterceptor,
   type Cache,
   type Database,
@@ -110,8 +111,8 @@ export class Infrastructure {
   }
 
   /**
-   * How to reach a service: in-process (still protobuf on the wire, through Connect's router
-   * transport) when it runs here, otherwise gRPC over HTTP/2 to its configured instances,
+   * How to reach a service: in-process (still protobuf bytes, with the server's interceptors)
+   * when it runs here, otherwise gRPC over HTTP/2 to its configured instances,
    * round-robin. The choice is made at the first call, so a client may be built before the
    * service it calls has started in this process.
    */
@@ -128,7 +129,11 @@ export class Infrastructure {
     const local = this.#local.get(name);
     const interceptors = [tracePropagationInterceptor()];
     if (local) {
-      return createRouterTransport((router: ConnectRouter) => local.routes(router), { transport: { interceptors } });
+      return createInProcessTransport({
+        routes: (router) => local.routes(router),
+        serverInterceptors: [serverInterceptor({ service: name, metrics: this.metrics, logger: this.logger })],
+        clientInterceptors: interceptors,
+      });
     }
     const transports = this.config.upstreams[name].map((baseUrl) => createGrpcTransport({ baseUrl, interceptors }));
     return roundRobinTransport(transports);

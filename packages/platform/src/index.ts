@@ -34,6 +34,7 @@ export { GrpcServer, type GrpcServerOptions } from './rpc/grpc-server.js';
 export { HealthStatus, ServingStatus, registerHealthService } from './rpc/health-checks.js';
 export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor } from './rpc/interceptors.js';
 export type { GrpcServiceModule } from './rpc/service-module.js';
+export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
 export { AdminServer, type AdminServerOptions } from './http/admin-server.js';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './http/readiness.js';
 export { registerOpsRoutes, registerRequestMetrics, opsPaths } from './http/ops-routes.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, type ConnectRouter, type Transport } from '@connectrpc/connect';
 import {
   compressionGzip,
   createConnectTransport,
@@ -16,28 +16,34 @@ import { createLogger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { GrpcServer } from './grpc-server.js';
 import { ServingStatus } from './health-checks.js';
+import { createInProcessTransport } from './in-process-transport.js';
+import { serverInterceptor } from './interceptors.js';
 
-// One server, reached through every protocol it speaks: plain unary gRPC takes the lean path,
-// compressed gRPC, gRPC-Web and Connect go through Connect-ES. Callers must not see a difference.
+// One service, reached through every protocol its server speaks (plain unary gRPC takes the lean
+// path; compressed gRPC, gRPC-Web and Connect go through Connect-ES) and in-process. Callers must
+// not see a difference.
 const metrics = new Metrics();
+const logger = createLogger({ level: 'silent' });
+const routes = (router: ConnectRouter): void => {
+  router.service(HealthService, {
+    async getUser(request, context) {
+      const userId = request.caller?.userId ?? '';
+      if (userId === 'invalid') throw new ValidationError([{ field: 'caller.user_id', message: 'must be a UUID' }]);
+      if (userId === 'slow') await sleep(2_000, undefined, { signal: context.signal }).catch(() => undefined);
+      context.responseHeader.set('x-served-for', userId);
+      const seen = context.requestHeader.get('x-client') ?? '';
+      return { user: create(UserSchema, { id: userId, displayName: `seen ${seen}` }) };
+    },
+  });
+};
 const server = new GrpcServer({
   name: 'health',
   host: '127.0.0.1',
   port: 0,
   serviceNames: [HealthService.typeName],
-  logger: createLogger({ level: 'silent' }),
+  logger,
   metrics,
-  routes: (router) =>
-    router.service(HealthService, {
-      async getUser(request, context) {
-        const userId = request.caller?.userId ?? '';
-        if (userId === 'invalid') throw new ValidationError([{ field: 'caller.user_id', message: 'must be a UUID' }]);
-        if (userId === 'slow') await sleep(2_000, undefined, { signal: context.signal }).catch(() => undefined);
-        context.responseHeader.set('x-served-for', userId);
-        const seen = context.requestHeader.get('x-client') ?? '';
-        return { user: create(UserSchema, { id: userId, displayName: `seen ${seen}` }) };
-      },
-    }),
+  routes,
 });
 
 beforeAll(() => server.start());
@@ -50,6 +56,11 @@ const transports: Record<string, () => Transport> = {
     createGrpcTransport({ baseUrl: baseUrl(), sendCompression: compressionGzip, compressMinBytes: 0 }),
   'gRPC-Web': () => createGrpcWebTransport({ baseUrl: baseUrl(), httpVersion: '2' }),
   Connect: () => createConnectTransport({ baseUrl: baseUrl(), httpVersion: '2' }),
+  'the in-process transport': () =>
+    createInProcessTransport({
+      routes,
+      serverInterceptors: [serverInterceptor({ service: 'health', metrics, logger })],
+    }),
 };
 
 describe.each(Object.entries(transports))('a unary call over %s', (_protocol, transport) => {
@@ -66,26 +77,20 @@ describe.each(Object.entries(transports))('a unary call over %s', (_protocol, tr
   });
 
   it('answers a domain error with its code and the violated field', async () => {
-    const error = await client()
-      .getUser({ caller: { userId: 'invalid' } })
-      .catch((e: unknown) => ConnectError.from(e));
+    const error = await failureOf(client().getUser({ caller: { userId: 'invalid' } }));
     expect(error.code).toBe(Code.InvalidArgument);
     expect(fieldViolationsOf(error)).toEqual([{ field: 'caller.user_id', message: 'must be a UUID' }]);
   });
 
   it('gives up at the deadline the client set', async () => {
     const began = performance.now();
-    const error = await client()
-      .getUser({ caller: { userId: 'slow' } }, { timeoutMs: 200 })
-      .catch((e: unknown) => ConnectError.from(e));
+    const error = await failureOf(client().getUser({ caller: { userId: 'slow' } }, { timeoutMs: 200 }));
     expect(error.code).toBe(Code.DeadlineExceeded);
     expect(performance.now() - began).toBeLessThan(1_500);
   });
 
   it('says a method without an implementation is unimplemented', async () => {
-    const error = await client()
-      .getVital({})
-      .catch((e: unknown) => ConnectError.from(e));
+    const error = await failureOf(client().getVital({}));
     expect(error.code).toBe(Code.Unimplemented);
   });
 });
@@ -93,9 +98,7 @@ describe.each(Object.entries(transports))('a unary call over %s', (_protocol, tr
 describe('the lean unary path', () => {
   it('refuses a message above the size limit and keeps serving', async () => {
     const client = createClient(HealthService, createGrpcTransport({ baseUrl: baseUrl() }));
-    const error = await client
-      .getUser({ caller: { userId: 'x'.repeat(5 * 1024 * 1024) } })
-      .catch((e: unknown) => ConnectError.from(e));
+    const error = await failureOf(client.getUser({ caller: { userId: 'x'.repeat(5 * 1024 * 1024) } }));
     expect(error.code).toBe(Code.ResourceExhausted);
     expect((await client.getUser({ caller: { userId: 'after' } })).user?.id).toBe('after');
   });
@@ -119,3 +122,12 @@ describe('the lean unary path', () => {
     expect(first).toBe(ServingStatus.SERVING);
   });
 });
+
+async function failureOf(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (error) {
+    return ConnectError.from(error);
+  }
+  throw new Error('the call succeeded');
+}
