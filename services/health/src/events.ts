@@ -1,5 +1,5 @@
-import { enqueueEvent, topics, type Clock, type Ids } from '@tend/platform';
-import type { Kysely } from 'kysely';
+import { enqueueEvent, topics, writeWithEvents, type Clock, type Ids, type OutboxEventInput } from '@tend/platform';
+import type { Kysely, OperationNodeSource } from 'kysely';
 import type { HealthTables } from './db/tables.js';
 
 /** Event types the health service publishes; payloads never carry encrypted fields. */
@@ -10,6 +10,16 @@ export type HealthEventType =
   | 'tend.health.medication.changed'
   | 'tend.health.alert.raised'
   | 'tend.health.user.deleted';
+
+/** One event of the health service, keyed by the person it is about. */
+export interface HealthEvent {
+  type: HealthEventType;
+  personId: string;
+  subject?: string;
+  data: Record<string, unknown>;
+  /** @default analytics_events */
+  topic?: string;
+}
 
 /**
  * Writes the health service's events to its outbox, inside the caller's transaction, so an
@@ -22,28 +32,35 @@ export class HealthEvents {
     private readonly clock: Clock,
   ) {}
 
-  emit(
-    trx: Kysely<HealthTables>,
-    event: {
-      type: HealthEventType;
-      personId: string;
-      subject?: string;
-      data: Record<string, unknown>;
-      /** @default analytics_events */
-      topic?: string;
-    },
-  ): Promise<unknown> {
-    return enqueueEvent(
-      trx,
-      {
-        topic: event.topic ?? topics.analyticsEvents.name,
-        type: event.type,
-        source: '/tend/health',
-        subject: event.subject,
-        partitionKey: event.personId,
-        data: event.data,
-      },
-      { schema: this.schema, ids: this.ids, clock: this.clock },
+  emit(trx: Kysely<HealthTables>, event: HealthEvent): Promise<unknown> {
+    return enqueueEvent(trx, this.#input(event), this.#context);
+  }
+
+  /**
+   * Runs `write` and enqueues `events` as ONE statement: atomic even outside a transaction, and
+   * one round trip for a write and all its events (see `writeWithEvents`).
+   */
+  emitWith(db: Kysely<HealthTables>, write: OperationNodeSource, events: readonly HealthEvent[]): Promise<unknown> {
+    return writeWithEvents(
+      db,
+      write,
+      events.map((event) => this.#input(event)),
+      this.#context,
     );
+  }
+
+  get #context() {
+    return { schema: this.schema, ids: this.ids, clock: this.clock };
+  }
+
+  #input(event: HealthEvent): OutboxEventInput {
+    return {
+      topic: event.topic ?? topics.analyticsEvents.name,
+      type: event.type,
+      source: '/tend/health',
+      subject: event.subject,
+      partitionKey: event.personId,
+      data: event.data,
+    };
   }
 }

@@ -35,6 +35,13 @@ export interface SchemaDatabase<DB> {
   /** Runs `work` in one transaction on the primary; commits or rolls back as a whole. */
   transaction<T>(work: (trx: Transaction<DB>) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
+   * Runs `work`, which must issue exactly ONE statement, on the primary without BEGIN and
+   * COMMIT: PostgreSQL applies a single statement whole or not at all, so it needs no explicit
+   * transaction, and leaving it out saves two round trips. For hot writes whose rows and events
+   * fit one statement (see `writeWithEvents`); `consistencyKey` works as for `transaction`.
+   */
+  writeStatement<T>(work: (db: Kysely<DB>) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
    * Applies pending migrations in version order, each in its own transaction, under an advisory
    * lock so replicas starting at once do not race. Also creates the platform's tables in the
    * schema (the outbox, processed events).

@@ -383,6 +383,12 @@ class PostgresSchema<DB> implements SchemaDatabase<DB> {
     return result;
   }
 
+  async writeStatement<T>(work: (db: Kysely<DB>) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    const result = await work(this.primary);
+    if (options?.consistencyKey !== undefined) await this.routing.recordWrite(options.consistencyKey);
+    return result;
+  }
+
   migrate(migrations: Migration[]): Promise<void> {
     return this.routing.migrate(this.schema, migrations);
   }

@@ -1,4 +1,4 @@
-import { sql, type QueryExecutorProvider } from 'kysely';
+import { sql, type OperationNodeSource, type QueryExecutorProvider } from 'kysely';
 import type { Clock, Ids } from '../clock.js';
 import { InvalidEventError, traceparentPattern, type CloudEvent } from './cloud-event.js';
 import { currentTraceparent } from './trace-context.js';
@@ -94,11 +94,51 @@ export async function enqueueEvent<T>(
   input: OutboxEventInput<T>,
   context: OutboxContext,
 ): Promise<CloudEvent<T>> {
-  checkInput(input);
+  const [event] = await writeWithEvents(trx, undefined, [input], context);
+  return event as CloudEvent<T>;
+}
+
+/**
+ * Runs `write` (one data-modifying statement, e.g. an insert) and enqueues `inputs` in ONE SQL
+ * statement: PostgreSQL applies a statement whole or not at all, so the events exist exactly
+ * when the write does, even outside a transaction, and it costs one round trip where
+ * BEGIN, the write, each event and COMMIT would cost four or more. Identical notifications in one
+ * transaction are folded into one by PostgreSQL, so many events cost one wake-up.
+ *
+ * Returns the envelopes as they will be published.
+ */
+export async function writeWithEvents(
+  executor: QueryExecutorProvider,
+  write: OperationNodeSource | undefined,
+  inputs: readonly OutboxEventInput[],
+  context: OutboxContext,
+): Promise<CloudEvent[]> {
   const channel = outboxChannel(context.schema);
+  const events = inputs.map((input) => envelopeOf(input, context));
+  const rows = events.map(
+    ({ event, json }) => sql`(${event.id}::uuid, ${event.topic}, ${event.partitionkey}, ${json}::jsonb)`,
+  );
+  const written = write === undefined ? sql`` : sql`written as (${write}), `;
+  const enqueued =
+    rows.length === 0
+      ? sql`select 1 as seq where false`
+      : sql`insert into ${sql.table(`${context.schema}.outbox`)} (id, topic, partition_key, event)
+          values ${sql.join(rows)} returning seq`;
+  await sql`with ${written}enqueued as (${enqueued}) select pg_notify(${channel}, '') from enqueued limit 1`.execute(
+    executor,
+  );
+  return events.map(({ event }) => event.envelope);
+}
+
+/** The full envelope of an event, checked and serialised once. */
+function envelopeOf(
+  input: OutboxEventInput,
+  context: OutboxContext,
+): { event: { id: string; topic: string; partitionkey: string; envelope: CloudEvent }; json: string } {
+  checkInput(input);
   // The producing request's trace travels with the event unless the caller set one.
   const traceparent = input.traceparent ?? currentTraceparent();
-  const event: CloudEvent<T> = {
+  const envelope: CloudEvent = {
     specversion: '1.0',
     id: context.ids.uuid(),
     source: input.source,
@@ -112,7 +152,7 @@ export async function enqueueEvent<T>(
   };
   let json: string;
   try {
-    json = JSON.stringify(event);
+    json = JSON.stringify(envelope);
   } catch (error) {
     throw new InvalidEventError([`data: not JSON-serialisable (${(error as Error).message})`], { cause: error });
   }
@@ -120,14 +160,5 @@ export async function enqueueEvent<T>(
   if (Buffer.byteLength(json) > maxEventBytes) {
     throw new InvalidEventError([`data: the event is ${Buffer.byteLength(json)} bytes; the limit is ${maxEventBytes}`]);
   }
-  // One round trip: the insert and the notification. Identical notifications in one transaction
-  // are folded into one by PostgreSQL, so enqueuing many events costs one wake-up.
-  await sql`
-    with inserted as (
-      insert into ${sql.table(`${context.schema}.outbox`)} (id, topic, partition_key, event)
-      values (${event.id}::uuid, ${input.topic}, ${input.partitionKey}, ${json}::jsonb)
-      returning seq
-    )
-    select pg_notify(${channel}, '') from inserted`.execute(trx);
-  return event;
+  return { event: { id: envelope.id, topic: input.topic, partitionkey: input.partitionKey, envelope }, json };
 }

@@ -9,6 +9,7 @@ import {
 } from '@tend/proto/tend/health/v1/vitals';
 import type { Actor } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
+import type { HealthEvent } from '../events.js';
 import type { HealthTables } from '../db/tables.js';
 import type { VitalFeed } from './vital-feed.js';
 import type { NormalizedVital } from './vital-input.js';
@@ -63,30 +64,36 @@ export async function storeVitals(
   }));
   let stored: VitalRow[];
   let replayed = false;
+  const events = rows.flatMap(recordedEvents);
   try {
-    stored = await context.db.transaction(
-      async (trx) => {
-        if (idempotencyKey !== '') {
-          const previous = await claimKey(trx, userId, idempotencyKey, now);
-          if (previous) {
-            replayed = true;
-            return previous;
-          }
-        }
-        await trx.insertInto('vitals').values(rows).execute();
-        if (idempotencyKey !== '') {
-          await trx
-            .updateTable('vital_idempotency_keys')
-            .set({ vital_ids: rows.map((r) => r.id) })
-            .where('user_id', '=', userId)
-            .where('idempotency_key', '=', idempotencyKey)
-            .execute();
-        }
-        for (const row of rows) await emitRecorded(context, trx, row);
-        return rows;
-      },
-      { consistencyKey: userId },
-    );
+    stored =
+      idempotencyKey === ''
+        ? // The common case is one statement: rows and events, no transaction round trips.
+          await context.db.writeStatement(
+            async (db) => {
+              await context.events.emitWith(db, db.insertInto('vitals').values(rows), events);
+              return rows;
+            },
+            { consistencyKey: userId },
+          )
+        : await context.db.transaction(
+            async (trx) => {
+              const previous = await claimKey(trx, userId, idempotencyKey, now);
+              if (previous) {
+                replayed = true;
+                return previous;
+              }
+              await context.events.emitWith(trx, trx.insertInto('vitals').values(rows), events);
+              await trx
+                .updateTable('vital_idempotency_keys')
+                .set({ vital_ids: rows.map((r) => r.id) })
+                .where('user_id', '=', userId)
+                .where('idempotency_key', '=', idempotencyKey)
+                .execute();
+              return rows;
+            },
+            { consistencyKey: userId },
+          );
   } catch (error) {
     // 23503: the person does not exist (vitals.user_id references users).
     if ((error as { code?: unknown }).code === '23503') throw new NotFoundError('user', userId, { cause: error });
@@ -136,24 +143,27 @@ async function claimKey(
   return previous.vital_ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-async function emitRecorded(context: HealthContext, trx: Transaction<HealthTables>, row: VitalRow): Promise<void> {
+/** A reading's `vital.recorded` event, and an `alert.raised` pair for each urgent flag. */
+function recordedEvents(row: VitalRow): HealthEvent[] {
   const measuredAt = new Date(row.measured_at).toISOString();
   // Values, unit and codes only: the note never leaves the table.
-  await context.events.emit(trx, {
-    type: 'tend.health.vital.recorded',
-    personId: row.user_id,
-    subject: row.id,
-    data: {
-      vitalId: row.id,
-      kind: row.kind,
-      ...(row.value !== null && { value: row.value }),
-      ...(row.systolic !== null && { systolic: row.systolic, diastolic: row.diastolic }),
-      unit: row.unit,
-      loinc: row.loinc,
-      measuredAt,
-      source: row.source,
+  const events: HealthEvent[] = [
+    {
+      type: 'tend.health.vital.recorded',
+      personId: row.user_id,
+      subject: row.id,
+      data: {
+        vitalId: row.id,
+        kind: row.kind,
+        ...(row.value !== null && { value: row.value }),
+        ...(row.systolic !== null && { systolic: row.systolic, diastolic: row.diastolic }),
+        unit: row.unit,
+        loinc: row.loinc,
+        measuredAt,
+        source: row.source,
+      },
     },
-  });
+  ];
   for (const flag of flagsOfRow(row)) {
     if (flag.severity !== AttentionSeverity.URGENT) continue;
     const data = {
@@ -167,13 +177,8 @@ async function emitRecorded(context: HealthContext, trx: Transaction<HealthTable
       unit: row.unit,
     };
     for (const topic of [topics.notificationQueue.name, topics.analyticsEvents.name]) {
-      await context.events.emit(trx, {
-        type: 'tend.health.alert.raised',
-        personId: row.user_id,
-        subject: row.id,
-        data,
-        topic,
-      });
+      events.push({ type: 'tend.health.alert.raised', personId: row.user_id, subject: row.id, data, topic });
     }
   }
+  return events;
 }
