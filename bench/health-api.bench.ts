@@ -1,7 +1,7 @@
 // The health service's main calls over real gRPC, against the real binary.
 //   npm run bench:health -- embedded            # tend serve --target=health on embedded PostgreSQL
 //   npm run bench:health -- real                # on TEST_DATABASE_URL (+ replica) and TEST_REDIS_URL
-// Options after the mode: [seconds=5] [concurrency=16]. Servers run on loopback only; every load
+// Options after the mode: [seconds=5] [concurrency=16]. The load comes from ghz (bench/ghz.ts). Servers run on loopback only; every load
 // is bounded in time.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,14 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { ScheduleSchema } from '@tend/proto/tend/health/v1/medications';
-import { VitalInputSchema, VitalKind } from '@tend/proto/tend/health/v1/vitals';
-import { formatResult, runLoad, type LoadResult } from './load.js';
+import { ghzBinary, runGhz, tendProtoset } from './ghz.js';
+import { formatResult, type LoadResult } from './load.js';
 
 const [mode = 'embedded', secondsArg = '5', concurrencyArg = '16'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -68,32 +67,42 @@ try {
       schedule: create(ScheduleSchema, { times: ['08:00', '20:00'] }),
     });
   }
-  const callerOf = (i: number) => create(CallerSchema, { userId: people[i % people.length]!, role: Role.USER });
-  const load = (name: string, call: (i: number) => Promise<unknown>, maxCalls?: number) =>
-    runLoad(name, call, { concurrency, seconds, maxCalls });
+  // The load itself comes from ghz (see ghz.ts): the Connect client above would cost more CPU
+  // per call than the server and share the same two cores.
+  const [ghz, protoset] = await Promise.all([ghzBinary(), tendProtoset()]);
+  const target = `127.0.0.1:${port}`;
+  const asPerson = people.map((userId) => ({ caller: { userId, role: 'ROLE_USER' } }));
+  const load = (name: string, call: string, data: unknown, total?: number) =>
+    runGhz(ghz, protoset, target, {
+      name,
+      call: `tend.health.v1.HealthService/${call}`,
+      data,
+      concurrency,
+      seconds,
+      total,
+    });
 
   const results: LoadResult[] = [];
-  // First reads of each profile miss the cache; repeated reads hit it.
+  // The first read of each profile misses the cache; repeated reads hit it.
+  results.push(await load('GetUser, cache miss (first read)', 'GetUser', asPerson, people.length));
+  results.push(await load('GetUser, cached', 'GetUser', asPerson));
+  results.push(await load('ListMedications, cached', 'ListMedications', asPerson));
   results.push(
-    await load('GetUser, cache miss (first read)', (i) => client.getUser({ caller: callerOf(i) }), people.length),
-  );
-  results.push(await load('GetUser, cached', (i) => client.getUser({ caller: callerOf(i) })));
-  results.push(await load('ListMedications, cached', (i) => client.listMedications({ caller: callerOf(i) })));
-  results.push(
-    await load('RecordVital (heart rate)', (i) =>
-      client.recordVital({
-        caller: callerOf(i),
-        vital: create(VitalInputSchema, {
-          kind: VitalKind.HEART_RATE,
-          value: 60 + (i % 40),
-          unit: '/min',
-          measuredAt: timestampFromDate(new Date(Date.now() - i * 1000)),
-        }),
-      }),
+    await load(
+      'RecordVital (heart rate)',
+      'RecordVital',
+      asPerson.map((request, i) => ({
+        ...request,
+        vital: { kind: 'VITAL_KIND_HEART_RATE', value: 60 + (i % 40), unit: '/min' },
+      })),
     ),
   );
   results.push(
-    await load('ListVitals (latest 20)', (i) => client.listVitals({ caller: callerOf(i), page: { limit: 20 } })),
+    await load(
+      'ListVitals (latest 20)',
+      'ListVitals',
+      asPerson.map((request) => ({ ...request, page: { limit: 20 } })),
+    ),
   );
   console.log(`\nhealth over gRPC, ${mode} PostgreSQL, ${concurrency} in flight, ${seconds} s each`);
   for (const result of results) console.log(formatResult(result));
