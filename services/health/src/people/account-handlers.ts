@@ -31,6 +31,7 @@ import {
   type PersonRecord,
 } from './person-records.js';
 import { profileColumnsOf } from './profile-input.js';
+import { medicationsCacheKey } from '../medications/medication-store.js';
 
 /** The account methods of the health service. */
 export type AccountMethods =
@@ -365,7 +366,8 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
         },
         { consistencyKey: userId },
       );
-      await cache.invalidate(profileKey(userId));
+      // Every cached view of the person goes with them, not only when its TTL runs out.
+      await Promise.all([cache.invalidate(profileKey(userId)), cache.invalidate(medicationsCacheKey(userId))]);
       return create(DeleteUserResponseSchema, {});
     },
   };

@@ -294,5 +294,26 @@ describe.each(peopleTestCases)('accounts and profiles on $label', ({ target, red
       expect((await h.client.getUser({ caller: personCaller(a.id) })).user!.role).toBe(Role.CAREGIVER);
       await expectInvalid(h.client.setUserRole({ caller: admin, userId: a.id, role: Role.SERVICE }), 'role');
     });
+
+    it('forgets a deleted person at once, cached profile and medications included', async () => {
+      const a = await register();
+      await h.client.createMedication({
+        caller: personCaller(a.id),
+        name: 'Metformin',
+        dose: 500,
+        doseUnit: 'mg',
+        schedule: { times: ['08:00'] },
+      });
+      // Both reads are now cached.
+      expect((await h.client.listMedications({ caller: admin, userId: a.id })).medications).toHaveLength(1);
+      await h.client.getUser({ caller: admin, userId: a.id });
+      await h.client.deleteUser({ caller: personCaller(a.id) });
+      expect((await failure(h.client.getUser({ caller: admin, userId: a.id }))).code).toBe(Code.NotFound);
+      const medications = await h.client
+        .listMedications({ caller: admin, userId: a.id })
+        .then((r) => r.medications.length)
+        .catch(() => 0);
+      expect(medications).toBe(0);
+    });
   });
 });
