@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { createClient, createRouterTransport } from '@connectrpc/connect';
+import { createClient } from '@connectrpc/connect';
 import {
   CacheAside,
   OutboxRelay,
+  RetentionTask,
   TaskService,
+  createInProcessTransport,
   errorMappingInterceptor,
   loadMigrations,
   randomIds,
@@ -28,6 +30,7 @@ import { medicationHandlers } from './medications/medication-handlers.js';
 import { peopleHandlers } from './people/people-handlers.js';
 import { vitalHandlers } from './vitals/vital-handlers.js';
 import { VitalPartitions } from './vitals/vital-partitions.js';
+import { idempotencyWindowMs } from './vitals/vital-writes.js';
 
 /** The health service's PostgreSQL schema. */
 export const healthSchema = 'health';
@@ -82,12 +85,22 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     logger: deps.logger,
     metrics: deps.metrics,
   });
+  const retention = new RetentionTask({
+    db,
+    logger: deps.logger,
+    rules: [
+      // Redelivered events arrive within minutes; a week of remembered ids is ample.
+      { table: 'processed_events', timeColumn: 'processed_at', keepMs: 7 * 24 * 3_600_000 },
+      { table: 'vital_idempotency_keys', timeColumn: 'created_at', keepMs: idempotencyWindowMs },
+    ],
+  });
   const areas = { ...peopleHandlers(context), ...medicationHandlers(context), ...vitalHandlers(context) };
   // FHIR is built on the other methods, called in-process through the same contract.
   const self = createClient(
     HealthService,
-    createRouterTransport((router) => router.service(HealthService, areas), {
-      router: { interceptors: [errorMappingInterceptor()] },
+    createInProcessTransport({
+      routes: (router) => router.service(HealthService, areas),
+      serverInterceptors: [errorMappingInterceptor()],
     }),
   );
   return {
@@ -95,6 +108,6 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     serviceNames: [HealthService.typeName],
     context,
     routes: (router) => router.service(HealthService, { ...areas, ...fhirHandlers(context, self) }),
-    parts: [migrate, relay],
+    parts: [migrate, relay, retention],
   };
 }
