@@ -1,4 +1,5 @@
-import type { Transport } from '@connectrpc/connect';
+import { createClient, type Transport } from '@connectrpc/connect';
+import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import {
   createCache,
@@ -6,6 +7,7 @@ import {
   createEventBus,
   createInProcessTransport,
   createRateLimitStore,
+  grpcServiceNames,
   serverInterceptor,
   tracePropagationInterceptor,
   type Cache,
@@ -125,6 +127,29 @@ export class Infrastructure {
     };
   }
 
+  /**
+   * What the admin status page shows: each service, whether it runs here or where its instances
+   * are and whether each answers its gRPC health check now, and the stores in use.
+   */
+  async systemStatus(): Promise<Record<string, unknown>> {
+    const services = await Promise.all(
+      grpcServiceNames.map(async (name) => {
+        if (this.#local.has(name)) return { service: name, mode: 'in-process', instances: [] };
+        const instances = await Promise.all(
+          this.config.upstreams[name].map(async (url) => ({ url, healthy: await answersHealthCheck(url) })),
+        );
+        return { service: name, mode: 'remote', policy: 'round-robin', instances };
+      }),
+    );
+    return {
+      services,
+      database: this.#database ? await this.#database.status() : undefined,
+      cache: this.#cache?.kind,
+      rateLimits: this.#rateLimits?.kind,
+      eventBus: this.#bus?.kind,
+    };
+  }
+
   #chooseTransport(name: GrpcServiceName): Transport {
     const local = this.#local.get(name);
     const interceptors = [tracePropagationInterceptor()];
@@ -137,6 +162,17 @@ export class Infrastructure {
     }
     const transports = this.config.upstreams[name].map((baseUrl) => createGrpcTransport({ baseUrl, interceptors }));
     return roundRobinTransport(transports);
+  }
+}
+
+/** Whether the gRPC server at `baseUrl` reports SERVING within a second. */
+async function answersHealthCheck(baseUrl: string): Promise<boolean> {
+  try {
+    const client = createClient(Health, createGrpcTransport({ baseUrl }));
+    const { status } = await client.check({}, { timeoutMs: 1_000 });
+    return status === HealthCheckResponse_ServingStatus.SERVING;
+  } catch {
+    return false;
   }
 }
 

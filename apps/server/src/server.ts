@@ -68,9 +68,24 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
     grpcModule('external', ['cache']),
     {
       name: 'gateway',
-      deps: ['cache', 'rate-limit'],
+      deps: ['database', 'cache', 'rate-limit'],
       target: true,
-      init: async () => new GatewayServer({ host: config.host, port: config.gatewayPort, metrics, readiness, logger }),
+      init: async () =>
+        new GatewayServer({
+          host: config.host,
+          port: config.gatewayPort,
+          metrics,
+          readiness,
+          logger,
+          config: config.gateway,
+          health: infra.transportTo('health'),
+          database: infra.database,
+          cache: infra.cache,
+          rateLimits: infra.rateLimits,
+          dataDir: config.dataDir,
+          requireConfiguredKeys: config.databaseUrl !== undefined,
+          status: () => infra.systemStatus(),
+        }),
     },
     {
       name: 'all',

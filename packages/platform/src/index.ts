@@ -6,6 +6,7 @@ export {
   serviceNames,
   grpcServiceNames,
   type TendConfig,
+  type GatewayConfig,
   type ServiceName,
   type GrpcServiceName,
 } from './config/config.js';

@@ -1,14 +1,33 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { createClient, type Transport } from '@connectrpc/connect';
 import {
   BaseService,
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
+  type Cache,
+  type Database,
+  type GatewayConfig,
   type Logger,
   type Metrics,
+  type RateLimitStore,
   type Readiness,
 } from '@tend/platform';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createAuth } from './auth/index.js';
+import { registerAccessPolicy } from './http/access-policy.js';
+import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
+import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
+import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
+import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
+import { registerFhirRoutes } from './routes/fhir-routes.js';
+import { registerMedicationRoutes } from './routes/medication-routes.js';
+import { registerMeRoutes } from './routes/me-routes.js';
+import { registerVitalRoutes } from './routes/vital-routes.js';
 
 export interface GatewayOptions {
   host: string;
@@ -17,13 +36,27 @@ export interface GatewayOptions {
   metrics: Metrics;
   readiness: Readiness;
   logger: Logger;
-  /** Largest request body accepted. @default 1 MiB */
+  config: GatewayConfig;
+  /** How the health service is reached (in-process or over gRPC, decided by the binary). */
+  health: Transport;
+  /** Holds login sessions (schema `gateway`). */
+  database: Database;
+  cache: Cache;
+  rateLimits: RateLimitStore;
+  dataDir: string;
+  /** Signing keys must come from configuration (a real database: several gateways). */
+  requireConfiguredKeys: boolean;
+  /** The admin status page's content. */
+  status: SystemStatus;
+  /** Largest request body accepted (FHIR import has its own, larger limit). @default 1 MiB */
   bodyLimitBytes?: number;
 }
 
 /**
- * The single HTTP entry point. For now it serves the probes, the metrics and a landing page;
- * the public API mounts here.
+ * The single HTTP entry point: the public REST API under `/api/v1` (OpenAPI at `/openapi.json`,
+ * docs at `/docs`), authentication, per-route access rules, rate limits, and the probes and
+ * metrics. It holds no health data: every call goes to the service that owns the record, with
+ * the caller taken from the verified token.
  */
 export class GatewayServer extends BaseService {
   #app: FastifyInstance | undefined;
@@ -37,21 +70,84 @@ export class GatewayServer extends BaseService {
     return this.#port;
   }
 
+  /** The Fastify app, for tests that inject requests. */
+  get app(): FastifyInstance {
+    if (!this.#app) throw new Error('the gateway is not started');
+    return this.#app;
+  }
+
   protected async doStart(): Promise<void> {
+    const { options } = this;
     const app = Fastify({
       logger: false,
-      bodyLimit: this.options.bodyLimitBytes ?? 1024 * 1024,
-      requestIdHeader: 'x-request-id',
+      bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+      genReqId: requestIdOf,
+      requestIdHeader: false,
       // Keep-alive sockets must not hold a stopping process open past its deadline.
       forceCloseConnections: 'idle',
+      // Behind nginx: the client's address comes from X-Forwarded-For set by the edge.
+      trustProxy: ['127.0.0.1', '::1'],
     });
-    registerRequestMetrics(app, { metrics: this.options.metrics, service: 'gateway' });
-    registerOpsRoutes(app, this.options);
-    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(landingPage));
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    app.addContentTypeParser(
+      'application/fhir+json',
+      { parseAs: 'string' },
+      app.getDefaultJsonParser('error', 'error'),
+    );
+    const health = createClient(HealthService, options.health);
+    const auth = await createAuth({
+      health,
+      database: options.database,
+      cache: options.cache,
+      rateLimits: options.rateLimits,
+      config: options.config,
+      dataDir: options.dataDir,
+      requireConfiguredKeys: options.requireConfiguredKeys,
+      logger: options.logger,
+    });
+
+    registerProblemHandlers(app, options.logger);
+    await registerEdgeHardening(app, { corsOrigins: options.config.corsOrigins, logger: options.logger });
+    registerRequestMetrics(app, { metrics: options.metrics, service: 'gateway' });
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Tend API',
+          version: '1.0.0',
+          description: 'The public API of Tend, a voice-first health assistant.',
+        },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+        security: [{ bearer: [] }],
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    registerAccessPolicy(app, (request) => auth.authenticate(request));
+    registerApiRateLimit(app, { store: options.rateLimits, perMinute: options.config.rateLimitPerMinute });
+
+    registerOpsRoutes(app, options);
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+        .type('text/html; charset=utf-8')
+        .send(landingPage),
+    );
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    auth.registerRoutes(app);
+    const deps = { health };
+    registerMeRoutes(app, deps);
+    registerVitalRoutes(app, deps);
+    registerMedicationRoutes(app, deps);
+    registerCaregiverRoutes(app, deps);
+    registerFhirRoutes(app, deps);
+    registerAdminRoutes(app, options.status);
+
     await app.ready();
     this.#app = app;
-    this.#port = await listen(app.server, this.options.host, this.options.port, 'GATEWAY_PORT');
-    this.options.logger.info({ port: this.#port }, 'gateway listening');
+    this.#port = await listen(app.server, options.host, options.port, 'GATEWAY_PORT');
+    options.logger.info({ port: this.#port }, 'gateway listening');
   }
 
   protected async doStop(): Promise<void> {

@@ -53,6 +53,31 @@ export interface TendConfig {
   encryptionKeys: string | undefined;
   /** Key of the keyed hashes used to look up encrypted values (base64, 32 bytes). */
   blindIndexKey: string | undefined;
+  /** The public API's settings. */
+  gateway: GatewayConfig;
+}
+
+/** How the gateway authenticates, limits and shares its API. */
+export interface GatewayConfig {
+  /**
+   * Signing keys of access tokens: a JSON array of private JWKs (Ed25519 `OKP` or P-256 `EC`),
+   * each with a `kid`; the first signs, all verify, so a new key goes first and an old one stays
+   * until its tokens expired. Unset in all-in-one mode means a key generated once in the data
+   * directory; required with `DATABASE_URL`, where several gateways must share keys.
+   */
+  jwtKeys: string | undefined;
+  /** `iss` of access tokens. @default 'tend' */
+  jwtIssuer: string;
+  /** `aud` of access tokens. @default 'tend-api' */
+  jwtAudience: string;
+  /** @default 1800 (30 min) */
+  accessTokenTtlS: number;
+  /** @default 2592000 (30 days) */
+  refreshTokenTtlS: number;
+  /** Requests per minute per person (per IP when anonymous). @default 100 */
+  rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser. @default [] (none) */
+  corsOrigins: string[];
 }
 
 const defaultGrpcPorts: Record<GrpcServiceName, number> = {
@@ -85,6 +110,13 @@ export const configVariables = [
   'SHUTDOWN_TIMEOUT_MS',
   'TEND_ENCRYPTION_KEYS',
   'TEND_BLIND_INDEX_KEY',
+  'TEND_JWT_KEYS',
+  'TEND_JWT_ISSUER',
+  'TEND_JWT_AUDIENCE',
+  'ACCESS_TOKEN_TTL_S',
+  'REFRESH_TOKEN_TTL_S',
+  'RATE_LIMIT_PER_MINUTE',
+  'CORS_ORIGINS',
 ] as const;
 
 type Source = Record<string, string | undefined>;
@@ -153,6 +185,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
     shutdownTimeoutMs: positiveInt('SHUTDOWN_TIMEOUT_MS', text('SHUTDOWN_TIMEOUT_MS'), 10_000),
     encryptionKeys: text('TEND_ENCRYPTION_KEYS'),
     blindIndexKey: text('TEND_BLIND_INDEX_KEY'),
+    gateway: {
+      jwtKeys: text('TEND_JWT_KEYS'),
+      jwtIssuer: text('TEND_JWT_ISSUER') ?? 'tend',
+      jwtAudience: text('TEND_JWT_AUDIENCE') ?? 'tend-api',
+      accessTokenTtlS: positiveInt('ACCESS_TOKEN_TTL_S', text('ACCESS_TOKEN_TTL_S'), 1800),
+      refreshTokenTtlS: positiveInt('REFRESH_TOKEN_TTL_S', text('REFRESH_TOKEN_TTL_S'), 30 * 24 * 3600),
+      rateLimitPerMinute: positiveInt('RATE_LIMIT_PER_MINUTE', text('RATE_LIMIT_PER_MINUTE'), 100),
+      corsOrigins: list(text('CORS_ORIGINS')).map((origin) => httpUrl('CORS_ORIGINS', origin)),
+    },
   };
 }
 

@@ -1,0 +1,164 @@
+import { create } from '@bufbuild/protobuf';
+import type { Client } from '@connectrpc/connect';
+import { RateLimitedError, UnauthenticatedError, ValidationError, type RateLimitStore } from '@tend/platform';
+import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
+import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { UserSchema, type User } from '@tend/proto/tend/health/v1/people';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { toApiJson } from '../http/api-json.js';
+import type { AccessTokens } from './access-tokens.js';
+import { maxPasswordLength, passwordViolations } from './password-policy.js';
+import type { PersonRole, Principal } from './principal.js';
+import type { Sessions } from './sessions.js';
+import type { SigningKeys } from './signing-keys.js';
+
+/** What the auth routes work with. */
+export interface AuthRouteDeps {
+  health: Client<typeof HealthService>;
+  tokens: AccessTokens;
+  sessions: Sessions;
+  keys: SigningKeys;
+  rateLimits: RateLimitStore;
+  /** Reads the bearer token of a request (for logout). */
+  authenticate(request: FastifyRequest): Promise<Principal>;
+}
+
+const gatewayCaller = create(CallerSchema, { role: Role.SERVICE, service: 'gateway' });
+const roleNames: Partial<Record<Role, PersonRole>> = {
+  [Role.USER]: 'user',
+  [Role.CAREGIVER]: 'caregiver',
+  [Role.ADMIN]: 'admin',
+};
+
+const email = z.string().trim().min(3).max(254).email();
+const tokensSchema = z.object({
+  user: z.record(z.string(), z.unknown()),
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int(),
+});
+const registerBody = z.strictObject({
+  email,
+  password: z.string().max(maxPasswordLength),
+  displayName: z.string().trim().min(1).max(100),
+  timezone: z.string().min(1).max(64).optional(),
+  locale: z.enum(['en', 'zh']).optional(),
+});
+const loginBody = z.strictObject({ email: z.string().max(254), password: z.string().max(maxPasswordLength) });
+const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
+
+/** Login attempts allowed per minute, per account and per client address. */
+const loginLimits = { perAccount: 5, perAddress: 20, windowMs: 60_000 };
+
+/**
+ * `/api/v1/auth/*` and the JWKS: registration and password login (through the health service,
+ * which owns credentials), refresh with rotation and reuse detection, logout. Login failures all
+ * read the same, and the health service spends the same time on an unknown e-mail, so neither
+ * the answer nor its timing says whether an account exists.
+ */
+export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['auth'];
+
+  const signIn = async (user: User) => {
+    const role = roleNames[user.role];
+    if (!role) throw new UnauthenticatedError('this account cannot sign in here');
+    const { sessionId, refreshToken } = await deps.sessions.open(user.id);
+    const { accessToken, expiresIn } = await deps.tokens.issue({ userId: user.id, role, sessionId });
+    return { user: toApiJson(UserSchema, user), accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn };
+  };
+
+  api.post(
+    '/api/v1/auth/register',
+    { schema: { tags, summary: 'Create an account and sign in', body: registerBody, response: { 201: tokensSchema } } },
+    async (request, reply) => {
+      await limit(deps.rateLimits, `register:ip:${request.ip}`, 10);
+      const { body } = request;
+      const violations = passwordViolations(body.password, body.email);
+      if (violations.length > 0) throw new ValidationError(violations);
+      const { user } = await deps.health.createUser({
+        caller: gatewayCaller,
+        email: body.email,
+        password: body.password,
+        displayName: body.displayName,
+        timeZone: body.timezone ?? 'UTC',
+        locale: body.locale ?? 'en',
+      });
+      return reply.code(201).send(await signIn(user!));
+    },
+  );
+
+  api.post(
+    '/api/v1/auth/login',
+    { schema: { tags, summary: 'Sign in with e-mail and password', body: loginBody, response: { 200: tokensSchema } } },
+    async (request) => {
+      const account = request.body.email.trim().toLowerCase();
+      await limit(deps.rateLimits, `login:ip:${request.ip}`, loginLimits.perAddress);
+      await limit(deps.rateLimits, `login:account:${account}`, loginLimits.perAccount);
+      const { user } = await deps.health
+        .verifyCredentials({ caller: gatewayCaller, email: request.body.email, password: request.body.password })
+        .catch(() => {
+          throw new UnauthenticatedError('the e-mail or the password is wrong');
+        });
+      return signIn(user!);
+    },
+  );
+
+  api.post(
+    '/api/v1/auth/refresh',
+    {
+      schema: {
+        tags,
+        summary: 'Trade a refresh token for new tokens (the old one is spent)',
+        body: refreshBody,
+        response: { 200: tokensSchema },
+      },
+    },
+    async (request) => {
+      await limit(deps.rateLimits, `refresh:ip:${request.ip}`, 60);
+      const issued = await deps.sessions.rotate(request.body.refreshToken);
+      // The role is read again: an admin may have changed it since the last token.
+      const { user } = await deps.health.getUser({ caller: gatewayCaller, userId: issued.userId }).catch(() => {
+        throw new UnauthenticatedError('the account no longer exists');
+      });
+      const role = roleNames[user!.role];
+      if (!role) throw new UnauthenticatedError('this account cannot sign in here');
+      const { accessToken, expiresIn } = await deps.tokens.issue({
+        userId: issued.userId,
+        role,
+        sessionId: issued.sessionId,
+      });
+      return {
+        user: toApiJson(UserSchema, user!),
+        accessToken,
+        refreshToken: issued.refreshToken,
+        tokenType: 'Bearer' as const,
+        expiresIn,
+      };
+    },
+  );
+
+  api.post(
+    '/api/v1/auth/logout',
+    { schema: { tags, summary: 'End this session: its refresh and access tokens stop working' } },
+    async (request, reply) => {
+      const principal = await deps.authenticate(request);
+      await deps.sessions.revoke(principal.sessionId, 'logout');
+      return reply.code(204).send();
+    },
+  );
+
+  api.get(
+    '/.well-known/jwks.json',
+    { schema: { tags, summary: 'The public keys access tokens are signed with' } },
+    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(deps.keys.jwks),
+  );
+}
+
+async function limit(store: RateLimitStore, key: string, perMinute: number): Promise<void> {
+  const decision = await store.consume(key, perMinute, 60_000);
+  if (!decision.allowed) throw new RateLimitedError(decision.resetMs);
+}

@@ -1,0 +1,172 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  UnauthenticatedError,
+  type Cache,
+  type Clock,
+  type Ids,
+  type Logger,
+  type SchemaDatabase,
+} from '@tend/platform';
+import type { Selectable } from 'kysely';
+
+/** `gateway.sessions` and `gateway.refresh_tokens` (migration 0001). */
+export interface GatewayTables {
+  sessions: {
+    id: string;
+    user_id: string;
+    created_at: Date;
+    expires_at: Date;
+    revoked_at: Date | null;
+    revoked_reason: string | null;
+  };
+  refresh_tokens: {
+    token_hash: Buffer;
+    session_id: string;
+    issued_at: Date;
+    used_at: Date | null;
+  };
+}
+
+export type SessionRow = Selectable<GatewayTables['sessions']>;
+
+/** A refresh token, shown to the client once; only its digest is stored. */
+export interface IssuedRefresh {
+  sessionId: string;
+  userId: string;
+  refreshToken: string;
+}
+
+const revokedKey = (sessionId: string) => `gateway:revoked-session:${sessionId}`;
+
+/**
+ * Login sessions as families of refresh tokens. Every refresh spends its token and issues the
+ * next; a spent token presented again means a copy exists somewhere, so the whole family is
+ * revoked — the thief's tokens and the owner's — and the owner logs in again. Revocation is also
+ * written to the cache for as long as an access token lives, so verifying an access token can
+ * check it without a database query.
+ */
+export class Sessions {
+  constructor(
+    private readonly db: SchemaDatabase<GatewayTables>,
+    private readonly cache: Cache,
+    private readonly clock: Clock,
+    private readonly ids: Ids,
+    private readonly logger: Logger,
+    private readonly ttl: { refreshMs: number; accessMs: number },
+  ) {}
+
+  /** Opens a session for a person who just proved who they are. */
+  async open(userId: string): Promise<IssuedRefresh> {
+    const now = this.clock.now();
+    const sessionId = this.ids.uuid();
+    const refreshToken = newToken();
+    await this.db.transaction(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          user_id: userId,
+          created_at: now,
+          expires_at: new Date(now.getTime() + this.ttl.refreshMs),
+        })
+        .execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: digest(refreshToken), session_id: sessionId, issued_at: now })
+        .execute();
+    });
+    return { sessionId, userId, refreshToken };
+  }
+
+  /** Spends `refreshToken` and issues the next one of its family; any doubt is a 401. */
+  async rotate(refreshToken: string): Promise<IssuedRefresh> {
+    const now = this.clock.now();
+    const outcome = await this.db.transaction(async (trx) => {
+      const found = await trx
+        .selectFrom('refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .select([
+          'refresh_tokens.used_at',
+          'sessions.id',
+          'sessions.user_id',
+          'sessions.revoked_at',
+          'sessions.expires_at',
+        ])
+        .where('refresh_tokens.token_hash', '=', digest(refreshToken))
+        .forUpdate()
+        .executeTakeFirst();
+      if (!found || found.revoked_at !== null || found.expires_at <= now) return { kind: 'refused' as const };
+      if (found.used_at !== null) {
+        await trx
+          .updateTable('sessions')
+          .set({ revoked_at: now, revoked_reason: 'reuse' })
+          .where('id', '=', found.id)
+          .execute();
+        return { kind: 'reused' as const, sessionId: found.id, userId: found.user_id };
+      }
+      const next = newToken();
+      await trx
+        .updateTable('refresh_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', digest(refreshToken))
+        .execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: digest(next), session_id: found.id, issued_at: now })
+        .execute();
+      return { kind: 'rotated' as const, issued: { sessionId: found.id, userId: found.user_id, refreshToken: next } };
+    });
+    switch (outcome.kind) {
+      case 'rotated':
+        return outcome.issued;
+      case 'reused':
+        await this.#markRevoked(outcome.sessionId);
+        this.logger.warn(
+          { sessionId: outcome.sessionId, userId: outcome.userId },
+          'refresh token reused; session revoked',
+        );
+        throw new UnauthenticatedError('the refresh token was already used; the session is revoked');
+      case 'refused':
+        throw new UnauthenticatedError('the refresh token is not valid');
+    }
+  }
+
+  /** Ends a session (logout): its refresh tokens and access tokens stop working. */
+  async revoke(sessionId: string, reason: 'logout'): Promise<void> {
+    await this.db.primary
+      .updateTable('sessions')
+      .set({ revoked_at: this.clock.now(), revoked_reason: reason })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await this.#markRevoked(sessionId);
+  }
+
+  /** Whether access tokens of `sessionId` must be refused. The cache answers; the database if it cannot. */
+  async isRevoked(sessionId: string): Promise<boolean> {
+    try {
+      return (await this.cache.get(revokedKey(sessionId))) !== undefined;
+    } catch {
+      const row = await this.db.primary
+        .selectFrom('sessions')
+        .select('revoked_at')
+        .where('id', '=', sessionId)
+        .executeTakeFirst();
+      return row === undefined || row.revoked_at !== null;
+    }
+  }
+
+  async #markRevoked(sessionId: string): Promise<void> {
+    await this.cache.set(revokedKey(sessionId), '1', this.ttl.accessMs).catch((error: unknown) => {
+      this.logger.warn({ err: error, sessionId }, 'could not cache a session revocation; the database still has it');
+    });
+  }
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}

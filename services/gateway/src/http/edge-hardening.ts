@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { Logger, RateLimitStore } from '@tend/platform';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sendProblem } from './problems.js';
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** A request id: the client's `x-request-id` when it is a sane token, otherwise a new one. */
+export function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
+}
+
+/**
+ * Security headers (helmet: a CSP that allows nothing for API responses, no sniffing, no
+ * framing, HSTS), CORS for the configured origins only, the request id echoed back, and an access
+ * log line per request with what an operator needs and nothing a token or a health record holds.
+ */
+export async function registerEdgeHardening(
+  app: FastifyInstance,
+  options: { corsOrigins: readonly string[]; logger: Logger },
+): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+  await app.register(cors, {
+    origin: options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'traceparent'],
+    exposedHeaders: ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  const access = options.logger.child({ component: 'access' });
+  app.addHook('onResponse', async (request, reply) => {
+    access.info(
+      {
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        userId: request.principal?.userId,
+      },
+      'request',
+    );
+  });
+}
+
+/**
+ * 100 requests a minute per person (per address when anonymous) across every API route, counted
+ * in the shared store so replicas behind a balancer enforce one limit together. Answers carry the
+ * IETF `RateLimit-*` headers; a refused request gets 429 with `Retry-After`.
+ */
+export function registerApiRateLimit(
+  app: FastifyInstance,
+  options: { store: RateLimitStore; perMinute: number },
+): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.routeOptions.url;
+    if (url === undefined || !url.startsWith('/api/')) return;
+    const decision = await options.store.consume(rateLimitKey(request), options.perMinute, 60_000);
+    const resetS = Math.max(1, Math.ceil(decision.resetMs / 1000));
+    reply.header('ratelimit-limit', String(decision.limit));
+    reply.header('ratelimit-remaining', String(decision.remaining));
+    reply.header('ratelimit-reset', String(resetS));
+    if (!decision.allowed) {
+      reply.header('retry-after', String(resetS));
+      return sendProblem(request, reply, 429, `more than ${options.perMinute} requests a minute; retry in ${resetS} s`);
+    }
+  });
+}
+
+function rateLimitKey(request: FastifyRequest): string {
+  return request.principal ? `api:user:${request.principal.userId}` : `api:ip:${request.ip}`;
+}

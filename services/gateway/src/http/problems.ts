@@ -1,0 +1,135 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import {
+  RateLimitedError,
+  fieldViolationsOf,
+  httpStatusOf,
+  toConnectError,
+  type FieldViolation,
+  type Logger,
+} from '@tend/platform';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/** An RFC 9457 problem document, the body of every error the API returns. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** The request id, to find the request in the logs. */
+  instance: string;
+  /** For invalid input: every field at fault. */
+  errors?: FieldViolation[];
+}
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  499: 'Client Closed Request',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** Sends `problem` as `application/problem+json`. */
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  detail: string,
+  errors?: FieldViolation[],
+): FastifyReply {
+  const problem: Problem = {
+    type: 'about:blank',
+    title: titles[status] ?? 'Error',
+    status,
+    detail,
+    instance: request.id,
+    ...(errors && errors.length > 0 && { errors }),
+  };
+  return reply.code(status).type('application/problem+json').send(problem);
+}
+
+/**
+ * Every failure becomes a problem document with the right status, in one place: invalid input
+ * (schema or service) is a 400 naming each field; an upstream's gRPC code maps through the
+ * platform's one table; Fastify's own refusals (malformed JSON, too large, wrong media type)
+ * keep their 4xx; anything else is a 500 that says nothing about the inside, logged with the
+ * request id.
+ */
+export function registerProblemHandlers(app: FastifyInstance, logger: Logger): void {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'body';
+      const errors = error.validation.flatMap((issue) => violationsOfIssue(where, issue));
+      return sendProblem(request, reply, 400, `invalid ${where}`, errors);
+    }
+    if (error instanceof RateLimitedError) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+      return sendProblem(request, reply, 429, error.message);
+    }
+    if (error instanceof ConnectError || !isFastifyClientError(error)) {
+      const edge = error instanceof ConnectError ? error : toConnectError(error);
+      const status = httpStatusOf(edge.code);
+      if (status >= 500) {
+        logger.error({ err: error, requestId: request.id, code: Code[edge.code] }, 'request failed');
+        const detail = edge.code === Code.Unavailable ? 'a service is unavailable; try again' : 'internal error';
+        return sendProblem(request, reply, status, edge.code === Code.DeadlineExceeded ? 'timed out' : detail);
+      }
+      return sendProblem(request, reply, status, edge.rawMessage, fieldViolationsOf(edge));
+    }
+    return sendProblem(request, reply, error.statusCode!, clientErrorDetail(error));
+  });
+}
+
+function isFastifyClientError(error: FastifyError): boolean {
+  return typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500;
+}
+
+/** Fastify's own messages are safe to show, but say which rule was broken in plain words. */
+function clientErrorDetail(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'the request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'the request body must be application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the request body is empty';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'the request body is not valid JSON';
+    default:
+      return error.statusCode === 400 ? 'the request body is not valid JSON' : error.message;
+  }
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function violationsOfIssue(where: string, issue: ValidationIssue): FieldViolation[] {
+  const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const prefix = where === 'body' ? '' : `${where === 'querystring' ? 'query' : where}.`;
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params.keys)) {
+    return (issue.params.keys as string[]).map((key) => ({
+      field: `${prefix}${path ? `${path}.` : ''}${key}`,
+      message: 'is not a known field',
+    }));
+  }
+  return [{ field: `${prefix}${path || '(root)'}`, message: issue.message ?? 'is invalid' }];
+}

@@ -1,0 +1,139 @@
+import { CaregiverLinkSchema, CaregiverScopeSchema, type CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
+import { adherenceRoute, listMedicationsQuery, listMedicationsRoute, periodQuery } from './medication-routes.js';
+import {
+  apiObject,
+  callerOfRequest,
+  idParams,
+  listOf,
+  listResponse,
+  pageOf,
+  pageQuery,
+  zodRoutes,
+  type ApiDeps,
+} from './route-kit.js';
+import { listVitalsQuery, listVitalsRoute } from './vital-routes.js';
+
+const grantBody = z.strictObject({
+  email: z.string().trim().max(254).email(),
+  scopes: z
+    .array(z.enum(apiEnumNames(CaregiverScopeSchema)))
+    .min(1)
+    .max(10),
+});
+const listQuery = z.strictObject({ ...pageQuery });
+const patientOf = (params: unknown) => (params as { id: string }).id;
+
+/**
+ * `/api/v1/caregivers` (whom I let see my record, with which scopes) and `/api/v1/patients`
+ * (whose record I may see). A caregiver reads a patient's data through the same health calls
+ * as the patient, named by the patient's id: the health service checks the link and its scopes
+ * on every call, so a missing scope or a revoked link is refused there, whatever the route.
+ */
+export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = zodRoutes(app);
+  api.post(
+    '/api/v1/caregivers',
+    {
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Let a caregiver (by e-mail) see parts of your record',
+        body: grantBody,
+        response: { 201: apiObject },
+      },
+    },
+    async (request, reply) => {
+      const { link } = await deps.health.grantCaregiver({
+        caller: callerOfRequest(request),
+        caregiverEmail: request.body.email,
+        scopes: request.body.scopes.map((scope) => enumFromApi(CaregiverScopeSchema, scope) as CaregiverScope),
+      });
+      return reply.code(201).send(toApiJson(CaregiverLinkSchema, link!));
+    },
+  );
+  api.get(
+    '/api/v1/caregivers',
+    {
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Your caregivers',
+        querystring: listQuery,
+        response: { 200: listResponse },
+      },
+    },
+    async (request) => {
+      const { links, page } = await deps.health.listCaregivers({
+        caller: callerOfRequest(request),
+        page: pageOf(request.query),
+      });
+      return listOf(CaregiverLinkSchema, links, page);
+    },
+  );
+  api.delete(
+    '/api/v1/caregivers/:id',
+    { schema: { tags: ['caregivers'], summary: 'Revoke a caregiver link', params: idParams } },
+    async (request, reply) => {
+      await deps.health.revokeCaregiver({ caller: callerOfRequest(request), linkId: request.params.id });
+      return reply.code(204).send();
+    },
+  );
+  api.get(
+    '/api/v1/patients',
+    {
+      schema: {
+        tags: ['patients'],
+        summary: 'People whose record you may see',
+        querystring: listQuery,
+        response: { 200: listResponse },
+      },
+    },
+    async (request) => {
+      const { links, page } = await deps.health.listPatients({
+        caller: callerOfRequest(request),
+        page: pageOf(request.query),
+      });
+      return listOf(CaregiverLinkSchema, links, page);
+    },
+  );
+  api.get(
+    '/api/v1/patients/:id/vitals',
+    {
+      schema: {
+        tags: ['patients'],
+        summary: "A patient's readings (scope read_vitals)",
+        params: idParams,
+        querystring: listVitalsQuery,
+        response: { 200: listResponse },
+      },
+    },
+    listVitalsRoute(deps, patientOf),
+  );
+  api.get(
+    '/api/v1/patients/:id/medications',
+    {
+      schema: {
+        tags: ['patients'],
+        summary: "A patient's medications (scope read_medications)",
+        params: idParams,
+        querystring: listMedicationsQuery,
+        response: { 200: listResponse },
+      },
+    },
+    listMedicationsRoute(deps, patientOf),
+  );
+  api.get(
+    '/api/v1/patients/:id/adherence',
+    {
+      schema: {
+        tags: ['patients'],
+        summary: "A patient's adherence (scope read_medications)",
+        params: idParams,
+        querystring: periodQuery,
+        response: { 200: apiObject },
+      },
+    },
+    adherenceRoute(deps, patientOf),
+  );
+}

@@ -1,0 +1,90 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  ProfileUpdateSchema,
+  type Sex,
+  SexSchema,
+  StringListSchema,
+  UserSchema,
+} from '@tend/proto/tend/health/v1/people';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
+import { apiObject, callerOfRequest, zodRoutes, type ApiDeps } from './route-kit.js';
+
+const profileBody = z.strictObject({
+  birthDate: z.union([z.iso.date(), z.literal('')]).optional(),
+  sex: z.enum(apiEnumNames(SexSchema)).optional(),
+  conditions: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
+  allergies: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
+  emergencyContact: z
+    .strictObject({
+      name: z.string().max(100).optional(),
+      relationship: z.string().max(50).optional(),
+      phone: z.string().max(32).optional(),
+      email: z.string().max(254).optional(),
+    })
+    .optional(),
+});
+
+// Strict: `role`, `id` and anything else not listed is refused by name (mass assignment, API3).
+const patchMeBody = z.strictObject({
+  email: z.string().trim().max(254).email().optional(),
+  displayName: z.string().trim().min(1).max(100).optional(),
+  locale: z.enum(['en', 'zh']).optional(),
+  timezone: z.string().min(1).max(64).optional(),
+  profile: profileBody.optional(),
+});
+
+/** `/api/v1/me`: the signed-in person's own account and profile. */
+export function registerMeRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = zodRoutes(app);
+  const tags = ['me'];
+  api.get(
+    '/api/v1/me',
+    { schema: { tags, summary: 'Your account and profile', response: { 200: apiObject } } },
+    async (request) => {
+      const { user } = await deps.health.getUser({ caller: callerOfRequest(request) });
+      return toApiJson(UserSchema, user!);
+    },
+  );
+  api.patch(
+    '/api/v1/me',
+    {
+      schema: {
+        tags,
+        summary: 'Change your account or profile (not your role or id)',
+        body: patchMeBody,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { body } = request;
+      const profile = body.profile;
+      const { user } = await deps.health.updateUser({
+        caller: callerOfRequest(request),
+        email: body.email,
+        displayName: body.displayName,
+        locale: body.locale,
+        timeZone: body.timezone,
+        profile:
+          profile &&
+          create(ProfileUpdateSchema, {
+            birthDate: profile.birthDate,
+            sex: profile.sex === undefined ? undefined : (enumFromApi(SexSchema, profile.sex) as Sex),
+            conditions: profile.conditions && create(StringListSchema, { values: profile.conditions }),
+            allergies: profile.allergies && create(StringListSchema, { values: profile.allergies }),
+            emergencyContact: profile.emergencyContact,
+          }),
+      });
+      return toApiJson(UserSchema, user!);
+    },
+  );
+  api.delete(
+    '/api/v1/me',
+    { schema: { tags, summary: 'Delete your account and all its data' } },
+    async (request, reply) => {
+      await deps.health.deleteUser({ caller: callerOfRequest(request) });
+      return reply.code(204).send();
+    },
+  );
+}

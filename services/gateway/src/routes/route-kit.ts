@@ -1,0 +1,63 @@
+import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import type { Client } from '@connectrpc/connect';
+import { PageRequestSchema, type PageRequest, type PageResponse } from '@tend/proto/tend/common/v1/common';
+import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { callerOf } from '../auth/principal.js';
+import { toApiJson } from '../http/api-json.js';
+
+/** What the API routes call. */
+export interface ApiDeps {
+  health: Client<typeof HealthService>;
+}
+
+/** The Fastify instance with zod schemas as the source of validation, types and OpenAPI. */
+export function zodRoutes(app: FastifyInstance) {
+  return app.withTypeProvider<ZodTypeProvider>();
+}
+
+/** The proto caller of an authenticated request (the route's access policy guarantees one). */
+export function callerOfRequest(request: FastifyRequest) {
+  if (!request.principal) throw new Error(`route ${request.routeOptions.url} reached without a principal`);
+  return callerOf(request.principal);
+}
+
+/** An instant in the API: ISO 8601 with an offset. */
+export const isoInstant = z.iso.datetime({ offset: true });
+
+/** `limit` and `cursor` of every list. */
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(512).optional(),
+};
+
+/** `{ id }` of a record in the path. */
+export const idParams = z.strictObject({ id: z.uuid() });
+
+/** `{ items, nextCursor }` of a list response, for the OpenAPI document. */
+export const listResponse = z.object({
+  items: z.array(z.record(z.string(), z.unknown())),
+  nextCursor: z.string().nullable(),
+});
+
+/** Any JSON object (responses are produced from the service contract by `toApiJson`). */
+export const apiObject = z.record(z.string(), z.unknown());
+
+export function pageOf(query: { limit?: number; cursor?: string }): PageRequest {
+  return create(PageRequestSchema, { limit: query.limit ?? 0, cursor: query.cursor ?? '' });
+}
+
+export function listOf<T extends DescMessage>(
+  schema: T,
+  items: readonly MessageShape<T>[],
+  page: PageResponse | undefined,
+): { items: Record<string, unknown>[]; nextCursor: string | null } {
+  return { items: items.map((item) => toApiJson(schema, item)), nextCursor: page?.nextCursor || null };
+}
+
+export function timestampOf(iso: string | undefined): Timestamp | undefined {
+  return iso === undefined ? undefined : timestampFromDate(new Date(iso));
+}

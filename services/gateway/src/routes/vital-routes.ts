@@ -1,0 +1,173 @@
+import { create } from '@bufbuild/protobuf';
+import { VitalSummarySchema } from '@tend/proto/tend/health/v1/analytics';
+import {
+  BloodPressureCategory,
+  BloodPressureCategorySchema,
+  VitalInputSchema,
+  VitalKindSchema,
+  VitalSchema,
+  VitalSourceSchema,
+  type VitalKind,
+  type VitalSource,
+} from '@tend/proto/tend/health/v1/vitals';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { apiEnumNames, enumFromApi, enumToApi, toApiJson } from '../http/api-json.js';
+import {
+  apiObject,
+  callerOfRequest,
+  idParams,
+  isoInstant,
+  listOf,
+  listResponse,
+  pageOf,
+  pageQuery,
+  timestampOf,
+  zodRoutes,
+  type ApiDeps,
+} from './route-kit.js';
+
+const kind = z.enum(apiEnumNames(VitalKindSchema));
+const reading = z.number().finite();
+
+const recordVitalBody = z.strictObject({
+  kind,
+  value: reading.optional(),
+  systolic: reading.optional(),
+  diastolic: reading.optional(),
+  unit: z.string().max(16).optional(),
+  measuredAt: isoInstant.optional(),
+  periodStart: isoInstant.optional(),
+  source: z.enum(apiEnumNames(VitalSourceSchema)).optional(),
+  note: z.string().max(2000).optional(),
+});
+
+const listVitalsQuery = z.strictObject({
+  kind: kind.optional(),
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
+  ...pageQuery,
+});
+
+const summaryQuery = z.strictObject({ kind, from: isoInstant.optional(), to: isoInstant.optional() });
+
+const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(128).optional() });
+
+/** The vitals list of `userId` (empty: the caller), for `/vitals` and a caregiver's `/patients/:id/vitals`. */
+export function listVitalsRoute(deps: ApiDeps, userIdOf: (params: unknown) => string) {
+  return async (
+    request: { query: z.infer<typeof listVitalsQuery>; params: unknown } & Parameters<typeof callerOfRequest>[0],
+  ) => {
+    const { query } = request;
+    const { vitals, page } = await deps.health.listVitals({
+      caller: callerOfRequest(request),
+      userId: userIdOf(request.params),
+      kind: query.kind === undefined ? undefined : enumFromApi(VitalKindSchema, query.kind),
+      from: timestampOf(query.from),
+      to: timestampOf(query.to),
+      page: pageOf(query),
+    });
+    return listOf(VitalSchema, vitals, page);
+  };
+}
+
+export { listVitalsQuery };
+
+/** `/api/v1/vitals`: readings, one at a time or as a list, and their summary. */
+export function registerVitalRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = zodRoutes(app);
+  const tags = ['vitals'];
+  api.post(
+    '/api/v1/vitals',
+    {
+      schema: {
+        tags,
+        summary: 'Record a reading (normalized to its canonical unit, with its LOINC code)',
+        body: recordVitalBody,
+        headers: idempotencyHeaders,
+        response: { 201: apiObject },
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const { vital } = await deps.health.recordVital({
+        caller: callerOfRequest(request),
+        idempotencyKey: request.headers['idempotency-key'] ?? '',
+        vital: create(VitalInputSchema, {
+          kind: enumFromApi(VitalKindSchema, body.kind) as VitalKind,
+          value: body.value,
+          systolic: body.systolic,
+          diastolic: body.diastolic,
+          unit: body.unit ?? '',
+          measuredAt: timestampOf(body.measuredAt),
+          periodStart: timestampOf(body.periodStart),
+          source: body.source === undefined ? undefined : (enumFromApi(VitalSourceSchema, body.source) as VitalSource),
+          note: body.note ?? '',
+        }),
+      });
+      return reply.code(201).send(toApiJson(VitalSchema, vital!));
+    },
+  );
+  api.get(
+    '/api/v1/vitals',
+    {
+      schema: {
+        tags,
+        summary: 'Your readings, newest first',
+        querystring: listVitalsQuery,
+        response: { 200: listResponse },
+      },
+    },
+    listVitalsRoute(deps, () => ''),
+  );
+  api.get(
+    '/api/v1/vitals/summary',
+    {
+      schema: {
+        tags,
+        summary: 'Count, min, max, mean, latest, trend per week and blood-pressure category of a period',
+        querystring: summaryQuery,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const { summary } = await deps.health.getVitalSummary({
+        caller: callerOfRequest(request),
+        kind: enumFromApi(VitalKindSchema, query.kind) as VitalKind,
+        from: timestampOf(query.from),
+        to: timestampOf(query.to),
+      });
+      const full = toApiJson(VitalSummarySchema, summary!);
+      const stats = (summary!.value ?? summary!.systolic) as { min: number; max: number; mean: number } | undefined;
+      return {
+        count: summary!.count,
+        min: stats?.min ?? null,
+        max: stats?.max ?? null,
+        mean: stats?.mean ?? null,
+        latest: full.latest ?? null,
+        trend: summary!.trendPerWeek ?? null,
+        ...(summary!.bpCategory !== BloodPressureCategory.UNSPECIFIED && {
+          category: enumToApi(BloodPressureCategorySchema, summary!.bpCategory),
+        }),
+        ...full,
+      };
+    },
+  );
+  api.get(
+    '/api/v1/vitals/:id',
+    { schema: { tags, summary: 'One reading', params: idParams, response: { 200: apiObject } } },
+    async (request) => {
+      const { vital } = await deps.health.getVital({ caller: callerOfRequest(request), vitalId: request.params.id });
+      return toApiJson(VitalSchema, vital!);
+    },
+  );
+  api.delete(
+    '/api/v1/vitals/:id',
+    { schema: { tags, summary: 'Delete a reading', params: idParams } },
+    async (request, reply) => {
+      await deps.health.deleteVital({ caller: callerOfRequest(request), vitalId: request.params.id });
+      return reply.code(204).send();
+    },
+  );
+}
