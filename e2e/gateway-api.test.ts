@@ -1,0 +1,357 @@
+import { create } from '@bufbuild/protobuf';
+import { createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TendProcess, testPorts } from './tend-process.js';
+
+// The public API as a client sees it, through the whole binary: who may reach what, and how
+// bad input is answered.
+const base = `http://127.0.0.1:${testPorts.gateway}`;
+const api = `${base}/api/v1`;
+
+interface Persona {
+  id: string;
+  token: string;
+  refreshToken: string;
+}
+
+async function call(
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${api}${path}`, {
+    method,
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked by the assertions that read them
+    json: (text ? JSON.parse(text) : undefined) as any,
+  };
+}
+
+let tend: TendProcess;
+let seq = 0;
+
+async function register(name: string): Promise<Persona> {
+  const email = `${name}-${Date.now()}-${++seq}@example.test`;
+  const { status, json } = await call('POST', '/auth/register', undefined, {
+    email,
+    password: 'correct horse battery staple',
+    displayName: name,
+    timezone: 'Europe/Berlin',
+  });
+  expect(status).toBe(201);
+  return { id: json.user.id, token: json.accessToken, refreshToken: json.refreshToken, email } as Persona & {
+    email: string;
+  };
+}
+
+/** Roles are changed by an admin through the health service; the person signs in again for a token with it. */
+async function withRole(persona: Persona & { email?: string }, role: Role): Promise<Persona> {
+  const health = createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}` }));
+  const operator = create(CallerSchema, { role: Role.ADMIN, userId: persona.id });
+  await health.setUserRole({ caller: operator, userId: persona.id, role });
+  const { json } = await call('POST', '/auth/login', undefined, {
+    email: persona.email,
+    password: 'correct horse battery staple',
+  });
+  return { id: persona.id, token: json.accessToken, refreshToken: json.refreshToken };
+}
+
+beforeAll(async () => {
+  tend = await TendProcess.start(['serve', '--target=all'], { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000' });
+  await tend.waitForHttp(`${base}/readyz`);
+}, 90_000);
+afterAll(async () => {
+  expect(await tend?.stop()).toBe(0);
+});
+
+describe('authorization: every route × who calls it', () => {
+  const people: Record<string, Persona> = {};
+  let vitalId = '';
+  let medicationId = '';
+
+  beforeAll(async () => {
+    const owner = await register('owner');
+    people.owner = owner;
+    people.other = await register('other');
+    people.caregiverWithScope = await withRole(await register('carer'), Role.CAREGIVER);
+    people.caregiverWithoutScope = await withRole(await register('carer2'), Role.CAREGIVER);
+    people.admin = await withRole(await register('admin'), Role.ADMIN);
+    const carerEmail = (await call('GET', '/me', people.caregiverWithScope.token)).json.email as string;
+    const carer2Email = (await call('GET', '/me', people.caregiverWithoutScope.token)).json.email as string;
+    expect(
+      (
+        await call('POST', '/caregivers', owner.token, {
+          email: carerEmail,
+          scopes: ['read_vitals', 'read_medications'],
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/caregivers', owner.token, { email: carer2Email, scopes: ['receive_missed_dose_alerts'] }))
+        .status,
+    ).toBe(201);
+    vitalId = (await call('POST', '/vitals', owner.token, { kind: 'heart_rate', value: 61 })).json.id;
+    medicationId = (
+      await call('POST', '/medications', owner.token, {
+        name: 'Metformin',
+        dose: 500,
+        unit: 'mg',
+        schedule: { times: ['08:00'] },
+      })
+    ).json.id;
+  }, 60_000);
+
+  type Who = 'anonymous' | 'owner' | 'other' | 'caregiverWithScope' | 'caregiverWithoutScope' | 'admin';
+  const everyone: Who[] = ['anonymous', 'owner', 'other', 'caregiverWithScope', 'caregiverWithoutScope', 'admin'];
+  // Who gets a 2xx; everyone else must get a 4xx without the owner's data.
+  const cases: { route: string; request: () => [string, string, unknown?]; allowed: Who[] }[] = [
+    {
+      route: 'GET /vitals/:id',
+      request: () => ['GET', `/vitals/${vitalId}`],
+      allowed: ['owner', 'caregiverWithScope', 'admin'],
+    },
+    { route: 'DELETE /vitals/:id', request: () => ['DELETE', `/vitals/${vitalId}`], allowed: [] },
+    {
+      route: 'GET /medications/:id',
+      request: () => ['GET', `/medications/${medicationId}`],
+      allowed: ['owner', 'caregiverWithScope', 'admin'],
+    },
+    {
+      route: 'PATCH /medications/:id',
+      request: () => ['PATCH', `/medications/${medicationId}`, { instructions: 'with food' }],
+      allowed: ['owner', 'admin'],
+    },
+    { route: 'DELETE /medications/:id', request: () => ['DELETE', `/medications/${medicationId}`], allowed: [] },
+    {
+      route: 'POST /medications/:id/doses',
+      request: () => [
+        'POST',
+        `/medications/${medicationId}/doses`,
+        { status: 'skipped', scheduledAt: '2020-01-01T07:00:00Z' },
+      ],
+      allowed: [],
+    },
+    {
+      route: 'GET /patients/:id/vitals',
+      request: () => ['GET', `/patients/${people.owner!.id}/vitals`],
+      allowed: ['caregiverWithScope', 'admin'],
+    },
+    {
+      route: 'GET /patients/:id/medications',
+      request: () => ['GET', `/patients/${people.owner!.id}/medications`],
+      allowed: ['caregiverWithScope', 'admin'],
+    },
+    {
+      route: 'GET /patients/:id/adherence',
+      request: () => ['GET', `/patients/${people.owner!.id}/adherence`],
+      allowed: ['caregiverWithScope', 'admin'],
+    },
+    {
+      route: 'GET /patients',
+      request: () => ['GET', '/patients'],
+      allowed: ['caregiverWithScope', 'caregiverWithoutScope', 'admin'],
+    },
+    { route: 'GET /admin/status', request: () => ['GET', '/admin/status'], allowed: ['admin'] },
+    { route: 'GET /me', request: () => ['GET', '/me'], allowed: everyone.filter((w) => w !== 'anonymous') },
+    { route: 'GET /vitals', request: () => ['GET', '/vitals'], allowed: everyone.filter((w) => w !== 'anonymous') },
+    {
+      route: 'GET /medications',
+      request: () => ['GET', '/medications'],
+      allowed: everyone.filter((w) => w !== 'anonymous'),
+    },
+    { route: 'GET /doses', request: () => ['GET', '/doses'], allowed: everyone.filter((w) => w !== 'anonymous') },
+    {
+      route: 'GET /adherence',
+      request: () => ['GET', '/adherence'],
+      allowed: everyone.filter((w) => w !== 'anonymous'),
+    },
+    {
+      route: 'GET /caregivers',
+      request: () => ['GET', '/caregivers'],
+      allowed: everyone.filter((w) => w !== 'anonymous'),
+    },
+    {
+      route: 'GET /vitals/summary',
+      request: () => ['GET', '/vitals/summary?kind=heart_rate'],
+      allowed: everyone.filter((w) => w !== 'anonymous'),
+    },
+    {
+      route: 'GET /fhir/export',
+      request: () => ['GET', '/fhir/export'],
+      allowed: everyone.filter((w) => w !== 'anonymous'),
+    },
+  ];
+
+  it.each(cases)('$route', async ({ request, allowed }) => {
+    for (const who of everyone) {
+      // Destructive routes are only tried by those who must be refused.
+      if (allowed.length === 0 && (who === 'owner' || who === 'admin')) continue;
+      const [method, path, body] = request();
+      const response = await call(method, path, who === 'anonymous' ? undefined : people[who]!.token, body);
+      if (allowed.includes(who)) {
+        expect(response.status, `${who} ${method} ${path}: ${response.text}`).toBeLessThan(300);
+      } else {
+        expect(response.status, `${who} ${method} ${path}`).toBeGreaterThanOrEqual(400);
+        expect(response.status, `${who} ${method} ${path}`).toBeLessThan(500);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+        if (who === 'anonymous') expect(response.status).toBe(401);
+        // No leak: a refusal never carries the owner's record.
+        expect(response.text).not.toContain('Metformin');
+        expect(response.text).not.toContain('"value":61');
+      }
+    }
+  });
+
+  it("never lists someone else's records in one's own lists", async () => {
+    for (const who of ['other', 'caregiverWithScope', 'admin'] as const) {
+      const vitals = await call('GET', '/vitals', people[who]!.token);
+      expect(vitals.text).not.toContain(vitalId);
+      const medications = await call('GET', '/medications', people[who]!.token);
+      expect(medications.text).not.toContain(medicationId);
+    }
+  });
+
+  it('refuses to let a person make themselves admin through PATCH /me', async () => {
+    const response = await call('PATCH', '/me', people.other!.token, { role: 'admin', displayName: 'Mallory' });
+    expect(response.status).toBe(400);
+    expect(response.json.errors).toContainEqual({ field: 'role', message: 'is not a known field' });
+    expect((await call('GET', '/me', people.other!.token)).json.role).toBe('user');
+  });
+});
+
+describe('tokens', () => {
+  it('rotates refresh tokens, and a reused one revokes the whole session', async () => {
+    const person = await register('rotating');
+    const first = await call('POST', '/auth/refresh', undefined, { refreshToken: person.refreshToken });
+    expect(first.status).toBe(200);
+    expect(first.json.refreshToken).not.toBe(person.refreshToken);
+    const reused = await call('POST', '/auth/refresh', undefined, { refreshToken: person.refreshToken });
+    expect(reused.status).toBe(401);
+    // The family is gone: the token the legitimate client got is refused too, and so are its access tokens.
+    expect((await call('POST', '/auth/refresh', undefined, { refreshToken: first.json.refreshToken })).status).toBe(
+      401,
+    );
+    expect((await call('GET', '/me', first.json.accessToken)).status).toBe(401);
+  });
+
+  it('ends a session at logout', async () => {
+    const person = await register('leaving');
+    expect((await call('POST', '/auth/logout', person.token)).status).toBe(204);
+    expect((await call('GET', '/me', person.token)).status).toBe(401);
+    expect((await call('POST', '/auth/refresh', undefined, { refreshToken: person.refreshToken })).status).toBe(401);
+  });
+
+  it('answers a wrong password and an unknown e-mail alike', async () => {
+    const person = (await register('guarded')) as Persona & { email: string };
+    const wrong = await call('POST', '/auth/login', undefined, {
+      email: person.email,
+      password: 'not the password at all',
+    });
+    const unknown = await call('POST', '/auth/login', undefined, {
+      email: 'nobody@example.test',
+      password: 'not the password at all',
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.json.detail).toBe(unknown.json.detail);
+  });
+
+  it('refuses a forged token: alg none, or a payload changed after signing', async () => {
+    const person = await register('forger');
+    const [header, payload, signature] = person.token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    const raised = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+    expect((await call('GET', '/admin/status', `${header}.${raised}.${signature}`)).status).toBe(401);
+    const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url');
+    expect((await call('GET', '/me', `${none}.${raised}.`)).status).toBe(401);
+  });
+
+  it('publishes its public keys and nothing private', async () => {
+    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) expect(key.d).toBeUndefined();
+  });
+});
+
+describe('bad input gets a 4xx problem, never a 5xx, and the process stays healthy', () => {
+  let token = '';
+  beforeAll(async () => {
+    token = (await register('fuzzer')).token;
+  });
+
+  const raw = async (body: string | Buffer, contentType = 'application/json') =>
+    fetch(`${api}/vitals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body,
+    });
+
+  it.each([
+    ['malformed JSON', '{"kind": "heart_rate", "value": '],
+    ['wrong types', JSON.stringify({ kind: 'heart_rate', value: 'seventy' })],
+    ['an unknown field', JSON.stringify({ kind: 'heart_rate', value: 70, userId: 'someone-else' })],
+    ['an unknown kind', JSON.stringify({ kind: 'mood', value: 3 })],
+    ['an impossible reading', JSON.stringify({ kind: 'blood_pressure', systolic: 900, diastolic: 80 })],
+    ['deep nesting', `${'['.repeat(50_000)}${']'.repeat(50_000)}`],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x6b, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])],
+    ['a 10 MB body', 'x'.repeat(10 * 1024 * 1024)],
+    ['the wrong media type', 'kind=heart_rate&value=70', 'application/x-www-form-urlencoded'],
+  ])('%s', async (_name, body, contentType?: string) => {
+    const response = await raw(body, contentType);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as { status: number; detail: string };
+    expect(problem.status).toBe(response.status);
+    expect(JSON.stringify(problem)).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('names every field at fault', async () => {
+    const response = await call('POST', '/medications', token, {
+      name: '',
+      dose: -1,
+      unit: 'mg',
+      schedule: { times: ['25:00'] },
+    });
+    expect(response.status).toBe(400);
+    const fields = (response.json.errors as { field: string }[]).map((e) => e.field).sort();
+    expect(fields).toEqual(['dose', 'name', 'schedule.times.0']);
+  });
+});
+
+describe('the API document', () => {
+  it('lists every route of the API', async () => {
+    const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, object>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    for (const path of [
+      '/api/v1/vitals',
+      '/api/v1/vitals/{id}',
+      '/api/v1/medications/{id}/doses',
+      '/api/v1/auth/refresh',
+      '/api/v1/admin/status',
+    ]) {
+      expect(Object.keys(document.paths)).toContain(path);
+    }
+    expect((await fetch(`${base}/docs`)).status).toBeLessThan(400);
+  });
+});
