@@ -7,7 +7,8 @@ import { MemoryCache } from './memory-cache.js';
 
 /** A cache whose health the test controls: healthy, failing, or hanging. */
 class ControlledCache implements Cache {
-  readonly kind = 'memory' as const;
+  // Stands for a remote cache: one that can fail, hang and recover.
+  readonly kind = 'redis' as const;
   readonly name = 'controlled';
   readonly state = 'running' as const;
   readonly entries = new Map<string, string>();

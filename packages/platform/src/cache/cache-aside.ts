@@ -231,6 +231,12 @@ export class CacheAside {
    * or to why it failed; never rejects.
    */
   async #call(work: () => Promise<void>): Promise<CacheFailure | undefined> {
+    // A cache in this process cannot be slow or unreachable: the policy would only add a timer
+    // and an AbortController to every read.
+    if (this.#cache.kind === 'memory') {
+      await work();
+      return undefined;
+    }
     try {
       await this.policy.executeOnce(work);
       if (this.#degraded) {
