@@ -73,7 +73,9 @@ try {
 function run(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(options, (error: unknown, result) =>
-      error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(result),
+      error
+        ? reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }))
+        : resolve(result),
     );
   });
 }
