@@ -50,6 +50,8 @@ export interface AuditEventsTable {
   trace_id: string | null;
   allowed: ColumnType<boolean, boolean | undefined, boolean>;
   at: Timestamp;
+  /** Write order (migration 0004), to order entries of the same instant; bigint as a string. */
+  seq: ColumnType<string, never, never>;
 }
 
 /** `health.vitals` (migration 0003), partitioned by month of `measured_at`. */

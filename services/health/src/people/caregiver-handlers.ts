@@ -28,12 +28,18 @@ interface PagePosition {
   id: string;
 }
 
+/** Where the audit log stopped: the last entry's time (epoch ms) and write order, the tie-breaker. */
+interface AuditPosition {
+  at: number;
+  seq: string;
+}
+
 /** The page a request asks for: its size and, after the first page, where to continue. */
-function pageOf(
+function pageOf<P extends object = PagePosition>(
   page: PageRequest | undefined,
   list: string,
-): { limit: number; after: PagePosition | undefined; list: string } {
-  return { limit: pageLimitOf(page), after: decodeCursor<PagePosition>(page, list), list };
+): { limit: number; after: P | undefined; list: string } {
+  return { limit: pageLimitOf(page), after: decodeCursor<P>(page, list), list };
 }
 import { checkUserId, roleOf, type RoleName } from './person-records.js';
 
@@ -117,7 +123,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
     column: 'l.patient_id' | 'l.caregiver_id',
     userId: string,
     includeRevoked: boolean,
-    page: ReturnType<typeof pageOf>,
+    page: ReturnType<typeof pageOf<PagePosition>>,
   ) {
     // The primary, like AccessControl: a grant is written under the patient's consistency key, so
     // the caregiver's replica read could miss it, and a list must never show a revoked link active.
@@ -250,7 +256,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
     async listAuditEvents(req) {
       const actor = actorOf(req.caller);
       const subjectId = subjectOf(actor, req.userId);
-      const page = pageOf(req.page, 'audit');
+      const page = pageOf<AuditPosition>(req.page, 'audit');
       const actorUserId = req.actorUserId ? checkUserId('actor_user_id', req.actorUserId) : undefined;
       const from = req.from ? timestampDate(req.from) : undefined;
       const to = req.to ? timestampDate(req.to) : undefined;
@@ -267,12 +273,12 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
         query = query.where((eb) =>
           eb.or([
             eb('at', '<', new Date(after.at)),
-            eb.and([eb('at', '=', new Date(after.at)), eb('id', '<', after.id)]),
+            eb.and([eb('at', '=', new Date(after.at)), eb('seq', '<', after.seq)]),
           ]),
         );
       const rows = await query
         .orderBy('at', 'desc')
-        .orderBy('id', 'desc')
+        .orderBy('seq', 'desc')
         .limit(page.limit + 1)
         .execute();
       const items = rows.slice(0, page.limit);
@@ -295,7 +301,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
         ),
         page: pageResponse(
           page.list,
-          rows.length > page.limit && last ? { at: new Date(last.at).getTime(), id: last.id } : undefined,
+          rows.length > page.limit && last ? { at: new Date(last.at).getTime(), seq: last.seq } : undefined,
         ),
       });
     },
