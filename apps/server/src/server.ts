@@ -68,7 +68,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
     grpcModule('external', ['cache']),
     {
       name: 'gateway',
-      deps: ['database', 'cache', 'rate-limit'],
+      deps: ['database', 'cache', 'rate-limit', 'event-bus'],
       target: true,
       init: async () =>
         new GatewayServer({
@@ -82,6 +82,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           database: infra.database,
           cache: infra.cache,
           rateLimits: infra.rateLimits,
+          bus: infra.bus,
           dataDir: config.dataDir,
           requireConfiguredKeys: config.databaseUrl !== undefined,
           status: () => infra.systemStatus(),

@@ -8,6 +8,7 @@ import {
   registerRequestMetrics,
   type Cache,
   type Database,
+  type EventBus,
   type GatewayConfig,
   type Logger,
   type Metrics,
@@ -22,6 +23,8 @@ import { registerAccessPolicy } from './http/access-policy.js';
 import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
 import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
+import { LiveFeed } from './realtime/live-feed.js';
+import { registerWebSocket } from './realtime/websocket-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
@@ -43,6 +46,8 @@ export interface GatewayOptions {
   database: Database;
   cache: Cache;
   rateLimits: RateLimitStore;
+  /** Where the live notifications of `/ws` come from. */
+  bus: EventBus;
   dataDir: string;
   /** Signing keys must come from configuration (a real database: several gateways). */
   requireConfiguredKeys: boolean;
@@ -54,12 +59,13 @@ export interface GatewayOptions {
 
 /**
  * The single HTTP entry point: the public REST API under `/api/v1` (OpenAPI at `/openapi.json`,
- * docs at `/docs`), authentication, per-route access rules, rate limits, and the probes and
+ * docs at `/docs`), live notifications on `/ws`, authentication, per-route access rules, rate limits, and the probes and
  * metrics. It holds no health data: every call goes to the service that owns the record, with
  * the caller taken from the verified token.
  */
 export class GatewayServer extends BaseService {
   #app: FastifyInstance | undefined;
+  #feed: LiveFeed | undefined;
   #port = 0;
 
   constructor(private readonly options: GatewayOptions) {
@@ -143,6 +149,15 @@ export class GatewayServer extends BaseService {
     registerCaregiverRoutes(app, deps);
     registerFhirRoutes(app, deps);
     registerAdminRoutes(app, options.status);
+    this.#feed = new LiveFeed(options.bus, options.logger);
+    await this.#feed.start();
+    await registerWebSocket(app, {
+      verify: (token) => auth.verifier.verify(token),
+      authenticate: (request) => auth.authenticate(request),
+      cache: options.cache,
+      feed: this.#feed,
+      logger: options.logger,
+    });
 
     await app.ready();
     this.#app = app;
@@ -153,5 +168,6 @@ export class GatewayServer extends BaseService {
   protected async doStop(): Promise<void> {
     // Fastify's close stops accepting, lets in-flight requests finish, then resolves.
     await this.#app?.close();
+    await this.#feed?.stop();
   }
 }

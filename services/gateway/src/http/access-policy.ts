@@ -54,6 +54,7 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/fhir/export': everyone,
   'POST /api/v1/fhir/import': everyone,
   'GET /api/v1/admin/status': admins,
+  'POST /api/v1/ws/tickets': everyone,
 };
 
 /** The bearer token of a request, or undefined when it has none. */

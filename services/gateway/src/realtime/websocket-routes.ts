@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import { UnauthenticatedError, type Cache, type Logger } from '@tend/platform';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import { zodRoutes } from '../routes/route-kit.js';
+import type { LiveFeed } from './live-feed.js';
+
+/** The sub-protocol a client asks for; a bearer token may ride along as `bearer.<token>`. */
+export const webSocketProtocol = 'tend.v1';
+/** Larger frames close the socket with 1009 (message too big). */
+export const maxFrameBytes = 64 * 1024;
+/** A client that lets this much pile up unread is dropped, not buffered for without bound. */
+export const maxBufferedBytes = 1024 * 1024;
+const heartbeatMs = 30_000;
+const ticketTtlMs = 30_000;
+
+const clientMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ping'), id: z.string().max(64).optional() }),
+  z.strictObject({
+    type: z.literal('chat.send'),
+    conversationId: z.uuid().optional(),
+    text: z.string().min(1).max(4000),
+  }),
+]);
+
+export interface WebSocketDeps {
+  /** The principal of a bearer token (signature, claims, session). */
+  verify(accessToken: string): Promise<Principal>;
+  /** The principal of the request's Authorization header (for ticket issuing). */
+  authenticate(request: FastifyRequest): Promise<Principal>;
+  cache: Cache;
+  feed: LiveFeed;
+  logger: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who a WebSocket acts for, settled before the upgrade. */
+    socketPrincipal?: Principal;
+  }
+}
+
+/**
+ * `/ws`: live notifications (and, once the conversation service serves it, streamed chat) over
+ * one socket. Authenticated before the upgrade — a bearer token in `Sec-WebSocket-Protocol`, or
+ * a one-time ticket from `POST /api/v1/ws/tickets` valid 30 s; a long-lived token in the URL is
+ * refused, since URLs end up in logs. Heartbeats drop dead peers, slow readers are dropped,
+ * frames are bounded, and every message is validated like an HTTP body.
+ */
+export async function registerWebSocket(app: FastifyInstance, deps: WebSocketDeps): Promise<void> {
+  await app.register(websocket, {
+    options: {
+      maxPayload: maxFrameBytes,
+      handleProtocols: (protocols) => (protocols.has(webSocketProtocol) ? webSocketProtocol : false),
+    },
+  });
+
+  zodRoutes(app).post(
+    '/api/v1/ws/tickets',
+    {
+      schema: {
+        tags: ['realtime'],
+        summary: 'A one-time ticket (30 s) to open /ws from a browser, which cannot set headers on a WebSocket',
+        response: { 201: z.object({ ticket: z.string(), expiresIn: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal!;
+      const ticket = randomBytes(24).toString('base64url');
+      await deps.cache.set(ticketKey(ticket), JSON.stringify(principal), ticketTtlMs);
+      return reply.code(201).send({ ticket, expiresIn: ticketTtlMs / 1000 });
+    },
+  );
+
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      schema: { hide: true },
+      preValidation: async (request) => {
+        request.socketPrincipal = await principalOfUpgrade(request, deps);
+      },
+    },
+    (socket, request) => serve(socket, request.socketPrincipal!, deps),
+  );
+}
+
+async function principalOfUpgrade(request: FastifyRequest, deps: WebSocketDeps): Promise<Principal> {
+  const query = request.query as Record<string, string | undefined>;
+  if (query.access_token !== undefined || query.token !== undefined) {
+    throw new UnauthenticatedError('tokens do not go in URLs; use a ticket or the Sec-WebSocket-Protocol header');
+  }
+  const offered = String(request.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim());
+  const bearer = offered.find((p) => p.startsWith('bearer.'));
+  if (bearer) return deps.verify(bearer.slice('bearer.'.length));
+  if (query.ticket) {
+    const key = ticketKey(query.ticket);
+    const stored = await deps.cache.get(key);
+    if (stored !== undefined) {
+      await deps.cache.delete(key); // one use only
+      return JSON.parse(stored) as Principal;
+    }
+  }
+  throw new UnauthenticatedError('a WebSocket needs a ticket or a bearer token in Sec-WebSocket-Protocol');
+}
+
+function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): void {
+  const log = deps.logger.child({ component: 'websocket', userId: principal.userId });
+  const send = (message: object): void => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      log.info({ buffered: socket.bufferedAmount }, 'dropping a client that does not read');
+      socket.terminate();
+      return;
+    }
+    socket.send(JSON.stringify(message));
+  };
+
+  const stopListening = deps.feed.listen(principal.userId, send);
+  let alive = true;
+  socket.on('pong', () => (alive = true));
+  const heartbeat = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+  }, heartbeatMs);
+  heartbeat.unref();
+  socket.on('close', () => {
+    clearInterval(heartbeat);
+    stopListening();
+  });
+
+  socket.on('message', (raw, isBinary) => {
+    if (isBinary) return send({ type: 'error', code: 'invalid_argument', message: 'frames must be JSON text' });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(textOf(raw));
+    } catch {
+      return send({ type: 'error', code: 'invalid_argument', message: 'the frame is not valid JSON' });
+    }
+    const message = clientMessage.safeParse(parsed);
+    if (!message.success) {
+      const issue = message.error.issues[0]!;
+      return send({
+        type: 'error',
+        code: 'invalid_argument',
+        field: issue.path.join('.') || '(root)',
+        message: issue.message,
+      });
+    }
+    switch (message.data.type) {
+      case 'ping':
+        return send({ type: 'pong', ...(message.data.id && { id: message.data.id }) });
+      case 'chat.send':
+        return send({ type: 'error', code: 'unavailable', message: 'chat over the socket is not served yet' });
+    }
+  });
+  send({ type: 'ready', userId: principal.userId });
+}
+
+function ticketKey(ticket: string): string {
+  return `gateway:ws-ticket:${ticket}`;
+}
+
+function textOf(raw: RawData): string {
+  if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
+  if (Buffer.isBuffer(raw)) return raw.toString('utf8');
+  return Buffer.from(new Uint8Array(raw)).toString('utf8');
+}
