@@ -1,10 +1,10 @@
-import { createClient, type Transport } from '@connectrpc/connect';
-import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
+import type { Transport } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import {
   createCache,
   createDatabase,
   createEventBus,
+  BalancedTransport,
   createInProcessTransport,
   createRateLimitStore,
   grpcServiceNames,
@@ -21,8 +21,8 @@ import {
   type RateLimitStore,
   type Readiness,
   type TendConfig,
+  type UpstreamStatus,
 } from '@tend/platform';
-import { roundRobinTransport } from './round-robin-transport.js';
 
 /**
  * The shared parts of a process (database, cache, event bus, rate-limit store) and the one
@@ -35,6 +35,7 @@ export class Infrastructure {
   #bus: EventBus | undefined;
   #rateLimits: RateLimitStore | undefined;
   readonly #local = new Map<GrpcServiceName, GrpcServiceModule>();
+  readonly #balancers = new Map<GrpcServiceName, BalancedTransport>();
 
   constructor(
     readonly config: TendConfig,
@@ -114,8 +115,8 @@ export class Infrastructure {
 
   /**
    * How to reach a service: in-process (still protobuf bytes, with the server's interceptors)
-   * when it runs here, otherwise gRPC over HTTP/2 to its configured instances,
-   * round-robin. The choice is made at the first call, so a client may be built before the
+   * when it runs here, otherwise gRPC over HTTP/2 to its configured instances through a
+   * balancer (policy, health checks, per-instance breakers, retries of idempotent calls). The choice is made at the first call, so a client may be built before the
    * service it calls has started in this process.
    */
   transportTo(name: GrpcServiceName): Transport {
@@ -132,15 +133,10 @@ export class Infrastructure {
    * are and whether each answers its gRPC health check now, and the stores in use.
    */
   async systemStatus(): Promise<Record<string, unknown>> {
-    const services = await Promise.all(
-      grpcServiceNames.map(async (name) => {
-        if (this.#local.has(name)) return { service: name, mode: 'in-process', instances: [] };
-        const instances = await Promise.all(
-          this.config.upstreams[name].map(async (url) => ({ url, healthy: await answersHealthCheck(url) })),
-        );
-        return { service: name, mode: 'remote', policy: 'round-robin', instances };
-      }),
-    );
+    const services = grpcServiceNames.map((name): UpstreamStatus => {
+      if (this.#local.has(name)) return { service: name, mode: 'in-process', policy: 'none', instances: [] };
+      return this.#balancer(name).status();
+    });
     return {
       services,
       database: this.#database ? await this.#database.status() : undefined,
@@ -160,19 +156,26 @@ export class Infrastructure {
         clientInterceptors: interceptors,
       });
     }
-    const transports = this.config.upstreams[name].map((baseUrl) => createGrpcTransport({ baseUrl, interceptors }));
-    return roundRobinTransport(transports);
+    return this.#balancer(name);
   }
-}
 
-/** Whether the gRPC server at `baseUrl` reports SERVING within a second. */
-async function answersHealthCheck(baseUrl: string): Promise<boolean> {
-  try {
-    const client = createClient(Health, createGrpcTransport({ baseUrl }));
-    const { status } = await client.check({}, { timeoutMs: 1_000 });
-    return status === HealthCheckResponse_ServingStatus.SERVING;
-  } catch {
-    return false;
+  /** The balancer over `name`'s instances in other processes, made once, checking their health from then on. */
+  #balancer(name: GrpcServiceName): BalancedTransport {
+    let balancer = this.#balancers.get(name);
+    if (!balancer) {
+      const interceptors = [tracePropagationInterceptor()];
+      balancer = new BalancedTransport({
+        service: name,
+        instances: this.config.upstreams[name],
+        policy: this.config.upstreamPolicies[name],
+        transportOf: (baseUrl) => createGrpcTransport({ baseUrl, interceptors }),
+        logger: this.logger,
+      });
+      this.#balancers.set(name, balancer);
+      // Its health-check timer does not hold the process open; a failed first check is logged by it.
+      void balancer.start();
+    }
+    return balancer;
   }
 }
 

@@ -7,6 +7,9 @@ export {
   grpcServiceNames,
   type TendConfig,
   type GatewayConfig,
+  type UpstreamInstance,
+  type BalancingPolicy,
+  balancingPolicies,
   type ServiceName,
   type GrpcServiceName,
 } from './config/config.js';
@@ -36,6 +39,13 @@ export { HealthStatus, ServingStatus, registerHealthService } from './rpc/health
 export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor } from './rpc/interceptors.js';
 export type { GrpcServiceModule } from './rpc/service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
+export {
+  BalancedTransport,
+  isIdempotent,
+  type BalancedTransportOptions,
+  type UpstreamStatus,
+  type InstanceStatus,
+} from './rpc/balancer/balanced-transport.js';
 export { AdminServer, type AdminServerOptions } from './http/admin-server.js';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './http/readiness.js';
 export { registerOpsRoutes, registerRequestMetrics, opsPaths } from './http/ops-routes.js';

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
     });
-    expect(config.upstreams.health).toEqual(['http://127.0.0.1:50053']);
+    expect(config.upstreams.health).toEqual([{ url: 'http://127.0.0.1:50053', weight: 1, backup: false }]);
   });
 
   it('switches to real parts when their variables are set', () => {
@@ -44,7 +44,10 @@ describe('loadConfig', () => {
     });
     expect(config.databaseReplicaUrls).toHaveLength(2);
     expect(config.kafkaBrokers).toEqual(['k1:9092', 'k2:9092']);
-    expect(config.upstreams.health).toEqual(['http://health-0:50053', 'http://health-1:50053']);
+    expect(config.upstreams.health).toEqual([
+      { url: 'http://health-0:50053', weight: 1, backup: false },
+      { url: 'http://health-1:50053', weight: 1, backup: false },
+    ]);
   });
 
   it.each([
@@ -90,5 +93,24 @@ describe('loadConfig', () => {
 describe('redactUrl', () => {
   it('hides the password and keeps the rest', () => {
     expect(redactUrl('postgres://tend:s3cret@db:5432/tend')).toBe('postgres://tend:***@db:5432/tend');
+  });
+});
+
+describe('upstream instances', () => {
+  it('reads instance weights, backups and balancing policies, and refuses unknown ones by name', () => {
+    const config = loadConfig({
+      HEALTH_URLS: 'http://h0:50053;weight=3, http://h1:50053, http://spare:50053;backup',
+      UPSTREAM_POLICY: 'least-connections',
+      HEALTH_POLICY: 'consistent-hash',
+    });
+    expect(config.upstreams.health).toEqual([
+      { url: 'http://h0:50053', weight: 3, backup: false },
+      { url: 'http://h1:50053', weight: 1, backup: false },
+      { url: 'http://spare:50053', weight: 1, backup: true },
+    ]);
+    expect(config.upstreamPolicies.health).toBe('consistent-hash');
+    expect(config.upstreamPolicies.voice).toBe('least-connections');
+    expect(() => loadConfig({ HEALTH_URLS: 'http://h0:50053;heavy' })).toThrow(/HEALTH_URLS/);
+    expect(() => loadConfig({ UPSTREAM_POLICY: 'random' })).toThrow(/UPSTREAM_POLICY/);
   });
 });

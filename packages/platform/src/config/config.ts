@@ -25,7 +25,12 @@ export interface TendConfig {
    * balance across). A service running in this process is called in-process instead.
    * @default `http://127.0.0.1:<its port>`
    */
-  upstreams: Record<GrpcServiceName, string[]>;
+  upstreams: Record<GrpcServiceName, UpstreamInstance[]>;
+  /**
+   * How calls to another process spread over a service's instances (`UPSTREAM_POLICY`, or
+   * `<SERVICE>_POLICY` per service). @default 'round-robin'
+   */
+  upstreamPolicies: Record<GrpcServiceName, BalancingPolicy>;
   /** Embedded PostgreSQL data and other local state. @default './.tend' */
   dataDir: string;
   /** Real PostgreSQL primary; unset means embedded. */
@@ -55,6 +60,19 @@ export interface TendConfig {
   blindIndexKey: string | undefined;
   /** The public API's settings. */
   gateway: GatewayConfig;
+}
+
+/** How calls spread over a service's instances. */
+export const balancingPolicies = ['round-robin', 'weighted', 'least-connections', 'consistent-hash'] as const;
+export type BalancingPolicy = (typeof balancingPolicies)[number];
+
+/** One instance of a service in another process: `http://host:port[;weight=N][;backup]`. */
+export interface UpstreamInstance {
+  url: string;
+  /** Share of calls relative to the others (weighted and consistent-hash policies). @default 1 */
+  weight: number;
+  /** Used only while no other instance is healthy. @default false */
+  backup: boolean;
 }
 
 /** How the gateway authenticates, limits and shares its API. */
@@ -143,10 +161,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
   const upstreams = Object.fromEntries(
     grpcServiceNames.map((s) => {
       const name = `${s.toUpperCase()}_URLS`;
-      const urls = list(text(name)).map((u) => httpUrl(name, u));
-      return [s, urls.length > 0 ? urls : [`http://127.0.0.1:${grpcPorts[s]}`]];
+      const instances = list(text(name)).map((entry) => upstreamInstance(name, entry));
+      return [
+        s,
+        instances.length > 0 ? instances : [{ url: `http://127.0.0.1:${grpcPorts[s]}`, weight: 1, backup: false }],
+      ];
     }),
-  ) as Record<GrpcServiceName, string[]>;
+  ) as Record<GrpcServiceName, UpstreamInstance[]>;
+  const defaultPolicy = policy('UPSTREAM_POLICY', text('UPSTREAM_POLICY'), 'round-robin');
+  const upstreamPolicies = Object.fromEntries(
+    grpcServiceNames.map((s) => [
+      s,
+      policy(`${s.toUpperCase()}_POLICY`, text(`${s.toUpperCase()}_POLICY`), defaultPolicy),
+    ]),
+  ) as Record<GrpcServiceName, BalancingPolicy>;
 
   const logLevel = text('LOG_LEVEL') ?? 'info';
   if (!logLevels.includes(logLevel)) {
@@ -169,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
     adminPort: port('ADMIN_PORT', text('ADMIN_PORT'), 9400),
     grpcPorts,
     upstreams,
+    upstreamPolicies,
     dataDir: text('TEND_DATA_DIR') ?? './.tend',
     databaseUrl,
     databaseReplicaUrls,
@@ -273,6 +302,25 @@ function httpUrl(name: string, value: string): string {
     throw new ConfigError(name, `"${value}" must be an http:// or https:// URL`);
   }
   return value.replace(/\/+$/, '');
+}
+
+function upstreamInstance(name: string, entry: string): UpstreamInstance {
+  const [url = '', ...options] = entry.split(';').map((part) => part.trim());
+  const instance: UpstreamInstance = { url: httpUrl(name, url), weight: 1, backup: false };
+  for (const option of options) {
+    if (option === 'backup') instance.backup = true;
+    else if (option.startsWith('weight=')) instance.weight = positiveInt(name, option.slice('weight='.length), 1);
+    else throw new ConfigError(name, `unknown option "${option}" of ${url} (use weight=N or backup)`);
+  }
+  return instance;
+}
+
+function policy(name: string, value: string | undefined, fallback: BalancingPolicy): BalancingPolicy {
+  if (value === undefined) return fallback;
+  if (!(balancingPolicies as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `"${value}" is not one of ${balancingPolicies.join(', ')}`);
+  }
+  return value as BalancingPolicy;
 }
 
 function hostPort(name: string, value: string): void {
