@@ -24,9 +24,9 @@ function infraEnv() {
 let startedHere = false;
 if (process.env.TEND_INFRA !== 'skip') {
   const before = infraEnv();
-  const wanted = ['TEST_DATABASE_URL', 'TEST_REDIS_URL', 'TEST_KAFKA_BROKERS'];
+  const wanted = ['TEST_DATABASE_URL', 'TEST_REDIS_URL', 'TEST_KAFKA_BROKERS', 'TEST_NGINX_URL'];
   if (!wanted.every((name) => before[name])) {
-    const up = spawnSync('bash', ['scripts/infra.sh', 'up'], { stdio: 'inherit' });
+    const up = spawnSync('bash', ['scripts/infra.sh', 'up', 'all'], { stdio: 'inherit' });
     if (up.status !== 0) {
       if (inCi) {
         console.error('npm test: scripts/infra.sh up failed; in CI the integration suites must run.');
