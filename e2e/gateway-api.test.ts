@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { create } from '@bufbuild/protobuf';
-import { createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
+import { Code, createClient, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,6 +273,16 @@ describe('tokens', () => {
     expect(wrong.json.detail).toBe(unknown.json.detail);
   });
 
+  it('slows password guessing: the 6th login attempt of a minute on one account gets 429', async () => {
+    const person = (await register('guessed')) as Persona & { email: string };
+    const attempt = () =>
+      call('POST', '/auth/login', undefined, { email: person.email, password: 'wrong password guess' });
+    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(401);
+    const refused = await attempt();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
   it('refuses a forged token: alg none, or a payload changed after signing', async () => {
     const person = await register('forger');
     const [header, payload, signature] = person.token.split('.');
@@ -376,5 +386,56 @@ describe('the API document', () => {
       expect(Object.keys(document.paths)).toContain(path);
     }
     expect((await fetch(`${base}/docs`)).status).toBeLessThan(400);
+  });
+});
+
+describe('Connect and gRPC-Web under /rpc', () => {
+  let owner: Persona;
+  let other: Persona;
+  beforeAll(async () => {
+    owner = await register('rpc-owner');
+    other = await register('rpc-other');
+    expect((await call('POST', '/vitals', owner.token, { kind: 'heart_rate', value: 64 })).status).toBe(201);
+  });
+
+  const clients = (token?: string) => {
+    const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+    const auth: Interceptor = (next) => (request) => {
+      if (headers) request.header.set('authorization', headers.authorization);
+      return next(request);
+    };
+    return {
+      connect: createClient(
+        HealthService,
+        createConnectTransport({ baseUrl: `${base}/rpc`, httpVersion: '1.1', interceptors: [auth] }),
+      ),
+      grpcWeb: createClient(
+        HealthService,
+        createGrpcWebTransport({ baseUrl: `${base}/rpc`, httpVersion: '1.1', interceptors: [auth] }),
+      ),
+    };
+  };
+
+  it.each(['connect', 'grpcWeb'] as const)(
+    'serves %s with the token’s caller, whatever caller the request names',
+    async (protocol) => {
+      const mine = await clients(owner.token)[protocol].listVitals({});
+      expect(mine.vitals.map((v) => v.value)).toEqual([64]);
+      // Another person naming the owner as caller still gets only their own (empty) list.
+      const spoofed = await clients(other.token)[protocol].listVitals({
+        caller: { userId: owner.id, role: Role.ADMIN },
+      });
+      expect(spoofed.vitals).toEqual([]);
+    },
+  );
+
+  it('refuses calls without a token, and internal-only methods', async () => {
+    await expect(clients().connect.listVitals({})).rejects.toMatchObject({ code: Code.Unauthenticated });
+    await expect(
+      clients(owner.token).connect.verifyCredentials({ email: 'x@example.test', password: 'y' }),
+    ).rejects.toMatchObject({ code: Code.Unimplemented });
+    await expect(
+      clients(owner.token).connect.setUserRole({ userId: owner.id, role: Role.ADMIN }),
+    ).rejects.toMatchObject({ code: Code.Unimplemented });
   });
 });

@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createClient, type Transport } from '@connectrpc/connect';
@@ -19,6 +20,7 @@ import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from './auth/index.js';
+import { connectPassthrough, rpcPathPrefix } from './connect/connect-passthrough.js';
 import { registerAccessPolicy } from './http/access-policy.js';
 import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
 import { registerProblemHandlers } from './http/problems.js';
@@ -59,7 +61,8 @@ export interface GatewayOptions {
 
 /**
  * The single HTTP entry point: the public REST API under `/api/v1` (OpenAPI at `/openapi.json`,
- * docs at `/docs`), live notifications on `/ws`, authentication, per-route access rules, rate limits, and the probes and
+ * docs at `/docs`), the services' public methods over Connect and gRPC-Web under `/rpc`, live
+ * notifications on `/ws`, authentication, per-route access rules, rate limits, and the probes and
  * metrics. It holds no health data: every call goes to the service that owns the record, with
  * the caller taken from the verified token.
  */
@@ -84,7 +87,14 @@ export class GatewayServer extends BaseService {
 
   protected async doStart(): Promise<void> {
     const { options } = this;
+    // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
+    let rpc: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
     const app = Fastify({
+      serverFactory: (handler) =>
+        createServer((req, res) => {
+          if (rpc && req.url?.startsWith(`${rpcPathPrefix}/`)) rpc(req, res);
+          else handler(req, res);
+        }),
       logger: false,
       bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
       genReqId: requestIdOf,
@@ -149,6 +159,12 @@ export class GatewayServer extends BaseService {
     registerCaregiverRoutes(app, deps);
     registerFhirRoutes(app, deps);
     registerAdminRoutes(app, options.status);
+    rpc = connectPassthrough({
+      health,
+      verify: (token) => auth.verifier.verify(token),
+      rateLimits: options.rateLimits,
+      perMinute: options.config.rateLimitPerMinute,
+    });
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

@@ -21,6 +21,8 @@ export interface AuthRouteDeps {
   sessions: Sessions;
   keys: SigningKeys;
   rateLimits: RateLimitStore;
+  /** The API's general per-minute limit, which the per-address auth limits are a share of. */
+  rateLimitPerMinute: number;
   /** Reads the bearer token of a request (for logout). */
   authenticate(request: FastifyRequest): Promise<Principal>;
 }
@@ -50,8 +52,19 @@ const registerBody = z.strictObject({
 const loginBody = z.strictObject({ email: z.string().max(254), password: z.string().max(maxPasswordLength) });
 const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
 
-/** Login attempts allowed per minute, per account and per client address. */
-const loginLimits = { perAccount: 5, perAddress: 20, windowMs: 60_000 };
+/**
+ * Attempts allowed per minute. Per account it is fixed: guessing one person's password stays
+ * slow whatever the API's general limit. Per address it is a share of the general per-minute
+ * limit (`RATE_LIMIT_PER_MINUTE`, 100 by default: 10 registrations, 20 logins, 60 refreshes).
+ */
+function authLimits(apiPerMinute: number) {
+  return {
+    loginPerAccount: 5,
+    loginPerAddress: Math.max(1, Math.floor(apiPerMinute / 5)),
+    registerPerAddress: Math.max(1, Math.floor(apiPerMinute / 10)),
+    refreshPerAddress: Math.max(1, Math.floor((apiPerMinute * 3) / 5)),
+  };
+}
 
 /**
  * `/api/v1/auth/*` and the JWKS: registration and password login (through the health service,
@@ -62,6 +75,7 @@ const loginLimits = { perAccount: 5, perAddress: 20, windowMs: 60_000 };
 export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['auth'];
+  const limits = authLimits(deps.rateLimitPerMinute);
 
   const signIn = async (user: User) => {
     const role = roleNames[user.role];
@@ -75,7 +89,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     '/api/v1/auth/register',
     { schema: { tags, summary: 'Create an account and sign in', body: registerBody, response: { 201: tokensSchema } } },
     async (request, reply) => {
-      await limit(deps.rateLimits, `register:ip:${request.ip}`, 10);
+      await limit(deps.rateLimits, `register:ip:${request.ip}`, limits.registerPerAddress);
       const { body } = request;
       const violations = passwordViolations(body.password, body.email);
       if (violations.length > 0) throw new ValidationError(violations);
@@ -96,8 +110,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     { schema: { tags, summary: 'Sign in with e-mail and password', body: loginBody, response: { 200: tokensSchema } } },
     async (request) => {
       const account = request.body.email.trim().toLowerCase();
-      await limit(deps.rateLimits, `login:ip:${request.ip}`, loginLimits.perAddress);
-      await limit(deps.rateLimits, `login:account:${account}`, loginLimits.perAccount);
+      await limit(deps.rateLimits, `login:ip:${request.ip}`, limits.loginPerAddress);
+      await limit(deps.rateLimits, `login:account:${account}`, limits.loginPerAccount);
       const { user } = await deps.health
         .verifyCredentials({ caller: gatewayCaller, email: request.body.email, password: request.body.password })
         .catch(() => {
@@ -118,7 +132,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
       },
     },
     async (request) => {
-      await limit(deps.rateLimits, `refresh:ip:${request.ip}`, 60);
+      await limit(deps.rateLimits, `refresh:ip:${request.ip}`, limits.refreshPerAddress);
       const issued = await deps.sessions.rotate(request.body.refreshToken);
       // The role is read again: an admin may have changed it since the last token.
       const { user } = await deps.health.getUser({ caller: gatewayCaller, userId: issued.userId }).catch(() => {

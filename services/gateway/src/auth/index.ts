@@ -98,6 +98,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         sessions,
         keys,
         rateLimits: options.rateLimits,
+        rateLimitPerMinute: options.config.rateLimitPerMinute,
         authenticate,
       }),
   };
