@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createClient, type Transport } from '@connectrpc/connect';
@@ -87,12 +87,29 @@ export class GatewayServer extends BaseService {
 
   protected async doStart(): Promise<void> {
     const { options } = this;
+    const health = createClient(HealthService, options.health);
+    const auth = await createAuth({
+      health,
+      database: options.database,
+      cache: options.cache,
+      rateLimits: options.rateLimits,
+      config: options.config,
+      dataDir: options.dataDir,
+      requireConfiguredKeys: options.requireConfiguredKeys,
+      logger: options.logger,
+    });
+
     // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
-    let rpc: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const rpc = connectPassthrough({
+      health,
+      verify: (token) => auth.verifier.verify(token),
+      rateLimits: options.rateLimits,
+      perMinute: options.config.rateLimitPerMinute,
+    });
     const app = Fastify({
       serverFactory: (handler) =>
         createServer((req, res) => {
-          if (rpc && req.url?.startsWith(`${rpcPathPrefix}/`)) rpc(req, res);
+          if (req.url?.startsWith(`${rpcPathPrefix}/`)) rpc(req, res);
           else handler(req, res);
         }),
       logger: false,
@@ -111,18 +128,6 @@ export class GatewayServer extends BaseService {
       { parseAs: 'string' },
       app.getDefaultJsonParser('error', 'error'),
     );
-    const health = createClient(HealthService, options.health);
-    const auth = await createAuth({
-      health,
-      database: options.database,
-      cache: options.cache,
-      rateLimits: options.rateLimits,
-      config: options.config,
-      dataDir: options.dataDir,
-      requireConfiguredKeys: options.requireConfiguredKeys,
-      logger: options.logger,
-    });
-
     registerProblemHandlers(app, options.logger);
     await registerEdgeHardening(app, { corsOrigins: options.config.corsOrigins, logger: options.logger });
     registerRequestMetrics(app, { metrics: options.metrics, service: 'gateway' });
@@ -159,12 +164,6 @@ export class GatewayServer extends BaseService {
     registerCaregiverRoutes(app, deps);
     registerFhirRoutes(app, deps);
     registerAdminRoutes(app, options.status);
-    rpc = connectPassthrough({
-      health,
-      verify: (token) => auth.verifier.verify(token),
-      rateLimits: options.rateLimits,
-      perMinute: options.config.rateLimitPerMinute,
-    });
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

@@ -7,7 +7,6 @@ import {
   type Client,
   type HandlerContext,
   type Interceptor,
-  type ServiceImpl,
 } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { RateLimitedError, toConnectError, type RateLimitStore } from '@tend/platform';
@@ -101,6 +100,6 @@ export function connectPassthrough(deps: ConnectPassthroughDeps): (req: Incoming
   return connectNodeAdapter({
     requestPathPrefix: rpcPathPrefix,
     interceptors: [authenticate],
-    routes: (router) => router.service(HealthService, forwarded as Partial<ServiceImpl<typeof HealthService>>),
+    routes: (router) => router.service(HealthService, forwarded),
   });
 }
