@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { waitForReady } from './load.js';
 
 const [secondsArg = '10', connectionsArg = '32', rateArg = '3000'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -93,16 +94,4 @@ async function post(path: string, body: unknown, token?: string): Promise<Record
   });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as Record<string, unknown>;
-}
-
-async function waitForReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
 }

@@ -15,7 +15,7 @@ import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { ScheduleSchema } from '@tend/proto/tend/health/v1/medications';
 import { ghzBinary, runGhz, tendProtoset } from './ghz.js';
-import { formatResult, type LoadResult } from './load.js';
+import { formatResult, waitForReady, type LoadResult } from './load.js';
 
 const [mode = 'embedded', secondsArg = '5', concurrencyArg = '16'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -110,16 +110,4 @@ try {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
   await rm(dataDir, { recursive: true, force: true });
-}
-
-async function waitForReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
 }

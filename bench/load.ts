@@ -58,3 +58,16 @@ const round = (n: number) => Math.round(n * 100) / 100;
 export function formatResult(r: LoadResult): string {
   return `${r.name.padEnd(44)} ${String(r.callsPerSecond).padStart(7)} calls/s  p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms  (${r.calls} calls, ${r.errors} errors)`;
 }
+
+/** Resolves once `url` answers 2xx: a server the benchmark started is ready for load. */
+export async function waitForReady(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not become ready`);
+}

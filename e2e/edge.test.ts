@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { freePort, realInfra, requireInfra } from '@tend/testing';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerPerson, sharedClusterEnv, statusesAcross } from './real-cluster.js';
 import { TendProcess } from './tend-process.js';
 
 // Real nginx (the infra script's, configured like deploy/nginx: least_conn, max_fails=3
@@ -19,16 +18,7 @@ describe.runIf(ready)('the nginx edge in front of two gateways', () => {
   const gateways: TendProcess[] = [];
 
   beforeAll(async () => {
-    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const shared = {
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: infra.databaseUrl!,
-      REDIS_URL: infra.redisUrl!,
-      TEND_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
-      TEND_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
-      TEND_JWT_KEYS: JSON.stringify([{ ...(await exportJWK(privateKey)), kid: 'e2e' }]),
-      RATE_LIMIT_PER_MINUTE: '100000',
-    };
+    const shared = await sharedClusterEnv(infra, { RATE_LIMIT_PER_MINUTE: '100000' });
     const healthPort = await freePort();
     const healthAdmin = await freePort();
     health = await TendProcess.start(['serve', '--target=health'], {
@@ -54,35 +44,11 @@ describe.runIf(ready)('the nginx edge in front of two gateways', () => {
 
   it('keeps answering every request when one gateway is killed', async () => {
     const edge = infra.nginxUrl!;
-    const registered = await fetch(`${edge}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: `edge-${Date.now()}@example.test`,
-        password: 'correct horse battery staple',
-        displayName: 'E',
-      }),
-    });
-    expect(registered.status).toBe(201);
-    const { accessToken } = (await registered.json()) as { accessToken: string };
-    const headers = { authorization: `Bearer ${accessToken}` };
-
-    const statuses: number[] = [];
-    let stop = false;
-    const worker = async () => {
-      while (!stop) {
-        const response = await fetch(`${edge}/api/v1/medications`, { headers });
-        statuses.push(response.status);
-        await response.arrayBuffer();
-      }
-    };
-    const workers = Array.from({ length: 4 }, worker);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    gateways[0]!.child.kill('SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    stop = true;
-    await Promise.all(workers);
-
+    const token = await registerPerson(edge, 'edge');
+    const statuses = await statusesAcross(
+      () => fetch(`${edge}/api/v1/medications`, { headers: { authorization: `Bearer ${token}` } }),
+      () => gateways[0]!.child.kill('SIGKILL'),
+    );
     expect(statuses.length).toBeGreaterThan(100);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { freePort, realInfra, requireInfra } from '@tend/testing';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerPerson, sharedClusterEnv } from './real-cluster.js';
 import { TendProcess, testPorts } from './tend-process.js';
 
 // Two gateway replicas in front of one set of services, sharing PostgreSQL (login sessions) and
@@ -19,16 +18,7 @@ describe.runIf(ready)('two gateway replicas sharing PostgreSQL and Redis', () =>
   const firstUrl = `http://127.0.0.1:${testPorts.gateway}`;
 
   beforeAll(async () => {
-    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const shared = {
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: infra.databaseUrl!,
-      REDIS_URL: infra.redisUrl!,
-      TEND_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
-      TEND_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
-      TEND_JWT_KEYS: JSON.stringify([{ ...(await exportJWK(privateKey)), kid: 'e2e' }]),
-      RATE_LIMIT_PER_MINUTE: '100',
-    };
+    const shared = await sharedClusterEnv(infra, { RATE_LIMIT_PER_MINUTE: '100' });
     first = await TendProcess.start(['serve', '--target=all'], shared);
     await first.waitForHttp(`${firstUrl}/readyz`);
     secondPort = await freePort();
@@ -46,17 +36,7 @@ describe.runIf(ready)('two gateway replicas sharing PostgreSQL and Redis', () =>
   });
 
   it('lets a token from one replica work on the other, and refuses the 101st request of a minute across both', async () => {
-    const registered = await fetch(`${firstUrl}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: `replicas-${Date.now()}@example.test`,
-        password: 'correct horse battery staple',
-        displayName: 'Replica',
-      }),
-    });
-    expect(registered.status).toBe(201);
-    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const accessToken = await registerPerson(firstUrl, 'replica');
     const replicas = [firstUrl, `http://127.0.0.1:${secondPort}`];
     const get = (i: number) =>
       fetch(`${replicas[i % 2]}/api/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { RealInfra } from '@tend/testing';
+
+/**
+ * The environment several Tend processes share when they form one deployment on the real
+ * infrastructure: the same database, cache, field-encryption and token-signing keys.
+ */
+export async function sharedClusterEnv(
+  infra: RealInfra,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  return {
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: infra.databaseUrl!,
+    REDIS_URL: infra.redisUrl!,
+    TEND_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
+    TEND_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+    TEND_JWT_KEYS: JSON.stringify([{ ...(await exportJWK(privateKey)), kid: 'e2e' }]),
+    ...extra,
+  };
+}
+
+/** Registers a new person through the API at `base` and returns their access token. */
+export async function registerPerson(base: string, name: string): Promise<string> {
+  const response = await fetch(`${base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `${name}-${Date.now()}-${randomBytes(3).toString('hex')}@example.test`,
+      password: 'correct horse battery staple',
+      displayName: name,
+    }),
+  });
+  if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { accessToken: string }).accessToken;
+}
+
+/**
+ * Sends `request` from 4 loops for 3 s, runs `disrupt` after the first second, and returns every
+ * status seen: steady traffic across a failure.
+ */
+export async function statusesAcross(request: () => Promise<Response>, disrupt: () => void): Promise<number[]> {
+  const statuses: number[] = [];
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const response = await request();
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+  };
+  const loops = Array.from({ length: 4 }, loop);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  disrupt();
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  stop = true;
+  await Promise.all(loops);
+  return statuses;
+}
