@@ -96,6 +96,20 @@ export interface GatewayConfig {
   rateLimitPerMinute: number;
   /** Origins allowed to call the API from a browser. @default [] (none) */
   corsOrigins: string[];
+  /** OpenID Connect providers people may sign in with, by the name used in the login URL. @default {} */
+  oidcProviders: Record<string, OidcProviderConfig>;
+}
+
+/** One OpenID Connect provider (`OIDC_PROVIDERS`, a JSON object of these by name). */
+export interface OidcProviderConfig {
+  /** The issuer URL; its discovery document is read at the first login. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** This gateway's callback as registered with the provider: `…/api/v1/auth/oidc/<name>/callback`. */
+  redirectUri: string;
+  /** @default 'openid email profile' */
+  scope: string;
 }
 
 const defaultGrpcPorts: Record<GrpcServiceName, number> = {
@@ -135,6 +149,7 @@ export const configVariables = [
   'REFRESH_TOKEN_TTL_S',
   'RATE_LIMIT_PER_MINUTE',
   'CORS_ORIGINS',
+  'OIDC_PROVIDERS',
 ] as const;
 
 type Source = Record<string, string | undefined>;
@@ -222,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
       refreshTokenTtlS: positiveInt('REFRESH_TOKEN_TTL_S', text('REFRESH_TOKEN_TTL_S'), 30 * 24 * 3600),
       rateLimitPerMinute: positiveInt('RATE_LIMIT_PER_MINUTE', text('RATE_LIMIT_PER_MINUTE'), 100),
       corsOrigins: list(text('CORS_ORIGINS')).map((origin) => httpUrl('CORS_ORIGINS', origin)),
+      oidcProviders: oidcProviders(text('OIDC_PROVIDERS')),
     },
   };
 }
@@ -321,6 +337,37 @@ function policy(name: string, value: string | undefined, fallback: BalancingPoli
     throw new ConfigError(name, `"${value}" is not one of ${balancingPolicies.join(', ')}`);
   }
   return value as BalancingPolicy;
+}
+
+function oidcProviders(value: string | undefined): Record<string, OidcProviderConfig> {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError('OIDC_PROVIDERS', 'must be a JSON object of providers by name');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('OIDC_PROVIDERS', 'must be a JSON object of providers by name');
+  }
+  const providers: Record<string, OidcProviderConfig> = {};
+  for (const [name, entry] of Object.entries(parsed as Record<string, Record<string, unknown>>)) {
+    if (!/^[a-z0-9-]{1,32}$/.test(name))
+      throw new ConfigError('OIDC_PROVIDERS', `provider name "${name}" must be [a-z0-9-]`);
+    const field = (key: string): string => {
+      const v = entry?.[key];
+      if (typeof v !== 'string' || v === '') throw new ConfigError('OIDC_PROVIDERS', `${name}.${key} is required`);
+      return v;
+    };
+    providers[name] = {
+      issuer: httpUrl('OIDC_PROVIDERS', field('issuer')),
+      clientId: field('clientId'),
+      clientSecret: field('clientSecret'),
+      redirectUri: httpUrl('OIDC_PROVIDERS', field('redirectUri')),
+      scope: typeof entry.scope === 'string' && entry.scope !== '' ? entry.scope : 'openid email profile',
+    };
+  }
+  return providers;
 }
 
 function hostPort(name: string, value: string): void {

@@ -77,13 +77,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
   const tags = ['auth'];
   const limits = authLimits(deps.rateLimitPerMinute);
 
-  const signIn = async (user: User) => {
-    const role = roleNames[user.role];
-    if (!role) throw new UnauthenticatedError('this account cannot sign in here');
-    const { sessionId, refreshToken } = await deps.sessions.open(user.id);
-    const { accessToken, expiresIn } = await deps.tokens.issue({ userId: user.id, role, sessionId });
-    return { user: toApiJson(UserSchema, user), accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn };
-  };
+  const signIn = signInFor(deps);
 
   api.post(
     '/api/v1/auth/register',
@@ -170,6 +164,17 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     { schema: { tags, summary: 'The public keys access tokens are signed with' } },
     async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(deps.keys.jwks),
   );
+}
+
+/** Opens a session for `user` and answers with its tokens: the end of every kind of sign-in. */
+export function signInFor(deps: Pick<AuthRouteDeps, 'sessions' | 'tokens'>) {
+  return async (user: User) => {
+    const role = roleNames[user.role];
+    if (!role) throw new UnauthenticatedError('this account cannot sign in here');
+    const { sessionId, refreshToken } = await deps.sessions.open(user.id);
+    const { accessToken, expiresIn } = await deps.tokens.issue({ userId: user.id, role, sessionId });
+    return { user: toApiJson(UserSchema, user), accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn };
+  };
 }
 
 async function limit(store: RateLimitStore, key: string, perMinute: number): Promise<void> {

@@ -17,7 +17,8 @@ import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken } from '../http/access-policy.js';
 import { AccessTokens } from './access-tokens.js';
-import { registerAuthRoutes } from './auth-routes.js';
+import { registerAuthRoutes, signInFor } from './auth-routes.js';
+import { registerOidcRoutes } from './oidc-routes.js';
 import type { Principal } from './principal.js';
 import { Sessions, type GatewayTables } from './sessions.js';
 import { loadSigningKeys } from './signing-keys.js';
@@ -46,7 +47,7 @@ export interface Auth {
   verifier: { verify(accessToken: string): Promise<Principal> };
   /** The principal of a request's bearer token; `UnauthenticatedError` without a valid one. */
   authenticate(request: FastifyRequest): Promise<Principal>;
-  /** Mounts `/api/v1/auth/*` and `/.well-known/jwks.json`. */
+  /** Mounts `/api/v1/auth/*` (password and OpenID Connect sign-in) and `/.well-known/jwks.json`. */
   registerRoutes(app: FastifyInstance): void;
 }
 
@@ -91,8 +92,8 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
   return {
     verifier,
     authenticate,
-    registerRoutes: (app) =>
-      registerAuthRoutes(app, {
+    registerRoutes: (app) => {
+      const routeDeps = {
         health: options.health,
         tokens,
         sessions,
@@ -100,6 +101,15 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         rateLimits: options.rateLimits,
         rateLimitPerMinute: options.config.rateLimitPerMinute,
         authenticate,
-      }),
+      };
+      registerAuthRoutes(app, routeDeps);
+      registerOidcRoutes(app, {
+        providers: options.config.oidcProviders,
+        health: options.health,
+        cache: options.cache,
+        logger: options.logger,
+        signIn: signInFor(routeDeps),
+      });
+    },
   };
 }

@@ -27,6 +27,8 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/auth/login': 'anyone',
   'POST /api/v1/auth/refresh': 'anyone',
   'POST /api/v1/auth/logout': everyone,
+  'GET /api/v1/auth/oidc/:provider/login': 'anyone',
+  'GET /api/v1/auth/oidc/:provider/callback': 'anyone',
   'GET /.well-known/jwks.json': 'anyone',
   'GET /api/v1/me': everyone,
   'PATCH /api/v1/me': everyone,

@@ -1,0 +1,130 @@
+import type { Server } from 'node:http';
+import { freePort } from '@tend/testing';
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TendProcess, testPorts } from './tend-process.js';
+
+// Sign-in with OpenID Connect against a real provider (node-oidc-provider, on loopback): the
+// authorization code flow with PKCE, walked as a browser would, cookies and redirects included.
+const base = `http://127.0.0.1:${testPorts.gateway}`;
+const redirectUri = `${base}/api/v1/auth/oidc/test/callback`;
+
+let tend: TendProcess;
+let idp: Server;
+let issuer = '';
+// What the provider says about each person it signs in.
+const people: Record<string, { email: string; email_verified: boolean; name: string }> = {};
+
+beforeAll(async () => {
+  issuer = `http://127.0.0.1:${await freePort()}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'tend',
+        client_secret: 'tend-test-secret',
+        redirect_uris: [redirectUri],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+      },
+    ],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id, ...people[id] }) }),
+    pkce: { required: () => true },
+    cookies: { keys: ['test-cookie-key'] },
+  });
+  idp = provider.listen(Number(new URL(issuer).port));
+  tend = await TendProcess.start(['serve', '--target=all'], {
+    LOG_LEVEL: 'warn',
+    OIDC_PROVIDERS: JSON.stringify({
+      test: { issuer, clientId: 'tend', clientSecret: 'tend-test-secret', redirectUri },
+    }),
+  });
+  await tend.waitForHttp(`${base}/readyz`);
+}, 90_000);
+afterAll(async () => {
+  expect(await tend?.stop()).toBe(0);
+  await new Promise((resolve) => idp?.close(resolve));
+});
+
+/** Follows the sign-in from the gateway's login URL to its callback, logging in as `login` at the provider. */
+async function signInAs(login: string): Promise<Response & { callbackUrl: string }> {
+  const cookies = new Map<string, string>();
+  const request = async (url: string, init: RequestInit = {}) => {
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+    });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const at = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return response;
+  };
+  let response = await request(`${base}/api/v1/auth/oidc/test/login`);
+  expect(response.status).toBe(302);
+  for (let step = 0; step < 12; step++) {
+    const location = response.headers.get('location');
+    if (location) {
+      const next = new URL(location, issuer);
+      if (next.href.startsWith(redirectUri)) return Object.assign(await fetch(next.href), { callbackUrl: next.href });
+      response = await request(next.href);
+      continue;
+    }
+    // An interaction page of the provider: log in, then consent.
+    const html = await response.text();
+    const action = new URL(/action="([^"]+)"/.exec(html)![1]!, issuer).href;
+    const form = html.includes('name="login"')
+      ? new URLSearchParams({ prompt: 'login', login, password: 'any' })
+      : new URLSearchParams({ prompt: 'consent' });
+    response = await request(action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+  }
+  throw new Error('the sign-in did not come back to the gateway');
+}
+
+describe('OpenID Connect sign-in', () => {
+  it('creates an account on the first sign-in, and signs the same account in the next time', async () => {
+    people.alice = { email: `alice-${Date.now()}@example.test`, email_verified: true, name: 'Alice' };
+    const first = await signInAs('alice');
+    expect(first.status).toBe(200);
+    const tokens = (await first.json()) as {
+      accessToken: string;
+      user: { id: string; email: string; hasPassword: boolean };
+    };
+    expect(tokens.user).toMatchObject({ email: people.alice.email, hasPassword: false });
+    const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+    expect(((await me.json()) as { displayName: string }).displayName).toBe('Alice');
+
+    const again = (await (await signInAs('alice')).json()) as { user: { id: string } };
+    expect(again.user.id).toBe(tokens.user.id);
+  });
+
+  it('links a verified e-mail to the existing account, and refuses a callback replayed or forged', async () => {
+    const email = `bob-${Date.now()}@example.test`;
+    const registered = await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: 'Bob' }),
+    });
+    const { user } = (await registered.json()) as { user: { id: string } };
+    people.bob = { email, email_verified: true, name: 'Bob' };
+    const signedIn = await signInAs('bob');
+    const linked = (await signedIn.json()) as { user: { id: string } };
+    expect(linked.user.id).toBe(user.id);
+
+    const replayed = await fetch(signedIn.callbackUrl);
+    expect(replayed.status).toBe(401);
+
+    const forged = await fetch(`${redirectUri}?code=made-up&state=made-up`);
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
