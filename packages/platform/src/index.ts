@@ -40,6 +40,7 @@ export { HealthStatus, ServingStatus, registerHealthService } from './rpc/health
 export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor } from './rpc/interceptors.js';
 export type { GrpcServiceModule } from './rpc/service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
+export { withDefaultDeadline } from './rpc/default-deadline.js';
 export {
   BalancedTransport,
   isIdempotent,

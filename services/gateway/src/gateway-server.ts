@@ -7,6 +7,7 @@ import {
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
+  withDefaultDeadline,
   type Cache,
   type Database,
   type EventBus,
@@ -57,6 +58,8 @@ export interface GatewayOptions {
   status: SystemStatus;
   /** Largest request body accepted (FHIR import has its own, larger limit). @default 1 MiB */
   bodyLimitBytes?: number;
+  /** Deadline of each call to a service; it travels with the call. @default 10000 */
+  upstreamDeadlineMs?: number;
 }
 
 /**
@@ -87,7 +90,10 @@ export class GatewayServer extends BaseService {
 
   protected async doStart(): Promise<void> {
     const { options } = this;
-    const health = createClient(HealthService, options.health);
+    const health = createClient(
+      HealthService,
+      withDefaultDeadline(options.health, options.upstreamDeadlineMs ?? 10_000),
+    );
     const auth = await createAuth({
       health,
       database: options.database,
