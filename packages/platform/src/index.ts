@@ -81,6 +81,13 @@ export {
   type EmbeddedPostgresTimings,
 } from './db/embedded-postgres.js';
 export { loadMigrations, MigrationError, platformMigrations } from './db/migrations.js';
+export {
+  MonthlyPartitions,
+  monthlyPartitionOf,
+  monthOf,
+  monthsAround,
+  type PartitionWindow,
+} from './db/monthly-partitions.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';

@@ -1,82 +1,20 @@
-import { sql } from 'kysely';
 import type { Clock, SchemaDatabase } from '@tend/platform';
+import { MonthlyPartitions, monthlyPartitionOf } from '@tend/platform';
 import type { HealthTables } from '../db/tables.js';
 
-/** How many months before and after now the window of ready partitions covers. */
+export { monthOf, monthsAround } from '@tend/platform';
+
+/** How many months before and after now the window of ready vitals partitions covers. */
 export const partitionWindow = { monthsBack: 1, monthsAhead: 3 } as const;
 
-/** "YYYY-MM" of the UTC month an instant falls in. */
-export function monthOf(at: Date): string {
-  return at.toISOString().slice(0, 7);
-}
-
-/** The months from `at` shifted by `from` to `to` months, inclusive, as "YYYY-MM". */
-export function monthsAround(at: Date, from: number, to: number): string[] {
-  const months: string[] = [];
-  for (let offset = from; offset <= to; offset++) {
-    months.push(monthOf(new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + offset, 1))));
-  }
-  return months;
-}
-
-/** The partition's table name and its bounds [from, to) as UTC timestamps. */
+/** The vitals partition of `month` ("YYYY-MM"): its table name and bounds. */
 export function partitionOf(month: string): { name: string; from: string; to: string } {
-  const [year, mon] = month.split('-').map(Number) as [number, number];
-  const next = new Date(Date.UTC(year, mon, 1)).toISOString().slice(0, 7);
-  return { name: `vitals_${month.replace('-', '_')}`, from: `${month}-01 00:00:00+00`, to: `${next}-01 00:00:00+00` };
+  return monthlyPartitionOf('vitals', month);
 }
 
-/**
- * Keeps a month partition of `vitals` ready for every reading. The window around now is ensured
- * before the first write (and again once the month changes); a reading in any other month gets
- * its partition on demand. DDL runs in its own short transaction, never in the reading's:
- * `CREATE TABLE ... PARTITION OF` takes an exclusive lock on the parent, and holding that across
- * a user's insert would serialise every writer. A transaction-scoped advisory lock makes
- * concurrent creators (threads of this process or other replicas) take turns; the loser then
- * finds the table and skips it, instead of failing on a duplicate `pg_type` entry.
- */
-export class VitalPartitions {
-  readonly #known = new Set<string>();
-  #windowMonth: string | undefined;
-
-  constructor(
-    private readonly db: SchemaDatabase<HealthTables>,
-    private readonly clock: Clock,
-  ) {}
-
-  /** Ensures partitions for the window around now and for every month in `times`. */
-  async ensureFor(times: readonly Date[]): Promise<void> {
-    const now = this.clock.now();
-    const needed = new Set(times.map(monthOf));
-    if (this.#windowMonth !== monthOf(now)) {
-      for (const month of monthsAround(now, -partitionWindow.monthsBack, partitionWindow.monthsAhead)) {
-        needed.add(month);
-      }
-    }
-    const missing = [...needed].filter((month) => !this.#known.has(month)).sort();
-    if (missing.length > 0) await this.create(missing);
-    this.#windowMonth = monthOf(now);
-  }
-
-  private async create(months: string[]): Promise<void> {
-    const schema = this.db.schema;
-    await this.db.transaction(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(hashtext(${`${schema}.vitals partitions`}))`.execute(trx);
-      const existing = await sql<{ relname: string }>`
-        SELECT c.relname FROM pg_inherits i
-        JOIN pg_class c ON c.oid = i.inhrelid
-        JOIN pg_class p ON p.oid = i.inhparent
-        JOIN pg_namespace n ON n.oid = p.relnamespace
-        WHERE n.nspname = ${schema} AND p.relname = 'vitals'`.execute(trx);
-      const names = new Set(existing.rows.map((r) => r.relname));
-      for (const month of months) {
-        const partition = partitionOf(month);
-        if (names.has(partition.name)) continue;
-        // Bounds are built from digits above, never from input: safe to inline (DDL takes no parameters).
-        await sql`CREATE TABLE IF NOT EXISTS ${sql.id(schema, partition.name)} PARTITION OF ${sql.id(schema, 'vitals')}
-          FOR VALUES FROM (${sql.lit(partition.from)}) TO (${sql.lit(partition.to)})`.execute(trx);
-      }
-    });
-    for (const month of months) this.#known.add(month);
+/** The month partitions of `vitals`, ready before the readings that need them. */
+export class VitalPartitions extends MonthlyPartitions<HealthTables> {
+  constructor(db: SchemaDatabase<HealthTables>, clock: Clock) {
+    super(db, 'vitals', clock, partitionWindow);
   }
 }

@@ -1,0 +1,30 @@
+import type { ColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date, Date>;
+
+/** `conversation.conversations` (migration 0001). */
+export interface ConversationsTable {
+  id: string;
+  user_id: string;
+  title: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** `conversation.chat_messages` (migration 0001), partitioned by month of `created_at`. */
+export interface ChatMessagesTable {
+  id: string;
+  conversation_id: string;
+  user_id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  mode: 'llm' | 'basic' | null;
+  intent: string | null;
+  created_at: Timestamp;
+}
+
+/** The conversation service's schema. */
+export interface ConversationTables {
+  conversations: ConversationsTable;
+  chat_messages: ChatMessagesTable;
+}

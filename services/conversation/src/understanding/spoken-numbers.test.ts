@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { digitsForSpokenNumbers } from './spoken-numbers.js';
+
+describe('spoken numbers', () => {
+  it.each([
+    ['my blood pressure is one hundred and thirty five over eighty five', 'my blood pressure is 135 over 85'],
+    ['i weigh seventy two point five kilos', 'i weigh 72.5 kilos'],
+    ['a hundred twenty over eighty', '120 over 80'],
+    ['heart rate sixty-eight', 'heart rate 68'],
+    ['I took one of my pills', 'I took one of my pills'],
+    ['血压一百三十五/八十五', '血压135/85'],
+    ['体温三十六点五度', '体温36.5度'],
+    ['我体重七十二公斤', '我体重72公斤'],
+    ['心率九十', '心率90'],
+  ])('%s', (spoken, written) => {
+    expect(digitsForSpokenNumbers(spoken)).toBe(written);
+  });
+});

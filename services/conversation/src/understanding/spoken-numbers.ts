@@ -1,0 +1,154 @@
+const units: Record<string, number> = {
+  zero: 0,
+  oh: 0,
+  one: 1,
+  a: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+};
+const tens: Record<string, number> = {
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
+};
+const chineseDigits: Record<string, number> = {
+  零: 0,
+  〇: 0,
+  一: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+};
+
+/**
+ * The text with numbers said in words written as digits, so the patterns downstream see one
+ * form: "one hundred and thirty five over eighty five" → "135 over 85", "seventy two point
+ * five" → "72.5", "一百三十五" → "135", "三十六点五" → "36.5". A lone "a" or "one" that is not
+ * part of a number ("a cup", "one of them") is left alone.
+ */
+export function digitsForSpokenNumbers(text: string): string {
+  return englishNumbers(chineseNumbers(text));
+}
+
+function englishNumbers(text: string): string {
+  const words = text.split(/(\s+|-)/);
+  const out: string[] = [];
+  let i = 0;
+  while (i < words.length) {
+    const parsed = /^\s*$|^-$/.test(words[i]!) ? undefined : parseEnglishNumber(words, i);
+    if (parsed) {
+      out.push(String(parsed.value));
+      i = parsed.next;
+    } else {
+      out.push(words[i]!);
+      i++;
+    }
+  }
+  return out.join('');
+}
+
+/** Reads a number starting at `words[start]`, skipping separators; undefined when there is none. */
+function parseEnglishNumber(words: string[], start: number): { value: number; next: number } | undefined {
+  let total = 0;
+  let current = 0;
+  let seen = 0;
+  let i = start;
+  let last = start;
+  let decimals = '';
+  const word = (k: number) => words[k]?.toLowerCase().replace(/[^a-z]/g, '') ?? '';
+  while (i < words.length) {
+    const raw = words[i]!;
+    if (/^\s+$|^-$/.test(raw)) {
+      i++;
+      continue;
+    }
+    const w = word(i);
+    if (w in units && !(w === 'a' && word(i + 2) !== 'hundred')) current += units[w]!;
+    else if (w in tens) current += tens[w]!;
+    else if (w === 'hundred' && seen > 0) current = (current || 1) * 100;
+    else if (w === 'thousand' && seen > 0) {
+      total += (current || 1) * 1000;
+      current = 0;
+    } else if (w === 'and' && seen > 0 && (word(i + 2) in units || word(i + 2) in tens)) {
+      i++;
+      continue;
+    } else if (w === 'point' && seen > 0 && word(i + 2) in units) {
+      let k = i + 2;
+      while (k < words.length && word(k) in units) {
+        decimals += String(units[word(k)]);
+        k += 2;
+      }
+      last = k - 2;
+      break;
+    } else break;
+    seen++;
+    last = i;
+    i++;
+  }
+  if (seen === 0) return undefined;
+  // "one" or "a" alone is usually not a quantity ("one of my pills").
+  if (seen === 1 && (word(start) === 'a' || word(start) === 'one' || word(start) === 'oh')) return undefined;
+  const value = total + current;
+  return { value: decimals ? Number(`${value}.${decimals}`) : value, next: last + 1 };
+}
+
+function chineseNumbers(text: string): string {
+  return text.replace(/[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?/g, (match) => {
+    const [whole, fraction] = match.split('点') as [string, string | undefined];
+    const value = parseChineseInteger(whole);
+    if (value === undefined) return match;
+    const decimals = fraction ? [...fraction].map((c) => chineseDigits[c]).join('') : '';
+    return decimals ? `${value}.${decimals}` : String(value);
+  });
+}
+
+function parseChineseInteger(text: string): number | undefined {
+  // Plain digit strings ("一三五") read digit by digit.
+  if (!/[十百千]/.test(text)) {
+    const digits = [...text].map((c) => chineseDigits[c]);
+    return digits.some((d) => d === undefined) ? undefined : Number(digits.join(''));
+  }
+  let total = 0;
+  let digit = 0;
+  for (const c of text) {
+    if (c in chineseDigits) digit = chineseDigits[c]!;
+    else if (c === '十') {
+      total += (digit || 1) * 10;
+      digit = 0;
+    } else if (c === '百') {
+      total += digit * 100;
+      digit = 0;
+    } else if (c === '千') {
+      total += digit * 1000;
+      digit = 0;
+    }
+  }
+  return total + digit;
+}
