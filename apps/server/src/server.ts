@@ -79,6 +79,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           logger,
           config: config.gateway,
           health: infra.transportTo('health'),
+          conversation: infra.transportTo('conversation'),
           database: infra.database,
           cache: infra.cache,
           rateLimits: infra.rateLimits,

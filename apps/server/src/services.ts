@@ -25,7 +25,14 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         metrics,
       }),
     voice: async () => createVoiceService(),
-    conversation: async () => createConversationService(),
+    conversation: async () =>
+      createConversationService({
+        database: infra.database,
+        bus: infra.bus,
+        health: infra.transportTo('health'),
+        logger,
+        metrics,
+      }),
     notification: async () => createNotificationService(),
     external: async () => createExternalService(),
   };

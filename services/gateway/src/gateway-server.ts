@@ -17,6 +17,7 @@ import {
   type RateLimitStore,
   type Readiness,
 } from '@tend/platform';
+import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -30,6 +31,7 @@ import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
+import { registerConversationRoutes } from './routes/conversation-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
@@ -45,6 +47,8 @@ export interface GatewayOptions {
   config: GatewayConfig;
   /** How the health service is reached (in-process or over gRPC, decided by the binary). */
   health: Transport;
+  /** How the conversation service is reached. */
+  conversation: Transport;
   /** Holds login sessions (schema `gateway`). */
   database: Database;
   cache: Cache;
@@ -170,6 +174,13 @@ export class GatewayServer extends BaseService {
     registerCaregiverRoutes(app, deps);
     registerFhirRoutes(app, deps);
     registerAdminRoutes(app, options.status);
+    registerConversationRoutes(
+      app,
+      createClient(
+        ConversationService,
+        withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
+      ),
+    );
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

@@ -57,6 +57,10 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/fhir/import': everyone,
   'GET /api/v1/admin/status': admins,
   'POST /api/v1/ws/tickets': everyone,
+  'POST /api/v1/conversations': everyone,
+  'GET /api/v1/conversations': everyone,
+  'GET /api/v1/conversations/:id/messages': everyone,
+  'POST /api/v1/conversations/:id/messages': everyone,
 };
 
 /** The bearer token of a request, or undefined when it has none. */

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { localMidnight, rangeOf } from './local-periods.js';
+
+describe('local periods', () => {
+  it('finds local midnight in a zone, also on the day clocks change', () => {
+    const now = new Date('2026-11-25T10:00:00Z');
+    expect(localMidnight(now, 'Asia/Shanghai').toISOString()).toBe('2026-11-24T16:00:00.000Z');
+    expect(localMidnight(now, 'America/New_York').toISOString()).toBe('2026-11-25T05:00:00.000Z');
+    // New York springs forward on 2026-03-08: that day starts at 05:00Z, the next at 04:00Z.
+    const dst = new Date('2026-03-08T15:00:00Z');
+    expect(localMidnight(dst, 'America/New_York').toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(localMidnight(dst, 'America/New_York', 1).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+  });
+
+  it('starts weeks on Monday', () => {
+    // 2026-11-25 is a Wednesday.
+    const { from } = rangeOf('this_week', new Date('2026-11-25T10:00:00Z'), 'Europe/Berlin');
+    expect(from.toISOString()).toBe('2026-11-22T23:00:00.000Z');
+  });
+});

@@ -1,0 +1,344 @@
+import { fileURLToPath } from 'node:url';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { createClient, type Transport } from '@connectrpc/connect';
+import {
+  MonthlyPartitions,
+  NotFoundError,
+  OutboxRelay,
+  TaskService,
+  UnauthenticatedError,
+  ValidationError,
+  enqueueEvent,
+  loadMigrations,
+  randomIds,
+  systemClock,
+  topics,
+  type Clock,
+  type Database,
+  type EventBus,
+  type GrpcServiceModule,
+  type Ids,
+  type Logger,
+  type Metrics,
+} from '@tend/platform';
+import { AnswerMode, type Caller } from '@tend/proto/tend/common/v1/common';
+import {
+  ConversationSchema,
+  ConversationService,
+  MessageRole,
+  MessageSchema,
+  ProcessConversationResponseSchema,
+  ReplySchema,
+  type ProcessConversationRequest,
+  type ProcessConversationResponse,
+} from '@tend/proto/tend/conversation/v1/conversation';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { EmbeddedBrain, type Person } from './brain/embedded-brain.js';
+import type { ConversationTables } from './db/tables.js';
+import { decodePage, encodePage, pageLimit } from './pages.js';
+
+export interface ConversationServiceDeps {
+  database: Database;
+  bus: EventBus;
+  /** How the health service is reached (its tools act on the person's record). */
+  health: Transport;
+  logger: Logger;
+  metrics: Metrics;
+  /** @default the system clock */
+  clock?: Clock;
+  /** @default random UUIDs */
+  ids?: Ids;
+}
+
+const schema = 'conversation';
+const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
+const maxTextLength = 4000;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The conversation service: each turn is understood and acted on by the embedded brain (the
+ * default, and what answers whenever no language model is configured), stored with its reply in
+ * the person's conversation, and reported as a `conversation_events` event without its text.
+ */
+export function createConversationService(deps: ConversationServiceDeps): GrpcServiceModule {
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
+  const db = deps.database.schema<ConversationTables>(schema);
+  const partitions = new MonthlyPartitions(db, 'chat_messages', clock);
+  const health = createClient(HealthService, deps.health);
+  const brain = new EmbeddedBrain(health);
+
+  const personOf = async (caller: Caller | undefined): Promise<{ caller: Caller; person: Person }> => {
+    if (!caller?.userId) throw new UnauthenticatedError('a conversation needs the person it is with (caller.user_id)');
+    const { user } = await health.getUser({ caller });
+    return {
+      caller,
+      person: {
+        id: user!.id,
+        displayName: user!.displayName,
+        locale: user!.locale === 'zh' ? 'zh' : 'en',
+        timeZone: user!.timeZone || 'UTC',
+      },
+    };
+  };
+
+  /** Throws unless `id` names one of the person's conversations. */
+  const ownConversation = async (userId: string, id: string): Promise<void> => {
+    if (!uuidPattern.test(id)) throw ValidationError.field('conversation_id', 'must be a conversation id (UUID)');
+    const found = await db.primary
+      .selectFrom('conversations')
+      .select('id')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    // Someone else's conversation is "not found" too: its existence is not shown.
+    if (!found) throw new NotFoundError('conversation', id);
+  };
+
+  const openConversation = async (userId: string, id: string, firstText: string): Promise<string> => {
+    if (id) {
+      await ownConversation(userId, id);
+      return id;
+    }
+    const now = clock.now();
+    const created = ids.uuid();
+    await db.primary
+      .insertInto('conversations')
+      .values({ id: created, user_id: userId, title: titleOf(firstText), created_at: now, updated_at: now })
+      .execute();
+    return created;
+  };
+
+  const processTurn = async (request: ProcessConversationRequest): Promise<ProcessConversationResponse> => {
+    const began = performance.now();
+    const text = request.text.trim();
+    if (text === '') throw ValidationError.field('text', 'is required');
+    if (text.length > maxTextLength) throw ValidationError.field('text', `must be at most ${maxTextLength} characters`);
+    if (request.locale !== '' && request.locale !== 'en' && request.locale !== 'zh') {
+      throw ValidationError.field('locale', 'must be "en" or "zh"');
+    }
+    const { caller, person } = await personOf(request.caller);
+    const conversationId = await openConversation(person.id, request.conversationId, text);
+    const { medications } = await health.listMedications({ caller, active: true });
+    const answered = await brain.answer({
+      text,
+      caller,
+      person,
+      medications,
+      now: clock.now(),
+      locale: request.locale === '' ? undefined : request.locale,
+    });
+    const now = clock.now();
+    const messageId = ids.uuid();
+    await partitions.ensureFor([now]);
+    await db.transaction(async (trx) => {
+      await trx
+        .insertInto('chat_messages')
+        .values([
+          {
+            id: ids.uuid(),
+            conversation_id: conversationId,
+            user_id: person.id,
+            role: 'user',
+            text,
+            mode: null,
+            intent: null,
+            created_at: now,
+          },
+          {
+            id: messageId,
+            conversation_id: conversationId,
+            user_id: person.id,
+            role: 'assistant',
+            text: answered.text,
+            mode: 'basic',
+            intent: answered.intent,
+            created_at: new Date(now.getTime() + 1),
+          },
+        ])
+        .execute();
+      await trx.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
+      // What happened, never what was said: the text can hold health data.
+      await enqueueEvent(
+        trx,
+        {
+          topic: topics.conversationEvents.name,
+          type: 'tend.conversation.turn.completed',
+          source: '/tend/conversation',
+          subject: conversationId,
+          partitionKey: person.id,
+          data: {
+            conversationId,
+            mode: 'basic',
+            intent: answered.intent,
+            tools: answered.actions,
+            latencyMs: Math.round(performance.now() - began),
+          },
+        },
+        { schema, ids, clock },
+      );
+    });
+    return create(ProcessConversationResponseSchema, {
+      conversationId,
+      reply: create(ReplySchema, {
+        text: answered.text,
+        mode: AnswerMode.BASIC,
+        actions: answered.actions,
+        intent: answered.intent,
+        messageId,
+      }),
+    });
+  };
+
+  const migrate = new TaskService(`${schema}-migrations`, async () => {
+    await db.migrate(await loadMigrations(migrationsDir));
+    await partitions.ensureFor([]);
+  });
+  const relay = new OutboxRelay({
+    schema,
+    connection: deps.database.primaryUrl,
+    bus: deps.bus,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+
+  return {
+    name: 'conversation',
+    serviceNames: [ConversationService.typeName],
+    parts: [migrate, relay],
+    routes: (router) =>
+      router.service(ConversationService, {
+        processConversation: processTurn,
+
+        async *streamConversation(requests) {
+          for await (const request of requests) {
+            const turn = request.turn;
+            if (!turn) throw ValidationError.field('turn', 'is required');
+            const { conversationId, reply } = await processTurn(turn);
+            for (const action of reply!.actions) yield { conversationId, event: { case: 'tool', value: action } };
+            // The embedded brain has its whole answer at once; it still arrives as a stream of words.
+            for (const token of reply!.text.split(/(?<=\s)/)) {
+              yield { conversationId, event: { case: 'token', value: token } };
+            }
+            yield { conversationId, event: { case: 'reply', value: reply! } };
+          }
+        },
+
+        async batchProcess(request) {
+          const results = [];
+          for (const turn of request.requests) {
+            try {
+              results.push({ result: { case: 'response' as const, value: await processTurn(turn) } });
+            } catch (error) {
+              results.push({ result: { case: 'error' as const, value: (error as Error).message } });
+            }
+          }
+          return { results };
+        },
+
+        async createConversation(request) {
+          const { person } = await personOf(request.caller);
+          const now = clock.now();
+          const id = ids.uuid();
+          const title = request.title.trim().slice(0, 120) || 'New conversation';
+          await db.primary
+            .insertInto('conversations')
+            .values({ id, user_id: person.id, title, created_at: now, updated_at: now })
+            .execute();
+          return {
+            conversation: create(ConversationSchema, {
+              id,
+              title,
+              createdAt: timestampFromDate(now),
+              updatedAt: timestampFromDate(now),
+            }),
+          };
+        },
+
+        async listConversations(request) {
+          const { person } = await personOf(request.caller);
+          const limit = pageLimit(request.page);
+          const after = decodePage(request.page);
+          let query = db.primary.selectFrom('conversations').selectAll().where('user_id', '=', person.id);
+          if (after) {
+            query = query.where((eb) =>
+              eb.or([
+                eb('updated_at', '<', new Date(after.at)),
+                eb.and([eb('updated_at', '=', new Date(after.at)), eb('id', '<', after.id)]),
+              ]),
+            );
+          }
+          const rows = await query
+            .orderBy('updated_at', 'desc')
+            .orderBy('id', 'desc')
+            .limit(limit + 1)
+            .execute();
+          const items = rows.slice(0, limit);
+          const last = items.at(-1);
+          return {
+            conversations: items.map((row) =>
+              create(ConversationSchema, {
+                id: row.id,
+                title: row.title,
+                createdAt: timestampFromDate(row.created_at),
+                updatedAt: timestampFromDate(row.updated_at),
+              }),
+            ),
+            page: { nextCursor: rows.length > limit && last ? encodePage(last.updated_at, last.id) : '' },
+          };
+        },
+
+        async listMessages(request) {
+          const { person } = await personOf(request.caller);
+          await ownConversation(person.id, request.conversationId);
+          const limit = pageLimit(request.page);
+          const after = decodePage(request.page);
+          let query = db.primary
+            .selectFrom('chat_messages')
+            .selectAll()
+            .where('conversation_id', '=', request.conversationId)
+            .where('user_id', '=', person.id);
+          if (after) {
+            query = query.where((eb) =>
+              eb.or([
+                eb('created_at', '<', new Date(after.at)),
+                eb.and([eb('created_at', '=', new Date(after.at)), eb('id', '<', after.id)]),
+              ]),
+            );
+          }
+          const rows = await query
+            .orderBy('created_at', 'desc')
+            .orderBy('id', 'desc')
+            .limit(limit + 1)
+            .execute();
+          const items = rows.slice(0, limit);
+          const last = items.at(-1);
+          return {
+            messages: items.map((row) =>
+              create(MessageSchema, {
+                id: row.id,
+                conversationId: row.conversation_id,
+                role: row.role === 'user' ? MessageRole.USER : MessageRole.ASSISTANT,
+                text: row.text,
+                createdAt: timestampFromDate(row.created_at),
+                mode:
+                  row.mode === 'basic'
+                    ? AnswerMode.BASIC
+                    : row.mode === 'llm'
+                      ? AnswerMode.LLM
+                      : AnswerMode.UNSPECIFIED,
+              }),
+            ),
+            page: { nextCursor: rows.length > limit && last ? encodePage(last.created_at, last.id) : '' },
+          };
+        },
+      }),
+  };
+}
+
+/** A conversation's title from its first turn: the first words, at most 60 characters. */
+function titleOf(text: string): string {
+  const title = text.replace(/\s+/g, ' ').trim();
+  return title.length <= 60 ? title || 'New conversation' : `${title.slice(0, 57).trimEnd()}…`;
+}
