@@ -91,6 +91,17 @@ describe('/ws', () => {
     await expect(connect(`${wsUrl}?ticket=${ticket}`, ['tend.v1'])).rejects.toThrow('HTTP 401');
   });
 
+  it('streams a chat turn: tokens as they come, then the whole reply', async () => {
+    const { socket, frames } = await connect(wsUrl, ['tend.v1', `bearer.${token}`]);
+    socket.send(JSON.stringify({ type: 'chat.send', text: 'my heart rate is seventy two' }));
+    const reply = await until(() => frames.find((f) => f.type === 'chat.reply'));
+    expect(reply).toMatchObject({ mode: 'basic', actions: [{ tool: 'record_vital', ok: true }] });
+    expect(String(reply.text)).toContain('72');
+    const tokens = frames.filter((f) => f.type === 'chat.token').map((f) => f.text as string);
+    expect(tokens.join('')).toBe(reply.text);
+    socket.close();
+  });
+
   it('answers invalid frames with a typed error and closes on an oversize frame, staying healthy', async () => {
     const { socket, frames } = await connect(wsUrl, ['tend.v1', `bearer.${token}`]);
     socket.send('{not json');

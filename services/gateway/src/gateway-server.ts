@@ -174,13 +174,11 @@ export class GatewayServer extends BaseService {
     registerCaregiverRoutes(app, deps);
     registerFhirRoutes(app, deps);
     registerAdminRoutes(app, options.status);
-    registerConversationRoutes(
-      app,
-      createClient(
-        ConversationService,
-        withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
-      ),
+    const conversation = createClient(
+      ConversationService,
+      withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
+    registerConversationRoutes(app, conversation);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {
@@ -188,6 +186,7 @@ export class GatewayServer extends BaseService {
       authenticate: (request) => auth.authenticate(request),
       cache: options.cache,
       feed: this.#feed,
+      conversation,
       logger: options.logger,
     });
 

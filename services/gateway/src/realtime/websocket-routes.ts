@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import websocket from '@fastify/websocket';
+import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import { UnauthenticatedError, type Cache, type Logger } from '@tend/platform';
+import { AnswerModeSchema } from '@tend/proto/tend/common/v1/common';
+import type { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { z } from 'zod';
-import type { Principal } from '../auth/principal.js';
+import { callerOf, type Principal } from '../auth/principal.js';
+import { enumToApi } from '../http/api-json.js';
 import { zodRoutes } from '../routes/route-kit.js';
 import type { LiveFeed } from './live-feed.js';
 
@@ -33,6 +37,8 @@ export interface WebSocketDeps {
   authenticate(request: FastifyRequest): Promise<Principal>;
   cache: Cache;
   feed: LiveFeed;
+  /** Answers chat turns, streamed. */
+  conversation: Client<typeof ConversationService>;
   logger: Logger;
 }
 
@@ -44,8 +50,7 @@ declare module 'fastify' {
 }
 
 /**
- * `/ws`: live notifications (and, once the conversation service serves it, streamed chat) over
- * one socket. Authenticated before the upgrade — a bearer token in `Sec-WebSocket-Protocol`, or
+ * `/ws`: live notifications and streamed chat over one socket. Authenticated before the upgrade — a bearer token in `Sec-WebSocket-Protocol`, or
  * a one-time ticket from `POST /api/v1/ws/tickets` valid 30 s; a long-lived token in the URL is
  * refused, since URLs end up in logs. Heartbeats drop dead peers, slow readers are dropped,
  * frames are bounded, and every message is validated like an HTTP body.
@@ -160,10 +165,48 @@ function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): vo
       case 'ping':
         return send({ type: 'pong', ...(message.data.id && { id: message.data.id }) });
       case 'chat.send':
-        return send({ type: 'error', code: 'unavailable', message: 'chat over the socket is not served yet' });
+        return void streamChat(message.data, principal, deps, send);
     }
   });
   send({ type: 'ready', userId: principal.userId });
+}
+
+/** One chat turn over the socket: tool events, tokens as they come, then the whole reply. */
+async function streamChat(
+  message: { conversationId?: string; text: string },
+  principal: Principal,
+  deps: WebSocketDeps,
+  send: (message: object) => void,
+): Promise<void> {
+  const turn = {
+    caller: callerOf(principal),
+    conversationId: message.conversationId ?? '',
+    text: message.text,
+    locale: '',
+  };
+  try {
+    for await (const { conversationId, event } of deps.conversation.streamConversation(
+      (async function* () {
+        yield { turn };
+      })(),
+    )) {
+      if (event.case === 'token') send({ type: 'chat.token', conversationId, text: event.value });
+      else if (event.case === 'tool')
+        send({ type: 'chat.tool', conversationId, tool: event.value.tool, ok: event.value.ok });
+      else if (event.case === 'reply') {
+        send({
+          type: 'chat.reply',
+          conversationId,
+          text: event.value.text,
+          mode: enumToApi(AnswerModeSchema, event.value.mode) ?? 'basic',
+          actions: event.value.actions.map((a) => ({ tool: a.tool, ok: a.ok })),
+        });
+      }
+    }
+  } catch (error) {
+    const failure = ConnectError.from(error);
+    send({ type: 'error', code: Code[failure.code].toLowerCase(), message: failure.rawMessage });
+  }
 }
 
 function ticketKey(ticket: string): string {
