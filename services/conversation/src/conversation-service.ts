@@ -9,11 +9,11 @@ import {
   TaskService,
   UnauthenticatedError,
   ValidationError,
-  enqueueEvent,
   loadMigrations,
   randomIds,
   systemClock,
   topics,
+  writeWithEvents,
   type Clock,
   type Database,
   type EventBus,
@@ -132,50 +132,53 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     const now = clock.now();
     const messageId = ids.uuid();
     await partitions.ensureFor([now]);
-    await db.transaction(async (trx) => {
-      await trx
-        .insertInto('chat_messages')
-        .values([
+    // One statement: both messages, the conversation's activity time and the event, atomic
+    // without a transaction's extra round trips.
+    await db.writeStatement(async (primary) => {
+      await writeWithEvents(
+        primary,
+        [
+          primary.insertInto('chat_messages').values([
+            {
+              id: ids.uuid(),
+              conversation_id: conversationId,
+              user_id: person.id,
+              role: 'user',
+              text,
+              mode: null,
+              intent: null,
+              created_at: now,
+            },
+            {
+              id: messageId,
+              conversation_id: conversationId,
+              user_id: person.id,
+              role: 'assistant',
+              text: answered.text,
+              mode: 'basic',
+              intent: answered.intent,
+              created_at: new Date(now.getTime() + 1),
+            },
+          ]),
+          primary.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId),
+        ],
+        [
+          // What happened, never what was said: the text can hold health data.
           {
-            id: ids.uuid(),
-            conversation_id: conversationId,
-            user_id: person.id,
-            role: 'user',
-            text,
-            mode: null,
-            intent: null,
-            created_at: now,
+            topic: topics.conversationEvents.name,
+            type: 'tend.conversation.turn.completed',
+            source: '/tend/conversation',
+            subject: conversationId,
+            partitionKey: person.id,
+            data: {
+              conversationId,
+              mode: 'basic',
+              intent: answered.intent,
+              tools: answered.actions,
+              latencyMs: Math.round(performance.now() - began),
+            },
           },
-          {
-            id: messageId,
-            conversation_id: conversationId,
-            user_id: person.id,
-            role: 'assistant',
-            text: answered.text,
-            mode: 'basic',
-            intent: answered.intent,
-            created_at: new Date(now.getTime() + 1),
-          },
-        ])
-        .execute();
-      await trx.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
-      // What happened, never what was said: the text can hold health data.
-      await enqueueEvent(
-        trx,
-        {
-          topic: topics.conversationEvents.name,
-          type: 'tend.conversation.turn.completed',
-          source: '/tend/conversation',
-          subject: conversationId,
-          partitionKey: person.id,
-          data: {
-            conversationId,
-            mode: 'basic',
-            intent: answered.intent,
-            tools: answered.actions,
-            latencyMs: Math.round(performance.now() - began),
-          },
-        },
+        ],
         { schema, ids, clock },
       );
     });

@@ -99,7 +99,7 @@ export async function enqueueEvent<T>(
 }
 
 /**
- * Runs `write` (one data-modifying statement, e.g. an insert) and enqueues `inputs` in ONE SQL
+ * Runs `write` (one or more data-modifying statements, e.g. inserts) and enqueues `inputs` in ONE SQL
  * statement: PostgreSQL applies a statement whole or not at all, so the events exist exactly
  * when the write does, even outside a transaction, and it costs one round trip where
  * BEGIN, the write, each event and COMMIT would cost four or more. Identical notifications in one
@@ -109,7 +109,7 @@ export async function enqueueEvent<T>(
  */
 export async function writeWithEvents(
   executor: QueryExecutorProvider,
-  write: OperationNodeSource | undefined,
+  write: OperationNodeSource | readonly OperationNodeSource[] | undefined,
   inputs: readonly OutboxEventInput[],
   context: OutboxContext,
 ): Promise<CloudEvent[]> {
@@ -118,7 +118,14 @@ export async function writeWithEvents(
   const rows = events.map(
     ({ event, json }) => sql`(${event.id}::uuid, ${event.topic}, ${event.partitionkey}, ${json}::jsonb)`,
   );
-  const written = write === undefined ? sql`` : sql`written as (${write}), `;
+  const writes = write === undefined ? [] : Array.isArray(write) ? write : [write as OperationNodeSource];
+  const written =
+    writes.length === 0
+      ? sql``
+      : sql.join(
+          writes.map((statement, i) => sql`${sql.raw(`written_${i}`)} as (${statement}), `),
+          sql``,
+        );
   const enqueued =
     rows.length === 0
       ? sql`select 1 as seq where false`

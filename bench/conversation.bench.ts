@@ -1,0 +1,110 @@
+// Conversation turns under load, all-in-one, with the embedded brain: POST
+// /api/v1/conversations/:id/messages through the gateway. Each turn reads the person and their
+// medications (cached), runs the brain, calls its tool, stores both messages and an event.
+// The load generator (autocannon) runs in this process, on the same two cores.
+//   npm run bench:conversation             # [seconds=10] [connections=16] [fixed rate=500]
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { waitForReady } from './load.js';
+
+const [secondsArg = '10', connectionsArg = '16', rateArg = '500'] = process.argv.slice(2);
+const seconds = Number(secondsArg);
+const connections = Number(connectionsArg);
+const fixedRate = Number(rateArg);
+const port = 18790;
+const base = `http://127.0.0.1:${port}`;
+
+const dataDir = await mkdtemp(join(tmpdir(), 'tend-bench-chat-'));
+const server = spawn(
+  process.execPath,
+  [
+    ...(process.env.TEND_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TEND_BENCH_PROFILE}`] : []),
+    '--import',
+    'tsx',
+    'apps/server/src/main.ts',
+    'serve',
+    '--target=all',
+  ],
+  {
+    env: {
+      ...process.env,
+      TEND_DATA_DIR: dataDir,
+      GATEWAY_PORT: String(port),
+      ...Object.fromEntries(
+        ['VOICE', 'CONVERSATION', 'HEALTH', 'NOTIFICATION', 'EXTERNAL'].map((s, i) => [`${s}_PORT`, String(18761 + i)]),
+      ),
+      LOG_LEVEL: 'warn',
+      // One person sends all the load here; the limiter still counts every request.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
+try {
+  await waitForReady(`${base}/readyz`);
+  const registered = await post('/api/v1/auth/register', {
+    email: `bench-${Date.now()}@example.test`,
+    password: 'correct horse battery staple',
+    displayName: 'Bench',
+    timezone: 'Europe/Berlin',
+  });
+  const token = registered.accessToken as string;
+  await post(
+    '/api/v1/medications',
+    { name: 'Metformin', dose: 500, unit: 'mg', schedule: { times: ['08:00', '20:00'] } },
+    token,
+  );
+  const conversation = await post('/api/v1/conversations', {}, token);
+  const turn = (text: string) => ({
+    url: `${base}/api/v1/conversations/${conversation.id as string}/messages`,
+    method: 'POST' as const,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+    connections,
+  });
+  await run({ ...turn('what can you do?'), duration: 2 }); // warm-up: JIT, caches
+  const results: [string, autocannon.Result][] = [];
+  for (const [name, text] of [
+    ['a question (no tool)', 'what can you do?'],
+    ['a reading (record_vital)', 'my heart rate is seventy two'],
+    ['a summary (vital_summary)', 'what was my heart rate this week?'],
+  ] as const) {
+    results.push([name, await run({ ...turn(text), duration: seconds })]);
+  }
+  const paced = await run({ ...turn('my heart rate is seventy two'), duration: seconds, overallRate: fixedRate });
+  console.log(`\nconversation turns, all-in-one, embedded brain, ${connections} connections, ${seconds} s each`);
+  for (const [name, result] of results) console.log(line(name, result));
+  console.log(line(`reading, fixed ${fixedRate}/s`, paced));
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+function run(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error: unknown, result) =>
+      error
+        ? reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }))
+        : resolve(result),
+    );
+  });
+}
+
+function line(name: string, r: autocannon.Result): string {
+  const l = r.latency;
+  return `${name.padEnd(28)} ${Math.round(r.requests.average).toString().padStart(6)} req/s  p50 ${l.p50} ms  p97.5 ${l.p97_5} ms  p99 ${l.p99} ms  (${r.requests.total} requests, ${r.errors} errors, ${r.non2xx} non-2xx)`;
+}
+
+async function post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
