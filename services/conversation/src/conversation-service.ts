@@ -36,6 +36,7 @@ import {
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { EmbeddedBrain, type Person } from './brain/embedded-brain.js';
 import type { ConversationTables } from './db/tables.js';
+import { ParaphraseMatcher, corpusTrainingSentences } from './understanding/paraphrase-matcher.js';
 import { decodePage, encodePage, pageLimit } from './pages.js';
 
 export interface ConversationServiceDeps {
@@ -67,7 +68,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   const db = deps.database.schema<ConversationTables>(schema);
   const partitions = new MonthlyPartitions(db, 'chat_messages', clock);
   const health = createClient(HealthService, deps.health);
-  const brain = new EmbeddedBrain(health);
+  const brain = new EmbeddedBrain(health, new ParaphraseMatcher(corpusTrainingSentences()));
 
   const personOf = async (caller: Caller | undefined): Promise<{ caller: Caller; person: Person }> => {
     if (!caller?.userId) throw new UnauthenticatedError('a conversation needs the person it is with (caller.user_id)');

@@ -10,6 +10,7 @@ import {
   VitalSource,
   type VitalKind as VitalKindValue,
 } from '@tend/proto/tend/health/v1/vitals';
+import type { ParaphraseMatcher } from '../understanding/paraphrase-matcher.js';
 import { understand, type Understanding, type VitalKindName } from '../understanding/understand.js';
 import { rangeOf } from './local-periods.js';
 import { replies } from './replies.js';
@@ -62,12 +63,16 @@ const kindValues: Record<VitalKindName, VitalKindValue> = {
  * sentence clearly asks for it; an unclear medication gets a question instead.
  */
 export class EmbeddedBrain {
-  constructor(private readonly health: Client<typeof HealthService>) {}
+  constructor(
+    private readonly health: Client<typeof HealthService>,
+    private readonly paraphrases?: ParaphraseMatcher,
+  ) {}
 
   async answer(turn: TurnInput): Promise<BrainReply> {
     const understood = understand(turn.text, {
       medicationNames: turn.medications.map((m) => m.name),
       locale: turn.locale ?? turn.person.locale,
+      paraphrases: this.paraphrases,
     });
     const actions: ToolAction[] = [];
     const act = async <T>(tool: string, work: () => Promise<T>): Promise<T> => {

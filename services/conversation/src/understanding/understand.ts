@@ -1,4 +1,5 @@
 import { matchMedication, type MedicationMatch } from './medication-names.js';
+import type { ParaphraseMatcher } from './paraphrase-matcher.js';
 import { digitsForSpokenNumbers } from './spoken-numbers.js';
 
 /** What a person can ask for by talking. */
@@ -52,10 +53,24 @@ export interface UnderstandingContext {
   medicationNames: readonly string[];
   /** Their language; a sentence in Chinese is answered in Chinese whatever it says. */
   locale?: 'en' | 'zh';
+  /** Recognises paraphrases the rules miss. */
+  paraphrases?: ParaphraseMatcher;
 }
 
 const emergency =
   /chest pain|pain in my chest|can'?t breathe|cannot breathe|short(ness)? of breath|heart attack|stroke|face (is )?droop|slurred speech|suicid|kill myself|want to die|end my life|胸痛|胸口痛|喘不过气|呼吸困难|中风|想死|自杀|不想活/i;
+
+const readOnlyIntents = new Set<IntentName>([
+  'query_vitals',
+  'list_doses',
+  'list_medications',
+  'query_adherence',
+  'weather',
+  'calendar',
+  'greeting',
+  'thanks',
+  'help',
+]);
 
 const vitalWords: [VitalKindName, RegExp][] = [
   ['blood_pressure', /blood pressure|\bbp\b|血压|高压|低压/i],
@@ -127,6 +142,12 @@ export function understand(text: string, context: UnderstandingContext): Underst
   }
   if (/\b(thanks|thank you)\b|谢谢/.test(lower)) return { ...base, intent: 'thanks' };
   if (/what can you do|help|你能做什么|帮助|怎么用/.test(lower)) return { ...base, intent: 'help' };
+  const paraphrase = context.paraphrases?.match(text);
+  // Only questions and small talk are taken from a resemblance: a write (a reading, a dose, a
+  // reminder, stopping a medication) is made only when the rules recognise it was asked for.
+  if (paraphrase && readOnlyIntents.has(paraphrase.intent)) {
+    return { ...base, intent: paraphrase.intent, medication, period, times: timesOf(lower) };
+  }
   return { ...base, intent: 'unknown' };
 }
 

@@ -1,0 +1,89 @@
+// The embedded brain's understanding measured on the labelled corpus's held-out split.
+//   npm run bench:nlu
+// Prints intent accuracy, exact-slot accuracy, per language and per intent, every miss, and the
+// time per utterance. The paraphrase matcher learns from the train split only.
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { ParaphraseMatcher } from '../services/conversation/src/understanding/paraphrase-matcher.js';
+import {
+  understand,
+  type IntentName,
+  type Understanding,
+} from '../services/conversation/src/understanding/understand.js';
+
+interface Example {
+  text: string;
+  intent: string;
+  slots: Record<string, unknown>;
+  split: 'train' | 'test';
+  medicationNames: string[];
+}
+
+const corpus = (['en', 'zh'] as const).flatMap((language) =>
+  readFileSync(new URL(`../services/conversation/corpus/${language}.jsonl`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ({ ...(JSON.parse(line) as Example), language })),
+);
+const test = corpus.filter((e) => e.split === 'test');
+const paraphrases = new ParaphraseMatcher(
+  corpus.filter((e) => e.split === 'train').map((e) => ({ text: e.text, intent: e.intent as IntentName })),
+);
+
+/** The slots of an understanding in the corpus's terms. */
+function slotsOf(u: Understanding): Record<string, unknown> {
+  return {
+    ...(u.vital && { vital: u.vital }),
+    ...(u.vitalKind && { vitalKind: u.vitalKind }),
+    ...(u.medication?.name && { medication: u.medication.name }),
+    ...(u.doseStatus && { doseStatus: u.doseStatus }),
+    ...(u.period && { period: u.period }),
+    ...(u.times && u.times.length > 0 && { times: u.times }),
+  };
+}
+
+/** Every slot the example states is found with that value (unstated slots are not judged). */
+function slotsMatch(expected: Record<string, unknown>, actual: Record<string, unknown>): boolean {
+  return Object.entries(expected).every(([key, value]) => {
+    if (key === 'vital') {
+      const got = actual.vital as Record<string, unknown> | undefined;
+      return got !== undefined && Object.entries(value as object).every(([k, v]) => isDeepStrictEqual(got[k], v));
+    }
+    return isDeepStrictEqual(actual[key], value);
+  });
+}
+
+let intents = 0;
+let slots = 0;
+const misses: string[] = [];
+const byLanguage = new Map<string, { total: number; intents: number; slots: number }>();
+const began = performance.now();
+for (const example of test) {
+  const u = understand(example.text, { medicationNames: example.medicationNames, paraphrases });
+  const intentOk = u.intent === example.intent;
+  const slotsOk = intentOk && slotsMatch(example.slots, slotsOf(u));
+  intents += intentOk ? 1 : 0;
+  slots += slotsOk ? 1 : 0;
+  const language = byLanguage.get(example.language) ?? { total: 0, intents: 0, slots: 0 };
+  language.total++;
+  language.intents += intentOk ? 1 : 0;
+  language.slots += slotsOk ? 1 : 0;
+  byLanguage.set(example.language, language);
+  if (!slotsOk) {
+    misses.push(
+      `  ${example.text}\n    expected ${example.intent} ${JSON.stringify(example.slots)}\n    got      ${u.intent} ${JSON.stringify(slotsOf(u))}`,
+    );
+  }
+}
+const microseconds = ((performance.now() - began) * 1000) / test.length;
+const percent = (n: number, of: number) => `${((100 * n) / of).toFixed(1)} %`;
+console.log(`held-out split: ${test.length} utterances (${corpus.length - test.length} in train)`);
+console.log(`intent accuracy      ${percent(intents, test.length)}`);
+console.log(`exact-slot accuracy  ${percent(slots, test.length)}`);
+for (const [language, r] of byLanguage) {
+  console.log(
+    `  ${language}: ${r.total} utterances, intents ${percent(r.intents, r.total)}, slots ${percent(r.slots, r.total)}`,
+  );
+}
+console.log(`time per utterance   ${microseconds.toFixed(0)} µs (first call includes compiling the patterns)`);
+if (misses.length > 0) console.log(`misses:\n${misses.join('\n')}`);
