@@ -30,6 +30,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         database: infra.database,
         bus: infra.bus,
         health: infra.transportTo('health'),
+        llm: config.llm,
         logger,
         metrics,
       }),

@@ -7,6 +7,7 @@ export {
   grpcServiceNames,
   type TendConfig,
   type GatewayConfig,
+  type LlmConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,

@@ -6,6 +6,7 @@ import {
   MonthlyPartitions,
   NotFoundError,
   OutboxRelay,
+  createResiliencePolicy,
   TaskService,
   UnauthenticatedError,
   ValidationError,
@@ -34,7 +35,9 @@ import {
   type ProcessConversationResponse,
 } from '@tend/proto/tend/conversation/v1/conversation';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
-import { EmbeddedBrain, type Person } from './brain/embedded-brain.js';
+import { EmbeddedBrain, type BrainReply, type Person, type TurnInput } from './brain/embedded-brain.js';
+import { LlmBrain, type LlmSettings } from './brain/llm-brain.js';
+import { understand } from './understanding/understand.js';
 import type { ConversationTables } from './db/tables.js';
 import { ParaphraseMatcher, corpusTrainingSentences } from './understanding/paraphrase-matcher.js';
 import { decodePage, encodePage, pageLimit } from './pages.js';
@@ -44,6 +47,8 @@ export interface ConversationServiceDeps {
   bus: EventBus;
   /** How the health service is reached (its tools act on the person's record). */
   health: Transport;
+  /** A language model to answer with; without one the embedded brain answers everything. */
+  llm?: LlmSettings;
   logger: Logger;
   metrics: Metrics;
   /** @default the system clock */
@@ -68,7 +73,38 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   const db = deps.database.schema<ConversationTables>(schema);
   const partitions = new MonthlyPartitions(db, 'chat_messages', clock);
   const health = createClient(HealthService, deps.health);
-  const brain = new EmbeddedBrain(health, new ParaphraseMatcher(corpusTrainingSentences()));
+  const paraphrases = new ParaphraseMatcher(corpusTrainingSentences());
+  const brain = new EmbeddedBrain(health, paraphrases);
+  const llm = deps.llm && new LlmBrain(deps.llm, health);
+  // 5 failures in a row open it for 30 s: the model is not asked while it is failing.
+  const llmPolicy = createResiliencePolicy({
+    name: 'llm',
+    timeoutMs: deps.llm?.totalTimeoutMs ?? 15_000,
+    breakerThreshold: 5,
+    breakerHalfOpenAfterMs: 30_000,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+
+  /**
+   * The model answers when there is one and it is working; on any failure — an error, a stall
+   * before the first token, a stream broken halfway — the embedded brain answers the same turn.
+   * An emergency never waits for a model.
+   */
+  const answer = async (turn: TurnInput): Promise<BrainReply & { mode: 'llm' | 'basic' }> => {
+    const urgent = understand(turn.text, { medicationNames: [] }).intent === 'emergency';
+    if (llm && !urgent) {
+      try {
+        const reply = await llmPolicy.executeOnce((signal) => llm.answer(turn, signal));
+        deps.metrics.llmCalls.inc({ provider: 'openai-compatible', outcome: 'ok' });
+        return { ...reply, mode: 'llm' };
+      } catch (error) {
+        deps.metrics.llmCalls.inc({ provider: 'openai-compatible', outcome: 'fallback' });
+        deps.logger.warn({ err: error }, 'language model failed; the embedded brain answers');
+      }
+    }
+    return { ...(await brain.answer(turn)), mode: 'basic' };
+  };
 
   const personOf = async (caller: Caller | undefined): Promise<{ caller: Caller; person: Person }> => {
     if (!caller?.userId) throw new UnauthenticatedError('a conversation needs the person it is with (caller.user_id)');
@@ -122,7 +158,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     const { caller, person } = await personOf(request.caller);
     const conversationId = await openConversation(person.id, request.conversationId, text);
     const { medications } = await health.listMedications({ caller, active: true });
-    const answered = await brain.answer({
+    const answered = await answer({
       text,
       caller,
       person,
@@ -156,7 +192,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
               user_id: person.id,
               role: 'assistant',
               text: answered.text,
-              mode: 'basic',
+              mode: answered.mode,
               intent: answered.intent,
               created_at: new Date(now.getTime() + 1),
             },
@@ -173,7 +209,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
             partitionKey: person.id,
             data: {
               conversationId,
-              mode: 'basic',
+              mode: answered.mode,
               intent: answered.intent,
               tools: answered.actions,
               latencyMs: Math.round(performance.now() - began),
@@ -187,7 +223,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       conversationId,
       reply: create(ReplySchema, {
         text: answered.text,
-        mode: AnswerMode.BASIC,
+        mode: answered.mode === 'llm' ? AnswerMode.LLM : AnswerMode.BASIC,
         actions: answered.actions,
         intent: answered.intent,
         messageId,

@@ -60,6 +60,22 @@ export interface TendConfig {
   blindIndexKey: string | undefined;
   /** The public API's settings. */
   gateway: GatewayConfig;
+  /** The conversation service's language model; unset (no `LLM_BASE_URL`) means the embedded brain only. */
+  llm: LlmConfig | undefined;
+}
+
+/** An OpenAI-compatible chat endpoint for the conversation service. */
+export interface LlmConfig {
+  baseUrl: string;
+  /** @default 'gpt-4o-mini' */
+  model: string;
+  apiKey: string | undefined;
+  /** @default 3000 */
+  firstTokenTimeoutMs: number;
+  /** @default 15000 */
+  totalTimeoutMs: number;
+  /** @default 5 */
+  maxSteps: number;
 }
 
 /** How calls spread over a service's instances. */
@@ -150,6 +166,12 @@ export const configVariables = [
   'RATE_LIMIT_PER_MINUTE',
   'CORS_ORIGINS',
   'OIDC_PROVIDERS',
+  'LLM_BASE_URL',
+  'LLM_MODEL',
+  'LLM_API_KEY',
+  'LLM_FIRST_TOKEN_TIMEOUT_MS',
+  'LLM_TIMEOUT_MS',
+  'LLM_MAX_STEPS',
 ] as const;
 
 type Source = Record<string, string | undefined>;
@@ -239,6 +261,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
       corsOrigins: list(text('CORS_ORIGINS')).map((origin) => httpUrl('CORS_ORIGINS', origin)),
       oidcProviders: oidcProviders(text('OIDC_PROVIDERS')),
     },
+    llm:
+      text('LLM_BASE_URL') === undefined
+        ? undefined
+        : {
+            baseUrl: httpUrl('LLM_BASE_URL', text('LLM_BASE_URL')!),
+            model: text('LLM_MODEL') ?? 'gpt-4o-mini',
+            apiKey: text('LLM_API_KEY'),
+            firstTokenTimeoutMs: positiveInt('LLM_FIRST_TOKEN_TIMEOUT_MS', text('LLM_FIRST_TOKEN_TIMEOUT_MS'), 3000),
+            totalTimeoutMs: positiveInt('LLM_TIMEOUT_MS', text('LLM_TIMEOUT_MS'), 15_000),
+            maxSteps: positiveInt('LLM_MAX_STEPS', text('LLM_MAX_STEPS'), 5),
+          },
   };
 }
 

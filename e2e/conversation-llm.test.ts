@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScriptedLlmServer } from '../services/conversation/src/testing/scripted-llm-server.js';
+import { TendProcess, testPorts } from './tend-process.js';
+
+// The language-model brain against a local OpenAI-compatible server that plays a script:
+// answers, tool calls, and every way a model fails; each failure must end in the embedded
+// brain's answer within the timeouts.
+const base = `http://127.0.0.1:${testPorts.gateway}`;
+const llm = new ScriptedLlmServer();
+let tend: TendProcess;
+let token = '';
+let conversationId = '';
+
+async function say(text: string) {
+  const began = performance.now();
+  const response = await fetch(`${base}/api/v1/conversations/${conversationId}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+  expect(response.status).toBe(200);
+  const { reply } = (await response.json()) as {
+    reply: { text: string; mode: string; actions: { tool: string; ok: boolean }[] };
+  };
+  return { ...reply, ms: performance.now() - began };
+}
+
+beforeAll(async () => {
+  const llmUrl = await llm.start();
+  tend = await TendProcess.start(['serve', '--target=all'], {
+    LOG_LEVEL: 'error',
+    LLM_BASE_URL: llmUrl,
+    LLM_MODEL: 'scripted',
+    LLM_FIRST_TOKEN_TIMEOUT_MS: '1000',
+    LLM_TIMEOUT_MS: '4000',
+  });
+  await tend.waitForHttp(`${base}/readyz`);
+  const registered = await fetch(`${base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `llm-${Date.now()}@example.test`,
+      password: 'correct horse battery staple',
+      displayName: 'Lin',
+    }),
+  });
+  token = ((await registered.json()) as { accessToken: string }).accessToken;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  await fetch(`${base}/api/v1/medications`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'Metformin', dose: 500, unit: 'mg', schedule: { times: ['08:00'] } }),
+  });
+  const created = await fetch(`${base}/api/v1/conversations`, { method: 'POST', headers, body: '{}' });
+  conversationId = ((await created.json()) as { id: string }).id;
+}, 90_000);
+afterAll(async () => {
+  expect(await tend?.stop()).toBe(0);
+  await llm.stop();
+});
+
+describe('the language-model brain', () => {
+  it('answers with the model, which sees the person’s context and the tools', async () => {
+    llm.script({ kind: 'text', text: 'Hello Lin, how can I help?' });
+    const reply = await say('hello there');
+    expect(reply).toMatchObject({ mode: 'llm', text: 'Hello Lin, how can I help?' });
+    const request = llm.requests.at(-1) as {
+      messages: { role: string; content: string }[];
+      tools: { function: { name: string } }[];
+    };
+    expect(request.messages[0]!.content).toContain('Lin');
+    expect(request.messages[0]!.content).toContain('Metformin 500 mg');
+    expect(request.tools.map((t) => t.function.name)).toEqual([
+      'record_vital',
+      'log_dose',
+      'vital_summary',
+      'adherence',
+    ]);
+  });
+
+  it('runs the tools the model calls, on the caller’s record only', async () => {
+    llm.script({
+      kind: 'tool',
+      name: 'record_vital',
+      args: { kind: 'blood_pressure', systolic: 150, diastolic: 95 },
+      then: 'Recorded 150 over 95.',
+    });
+    const reply = await say('log my pressure, 150 over 95');
+    expect(reply).toMatchObject({
+      mode: 'llm',
+      text: 'Recorded 150 over 95.',
+      actions: [{ tool: 'record_vital', ok: true }],
+    });
+    const vitals = await fetch(`${base}/api/v1/vitals?kind=blood_pressure`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(((await vitals.json()) as { items: { systolic: number }[] }).items[0]!.systolic).toBe(150);
+  });
+
+  it.each([
+    [
+      'an HTTP error',
+      [
+        { kind: 'fail', status: 500 },
+        { kind: 'fail', status: 500 },
+      ],
+    ],
+    ['a stall before the first token', [{ kind: 'stall' }]],
+    ['a stream broken halfway', [{ kind: 'break', after: 'Your blood ' }]],
+  ] as const)('falls back to the embedded brain on %s, within the timeouts', async (_name, scripts) => {
+    llm.script(...scripts);
+    const reply = await say('what can you do?');
+    expect(reply.mode).toBe('basic');
+    expect(reply.text).toContain('I can record');
+    expect(reply.ms).toBeLessThan(4_000);
+  });
+
+  it('answers an emergency without asking the model', async () => {
+    const asked = llm.requests.length;
+    const reply = await say('I have crushing chest pain');
+    expect(reply.mode).toBe('basic');
+    expect(reply.text).toMatch(/emergency/i);
+    expect(llm.requests.length).toBe(asked);
+  });
+});

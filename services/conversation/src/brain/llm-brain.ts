@@ -1,0 +1,201 @@
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type { Client } from '@connectrpc/connect';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
+import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { VitalKind, VitalSource } from '@tend/proto/tend/health/v1/vitals';
+import { stepCountIs, streamText, tool, type LanguageModel } from 'ai';
+import { z } from 'zod';
+import type { BrainReply, ToolAction, TurnInput } from './embedded-brain.js';
+import { rangeOf } from './local-periods.js';
+
+/** An OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server). */
+export interface LlmSettings {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** No first token by then: give up and let the embedded brain answer. @default 3000 */
+  firstTokenTimeoutMs: number;
+  /** @default 15000 */
+  totalTimeoutMs: number;
+  /** Model calls in one turn, tool rounds included. @default 5 */
+  maxSteps: number;
+}
+
+const kinds = {
+  blood_pressure: VitalKind.BLOOD_PRESSURE,
+  heart_rate: VitalKind.HEART_RATE,
+  weight: VitalKind.WEIGHT,
+  glucose: VitalKind.GLUCOSE,
+  spo2: VitalKind.SPO2,
+  temperature: VitalKind.TEMPERATURE,
+} as const;
+const kindNames = Object.keys(kinds) as [keyof typeof kinds, ...(keyof typeof kinds)[]];
+const periods = ['today', 'yesterday', 'this_week', 'last_week', 'this_month'] as const;
+
+/**
+ * The brain with a language model: the AI SDK against any OpenAI-compatible endpoint, streaming,
+ * with the same health tools as the embedded brain. The person is fixed by the turn's caller:
+ * the model chooses tools and arguments (validated by their schemas) but never whose record
+ * they touch. A turn that does not produce its first token in time, or fails at any point,
+ * throws, and the caller answers it with the embedded brain instead.
+ */
+export class LlmBrain {
+  readonly #model: LanguageModel;
+
+  constructor(
+    private readonly settings: LlmSettings,
+    private readonly health: Client<typeof HealthService>,
+  ) {
+    const provider = createOpenAICompatible({ name: 'tend-llm', baseURL: settings.baseUrl, apiKey: settings.apiKey });
+    this.#model = provider.chatModel(settings.model);
+  }
+
+  async answer(turn: TurnInput, signal: AbortSignal, onToken?: (text: string) => void): Promise<BrainReply> {
+    const actions: ToolAction[] = [];
+    const locale = turn.locale ?? turn.person.locale;
+    const abort = new AbortController();
+    const onOuterAbort = () => abort.abort(signal.reason);
+    signal.addEventListener('abort', onOuterAbort, { once: true });
+    const firstToken = setTimeout(
+      () => abort.abort(new Error(`no first token within ${this.settings.firstTokenTimeoutMs} ms`)),
+      this.settings.firstTokenTimeoutMs,
+    );
+    const total = setTimeout(
+      () => abort.abort(new Error(`no answer within ${this.settings.totalTimeoutMs} ms`)),
+      this.settings.totalTimeoutMs,
+    );
+    try {
+      const result = streamText({
+        model: this.#model,
+        system: systemPrompt(turn, locale),
+        prompt: turn.text,
+        tools: this.#tools(turn, actions),
+        stopWhen: stepCountIs(this.settings.maxSteps),
+        maxRetries: 1,
+        abortSignal: abort.signal,
+      });
+      let text = '';
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') {
+          clearTimeout(firstToken);
+          text += part.text;
+          onToken?.(part.text);
+        } else if (part.type === 'tool-call') {
+          clearTimeout(firstToken);
+        } else if (part.type === 'error') {
+          throw part.error instanceof Error ? part.error : new Error('the model stream failed', { cause: part.error });
+        } else if (part.type === 'abort') {
+          throw abort.signal.reason instanceof Error ? abort.signal.reason : new Error('the model call was aborted');
+        }
+        // Other parts (step boundaries, tool results, reasoning) need nothing here.
+      }
+      if (text.trim() === '') throw new Error('the model answered nothing');
+      return { text, intent: 'llm', actions, locale };
+    } finally {
+      clearTimeout(firstToken);
+      clearTimeout(total);
+      signal.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  /** The tools, bound to the turn's caller; each records whether it worked. */
+  #tools(turn: TurnInput, actions: ToolAction[]) {
+    const caller = turn.caller;
+    const run = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      try {
+        const result = await work();
+        actions.push({ tool: name, ok: true });
+        return result;
+      } catch (error) {
+        actions.push({ tool: name, ok: false });
+        throw error;
+      }
+    };
+    const medicationNamed = (name: string) =>
+      turn.medications.find((m) => m.name.toLowerCase() === name.trim().toLowerCase());
+    return {
+      record_vital: tool({
+        description: 'Record a reading the person stated (blood pressure needs systolic and diastolic).',
+        inputSchema: z.strictObject({
+          kind: z.enum(kindNames),
+          value: z.number().optional(),
+          systolic: z.number().optional(),
+          diastolic: z.number().optional(),
+          unit: z.string().max(16).optional(),
+        }),
+        execute: (input) =>
+          run('record_vital', async () => {
+            const { vital } = await this.health.recordVital({
+              caller,
+              vital: { ...input, kind: kinds[input.kind], unit: input.unit ?? '', source: VitalSource.VOICE },
+            });
+            return { recorded: true, unit: vital?.unit, bloodPressureCategory: vital?.bpCategory };
+          }),
+      }),
+      log_dose: tool({
+        description: "Log a dose of one of the person's medications as taken or skipped.",
+        inputSchema: z.strictObject({ medication: z.string().min(1).max(200), status: z.enum(['taken', 'skipped']) }),
+        execute: (input) =>
+          run('log_dose', async () => {
+            const medication = medicationNamed(input.medication);
+            if (!medication) return { logged: false, reason: 'not on the person’s medication list' };
+            await this.health.logDose({
+              caller,
+              medicationId: medication.id,
+              status: input.status === 'taken' ? DoseStatus.TAKEN : DoseStatus.SKIPPED,
+              source: DoseSource.VOICE,
+            });
+            return { logged: true };
+          }),
+      }),
+      vital_summary: tool({
+        description: 'Summarise the person’s readings of one kind over a period.',
+        inputSchema: z.strictObject({ kind: z.enum(kindNames), period: z.enum(periods) }),
+        execute: (input) =>
+          run('vital_summary', async () => {
+            const { from, to } = rangeOf(input.period, turn.now, turn.person.timeZone);
+            const { summary } = await this.health.getVitalSummary({
+              caller,
+              kind: kinds[input.kind],
+              from: timestampFromDate(from),
+              to: timestampFromDate(to),
+            });
+            return {
+              count: summary?.count ?? 0,
+              unit: summary?.unit,
+              mean: summary?.value?.mean ?? summary?.systolic?.mean,
+              min: summary?.value?.min ?? summary?.systolic?.min,
+              max: summary?.value?.max ?? summary?.systolic?.max,
+            };
+          }),
+      }),
+      adherence: tool({
+        description: 'How many scheduled doses the person took, skipped and missed in a period.',
+        inputSchema: z.strictObject({ period: z.enum(periods) }),
+        execute: (input) =>
+          run('adherence', async () => {
+            const { from, to } = rangeOf(input.period, turn.now, turn.person.timeZone);
+            const { report } = await this.health.getAdherence({
+              caller,
+              from: timestampFromDate(from),
+              to: timestampFromDate(to),
+            });
+            return report?.overall ?? {};
+          }),
+      }),
+    };
+  }
+}
+
+function systemPrompt(turn: TurnInput, locale: 'en' | 'zh'): string {
+  const medications = turn.medications.filter((m) => m.active).map((m) => `${m.name} ${m.dose} ${m.doseUnit}`);
+  return [
+    `You are Tend, a voice health assistant. You are talking with ${turn.person.displayName}.`,
+    `Their time zone is ${turn.person.timeZone}; now it is ${turn.now.toISOString()}.`,
+    `Their active medications: ${medications.length > 0 ? medications.join(', ') : 'none'}.`,
+    `Answer in ${locale === 'zh' ? 'Chinese' : 'English'}, briefly, as spoken words.`,
+    'Use the tools to record what they report and to look up their data. Only record what they clearly said.',
+    'Never invent doses, diagnoses or medication changes; say you cannot, and suggest asking their clinician.',
+  ].join('\n');
+}
