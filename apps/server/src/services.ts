@@ -31,6 +31,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         bus: infra.bus,
         health: infra.transportTo('health'),
         llm: config.llm,
+        cache: infra.cache,
         logger,
         metrics,
       }),

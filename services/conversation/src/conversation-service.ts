@@ -15,6 +15,7 @@ import {
   systemClock,
   topics,
   writeWithEvents,
+  type Cache,
   type Clock,
   type Database,
   type EventBus,
@@ -36,6 +37,8 @@ import {
 } from '@tend/proto/tend/conversation/v1/conversation';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { EmbeddedBrain, type BrainReply, type Person, type TurnInput } from './brain/embedded-brain.js';
+import { contextWindow, type PastMessage } from './brain/context-window.js';
+import { FairQueue } from './brain/fair-queue.js';
 import { LlmBrain, type LlmSettings } from './brain/llm-brain.js';
 import { understand } from './understanding/understand.js';
 import type { ConversationTables } from './db/tables.js';
@@ -49,6 +52,10 @@ export interface ConversationServiceDeps {
   health: Transport;
   /** A language model to answer with; without one the embedded brain answers everything. */
   llm?: LlmSettings;
+  /** Keeps each conversation's recent messages (1 h). */
+  cache: Cache;
+  /** Language-model calls at once; more wait in a per-person fair queue (100 at most). @default 8 */
+  llmConcurrency?: number;
   logger: Logger;
   metrics: Metrics;
   /** @default the system clock */
@@ -60,6 +67,10 @@ export interface ConversationServiceDeps {
 const schema = 'conversation';
 const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 const maxTextLength = 4000;
+/** Recent messages kept per conversation for the model's context, and for how long. */
+const recentLimit = 40;
+const recentTtlMs = 3_600_000;
+const recentKey = (conversationId: string) => `conversation:recent:${conversationId}`;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -86,6 +97,22 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     metrics: deps.metrics,
   });
 
+  const llmQueue = new FairQueue(deps.llmConcurrency ?? 8, 100);
+
+  /** A conversation's recent messages, newest first: from the cache, else the database. */
+  const recentMessages = async (conversationId: string): Promise<PastMessage[]> => {
+    const cached = await deps.cache.get(recentKey(conversationId)).catch(() => undefined);
+    if (cached !== undefined) return JSON.parse(cached) as PastMessage[];
+    const rows = await db.primary
+      .selectFrom('chat_messages')
+      .select(['role', 'text'])
+      .where('conversation_id', '=', conversationId)
+      .orderBy('created_at', 'desc')
+      .limit(recentLimit)
+      .execute();
+    return rows.map((row) => ({ role: row.role, text: row.text }));
+  };
+
   /**
    * The model answers when there is one and it is working; on any failure — an error, a stall
    * before the first token, a stream broken halfway — the embedded brain answers the same turn.
@@ -95,7 +122,9 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     const urgent = understand(turn.text, { medicationNames: [] }).intent === 'emergency';
     if (llm && !urgent) {
       try {
-        const reply = await llmPolicy.executeOnce((signal) => llm.answer(turn, signal));
+        const reply = await llmQueue.run(turn.person.id, () =>
+          llmPolicy.executeOnce((signal) => llm.answer(turn, signal)),
+        );
         deps.metrics.llmCalls.inc({ provider: 'openai-compatible', outcome: 'ok' });
         return { ...reply, mode: 'llm' };
       } catch (error) {
@@ -157,7 +186,10 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     }
     const { caller, person } = await personOf(request.caller);
     const conversationId = await openConversation(person.id, request.conversationId, text);
-    const { medications } = await health.listMedications({ caller, active: true });
+    const [{ medications }, past] = await Promise.all([
+      health.listMedications({ caller, active: true }),
+      request.conversationId ? recentMessages(conversationId) : Promise.resolve([]),
+    ]);
     const answered = await answer({
       text,
       caller,
@@ -165,6 +197,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       medications,
       now: clock.now(),
       locale: request.locale === '' ? undefined : request.locale,
+      context: contextWindow(past),
     });
     const now = clock.now();
     const messageId = ids.uuid();
@@ -219,6 +252,12 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
         { schema, ids, clock },
       );
     });
+    const turnMessages: PastMessage[] = [
+      { role: 'assistant', text: answered.text },
+      { role: 'user', text },
+    ];
+    const updated = [...turnMessages, ...past].slice(0, recentLimit);
+    await deps.cache.set(recentKey(conversationId), JSON.stringify(updated), recentTtlMs).catch(() => undefined);
     return create(ProcessConversationResponseSchema, {
       conversationId,
       reply: create(ReplySchema, {

@@ -12,6 +12,7 @@ import {
 } from '@tend/proto/tend/health/v1/vitals';
 import type { ParaphraseMatcher } from '../understanding/paraphrase-matcher.js';
 import { understand, type Understanding, type VitalKindName } from '../understanding/understand.js';
+import type { ContextWindow } from './context-window.js';
 import { rangeOf } from './local-periods.js';
 import { replies } from './replies.js';
 
@@ -45,6 +46,8 @@ export interface TurnInput {
   now: Date;
   /** The language asked for; empty uses the person's. */
   locale?: 'en' | 'zh';
+  /** The conversation so far, for a brain that can use it. */
+  context?: ContextWindow;
 }
 
 const kindValues: Record<VitalKindName, VitalKindValue> = {

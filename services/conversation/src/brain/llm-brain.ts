@@ -69,7 +69,10 @@ export class LlmBrain {
       const result = streamText({
         model: this.#model,
         system: systemPrompt(turn, locale),
-        prompt: turn.text,
+        messages: [
+          ...(turn.context?.recent ?? []).map((m) => ({ role: m.role, content: m.text })),
+          { role: 'user' as const, content: turn.text },
+        ],
         tools: this.#tools(turn, actions),
         stopWhen: stepCountIs(this.settings.maxSteps),
         maxRetries: 1,
@@ -197,5 +200,6 @@ function systemPrompt(turn: TurnInput, locale: 'en' | 'zh'): string {
     `Answer in ${locale === 'zh' ? 'Chinese' : 'English'}, briefly, as spoken words.`,
     'Use the tools to record what they report and to look up their data. Only record what they clearly said.',
     'Never invent doses, diagnoses or medication changes; say you cannot, and suggest asking their clinician.',
+    ...(turn.context?.earlier ? [turn.context.earlier] : []),
   ].join('\n');
 }
