@@ -2,21 +2,26 @@
 // /api/v1/conversations/:id/messages through the gateway. Each turn reads the person and their
 // medications (cached), runs the brain, calls its tool, stores both messages and an event.
 // The load generator (autocannon) runs in this process, on the same two cores.
-//   npm run bench:conversation             # [seconds=10] [connections=16] [fixed rate=500]
+//   npm run bench:conversation             # [seconds=10] [connections=16] [fixed rate=500] [brain=embedded|llm]
+// With `llm`, a local scripted OpenAI-compatible server answers every model call at once with a
+// short streamed text, so the run measures what the service adds around a model.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { ScriptedLlmServer } from '../services/conversation/src/testing/scripted-llm-server.js';
 import { waitForReady } from './load.js';
 
-const [secondsArg = '10', connectionsArg = '16', rateArg = '500'] = process.argv.slice(2);
+const [secondsArg = '10', connectionsArg = '16', rateArg = '500', brain = 'embedded'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const connections = Number(connectionsArg);
 const fixedRate = Number(rateArg);
 const port = 18790;
 const base = `http://127.0.0.1:${port}`;
 
+const llm = brain === 'llm' ? new ScriptedLlmServer() : undefined;
+const llmUrl = await llm?.start();
 const dataDir = await mkdtemp(join(tmpdir(), 'tend-bench-chat-'));
 const server = spawn(
   process.execPath,
@@ -39,6 +44,7 @@ const server = spawn(
       LOG_LEVEL: 'warn',
       // One person sends all the load here; the limiter still counts every request.
       RATE_LIMIT_PER_MINUTE: '100000000',
+      ...(llmUrl && { LLM_BASE_URL: llmUrl, LLM_MODEL: 'scripted' }),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   },
@@ -75,13 +81,14 @@ try {
     results.push([name, await run({ ...turn(text), duration: seconds })]);
   }
   const paced = await run({ ...turn('my heart rate is seventy two'), duration: seconds, overallRate: fixedRate });
-  console.log(`\nconversation turns, all-in-one, embedded brain, ${connections} connections, ${seconds} s each`);
+  console.log(`\nconversation turns, all-in-one, ${brain} brain, ${connections} connections, ${seconds} s each`);
   for (const [name, result] of results) console.log(line(name, result));
   console.log(line(`reading, fixed ${fixedRate}/s`, paced));
 } finally {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
   await rm(dataDir, { recursive: true, force: true });
+  await llm?.stop();
 }
 
 function run(options: autocannon.Options): Promise<autocannon.Result> {
