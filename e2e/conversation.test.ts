@@ -91,6 +91,23 @@ describe('talking to Tend', () => {
     expect(json.items[0]).toMatchObject({ systolic: 140, diastolic: 90 });
   });
 
+  it('answers a repeated question from its cache, but never with data older than the record', async () => {
+    const first = await say('what was my blood pressure this week?');
+    expect(first.text).toMatch(/You have (\d+) blood pressure reading/);
+    const count = Number(/You have (\d+)/.exec(first.text)![1]);
+    expect((await say('What was my blood pressure this week')).text).toBe(first.text);
+    // A reading recorded elsewhere (the app) changes the answer.
+    expect(
+      (await call('POST', '/vitals', token, { kind: 'blood_pressure', systolic: 118, diastolic: 76 })).status,
+    ).toBe(201);
+    let latest = '';
+    for (let i = 0; i < 50 && !latest.includes(`${count + 1} blood pressure`); i++) {
+      latest = (await say('what was my blood pressure this week?')).text;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(latest).toContain(`You have ${count + 1} blood pressure readings`);
+  });
+
   it('answers an emergency before anything else', async () => {
     const reply = await say('I have chest pain, I took my metformin');
     expect(reply.intent).toBe('emergency');

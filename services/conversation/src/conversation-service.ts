@@ -23,6 +23,7 @@ import {
   type Ids,
   type Logger,
   type Metrics,
+  type Subscription,
 } from '@tend/platform';
 import { AnswerMode, type Caller } from '@tend/proto/tend/common/v1/common';
 import {
@@ -37,6 +38,7 @@ import {
 } from '@tend/proto/tend/conversation/v1/conversation';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { EmbeddedBrain, type BrainReply, type Person, type TurnInput } from './brain/embedded-brain.js';
+import { AnswerCache } from './brain/answer-cache.js';
 import { contextWindow, type PastMessage } from './brain/context-window.js';
 import { FairQueue } from './brain/fair-queue.js';
 import { LlmBrain, type LlmSettings } from './brain/llm-brain.js';
@@ -98,6 +100,23 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   });
 
   const llmQueue = new FairQueue(deps.llmConcurrency ?? 8, 100);
+  const answers = new AnswerCache(deps.cache);
+  // Any change to a person's record drops their cached answers. Each instance listens in a group
+  // of its own: every replica must hear every change.
+  let answerInvalidation: Subscription | undefined;
+  const listenForChanges = new TaskService(
+    `${schema}-answer-invalidation`,
+    async () => {
+      answerInvalidation = await deps.bus.subscribe({
+        topic: topics.analyticsEvents.name,
+        group: `conversation-answers-${ids.uuid()}`,
+        handler: async (event) => {
+          if (event.type.startsWith('tend.health.')) await answers.forget(event.partitionkey);
+        },
+      });
+    },
+    async () => answerInvalidation?.close(),
+  );
 
   /** A conversation's recent messages, newest first: from the cache, else the database. */
   const recentMessages = async (conversationId: string): Promise<PastMessage[]> => {
@@ -132,7 +151,12 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
         deps.logger.warn({ err: error }, 'language model failed; the embedded brain answers');
       }
     }
-    return { ...(await brain.answer(turn)), mode: 'basic' };
+    const cached = await answers.get(turn.person.id, turn.locale ?? turn.person.locale, turn.text);
+    if (cached) return { ...cached, actions: [], locale: turn.locale ?? turn.person.locale, mode: 'basic' };
+    const reply = await brain.answer(turn);
+    if (reply.actions.some((a) => a.ok)) await answers.forget(turn.person.id);
+    else await answers.set(turn.person.id, reply.locale, turn.text, { text: reply.text, intent: reply.intent });
+    return { ...reply, mode: 'basic' };
   };
 
   const personOf = async (caller: Caller | undefined): Promise<{ caller: Caller; person: Person }> => {
@@ -285,7 +309,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   return {
     name: 'conversation',
     serviceNames: [ConversationService.typeName],
-    parts: [migrate, relay],
+    parts: [migrate, relay, listenForChanges],
     routes: (router) =>
       router.service(ConversationService, {
         processConversation: processTurn,
