@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedLlmServer } from '../services/conversation/src/testing/scripted-llm-server.js';
 import { TendProcess, testPorts } from './tend-process.js';
 
@@ -60,6 +60,8 @@ afterAll(async () => {
 });
 
 describe('the language-model brain', () => {
+  beforeEach(() => llm.reset());
+
   it('answers with the model, which sees the person’s context and the tools', async () => {
     llm.script({ kind: 'text', text: 'Hello Lin, how can I help?' });
     const reply = await say('hello there');
@@ -113,6 +115,22 @@ describe('the language-model brain', () => {
     expect(reply.mode).toBe('basic');
     expect(reply.text).toContain('I can record');
     expect(reply.ms).toBeLessThan(4_000);
+  });
+
+  it('streams the model’s tokens as they come', async () => {
+    llm.script({ kind: 'text', text: 'Your readings look steady this week.' });
+    const response = await fetch(`${base}/api/v1/conversations/${conversationId}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ text: 'how am I doing?' }),
+    });
+    const stream = await response.text();
+    const tokens = [...stream.matchAll(/event: token\ndata: (.*)\n/g)].map(
+      (m) => (JSON.parse(m[1]!) as { text: string }).text,
+    );
+    expect(tokens.join('')).toBe('Your readings look steady this week.');
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(stream).toMatch(/event: reply\ndata: \{"text":"Your readings look steady this week.","mode":"llm"/);
   });
 
   it('answers an emergency without asking the model', async () => {

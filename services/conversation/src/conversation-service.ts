@@ -137,12 +137,15 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
    * before the first token, a stream broken halfway — the embedded brain answers the same turn.
    * An emergency never waits for a model.
    */
-  const answer = async (turn: TurnInput): Promise<BrainReply & { mode: 'llm' | 'basic' }> => {
+  const answer = async (
+    turn: TurnInput,
+    onToken?: (text: string) => void,
+  ): Promise<BrainReply & { mode: 'llm' | 'basic' }> => {
     const urgent = understand(turn.text, { medicationNames: [] }).intent === 'emergency';
     if (llm && !urgent) {
       try {
         const reply = await llmQueue.run(turn.person.id, () =>
-          llmPolicy.executeOnce((signal) => llm.answer(turn, signal)),
+          llmPolicy.executeOnce((signal) => llm.answer(turn, signal, onToken)),
         );
         deps.metrics.llmCalls.inc({ provider: 'openai-compatible', outcome: 'ok' });
         return { ...reply, mode: 'llm' };
@@ -200,7 +203,10 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     return created;
   };
 
-  const processTurn = async (request: ProcessConversationRequest): Promise<ProcessConversationResponse> => {
+  const processTurn = async (
+    request: ProcessConversationRequest,
+    onToken?: (text: string) => void,
+  ): Promise<ProcessConversationResponse> => {
     const began = performance.now();
     const text = request.text.trim();
     if (text === '') throw ValidationError.field('text', 'is required');
@@ -214,15 +220,18 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       health.listMedications({ caller, active: true }),
       request.conversationId ? recentMessages(conversationId) : Promise.resolve([]),
     ]);
-    const answered = await answer({
-      text,
-      caller,
-      person,
-      medications,
-      now: clock.now(),
-      locale: request.locale === '' ? undefined : request.locale,
-      context: contextWindow(past),
-    });
+    const answered = await answer(
+      {
+        text,
+        caller,
+        person,
+        medications,
+        now: clock.now(),
+        locale: request.locale === '' ? undefined : request.locale,
+        context: contextWindow(past),
+      },
+      onToken,
+    );
     const now = clock.now();
     const messageId = ids.uuid();
     await partitions.ensureFor([now]);
@@ -312,17 +321,41 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     parts: [migrate, relay, listenForChanges],
     routes: (router) =>
       router.service(ConversationService, {
-        processConversation: processTurn,
+        processConversation: (request) => processTurn(request),
 
         async *streamConversation(requests) {
           for await (const request of requests) {
             const turn = request.turn;
             if (!turn) throw ValidationError.field('turn', 'is required');
-            const { conversationId, reply } = await processTurn(turn);
+            // A model's tokens go out as they arrive; if it then fails, the embedded brain's
+            // reply follows, and the final `reply` event is the answer that counts.
+            const tokens: string[] = [];
+            let wake: (() => void) | undefined;
+            let finished = false;
+            const turnDone = processTurn(turn, (token) => {
+              tokens.push(token);
+              wake?.();
+            }).finally(() => {
+              finished = true;
+              wake?.();
+            });
+            let streamed = false;
+            while (!finished || tokens.length > 0) {
+              const token = tokens.shift();
+              if (token !== undefined) {
+                streamed = true;
+                yield { conversationId: turn.conversationId, event: { case: 'token' as const, value: token } };
+              } else if (!finished) {
+                await new Promise<void>((resolve) => (wake = resolve));
+              }
+            }
+            const { conversationId, reply } = await turnDone;
             for (const action of reply!.actions) yield { conversationId, event: { case: 'tool', value: action } };
             // The embedded brain has its whole answer at once; it still arrives as a stream of words.
-            for (const token of reply!.text.split(/(?<=\s)/)) {
-              yield { conversationId, event: { case: 'token', value: token } };
+            if (!streamed) {
+              for (const token of reply!.text.split(/(?<=\s)/)) {
+                yield { conversationId, event: { case: 'token', value: token } };
+              }
             }
             yield { conversationId, event: { case: 'reply', value: reply! } };
           }

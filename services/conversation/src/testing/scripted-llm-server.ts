@@ -37,6 +37,12 @@ export class ScriptedLlmServer {
     await new Promise((resolve) => this.#server.close(resolve));
   }
 
+  /** Forgets what was queued and not used (a request a client did not retry). */
+  reset(): void {
+    this.#scripts.length = 0;
+    this.#pendingText = undefined;
+  }
+
   /** Queues what the next requests do. */
   script(...scripts: LlmScript[]): void {
     this.#scripts.push(...scripts);
