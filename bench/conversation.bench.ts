@@ -73,17 +73,30 @@ try {
   });
   await run({ ...turn('what can you do?'), duration: 2 }); // warm-up: JIT, caches
   const results: [string, autocannon.Result][] = [];
+  const serverTimes: string[] = [];
+  const measured = async (name: string, options: autocannon.Options) => {
+    const before = await serverHistogram();
+    const result = await run(options);
+    serverTimes.push(`${name.padEnd(28)} server time: ${shareWithin(before, await serverHistogram())}`);
+    return result;
+  };
   for (const [name, text] of [
     ['a question (no tool)', 'what can you do?'],
     ['a reading (record_vital)', 'my heart rate is seventy two'],
     ['a summary (vital_summary)', 'what was my heart rate this week?'],
   ] as const) {
-    results.push([name, await run({ ...turn(text), duration: seconds })]);
+    results.push([name, await measured(name, { ...turn(text), duration: seconds })]);
   }
-  const paced = await run({ ...turn('my heart rate is seventy two'), duration: seconds, overallRate: fixedRate });
+  const paced = await measured(`reading, fixed ${fixedRate}/s`, {
+    ...turn('my heart rate is seventy two'),
+    duration: seconds,
+    overallRate: fixedRate,
+  });
   console.log(`\nconversation turns, all-in-one, ${brain} brain, ${connections} connections, ${seconds} s each`);
   for (const [name, result] of results) console.log(line(name, result));
   console.log(line(`reading, fixed ${fixedRate}/s`, paced));
+  console.log(`\nProcessConversation in the conversation service (its own histogram, gateway excluded):`);
+  for (const serverTime of serverTimes) console.log(serverTime);
 } finally {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
@@ -104,6 +117,27 @@ function run(options: autocannon.Options): Promise<autocannon.Result> {
 function line(name: string, r: autocannon.Result): string {
   const l = r.latency;
   return `${name.padEnd(28)} ${Math.round(r.requests.average).toString().padStart(6)} req/s  p50 ${l.p50} ms  p97.5 ${l.p97_5} ms  p99 ${l.p99} ms  (${r.requests.total} requests, ${r.errors} errors, ${r.non2xx} non-2xx)`;
+}
+
+/** The conversation service's ProcessConversation latency histogram: cumulative count per bucket bound. */
+async function serverHistogram(): Promise<Map<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const buckets = new Map<string, number>();
+  for (const match of text.matchAll(/^tend_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+    const labels = match[1]!;
+    if (!labels.includes('method="ProcessConversation"')) continue;
+    buckets.set(/le="([^"]+)"/.exec(labels)![1]!, Number(match[2]));
+  }
+  return buckets;
+}
+
+/** The share of the calls between two scrapes that finished within 10, 25 and 50 ms. */
+function shareWithin(before: Map<string, number>, after: Map<string, number>): string {
+  const count = (le: string) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const total = count('+Inf');
+  return ['0.01', '0.025', '0.05']
+    .map((le) => `${((100 * count(le)) / Math.max(1, total)).toFixed(1)} % ≤ ${Number(le) * 1000} ms`)
+    .join(', ');
 }
 
 async function post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
