@@ -45,7 +45,7 @@ import { LlmBrain, type LlmSettings } from './brain/llm-brain.js';
 import { understand } from './understanding/understand.js';
 import type { ConversationTables } from './db/tables.js';
 import { ParaphraseMatcher, corpusTrainingSentences } from './understanding/paraphrase-matcher.js';
-import { decodePage, encodePage, pageLimit } from './pages.js';
+import { newestFirstPage, olderThan } from './pages.js';
 
 export interface ConversationServiceDeps {
   database: Database;
@@ -394,24 +394,15 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
 
         async listConversations(request) {
           const { person } = await personOf(request.caller);
-          const limit = pageLimit(request.page);
-          const after = decodePage(request.page);
-          let query = db.primary.selectFrom('conversations').selectAll().where('user_id', '=', person.id);
-          if (after) {
-            query = query.where((eb) =>
-              eb.or([
-                eb('updated_at', '<', new Date(after.at)),
-                eb.and([eb('updated_at', '=', new Date(after.at)), eb('id', '<', after.id)]),
-              ]),
-            );
-          }
-          const rows = await query
-            .orderBy('updated_at', 'desc')
-            .orderBy('id', 'desc')
-            .limit(limit + 1)
-            .execute();
-          const items = rows.slice(0, limit);
-          const last = items.at(-1);
+          const { items, nextCursor } = await newestFirstPage(
+            request.page,
+            (after, take) => {
+              let query = db.primary.selectFrom('conversations').selectAll().where('user_id', '=', person.id);
+              if (after) query = query.where(olderThan('updated_at', after));
+              return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(take).execute();
+            },
+            (row) => row.updated_at,
+          );
           return {
             conversations: items.map((row) =>
               create(ConversationSchema, {
@@ -421,35 +412,26 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
                 updatedAt: timestampFromDate(row.updated_at),
               }),
             ),
-            page: { nextCursor: rows.length > limit && last ? encodePage(last.updated_at, last.id) : '' },
+            page: { nextCursor },
           };
         },
 
         async listMessages(request) {
           const { person } = await personOf(request.caller);
           await ownConversation(person.id, request.conversationId);
-          const limit = pageLimit(request.page);
-          const after = decodePage(request.page);
-          let query = db.primary
-            .selectFrom('chat_messages')
-            .selectAll()
-            .where('conversation_id', '=', request.conversationId)
-            .where('user_id', '=', person.id);
-          if (after) {
-            query = query.where((eb) =>
-              eb.or([
-                eb('created_at', '<', new Date(after.at)),
-                eb.and([eb('created_at', '=', new Date(after.at)), eb('id', '<', after.id)]),
-              ]),
-            );
-          }
-          const rows = await query
-            .orderBy('created_at', 'desc')
-            .orderBy('id', 'desc')
-            .limit(limit + 1)
-            .execute();
-          const items = rows.slice(0, limit);
-          const last = items.at(-1);
+          const { items, nextCursor } = await newestFirstPage(
+            request.page,
+            (after, take) => {
+              let query = db.primary
+                .selectFrom('chat_messages')
+                .selectAll()
+                .where('conversation_id', '=', request.conversationId)
+                .where('user_id', '=', person.id);
+              if (after) query = query.where(olderThan('created_at', after));
+              return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(take).execute();
+            },
+            (row) => row.created_at,
+          );
           return {
             messages: items.map((row) =>
               create(MessageSchema, {
@@ -466,7 +448,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
                       : AnswerMode.UNSPECIFIED,
               }),
             ),
-            page: { nextCursor: rows.length > limit && last ? encodePage(last.created_at, last.id) : '' },
+            page: { nextCursor },
           };
         },
       }),
