@@ -5,52 +5,24 @@
 //   npm run bench:conversation             # [seconds=10] [connections=16] [fixed rate=500] [brain=embedded|llm]
 // With `llm`, a local scripted OpenAI-compatible server answers every model call at once with a
 // short streamed text, so the run measures what the service adds around a model.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { ScriptedLlmServer } from '../services/conversation/src/testing/scripted-llm-server.js';
-import { waitForReady } from './load.js';
+import { startAllInOne } from './all-in-one.js';
 
 const [secondsArg = '10', connectionsArg = '16', rateArg = '500', brain = 'embedded'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const connections = Number(connectionsArg);
 const fixedRate = Number(rateArg);
-const port = 18790;
-const base = `http://127.0.0.1:${port}`;
+const base = `http://127.0.0.1:18790`;
 
 const llm = brain === 'llm' ? new ScriptedLlmServer() : undefined;
 const llmUrl = await llm?.start();
-const dataDir = await mkdtemp(join(tmpdir(), 'tend-bench-chat-'));
-const server = spawn(
-  process.execPath,
-  [
-    ...(process.env.TEND_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TEND_BENCH_PROFILE}`] : []),
-    '--import',
-    'tsx',
-    'apps/server/src/main.ts',
-    'serve',
-    '--target=all',
-  ],
-  {
-    env: {
-      ...process.env,
-      TEND_DATA_DIR: dataDir,
-      GATEWAY_PORT: String(port),
-      ...Object.fromEntries(
-        ['VOICE', 'CONVERSATION', 'HEALTH', 'NOTIFICATION', 'EXTERNAL'].map((s, i) => [`${s}_PORT`, String(18761 + i)]),
-      ),
-      LOG_LEVEL: 'warn',
-      // One person sends all the load here; the limiter still counts every request.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      ...(llmUrl && { LLM_BASE_URL: llmUrl, LLM_MODEL: 'scripted' }),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  },
-);
+const tend = await startAllInOne({
+  gatewayPort: 18790,
+  firstServicePort: 18761,
+  env: llmUrl ? { LLM_BASE_URL: llmUrl, LLM_MODEL: 'scripted' } : {},
+});
 try {
-  await waitForReady(`${base}/readyz`);
   const registered = await post('/api/v1/auth/register', {
     email: `bench-${Date.now()}@example.test`,
     password: 'correct horse battery staple',
@@ -98,9 +70,7 @@ try {
   console.log(`\nProcessConversation in the conversation service (its own histogram, gateway excluded):`);
   for (const serverTime of serverTimes) console.log(serverTime);
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
-  await rm(dataDir, { recursive: true, force: true });
+  await tend.stop();
   await llm?.stop();
 }
 

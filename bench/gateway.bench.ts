@@ -2,48 +2,17 @@
 // served from the health service's cache, through auth, the access table, the rate limiter and the
 // in-process call. The load generator (autocannon) runs in this process, on the same two cores.
 //   npm run bench:gateway                  # [seconds=10] [connections=32] [fixed rate=3000]
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { waitForReady } from './load.js';
+import { startAllInOne } from './all-in-one.js';
 
 const [secondsArg = '10', connectionsArg = '32', rateArg = '3000'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const connections = Number(connectionsArg);
 const fixedRate = Number(rateArg);
-const port = 18780;
-const base = `http://127.0.0.1:${port}`;
+const base = `http://127.0.0.1:18780`;
 
-const dataDir = await mkdtemp(join(tmpdir(), 'tend-bench-gw-'));
-const server = spawn(
-  process.execPath,
-  [
-    ...(process.env.TEND_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TEND_BENCH_PROFILE}`] : []),
-    '--import',
-    'tsx',
-    'apps/server/src/main.ts',
-    'serve',
-    '--target=all',
-  ],
-  {
-    env: {
-      ...process.env,
-      TEND_DATA_DIR: dataDir,
-      GATEWAY_PORT: String(port),
-      ...Object.fromEntries(
-        ['VOICE', 'CONVERSATION', 'HEALTH', 'NOTIFICATION', 'EXTERNAL'].map((s, i) => [`${s}_PORT`, String(18751 + i)]),
-      ),
-      LOG_LEVEL: 'warn',
-      // One person sends all the load here; the limiter still counts every request.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  },
-);
+const tend = await startAllInOne({ gatewayPort: 18780, firstServicePort: 18751 });
 try {
-  await waitForReady(`${base}/readyz`);
   const registered = await post('/api/v1/auth/register', {
     email: `bench-${Date.now()}@example.test`,
     password: 'correct horse battery staple',
@@ -66,9 +35,7 @@ try {
   console.log(line('as fast as it goes', max));
   console.log(line(`fixed ${fixedRate} req/s`, paced));
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
-  await rm(dataDir, { recursive: true, force: true });
+  await tend.stop();
 }
 
 function run(options: autocannon.Options): Promise<autocannon.Result> {
