@@ -54,7 +54,7 @@ export interface ConversationServiceDeps {
   health: Transport;
   /** A language model to answer with; without one the embedded brain answers everything. */
   llm?: LlmSettings;
-  /** Keeps each conversation's recent messages (1 h). */
+  /** Keeps each conversation's recent messages (1 h), and its owner and title (24 h). */
   cache: Cache;
   /** Language-model calls at once; more wait in a per-person fair queue (100 at most). @default 8 */
   llmConcurrency?: number;
@@ -73,6 +73,15 @@ const maxTextLength = 4000;
 const recentLimit = 40;
 const recentTtlMs = 3_600_000;
 const recentKey = (conversationId: string) => `conversation:recent:${conversationId}`;
+/** Who a conversation belongs to and its title, cached a day. */
+interface ConversationMeta {
+  userId: string;
+  title: string;
+}
+const conversationTtlMs = 24 * 3_600_000;
+/** Tools that change the person's record: after one, their cached answers are stale. */
+const writingTools = new Set(['record_vital', 'log_dose', 'set_reminder', 'stop_medication']);
+const conversationKey = (conversationId: string) => `conversation:meta:${conversationId}`;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -157,7 +166,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     const cached = await answers.get(turn.person.id, turn.locale ?? turn.person.locale, turn.text);
     if (cached) return { ...cached, actions: [], locale: turn.locale ?? turn.person.locale, mode: 'basic' };
     const reply = await brain.answer(turn);
-    if (reply.actions.some((a) => a.ok)) await answers.forget(turn.person.id);
+    if (reply.actions.some((a) => a.ok && writingTools.has(a.tool))) await answers.forget(turn.person.id);
     else await answers.set(turn.person.id, reply.locale, turn.text, { text: reply.text, intent: reply.intent });
     return { ...reply, mode: 'basic' };
   };
@@ -177,16 +186,28 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   };
 
   /** Throws unless `id` names one of the person's conversations. */
+  /** Remembers who a conversation belongs to and its title (24 h): asked on every turn. */
+  const rememberConversation = (id: string, meta: ConversationMeta) =>
+    deps.cache.set(conversationKey(id), JSON.stringify(meta), conversationTtlMs).catch(() => undefined);
+
+  /** Throws unless `id` names one of the person's conversations. */
   const ownConversation = async (userId: string, id: string): Promise<void> => {
     if (!uuidPattern.test(id)) throw ValidationError.field('conversation_id', 'must be a conversation id (UUID)');
-    const found = await db.primary
-      .selectFrom('conversations')
-      .select('id')
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const cached = await deps.cache.get(conversationKey(id)).catch(() => undefined);
+    let meta = cached === undefined ? undefined : (JSON.parse(cached) as ConversationMeta);
+    if (!meta) {
+      const row = await db.primary
+        .selectFrom('conversations')
+        .select(['user_id', 'title'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row) {
+        meta = { userId: row.user_id, title: row.title };
+        await rememberConversation(id, meta);
+      }
+    }
     // Someone else's conversation is "not found" too: its existence is not shown.
-    if (!found) throw new NotFoundError('conversation', id);
+    if (meta?.userId !== userId) throw new NotFoundError('conversation', id);
   };
 
   const openConversation = async (userId: string, id: string, firstText: string): Promise<string> => {
@@ -196,10 +217,12 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     }
     const now = clock.now();
     const created = ids.uuid();
+    const title = titleOf(firstText);
     await db.primary
       .insertInto('conversations')
-      .values({ id: created, user_id: userId, title: titleOf(firstText), created_at: now, updated_at: now })
+      .values({ id: created, user_id: userId, title, created_at: now, updated_at: now })
       .execute();
+    await rememberConversation(created, { userId, title });
     return created;
   };
 
@@ -382,6 +405,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
             .insertInto('conversations')
             .values({ id, user_id: person.id, title, created_at: now, updated_at: now })
             .execute();
+          await rememberConversation(id, { userId: person.id, title });
           return {
             conversation: create(ConversationSchema, {
               id,

@@ -16,8 +16,8 @@ const filler =
  * normalised words — case, punctuation, numbers in words and filler removed — so near-duplicates
  * ("What can you do?", "hey tend, what can you do") share an answer. Answers about a person's
  * record are keyed by that person and a generation number that any change to their record bumps,
- * so they are never served to someone else nor after the data changed. Only answers that wrote
- * nothing are kept.
+ * so they are never served to someone else nor after the data changed. Only answers to questions
+ * are kept: an intent that writes is never answered from here.
  */
 export class AnswerCache {
   constructor(private readonly cache: Cache) {}
