@@ -6,6 +6,7 @@ describe('spoken numbers', () => {
     ['my blood pressure is one hundred and thirty five over eighty five', 'my blood pressure is 135 over 85'],
     ['i weigh seventy two point five kilos', 'i weigh 72.5 kilos'],
     ['a hundred twenty over eighty', '120 over 80'],
+    ['one forty over ninety', '140 over 90'],
     ['heart rate sixty-eight', 'heart rate 68'],
     ['I took one of my pills', 'I took one of my pills'],
     ['血压一百三十五/八十五', '血压135/85'],

@@ -91,6 +91,8 @@ function parseEnglishNumber(words: string[], start: number): { value: number; ne
     }
     const w = word(i);
     if (w in units && !(w === 'a' && word(i + 2) !== 'hundred')) current += units[w]!;
+    // "one forty" (a blood pressure said the short way) is 140, not 41.
+    else if (w in tens && seen === 1 && current > 0 && current < 10) current = current * 100 + tens[w]!;
     else if (w in tens) current += tens[w]!;
     else if (w === 'hundred' && seen > 0) current = (current || 1) * 100;
     else if (w === 'thousand' && seen > 0) {

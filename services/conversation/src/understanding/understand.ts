@@ -58,7 +58,7 @@ export interface UnderstandingContext {
 }
 
 const emergency =
-  /chest pain|pain in my chest|can'?t breathe|cannot breathe|short(ness)? of breath|heart attack|stroke|face (is )?droop|slurred speech|suicid|kill myself|want to die|end my life|胸痛|胸口痛|喘不过气|呼吸困难|中风|想死|自杀|不想活/i;
+  /chest pain|pain in my chest|can'?t breathe|cannot breathe|short(ness)? of breath|(trouble|difficulty) breathing|hard to breathe|heart attack|stroke|face (is )?droop|slurred speech|suicid|kill myself|want to die|end my life|胸痛|胸口痛|喘不过气|呼吸困难|中风|想死|自杀|不想活/i;
 
 const readOnlyIntents = new Set<IntentName>([
   'query_vitals',
