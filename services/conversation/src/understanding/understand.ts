@@ -1,6 +1,10 @@
 import { matchMedication, type MedicationMatch } from './medication-names.js';
 import type { ParaphraseMatcher } from './paraphrase-matcher.js';
+import { kindNamed, readingOf, type SpokenVital, type VitalKindName } from './readings.js';
 import { digitsForSpokenNumbers } from './spoken-numbers.js';
+import { timesOf } from './spoken-times.js';
+
+export { vitalKindNames, type SpokenVital, type VitalKindName } from './readings.js';
 
 /** What a person can ask for by talking. */
 export type IntentName =
@@ -20,19 +24,17 @@ export type IntentName =
   | 'help'
   | 'unknown';
 
-export type VitalKindName = 'blood_pressure' | 'heart_rate' | 'weight' | 'glucose' | 'spo2' | 'temperature';
-
-/** A reading said in a sentence, in the health service's unit strings. */
-export interface SpokenVital {
-  kind: VitalKindName;
-  value?: number;
-  systolic?: number;
-  diastolic?: number;
-  unit?: string;
-}
-
 /** A period a question is about, resolved by the caller in the person's time zone. */
-export type Period = 'today' | 'yesterday' | 'this_week' | 'last_week' | 'this_month';
+export const periods = [
+  'today',
+  'yesterday',
+  'tomorrow',
+  'this_week',
+  'last_week',
+  'this_month',
+  'last_month',
+] as const;
+export type Period = (typeof periods)[number];
 
 /** What a sentence asks for, with what it says about it. */
 export interface Understanding {
@@ -57,9 +59,24 @@ export interface UnderstandingContext {
   paraphrases?: ParaphraseMatcher;
 }
 
-const emergency =
-  /chest pain|pain in my chest|can'?t breathe|cannot breathe|short(ness)? of breath|(trouble|difficulty) breathing|hard to breathe|heart attack|stroke|face (is )?droop|slurred speech|suicid|kill myself|want to die|end my life|胸痛|胸口痛|喘不过气|呼吸困难|中风|想死|自杀|不想活/i;
+const emergency = new RegExp(
+  [
+    // heart
+    "chest (pain|hurts|is (tight|hurting|pounding|killing me))|pain in (my|the|his|her) chest|(crushing|squeezing|severe) (chest )?(pain|pressure) in|heart attack|heart is (pounding|racing) and",
+    // breathing
+    "can'?t (breathe|catch (my|his|her) breath|get air)|cannot breathe|short(ness)? of breath|(trouble|difficulty) breathing|hard to breathe|(not|isn'?t|stopped) breathing|choking|gasping",
+    // stroke
+    "stroke|face (is |looks )?(droop|uneven|lopsided)|drooping|slurred|can'?t (speak|talk) (properly|clearly|right)|numb on one side|(one|left|right) side of (my|his|her) (body|face)|half (of )?(my|his|her) (body|face)",
+    // collapse, seizure, overdose, bleeding, anaphylaxis
+    'pass(ed|ing)? out|faint(ed|ing)|collapsed|unconscious|unresponsive|seizure|overdose|too many (pills|tablets)|bleeding (heavily|a lot|badly|won)|allergic reaction|throat is (closing|swelling)|anaphyla|call (an )?ambulance|\\b911\\b',
+    // self-harm
+    "suicid|kill(ing)? myself|want to die|end(ing)? (my life|it all)|don'?t want to (live|be alive)|hurt(ing)? myself|harm(ing)? myself|self[- ]harm",
+    // 中文
+    '救命|胸(口|部)?.{0,3}(痛|疼)|心口.{0,2}(痛|疼)|胸闷得厉害|喘不(过|上)气|呼吸困难|透不过气|憋气|上不来气|中风|口眼歪斜|嘴歪|说话.{0,3}不清|口齿不清|半边(身子|身体|脸)|晕倒|昏倒|昏迷|抽搐|吃了太多药|吃多了药|药吃多了|过量|大出血|过敏.*(喉咙|呼吸)|想死|自杀|不想活|轻生|结束生命|伤害自己|叫救护车|打120',
+  ].join('|'),
+);
 
+/** Intents the paraphrase matcher may decide: nothing that writes. */
 const readOnlyIntents = new Set<IntentName>([
   'query_vitals',
   'list_doses',
@@ -72,76 +89,93 @@ const readOnlyIntents = new Set<IntentName>([
   'help',
 ]);
 
-const vitalWords: [VitalKindName, RegExp][] = [
-  ['blood_pressure', /blood pressure|\bbp\b|血压|高压|低压/i],
-  ['heart_rate', /heart ?rate|pulse|心率|脉搏|心跳/i],
-  ['weight', /\bweigh|weight|体重/i],
-  ['glucose', /glucose|blood sugar|sugar level|血糖/i],
-  ['spo2', /oxygen|spo2|o2 sat|血氧/i],
-  ['temperature', /temperature|\btemp\b|fever|体温|发烧/i],
-];
+const reminder =
+  /\bremind|\breminder|\balert me|\bnotify me|\bping me|\balarm\b|don'?t let me forget|\bschedule (my|the)\b|提醒|闹钟|叫我吃|喊我吃/;
+const stopping =
+  /\b(stop(s|ped|ping)?|quit|discontinu(e|ed|ing)|cancel(led)?|drop(ped)?|remove|delete|get rid of)\b|no longer (take|taking|on)|(took|take|taken|taking|put) (me )?off\b|\boff (of )?(my |the )?\w+ (now|for good)|\b(for good|permanently|no more)\b|(don'?t|do not|not|won'?t) (take|taking|need) .*\b(any ?more|any longer)\b|\boff my (list|meds|medications)|停用|停药|停吃|停掉|停了|可以停|不再(吃|服|用)|不用再吃|以后不(吃|服)|删掉|删除|去掉|移除/;
+const skipped =
+  /\bskip(ped|ping)?\b|\bpass on\b|\b(didn'?t|did not|won'?t|will not|not going to|am not|i'?m not|not) (be )?(take|taking)\b|\bmark .* (as )?skipped|\bno \w+ (for me )?(today|tonight)|跳过|不吃|没吃|没服|不服|先不|不想吃/;
+const taken =
+  /\b(took|taken|had|popped|swallowed|finished|done)\b|\bgot (my|the) .*\bin\b|\bmark .* (as )?taken|吃了|吃过|吃好了|服了|服过|服完|服用了|已服|已经服用|已经吃|吃完/;
+const negatedTaking = /\b(haven'?t|have not|hasn'?t|not yet|never)\b/;
+const medicineWords =
+  /\bpills?\b|\bmedicines?\b|\bmedications?\b|\bmeds\b|\bdoses?\b|\btablets?\b|\bdrugs?\b|\bprescri|\bit\b|药/;
+const adherence =
+  /\bmiss(ed|ing)?\b|\bforg[eo]t|adherence|complian|consistent|on track|been taking|regularly|skip(ped)? any|did i take (everything|all|them|my (pills|meds|medicines?|medications?|doses))|how (am i|have i been) doing with|how (well|good) (am i|have i been)|漏服|漏吃|漏了|忘了吃|忘记吃|按时|准时|规律|服药情况|吃药情况|都吃了吗|吃药了吗|有没有(按时)?吃药/;
+const dueWords =
+  /\b(today|tonight|now|morning|afternoon|evening|tomorrow|next|due|left|later|still|bedtime|before bed|with (breakfast|lunch|dinner))\b|schedule|今天|今晚|晚上|早上|上午|中午|下午|现在|下(一|1)?次|明天|还有|该吃|睡前|饭后|饭前|要吃药吗|需要吃药/;
+const medicationQuestion =
+  /\bwhat (do|should|must) i (need to |be )?tak(e|ing)\b|\b(what|which)\b.*\b(pills?|meds|medicines?|medications?|drugs|prescriptions?|doses?)\b|\bam i on\b|\b(list|read|tell|show|give)\b.*\b(pills|meds|medicines|medications|drugs|prescriptions|prescribed)\b|\bprescribed\b|\bmy (medication|medicine|pill|meds) (list|schedule)|\bmy (current )?(medications|medicines|meds|prescriptions)\b|anything (i still need )?to take|anything due|\bnext (dose|pill)|\b(need|have) to take anything\b|(吃|服|服用|用)(什么|哪些|哪几)|什么药|哪些药|几种药|药.*(哪些|清单|列表)|(列出|告诉我).*药|我的药|用药|在吃|在服用|在用|吃药是什么时候|(要|该|需要)吃药/;
+const currentlyTaking = /right now|these days|currently|现在在|现在(吃|服用|用)的|正在|目前/;
+const weather =
+  /weather|forecast|\brain(ing|y)?\b|\bsnow|umbrella|sunny|windy|\bstorm|humid|jacket|how (hot|cold|warm)|\bis it (hot|cold|warm|chilly)|\boutside\b|\bthe temperature\b(?!.*\bmy\b)|天气|下雨|下雪|气温|冷不冷|热不热|冷吗|热吗|带伞|刮风/;
+const calendar =
+  /calendar|appointment|\bschedule\b|\bplanned\b|\bplans\b|\bagenda\b|\bmeetings?\b|\bevents?\b|(seeing|see|visit(ing)?) (the|my) (doctor|dentist|gp)|doctor'?s? (visit|appointment)|my day (look|looking)|what'?s happening|日程|预约|安排|看医生|日历|行程|约了|什么事/;
+const greeting =
+  /^(hi|hello|hey|howdy|hiya|yo|good (morning|afternoon|evening|day)|morning|evening|what'?s up|how are you)\b|^(嗨|哈喽|你好|您好|早上好|早安|上午好|中午好|下午好|晚上好|在吗)/;
+const thanks = /\b(thanks|thank you|thx|ty|cheers|appreciated?)\b|谢谢|多谢|感谢|谢了|谢啦/;
+const help =
+  /what can you do|what (are you|you'?re) able to|what do you do|what can i (say|ask|do)|what should i (say|ask)|what (kind of )?things can|how (does|do) (this|it) work|how do i use|how can you help|\bfeatures\b|\boptions\b|\bhelp\b|instructions|你能做什么|你都会什么|会什么|能干什么|有什么功能|功能|怎么用|怎么使用|帮助|可以问你什么|能问什么|使用说明|你能帮我|可以帮我|你是谁/;
 
 /**
  * The embedded brain's understanding: ordered rules over the text with its numbers written as
- * digits. An emergency comes first whatever else is said; then readings ("135 over 85"), dose
- * logs, questions, reminders and small talk, in English and Chinese.
+ * digits. An emergency comes first whatever else is said; then what writes — a reminder,
+ * stopping a medication, a reading, a dose — each only when clearly asked for; then questions
+ * and small talk, and last a resemblance to the corpus's sentences for questions the rules miss.
  */
 export function understand(text: string, context: UnderstandingContext): Understanding {
   const locale: 'en' | 'zh' = /[\u4e00-\u9fff]/.test(text) ? 'zh' : (context.locale ?? 'en');
-  const said = digitsForSpokenNumbers(text.trim());
-  const lower = said.toLowerCase();
+  const lower = digitsForSpokenNumbers(text.trim())
+    .toLowerCase()
+    .replace(/[’‘`]/g, "'");
   const base = { locale };
   if (emergency.test(lower)) return { ...base, intent: 'emergency' };
 
   // Names are matched on the words as said: "二甲双胍" must not become "2甲双胍".
   const medication = matchMedication(text.trim().toLowerCase(), context.medicationNames);
+  const namesMedication = medication.name !== undefined || medication.candidates.length > 0;
   const period = periodOf(lower);
   const asked = isQuestion(lower);
 
-  if (/remind me|提醒我/.test(lower)) {
+  if (reminder.test(lower) && !/did i|have i|吗/.test(lower)) {
     return { ...base, intent: 'add_reminder', medication, times: timesOf(lower) };
   }
-  if (/\b(stop|quit|discontinue)\b.*\b(taking)?\b|停(用|药|吃)/.test(lower) && medication.name) {
+  if (namesMedication && stopping.test(lower) && !/\b(today|tonight|this (morning|evening))\b|今天|今晚/.test(lower)) {
     return { ...base, intent: 'stop_medication', medication };
   }
   if (!asked) {
-    const vital = readingOf(lower);
+    const vital = weather.test(lower) ? undefined : readingOf(lower);
     if (vital) return { ...base, intent: 'log_vital', vital };
-  }
-  if (!asked && /\b(took|taken|have taken|just took|had)\b|吃了|服了|服用了|已经吃/.test(lower)) {
-    if (medication.name || medication.candidates.length > 0 || /pill|medicine|meds|dose|药/.test(lower)) {
-      return { ...base, intent: 'log_dose', medication, doseStatus: 'taken' };
+    if (namesMedication || medicineWords.test(lower)) {
+      if (skipped.test(lower)) return { ...base, intent: 'log_dose', medication, doseStatus: 'skipped' };
+      if (taken.test(lower) && !negatedTaking.test(lower)) {
+        return { ...base, intent: 'log_dose', medication, doseStatus: 'taken' };
+      }
     }
   }
-  if (/\bskip(ped|ping)?\b|跳过|不吃了|没吃/.test(lower) && !asked) {
-    return { ...base, intent: 'log_dose', medication, doseStatus: 'skipped' };
-  }
-  if (/miss(ed)? any|did i miss|forg[eo]t|adherence|漏服|漏吃|忘了吃/.test(lower)) {
+  // "Did I take my metformin?" asks whether a dose was taken: adherence, not a log.
+  const askedWhetherTaken =
+    (namesMedication || medicineWords.test(lower)) &&
+    /\b(did|have|has) i (already )?(take|taken|took)\b|(吃|服)(了|过)(吗|没)/.test(lower);
+  // "我该吃药了吗" asks whether a dose is due now, not whether one was taken.
+  const askedWhetherDue = /(该|要|需要)(吃|服)/.test(lower);
+  const aboutDosesTaken = adherence.test(lower) || askedWhetherTaken;
+  if (aboutDosesTaken && !askedWhetherDue && (asked || /\b(how|have|did)\b/.test(lower) || medicineWords.test(lower))) {
     return { ...base, intent: 'query_adherence', period: period ?? 'this_week' };
   }
-  if (
-    /what (do|should) i take|what.*(pills|meds|medicine).*(today|tonight|now)|which (pills|meds)|吃什么药|要吃.*药/.test(
-      lower,
-    )
-  ) {
-    return { ...base, intent: 'list_doses', period: period ?? 'today' };
+  if (medicationQuestion.test(lower) && !calendar.test(lower.replace(/pill schedule|medication schedule/, ''))) {
+    // "right now" asks what one takes these days, not what is due now.
+    return dueWords.test(lower.replace(currentlyTaking, ''))
+      ? { ...base, intent: 'list_doses', period: period === 'tomorrow' ? period : 'today' }
+      : { ...base, intent: 'list_medications' };
   }
-  if (
-    /what (medications|medicines|meds|pills) (am i|do i)|my (medications|medicines|meds)|我的药|我在吃.*药/.test(lower)
-  ) {
-    return { ...base, intent: 'list_medications' };
-  }
-  const questionKind = vitalWords.find(([, pattern]) => pattern.test(lower))?.[0];
-  if (questionKind && (asked || period)) {
-    return { ...base, intent: 'query_vitals', vitalKind: questionKind, period: period ?? 'this_week' };
-  }
-  if (/weather|rain|天气|下雨/.test(lower)) return { ...base, intent: 'weather' };
-  if (/calendar|appointment|schedule today|日程|预约/.test(lower)) return { ...base, intent: 'calendar' };
-  if (/^(hi|hello|hey|good (morning|afternoon|evening))\b|^(你好|您好|早上好|晚上好)/.test(lower)) {
-    return { ...base, intent: 'greeting' };
-  }
-  if (/\b(thanks|thank you)\b|谢谢/.test(lower)) return { ...base, intent: 'thanks' };
-  if (/what can you do|help|你能做什么|帮助|怎么用/.test(lower)) return { ...base, intent: 'help' };
+  if (weather.test(lower)) return { ...base, intent: 'weather' };
+  const kind = kindNamed(lower);
+  if (kind) return { ...base, intent: 'query_vitals', vitalKind: kind, period: period ?? 'this_week' };
+  if (calendar.test(lower)) return { ...base, intent: 'calendar' };
+  if (greeting.test(lower)) return { ...base, intent: 'greeting' };
+  if (thanks.test(lower)) return { ...base, intent: 'thanks' };
+  if (help.test(lower)) return { ...base, intent: 'help' };
   const paraphrase = context.paraphrases?.match(text);
   // Only questions and small talk are taken from a resemblance: a write (a reading, a dose, a
   // reminder, stopping a medication) is made only when the rules recognise it was asked for.
@@ -152,82 +186,18 @@ export function understand(text: string, context: UnderstandingContext): Underst
 }
 
 function isQuestion(lower: string): boolean {
-  return /\?|？|^(what|how|did|was|were|is|are|show|tell)\b|吗|多少|怎么样|如何|趋势|哪些|什么/.test(lower);
+  return /\?|？|^(what|what's|whats|how|how's|(did|do|does|has) (i|you|my|we)|(have|had) (i|you|we)|was|were|is|are|show|tell|give|can you|could you|any|which|when|check|look up)\b|吗|呢|多少|怎么样|如何|趋势|变化|哪些|什么|查|看看|几次|正常/.test(
+    lower,
+  );
 }
 
 function periodOf(lower: string): Period | undefined {
-  if (/last week|上周|上个星期/.test(lower)) return 'last_week';
-  if (/this week|past week|week|这周|本周|这个星期/.test(lower)) return 'this_week';
-  if (/this month|month|这个月|本月/.test(lower)) return 'this_month';
-  if (/yesterday|last night|昨天|昨晚/.test(lower)) return 'yesterday';
-  if (/today|tonight|this morning|今天|今晚|今早/.test(lower)) return 'today';
+  if (/last week|previous week|上周|上个星期|上星期/.test(lower)) return 'last_week';
+  if (/last month|previous month|上个月|上月/.test(lower)) return 'last_month';
+  if (/this week|past week|\bweek\b|lately|recently|这周|本周|这个星期|这星期|最近|近来/.test(lower)) return 'this_week';
+  if (/this month|past month|\bmonth\b|这个月|本月/.test(lower)) return 'this_month';
+  if (/yesterday|last night|昨天|昨晚|昨日/.test(lower)) return 'yesterday';
+  if (/tomorrow|明天|明早|明晚/.test(lower)) return 'tomorrow';
+  if (/today|tonight|this (morning|afternoon|evening)|今天|今晚|今早|今日/.test(lower)) return 'today';
   return undefined;
-}
-
-/** A reading in the sentence, if it states one. */
-function readingOf(lower: string): SpokenVital | undefined {
-  const pressure =
-    /(\d{2,3})\s*(?:over|\/|／|on|by)\s*(\d{2,3})/.exec(lower) ?? /高压\s*(\d{2,3}).*低压\s*(\d{2,3})/.exec(lower);
-  if (pressure && (/blood pressure|\bbp\b|血压|高压/.test(lower) || /\bover\b/.test(lower))) {
-    return { kind: 'blood_pressure', systolic: Number(pressure[1]), diastolic: Number(pressure[2]) };
-  }
-  for (const [kind, pattern] of vitalWords) {
-    if (kind === 'blood_pressure' || !pattern.test(lower)) continue;
-    const number =
-      /(\d+(?:\.\d+)?)\s*(kilos?|kilograms?|kgs?|pounds?|lbs?|公斤|千克|斤|mmol(?:\/l)?|mg(?:\/dl)?|%|percent|degrees?|°\s*[cf]|度|bpm|次)?/.exec(
-        lower.slice(lower.search(pattern)),
-      );
-    if (!number) continue;
-    return { kind, ...valueWithUnit(kind, Number(number[1]), number[2]) };
-  }
-  return undefined;
-}
-
-function valueWithUnit(
-  kind: VitalKindName,
-  value: number,
-  spoken: string | undefined,
-): { value: number; unit?: string } {
-  const unit = spoken?.replace(/\s/g, '') ?? '';
-  switch (kind) {
-    case 'weight':
-      if (/^(pounds?|lbs?)$/.test(unit)) return { value, unit: 'lb' };
-      if (unit === '斤') return { value: value / 2, unit: 'kg' };
-      return { value, unit: 'kg' };
-    case 'glucose':
-      if (/^mmol/.test(unit) || value < 35) return { value, unit: 'mmol/L' };
-      return { value, unit: 'mg/dL' };
-    case 'temperature':
-      return { value, unit: /f$/.test(unit) || value > 50 ? '[degF]' : 'Cel' };
-    case 'spo2':
-      return { value, unit: '%' };
-    case 'heart_rate':
-      return { value, unit: '/min' };
-    case 'blood_pressure':
-      return { value };
-  }
-}
-
-/** Times of day in a reminder: "at 8", "8 am", "8:30 pm", "at noon", "早上八点", "晚上9点". */
-function timesOf(lower: string): string[] {
-  const times: string[] = [];
-  const english = /\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?=\b|$)/g;
-  for (const match of lower.matchAll(english)) {
-    if (!/at\s|am|pm|:/.test(match[0])) continue;
-    let hour = Number(match[1]);
-    const minute = Number(match[2] ?? 0);
-    const meridiem = match[3]?.replace(/\./g, '');
-    if (meridiem === 'pm' && hour < 12) hour += 12;
-    if (meridiem === 'am' && hour === 12) hour = 0;
-    if (!meridiem && /evening|night|tonight/.test(lower) && hour < 12) hour += 12;
-    if (hour < 24 && minute < 60) times.push(`${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
-  }
-  if (/\bnoon\b|中午/.test(lower)) times.push('12:00');
-  for (const match of lower.matchAll(/(早上|上午|中午|下午|晚上)?\s*(\d{1,2})\s*点(半|(\d{1,2})分?)?/g)) {
-    let hour = Number(match[2]);
-    if ((match[1] === '下午' || match[1] === '晚上') && hour < 12) hour += 12;
-    const minute = match[3] === '半' ? 30 : Number(match[4] ?? 0);
-    times.push(`${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
-  }
-  return [...new Set(times)];
 }
