@@ -91,6 +91,14 @@ describe('talking to Tend', () => {
     expect(json.items[0]).toMatchObject({ systolic: 140, diastolic: 90 });
   });
 
+  it('records sleep and steps said in words, and answers about them in hours', async () => {
+    expect((await say('I slept six and a half hours last night')).text).toContain('6.5 hours');
+    expect((await say('今天走了八千步')).text).toContain('8000 步');
+    const { json } = await call('GET', '/vitals?kind=sleep', token);
+    expect(json.items[0]).toMatchObject({ value: 6.5, unit: 'h' });
+    expect((await say('how much did I sleep this week?')).text).toMatch(/1 sleep reading .*6\.5.* hours/);
+  });
+
   it('answers a repeated question from its cache, but never with data older than the record', async () => {
     const first = await say('what was my blood pressure this week?');
     expect(first.text).toMatch(/You have (\d+) blood pressure reading/);

@@ -4,17 +4,13 @@ import type { Caller } from '@tend/proto/tend/common/v1/common';
 import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
-import {
-  BloodPressureCategory,
-  VitalKind,
-  VitalSource,
-  type VitalKind as VitalKindValue,
-} from '@tend/proto/tend/health/v1/vitals';
+import { BloodPressureCategory, VitalSource } from '@tend/proto/tend/health/v1/vitals';
 import type { ParaphraseMatcher } from '../understanding/paraphrase-matcher.js';
-import { understand, type Understanding, type VitalKindName } from '../understanding/understand.js';
+import { understand, type Understanding } from '../understanding/understand.js';
 import type { ContextWindow } from './context-window.js';
 import { rangeOf } from './local-periods.js';
-import { replies } from './replies.js';
+import { replies, spokenUnit } from './replies.js';
+import { vitalKindValues } from './vital-kind-values.js';
 
 /** Who a turn is for, as the health service knows them. */
 export interface Person {
@@ -49,15 +45,6 @@ export interface TurnInput {
   /** The conversation so far, for a brain that can use it. */
   context?: ContextWindow;
 }
-
-const kindValues: Record<VitalKindName, VitalKindValue> = {
-  blood_pressure: VitalKind.BLOOD_PRESSURE,
-  heart_rate: VitalKind.HEART_RATE,
-  weight: VitalKind.WEIGHT,
-  glucose: VitalKind.GLUCOSE,
-  spo2: VitalKind.SPO2,
-  temperature: VitalKind.TEMPERATURE,
-};
 
 /**
  * The brain that always works: rules understand the sentence, the health service's contract
@@ -114,7 +101,7 @@ export class EmbeddedBrain {
           this.health.recordVital({
             caller,
             vital: {
-              kind: kindValues[spoken.kind],
+              kind: vitalKindValues[spoken.kind],
               value: spoken.value,
               systolic: spoken.systolic,
               diastolic: spoken.diastolic,
@@ -146,7 +133,7 @@ export class EmbeddedBrain {
         const { summary } = await act('vital_summary', () =>
           this.health.getVitalSummary({
             caller,
-            kind: kindValues[kind],
+            kind: vitalKindValues[kind],
             from: timestampFromDate(from),
             to: timestampFromDate(to),
           }),
@@ -154,8 +141,8 @@ export class EmbeddedBrain {
         const stats = kind === 'blood_pressure' ? undefined : summary?.value;
         const detail =
           kind === 'blood_pressure'
-            ? `${l === 'zh' ? '平均' : 'average'} ${Math.round(summary?.systolic?.mean ?? 0)}/${Math.round(summary?.diastolic?.mean ?? 0)}, ${l === 'zh' ? '最高' : 'highest'} ${summary?.systolic?.max ?? 0}/${summary?.diastolic?.max ?? 0} ${summary?.unit ?? ''}.`
-            : `${l === 'zh' ? '平均' : 'average'} ${round(stats?.mean)}, ${l === 'zh' ? '范围' : 'range'} ${round(stats?.min)}–${round(stats?.max)} ${summary?.unit ?? ''}.`;
+            ? `${l === 'zh' ? '平均' : 'average'} ${Math.round(summary?.systolic?.mean ?? 0)}/${Math.round(summary?.diastolic?.mean ?? 0)}, ${l === 'zh' ? '最高' : 'highest'} ${summary?.systolic?.max ?? 0}/${summary?.diastolic?.max ?? 0} ${spokenUnit(l, summary?.unit ?? '')}.`
+            : `${l === 'zh' ? '平均' : 'average'} ${round(stats?.mean)}, ${l === 'zh' ? '范围' : 'range'} ${round(stats?.min)}–${round(stats?.max)} ${spokenUnit(l, summary?.unit ?? '')}.`;
         return replies.summary(l, kind, summary?.count ?? 0, detail);
       }
       case 'query_adherence': {

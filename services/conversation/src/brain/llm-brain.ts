@@ -3,11 +3,13 @@ import type { Client } from '@connectrpc/connect';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
-import { VitalKind, VitalSource } from '@tend/proto/tend/health/v1/vitals';
+import { VitalSource } from '@tend/proto/tend/health/v1/vitals';
 import { stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { z } from 'zod';
 import type { BrainReply, ToolAction, TurnInput } from './embedded-brain.js';
+import { periods, vitalKindNames } from '../understanding/understand.js';
 import { rangeOf } from './local-periods.js';
+import { vitalKindValues } from './vital-kind-values.js';
 
 /** An OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server). */
 export interface LlmSettings {
@@ -21,17 +23,6 @@ export interface LlmSettings {
   /** Model calls in one turn, tool rounds included. @default 5 */
   maxSteps: number;
 }
-
-const kinds = {
-  blood_pressure: VitalKind.BLOOD_PRESSURE,
-  heart_rate: VitalKind.HEART_RATE,
-  weight: VitalKind.WEIGHT,
-  glucose: VitalKind.GLUCOSE,
-  spo2: VitalKind.SPO2,
-  temperature: VitalKind.TEMPERATURE,
-} as const;
-const kindNames = Object.keys(kinds) as [keyof typeof kinds, ...(keyof typeof kinds)[]];
-const periods = ['today', 'yesterday', 'this_week', 'last_week', 'this_month'] as const;
 
 /**
  * The brain with a language model: the AI SDK against any OpenAI-compatible endpoint, streaming,
@@ -121,7 +112,7 @@ export class LlmBrain {
       record_vital: tool({
         description: 'Record a reading the person stated (blood pressure needs systolic and diastolic).',
         inputSchema: z.strictObject({
-          kind: z.enum(kindNames),
+          kind: z.enum(vitalKindNames),
           value: z.number().optional(),
           systolic: z.number().optional(),
           diastolic: z.number().optional(),
@@ -131,7 +122,7 @@ export class LlmBrain {
           run('record_vital', async () => {
             const { vital } = await this.health.recordVital({
               caller,
-              vital: { ...input, kind: kinds[input.kind], unit: input.unit ?? '', source: VitalSource.VOICE },
+              vital: { ...input, kind: vitalKindValues[input.kind], unit: input.unit ?? '', source: VitalSource.VOICE },
             });
             return { recorded: true, unit: vital?.unit, bloodPressureCategory: vital?.bpCategory };
           }),
@@ -154,13 +145,13 @@ export class LlmBrain {
       }),
       vital_summary: tool({
         description: 'Summarise the person’s readings of one kind over a period.',
-        inputSchema: z.strictObject({ kind: z.enum(kindNames), period: z.enum(periods) }),
+        inputSchema: z.strictObject({ kind: z.enum(vitalKindNames), period: z.enum(periods) }),
         execute: (input) =>
           run('vital_summary', async () => {
             const { from, to } = rangeOf(input.period, turn.now, turn.person.timeZone);
             const { summary } = await this.health.getVitalSummary({
               caller,
-              kind: kinds[input.kind],
+              kind: vitalKindValues[input.kind],
               from: timestampFromDate(from),
               to: timestampFromDate(to),
             });

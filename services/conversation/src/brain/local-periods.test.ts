@@ -17,4 +17,15 @@ describe('local periods', () => {
     const { from } = rangeOf('this_week', new Date('2026-11-25T10:00:00Z'), 'Europe/Berlin');
     expect(from.toISOString()).toBe('2026-11-22T23:00:00.000Z');
   });
+
+  it("finds tomorrow and last month in the person's zone, across a change of the clocks", () => {
+    // Berlin falls back on 2026-10-25: October has a day of 25 hours.
+    const now = new Date('2026-11-03T09:00:00Z');
+    const lastMonth = rangeOf('last_month', now, 'Europe/Berlin');
+    expect(lastMonth.from.toISOString()).toBe('2026-09-30T22:00:00.000Z');
+    expect(lastMonth.to.toISOString()).toBe('2026-10-31T23:00:00.000Z');
+    const tomorrow = rangeOf('tomorrow', now, 'Asia/Shanghai');
+    expect(tomorrow.from.toISOString()).toBe('2026-11-03T16:00:00.000Z');
+    expect(tomorrow.to.toISOString()).toBe('2026-11-04T16:00:00.000Z');
+  });
 });

@@ -48,13 +48,24 @@ export function rangeOf(period: Period, now: Date, timeZone: string): { from: Da
       return { from: localMidnight(now, timeZone), to: localMidnight(now, timeZone, 1) };
     case 'yesterday':
       return { from: localMidnight(now, timeZone, -1), to: localMidnight(now, timeZone) };
+    case 'tomorrow':
+      return { from: localMidnight(now, timeZone, 1), to: localMidnight(now, timeZone, 2) };
     case 'this_week':
       return { from: localMidnight(now, timeZone, -weekday), to: now };
     case 'last_week':
       return { from: localMidnight(now, timeZone, -weekday - 7), to: localMidnight(now, timeZone, -weekday) };
-    case 'this_month': {
-      const day = Number(new Intl.DateTimeFormat('en-CA', { timeZone, day: '2-digit' }).format(now));
-      return { from: localMidnight(now, timeZone, -(day - 1)), to: now };
+    case 'this_month':
+      return { from: firstOfMonth(now, timeZone), to: now };
+    case 'last_month': {
+      const thisMonth = firstOfMonth(now, timeZone);
+      // The day before the first of this month lies in last month.
+      return { from: firstOfMonth(new Date(thisMonth.getTime() - 12 * 3_600_000), timeZone), to: thisMonth };
     }
   }
+}
+
+/** Local midnight on the first of `now`'s month in `timeZone`. */
+function firstOfMonth(now: Date, timeZone: string): Date {
+  const day = Number(new Intl.DateTimeFormat('en-CA', { timeZone, day: '2-digit' }).format(now));
+  return localMidnight(now, timeZone, -(day - 1));
 }

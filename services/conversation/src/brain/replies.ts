@@ -28,6 +28,8 @@ const kindNames: Record<Locale, Record<VitalKindName, string>> = {
     glucose: 'blood sugar',
     spo2: 'oxygen saturation',
     temperature: 'temperature',
+    sleep: 'sleep',
+    steps: 'steps',
   },
   zh: {
     blood_pressure: '血压',
@@ -36,8 +38,20 @@ const kindNames: Record<Locale, Record<VitalKindName, string>> = {
     glucose: '血糖',
     spo2: '血氧',
     temperature: '体温',
+    sleep: '睡眠',
+    steps: '步数',
   },
 };
+
+/** Units as they are said, where the health service's code ("h", "{steps}", "Cel") is not. */
+const unitWords: Record<Locale, Record<string, string>> = {
+  en: { h: 'hours', '{steps}': 'steps', Cel: '°C', '[degF]': '°F', '/min': 'beats a minute', 'mm[Hg]': 'mmHg' },
+  zh: { h: '小时', '{steps}': '步', Cel: '°C', '[degF]': '°F', '/min': '次/分', 'mm[Hg]': 'mmHg' },
+};
+
+export function spokenUnit(l: Locale, unit: string): string {
+  return unitWords[l][unit] ?? unit;
+}
 
 /**
  * Every sentence the embedded brain says, in English and Chinese. It reports what was done and
@@ -59,8 +73,8 @@ export const replies = {
       : 'That reading is very high. If you have chest pain, shortness of breath, headache or vision changes, call emergency services now.',
   recordedReading: (l: Locale, kind: VitalKindName, value: number, unit: string) =>
     l === 'zh'
-      ? `已记录${kindNames.zh[kind]}：${value} ${unit}。`
-      : `I've recorded your ${kindNames.en[kind]}: ${value} ${unit}.`,
+      ? `已记录${kindNames.zh[kind]}：${value} ${spokenUnit(l, unit)}。`
+      : `I've recorded your ${kindNames.en[kind]}: ${value} ${spokenUnit(l, unit)}.`,
   doseLogged: (l: Locale, medication: string, status: 'taken' | 'skipped') =>
     l === 'zh'
       ? status === 'taken'
@@ -122,8 +136,8 @@ export const replies = {
   thanks: (l: Locale) => (l === 'zh' ? '不客气！' : "You're welcome!"),
   help: (l: Locale) =>
     l === 'zh'
-      ? '我可以记录血压、体重等健康数据，记录服药，提醒吃药，告诉你这周的健康趋势。'
-      : 'I can record your blood pressure, weight and other vitals, log your doses, remind you to take medications, and tell you how your week went.',
+      ? '我可以记录血压、体重、血糖、睡眠、步数等健康数据，记录服药，提醒吃药，告诉你这周的健康趋势。'
+      : 'I can record your blood pressure, weight, blood sugar, sleep, steps and other vitals, log your doses, remind you to take medications, and tell you how your week went.',
   unknown: (l: Locale) =>
     l === 'zh'
       ? '抱歉，我没听懂。你可以说"我的血压是130/85"或"我吃了药"。'

@@ -24,7 +24,7 @@ describe('paraphrase matcher', () => {
 
 describe('the labelled corpus', () => {
   // A floor against regressions; bench/nlu-accuracy.ts reports the exact figures.
-  it('is understood on its held-out split, intents and slots, at 90 % or better', () => {
+  it('is understood on its held-out split at 95 % or better', () => {
     const paraphrases = new ParaphraseMatcher(corpusTrainingSentences());
     const test = (['en', 'zh'] as const).flatMap((language) =>
       readFileSync(new URL(`../../corpus/${language}.jsonl`, import.meta.url), 'utf8')
@@ -39,7 +39,7 @@ describe('the labelled corpus', () => {
       (example) =>
         understand(example.text, { medicationNames: example.medicationNames, paraphrases }).intent === example.intent,
     );
-    expect(test.length).toBeGreaterThan(40);
-    expect(right.length / test.length).toBeGreaterThanOrEqual(0.9);
+    expect(test.length).toBeGreaterThan(100);
+    expect(right.length / test.length).toBeGreaterThanOrEqual(0.95);
   });
 });

@@ -64,7 +64,9 @@ function pressureOf(lower: string): SpokenVital | undefined {
   const named = /blood pressure|\bbp\b|\bpressure\b|systolic|血压|高压|收缩压/.test(lower);
   const said =
     /(\d{2,3})\s*(?:over|\/|／|on|by)\s*(\d{2,3})(?!\d)/.exec(lower) ??
-    /(?:高压|收缩压|systolic|top(?: number)?)\D{0,12}(\d{2,3}).*(?:低压|舒张压|diastolic|bottom)\D{0,12}(\d{2,3})/.exec(lower) ??
+    /(?:高压|收缩压|systolic|top(?: number)?)\D{0,12}(\d{2,3}).*(?:低压|舒张压|diastolic|bottom)\D{0,12}(\d{2,3})/.exec(
+      lower,
+    ) ??
     (named ? /(\d{2,3})\s*[,，、]\s*(\d{2,3})(?!\d)/.exec(lower) : null);
   if (!said) return undefined;
   const systolic = Number(said[1]);

@@ -13,6 +13,17 @@ describe('spoken numbers', () => {
     ['体温三十六点五度', '体温36.5度'],
     ['我体重七十二公斤', '我体重72公斤'],
     ['心率九十', '心率90'],
+    ['remind me at ten thirty pm', 'remind me at 1030 pm'],
+    ['twelve fifteen', '1215'],
+    ['at one pm', 'at 1 pm'],
+    ['I slept six and a half hours', 'I slept 6.5 hours'],
+    ['seven and eight', '7 and 8'],
+    ['two thousand and five', '2005'],
+    ['血氧百分之九十七', '血氧97%'],
+    ['步数一万二', '步数12000'],
+    ['两万步', '20000步'],
+    ['一百二十斤', '120斤'],
+    ['一百零五', '105'],
   ])('%s', (spoken, written) => {
     expect(digitsForSpokenNumbers(spoken)).toBe(written);
   });

@@ -42,7 +42,10 @@ function englishTimes(lower: string): string[] {
     }
     const rest = lower.slice(match.index + match[0].length);
     const onlyTime = matches.length === 1;
-    if (evening.test(rest) || (onlyTime && !morning.test(rest) && /\b(evening|tonight|night|afternoon)\b/.test(lower))) {
+    if (
+      evening.test(rest) ||
+      (onlyTime && !morning.test(rest) && /\b(evening|tonight|night|afternoon)\b/.test(lower))
+    ) {
       if (hour < 12) hour += 12;
     } else if (/^\s*(am|a\.m)/.test(rest) && hour === 12) hour = 0;
     if (hour < 24 && minute < 60) times.push(clock(hour, minute));
@@ -52,7 +55,9 @@ function englishTimes(lower: string): string[] {
 
 function chineseTimes(lower: string): string[] {
   const times: string[] = [];
-  for (const match of lower.matchAll(/(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|今晚|明晚)?\s*(\d{1,2})\s*[点點](半|(\d)刻|(\d{1,2})分?)?/g)) {
+  for (const match of lower.matchAll(
+    /(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|今晚|明晚)?\s*(\d{1,2})\s*[点點](半|(\d)刻|(\d{1,2})分?)?/g,
+  )) {
     let hour = Number(match[2]);
     const part = match[1] ?? '';
     if ((/下午|傍晚|晚/.test(part) && hour < 12) || (part === '中午' && hour < 6)) hour += 12;

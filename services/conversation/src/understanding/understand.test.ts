@@ -44,6 +44,25 @@ describe('understanding what a person says', () => {
     ['what can you do?', { intent: 'help' }],
     ['I have chest pain and I took my aspirin', { intent: 'emergency' }],
     ['我胸口痛，喘不过气', { intent: 'emergency', locale: 'zh' }],
+    ['I took too many pills', { intent: 'emergency' }],
+    ['I slept six and a half hours', { intent: 'log_vital', vital: { kind: 'sleep', value: 6.5, unit: 'h' } }],
+    ['how did I sleep last night?', { intent: 'query_vitals', vitalKind: 'sleep', period: 'yesterday' }],
+    ['今天走了八千步', { intent: 'log_vital', vital: { kind: 'steps', value: 8000 } }],
+    ['did I take my metformin this morning?', { intent: 'query_adherence', period: 'today' }],
+    ["I haven't taken my metformin yet", { intent: 'unknown' }],
+    ['which medicines do I take', { intent: 'list_medications' }],
+    ['what medicine do I take in the morning', { intent: 'list_doses' }],
+    ['what do I need to take tomorrow', { intent: 'list_doses', period: 'tomorrow' }],
+    ['my doctor took me off lisinopril', { intent: 'stop_medication', medication: { name: 'Lisinopril' } }],
+    ['not taking my aspirin today', { intent: 'log_dose', doseStatus: 'skipped' }],
+    ['今晚的二甲双胍我不吃了', { intent: 'log_dose', doseStatus: 'skipped', medication: { name: '二甲双胍' } }],
+    ['以后不吃二甲双胍了', { intent: 'stop_medication', medication: { name: '二甲双胍' } }],
+    ["what's the temperature outside", { intent: 'weather' }],
+    [
+      'remind me to take metformin at 8 in the morning and 8 in the evening',
+      { intent: 'add_reminder', times: ['08:00', '20:00'] },
+    ],
+    ['was my blood pressure 120 over 80?', { intent: 'query_vitals', vitalKind: 'blood_pressure' }],
   ])('%s', (text, expected) => {
     expect(understand(text, context)).toMatchObject(expected);
   });

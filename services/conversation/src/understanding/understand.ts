@@ -62,7 +62,7 @@ export interface UnderstandingContext {
 const emergency = new RegExp(
   [
     // heart
-    "chest (pain|hurts|is (tight|hurting|pounding|killing me))|pain in (my|the|his|her) chest|(crushing|squeezing|severe) (chest )?(pain|pressure) in|heart attack|heart is (pounding|racing) and",
+    'chest (pain|hurts|is (tight|hurting|pounding|killing me))|pain in (my|the|his|her) chest|(crushing|squeezing|severe) (chest )?(pain|pressure) in|heart attack|heart is (pounding|racing) and',
     // breathing
     "can'?t (breathe|catch (my|his|her) breath|get air)|cannot breathe|short(ness)? of breath|(trouble|difficulty) breathing|hard to breathe|(not|isn'?t|stopped) breathing|choking|gasping",
     // stroke
@@ -125,9 +125,7 @@ const help =
  */
 export function understand(text: string, context: UnderstandingContext): Understanding {
   const locale: 'en' | 'zh' = /[\u4e00-\u9fff]/.test(text) ? 'zh' : (context.locale ?? 'en');
-  const lower = digitsForSpokenNumbers(text.trim())
-    .toLowerCase()
-    .replace(/[’‘`]/g, "'");
+  const lower = digitsForSpokenNumbers(text.trim()).toLowerCase().replace(/[’‘`]/g, "'");
   const base = { locale };
   if (emergency.test(lower)) return { ...base, intent: 'emergency' };
 
@@ -194,7 +192,8 @@ function isQuestion(lower: string): boolean {
 function periodOf(lower: string): Period | undefined {
   if (/last week|previous week|上周|上个星期|上星期/.test(lower)) return 'last_week';
   if (/last month|previous month|上个月|上月/.test(lower)) return 'last_month';
-  if (/this week|past week|\bweek\b|lately|recently|这周|本周|这个星期|这星期|最近|近来/.test(lower)) return 'this_week';
+  if (/this week|past week|\bweek\b|lately|recently|这周|本周|这个星期|这星期|最近|近来/.test(lower))
+    return 'this_week';
   if (/this month|past month|\bmonth\b|这个月|本月/.test(lower)) return 'this_month';
   if (/yesterday|last night|昨天|昨晚|昨日/.test(lower)) return 'yesterday';
   if (/tomorrow|明天|明早|明晚/.test(lower)) return 'tomorrow';
