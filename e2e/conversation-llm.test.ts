@@ -11,9 +11,9 @@ let tend: TendProcess;
 let token = '';
 let conversationId = '';
 
-async function say(text: string) {
+async function say(text: string, conversation = conversationId) {
   const began = performance.now();
-  const response = await fetch(`${base}/api/v1/conversations/${conversationId}/messages`, {
+  const response = await fetch(`${base}/api/v1/conversations/${conversation}/messages`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ text }),
@@ -131,6 +131,36 @@ describe('the language-model brain', () => {
     expect(tokens.join('')).toBe('Your readings look steady this week.');
     expect(tokens.length).toBeGreaterThan(1);
     expect(stream).toMatch(/event: reply\ndata: \{"text":"Your readings look steady this week.","mode":"llm"/);
+  });
+
+  it('folds a long conversation into a summary the model writes, which its later turns see', async () => {
+    llm.completeWith('Lin walked by the river every day and felt fine.');
+    const created = await fetch(`${base}/api/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const long = ((await created.json()) as { id: string }).id;
+    // Each message is ~550 tokens: by the seventh turn, six have fallen out of the 1,500-token window.
+    for (let day = 1; day <= 7; day++) {
+      await say(`Day ${day}: ${'I walked by the river and felt fine. '.repeat(60)}`, long);
+    }
+    const summaryRequests = () => llm.requests.filter((r) => r.stream !== true);
+    await expect.poll(() => summaryRequests().length, { timeout: 5_000 }).toBeGreaterThan(0);
+    const asked = (summaryRequests()[0] as { messages: { content: string }[] }).messages.at(-1)!.content;
+    expect(asked).toContain('Summary so far: (none)');
+    expect(asked).toMatch(/Person: Day 1: I walked/);
+    const systemPrompt = () => (llm.requests.at(-1) as { messages: { content: string }[] }).messages[0]!.content;
+    await expect
+      .poll(
+        async () => {
+          await say('and today?', long);
+          return systemPrompt();
+        },
+        { timeout: 5_000, interval: 200 },
+      )
+      .toContain('Summary of the conversation before that: Lin walked by the river every day and felt fine.');
+    llm.completeWith(undefined);
   });
 
   it('answers an emergency without asking the model', async () => {

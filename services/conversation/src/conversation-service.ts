@@ -39,7 +39,8 @@ import {
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { EmbeddedBrain, type BrainReply, type Person, type TurnInput } from './brain/embedded-brain.js';
 import { AnswerCache } from './brain/answer-cache.js';
-import { contextWindow, type PastMessage } from './brain/context-window.js';
+import { contextWindow, type ConversationSummary, type PastMessage } from './brain/context-window.js';
+import { RollingSummaries } from './brain/rolling-summaries.js';
 import { FairQueue } from './brain/fair-queue.js';
 import { LlmBrain, type LlmSettings } from './brain/llm-brain.js';
 import { understand } from './understanding/understand.js';
@@ -73,10 +74,11 @@ const maxTextLength = 4000;
 const recentLimit = 40;
 const recentTtlMs = 3_600_000;
 const recentKey = (conversationId: string) => `conversation:recent:${conversationId}`;
-/** Who a conversation belongs to and its title, cached a day. */
+/** Who a conversation belongs to, its title and the model's summary of it, cached a day. */
 interface ConversationMeta {
   userId: string;
   title: string;
+  summary?: ConversationSummary;
 }
 const conversationTtlMs = 24 * 3_600_000;
 /** Tools that change the person's record: after one, their cached answers are stale. */
@@ -109,6 +111,30 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   });
 
   const llmQueue = new FairQueue(deps.llmConcurrency ?? 8, 100);
+  const summaries =
+    llm &&
+    new RollingSummaries({
+      llm,
+      run: (personId, work) => llmQueue.run(personId, () => llmPolicy.executeOnce(work)),
+      save: async (conversationId, summary) => {
+        const through = new Date(summary.through);
+        const saved = await db.primary
+          .updateTable('conversations')
+          .set({ summary: summary.text, summary_through: through })
+          .where('id', '=', conversationId)
+          // Folds finishing out of order must not put an older summary back.
+          .where((eb) => eb.or([eb('summary_through', 'is', null), eb('summary_through', '<', through)]))
+          .returning(['user_id', 'title'])
+          .executeTakeFirst();
+        if (saved) await rememberConversation(conversationId, { userId: saved.user_id, title: saved.title, summary });
+      },
+      logger: deps.logger,
+    });
+  const keepSummaries = new TaskService(
+    `${schema}-summaries`,
+    async () => {},
+    async () => summaries?.drain(),
+  );
   const answers = new AnswerCache(deps.cache);
   // Any change to a person's record drops their cached answers. Each instance listens in a group
   // of its own: every replica must hear every change.
@@ -133,12 +159,12 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     if (cached !== undefined) return JSON.parse(cached) as PastMessage[];
     const rows = await db.primary
       .selectFrom('chat_messages')
-      .select(['role', 'text'])
+      .select(['role', 'text', 'created_at'])
       .where('conversation_id', '=', conversationId)
       .orderBy('created_at', 'desc')
       .limit(recentLimit)
       .execute();
-    return rows.map((row) => ({ role: row.role, text: row.text }));
+    return rows.map((row) => ({ role: row.role, text: row.text, at: new Date(row.created_at).toISOString() }));
   };
 
   /**
@@ -185,36 +211,43 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     };
   };
 
-  /** Throws unless `id` names one of the person's conversations. */
-  /** Remembers who a conversation belongs to and its title (24 h): asked on every turn. */
+  /** Remembers who a conversation belongs to, its title and summary (24 h): asked on every turn. */
   const rememberConversation = (id: string, meta: ConversationMeta) =>
     deps.cache.set(conversationKey(id), JSON.stringify(meta), conversationTtlMs).catch(() => undefined);
 
   /** Throws unless `id` names one of the person's conversations. */
-  const ownConversation = async (userId: string, id: string): Promise<void> => {
+  const ownConversation = async (userId: string, id: string): Promise<ConversationMeta> => {
     if (!uuidPattern.test(id)) throw ValidationError.field('conversation_id', 'must be a conversation id (UUID)');
     const cached = await deps.cache.get(conversationKey(id)).catch(() => undefined);
     let meta = cached === undefined ? undefined : (JSON.parse(cached) as ConversationMeta);
     if (!meta) {
       const row = await db.primary
         .selectFrom('conversations')
-        .select(['user_id', 'title'])
+        .select(['user_id', 'title', 'summary', 'summary_through'])
         .where('id', '=', id)
         .executeTakeFirst();
       if (row) {
-        meta = { userId: row.user_id, title: row.title };
+        meta = {
+          userId: row.user_id,
+          title: row.title,
+          ...(row.summary_through && {
+            summary: { text: row.summary, through: new Date(row.summary_through).toISOString() },
+          }),
+        };
         await rememberConversation(id, meta);
       }
     }
     // Someone else's conversation is "not found" too: its existence is not shown.
     if (meta?.userId !== userId) throw new NotFoundError('conversation', id);
+    return meta;
   };
 
-  const openConversation = async (userId: string, id: string, firstText: string): Promise<string> => {
-    if (id) {
-      await ownConversation(userId, id);
-      return id;
-    }
+  const openConversation = async (
+    userId: string,
+    id: string,
+    firstText: string,
+  ): Promise<{ id: string; meta: ConversationMeta }> => {
+    if (id) return { id, meta: await ownConversation(userId, id) };
     const now = clock.now();
     const created = ids.uuid();
     const title = titleOf(firstText);
@@ -222,8 +255,9 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       .insertInto('conversations')
       .values({ id: created, user_id: userId, title, created_at: now, updated_at: now })
       .execute();
-    await rememberConversation(created, { userId, title });
-    return created;
+    const meta = { userId, title };
+    await rememberConversation(created, meta);
+    return { id: created, meta };
   };
 
   const processTurn = async (
@@ -238,23 +272,14 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       throw ValidationError.field('locale', 'must be "en" or "zh"');
     }
     const { caller, person } = await personOf(request.caller);
-    const conversationId = await openConversation(person.id, request.conversationId, text);
+    const { id: conversationId, meta } = await openConversation(person.id, request.conversationId, text);
     const [{ medications }, past] = await Promise.all([
       health.listMedications({ caller, active: true }),
       request.conversationId ? recentMessages(conversationId) : Promise.resolve([]),
     ]);
-    const answered = await answer(
-      {
-        text,
-        caller,
-        person,
-        medications,
-        now: clock.now(),
-        locale: request.locale === '' ? undefined : request.locale,
-        context: contextWindow(past),
-      },
-      onToken,
-    );
+    const locale = request.locale === '' ? undefined : request.locale;
+    const context = contextWindow(past, undefined, meta.summary);
+    const answered = await answer({ text, caller, person, medications, now: clock.now(), locale, context }, onToken);
     const now = clock.now();
     const messageId = ids.uuid();
     await partitions.ensureFor([now]);
@@ -309,11 +334,18 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       );
     });
     const turnMessages: PastMessage[] = [
-      { role: 'assistant', text: answered.text },
-      { role: 'user', text },
+      { role: 'assistant', text: answered.text, at: new Date(now.getTime() + 1).toISOString() },
+      { role: 'user', text, at: now.toISOString() },
     ];
     const updated = [...turnMessages, ...past].slice(0, recentLimit);
     await deps.cache.set(recentKey(conversationId), JSON.stringify(updated), recentTtlMs).catch(() => undefined);
+    const summarized = {
+      id: conversationId,
+      personId: person.id,
+      locale: locale ?? person.locale,
+      summary: meta.summary,
+    };
+    summaries?.consider(summarized, context.unsummarized);
     return create(ProcessConversationResponseSchema, {
       conversationId,
       reply: create(ReplySchema, {
@@ -341,7 +373,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   return {
     name: 'conversation',
     serviceNames: [ConversationService.typeName],
-    parts: [migrate, relay, listenForChanges],
+    parts: [migrate, relay, listenForChanges, keepSummaries],
     routes: (router) =>
       router.service(ConversationService, {
         processConversation: (request) => processTurn(request),

@@ -19,6 +19,24 @@ describe('context window', () => {
     expect(contextWindow([{ role: 'user', text: 'hi' }])).toEqual({
       recent: [{ role: 'user', text: 'hi' }],
       earlier: '',
+      unsummarized: [],
     });
+  });
+
+  it("puts the model's summary first and condenses only the older messages it does not cover", () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 9, minute)).toISOString();
+    const past: PastMessage[] = Array.from({ length: 20 }, (_, i) => ({
+      role: i % 2 === 0 ? 'user' : 'assistant',
+      text: `message ${19 - i} ${'x'.repeat(36)}`,
+      at: at(19 - i),
+    }));
+    const summary = { text: 'They logged a blood pressure of 150/95.', through: at(9) };
+    const { recent, earlier, unsummarized } = contextWindow(past, 100, summary);
+    expect(recent.map((m) => m.at)).toEqual([12, 13, 14, 15, 16, 17, 18, 19].map(at));
+    expect(unsummarized.map((m) => m.at)).toEqual([11, 10].map(at));
+    expect(earlier.split('\n')).toEqual([
+      'Summary of the conversation before that: They logged a blood pressure of 150/95.',
+      `Earlier the person said: message 11 ${'x'.repeat(36)}`,
+    ]);
   });
 });

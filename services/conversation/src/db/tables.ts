@@ -2,13 +2,17 @@ import type { ColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
-/** `conversation.conversations` (migration 0001). */
+/** `conversation.conversations` (migrations 0001, 0002). */
 export interface ConversationsTable {
   id: string;
   user_id: string;
   title: string;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The model's summary of the older messages; '' until there is one. */
+  summary: ColumnType<string, string | undefined, string>;
+  /** The time of the newest message the summary covers. */
+  summary_through: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** `conversation.chat_messages` (migration 0001), partitioned by month of `created_at`. */

@@ -11,7 +11,7 @@ export type LlmScript =
 
 /**
  * A local OpenAI-compatible server for tests: `/v1/chat/completions`, streamed as server-sent
- * events the way the real API streams them, answering each request with the next scripted
+ * events the way the real API streams them (or as one JSON completion when not asked to stream), answering each request with the next scripted
  * behaviour — text, a tool call followed (on the next request, with the tool's result) by text,
  * an HTTP error, a stall before the first token, or a stream cut off halfway.
  */
@@ -22,6 +22,7 @@ export class ScriptedLlmServer {
   /** The request bodies received, for assertions (tools offered, the system prompt). */
   readonly requests: Record<string, unknown>[] = [];
   #pendingText: string | undefined;
+  #completion: string | undefined;
 
   constructor() {
     this.#server = createServer((req, res) => void this.#handle(req, res));
@@ -43,6 +44,11 @@ export class ScriptedLlmServer {
     this.#pendingText = undefined;
   }
 
+  /** What every request that does not stream (a summary) is answered with, whatever is queued. */
+  completeWith(text: string | undefined): void {
+    this.#completion = text;
+  }
+
   /** Queues what the next requests do. */
   script(...scripts: LlmScript[]): void {
     this.#scripts.push(...scripts);
@@ -55,11 +61,14 @@ export class ScriptedLlmServer {
       res.writeHead(404).end();
       return;
     }
-    this.requests.push(JSON.parse(body) as Record<string, unknown>);
+    const request = JSON.parse(body) as Record<string, unknown>;
+    this.requests.push(request);
+    const streamed = request.stream === true;
+    if (!streamed && this.#completion !== undefined) return this.#answer(res, this.#completion, false);
     if (this.#pendingText !== undefined) {
       const text = this.#pendingText;
       this.#pendingText = undefined;
-      return this.#stream(res, text);
+      return this.#answer(res, text, streamed);
     }
     const script = this.#scripts.shift() ?? { kind: 'text', text: 'ok' };
     switch (script.kind) {
@@ -74,7 +83,7 @@ export class ScriptedLlmServer {
         res.flushHeaders();
         return;
       case 'text':
-        return this.#stream(res, script.text);
+        return this.#answer(res, script.text, streamed);
       case 'break': {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write(chunk({ content: script.after }));
@@ -101,6 +110,22 @@ export class ScriptedLlmServer {
         return;
       }
     }
+  }
+
+  /** The text as a stream of chunks, or as one completion when the client did not ask to stream. */
+  #answer(res: ServerResponse, text: string, streamed: boolean): void {
+    if (streamed) return this.#stream(res, text);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-test',
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: 'scripted',
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+      }),
+    );
   }
 
   #stream(res: ServerResponse, text: string): void {
