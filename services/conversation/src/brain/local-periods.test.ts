@@ -28,4 +28,18 @@ describe('local periods', () => {
     expect(tomorrow.from.toISOString()).toBe('2026-11-03T16:00:00.000Z');
     expect(tomorrow.to.toISOString()).toBe('2026-11-04T16:00:00.000Z');
   });
+
+  it('finds last Monday, the day before yesterday and a day of last week', () => {
+    // 2026-11-25 is a Wednesday; in Shanghai its midnight is 16:00Z the day before.
+    const wednesday = new Date('2026-11-25T10:00:00Z');
+    const on = (period: Parameters<typeof rangeOf>[0], now = wednesday) =>
+      rangeOf(period, now, 'Asia/Shanghai').from.toISOString();
+    expect(on('monday')).toBe('2026-11-22T16:00:00.000Z');
+    expect(on('wednesday')).toBe('2026-11-17T16:00:00.000Z');
+    expect(on('sunday')).toBe('2026-11-21T16:00:00.000Z');
+    expect(on('day_before_yesterday')).toBe('2026-11-22T16:00:00.000Z');
+    expect(on('last_week_monday')).toBe('2026-11-15T16:00:00.000Z');
+    expect(on('last_week_sunday')).toBe('2026-11-21T16:00:00.000Z');
+    expect(rangeOf('monday', wednesday, 'Asia/Shanghai').to.toISOString()).toBe('2026-11-23T16:00:00.000Z');
+  });
 });

@@ -1,4 +1,4 @@
-import type { Period } from '../understanding/understand.js';
+import { weekdays, type Period, type Weekday } from '../understanding/understand.js';
 
 /** The UTC instant of local midnight `daysFromToday` days from `now`'s local date in `timeZone`. */
 export function localMidnight(now: Date, timeZone: string, daysFromToday = 0): Date {
@@ -42,18 +42,31 @@ function offsetMs(at: Date, timeZone: string): number {
 
 /** The instants [from, to) a spoken period covers in the person's time zone; weeks start on Monday. */
 export function rangeOf(period: Period, now: Date, timeZone: string): { from: Date; to: Date } {
-  const weekday = (new Date(localMidnight(now, timeZone).getTime() + 12 * 3_600_000).getUTCDay() + 6) % 7;
+  const today = (new Date(localMidnight(now, timeZone).getTime() + 12 * 3_600_000).getUTCDay() + 6) % 7;
+  const day = (daysFromToday: number) => ({
+    from: localMidnight(now, timeZone, daysFromToday),
+    to: localMidnight(now, timeZone, daysFromToday + 1),
+  });
+  if (period.startsWith('last_week_')) {
+    return day(-today - 7 + weekdays.indexOf(period.slice('last_week_'.length) as Weekday));
+  }
+  if ((weekdays as readonly string[]).includes(period)) {
+    // The last such day before today: on a Monday, "last Monday" is a week ago.
+    return day(-((today - weekdays.indexOf(period as Weekday) + 7) % 7 || 7));
+  }
   switch (period) {
     case 'today':
-      return { from: localMidnight(now, timeZone), to: localMidnight(now, timeZone, 1) };
+      return day(0);
     case 'yesterday':
-      return { from: localMidnight(now, timeZone, -1), to: localMidnight(now, timeZone) };
+      return day(-1);
+    case 'day_before_yesterday':
+      return day(-2);
     case 'tomorrow':
-      return { from: localMidnight(now, timeZone, 1), to: localMidnight(now, timeZone, 2) };
+      return day(1);
     case 'this_week':
-      return { from: localMidnight(now, timeZone, -weekday), to: now };
+      return { from: localMidnight(now, timeZone, -today), to: now };
     case 'last_week':
-      return { from: localMidnight(now, timeZone, -weekday - 7), to: localMidnight(now, timeZone, -weekday) };
+      return { from: localMidnight(now, timeZone, -today - 7), to: localMidnight(now, timeZone, -today) };
     case 'this_month':
       return { from: firstOfMonth(now, timeZone), to: now };
     case 'last_month': {
@@ -61,6 +74,8 @@ export function rangeOf(period: Period, now: Date, timeZone: string): { from: Da
       // The day before the first of this month lies in last month.
       return { from: firstOfMonth(new Date(thisMonth.getTime() - 12 * 3_600_000), timeZone), to: thisMonth };
     }
+    default:
+      throw new Error(`unknown period ${period}`);
   }
 }
 

@@ -63,6 +63,10 @@ describe('understanding what a person says', () => {
       { intent: 'add_reminder', times: ['08:00', '20:00'] },
     ],
     ['was my blood pressure 120 over 80?', { intent: 'query_vitals', vitalKind: 'blood_pressure' }],
+    ['what was my blood pressure last Monday?', { intent: 'query_vitals', period: 'monday' }],
+    ['did I miss any pills the day before yesterday', { intent: 'query_adherence', period: 'day_before_yesterday' }],
+    ['上周一的血压怎么样', { intent: 'query_vitals', vitalKind: 'blood_pressure', period: 'last_week_monday' }],
+    ['星期天睡得怎么样', { intent: 'query_vitals', vitalKind: 'sleep', period: 'sunday' }],
   ])('%s', (text, expected) => {
     expect(understand(text, context)).toMatchObject(expected);
   });

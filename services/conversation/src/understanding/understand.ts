@@ -24,17 +24,26 @@ export type IntentName =
   | 'help'
   | 'unknown';
 
-/** A period a question is about, resolved by the caller in the person's time zone. */
+export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof weekdays)[number];
+
+/**
+ * A period a question is about, resolved by the caller in the person's time zone. A weekday is
+ * the last one before today ("last Monday", "周一"); `last_week_<day>` is that day of last week
+ * ("上周一").
+ */
 export const periods = [
   'today',
   'yesterday',
+  'day_before_yesterday',
   'tomorrow',
   'this_week',
   'last_week',
   'this_month',
   'last_month',
+  ...weekdays,
 ] as const;
-export type Period = (typeof periods)[number];
+export type Period = (typeof periods)[number] | `last_week_${Weekday}`;
 
 /** What a sentence asks for, with what it says about it. */
 export interface Understanding {
@@ -189,12 +198,31 @@ function isQuestion(lower: string): boolean {
   );
 }
 
+/** Chinese weekday numbers as said after 周 / 星期 / 礼拜 (digits by now), Sunday as 日 or 天. */
+const chineseWeekday: Record<string, Weekday> = {
+  '1': 'monday',
+  '2': 'tuesday',
+  '3': 'wednesday',
+  '4': 'thursday',
+  '5': 'friday',
+  '6': 'saturday',
+  日: 'sunday',
+  天: 'sunday',
+};
+
 function periodOf(lower: string): Period | undefined {
+  const lastWeeks = /(?:上周|上个?星期|上个?礼拜)([1-6日天])/.exec(lower);
+  if (lastWeeks) return `last_week_${chineseWeekday[lastWeeks[1]!]!}`;
+  const chineseDay = /(?:周|星期|礼拜)([1-6日天])/.exec(lower);
+  if (chineseDay) return chineseWeekday[chineseDay[1]!];
+  const englishDay = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/.exec(lower);
+  if (englishDay) return englishDay[1] as Weekday;
   if (/last week|previous week|上周|上个星期|上星期/.test(lower)) return 'last_week';
   if (/last month|previous month|上个月|上月/.test(lower)) return 'last_month';
   if (/this week|past week|\bweek\b|lately|recently|这周|本周|这个星期|这星期|最近|近来/.test(lower))
     return 'this_week';
   if (/this month|past month|\bmonth\b|这个月|本月/.test(lower)) return 'this_month';
+  if (/day before yesterday|前天/.test(lower)) return 'day_before_yesterday';
   if (/yesterday|last night|昨天|昨晚|昨日/.test(lower)) return 'yesterday';
   if (/tomorrow|明天|明早|明晚/.test(lower)) return 'tomorrow';
   if (/today|tonight|this (morning|afternoon|evening)|今天|今晚|今早|今日/.test(lower)) return 'today';
