@@ -6,7 +6,7 @@ import type { IntentName } from '../understanding/understand.js';
 /** Answers that say something about the person's own record: cached per person, dropped when it changes. */
 const personal = new Set<IntentName>(['query_vitals', 'list_doses', 'list_medications', 'query_adherence', 'greeting']);
 /** Answers that are the same for everyone. */
-const shared = new Set<IntentName>(['help', 'thanks', 'weather', 'calendar', 'unknown']);
+const shared = new Set<IntentName>(['help', 'thanks', 'medical_advice', 'weather', 'calendar', 'unknown']);
 const ttlMs = 30 * 60_000;
 const filler =
   /\b(please|hey|hi|tend|can you|could you|would you|tell me|show me|i want to know|just|um|uh|so|ok|okay)\b|请|帮我|一下/g;

@@ -192,6 +192,8 @@ export class EmbeddedBrain {
         );
         return replies.stopped(l, medication.name);
       }
+      case 'medical_advice':
+        return replies.noMedicalAdvice(l);
       case 'weather':
       case 'calendar':
         return replies.cannotYet(l);

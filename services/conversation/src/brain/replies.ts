@@ -131,6 +131,10 @@ export const replies = {
     l === 'zh'
       ? `已停止${medication}，之后不会再提醒。`
       : `I've stopped ${medication}; you won't get reminders for it anymore.`,
+  noMedicalAdvice: (l: Locale) =>
+    l === 'zh'
+      ? '我不能给出剂量、诊断或用药调整的建议，也不会自己编造。请咨询你的医生或药剂师。我可以帮你记录读数和服药情况，方便给医生看。'
+      : "I can't advise on doses, diagnoses or changes to your medication, and I won't guess. Please ask your doctor or pharmacist — I can keep a record of your readings and doses to show them.",
   cannotYet: (l: Locale) => (l === 'zh' ? '抱歉，我暂时还不能查这个。' : "Sorry, I can't look that up yet."),
   greeting: (l: Locale, name: string) => (l === 'zh' ? `你好，${name}！` : `Hi ${name}!`),
   thanks: (l: Locale) => (l === 'zh' ? '不客气！' : "You're welcome!"),

@@ -17,6 +17,7 @@ export type IntentName =
   | 'query_adherence'
   | 'add_reminder'
   | 'stop_medication'
+  | 'medical_advice'
   | 'weather'
   | 'calendar'
   | 'greeting'
@@ -85,12 +86,20 @@ const emergency = new RegExp(
   ].join('|'),
 );
 
+/**
+ * Asking for a dose, a diagnosis or a change of medication: the agent never gives one, and says
+ * so ("should I double my metformin?", "can I take aspirin with lisinopril?", "我要不要加量").
+ */
+const medicalAdvice =
+  /\bshould i (stop|skip|double|increase|decrease|reduce|lower|raise|change|switch|up|cut)\b|\bshould i (still )?take (more|less|extra|another|a double|double|half|it|them|\w+ (if|with|when|even))\b|\b(can|could|may) i (take|mix|combine|drink|have) .*\b(with|and|alcohol|together)\b|\bhow (much|many) .*\bshould i (take|have)\b|\bwhat (dose|dosage)\b|\bis it (safe|ok|okay|dangerous) to\b|\b(do|could|might) i have (diabetes|hypertension|covid|cancer|an infection|a heart)|\bwhat('?s| is) wrong with me\b|\bdiagnos|\bside effects?\b|要不要(加量|减量|停|吃|换)|(能|可以).{0,12}(一起吃|同时吃|一起服|同服|喝酒)|该吃多少|吃多少(片|毫克|mg)|(加|减)(量|药)吗|我是不是得了|是什么病|副作用/;
+
 /** Intents the paraphrase matcher may decide: nothing that writes. */
 const readOnlyIntents = new Set<IntentName>([
   'query_vitals',
   'list_doses',
   'list_medications',
   'query_adherence',
+  'medical_advice',
   'weather',
   'calendar',
   'greeting',
@@ -144,6 +153,7 @@ export function understand(text: string, context: UnderstandingContext): Underst
   const period = periodOf(lower);
   const asked = isQuestion(lower);
 
+  if (medicalAdvice.test(lower)) return { ...base, intent: 'medical_advice' };
   if (reminder.test(lower) && !/did i|have i|吗/.test(lower)) {
     return { ...base, intent: 'add_reminder', medication, times: timesOf(lower) };
   }
