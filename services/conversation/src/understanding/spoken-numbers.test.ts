@@ -24,6 +24,8 @@ describe('spoken numbers', () => {
     ['两万步', '20000步'],
     ['一百二十斤', '120斤'],
     ['一百零五', '105'],
+    ['可以一起吃吗', '可以一起吃吗'],
+    ['称了一下一百二十斤', '称了一下120斤'],
   ])('%s', (spoken, written) => {
     expect(digitsForSpokenNumbers(spoken)).toBe(written);
   });

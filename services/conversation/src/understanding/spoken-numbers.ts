@@ -131,18 +131,25 @@ function hundreds(value: number): boolean {
   return value > 0 && value % 100 === 0;
 }
 
+const wordsWithOne = /[起下些直样定般会边切共向旦同]/;
+
 function chineseNumbers(text: string): string {
   return (
     text
       // "百分之九十七" is 97 %; read it before "百" is taken for a hundred.
       .replace(/百分之([零〇一二两三四五六七八九十百]+)/g, (_, n: string) => `${parseChineseInteger(n) ?? n}%`)
-      .replace(/[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?/g, (match) => {
-        const [whole, fraction] = match.split('点') as [string, string | undefined];
-        const value = parseChineseInteger(whole);
-        if (value === undefined) return match;
-        const decimals = fraction ? [...fraction].map((c) => chineseDigits[c]).join('') : '';
-        return decimals ? `${value}.${decimals}` : String(value);
-      })
+      .replace(
+        /[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?/g,
+        (match, at: number, all: string) => {
+          // A lone 一 in a word is not a number: 一起, 一下, 一些, 一直, 一样.
+          if (match === '一' && wordsWithOne.test(all.charAt(at + 1))) return match;
+          const [whole, fraction] = match.split('点') as [string, string | undefined];
+          const value = parseChineseInteger(whole);
+          if (value === undefined) return match;
+          const decimals = fraction ? [...fraction].map((c) => chineseDigits[c]).join('') : '';
+          return decimals ? `${value}.${decimals}` : String(value);
+        },
+      )
   );
 }
 
