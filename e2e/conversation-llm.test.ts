@@ -77,6 +77,9 @@ describe('the language-model brain', () => {
       'log_dose',
       'vital_summary',
       'adherence',
+      'scheduled_doses',
+      'set_reminder',
+      'stop_medication',
     ]);
   });
 
@@ -97,6 +100,31 @@ describe('the language-model brain', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(((await vitals.json()) as { items: { systolic: number }[] }).items[0]!.systolic).toBe(150);
+  });
+
+  it('sets a reminder the model asks for, and refuses times that are not times', async () => {
+    llm.script({
+      kind: 'tool',
+      name: 'set_reminder',
+      args: { medication: 'metformin', times: ['21:30'] },
+      then: 'I will remind you at 9:30 pm.',
+    });
+    expect(await say('remind me about metformin at half past nine tonight')).toMatchObject({
+      mode: 'llm',
+      actions: [{ tool: 'set_reminder', ok: true }],
+    });
+    const medications = await fetch(`${base}/api/v1/medications`, { headers: { authorization: `Bearer ${token}` } });
+    const [metformin] = ((await medications.json()) as { items: { schedule: { times: string[] } }[] }).items;
+    expect(metformin!.schedule.times).toEqual(['08:00', '21:30']);
+    // A malformed argument never reaches the health service: the tool call fails its schema.
+    llm.script({
+      kind: 'tool',
+      name: 'set_reminder',
+      args: { medication: 'metformin', times: ['half past nine'] },
+      then: 'Done.',
+    });
+    const refused = await say('remind me about metformin at half past nine');
+    expect(refused.actions).toEqual([]);
   });
 
   it.each([

@@ -1,16 +1,13 @@
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
-import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
-import { BloodPressureCategory, VitalSource } from '@tend/proto/tend/health/v1/vitals';
+import { BloodPressureCategory } from '@tend/proto/tend/health/v1/vitals';
 import type { ParaphraseMatcher } from '../understanding/paraphrase-matcher.js';
 import { understand, type Understanding } from '../understanding/understand.js';
 import type { ContextWindow } from './context-window.js';
-import { rangeOf } from './local-periods.js';
+import { HealthTools } from './health-tools.js';
 import { replies, spokenUnit } from './replies.js';
-import { vitalKindValues } from './vital-kind-values.js';
 
 /** Who a turn is for, as the health service knows them. */
 export interface Person {
@@ -64,105 +61,59 @@ export class EmbeddedBrain {
       locale: turn.locale ?? turn.person.locale,
       paraphrases: this.paraphrases,
     });
-    const actions: ToolAction[] = [];
-    const act = async <T>(tool: string, work: () => Promise<T>): Promise<T> => {
-      try {
-        const result = await work();
-        actions.push({ tool, ok: true });
-        return result;
-      } catch (error) {
-        actions.push({ tool, ok: false });
-        throw error;
-      }
-    };
+    const tools = new HealthTools(this.health, turn);
     let text: string;
     try {
-      text = await this.#respond(understood, turn, act);
+      text = await this.#respond(understood, turn, tools);
     } catch (error) {
       if (error instanceof ConnectError && error.code === Code.InvalidArgument) text = error.rawMessage;
       else text = replies.failed(understood.locale);
     }
-    return { text, intent: understood.intent, actions, locale: understood.locale };
+    return { text, intent: understood.intent, actions: tools.actions, locale: understood.locale };
   }
 
-  async #respond(
-    u: Understanding,
-    turn: TurnInput,
-    act: <T>(tool: string, work: () => Promise<T>) => Promise<T>,
-  ): Promise<string> {
+  async #respond(u: Understanding, turn: TurnInput, tools: HealthTools): Promise<string> {
     const l = u.locale;
-    const caller = turn.caller;
     switch (u.intent) {
       case 'emergency':
         return replies.emergency(l);
       case 'log_vital': {
         const spoken = u.vital!;
-        const { vital } = await act('record_vital', () =>
-          this.health.recordVital({
-            caller,
-            vital: {
-              kind: vitalKindValues[spoken.kind],
-              value: spoken.value,
-              systolic: spoken.systolic,
-              diastolic: spoken.diastolic,
-              unit: spoken.unit ?? '',
-              source: VitalSource.VOICE,
-            },
-          }),
-        );
+        const vital = (await tools.recordVital(spoken))!;
         if (spoken.kind === 'blood_pressure') {
-          const said = replies.recordedPressure(l, vital!.systolic!, vital!.diastolic!, vital!.bpCategory);
-          return vital!.bpCategory === BloodPressureCategory.HYPERTENSIVE_CRISIS
+          const said = replies.recordedPressure(l, vital.systolic!, vital.diastolic!, vital.bpCategory);
+          return vital.bpCategory === BloodPressureCategory.HYPERTENSIVE_CRISIS
             ? `${said} ${replies.crisisAdvice(l)}`
             : said;
         }
-        return replies.recordedReading(l, spoken.kind, vital!.value!, vital!.unit);
+        return replies.recordedReading(l, spoken.kind, vital.value!, vital.unit);
       }
       case 'log_dose': {
         const medication = this.#pick(u, turn);
         if (typeof medication === 'string') return medication;
-        const status = u.doseStatus === 'skipped' ? DoseStatus.SKIPPED : DoseStatus.TAKEN;
-        await act('log_dose', () =>
-          this.health.logDose({ caller, medicationId: medication.id, status, source: DoseSource.VOICE }),
-        );
+        await tools.logDose(medication, u.doseStatus ?? 'taken');
         return replies.doseLogged(l, medication.name, u.doseStatus ?? 'taken');
       }
       case 'query_vitals': {
         const kind = u.vitalKind!;
-        const { from, to } = rangeOf(u.period ?? 'this_week', turn.now, turn.person.timeZone);
-        const { summary } = await act('vital_summary', () =>
-          this.health.getVitalSummary({
-            caller,
-            kind: vitalKindValues[kind],
-            from: timestampFromDate(from),
-            to: timestampFromDate(to),
-          }),
-        );
+        const summary = await tools.vitalSummary(kind, u.period ?? 'this_week');
+        const unit = spokenUnit(l, summary?.unit ?? '');
         const stats = kind === 'blood_pressure' ? undefined : summary?.value;
         const detail =
           kind === 'blood_pressure'
-            ? `${l === 'zh' ? '平均' : 'average'} ${Math.round(summary?.systolic?.mean ?? 0)}/${Math.round(summary?.diastolic?.mean ?? 0)}, ${l === 'zh' ? '最高' : 'highest'} ${summary?.systolic?.max ?? 0}/${summary?.diastolic?.max ?? 0} ${spokenUnit(l, summary?.unit ?? '')}.`
-            : `${l === 'zh' ? '平均' : 'average'} ${round(stats?.mean)}, ${l === 'zh' ? '范围' : 'range'} ${round(stats?.min)}–${round(stats?.max)} ${spokenUnit(l, summary?.unit ?? '')}.`;
+            ? `${l === 'zh' ? '平均' : 'average'} ${Math.round(summary?.systolic?.mean ?? 0)}/${Math.round(summary?.diastolic?.mean ?? 0)}, ${l === 'zh' ? '最高' : 'highest'} ${summary?.systolic?.max ?? 0}/${summary?.diastolic?.max ?? 0} ${unit}.`
+            : `${l === 'zh' ? '平均' : 'average'} ${round(stats?.mean)}, ${l === 'zh' ? '范围' : 'range'} ${round(stats?.min)}–${round(stats?.max)} ${unit}.`;
         return replies.summary(l, kind, summary?.count ?? 0, detail);
       }
       case 'query_adherence': {
-        const { from, to } = rangeOf(u.period ?? 'this_week', turn.now, turn.person.timeZone);
-        const { report } = await act('adherence', () =>
-          this.health.getAdherence({ caller, from: timestampFromDate(from), to: timestampFromDate(to) }),
-        );
-        const overall = report?.overall;
+        const overall = await tools.adherence(u.period ?? 'this_week');
         return replies.adherence(l, overall?.taken ?? 0, overall?.scheduled ?? 0, overall?.missed ?? 0);
       }
       case 'list_doses': {
-        const { from, to } = rangeOf(u.period ?? 'today', turn.now, turn.person.timeZone);
-        const { doses } = await act('scheduled_doses', () =>
-          this.health.listScheduledDoses({ caller, from: timestampFromDate(from), to: timestampFromDate(to) }),
-        );
+        const doses = await tools.pendingDoses(u.period ?? 'today');
         return replies.dosesToTake(
           l,
-          doses
-            .filter((d) => d.status === DoseStatus.PENDING)
-            .map((d) => `${d.localTime} ${d.medicationName} ${d.dose} ${d.doseUnit}`),
+          doses.map((d) => `${d.localTime} ${d.medicationName} ${d.dose} ${d.doseUnit}`),
         );
       }
       case 'list_medications':
@@ -174,22 +125,13 @@ export class EmbeddedBrain {
         const medication = this.#pick(u, turn);
         if (typeof medication === 'string') return medication;
         if (!u.times || u.times.length === 0) return replies.reminderNeedsTime(l);
-        const times = [...new Set([...(medication.schedule?.times ?? []), ...u.times])].sort();
-        await act('set_reminder', () =>
-          this.health.updateMedication({
-            caller,
-            medicationId: medication.id,
-            schedule: { times, days: medication.schedule?.days ?? [], asNeeded: false },
-          }),
-        );
+        await tools.setReminder(medication, u.times);
         return replies.reminderSet(l, medication.name, u.times);
       }
       case 'stop_medication': {
         const medication = this.#pick(u, turn);
         if (typeof medication === 'string') return medication;
-        await act('stop_medication', () =>
-          this.health.updateMedication({ caller, medicationId: medication.id, active: false }),
-        );
+        await tools.stopMedication(medication);
         return replies.stopped(l, medication.name);
       }
       case 'medical_advice':

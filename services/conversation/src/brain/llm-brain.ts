@@ -1,16 +1,12 @@
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
-import { VitalSource } from '@tend/proto/tend/health/v1/vitals';
 import { generateText, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { z } from 'zod';
-import type { PastMessage } from './context-window.js';
-import type { BrainReply, ToolAction, TurnInput } from './embedded-brain.js';
 import { periods, vitalKindNames } from '../understanding/understand.js';
-import { rangeOf } from './local-periods.js';
-import { vitalKindValues } from './vital-kind-values.js';
+import type { PastMessage } from './context-window.js';
+import type { BrainReply, TurnInput } from './embedded-brain.js';
+import { HealthTools } from './health-tools.js';
 
 /** An OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server). */
 export interface LlmSettings {
@@ -44,7 +40,7 @@ export class LlmBrain {
   }
 
   async answer(turn: TurnInput, signal: AbortSignal, onToken?: (text: string) => void): Promise<BrainReply> {
-    const actions: ToolAction[] = [];
+    const tools = new HealthTools(this.health, turn);
     const locale = turn.locale ?? turn.person.locale;
     const abort = new AbortController();
     const onOuterAbort = () => abort.abort(signal.reason);
@@ -65,7 +61,7 @@ export class LlmBrain {
           ...(turn.context?.recent ?? []).map((m) => ({ role: m.role, content: m.text })),
           { role: 'user' as const, content: turn.text },
         ],
-        tools: this.#tools(turn, actions),
+        tools: this.#tools(tools),
         stopWhen: stepCountIs(this.settings.maxSteps),
         maxRetries: 1,
         abortSignal: abort.signal,
@@ -86,7 +82,7 @@ export class LlmBrain {
         // Other parts (step boundaries, tool results, reasoning) need nothing here.
       }
       if (text.trim() === '') throw new Error('the model answered nothing');
-      return { text, intent: 'llm', actions, locale };
+      return { text, intent: 'llm', actions: tools.actions, locale };
     } finally {
       clearTimeout(firstToken);
       clearTimeout(total);
@@ -120,21 +116,10 @@ export class LlmBrain {
     return summary.slice(0, maxSummaryLength);
   }
 
-  /** The tools, bound to the turn's caller; each records whether it worked. */
-  #tools(turn: TurnInput, actions: ToolAction[]) {
-    const caller = turn.caller;
-    const run = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-      try {
-        const result = await work();
-        actions.push({ tool: name, ok: true });
-        return result;
-      } catch (error) {
-        actions.push({ tool: name, ok: false });
-        throw error;
-      }
-    };
-    const medicationNamed = (name: string) =>
-      turn.medications.find((m) => m.name.toLowerCase() === name.trim().toLowerCase());
+  /** The model's tools over the shared health tools, bound to the turn's caller. */
+  #tools(tools: HealthTools) {
+    const notListed = { done: false, reason: 'not on the person’s medication list' } as const;
+    const medication = z.string().min(1).max(200).describe('a name from the person’s medication list');
     return {
       record_vital: tool({
         description: 'Record a reading the person stated (blood pressure needs systolic and diastolic).',
@@ -145,65 +130,75 @@ export class LlmBrain {
           diastolic: z.number().optional(),
           unit: z.string().max(16).optional(),
         }),
-        execute: (input) =>
-          run('record_vital', async () => {
-            const { vital } = await this.health.recordVital({
-              caller,
-              vital: { ...input, kind: vitalKindValues[input.kind], unit: input.unit ?? '', source: VitalSource.VOICE },
-            });
-            return { recorded: true, unit: vital?.unit, bloodPressureCategory: vital?.bpCategory };
-          }),
+        execute: async (input) => {
+          const vital = await tools.recordVital(input);
+          return { recorded: true, unit: vital?.unit, bloodPressureCategory: vital?.bpCategory };
+        },
       }),
       log_dose: tool({
         description: "Log a dose of one of the person's medications as taken or skipped.",
-        inputSchema: z.strictObject({ medication: z.string().min(1).max(200), status: z.enum(['taken', 'skipped']) }),
-        execute: (input) =>
-          run('log_dose', async () => {
-            const medication = medicationNamed(input.medication);
-            if (!medication) return { logged: false, reason: 'not on the person’s medication list' };
-            await this.health.logDose({
-              caller,
-              medicationId: medication.id,
-              status: input.status === 'taken' ? DoseStatus.TAKEN : DoseStatus.SKIPPED,
-              source: DoseSource.VOICE,
-            });
-            return { logged: true };
-          }),
+        inputSchema: z.strictObject({ medication, status: z.enum(['taken', 'skipped']) }),
+        execute: async (input) => {
+          const found = tools.medicationNamed(input.medication);
+          if (!found) return notListed;
+          await tools.logDose(found, input.status);
+          return { done: true };
+        },
       }),
       vital_summary: tool({
         description: 'Summarise the person’s readings of one kind over a period.',
         inputSchema: z.strictObject({ kind: z.enum(vitalKindNames), period: z.enum(periods) }),
-        execute: (input) =>
-          run('vital_summary', async () => {
-            const { from, to } = rangeOf(input.period, turn.now, turn.person.timeZone);
-            const { summary } = await this.health.getVitalSummary({
-              caller,
-              kind: vitalKindValues[input.kind],
-              from: timestampFromDate(from),
-              to: timestampFromDate(to),
-            });
-            return {
-              count: summary?.count ?? 0,
-              unit: summary?.unit,
-              mean: summary?.value?.mean ?? summary?.systolic?.mean,
-              min: summary?.value?.min ?? summary?.systolic?.min,
-              max: summary?.value?.max ?? summary?.systolic?.max,
-            };
-          }),
+        execute: async (input) => {
+          const summary = await tools.vitalSummary(input.kind, input.period);
+          return {
+            count: summary?.count ?? 0,
+            unit: summary?.unit,
+            ...(input.kind === 'blood_pressure'
+              ? { systolic: summary?.systolic, diastolic: summary?.diastolic, category: summary?.bpCategory }
+              : { mean: summary?.value?.mean, min: summary?.value?.min, max: summary?.value?.max }),
+          };
+        },
       }),
       adherence: tool({
         description: 'How many scheduled doses the person took, skipped and missed in a period.',
         inputSchema: z.strictObject({ period: z.enum(periods) }),
-        execute: (input) =>
-          run('adherence', async () => {
-            const { from, to } = rangeOf(input.period, turn.now, turn.person.timeZone);
-            const { report } = await this.health.getAdherence({
-              caller,
-              from: timestampFromDate(from),
-              to: timestampFromDate(to),
-            });
-            return report?.overall ?? {};
-          }),
+        execute: async (input) => (await tools.adherence(input.period)) ?? {},
+      }),
+      scheduled_doses: tool({
+        description: 'The doses still to take in a period, with their local times.',
+        inputSchema: z.strictObject({ period: z.enum(periods) }),
+        execute: async (input) =>
+          (await tools.pendingDoses(input.period)).map((d) => ({
+            time: d.localTime,
+            medication: d.medicationName,
+            dose: `${d.dose} ${d.doseUnit}`,
+          })),
+      }),
+      set_reminder: tool({
+        description: 'Remind the person daily to take a medication at local times. Only when they asked for it.',
+        inputSchema: z.strictObject({
+          medication,
+          times: z
+            .array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM'))
+            .min(1)
+            .max(12),
+        }),
+        execute: async (input) => {
+          const found = tools.medicationNamed(input.medication);
+          if (!found) return notListed;
+          await tools.setReminder(found, input.times);
+          return { done: true };
+        },
+      }),
+      stop_medication: tool({
+        description: 'Stop a medication and its reminders. Only when the person clearly said they stopped it.',
+        inputSchema: z.strictObject({ medication }),
+        execute: async (input) => {
+          const found = tools.medicationNamed(input.medication);
+          if (!found) return notListed;
+          await tools.stopMedication(found);
+          return { done: true };
+        },
       }),
     };
   }
