@@ -115,7 +115,8 @@ function shareWithin(before: Map<string, number>, after: Map<string, number>): s
     let below = 0;
     for (const le of bounds) {
       const within = count(le);
-      if (within >= q * total) return lower + ((Number(le) - lower) * (q * total - below)) / Math.max(1, within - below);
+      if (within >= q * total)
+        return lower + ((Number(le) - lower) * (q * total - below)) / Math.max(1, within - below);
       lower = Number(le);
       below = within;
     }

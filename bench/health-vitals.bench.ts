@@ -4,73 +4,29 @@
 // `real` needs `eval "$(bash scripts/infra.sh env)"`. Client and server share the process (and
 // the machine's 2 cores), so the numbers are a floor for a separate server. Loopback only;
 // every load is bounded in time.
-import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import { AesGcmCipher, createHealthService } from '@tend/health';
-import {
-  CompositeService,
-  GrpcServer,
-  MemoryEventBus,
-  Metrics,
-  createCache,
-  createDatabase,
-  createLogger,
-} from '@tend/platform';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { Health } from '@tend/proto/grpc/health/v1/health';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { VitalInputSchema, VitalKind } from '@tend/proto/tend/health/v1/vitals';
-import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import type { DatabaseTarget } from '@tend/testing';
+import { databaseTarget, startHealthInProcess } from './health-in-process.js';
 import { formatResult, runLoad, type LoadResult } from './load.js';
 
 const [mode = 'both', secondsArg = '5', concurrencyArg = '16'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
 const concurrency = Number(concurrencyArg);
-const targets: DatabaseTarget[] = [];
-if (mode === 'embedded' || mode === 'both') targets.push({ kind: 'embedded' });
-if (mode === 'real' || mode === 'both') {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('run `eval "$(bash scripts/infra.sh env)"` first');
-  const replicaUrls = (process.env.TEST_DATABASE_REPLICA_URLS ?? '').split(',').filter(Boolean);
-  targets.push({ kind: 'real', url, replicaUrls });
-}
-
+const targets = mode === 'both' ? [databaseTarget('embedded'), databaseTarget('real')] : [databaseTarget(mode)];
 for (const target of targets) {
   for (const result of await benchTarget(target)) console.log(formatResult(result));
 }
 
 async function benchTarget(target: DatabaseTarget): Promise<LoadResult[]> {
-  const logger = createLogger({ level: 'warn' });
-  const metrics = new Metrics({ defaultMetrics: false });
-  const fixture = await testDatabaseOptions(target);
-  const database = createDatabase({ ...fixture.options, logger });
-  const cache = createCache({ logger });
-  const bus = new MemoryEventBus({ logger });
-  for (const part of [database, cache, bus]) await part.start();
-  const service = createHealthService({
-    database,
-    bus,
-    cache,
-    cipher: new AesGcmCipher([{ id: 'bench', key: randomBytes(32) }], randomBytes(32)),
-    logger,
-    metrics,
-    schema: uniqueSchemaName('bench_vitals'),
-  });
-  const parts = new CompositeService('health-parts', service.parts ?? []);
-  await parts.start();
-  const server = new GrpcServer({
-    name: 'health',
-    host: '127.0.0.1',
-    port: 0,
-    serviceNames: service.serviceNames,
-    routes: (router) => service.routes(router),
-    logger,
-    metrics,
-  });
-  await server.start();
+  const health = await startHealthInProcess(target, 'bench_vitals');
+  const { service, server } = health;
   try {
     const { context } = service;
     const people: string[] = [];
@@ -137,9 +93,6 @@ async function benchTarget(target: DatabaseTarget): Promise<LoadResult[]> {
       ),
     ];
   } finally {
-    await server.stop();
-    await parts.stop();
-    for (const part of [bus, cache, database]) await part.stop();
-    await fixture.cleanup();
+    await health.stop();
   }
 }

@@ -10,6 +10,7 @@ export interface LocalDate {
   day: number;
 }
 
+const dayMs = 24 * 60 * 60 * 1000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterOf(zone: string): Intl.DateTimeFormat {
@@ -73,11 +74,10 @@ export function zoneOffsetMs(instantMs: number, zone: string): number {
  */
 export function instantOfLocal(date: LocalDate, minuteOfDay: number, zone: string): number {
   const naive = Date.UTC(date.year, date.month - 1, date.day, Math.floor(minuteOfDay / 60), minuteOfDay % 60);
-  const day = 24 * 60 * 60 * 1000;
   // No zone changes its offset twice within two days, so the offsets a day either side are the
   // only candidates.
-  const before = zoneOffsetMs(naive - day, zone);
-  const after = zoneOffsetMs(naive + day, zone);
+  const before = zoneOffsetMs(naive - dayMs, zone);
+  const after = zoneOffsetMs(naive + dayMs, zone);
   const valid = [naive - before, naive - after].filter((instant) => zoneOffsetMs(instant, zone) + instant === naive);
   if (valid.length > 0) return Math.min(...valid);
   // In the gap: read the wall time with the offset in force before the change.
@@ -88,6 +88,61 @@ export function instantOfLocal(date: LocalDate, minuteOfDay: number, zone: strin
 export function localDateOf(instantMs: number, zone: string): LocalDate {
   const { year, month, day } = wallClockOf(instantMs, zone);
   return { year, month, day };
+}
+
+/**
+ * `formatLocalDate(localDateOf(t, zone))` for many instants, at a fraction of the cost: asking
+ * Intl for one instant's wall clock costs microseconds, which a summary over a glucose monitor's
+ * thousands of readings paid per reading. The zone's offset stays the same between its changes,
+ * so once it is known to hold over a stretch of time, the local date of any instant in that
+ * stretch is plain arithmetic. Fastest on instants in time order; correct in any order.
+ */
+export function localDateFormatter(zone: string): (instantMs: number) => string {
+  // Every instant in [steadyFrom, steadyTo] has offset `offset`.
+  let steadyFrom = Infinity;
+  let steadyTo = -Infinity;
+  let offset = 0;
+  let previous = NaN;
+  let memoDay = NaN;
+  let memoText = '';
+  return (instantMs) => {
+    if (!(instantMs >= steadyFrom && instantMs <= steadyTo)) {
+      offset = zoneOffsetMs(instantMs, zone);
+      steadyFrom = instantMs;
+      // Sparse instants gain nothing from a stretch: each would pay for it and use it once.
+      steadyTo = Math.abs(instantMs - previous) <= dayMs ? steadyUntil(instantMs, offset, zone) : instantMs;
+    }
+    previous = instantMs;
+    // Offsets are whole seconds, so this is the day of the wall clock Intl would show.
+    const day = Math.floor((instantMs + offset) / dayMs);
+    if (day !== memoDay) {
+      const midnight = new Date(day * dayMs);
+      memoDay = day;
+      memoText = formatLocalDate({
+        year: midnight.getUTCFullYear(),
+        month: midnight.getUTCMonth() + 1,
+        day: midnight.getUTCDate(),
+      });
+    }
+    return memoText;
+  };
+}
+
+/**
+ * The last instant of the day after `instantMs` that still has `offset` in `zone`. As in
+ * `instantOfLocal`, no zone changes its offset twice within two days: the same offset a day later
+ * means it held all day, and a different one means exactly one change, found by bisection.
+ */
+function steadyUntil(instantMs: number, offset: number, zone: string): number {
+  let steady = instantMs;
+  let changed = instantMs + dayMs;
+  if (zoneOffsetMs(changed, zone) === offset) return changed;
+  while (changed - steady > 1) {
+    const middle = Math.floor((steady + changed) / 2);
+    if (zoneOffsetMs(middle, zone) === offset) steady = middle;
+    else changed = middle;
+  }
+  return steady;
 }
 
 /** "YYYY-MM-DD". */

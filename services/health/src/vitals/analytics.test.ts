@@ -41,6 +41,12 @@ describe('trend per week', () => {
     expect(trendPerWeek(points)).toBeCloseTo(-10, 9);
   });
 
+  it('copes with a year of readings a minute apart', () => {
+    // As many points as a year of a minute-by-minute monitor: more than a call can take as arguments.
+    const points = Array.from({ length: 366 * 24 * 60 }, (_, i) => ({ at: new Date(start + i * 60_000), value: 100 }));
+    expect(trendPerWeek(points)).toBe(0);
+  });
+
   it('is absent with one reading or a span under a day', () => {
     expect(trendPerWeek([{ at: new Date(start), value: 1 }])).toBeUndefined();
     expect(
@@ -121,6 +127,20 @@ describe('buckets across a daylight-saving change', () => {
       ['2026-03-23', 1],
       ['2026-03-30', 1],
     ]);
+  });
+
+  it('puts readings minutes apart in the bucket of their own local day, across both changes', () => {
+    const start = localMidnight('2026-03-01', zone);
+    const end = localMidnight('2026-11-01', zone);
+    const items = Array.from({ length: (end.getTime() - start.getTime()) / (29 * 60_000) }, (_, i) => ({
+      at: new Date(start.getTime() + i * 29 * 60_000),
+    }));
+    for (const size of [BucketSize.DAY, BucketSize.WEEK] as const) {
+      const buckets = bucketize(items, start, end, size, zone);
+      const keyOf = (at: Date) => (size === BucketSize.WEEK ? isoWeekStart(localDate(at, zone)) : localDate(at, zone));
+      expect(buckets.flatMap((b) => b.items.filter((item) => keyOf(item.at) !== b.startDate))).toEqual([]);
+      expect(buckets.reduce((n, b) => n + b.items.length, 0)).toBe(items.length);
+    }
   });
 
   it('works in a second zone across the autumn change (25 h day)', () => {

@@ -1,4 +1,10 @@
-import { formatLocalDate, instantOfLocal, localDateOf, parseLocalDate } from '../time/local-time.js';
+import {
+  formatLocalDate,
+  instantOfLocal,
+  localDateFormatter,
+  localDateOf,
+  parseLocalDate,
+} from '../time/local-time.js';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -25,7 +31,7 @@ export function statsOf(values: readonly number[]): { min: number; max: number; 
 export function trendPerWeek(points: readonly { at: Date; value: number }[]): number | undefined {
   if (points.length < 2) return undefined;
   const times = points.map((p) => p.at.getTime());
-  if (Math.max(...times) - Math.min(...times) < dayMs) return undefined;
+  if (spanOf(times) < dayMs) return undefined;
   // Centre the times so the sums stay small and precise.
   const t0 = times[0]!;
   const xs = times.map((t) => (t - t0) / weekMs);
@@ -38,6 +44,20 @@ export function trendPerWeek(points: readonly { at: Date; value: number }[]): nu
     sxx += (x - meanX) ** 2;
   });
   return sxx === 0 ? undefined : sxy / sxx;
+}
+
+/**
+ * Latest minus earliest. A loop, not `Math.max(...times)`: spreading a year of minute-by-minute
+ * readings as arguments overflows the stack.
+ */
+function spanOf(times: readonly number[]): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of times) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  return max - min;
 }
 
 /** The local calendar date of an instant in `timeZone`, "YYYY-MM-DD". */
@@ -96,6 +116,17 @@ export function bucketize<T extends { at: Date }>(
     buckets.push(bucket);
     byDate.set(date, bucket);
   }
-  for (const item of items) byDate.get(keyOf(localDate(item.at, timeZone)))?.items.push(item);
+  const dateOf = localDateFormatter(timeZone);
+  // Items come mostly in time order: consecutive ones share a day, so its bucket is looked up once.
+  let previousDate = '';
+  let current: Bucket<T> | undefined;
+  for (const item of items) {
+    const date = dateOf(item.at.getTime());
+    if (date !== previousDate) {
+      previousDate = date;
+      current = byDate.get(keyOf(date));
+    }
+    current?.items.push(item);
+  }
   return buckets;
 }

@@ -49,13 +49,15 @@ export interface FlaggedReading {
 const warning = AttentionSeverity.WARNING;
 const urgent = AttentionSeverity.URGENT;
 
+// At module level rather than inside readingFlags, which runs for every reading a summary reads.
+const flag = (reason: AttentionReason, severity: AttentionSeverity): ReadingFlag[] => [{ reason, severity }];
+
 /**
  * The attention flags of a single reading, with the default thresholds of `vitals.proto`.
  * Urgent ones raise an alert as soon as the reading is stored. Series flags (rapid weight
  * change) are not here: they need more than one reading.
  */
 export function readingFlags(reading: FlaggedReading): ReadingFlag[] {
-  const flag = (reason: AttentionReason, severity: AttentionSeverity): ReadingFlag[] => [{ reason, severity }];
   const v = reading.value;
   switch (reading.kind) {
     case VitalKind.BLOOD_PRESSURE: {

@@ -17,6 +17,7 @@ import { VitalPartitions } from './vital-partitions.js';
 import { vitalOfRow, type VitalRow } from './vital-rows.js';
 import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { isKnownTimeZone, parseLocalDate } from '../time/local-time.js';
+import { readSummaryReadings } from './summary-readings.js';
 import { sortFlagsNewestFirst, summarizeVitals } from './vital-summary.js';
 import { storeVitals, type VitalWriteDeps } from './vital-writes.js';
 
@@ -258,20 +259,14 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       }
       await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
       const timeZone = await timeZoneOf(userId);
-      const rows = await db
-        .reader(userId)
-        .selectFrom('vitals')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('kind', '=', spec.name)
-        .where('measured_at', '>=', from)
-        .where('measured_at', '<', to)
-        .execute();
+      const period = { userId, from, to, kind: spec.name };
+      const { rows, latest } = await readSummaryReadings(db.reader(userId), cipher, period);
       const bucketSize =
         req.bucketSize === BucketSize.DAY || req.bucketSize === BucketSize.WEEK
           ? req.bucketSize
           : defaultBucketSize(from, to);
-      return { summary: summarizeVitals(rows, { spec, from, to, bucketSize, unit: req.unit, timeZone }, cipher) };
+      const request = { spec, from, to, bucketSize, unit: req.unit, timeZone };
+      return { summary: summarizeVitals(rows, request, latest.get(spec.name)) };
     },
 
     async getWeeklySummary(req, ctx) {
@@ -309,20 +304,12 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
         if (!(error instanceof ForbiddenError)) throw error;
       }
       if (!readsVitals) return { summary };
-      const rows = await db
-        .reader(userId)
-        .selectFrom('vitals')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .where('measured_at', '>=', from)
-        .where('measured_at', '<', to)
-        .execute();
+      const { rows, latest } = await readSummaryReadings(db.reader(userId), cipher, { userId, from, to });
       for (const spec of Object.values(vitalKinds)) {
         const ofKind = rows.filter((row) => row.kind === spec.name);
         if (ofKind.length === 0) continue;
-        summary.vitals.push(
-          summarizeVitals(ofKind, { spec, from, to, bucketSize: BucketSize.DAY, unit: '', timeZone }, cipher),
-        );
+        const request = { spec, from, to, bucketSize: BucketSize.DAY, unit: '', timeZone } as const;
+        summary.vitals.push(summarizeVitals(ofKind, request, latest.get(spec.name)));
       }
       summary.flags = sortFlagsNewestFirst(summary.vitals.flatMap((v) => v.flags));
       return { summary };

@@ -125,9 +125,12 @@ export function specOf(kind: VitalKind): VitalKindSpec | undefined {
   return kind === VitalKind.UNSPECIFIED ? undefined : (vitalKinds as Partial<Record<VitalKind, VitalKindSpec>>)[kind];
 }
 
+// A map, not a search: summaries look up the kind of every reading they read.
+const kindsByName = new Map(Object.values(vitalKinds).map((spec) => [spec.name, spec]));
+
 /** The kind stored under a REST name (`blood_pressure`), for rows read back from the table. */
 export function kindByName(name: string): VitalKindSpec | undefined {
-  return Object.values(vitalKinds).find((spec) => spec.name === name);
+  return kindsByName.get(name);
 }
 
 /** Names of VitalSource as stored in `vitals.source`. */

@@ -17,8 +17,14 @@ import { kindByName, sourceByName } from './vital-kinds.js';
 /** A `vitals` row as read back. */
 export type VitalRow = Selectable<VitalsTable>;
 
+/**
+ * A stored reading's id, kind, time and values in canonical units: what statistics and flags
+ * read. A summary over thousands of readings leaves the note, units and provenance in the table.
+ */
+export type ReadingValues = Pick<VitalRow, 'id' | 'kind' | 'measured_at' | 'value' | 'systolic' | 'diastolic'>;
+
 /** The attention flags of one stored reading, tied to its id and time. */
-export function flagsOfRow(row: VitalRow): AttentionFlag[] {
+export function flagsOfRow(row: ReadingValues): AttentionFlag[] {
   const kind = kindByName(row.kind)?.kind ?? VitalKind.UNSPECIFIED;
   return readingFlags({ kind, value: row.value, systolic: row.systolic, diastolic: row.diastolic }).map((flag) =>
     create(AttentionFlagSchema, {

@@ -1,16 +1,23 @@
+import { toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
+import { BucketSize, VitalSummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import { AttentionReason, BloodPressureCategory, VitalKind } from '@tend/proto/tend/health/v1/vitals';
 import type { FieldCipher } from '../crypto/field-cipher.js';
 import { vitalKinds } from './vital-kinds.js';
-import type { VitalRow } from './vital-rows.js';
-import { summarizeVitals } from './vital-summary.js';
+import { vitalOfRow, type VitalRow } from './vital-rows.js';
+import { newestReading, summarizeVitals } from './vital-summary.js';
 
 const cipher: FieldCipher = {
   encrypt: (s) => `enc:${s}`,
   decrypt: (s) => s.slice(4),
   blindIndex: (s) => Buffer.from(s),
 };
+
+/** What the handler passes as `latest`: the newest row, read whole, as the API shows it. */
+function latestOf(rows: readonly VitalRow[]) {
+  const newest = newestReading(rows);
+  return newest && vitalOfRow(newest, cipher);
+}
 
 let n = 0;
 function row(
@@ -51,7 +58,7 @@ describe('vital summary', () => {
     const summary = summarizeVitals(
       rows,
       { spec: vitalKinds[VitalKind.BLOOD_PRESSURE], from, to, bucketSize: BucketSize.DAY, unit: '', timeZone: 'UTC' },
-      cipher,
+      latestOf(rows),
     );
     expect(summary.count).toBe(3);
     expect(summary.systolic?.mean).toBeCloseTo(136.67, 2);
@@ -70,7 +77,7 @@ describe('vital summary', () => {
     const summary = summarizeVitals(
       rows,
       { spec: vitalKinds[VitalKind.GLUCOSE], from, to, bucketSize: BucketSize.WEEK, unit: 'mmol/L', timeZone: 'UTC' },
-      cipher,
+      latestOf(rows),
     );
     expect(summary.unit).toBe('mmol/L');
     expect(summary.value).toMatchObject({ min: 5, max: 6 });
@@ -85,7 +92,7 @@ describe('vital summary', () => {
     const summary = summarizeVitals(
       [],
       { spec: vitalKinds[VitalKind.BLOOD_PRESSURE], from, to, bucketSize: BucketSize.DAY, unit: '', timeZone: 'UTC' },
-      cipher,
+      undefined,
     );
     expect(summary).toMatchObject({ count: 0, bpCategory: BloodPressureCategory.UNSPECIFIED });
     expect(summary.systolic).toBeUndefined();
@@ -102,9 +109,58 @@ describe('vital summary', () => {
     const summary = summarizeVitals(
       rows,
       { spec: vitalKinds[VitalKind.WEIGHT], from, to, bucketSize: BucketSize.DAY, unit: '', timeZone: 'UTC' },
-      cipher,
+      latestOf(rows),
     );
     expect(summary.flags).toHaveLength(1);
     expect(summary.flags[0]).toMatchObject({ reason: AttentionReason.RAPID_WEIGHT_CHANGE, vitalId: '' });
+  });
+
+  it('is the same to the last bit whatever order the rows come in; ties go by id', () => {
+    // Values whose float sums depend on the order they are added in.
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      row(VitalKind.GLUCOSE, new Date(from.getTime() + Math.floor(i / 3) * 3_600_000).toISOString(), {
+        value: 70.1 + ((i * 37) % 101) / 7,
+      }),
+    );
+    const request = {
+      spec: vitalKinds[VitalKind.GLUCOSE],
+      from,
+      to,
+      bucketSize: BucketSize.DAY,
+      unit: 'mmol/L',
+      timeZone: 'Europe/Berlin',
+    } as const;
+    const summaryOf = (ordered: VitalRow[]) =>
+      toBinary(VitalSummarySchema, summarizeVitals(ordered, request, latestOf(ordered)));
+    const shuffled = [...rows].sort((a, b) => ((a.value! * 1e6) % 97) - ((b.value! * 1e6) % 97));
+    expect(summaryOf(shuffled)).toEqual(summaryOf(rows));
+    expect(summaryOf([...rows].reverse())).toEqual(summaryOf(rows));
+    // Three readings share the last instant: the one with the largest id is the latest.
+    expect(newestReading(shuffled)).toBe(rows.at(-1));
+    expect(summarizeVitals(rows, request, latestOf(shuffled)).latest?.id).toBe(rows.at(-1)!.id);
+  });
+
+  it('needs only each reading’s id, kind, time and values', () => {
+    const rows = [
+      row(VitalKind.BLOOD_PRESSURE, '2026-03-01T08:00:00Z', { systolic: 185, diastolic: 85 }),
+      row(VitalKind.BLOOD_PRESSURE, '2026-03-02T08:00:00Z', { systolic: 115, diastolic: 75 }),
+    ];
+    const values = rows.map(({ id, kind, measured_at, value, systolic, diastolic }) => ({
+      id,
+      kind,
+      measured_at,
+      value,
+      systolic,
+      diastolic,
+    }));
+    const request = {
+      spec: vitalKinds[VitalKind.BLOOD_PRESSURE],
+      from,
+      to,
+      bucketSize: BucketSize.DAY,
+      unit: '',
+      timeZone: 'UTC',
+    } as const;
+    expect(summarizeVitals(values, request, latestOf(rows))).toEqual(summarizeVitals(rows, request, latestOf(rows)));
   });
 });

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldViolationsOf } from '@tend/platform';
 import { Role } from '@tend/proto/tend/common/v1/common';
+import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 import {
   BloodPressureCategory as C,
   VitalInputSchema,
@@ -20,7 +21,11 @@ import {
   startHealthHarness,
   type HealthHarness,
 } from '../testing/health-harness.js';
+import { localMidnight } from './analytics.js';
+import { vitalKinds } from './vital-kinds.js';
 import { VitalPartitions, monthsAround, partitionOf } from './vital-partitions.js';
+import { vitalOfRow, type VitalRow } from './vital-rows.js';
+import { newestReading, summarizeVitals } from './vital-summary.js';
 
 const bp = (systolic: number, diastolic: number, extra: MessageInitShape<typeof VitalInputSchema> = {}) =>
   create(VitalInputSchema, { kind: VitalKind.BLOOD_PRESSURE, systolic, diastolic, source: VitalSource.APP, ...extra });
@@ -363,6 +368,67 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
     expect((await rejection(h.client.getVitalSummary({ caller }))).code).toBe(Code.InvalidArgument);
   });
 
+  it('summarises many readings as it would from their whole rows, across a DST change', async () => {
+    const zone = 'Europe/Berlin';
+    const ada = await newPerson(zone);
+    const caller = personCaller(ada);
+    // Every 10 minutes (and a few milliseconds) from 25 March over the spring-forward change,
+    // some with a note — the newest too, so `latest` must come from its whole row.
+    const start = Date.parse('2026-03-25T00:00:00Z');
+    const glucose = Array.from({ length: 1500 }, (_, i) =>
+      reading(VitalKind.GLUCOSE, 50 + ((i * 37) % 230) + (i % 7) / 10, {
+        measuredAt: timestampFromDate(new Date(start + i * 600_000 + (i % 3))),
+        ...(i % 100 === 99 && { note: `sensor ${i}` }),
+      }),
+    );
+    const pressures = [0, 1, 2].map((d) => bp(150 - d * 10, 95, { measuredAt: at(`2026-03-2${5 + d}T07:00:00Z`) }));
+    for (const vitals of [glucose.slice(0, 1000), glucose.slice(1000), pressures]) {
+      await h.client.batchRecordVitals({ caller, vitals });
+    }
+    const rows = await h.context.db.primary.selectFrom('vitals').selectAll().where('user_id', '=', ada).execute();
+    /** The summary of whole rows, as the service computed it before reading values only. */
+    const fromWholeRows = (
+      kind: VitalKind,
+      request: { from: Date; to: Date; bucketSize: BucketSize; unit: string },
+    ) => {
+      const spec = vitalKinds[kind as keyof typeof vitalKinds];
+      const ofKind = rows.filter((row) => row.kind === spec.name && inPeriod(row, request.from, request.to));
+      const newest = newestReading(ofKind);
+      return summarizeVitals(
+        ofKind,
+        { ...request, spec, timeZone: zone, bucketSize: request.bucketSize as BucketSize.DAY | BucketSize.WEEK },
+        newest && vitalOfRow(newest, h.context.cipher),
+      );
+    };
+
+    const from = new Date('2026-03-24T23:00:00Z');
+    const to = new Date(start + 1500 * 600_000);
+    for (const [bucketSize, unit] of [
+      [BucketSize.DAY, ''],
+      [BucketSize.WEEK, 'mmol/L'],
+    ] as const) {
+      const { summary } = await h.client.getVitalSummary({
+        caller,
+        kind: VitalKind.GLUCOSE,
+        from: timestampFromDate(from),
+        to: timestampFromDate(to),
+        bucketSize,
+        unit,
+      });
+      expect(summary).toEqual(fromWholeRows(VitalKind.GLUCOSE, { from, to, bucketSize, unit }));
+      expect(summary?.count).toBe(1500);
+      expect(summary?.latest?.note).toBe('sensor 1499');
+    }
+
+    const weekly = await h.client.getWeeklySummary({ caller, startDate: '2026-03-23' });
+    const week = { from: localMidnight('2026-03-23', zone), to: localMidnight('2026-03-30', zone) };
+    expect(weekly.summary?.vitals).toEqual(
+      [VitalKind.BLOOD_PRESSURE, VitalKind.GLUCOSE].map((kind) =>
+        fromWholeRows(kind, { ...week, bucketSize: BucketSize.DAY, unit: '' }),
+      ),
+    );
+  });
+
   it('gives a weekly summary in the person’s zone, per kind with daily buckets', async () => {
     const ada = await newPerson('Europe/Berlin');
     const caller = personCaller(ada);
@@ -462,3 +528,7 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
     expect(error.code).toBe(Code.NotFound);
   });
 });
+
+function inPeriod(row: VitalRow, from: Date, to: Date): boolean {
+  return row.measured_at >= from && row.measured_at < to;
+}

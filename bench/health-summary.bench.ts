@@ -1,0 +1,121 @@
+// GetVitalSummary and GetWeeklySummary for people with thousands of readings (a glucose monitor
+// reads every few minutes), over real gRPC (h2c) with the health service hosted in-process.
+//   node --import tsx bench/health-summary.bench.ts [embedded|real] [seconds=5] [concurrency=16] [readings=5000,20000]
+// `real` needs `eval "$(bash scripts/infra.sh env)"`. Client and server share the process (and
+// the machine's 2 cores). Loopback only; every load is bounded in time.
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { createClient, type Client } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import type { createHealthService } from '@tend/health';
+import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
+import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { VitalInputSchema, VitalKind } from '@tend/proto/tend/health/v1/vitals';
+import type { DatabaseTarget } from '@tend/testing';
+import { databaseTarget, startHealthInProcess } from './health-in-process.js';
+import { formatResult, runLoad, type LoadResult } from './load.js';
+
+const [mode = 'embedded', secondsArg = '5', concurrencyArg = '16', readingsArg = '5000,20000'] = process.argv.slice(2);
+const seconds = Number(secondsArg);
+const concurrency = Number(concurrencyArg);
+const readingCounts = readingsArg.split(',').map(Number);
+const dayMs = 86_400_000;
+/** Readings span the 30 days before the benchmark starts (the partitions cover them). */
+const spanDays = 30;
+const batchSize = 1000;
+
+const target = databaseTarget(mode);
+for (const result of await benchTarget(target)) console.log(formatResult(result));
+
+async function benchTarget(target: DatabaseTarget): Promise<LoadResult[]> {
+  const health = await startHealthInProcess(target, 'bench_summary');
+  const { service, server } = health;
+  try {
+    const client = createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }));
+    const now = Date.now();
+    const results: LoadResult[] = [];
+    for (const count of readingCounts) {
+      const userId = await insertPerson(service.context);
+      await recordGlucose(client, userId, count, now);
+      results.push(...(await loadSummaries(client, userId, count, now, target.kind)));
+    }
+    return results;
+  } finally {
+    await health.stop();
+  }
+}
+
+/** A person in a zone with daylight saving time, so local-day buckets are not UTC days. */
+async function insertPerson(context: ReturnType<typeof createHealthService>['context']): Promise<string> {
+  const id = context.ids.uuid();
+  const email = `bench-${id}@example.test`;
+  await context.db.primary
+    .insertInto('users')
+    .values({
+      id,
+      email_hash: context.cipher.blindIndex(email),
+      email_encrypted: context.cipher.encrypt(email),
+      password_hash: null,
+      display_name: 'Bench',
+      role: 'user',
+      locale: 'en',
+      time_zone: 'Europe/Berlin',
+    })
+    .execute();
+  return id;
+}
+
+/**
+ * `count` glucose readings evenly over the last 30 days: a daily swing with some noise, about one
+ * in ten low enough to be flagged, and a note on every 50th.
+ */
+async function recordGlucose(
+  client: Client<typeof HealthService>,
+  userId: string,
+  count: number,
+  now: number,
+): Promise<void> {
+  const caller = create(CallerSchema, { userId, role: Role.USER });
+  const stepMs = (spanDays * dayMs) / count;
+  const readingsPerDay = dayMs / stepMs;
+  const reading = (i: number) =>
+    create(VitalInputSchema, {
+      kind: VitalKind.GLUCOSE,
+      value: Math.round(115 + 45 * Math.sin((2 * Math.PI * i) / readingsPerDay) + ((i * 7919) % 41) - 20),
+      unit: 'mg/dL',
+      measuredAt: timestampFromDate(new Date(now - spanDays * dayMs + i * stepMs)),
+      ...(i % 50 === 0 && { note: 'sensor reading' }),
+    });
+  for (let first = 0; first < count; first += batchSize) {
+    const length = Math.min(batchSize, count - first);
+    await client.batchRecordVitals({ caller, vitals: Array.from({ length }, (_, j) => reading(first + j)) });
+  }
+}
+
+/** The summaries a person or the assistant asks for: last week, last month, last ISO week. */
+async function loadSummaries(
+  client: Client<typeof HealthService>,
+  userId: string,
+  count: number,
+  now: number,
+  kind: DatabaseTarget['kind'],
+): Promise<LoadResult[]> {
+  const caller = create(CallerSchema, { userId, role: Role.USER });
+  const period = (days: number) => ({
+    from: timestampFromDate(new Date(now - days * dayMs)),
+    to: timestampFromDate(new Date(now)),
+  });
+  const load = (name: string, call: () => Promise<unknown>) =>
+    runLoad(`${name}, ${count} readings [${kind}]`, call, { concurrency, seconds });
+  const week = { caller, kind: VitalKind.GLUCOSE, ...period(7) };
+  const month = { caller, kind: VitalKind.GLUCOSE, ...period(spanDays), bucketSize: BucketSize.DAY };
+  // Warm-up: pools, JIT, the planner's statistics.
+  await runLoad('warm-up', () => client.getVitalSummary(month), { concurrency, seconds: 1 });
+  return [
+    await load('GetVitalSummary week', () => client.getVitalSummary(week)),
+    await load('GetVitalSummary month, day buckets', () => client.getVitalSummary(month)),
+    await load('GetVitalSummary month, mmol/L', () => client.getVitalSummary({ ...month, unit: 'mmol/L' })),
+    await load('GetWeeklySummary', () => client.getWeeklySummary({ caller })),
+  ];
+}
