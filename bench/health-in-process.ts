@@ -69,3 +69,23 @@ export async function startHealthInProcess(target: DatabaseTarget, schemaPrefix:
     },
   };
 }
+
+/** A person in a zone with daylight saving time (so local days are not UTC days), straight into the table. */
+export async function insertPerson(context: HealthInProcess['service']['context']): Promise<string> {
+  const id = context.ids.uuid();
+  const email = `bench-${id}@example.test`;
+  await context.db.primary
+    .insertInto('users')
+    .values({
+      id,
+      email_hash: context.cipher.blindIndex(email),
+      email_encrypted: context.cipher.encrypt(email),
+      password_hash: null,
+      display_name: 'Bench',
+      role: 'user',
+      locale: 'en',
+      time_zone: 'Europe/Berlin',
+    })
+    .execute();
+  return id;
+}

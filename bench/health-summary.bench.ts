@@ -7,13 +7,12 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { createHealthService } from '@tend/health';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { VitalInputSchema, VitalKind } from '@tend/proto/tend/health/v1/vitals';
 import type { DatabaseTarget } from '@tend/testing';
-import { databaseTarget, startHealthInProcess } from './health-in-process.js';
+import { databaseTarget, insertPerson, startHealthInProcess } from './health-in-process.js';
 import { formatResult, runLoad, type LoadResult } from './load.js';
 
 const [mode = 'embedded', secondsArg = '5', concurrencyArg = '16', readingsArg = '5000,20000'] = process.argv.slice(2);
@@ -44,26 +43,6 @@ async function benchTarget(target: DatabaseTarget): Promise<LoadResult[]> {
   } finally {
     await health.stop();
   }
-}
-
-/** A person in a zone with daylight saving time, so local-day buckets are not UTC days. */
-async function insertPerson(context: ReturnType<typeof createHealthService>['context']): Promise<string> {
-  const id = context.ids.uuid();
-  const email = `bench-${id}@example.test`;
-  await context.db.primary
-    .insertInto('users')
-    .values({
-      id,
-      email_hash: context.cipher.blindIndex(email),
-      email_encrypted: context.cipher.encrypt(email),
-      password_hash: null,
-      display_name: 'Bench',
-      role: 'user',
-      locale: 'en',
-      time_zone: 'Europe/Berlin',
-    })
-    .execute();
-  return id;
 }
 
 /**

@@ -13,7 +13,7 @@ import { Health } from '@tend/proto/grpc/health/v1/health';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { VitalInputSchema, VitalKind } from '@tend/proto/tend/health/v1/vitals';
 import type { DatabaseTarget } from '@tend/testing';
-import { databaseTarget, startHealthInProcess } from './health-in-process.js';
+import { databaseTarget, insertPerson, startHealthInProcess } from './health-in-process.js';
 import { formatResult, runLoad, type LoadResult } from './load.js';
 
 const [mode = 'both', secondsArg = '5', concurrencyArg = '16'] = process.argv.slice(2);
@@ -30,24 +30,7 @@ async function benchTarget(target: DatabaseTarget): Promise<LoadResult[]> {
   try {
     const { context } = service;
     const people: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      const id = context.ids.uuid();
-      const email = `bench-${id}@example.test`;
-      await context.db.primary
-        .insertInto('users')
-        .values({
-          id,
-          email_hash: context.cipher.blindIndex(email),
-          email_encrypted: context.cipher.encrypt(email),
-          password_hash: null,
-          display_name: 'Bench',
-          role: 'user',
-          locale: 'en',
-          time_zone: 'Europe/Berlin',
-        })
-        .execute();
-      people.push(id);
-    }
+    for (let i = 0; i < 200; i++) people.push(await insertPerson(context));
     const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` });
     const client = createClient(HealthService, transport);
     const probe = createClient(Health, transport);
