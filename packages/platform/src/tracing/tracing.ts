@@ -8,12 +8,12 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export interface TracingOptions {
   /** `service.name` of every span. */
   serviceName: string;
-  /** OTLP/HTTP base URL (e.g. `http://jaeger:4318`); without it spans are made but not exported. */
+  /** OTLP/HTTP base URL (e.g. `http://jaeger:4318`); without it spans are not recorded. */
   otlpEndpoint?: string;
 }
 
@@ -37,6 +37,10 @@ export function startTracing(options: TracingOptions): { stop(): Promise<void> }
     spanProcessors: options.otlpEndpoint
       ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint}/v1/traces` }) })]
       : [],
+    // With nowhere to send them, spans are not recorded (their attributes and timings cost ~5 %
+    // of a busy process's CPU); trace ids are still made and passed on, so logs and downstream
+    // services keep the trace. Sampled parents are recorded either way.
+    ...(!options.otlpEndpoint && { sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) }),
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
