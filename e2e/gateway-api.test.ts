@@ -306,9 +306,13 @@ describe('bad input gets a 4xx problem, never a 5xx, and the process stays healt
     token = (await register('fuzzer')).token;
   });
 
-  /** POSTs raw bytes; a server may answer (413) and close before the upload ends, which is not a failure. */
-  const raw = (body: string | Buffer, contentType = 'application/json') =>
+  /**
+   * POSTs raw bytes, or only a length (`announced`) with none of the body; a server may answer
+   * (413) and close before the upload ends, which is not a failure.
+   */
+  const raw = (body: string | Buffer | { announced: number }, contentType = 'application/json') =>
     new Promise<{ status: number; contentType: string; text: string }>((resolve, reject) => {
+      const announced = typeof body === 'object' && 'announced' in body ? body.announced : undefined;
       let answered = false;
       const request = http.request(
         `${api}/vitals`,
@@ -317,7 +321,7 @@ describe('bad input gets a 4xx problem, never a 5xx, and the process stays healt
           headers: {
             authorization: `Bearer ${token}`,
             'content-type': contentType,
-            'content-length': Buffer.byteLength(body),
+            'content-length': announced ?? Buffer.byteLength(body as string | Buffer),
           },
         },
         (response) => {
@@ -331,7 +335,8 @@ describe('bad input gets a 4xx problem, never a 5xx, and the process stays healt
       );
       // The answer can come just after the write fails (EPIPE): wait a moment for it.
       request.on('error', (error) => setTimeout(() => answered || reject(error), 1_000));
-      request.end(body);
+      if (announced !== undefined) request.flushHeaders();
+      else request.end(body);
     });
 
   it.each([
@@ -342,7 +347,9 @@ describe('bad input gets a 4xx problem, never a 5xx, and the process stays healt
     ['an impossible reading', JSON.stringify({ kind: 'blood_pressure', systolic: 900, diastolic: 80 })],
     ['deep nesting', `${'['.repeat(50_000)}${']'.repeat(50_000)}`],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x6b, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])],
-    ['a 10 MB body', 'x'.repeat(10 * 1024 * 1024)],
+    // Announced, not sent: the gateway refuses it from its length and closes the connection, and
+    // bytes still in flight would make the peer's reset race the answer.
+    ['a 10 MB body', { announced: 10 * 1024 * 1024 }],
     ['the wrong media type', 'kind=heart_rate&value=70', 'application/x-www-form-urlencoded'],
   ])('%s', async (_name, body, contentType?: string) => {
     const response = await raw(body, contentType);
