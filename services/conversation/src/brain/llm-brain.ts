@@ -1,6 +1,7 @@
 import type { Client } from '@connectrpc/connect';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import { generateText, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { z } from 'zod';
 import { periods, vitalKindNames } from '../understanding/understand.js';
@@ -118,8 +119,14 @@ export class LlmBrain {
 
   /** The model's tools over the shared health tools, bound to the turn's caller. */
   #tools(tools: HealthTools) {
-    const notListed = { done: false, reason: 'not on the person’s medication list' } as const;
     const medication = z.string().min(1).max(200).describe('a name from the person’s medication list');
+    /** Does `work` on the medication the model named, if the person has one by that name. */
+    const withMedication = async (name: string, work: (found: Medication) => Promise<void>) => {
+      const found = tools.medicationNamed(name);
+      if (!found) return { done: false, reason: 'not on the person’s medication list' };
+      await work(found);
+      return { done: true };
+    };
     return {
       record_vital: tool({
         description: 'Record a reading the person stated (blood pressure needs systolic and diastolic).',
@@ -138,12 +145,7 @@ export class LlmBrain {
       log_dose: tool({
         description: "Log a dose of one of the person's medications as taken or skipped.",
         inputSchema: z.strictObject({ medication, status: z.enum(['taken', 'skipped']) }),
-        execute: async (input) => {
-          const found = tools.medicationNamed(input.medication);
-          if (!found) return notListed;
-          await tools.logDose(found, input.status);
-          return { done: true };
-        },
+        execute: (input) => withMedication(input.medication, (found) => tools.logDose(found, input.status)),
       }),
       vital_summary: tool({
         description: 'Summarise the person’s readings of one kind over a period.',
@@ -183,22 +185,12 @@ export class LlmBrain {
             .min(1)
             .max(12),
         }),
-        execute: async (input) => {
-          const found = tools.medicationNamed(input.medication);
-          if (!found) return notListed;
-          await tools.setReminder(found, input.times);
-          return { done: true };
-        },
+        execute: (input) => withMedication(input.medication, (found) => tools.setReminder(found, input.times)),
       }),
       stop_medication: tool({
         description: 'Stop a medication and its reminders. Only when the person clearly said they stopped it.',
         inputSchema: z.strictObject({ medication }),
-        execute: async (input) => {
-          const found = tools.medicationNamed(input.medication);
-          if (!found) return notListed;
-          await tools.stopMedication(found);
-          return { done: true };
-        },
+        execute: (input) => withMedication(input.medication, (found) => tools.stopMedication(found)),
       }),
     };
   }
