@@ -12,7 +12,7 @@ import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { VitalInputSchema, VitalKind } from '@tend/proto/tend/health/v1/vitals';
 import type { DatabaseTarget } from '@tend/testing';
-import { databaseTarget, insertPerson, startHealthInProcess } from './health-in-process.js';
+import { bench, databaseTarget, insertTestUser, startHealthInProcess } from './health-in-process.js';
 import { formatResult, runLoad, type LoadResult } from './load.js';
 
 const [mode = 'embedded', secondsArg = '5', concurrencyArg = '16', readingsArg = '5000,20000'] = process.argv.slice(2);
@@ -28,14 +28,14 @@ const target = databaseTarget(mode);
 for (const result of await benchTarget(target)) console.log(formatResult(result));
 
 async function benchTarget(target: DatabaseTarget): Promise<LoadResult[]> {
-  const health = await startHealthInProcess(target, 'bench_summary');
-  const { service, server } = health;
+  const health = await startHealthInProcess(target);
+  const { context, server } = health;
   try {
     const client = createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }));
     const now = Date.now();
     const results: LoadResult[] = [];
     for (const count of readingCounts) {
-      const userId = await insertPerson(service.context);
+      const userId = await insertTestUser(context, bench);
       await recordGlucose(client, userId, count, now);
       results.push(...(await loadSummaries(client, userId, count, now, target.kind)));
     }

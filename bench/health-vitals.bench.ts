@@ -13,7 +13,7 @@ import { Health } from '@tend/proto/grpc/health/v1/health';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { VitalInputSchema, VitalKind } from '@tend/proto/tend/health/v1/vitals';
 import type { DatabaseTarget } from '@tend/testing';
-import { databaseTarget, insertPerson, startHealthInProcess } from './health-in-process.js';
+import { bench, databaseTarget, insertTestUser, startHealthInProcess } from './health-in-process.js';
 import { formatResult, runLoad, type LoadResult } from './load.js';
 
 const [mode = 'both', secondsArg = '5', concurrencyArg = '16'] = process.argv.slice(2);
@@ -25,12 +25,11 @@ for (const target of targets) {
 }
 
 async function benchTarget(target: DatabaseTarget): Promise<LoadResult[]> {
-  const health = await startHealthInProcess(target, 'bench_vitals');
-  const { service, server } = health;
+  const health = await startHealthInProcess(target);
+  const { context, server } = health;
   try {
-    const { context } = service;
     const people: string[] = [];
-    for (let i = 0; i < 200; i++) people.push(await insertPerson(context));
+    for (let i = 0; i < 200; i++) people.push(await insertTestUser(context, bench));
     const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` });
     const client = createClient(HealthService, transport);
     const probe = createClient(Health, transport);

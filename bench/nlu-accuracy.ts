@@ -4,37 +4,20 @@
 // Prints intent accuracy, exact-slot accuracy, per language, every miss, and the time per
 // utterance. Rules are tuned on the train split's misses only; the held-out split is for
 // measuring.
-import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import { labelledCorpus, type LabelledExample } from '../services/conversation/src/understanding/corpus.js';
 import { ParaphraseMatcher } from '../services/conversation/src/understanding/paraphrase-matcher.js';
-import {
-  understand,
-  type IntentName,
-  type Understanding,
-} from '../services/conversation/src/understanding/understand.js';
+import { understand, type Understanding } from '../services/conversation/src/understanding/understand.js';
 
-interface Example {
-  text: string;
-  intent: string;
-  slots: Record<string, unknown>;
-  split: 'train' | 'test';
-  medicationNames: string[];
-}
-
-const corpus = (['en', 'zh'] as const).flatMap((language) =>
-  readFileSync(new URL(`../services/conversation/corpus/${language}.jsonl`, import.meta.url), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => ({ ...(JSON.parse(line) as Example), language })),
-);
+const corpus = labelledCorpus();
 const measured = process.argv[2] === 'train' ? 'train' : 'test';
 const train = corpus.filter((e) => e.split === 'train');
 const test = corpus.filter((e) => e.split === measured);
-const matcherOf = (examples: readonly Example[]) =>
-  new ParaphraseMatcher(examples.map((e) => ({ text: e.text, intent: e.intent as IntentName })));
+const matcherOf = (examples: readonly LabelledExample[]) =>
+  new ParaphraseMatcher(examples.map((e) => ({ text: e.text, intent: e.intent })));
 const heldOutMatcher = matcherOf(train);
 /** The matcher an utterance meets: never one that learnt that very utterance. */
-const paraphrasesFor = (example: Example) =>
+const paraphrasesFor = (example: LabelledExample) =>
   measured === 'test' ? heldOutMatcher : matcherOf(train.filter((e) => e !== example));
 
 /** The slots of an understanding in the corpus's terms. */

@@ -281,6 +281,8 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     const context = contextWindow(past, undefined, meta.summary);
     const answered = await answer({ text, caller, person, medications, now: clock.now(), locale, context }, onToken);
     const now = clock.now();
+    // The reply a millisecond after what it answers, so the two always list in that order.
+    const repliedAt = new Date(now.getTime() + 1);
     const messageId = ids.uuid();
     await partitions.ensureFor([now]);
     // One statement: both messages, the conversation's activity time and the event, atomic
@@ -308,7 +310,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
               text: answered.text,
               mode: answered.mode,
               intent: answered.intent,
-              created_at: new Date(now.getTime() + 1),
+              created_at: repliedAt,
             },
           ]),
           primary.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId),
@@ -334,7 +336,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       );
     });
     const turnMessages: PastMessage[] = [
-      { role: 'assistant', text: answered.text, at: new Date(now.getTime() + 1).toISOString() },
+      { role: 'assistant', text: answered.text, at: repliedAt.toISOString() },
       { role: 'user', text, at: now.toISOString() },
     ];
     const updated = [...turnMessages, ...past].slice(0, recentLimit);

@@ -29,26 +29,22 @@ export interface SummarizedConversation {
  * messages stands in until a later turn tries again. One fold runs per conversation at a time.
  */
 export class RollingSummaries {
-  readonly #folding = new Set<string>();
-  readonly #pending = new Set<Promise<void>>();
+  /** The fold under way for each conversation. */
+  readonly #folds = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: RollingSummariesDeps) {}
 
   /** Folds `unsummarized` (newest first) into the conversation's summary when enough have gathered. */
   consider(conversation: SummarizedConversation, unsummarized: readonly PastMessage[]): void {
     const foldable = unsummarized.filter((m) => m.at !== undefined);
-    if (foldable.length < foldBatch || this.#folding.has(conversation.id)) return;
-    this.#folding.add(conversation.id);
-    const fold = this.#fold(conversation, foldable).finally(() => {
-      this.#folding.delete(conversation.id);
-      this.#pending.delete(fold);
-    });
-    this.#pending.add(fold);
+    if (foldable.length < foldBatch || this.#folds.has(conversation.id)) return;
+    const fold = this.#fold(conversation, foldable).finally(() => this.#folds.delete(conversation.id));
+    this.#folds.set(conversation.id, fold);
   }
 
   /** Waits for the folds under way (at shutdown). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.#pending]);
+    await Promise.allSettled([...this.#folds.values()]);
   }
 
   async #fold(conversation: SummarizedConversation, messages: readonly PastMessage[]): Promise<void> {

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { labelledCorpus } from './corpus.js';
 import { ParaphraseMatcher, corpusTrainingSentences } from './paraphrase-matcher.js';
-import { understand, type IntentName } from './understand.js';
+import { understand } from './understand.js';
 
 describe('paraphrase matcher', () => {
   const matcher = new ParaphraseMatcher([
@@ -26,15 +26,7 @@ describe('the labelled corpus', () => {
   // A floor against regressions; bench/nlu-accuracy.ts reports the exact figures.
   it('is understood on its held-out split at 95 % or better', () => {
     const paraphrases = new ParaphraseMatcher(corpusTrainingSentences());
-    const test = (['en', 'zh'] as const).flatMap((language) =>
-      readFileSync(new URL(`../../corpus/${language}.jsonl`, import.meta.url), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map(
-          (line) => JSON.parse(line) as { text: string; intent: IntentName; split: string; medicationNames: string[] },
-        )
-        .filter((example) => example.split === 'test'),
-    );
+    const test = labelledCorpus().filter((example) => example.split === 'test');
     const right = test.filter(
       (example) =>
         understand(example.text, { medicationNames: example.medicationNames, paraphrases }).intent === example.intent,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { labelledCorpus } from './corpus.js';
 import type { IntentName } from './understand.js';
 
 /** A labelled sentence the matcher learns from. */
@@ -58,14 +58,9 @@ export class ParaphraseMatcher {
 
 /** The corpus's train split, the sentences the service's matcher learns from. */
 export function corpusTrainingSentences(): LabelledSentence[] {
-  return (['en', 'zh'] as const).flatMap((language) =>
-    readFileSync(new URL(`../../corpus/${language}.jsonl`, import.meta.url), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as LabelledSentence & { split: string })
-      .filter((example) => example.split === 'train')
-      .map(({ text, intent }) => ({ text, intent })),
-  );
+  return labelledCorpus()
+    .filter((example) => example.split === 'train')
+    .map(({ text, intent }) => ({ text, intent }));
 }
 
 function ngrams(text: string): Map<string, number> {

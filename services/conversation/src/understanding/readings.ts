@@ -39,7 +39,16 @@ const kindWords: readonly [VitalKindName, RegExp][] = [
 
 /** Which kind a sentence names, if any. */
 export function kindNamed(lower: string): VitalKindName | undefined {
-  return kindWords.find(([, words]) => words.test(lower))?.[0];
+  return namingOf(lower)?.kind;
+}
+
+/** The kind a sentence names and where its words are. */
+function namingOf(lower: string): { kind: VitalKindName; words: RegExpExecArray } | undefined {
+  for (const [kind, pattern] of kindWords) {
+    const words = pattern.exec(lower);
+    if (words) return { kind, words };
+  }
+  return undefined;
 }
 
 /**
@@ -50,12 +59,12 @@ export function kindNamed(lower: string): VitalKindName | undefined {
 export function readingOf(lower: string): SpokenVital | undefined {
   const pressure = pressureOf(lower);
   if (pressure) return pressure;
-  const kind = kindNamed(lower);
-  if (!kind || kind === 'blood_pressure') return undefined;
-  const named = kindWords.find(([k]) => k === kind)![1].exec(lower)!;
-  const after = numberWithUnit(lower.slice(named.index + named[0].length));
+  const naming = namingOf(lower);
+  if (!naming || naming.kind === 'blood_pressure') return undefined;
+  const { kind, words } = naming;
+  const end = words.index + words[0].length;
   // Before the words, they may be the unit itself ("210 pounds").
-  const number = after ?? numberWithUnit(lower.slice(0, named.index + named[0].length), 'last');
+  const number = numberWithUnit(lower.slice(end)) ?? numberWithUnit(lower.slice(0, end), 'last');
   if (!number) return undefined;
   return { kind, ...valueWithUnit(kind, number.value, number.unit, lower) };
 }

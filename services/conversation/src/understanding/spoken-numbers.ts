@@ -141,8 +141,8 @@ function chineseNumbers(text: string): string {
       .replace(
         /[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?/g,
         (match, at: number, all: string) => {
-          // A lone 一 in a word is not a number: 一起, 一下, 一些, 一直, 一样.
-          if (match === '一' && wordsWithOne.test(all.charAt(at + 1))) return match;
+          // A lone 一 in a word is not a number: 一起, 一下, 一些, 一直, 一样, and 下一次 ("next time").
+          if (match === '一' && (wordsWithOne.test(all.charAt(at + 1)) || all.charAt(at - 1) === '下')) return match;
           const [whole, fraction] = match.split('点') as [string, string | undefined];
           const value = parseChineseInteger(whole);
           if (value === undefined) return match;

@@ -121,7 +121,7 @@ const medicineWords =
 const adherence =
   /\bmiss(ed|ing)?\b|\bforg[eo]t|adherence|complian|consistent|on track|been taking|regularly|skip(ped)? any|did i take (everything|all|them|my (pills|meds|medicines?|medications?|doses))|how (am i|have i been) doing with|how (well|good) (am i|have i been)|漏服|漏吃|漏了|忘了吃|忘记吃|按时|准时|规律|服药情况|吃药情况|都吃了吗|吃药了吗|有没有(按时)?吃药/;
 const dueWords =
-  /\b(today|tonight|now|morning|afternoon|evening|tomorrow|next|due|left|later|still|bedtime|before bed|with (breakfast|lunch|dinner))\b|schedule|今天|今晚|晚上|早上|上午|中午|下午|现在|下(一|1)?次|明天|还有|该吃|睡前|饭后|饭前|要吃药吗|需要吃药/;
+  /\b(today|tonight|now|morning|afternoon|evening|tomorrow|next|due|left|later|still|bedtime|before bed|with (breakfast|lunch|dinner))\b|schedule|今天|今晚|晚上|早上|上午|中午|下午|现在|下[一1]?次|明天|还有|该吃|睡前|饭后|饭前|要吃药吗|需要吃药/;
 const medicationQuestion =
   /\bwhat (do|should|must) i (need to |be )?tak(e|ing)\b|\b(what|which)\b.*\b(pills?|meds|medicines?|medications?|drugs|prescriptions?|doses?)\b|\bam i on\b|\b(list|read|tell|show|give)\b.*\b(pills|meds|medicines|medications|drugs|prescriptions|prescribed)\b|\bprescribed\b|\bmy (medication|medicine|pill|meds) (list|schedule)|\bmy (current )?(medications|medicines|meds|prescriptions)\b|anything (i still need )?to take|anything due|\bnext (dose|pill)|\b(need|have) to take anything\b|(吃|服|服用|用)(什么|哪些|哪几)|什么药|哪些药|几种药|药.*(哪些|清单|列表)|(列出|告诉我).*药|我的药|用药|在吃|在服用|在用|吃药是什么时候|(要|该|需要)吃药/;
 const currentlyTaking = /right now|these days|currently|现在在|现在(吃|服用|用)的|正在|目前/;
@@ -150,6 +150,8 @@ export function understand(text: string, context: UnderstandingContext): Underst
   // Names are matched on the words as said: "二甲双胍" must not become "2甲双胍".
   const medication = matchMedication(text.trim().toLowerCase(), context.medicationNames);
   const namesMedication = medication.name !== undefined || medication.candidates.length > 0;
+  const mentionsMedicine = medicineWords.test(lower);
+  const aboutMedicine = namesMedication || mentionsMedicine;
   const period = periodOf(lower);
   const asked = isQuestion(lower);
 
@@ -163,7 +165,7 @@ export function understand(text: string, context: UnderstandingContext): Underst
   if (!asked) {
     const vital = weather.test(lower) ? undefined : readingOf(lower);
     if (vital) return { ...base, intent: 'log_vital', vital };
-    if (namesMedication || medicineWords.test(lower)) {
+    if (aboutMedicine) {
       if (skipped.test(lower)) return { ...base, intent: 'log_dose', medication, doseStatus: 'skipped' };
       if (taken.test(lower) && !negatedTaking.test(lower)) {
         return { ...base, intent: 'log_dose', medication, doseStatus: 'taken' };
@@ -172,12 +174,11 @@ export function understand(text: string, context: UnderstandingContext): Underst
   }
   // "Did I take my metformin?" asks whether a dose was taken: adherence, not a log.
   const askedWhetherTaken =
-    (namesMedication || medicineWords.test(lower)) &&
-    /\b(did|have|has) i (already )?(take|taken|took)\b|(吃|服)(了|过)(吗|没)/.test(lower);
+    aboutMedicine && /\b(did|have|has) i (already )?(take|taken|took)\b|(吃|服)(了|过)(吗|没)/.test(lower);
   // "我该吃药了吗" asks whether a dose is due now, not whether one was taken.
   const askedWhetherDue = /(该|要|需要)(吃|服)/.test(lower);
   const aboutDosesTaken = adherence.test(lower) || askedWhetherTaken;
-  if (aboutDosesTaken && !askedWhetherDue && (asked || /\b(how|have|did)\b/.test(lower) || medicineWords.test(lower))) {
+  if (aboutDosesTaken && !askedWhetherDue && (asked || mentionsMedicine || /\b(how|have|did)\b/.test(lower))) {
     return { ...base, intent: 'query_adherence', period: period ?? 'this_week' };
   }
   if (medicationQuestion.test(lower) && !calendar.test(lower.replace(/pill schedule|medication schedule/, ''))) {
@@ -220,12 +221,14 @@ const chineseWeekday: Record<string, Weekday> = {
   天: 'sunday',
 };
 
+const englishWeekday = new RegExp(`\\b(${weekdays.join('|')})\\b`);
+
 function periodOf(lower: string): Period | undefined {
   const lastWeeks = /(?:上周|上个?星期|上个?礼拜)([1-6日天])/.exec(lower);
   if (lastWeeks) return `last_week_${chineseWeekday[lastWeeks[1]!]!}`;
   const chineseDay = /(?:周|星期|礼拜)([1-6日天])/.exec(lower);
   if (chineseDay) return chineseWeekday[chineseDay[1]!];
-  const englishDay = /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/.exec(lower);
+  const englishDay = englishWeekday.exec(lower);
   if (englishDay) return englishDay[1] as Weekday;
   if (/last week|previous week|上周|上个星期|上星期/.test(lower)) return 'last_week';
   if (/last month|previous month|上个月|上月/.test(lower)) return 'last_month';

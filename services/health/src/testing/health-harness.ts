@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { createClient, createRouterTransport, type Client, type ConnectRouter } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import {
   CompositeService,
@@ -24,6 +24,9 @@ import { createHealthService } from '../health-service.js';
 export interface HealthHarness {
   client: Client<typeof HealthService>;
   context: HealthContext;
+  /** The service's gRPC contract, to serve on a real server too. */
+  serviceNames: readonly string[];
+  routes: (router: ConnectRouter) => void;
   database: Database;
   schema: string;
   stop(): Promise<void>;
@@ -76,6 +79,8 @@ export async function startHealthHarness(
   return {
     client,
     context: service.context,
+    serviceNames: service.serviceNames,
+    routes: (router) => service.routes(router),
     database,
     schema,
     async stop() {

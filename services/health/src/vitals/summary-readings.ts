@@ -7,8 +7,8 @@ import { newestReading } from './vital-summary.js';
 
 /** A person's readings over a period, as summaries read them. */
 export interface SummaryReadings {
-  /** Every reading's values, oldest first. */
-  rows: ReadingValues[];
+  /** Every reading's values by kind (its REST name), oldest first; kinds without readings absent. */
+  byKind: Map<string, ReadingValues[]>;
   /** The newest reading of each kind present (by its REST name), read whole, as the API shows it. */
   latest: Map<string, Vital>;
 }
@@ -46,8 +46,8 @@ export function readSummaryReadings(
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
-      const rows = await readingValues(trx, period);
-      const newest = newestOfEachKind(rows);
+      const byKind = Map.groupBy(await readingValues(trx, period), (row) => row.kind);
+      const newest = [...byKind.values()].map((ofKind) => newestReading(ofKind)!);
       const whole =
         newest.length === 0
           ? []
@@ -63,7 +63,7 @@ export function readSummaryReadings(
               .where('measured_at', '>=', period.from)
               .where('measured_at', '<', period.to)
               .execute();
-      return { rows, latest: new Map(whole.map((row) => [row.kind, vitalOfRow(row, cipher)])) };
+      return { byKind, latest: new Map(whole.map((row) => [row.kind, vitalOfRow(row, cipher)])) };
     });
 }
 
@@ -85,9 +85,4 @@ async function readingValues(db: Kysely<HealthTables>, period: SummaryPeriod): P
     systolic: row.systolic,
     diastolic: row.diastolic,
   }));
-}
-
-/** The `newestReading` of each kind among `rows`. */
-function newestOfEachKind(rows: readonly ReadingValues[]): ReadingValues[] {
-  return [...Map.groupBy(rows, (row) => row.kind).values()].map((ofKind) => newestReading(ofKind)!);
 }

@@ -260,13 +260,13 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
       const timeZone = await timeZoneOf(userId);
       const period = { userId, from, to, kind: spec.name };
-      const { rows, latest } = await readSummaryReadings(db.reader(userId), cipher, period);
+      const { byKind, latest } = await readSummaryReadings(db.reader(userId), cipher, period);
       const bucketSize =
         req.bucketSize === BucketSize.DAY || req.bucketSize === BucketSize.WEEK
           ? req.bucketSize
           : defaultBucketSize(from, to);
       const request = { spec, from, to, bucketSize, unit: req.unit, timeZone };
-      return { summary: summarizeVitals(rows, request, latest.get(spec.name)) };
+      return { summary: summarizeVitals(byKind.get(spec.name) ?? [], request, latest.get(spec.name)) };
     },
 
     async getWeeklySummary(req, ctx) {
@@ -304,10 +304,10 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
         if (!(error instanceof ForbiddenError)) throw error;
       }
       if (!readsVitals) return { summary };
-      const { rows, latest } = await readSummaryReadings(db.reader(userId), cipher, { userId, from, to });
+      const { byKind, latest } = await readSummaryReadings(db.reader(userId), cipher, { userId, from, to });
       for (const spec of Object.values(vitalKinds)) {
-        const ofKind = rows.filter((row) => row.kind === spec.name);
-        if (ofKind.length === 0) continue;
+        const ofKind = byKind.get(spec.name);
+        if (!ofKind) continue;
         const request = { spec, from, to, bucketSize: BucketSize.DAY, unit: '', timeZone } as const;
         summary.vitals.push(summarizeVitals(ofKind, request, latest.get(spec.name)));
       }
