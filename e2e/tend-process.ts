@@ -6,15 +6,21 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
 
+/**
+ * Shifts every e2e port, so two checkouts can run their suites on one machine at once.
+ * @default 0
+ */
+const portOffset = Number(process.env.TEND_E2E_PORT_OFFSET ?? 0);
+
 /** Ports the e2e suites use, away from a developer's running `npm start`. */
 export const testPorts = {
-  gateway: 18180,
-  admin: 18400,
-  voice: 18451,
-  conversation: 18452,
-  health: 18453,
-  notification: 18454,
-  external: 18455,
+  gateway: 18180 + portOffset,
+  admin: 18400 + portOffset,
+  voice: 18451 + portOffset,
+  conversation: 18452 + portOffset,
+  health: 18453 + portOffset,
+  notification: 18454 + portOffset,
+  external: 18455 + portOffset,
 } as const;
 
 export type TestPortName = keyof typeof testPorts;
