@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { NotFoundError } from '@tend/platform';
+import { NotFoundError, formatLocalDate, localDateOf } from '@tend/platform';
 import {
   CreateMedicationResponseSchema,
   DeleteMedicationResponseSchema,
@@ -13,7 +13,6 @@ import type { HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { doseHandlers } from './dose-handlers.js';
-import { formatLocalDate, localDateOf } from '../time/local-time.js';
 import {
   Violations,
   checkDate,
