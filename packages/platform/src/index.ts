@@ -128,3 +128,4 @@ export {
   zoneOffsetMs,
   type LocalDate,
 } from './time/local-time.js';
+export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { NotFoundError, formatLocalDate, localDateOf } from '@tend/platform';
+import { NotFoundError, formatLocalDate, localDateOf, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
 import {
   CreateMedicationResponseSchema,
   DeleteMedicationResponseSchema,
@@ -38,7 +38,6 @@ import {
   toMedication,
   type MedicationRecord,
 } from './medication-store.js';
-import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { reminderHandlers } from './reminder-handlers.js';
 import { startOfLocalDay } from './schedule-expansion.js';
 
