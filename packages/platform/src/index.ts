@@ -129,3 +129,5 @@ export {
   type LocalDate,
 } from './time/local-time.js';
 export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';
+export { boundedText, codePointLength, isTextWithin, textLimitMessage } from './limits/text-length.js';
+export { medicationLimits } from './limits/medication-limits.js';
