@@ -18,6 +18,7 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -35,6 +36,7 @@ import { registerConversationRoutes } from './routes/conversation-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
+import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
 
 export interface GatewayOptions {
@@ -49,6 +51,8 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the notification service is reached (inbox, preferences, reminders). */
+  notification: Transport;
   /** Holds login sessions (schema `gateway`). */
   database: Database;
   cache: Cache;
@@ -179,6 +183,13 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    registerNotificationRoutes(
+      app,
+      createClient(
+        NotificationService,
+        withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
+      ),
+    );
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {
