@@ -38,6 +38,7 @@ import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
   host: string;
@@ -68,6 +69,8 @@ export interface GatewayOptions {
   bodyLimitBytes?: number;
   /** Deadline of each call to a service; it travels with the call. @default 10000 */
   upstreamDeadlineMs?: number;
+  /** The built web app served at `/` (the plain landing page when it is not built). @default apps/web/dist */
+  webAppDir?: string;
 }
 
 /**
@@ -163,12 +166,17 @@ export class GatewayServer extends BaseService {
     registerApiRateLimit(app, { store: options.rateLimits, perMinute: options.config.rateLimitPerMinute });
 
     registerOpsRoutes(app, options);
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-        .type('text/html; charset=utf-8')
-        .send(landingPage),
-    );
+    const webApp = registerWebApp(app, {
+      ...(options.webAppDir !== undefined && { dir: options.webAppDir }),
+      oidcProviders: Object.keys(options.config.oidcProviders),
+    });
+    if (!webApp)
+      app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+        reply
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .type('text/html; charset=utf-8')
+          .send(landingPage),
+      );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     auth.registerRoutes(app);
     const deps = { health };
