@@ -48,7 +48,7 @@ const boundaryZones = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'packages/proto/src/gen/**', '.infra/**', '.tend/**', '**/dist/**'],
+    ignores: ['**/node_modules/**', 'packages/proto/src/gen/**', 'apps/web/src/api/schema.gen.ts', '.infra/**', '.tend/**', '**/dist/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
