@@ -21,12 +21,19 @@ const packageByPath = [
   },
 ];
 
-/** Resolved-path zones: who must not import whom, whatever the specifier. */
-const boundaryZones = [
+/**
+ * Resolved-path zones: who must not import whom, whatever the specifier. `testingEntries` lets a
+ * service's tests and test harness start another service through that one's `testing` entry,
+ * to have a real one to call (still through its contract).
+ */
+const boundaryZones = ({ testingEntries = false } = {}) => [
   ...services.map((service) => ({
     target: `./services/${service}`,
     from: './services',
-    except: [`./${service}`],
+    except: [
+      `./${service}`,
+      ...(testingEntries ? services.filter((other) => other !== service).map((other) => `./${other}/src/testing`) : []),
+    ],
     message: 'A service never imports another service: call its proto client over infra.transportTo(...).',
   })),
   {
@@ -48,7 +55,14 @@ const boundaryZones = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'packages/proto/src/gen/**', 'apps/web/src/api/schema.gen.ts', '.infra/**', '.tend/**', '**/dist/**'],
+    ignores: [
+      '**/node_modules/**',
+      'packages/proto/src/gen/**',
+      'apps/web/src/api/schema.gen.ts',
+      '.infra/**',
+      '.tend/**',
+      '**/dist/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -70,8 +84,12 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       // Packages talk through their declared exports only: no reaching into another package's files.
       'no-restricted-imports': ['error', { patterns: packageByPath }],
-      'import-x/no-restricted-paths': ['error', { zones: boundaryZones }],
+      'import-x/no-restricted-paths': ['error', { zones: boundaryZones() }],
     },
+  },
+  {
+    files: ['services/*/src/**/*.test.ts', 'services/*/src/testing/**'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: boundaryZones({ testingEntries: true }) }] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
