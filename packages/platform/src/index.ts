@@ -129,5 +129,11 @@ export {
   type LocalDate,
 } from './time/local-time.js';
 export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';
-export { boundedText, codePointLength, isTextWithin, textLimitMessage } from './limits/text-length.js';
+export {
+  boundedText,
+  codePointLength,
+  idempotencyKeyChars,
+  isTextWithin,
+  textLimitMessage,
+} from './limits/text-length.js';
 export { medicationLimits } from './limits/medication-limits.js';

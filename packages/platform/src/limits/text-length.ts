@@ -11,6 +11,12 @@ export function codePointLength(text: string): number {
   return count;
 }
 
+/**
+ * An `Idempotency-Key` (HTTP header, `idempotency_key` in the contracts): the gateway and the
+ * services accept the same lengths, so a key that passes one passes the other.
+ */
+export const idempotencyKeyChars = { min: 1, max: 200 } as const;
+
 /** How a text limit reads in an error: "must be 1 to 200 characters", "must be at most 1000 characters". */
 export function textLimitMessage(min: number, max: number): string {
   return min > 0 ? `must be ${min} to ${max} characters` : `must be at most ${max} characters`;

@@ -14,7 +14,7 @@ import {
   ScheduleSchema,
   type DayOfWeek,
 } from '@tend/proto/tend/health/v1/medications';
-import { boundedText, medicationLimits } from '@tend/platform';
+import { boundedText, idempotencyKeyChars, medicationLimits } from '@tend/platform';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
@@ -79,7 +79,7 @@ const logDoseBody = z.strictObject({
 
 const listMedicationsQuery = z.strictObject({ active: z.enum(['true', 'false']).optional(), ...pageQuery });
 const periodQuery = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional() });
-const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(128).optional() });
+const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
 
 function scheduleOf(input: z.infer<typeof schedule>) {
   return create(ScheduleSchema, {

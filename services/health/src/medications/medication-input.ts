@@ -1,5 +1,6 @@
 import {
   ValidationError,
+  idempotencyKeyChars,
   isTextWithin,
   medicationLimits,
   parseLocalDate,
@@ -132,5 +133,7 @@ export function checkDateOrder(startDate: string, endDate: string, violations: V
 
 /** Checks an idempotency key: at most 200 characters. */
 export function checkIdempotencyKey(key: string, violations: Violations): void {
-  if (key.length > 200) violations.add('idempotency_key', 'must be at most 200 characters');
+  if (!isTextWithin(key, 0, idempotencyKeyChars.max)) {
+    violations.add('idempotency_key', textLimitMessage(0, idempotencyKeyChars.max));
+  }
 }
