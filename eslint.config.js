@@ -22,20 +22,22 @@ const packageByPath = [
 ];
 
 /**
- * Resolved-path zones: who must not import whom, whatever the specifier. `testingEntries` lets a
- * service's tests and test harness start another service through that one's `testing` entry,
- * to have a real one to call (still through its contract).
+ * A service never imports another service. Its integration tests and test harness may start
+ * another service in-process through that service's `testing` entry, as e2e/ does.
  */
-const boundaryZones = ({ testingEntries = false } = {}) => [
-  ...services.map((service) => ({
-    target: `./services/${service}`,
+const serviceZones = (exceptTesting) =>
+  services.map((service) => ({
+    target: exceptTesting
+      ? [`./services/${service}/src/**/*.int.test.ts`, `./services/${service}/src/testing/**`]
+      : `./services/${service}`,
     from: './services',
-    except: [
-      `./${service}`,
-      ...(testingEntries ? services.filter((other) => other !== service).map((other) => `./${other}/src/testing`) : []),
-    ],
+    except: exceptTesting ? [`./${service}`, ...services.map((other) => `./${other}/src/testing`)] : [`./${service}`],
     message: 'A service never imports another service: call its proto client over infra.transportTo(...).',
-  })),
+  }));
+
+/** Resolved-path zones: who must not import whom, whatever the specifier. */
+const boundaryZones = [
+  ...serviceZones(false),
   {
     target: './services',
     from: './apps',
@@ -84,12 +86,8 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       // Packages talk through their declared exports only: no reaching into another package's files.
       'no-restricted-imports': ['error', { patterns: packageByPath }],
-      'import-x/no-restricted-paths': ['error', { zones: boundaryZones() }],
+      'import-x/no-restricted-paths': ['error', { zones: boundaryZones }],
     },
-  },
-  {
-    files: ['services/*/src/**/*.test.ts', 'services/*/src/testing/**'],
-    rules: { 'import-x/no-restricted-paths': ['error', { zones: boundaryZones({ testingEntries: true }) }] },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
@@ -112,6 +110,15 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    files: ['services/*/src/**/*.int.test.ts', 'services/*/src/testing/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        { zones: [...serviceZones(true), ...boundaryZones.slice(services.length)] },
       ],
     },
   },
