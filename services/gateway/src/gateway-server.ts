@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createClient, type Transport } from '@connectrpc/connect';
 import {
   BaseService,
+  ConfigError,
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
@@ -19,6 +20,7 @@ import {
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from './auth/index.js';
@@ -109,12 +111,15 @@ export class GatewayServer extends BaseService {
       logger: options.logger,
     });
 
+    const trustProxy = trustedProxiesOf(options);
+    const trusted = proxyAddr.compile(trustProxy);
     // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
     const rpc = connectPassthrough({
       health,
       verify: (token) => auth.verifier.verify(token),
       rateLimits: options.rateLimits,
       perMinute: options.config.rateLimitPerMinute,
+      clientAddress: (req) => proxyAddr(req, trusted),
     });
     const app = Fastify({
       serverFactory: (handler) =>
@@ -128,8 +133,8 @@ export class GatewayServer extends BaseService {
       requestIdHeader: false,
       // Keep-alive sockets must not hold a stopping process open past its deadline.
       forceCloseConnections: 'idle',
-      // Behind nginx: the client's address comes from X-Forwarded-For set by the edge.
-      trustProxy: ['127.0.0.1', '::1'],
+      // Behind a proxy: the client's address comes from X-Forwarded-For, from trusted proxies only.
+      trustProxy,
     });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -201,4 +206,25 @@ export class GatewayServer extends BaseService {
     await this.#app?.close();
     await this.#feed?.stop();
   }
+}
+
+/**
+ * The proxies whose `X-Forwarded-For` the gateway believes. Unset, only loopback is trusted,
+ * which is right for a gateway on loopback behind a local nginx. A gateway reachable from other
+ * machines in distributed mode must be told: otherwise every client behind the real proxy would
+ * share the proxy's address, and with it one anonymous rate-limit bucket.
+ */
+function trustedProxiesOf(options: GatewayOptions): string[] {
+  const configured = options.config.trustedProxies;
+  if (configured !== undefined) return [...configured];
+  if (options.requireConfiguredKeys && !isLoopback(options.host))
+    throw new ConfigError(
+      'TRUSTED_PROXIES',
+      `is required when the gateway listens on ${options.host}: list the CIDRs of the proxies in front of it`,
+    );
+  return ['127.0.0.1', '::1'];
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -112,6 +112,11 @@ export interface GatewayConfig {
   rateLimitPerMinute: number;
   /** Origins allowed to call the API from a browser. @default [] (none) */
   corsOrigins: string[];
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, IPs or CIDRs). Unset means
+   * loopback only; required in distributed mode when the gateway listens on another address.
+   */
+  trustedProxies: string[] | undefined;
   /** OpenID Connect providers people may sign in with, by the name used in the login URL. @default {} */
   oidcProviders: Record<string, OidcProviderConfig>;
 }
@@ -165,6 +170,7 @@ export const configVariables = [
   'REFRESH_TOKEN_TTL_S',
   'RATE_LIMIT_PER_MINUTE',
   'CORS_ORIGINS',
+  'TRUSTED_PROXIES',
   'OIDC_PROVIDERS',
   'LLM_BASE_URL',
   'LLM_MODEL',
@@ -259,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
       refreshTokenTtlS: positiveInt('REFRESH_TOKEN_TTL_S', text('REFRESH_TOKEN_TTL_S'), 30 * 24 * 3600),
       rateLimitPerMinute: positiveInt('RATE_LIMIT_PER_MINUTE', text('RATE_LIMIT_PER_MINUTE'), 100),
       corsOrigins: list(text('CORS_ORIGINS')).map((origin) => httpUrl('CORS_ORIGINS', origin)),
+      trustedProxies: cidrList('TRUSTED_PROXIES', text('TRUSTED_PROXIES')),
       oidcProviders: oidcProviders(text('OIDC_PROVIDERS')),
     },
     llm:
@@ -401,6 +408,19 @@ function oidcProviders(value: string | undefined): Record<string, OidcProviderCo
     };
   }
   return providers;
+}
+
+function cidrList(name: string, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return list(value).map((entry) => {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !validPrefix || rest.length > 0)
+      throw new ConfigError(name, `"${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
+    return entry;
+  });
 }
 
 function hostPort(name: string, value: string): void {
