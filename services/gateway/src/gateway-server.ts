@@ -111,7 +111,7 @@ export class GatewayServer extends BaseService {
       logger: options.logger,
     });
 
-    const trustProxy = trustedProxiesOf(options);
+    const trustProxy = trustedProxiesFor(options.host, options.config, options.requireConfiguredKeys);
     const trusted = proxyAddr.compile(trustProxy);
     // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
     const rpc = connectPassthrough({
@@ -212,15 +212,15 @@ export class GatewayServer extends BaseService {
  * The proxies whose `X-Forwarded-For` the gateway believes. Unset, only loopback is trusted,
  * which is right for a gateway on loopback behind a local nginx. A gateway reachable from other
  * machines in distributed mode must be told: otherwise every client behind the real proxy would
- * share the proxy's address, and with it one anonymous rate-limit bucket.
+ * share the proxy's address, and with it one anonymous rate-limit bucket. Throws a
+ * `ConfigError` naming `TRUSTED_PROXIES` then, so the process exits 78 before it starts anything.
  */
-function trustedProxiesOf(options: GatewayOptions): string[] {
-  const configured = options.config.trustedProxies;
-  if (configured !== undefined) return [...configured];
-  if (options.requireConfiguredKeys && !isLoopback(options.host))
+export function trustedProxiesFor(host: string, config: GatewayConfig, distributed: boolean): string[] {
+  if (config.trustedProxies !== undefined) return [...config.trustedProxies];
+  if (distributed && !isLoopback(host))
     throw new ConfigError(
       'TRUSTED_PROXIES',
-      `is required when the gateway listens on ${options.host}: list the CIDRs of the proxies in front of it`,
+      `is required when the gateway listens on ${host}: list the addresses or CIDRs of the proxies in front of it`,
     );
   return ['127.0.0.1', '::1'];
 }
