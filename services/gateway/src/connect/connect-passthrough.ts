@@ -25,6 +25,7 @@ export const rpcPathPrefix = '/rpc';
 export const publicHealthMethods = [
   'getUser',
   'updateUser',
+  'verifyEmail',
   'recordVital',
   'batchRecordVitals',
   'getVital',
