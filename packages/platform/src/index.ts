@@ -1,20 +1,35 @@
 export { systemClock, randomIds, type Clock, type Ids } from './clock.js';
 export {
   loadConfig,
-  redactUrl,
+  readConfig,
+  toTendConfig,
   configVariables,
+  configRows,
+  type ConfigScope,
+  type ConfigReading,
+} from './config/config.js';
+export { configTable, type ConfigName, type ConfigValues } from './config/table.js';
+export { configMarkdownTable, describeConfig } from './config/describe.js';
+export { redactUrl } from './config/parsers.js';
+export {
   serviceNames,
   grpcServiceNames,
+  infrastructureModules,
+  type ConfigTarget,
+  type ConfigVariable,
+  type InfrastructureModule,
+  type ServiceName,
+  type GrpcServiceName,
+} from './config/variable.js';
+export {
+  balancingPolicies,
   type TendConfig,
   type GatewayConfig,
   type LlmConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,
-  balancingPolicies,
-  type ServiceName,
-  type GrpcServiceName,
-} from './config/config.js';
+} from './config/types.js';
 export {
   ValidationError,
   NotFoundError,
