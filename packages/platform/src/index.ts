@@ -113,3 +113,19 @@ export { idempotentHandler, type TransactionalEventHandler } from './events/idem
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';
 export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './events/kafka-event-bus.js';
 export type { RetryBackoff } from './events/backoff.js';
+export {
+  addDays,
+  formatLocalDate,
+  formatMinuteOfDay,
+  instantOfLocal,
+  isKnownTimeZone,
+  isoWeekday,
+  localDateFormatter,
+  localDateOf,
+  parseLocalDate,
+  parseMinuteOfDay,
+  wallClockOf,
+  zoneOffsetMs,
+  type LocalDate,
+} from './time/local-time.js';
+export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';

@@ -19,6 +19,7 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -37,7 +38,9 @@ import { registerConversationRoutes } from './routes/conversation-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
+import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
   host: string;
@@ -51,6 +54,8 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the notification service is reached (inbox, preferences, reminders). */
+  notification: Transport;
   /** Holds login sessions (schema `gateway`). */
   database: Database;
   cache: Cache;
@@ -66,6 +71,8 @@ export interface GatewayOptions {
   bodyLimitBytes?: number;
   /** Deadline of each call to a service; it travels with the call. @default 10000 */
   upstreamDeadlineMs?: number;
+  /** The built web app served at `/` (the plain landing page when it is not built). @default apps/web/dist */
+  webAppDir?: string;
 }
 
 /**
@@ -164,12 +171,17 @@ export class GatewayServer extends BaseService {
     registerApiRateLimit(app, { store: options.rateLimits, perMinute: options.config.rateLimitPerMinute });
 
     registerOpsRoutes(app, options);
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-        .type('text/html; charset=utf-8')
-        .send(landingPage),
-    );
+    const webApp = registerWebApp(app, {
+      ...(options.webAppDir !== undefined && { dir: options.webAppDir }),
+      oidcProviders: Object.keys(options.config.oidcProviders),
+    });
+    if (!webApp)
+      app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+        reply
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .type('text/html; charset=utf-8')
+          .send(landingPage),
+      );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     auth.registerRoutes(app);
     const deps = { health };
@@ -184,6 +196,13 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    registerNotificationRoutes(
+      app,
+      createClient(
+        NotificationService,
+        withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
+      ),
+    );
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

@@ -62,6 +62,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/conversations': everyone,
   'GET /api/v1/conversations/:id/messages': everyone,
   'POST /api/v1/conversations/:id/messages': everyone,
+  'GET /api/v1/notifications': everyone,
+  'POST /api/v1/notifications/:id/read': everyone,
+  'GET /api/v1/notification-preferences': everyone,
+  'PUT /api/v1/notification-preferences': everyone,
+  'GET /api/v1/reminders': everyone,
 };
 
 /** The bearer token of a request, or undefined when it has none. */
