@@ -54,6 +54,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
         logger,
         metrics,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        identity: infra.identity,
       });
       infra.registerLocal(name, service);
       return new CompositeService(name, [...(service.parts ?? []), server]);

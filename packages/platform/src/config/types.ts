@@ -46,6 +46,13 @@ export interface TendConfig {
    * mode means keys generated once in the data directory; required with `DATABASE_URL`.
    */
   encryptionKeys: string | undefined;
+  /**
+   * This process's service identity: private Ed25519 JWKs (JSON), the first signing its calls to
+   * other services. Unset means a key made in memory, which no other process trusts.
+   */
+  serviceKeys: string | undefined;
+  /** Public JWKs (JSON) of the services whose calls this process accepts. */
+  servicePublicKeys: string | undefined;
   /** Key of the keyed hashes used to look up encrypted values (base64, 32 bytes). */
   blindIndexKey: string | undefined;
   /** The public API's settings. */

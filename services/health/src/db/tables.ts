@@ -60,6 +60,8 @@ export interface AuditEventsTable {
   subject_user_id: string;
   actor_user_id: string | null;
   actor_role: string;
+  /** Migration 0006: the service, when an internal service acted on its own. */
+  actor_service: ColumnType<string | null, string | null | undefined, string | null>;
   action: string;
   resource: string;
   resource_id: string | null;
