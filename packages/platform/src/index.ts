@@ -58,6 +58,14 @@ export type { GrpcServiceModule } from './rpc/service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
 export { withDefaultDeadline } from './rpc/default-deadline.js';
 export {
+  ServiceIdentity,
+  serviceAuthInterceptor,
+  serviceIdentityKey,
+  serviceTokenHeader,
+  serviceTokenInterceptor,
+  type ServiceIdentityOptions,
+} from './rpc/service-identity.js';
+export {
   BalancedTransport,
   isIdempotent,
   type BalancedTransportOptions,

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createClient, type Transport } from '@connectrpc/connect';
 import {
   BaseService,
+  ConfigError,
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
@@ -20,6 +21,7 @@ import {
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from './auth/index.js';
@@ -116,12 +118,15 @@ export class GatewayServer extends BaseService {
       logger: options.logger,
     });
 
+    const trustProxy = trustedProxiesFor(options.host, options.config, options.requireConfiguredKeys);
+    const trusted = proxyAddr.compile(trustProxy);
     // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
     const rpc = connectPassthrough({
       health,
       verify: (token) => auth.verifier.verify(token),
       rateLimits: options.rateLimits,
       perMinute: options.config.rateLimitPerMinute,
+      clientAddress: (req) => proxyAddr(req, trusted),
     });
     const app = Fastify({
       serverFactory: (handler) =>
@@ -135,8 +140,8 @@ export class GatewayServer extends BaseService {
       requestIdHeader: false,
       // Keep-alive sockets must not hold a stopping process open past its deadline.
       forceCloseConnections: 'idle',
-      // Behind nginx: the client's address comes from X-Forwarded-For set by the edge.
-      trustProxy: ['127.0.0.1', '::1'],
+      // Behind a proxy: the client's address comes from X-Forwarded-For, from trusted proxies only.
+      trustProxy,
     });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -220,4 +225,25 @@ export class GatewayServer extends BaseService {
     await this.#app?.close();
     await this.#feed?.stop();
   }
+}
+
+/**
+ * The proxies whose `X-Forwarded-For` the gateway believes. Unset, only loopback is trusted,
+ * which is right for a gateway on loopback behind a local nginx. A gateway reachable from other
+ * machines in distributed mode must be told: otherwise every client behind the real proxy would
+ * share the proxy's address, and with it one anonymous rate-limit bucket. Throws a
+ * `ConfigError` naming `TRUSTED_PROXIES` then, so the process exits 78 before it starts anything.
+ */
+export function trustedProxiesFor(host: string, config: GatewayConfig, distributed: boolean): string[] {
+  if (config.trustedProxies !== undefined) return [...config.trustedProxies];
+  if (distributed && !isLoopback(host))
+    throw new ConfigError(
+      'TRUSTED_PROXIES',
+      `is required when the gateway listens on ${host}: list the addresses or CIDRs of the proxies in front of it`,
+    );
+  return ['127.0.0.1', '::1'];
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -33,6 +33,7 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/me': everyone,
   'PATCH /api/v1/me': everyone,
   'DELETE /api/v1/me': everyone,
+  'POST /api/v1/me/email/verify': everyone,
   'POST /api/v1/vitals': everyone,
   'GET /api/v1/vitals': everyone,
   'GET /api/v1/vitals/summary': everyone,
