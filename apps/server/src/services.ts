@@ -36,6 +36,14 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         metrics,
       }),
     notification: async () => createNotificationService(),
-    external: async () => createExternalService(),
+    external: async () =>
+      createExternalService({
+        database: infra.database,
+        bus: infra.bus,
+        cache: infra.cache,
+        logger,
+        metrics,
+        settings: config.external,
+      }),
   };
 }

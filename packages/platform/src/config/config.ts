@@ -62,6 +62,18 @@ export interface TendConfig {
   gateway: GatewayConfig;
   /** The conversation service's language model; unset (no `LLM_BASE_URL`) means the embedded brain only. */
   llm: LlmConfig | undefined;
+  /** Where the external service's weather provider lives. */
+  external: ExternalConfig;
+}
+
+/**
+ * Open-Meteo's three APIs, each as scheme and host (Tend appends `/v1/forecast`, `/v1/search`,
+ * `/v1/air-quality`), for a self-hosted Open-Meteo or a proxy. Unset means the public hosts.
+ */
+export interface ExternalConfig {
+  weatherBaseUrl: string | undefined;
+  geocodingBaseUrl: string | undefined;
+  airQualityBaseUrl: string | undefined;
 }
 
 /** An OpenAI-compatible chat endpoint for the conversation service. */
@@ -172,6 +184,9 @@ export const configVariables = [
   'LLM_FIRST_TOKEN_TIMEOUT_MS',
   'LLM_TIMEOUT_MS',
   'LLM_MAX_STEPS',
+  'WEATHER_BASE_URL',
+  'GEOCODING_BASE_URL',
+  'AIR_QUALITY_BASE_URL',
 ] as const;
 
 type Source = Record<string, string | undefined>;
@@ -272,6 +287,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TendConfig {
             totalTimeoutMs: positiveInt('LLM_TIMEOUT_MS', text('LLM_TIMEOUT_MS'), 15_000),
             maxSteps: positiveInt('LLM_MAX_STEPS', text('LLM_MAX_STEPS'), 5),
           },
+    external: {
+      weatherBaseUrl: optionalHttpUrl('WEATHER_BASE_URL', text('WEATHER_BASE_URL')),
+      geocodingBaseUrl: optionalHttpUrl('GEOCODING_BASE_URL', text('GEOCODING_BASE_URL')),
+      airQualityBaseUrl: optionalHttpUrl('AIR_QUALITY_BASE_URL', text('AIR_QUALITY_BASE_URL')),
+    },
   };
 }
 
@@ -351,6 +371,14 @@ function httpUrl(name: string, value: string): string {
     throw new ConfigError(name, `"${value}" must be an http:// or https:// URL`);
   }
   return value.replace(/\/+$/, '');
+}
+
+/** Scheme and host only: the path is the API's own and is appended by Tend. */
+function optionalHttpUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const url = httpUrl(name, value);
+  if (new URL(url).pathname !== '/') throw new ConfigError(name, `"${value}" must be a scheme and host without a path`);
+  return url;
 }
 
 function upstreamInstance(name: string, entry: string): UpstreamInstance {
