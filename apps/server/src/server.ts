@@ -65,7 +65,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
     grpcModule('voice', []),
     grpcModule('conversation', ['database', 'cache', 'event-bus']),
     grpcModule('notification', ['database', 'event-bus']),
-    grpcModule('external', ['cache']),
+    grpcModule('external', ['database', 'cache', 'event-bus']),
     {
       name: 'gateway',
       deps: ['database', 'cache', 'rate-limit', 'event-bus'],
@@ -80,6 +80,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           config: config.gateway,
           health: infra.transportTo('health'),
           conversation: infra.transportTo('conversation'),
+          external: infra.transportTo('external'),
           database: infra.database,
           cache: infra.cache,
           rateLimits: infra.rateLimits,

@@ -44,6 +44,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
         settings: config.external,
+        health: infra.transportTo('health'),
       }),
   };
 }

@@ -24,3 +24,8 @@ export function subjectOf(caller: Caller | undefined, userId: string): string {
 export function isUuid(value: string): boolean {
   return uuidPattern.test(value);
 }
+
+/** Checks that a call has an authenticated caller, for look-ups that touch no one's record. */
+export function requireCaller(caller: Caller | undefined): void {
+  if (!caller || caller.role === Role.UNSPECIFIED) throw new UnauthenticatedError('a caller is required');
+}

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { createClient, type Transport } from '@connectrpc/connect';
 import {
   OutboxRelay,
   TaskService,
@@ -15,6 +16,8 @@ import {
   type Metrics,
 } from '@tend/platform';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { advisoryHandlers } from './advisories/advisory-handlers.js';
 import type { ExternalTables } from './db/tables.js';
 import { Locator } from './places/locator.js';
 import { placeHandlers } from './places/place-handlers.js';
@@ -43,6 +46,8 @@ export interface ExternalServiceDeps {
   metrics: Metrics;
   /** @default {} (Open-Meteo's public hosts, the seed's cache and breaker numbers) */
   settings?: ExternalSettings;
+  /** The health service (conditions and medications for advisories), through its contract. */
+  health: Transport;
   /** Another provider than Open-Meteo, e.g. in tests. @default an OpenMeteoProvider from settings */
   provider?: WeatherProvider;
   /** Tests give each suite its own schema. @default 'external' */
@@ -101,6 +106,7 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
       router.service(ExternalService, {
         ...weatherHandlers({ source, locator, clock }),
         ...placeHandlers({ places, locator }),
+        ...advisoryHandlers({ source, locator, health: createClient(HealthService, deps.health), clock }),
       }),
     parts: [migrate, relay],
   };

@@ -18,6 +18,7 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -36,6 +37,7 @@ import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerWeatherRoutes } from './routes/weather-routes.js';
 
 export interface GatewayOptions {
   host: string;
@@ -49,6 +51,8 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the external service (weather, places, appointments) is reached. */
+  external: Transport;
   /** Holds login sessions (schema `gateway`). */
   database: Database;
   cache: Cache;
@@ -179,6 +183,11 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    const external = createClient(
+      ExternalService,
+      withDefaultDeadline(options.external, options.upstreamDeadlineMs ?? 10_000),
+    );
+    registerWeatherRoutes(app, external);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

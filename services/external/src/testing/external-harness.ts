@@ -14,6 +14,7 @@ import {
 } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
+import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
 import { createExternalService, type ExternalSettings } from '../external-service.js';
 import type { WeatherSource } from '../weather/weather-source.js';
@@ -23,6 +24,8 @@ import { FakeOpenMeteo } from './fake-open-meteo.js';
 export interface ExternalHarness {
   client: Client<typeof ExternalService>;
   fake: FakeOpenMeteo;
+  /** The real health service the external one reads conditions and medications from. */
+  health: HealthHarness;
   source: WeatherSource;
   metrics: Metrics;
   bus: MemoryEventBus;
@@ -50,6 +53,7 @@ export async function startExternalHarness(
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
   const metrics = new Metrics({ defaultMetrics: false });
   const fake = await new FakeOpenMeteo(options.clock ? () => options.clock!.now() : undefined).start();
+  const health = await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock });
   const fixture = await testDatabaseOptions(target);
   const database = createDatabase({ ...fixture.options, logger });
   const cache = createCache({ url: options.redisUrl, logger });
@@ -65,6 +69,9 @@ export async function startExternalHarness(
     metrics,
     schema,
     clock: options.clock,
+    health: createRouterTransport((router) => health.routes(router), {
+      router: { interceptors: [errorMappingInterceptor()] },
+    }),
     settings: {
       weatherBaseUrl: fake.url,
       geocodingBaseUrl: fake.url,
@@ -72,6 +79,7 @@ export async function startExternalHarness(
       timeoutMs: 300,
       retries: 1,
       initialBackoffMs: 10,
+      cacheNamespace: schema,
       ...options.settings,
     },
   });
@@ -86,6 +94,7 @@ export async function startExternalHarness(
   return {
     client,
     fake,
+    health,
     source: service.source,
     metrics,
     bus,
@@ -95,6 +104,7 @@ export async function startExternalHarness(
       await parts.stop();
       for (const part of started.reverse()) await part.stop();
       await fixture.cleanup();
+      await health.stop();
       await fake.stop();
     },
   };

@@ -1,15 +1,14 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { UnauthenticatedError, ValidationError, type Clock } from '@tend/platform';
-import { Role } from '@tend/proto/tend/common/v1/common';
+import { ValidationError, type Clock } from '@tend/platform';
 import {
   BatchGetWeatherResultSchema,
   type ExternalService,
   type GetWeatherRequest,
   type WeatherForecast,
 } from '@tend/proto/tend/external/v1/external';
-import { subjectOf } from '../access.js';
+import { requireCaller, subjectOf } from '../access.js';
 import { localDateOf } from '../local-dates.js';
 import { languageOf, type Locator } from '../places/locator.js';
 import { checkLocalDate, forecastAnswer } from './forecast-answer.js';
@@ -33,7 +32,7 @@ export async function weatherFor(deps: WeatherDeps, req: GetWeatherRequest): Pro
   const language = languageOf('language', req.language);
   checkLocalDate('local_date', req.localDate);
   const named = req.location.trim() !== '';
-  if (!req.caller || req.caller.role === Role.UNSPECIFIED) throw new UnauthenticatedError('a caller is required');
+  requireCaller(req.caller);
   const userId = named ? undefined : subjectOf(req.caller, req.userId);
   const place = await deps.locator.resolve('location', req.location, userId, language);
   const sourced = await deps.source.forecast(place);

@@ -27,6 +27,11 @@ export interface WeatherSourceOptions {
   logger: Logger;
   /** @default systemClock */
   clock?: Clock;
+  /**
+   * First part of every cache key. Answers depend only on the place, so every process shares
+   * them; tests sharing one Redis give each suite its own. @default 'weather'
+   */
+  cacheNamespace?: string;
   /** How long a forecast or air-quality answer is reused. @default 1_800_000 (30 min) */
   ttlMs?: number;
   /** How long a geocoded name is reused (places do not move). @default 604_800_000 (7 days) */
@@ -83,6 +88,7 @@ export class WeatherSource {
   readonly #ttlMs: number;
   readonly #geocodingTtlMs: number;
   readonly #lastKnownTtlMs: number;
+  readonly #namespace: string;
 
   constructor(options: WeatherSourceOptions) {
     this.#provider = options.provider;
@@ -92,6 +98,7 @@ export class WeatherSource {
     this.#ttlMs = options.ttlMs ?? 30 * 60_000;
     this.#geocodingTtlMs = options.geocodingTtlMs ?? 7 * 24 * 3_600_000;
     this.#lastKnownTtlMs = options.lastKnownTtlMs ?? 2 * 24 * 3_600_000;
+    this.#namespace = options.cacheNamespace ?? 'weather';
     this.#aside = new CacheAside({
       cache: options.cache,
       metrics: options.metrics,
@@ -135,7 +142,7 @@ export class WeatherSource {
    * (there is no stale fallback for a name never looked up).
    */
   async geocode(name: string, language: string): Promise<GeocodedPlace[]> {
-    const key = `weather:geocode:v1:${language}:${name.toLowerCase()}`;
+    const key = `${this.#namespace}:geocode:v1:${language}:${name.toLowerCase()}`;
     try {
       return await this.#aside.get({
         key,
@@ -155,10 +162,10 @@ export class WeatherSource {
   ): Promise<Sourced<T>> {
     const now = this.#clock.now().getTime();
     const hour = new Date(now).toISOString().slice(0, 13);
-    const lastKey = `weather:${api}:last:v1:${place}`;
+    const lastKey = `${this.#namespace}:${api}:last:v1:${place}`;
     try {
       const value = await this.#aside.get<T>({
-        key: `weather:${api}:v1:${place}:${hour}`,
+        key: `${this.#namespace}:${api}:v1:${place}:${hour}`,
         ttlMs: this.#ttlMs,
         load: async () => {
           const fresh = await this.#call(api, load);

@@ -61,6 +61,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/conversations': everyone,
   'GET /api/v1/conversations/:id/messages': everyone,
   'POST /api/v1/conversations/:id/messages': everyone,
+  'GET /api/v1/weather': everyone,
+  'GET /api/v1/air-quality': everyone,
+  'GET /api/v1/advisories': everyone,
+  'PUT /api/v1/me/place': everyone,
+  'GET /api/v1/me/place': everyone,
 };
 
 /** The bearer token of a request, or undefined when it has none. */
