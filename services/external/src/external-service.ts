@@ -18,6 +18,10 @@ import {
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { advisoryHandlers } from './advisories/advisory-handlers.js';
+import { appointmentHandlers } from './appointments/appointment-handlers.js';
+import { AppointmentStore } from './appointments/appointment-store.js';
+import type { NotesCipher } from './appointments/notes-cipher.js';
+import { calendarFeedHandlers } from './calendar/calendar-feeds.js';
 import type { ExternalTables } from './db/tables.js';
 import { Locator } from './places/locator.js';
 import { placeHandlers } from './places/place-handlers.js';
@@ -48,6 +52,11 @@ export interface ExternalServiceDeps {
   settings?: ExternalSettings;
   /** The health service (conditions and medications for advisories), through its contract. */
   health: Transport;
+  /**
+   * Seals appointment notes. The binary passes the process's field cipher (the health record's
+   * keys and rotation).
+   */
+  cipher: NotesCipher;
   /** Another provider than Open-Meteo, e.g. in tests. @default an OpenMeteoProvider from settings */
   provider?: WeatherProvider;
   /** Tests give each suite its own schema. @default 'external' */
@@ -87,6 +96,7 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
   });
   const places = new PlaceStore(db, clock);
   const locator = new Locator(source, places, clock);
+  const appointments = new AppointmentStore(db, deps.cipher, deps.ids ?? randomIds, clock);
   const migrate = new TaskService(`${schema}-migrations`, async () => {
     await db.migrate(await loadMigrations(migrationsDir));
   });
@@ -97,7 +107,6 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
     logger: deps.logger,
     metrics: deps.metrics,
   });
-  void (deps.ids ?? randomIds);
   return {
     name: 'external',
     serviceNames: [ExternalService.typeName],
@@ -107,6 +116,8 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
         ...weatherHandlers({ source, locator, clock }),
         ...placeHandlers({ places, locator }),
         ...advisoryHandlers({ source, locator, health: createClient(HealthService, deps.health), clock }),
+        ...appointmentHandlers(appointments),
+        ...calendarFeedHandlers({ db, appointments, clock }),
       }),
     parts: [migrate, relay],
   };

@@ -30,6 +30,7 @@ import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
+import { registerAppointmentRoutes } from './routes/appointment-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
 import { registerConversationRoutes } from './routes/conversation-routes.js';
@@ -188,6 +189,7 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.external, options.upstreamDeadlineMs ?? 10_000),
     );
     registerWeatherRoutes(app, external);
+    registerAppointmentRoutes(app, { external, health });
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

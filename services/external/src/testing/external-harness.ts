@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import {
@@ -16,6 +17,7 @@ import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/comm
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import { SingleKeyNotesCipher } from '../appointments/notes-cipher.js';
 import { createExternalService, type ExternalSettings } from '../external-service.js';
 import type { WeatherSource } from '../weather/weather-source.js';
 import { FakeOpenMeteo } from './fake-open-meteo.js';
@@ -69,6 +71,7 @@ export async function startExternalHarness(
     metrics,
     schema,
     clock: options.clock,
+    cipher: new SingleKeyNotesCipher(randomBytes(32)),
     health: createRouterTransport((router) => health.routes(router), {
       router: { interceptors: [errorMappingInterceptor()] },
     }),

@@ -66,6 +66,15 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/advisories': everyone,
   'PUT /api/v1/me/place': everyone,
   'GET /api/v1/me/place': everyone,
+  'POST /api/v1/appointments': everyone,
+  'GET /api/v1/appointments': everyone,
+  'GET /api/v1/appointments/:id': everyone,
+  'PATCH /api/v1/appointments/:id': everyone,
+  'DELETE /api/v1/appointments/:id': everyone,
+  'POST /api/v1/calendar/feed': everyone,
+  'DELETE /api/v1/calendar/feed': everyone,
+  // The secret token in the URL is the credential: calendar apps cannot send a bearer token.
+  'GET /api/v1/calendar/feed/:token': 'anyone',
 };
 
 /** The bearer token of a request, or undefined when it has none. */
