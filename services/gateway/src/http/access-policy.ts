@@ -75,6 +75,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'DELETE /api/v1/calendar/feed': everyone,
   // The secret token in the URL is the credential: calendar apps cannot send a bearer token.
   'GET /api/v1/calendar/feed/:token': 'anyone',
+  'GET /api/v1/notifications': everyone,
+  'POST /api/v1/notifications/:id/read': everyone,
+  'GET /api/v1/notification-preferences': everyone,
+  'PUT /api/v1/notification-preferences': everyone,
+  'GET /api/v1/reminders': everyone,
 };
 
 /** The bearer token of a request, or undefined when it has none. */
