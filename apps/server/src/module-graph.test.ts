@@ -13,7 +13,13 @@ describe('the module graph', () => {
   });
 
   it('says which services run a shared part', () => {
-    expect(servicesRunning('database').sort()).toEqual(['conversation', 'gateway', 'health', 'notification']);
+    expect(servicesRunning('database').sort()).toEqual([
+      'conversation',
+      'external',
+      'gateway',
+      'health',
+      'notification',
+    ]);
     expect(servicesRunning('gateway')).toEqual(['gateway']);
   });
 });

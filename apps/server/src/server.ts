@@ -82,6 +82,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           config: config.gateway,
           health: infra.transportTo('health'),
           conversation: infra.transportTo('conversation'),
+          external: infra.transportTo('external'),
           notification: infra.transportTo('notification'),
           database: infra.database,
           cache: infra.cache,

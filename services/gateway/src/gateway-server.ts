@@ -19,6 +19,7 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import proxyAddr from '@fastify/proxy-addr';
@@ -32,6 +33,7 @@ import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
+import { registerAppointmentRoutes } from './routes/appointment-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
 import { registerConversationRoutes } from './routes/conversation-routes.js';
@@ -40,6 +42,7 @@ import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerWeatherRoutes } from './routes/weather-routes.js';
 import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
@@ -54,6 +57,8 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the external service (weather, places, appointments) is reached. */
+  external: Transport;
   /** How the notification service is reached (inbox, preferences, reminders). */
   notification: Transport;
   /** Holds login sessions (schema `gateway`). */
@@ -196,6 +201,12 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    const external = createClient(
+      ExternalService,
+      withDefaultDeadline(options.external, options.upstreamDeadlineMs ?? 10_000),
+    );
+    registerWeatherRoutes(app, external);
+    registerAppointmentRoutes(app, { external, health });
     registerNotificationRoutes(
       app,
       createClient(
