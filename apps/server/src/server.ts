@@ -50,6 +50,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
         port: config.grpcPorts[name],
         serviceNames: service.serviceNames,
         routes: (router) => service.routes(router),
+        ...(service.serving && { serving: service.serving }),
         logger,
         metrics,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -62,7 +63,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   const definitions: ModuleDefinition[] = [
     ...infra.modules(),
     grpcModule('health', ['database', 'cache', 'event-bus']),
-    grpcModule('voice', []),
+    grpcModule('voice', ['database', 'event-bus']),
     grpcModule('conversation', ['database', 'cache', 'event-bus']),
     grpcModule('notification', ['database', 'event-bus']),
     grpcModule('external', ['cache']),
