@@ -81,6 +81,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           config: config.gateway,
           health: infra.transportTo('health'),
           conversation: infra.transportTo('conversation'),
+          voice: infra.transportTo('voice'),
           database: infra.database,
           cache: infra.cache,
           rateLimits: infra.rateLimits,

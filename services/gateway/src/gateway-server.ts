@@ -18,6 +18,7 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -36,6 +37,7 @@ import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerVoiceRoutes } from './routes/voice-routes.js';
 
 export interface GatewayOptions {
   host: string;
@@ -49,6 +51,8 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the voice service is reached; without it the voice routes are not served. */
+  voice?: Transport;
   /** Holds login sessions (schema `gateway`). */
   database: Database;
   cache: Cache;
@@ -179,6 +183,13 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    if (options.voice) {
+      const voice = createClient(
+        VoiceService,
+        withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000),
+      );
+      registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
+    }
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

@@ -61,6 +61,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/conversations': everyone,
   'GET /api/v1/conversations/:id/messages': everyone,
   'POST /api/v1/conversations/:id/messages': everyone,
+  'POST /api/v1/conversations/:id/voice': everyone,
+  'POST /api/v1/voice/transcriptions': everyone,
+  'POST /api/v1/voice/speech': everyone,
+  'GET /api/v1/voice/voices': everyone,
+  'GET /api/v1/voice/replies/:token': everyone,
 };
 
 /** The bearer token of a request, or undefined when it has none. */
