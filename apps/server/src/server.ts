@@ -15,6 +15,7 @@ import {
 } from '@tend/platform';
 import { GatewayServer } from '@tend/gateway';
 import { Infrastructure } from './infrastructure.js';
+import { moduleGraph } from './module-graph.js';
 import { createServiceModules } from './services.js';
 
 /** A running Tend process: the modules its targets need, started in order. */
@@ -37,9 +38,9 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   const infra = new Infrastructure(config, logger, metrics, readiness);
   const services = createServiceModules(infra);
 
-  const grpcModule = (name: GrpcServiceName, deps: string[]): ModuleDefinition => ({
+  const grpcModule = (name: GrpcServiceName): ModuleDefinition => ({
     name,
-    deps,
+    deps: moduleGraph[name].deps,
     target: true,
     init: async () => {
       const service: GrpcServiceModule = await services[name]();
@@ -62,14 +63,14 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
 
   const definitions: ModuleDefinition[] = [
     ...infra.modules(),
-    grpcModule('health', ['database', 'cache', 'event-bus']),
-    grpcModule('voice', ['database', 'event-bus']),
-    grpcModule('conversation', ['database', 'cache', 'event-bus']),
-    grpcModule('notification', ['database', 'event-bus']),
-    grpcModule('external', ['cache']),
+    grpcModule('health'),
+    grpcModule('voice'),
+    grpcModule('conversation'),
+    grpcModule('notification'),
+    grpcModule('external'),
     {
       name: 'gateway',
-      deps: ['database', 'cache', 'rate-limit', 'event-bus'],
+      deps: moduleGraph.gateway.deps,
       target: true,
       init: async () =>
         new GatewayServer({
@@ -82,6 +83,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           health: infra.transportTo('health'),
           conversation: infra.transportTo('conversation'),
           voice: infra.transportTo('voice'),
+          notification: infra.transportTo('notification'),
           database: infra.database,
           cache: infra.cache,
           rateLimits: infra.rateLimits,
@@ -93,8 +95,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
     },
     {
       name: 'all',
-      // The gateway last: it takes traffic only once the services behind it are up.
-      deps: ['voice', 'conversation', 'health', 'notification', 'external', 'gateway'],
+      deps: moduleGraph.all.deps,
       target: true,
       init: async () => undefined,
     },

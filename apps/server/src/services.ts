@@ -35,7 +35,14 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
       }),
-    notification: async () => createNotificationService(),
+    notification: async () =>
+      createNotificationService({
+        database: infra.database,
+        bus: infra.bus,
+        health: infra.transportTo('health'),
+        logger,
+        metrics,
+      }),
     external: async () => createExternalService(),
   };
 }

@@ -19,6 +19,7 @@ import {
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
+import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -36,8 +37,10 @@ import { registerConversationRoutes } from './routes/conversation-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
+import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
 import { registerVoiceRoutes } from './routes/voice-routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
   host: string;
@@ -53,6 +56,8 @@ export interface GatewayOptions {
   conversation: Transport;
   /** How the voice service is reached; without it the voice routes are not served. */
   voice?: Transport;
+  /** How the notification service is reached (inbox, preferences, reminders). */
+  notification: Transport;
   /** Holds login sessions (schema `gateway`). */
   database: Database;
   cache: Cache;
@@ -68,6 +73,8 @@ export interface GatewayOptions {
   bodyLimitBytes?: number;
   /** Deadline of each call to a service; it travels with the call. @default 10000 */
   upstreamDeadlineMs?: number;
+  /** The built web app served at `/` (the plain landing page when it is not built). @default apps/web/dist */
+  webAppDir?: string;
 }
 
 /**
@@ -163,12 +170,17 @@ export class GatewayServer extends BaseService {
     registerApiRateLimit(app, { store: options.rateLimits, perMinute: options.config.rateLimitPerMinute });
 
     registerOpsRoutes(app, options);
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-        .type('text/html; charset=utf-8')
-        .send(landingPage),
-    );
+    const webApp = registerWebApp(app, {
+      ...(options.webAppDir !== undefined && { dir: options.webAppDir }),
+      oidcProviders: Object.keys(options.config.oidcProviders),
+    });
+    if (!webApp)
+      app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+        reply
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .type('text/html; charset=utf-8')
+          .send(landingPage),
+      );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     auth.registerRoutes(app);
     const deps = { health };
@@ -190,6 +202,13 @@ export class GatewayServer extends BaseService {
       );
       registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
     }
+    registerNotificationRoutes(
+      app,
+      createClient(
+        NotificationService,
+        withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
+      ),
+    );
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {

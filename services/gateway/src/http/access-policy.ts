@@ -66,6 +66,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/voice/speech': everyone,
   'GET /api/v1/voice/voices': everyone,
   'GET /api/v1/voice/replies/:token': everyone,
+  'GET /api/v1/notifications': everyone,
+  'POST /api/v1/notifications/:id/read': everyone,
+  'GET /api/v1/notification-preferences': everyone,
+  'PUT /api/v1/notification-preferences': everyone,
+  'GET /api/v1/reminders': everyone,
 };
 
 /** The bearer token of a request, or undefined when it has none. */

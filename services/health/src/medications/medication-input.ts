@@ -1,6 +1,5 @@
-import { ValidationError, type FieldViolation } from '@tend/platform';
+import { ValidationError, parseLocalDate, parseMinuteOfDay, type FieldViolation } from '@tend/platform';
 import { MedicationForm, type Schedule } from '@tend/proto/tend/health/v1/medications';
-import { parseLocalDate, parseMinuteOfDay } from '../time/local-time.js';
 
 /**
  * Units a dose may be given in: UCUM units for mass, volume and activity, and countable forms.

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { NotFoundError, ValidationError } from '@tend/platform';
+import { NotFoundError, ValidationError, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
 import { CallerSchema, type PageRequest } from '@tend/proto/tend/common/v1/common';
 import {
   AuditEventSchema,
@@ -20,7 +20,6 @@ import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { subjectOf } from './account-handlers.js';
 import { normaliseEmail } from './account-rules.js';
-import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 
 /** Where a newest-first list stopped: the last item's time (epoch ms) and id, the tie-breaker. */
 interface PagePosition {
