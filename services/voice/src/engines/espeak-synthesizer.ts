@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { decodeWav } from '../audio/wav.js';
 import { runProcess } from '../audio/ffmpeg.js';
 import { EngineMissingError, type Speech, type Synthesizer, type VoiceInfo, type VoiceLanguage } from './engine.js';
@@ -36,7 +37,7 @@ export class EspeakSynthesizer implements Synthesizer {
 
   /** What is missing for it to work, or undefined when it can. */
   missing(): string | undefined {
-    return this.#binary ? undefined : 'espeak-ng (Debian package espeak-ng)';
+    return this.#binary && existsSync(this.#binary) ? undefined : 'espeak-ng (Debian package espeak-ng)';
   }
 
   voices(): VoiceInfo[] {

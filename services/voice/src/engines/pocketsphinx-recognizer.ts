@@ -65,10 +65,11 @@ export class PocketsphinxRecognizer implements Recognizer {
 
   /** What is missing for it to work, or undefined when it can. */
   missing(): string | undefined {
-    if (!this.#binary) return 'pocketsphinx_continuous (Debian package pocketsphinx)';
+    if (!this.#binary || !existsSync(this.#binary)) return 'pocketsphinx_continuous (Debian package pocketsphinx)';
     if (!existsSync(path.join(this.#modelDir, 'en-us', 'mdef')))
       return `the en-us acoustic model in ${this.#modelDir} (pocketsphinx-en-us)`;
-    if (!this.#espeak) return 'espeak-ng (Debian package espeak-ng), which spells out new words';
+    if (!this.#espeak || !existsSync(this.#espeak))
+      return 'espeak-ng (Debian package espeak-ng), which spells out new words';
     return undefined;
   }
 
