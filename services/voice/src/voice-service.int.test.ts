@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AudioEncoding, type StreamTranscribeRequest } from '@tend/proto/tend/voice/v1/voice';
+import { create } from '@bufbuild/protobuf';
+import { AudioEncoding, StreamTranscribeRequestSchema } from '@tend/proto/tend/voice/v1/voice';
 import { encodeWav } from './audio/wav.js';
 import { resample } from './audio/resample.js';
 import { encodeSpeech } from './audio/encode.js';
@@ -157,36 +158,50 @@ describe.runIf(enginesInstalled)('voice service on real engines', () => {
     expect(chunks.every((c) => new TextDecoder().decode(c.audio.subarray(0, 4)) === 'RIFF')).toBe(true);
   });
 
+  /** A PCM stream of `pcm` in 250 ms chunks, paced like a microphone. */
+  async function* pcmStream(pcm: Uint8Array, detectEndOfSpeech: boolean, sent: { bytes: number }) {
+    yield create(StreamTranscribeRequestSchema, {
+      event: {
+        case: 'config',
+        value: {
+          caller: voice.caller,
+          format: { encoding: AudioEncoding.PCM_S16LE, sampleRateHz: 16_000 },
+          language: 'en',
+          detectEndOfSpeech,
+        },
+      },
+    });
+    for (let at = 0; at < pcm.length; at += 8000) {
+      sent.bytes = at + 8000;
+      yield create(StreamTranscribeRequestSchema, { event: { case: 'audio', value: pcm.subarray(at, at + 8000) } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   it('streams partial transcripts while audio arrives, then the final one', async () => {
     const wav = await spoken('my weight today is eighty two kilograms and my blood sugar is one hundred', 'en-us');
-    const pcm = wav.subarray(44);
-    async function* requests(): AsyncGenerator<StreamTranscribeRequest> {
-      yield {
-        $typeName: 'tend.voice.v1.StreamTranscribeRequest',
-        event: {
-          case: 'config',
-          value: {
-            $typeName: 'tend.voice.v1.TranscribeConfig',
-            caller: voice.caller,
-            format: { $typeName: 'tend.voice.v1.AudioFormat', encoding: AudioEncoding.PCM_S16LE, sampleRateHz: 16_000 },
-            language: 'en',
-            phraseHints: [],
-          },
-        },
-      };
-      for (let at = 0; at < pcm.length; at += 8000) {
-        yield {
-          $typeName: 'tend.voice.v1.StreamTranscribeRequest',
-          event: { case: 'audio', value: pcm.subarray(at, at + 8000) },
-        };
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
     const replies = [];
-    for await (const reply of voice.client.streamTranscribe(requests())) replies.push(reply);
+    for await (const reply of voice.client.streamTranscribe(pcmStream(wav.subarray(44), false, { bytes: 0 }))) {
+      replies.push(reply);
+    }
     expect(replies.at(-1)!.isFinal).toBe(true);
     expect(replies.at(-1)!.text).toContain('kilograms');
     expect(replies.filter((r) => !r.isFinal).length).toBeGreaterThan(0);
+  });
+
+  it('ends a hands-free utterance by itself once the speaker falls quiet', async () => {
+    const wav = await spoken('I took my metformin', 'en-us');
+    const quiet = new Uint8Array(16_000 * 2 * 3);
+    const audio = Buffer.concat([wav.subarray(44), quiet]);
+    const sent = { bytes: 0 };
+    const replies = [];
+    for await (const reply of voice.client.streamTranscribe(pcmStream(audio, true, sent))) replies.push(reply);
+    const final = replies.at(-1)!;
+    expect(final).toMatchObject({ isFinal: true, provider: 'pocketsphinx' });
+    expect(final.text).toContain('metformin');
+    expect(final.speechEndedAtMs).toBeGreaterThan(0);
+    // It answered before the three seconds of silence were all sent.
+    expect(sent.bytes).toBeLessThan(audio.length);
   });
 
   it('publishes voice_processing events with durations and engine, never audio or words', async () => {
