@@ -20,6 +20,7 @@ import {
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
+import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import proxyAddr from '@fastify/proxy-addr';
@@ -43,6 +44,7 @@ import { registerMeRoutes } from './routes/me-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
 import { registerWeatherRoutes } from './routes/weather-routes.js';
+import { registerVoiceRoutes } from './routes/voice-routes.js';
 import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
@@ -59,6 +61,8 @@ export interface GatewayOptions {
   conversation: Transport;
   /** How the external service (weather, places, appointments) is reached. */
   external: Transport;
+  /** How the voice service is reached; without it the voice routes are not served. */
+  voice?: Transport;
   /** How the notification service is reached (inbox, preferences, reminders). */
   notification: Transport;
   /** Holds login sessions (schema `gateway`). */
@@ -207,6 +211,13 @@ export class GatewayServer extends BaseService {
     );
     registerWeatherRoutes(app, external);
     registerAppointmentRoutes(app, { external, health });
+    if (options.voice) {
+      const voice = createClient(
+        VoiceService,
+        withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000),
+      );
+      registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
+    }
     registerNotificationRoutes(
       app,
       createClient(

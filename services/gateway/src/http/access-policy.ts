@@ -76,6 +76,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'DELETE /api/v1/calendar/feed': everyone,
   // The secret token in the URL is the credential: calendar apps cannot send a bearer token.
   'GET /api/v1/calendar/feed/:token': 'anyone',
+  'POST /api/v1/conversations/:id/voice': everyone,
+  'POST /api/v1/voice/transcriptions': everyone,
+  'POST /api/v1/voice/speech': everyone,
+  'GET /api/v1/voice/voices': everyone,
+  'GET /api/v1/voice/replies/:token': everyone,
   'GET /api/v1/notifications': everyone,
   'POST /api/v1/notifications/:id/read': everyone,
   'GET /api/v1/notification-preferences': everyone,
