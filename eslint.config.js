@@ -7,7 +7,14 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'packages/proto/src/gen/**', 'apps/web/src/api/schema.gen.ts', '.infra/**', '.tend/**', '**/dist/**'],
+    ignores: [
+      '**/node_modules/**',
+      'packages/proto/src/gen/**',
+      'apps/web/src/api/schema.gen.ts',
+      '.infra/**',
+      '.tend/**',
+      '**/dist/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
