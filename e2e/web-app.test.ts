@@ -8,7 +8,7 @@ import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderApiSchema, schemaFile } from '../apps/web/scripts/api-schema.mjs';
+import { renderApiSchema, schemaFile } from '@tend/web/api-schema';
 import { TendProcess, testPorts } from './tend-process.js';
 import {
   axeViolations,
