@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { streamMessage, type ChatReply } from '../api/chat.js';
 import { unwrap } from '../api/problem.js';
@@ -8,6 +7,7 @@ import type { ChatMessage } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
 import { Button, FormProblem, QueryState, TextInput } from '../components/ui.js';
 import { languageOf } from '../i18n/index.js';
+import { ApiForm } from '../components/api-form.js';
 
 /** Emergency numbers offered by the call button, by the app's language (US / mainland China). */
 const emergencyNumber = { en: '911', zh: '120' } as const;
@@ -100,10 +100,10 @@ export function TalkScreen() {
         </ol>
       </QueryState>
       <FormProblem error={send.error} />
-      <Form
+      <ApiForm
         className="composer"
-        onSubmit={(event) => {
-          event.preventDefault();
+        errors={{}}
+        onSubmit={() => {
           const text = draft.trim();
           if (!text || send.isPending) return;
           setDraft('');
@@ -120,7 +120,7 @@ export function TalkScreen() {
         <Button type="submit" isDisabled={send.isPending || draft.trim() === ''}>
           {t('talk.send')}
         </Button>
-      </Form>
+      </ApiForm>
     </div>
   );
 }
