@@ -204,6 +204,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await page.getByRole('button', { name: 'Send' }).click();
     expect((await streamed).headers()['content-type']).toContain('text/event-stream');
     await page.getByText(/recorded your blood pressure of 142\/91/).waitFor();
+    await page.locator('.bubble-user', { hasText: 'my blood pressure is 142 over 91' }).waitFor();
     await page.getByText('Answered by Tend’s built-in assistant').waitFor();
     await page.getByLabel('Your message').fill('I have chest pain');
     await page.getByRole('button', { name: 'Send' }).click();

@@ -25,6 +25,7 @@ export function TalkScreen() {
   const [draft, setDraft] = useState('');
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [streaming, setStreaming] = useState<string | undefined>(undefined);
+  const [conversationId, setConversationId] = useState<string | undefined>(undefined);
   const log = useRef<HTMLOListElement>(null);
 
   // The latest conversation, continued; a new one is started with the first message.
@@ -44,8 +45,13 @@ export function TalkScreen() {
     staleTime: Infinity,
   });
 
+  // The history fills the chat once; from then on the chat is the page's own list.
+  const loaded = useRef(false);
   useEffect(() => {
-    if (history.data) setMessages(history.data.messages);
+    if (!history.data || loaded.current) return;
+    loaded.current = true;
+    setMessages(history.data.messages);
+    setConversationId(history.data.id);
   }, [history.data]);
 
   useEffect(() => {
@@ -54,10 +60,10 @@ export function TalkScreen() {
 
   const send = useMutation({
     mutationFn: async (text: string): Promise<ChatReply> => {
-      let id = history.data?.id;
+      let id = conversationId;
       if (!id) {
         id = ((await unwrap(client.POST('/api/v1/conversations', { body: {} }))) as { id: string }).id;
-        queries.setQueryData(['conversation', 'latest'], { id, messages: [] });
+        setConversationId(id);
       }
       setMessages((current) => [...current, { role: 'user', text }]);
       setStreaming('');
@@ -73,6 +79,7 @@ export function TalkScreen() {
         { id: reply.messageId, role: 'assistant', text: reply.text, mode: reply.mode, intent: reply.intent },
       ]);
       // What the agent did (a reading, a dose) shows on the other screens at once.
+      await queries.invalidateQueries({ queryKey: ['conversation'], refetchType: 'none' });
       if (reply.actions.some((action) => action.ok)) {
         await queries.invalidateQueries({ queryKey: ['vitals'] });
         await queries.invalidateQueries({ queryKey: ['doses'] });
