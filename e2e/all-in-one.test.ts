@@ -106,6 +106,11 @@ describe('bad configuration stops the process at start with one clear line', () 
     [['serve'], { GATEWAY_PORT: '99999' }, 'GATEWAY_PORT'],
     [['serve'], { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [['serve', '--frobnicate'], {}, 'command line'],
+    [
+      ['serve', '--target=gateway'],
+      { DATABASE_URL: 'postgres://tend:pw@127.0.0.1:1/tend' },
+      'TEND_JWT_KEYS: is required when DATABASE_URL is set',
+    ],
   ] as const)('%j with %j', async (args, env, message) => {
     const tend = await TendProcess.start([...args], env);
     const code = await tend.exited;
@@ -114,6 +119,18 @@ describe('bad configuration stops the process at start with one clear line', () 
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^tend: /);
     expect(lines[0]).toContain(message);
+    await tend.stop();
+  });
+
+  it('prints the configuration a voice process reads, needing no gateway keys and masking secrets', async () => {
+    const tend = await TendProcess.start(['config', '--print', '--target=voice'], {
+      DATABASE_URL: 'postgres://tend:pw@127.0.0.1:1/tend',
+      TEND_JWT_KEYS: 'private-signing-key',
+    });
+    expect(await tend.exited).toBe(0);
+    expect(tend.output).toContain(`VOICE_PORT=${testPorts.voice}`);
+    expect(tend.output).not.toContain('TEND_JWT_KEYS');
+    expect(tend.output).not.toContain('private-signing-key');
     await tend.stop();
   });
 

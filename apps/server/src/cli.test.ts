@@ -22,4 +22,10 @@ describe('parseCommand', () => {
     expect(() => parseCommand(['migrate'])).toThrow('unknown command "migrate"');
     expect(() => parseCommand(['serve', '--port=1'])).toThrow(/port/);
   });
+
+  it('asks for the effective configuration of some targets with config --print', () => {
+    expect(parseCommand(['config', '--print', '--target=voice'])).toEqual({ kind: 'config', targets: ['voice'] });
+    expect(() => parseCommand(['config'])).toThrow('--print');
+    expect(() => parseCommand(['serve', '--print'])).toThrow('--print');
+  });
 });

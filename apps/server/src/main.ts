@@ -1,6 +1,7 @@
 // The one binary: `tend serve --target=all|<service>,...`. Signals are handled here and only here.
-import { ConfigError, loadConfig, startTracing } from '@tend/platform/bootstrap';
+import { ConfigError, describeConfig, readConfig, startTracing, toTendConfig } from '@tend/platform/bootstrap';
 import { parseCommand, usage } from './cli.js';
+import { modulesFor } from './module-graph.js';
 
 /** Exit codes: 0 clean stop, 1 failure while running, 78 bad configuration (EX_CONFIG). */
 const exitConfig = 78;
@@ -9,12 +10,6 @@ const exitConfig = 78;
 const duplicateSignalWindowMs = 1000;
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    return reportStartFailure(error);
-  }
   let command;
   try {
     command = parseCommand(process.argv.slice(2));
@@ -29,6 +24,18 @@ async function main(): Promise<number> {
     process.stdout.write(`tend ${process.env.npm_package_version ?? 'dev'} (node ${process.version})\n`);
     return 0;
   }
+  // A process reads and requires only the variables of the modules its targets run.
+  let reading;
+  try {
+    reading = readConfig(process.env, { modules: modulesFor(command.targets) });
+  } catch (error) {
+    return reportStartFailure(error);
+  }
+  if (command.kind === 'config') {
+    process.stdout.write(describeConfig(reading));
+    return 0;
+  }
+  const config = toTendConfig(reading.values);
   // Each process names its targets in traces, so a trace shows which service did what.
   const tracing = startTracing({ serviceName: `tend-${command.targets.join('+')}`, otlpEndpoint: config.otlpEndpoint });
   // Everything else is imported after tracing hooked the instrumented libraries.

@@ -13,8 +13,9 @@ import {
   type ModuleDefinition,
   type TendConfig,
 } from '@tend/platform';
-import { GatewayServer } from '@tend/gateway';
+import { GatewayServer, trustedProxiesFor } from '@tend/gateway';
 import { Infrastructure } from './infrastructure.js';
+import { moduleGraph } from './module-graph.js';
 import { createServiceModules } from './services.js';
 
 /** A running Tend process: the modules its targets need, started in order. */
@@ -37,9 +38,9 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   const infra = new Infrastructure(config, logger, metrics, readiness);
   const services = createServiceModules(infra);
 
-  const grpcModule = (name: GrpcServiceName, deps: string[]): ModuleDefinition => ({
+  const grpcModule = (name: GrpcServiceName): ModuleDefinition => ({
     name,
-    deps,
+    deps: moduleGraph[name].deps,
     target: true,
     init: async () => {
       const service: GrpcServiceModule = await services[name]();
@@ -50,9 +51,11 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
         port: config.grpcPorts[name],
         serviceNames: service.serviceNames,
         routes: (router) => service.routes(router),
+        ...(service.serving && { serving: service.serving }),
         logger,
         metrics,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        identity: infra.identity,
       });
       infra.registerLocal(name, service);
       return new CompositeService(name, [...(service.parts ?? []), server]);
@@ -61,14 +64,14 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
 
   const definitions: ModuleDefinition[] = [
     ...infra.modules(),
-    grpcModule('health', ['database', 'cache', 'event-bus']),
-    grpcModule('voice', []),
-    grpcModule('conversation', ['database', 'cache', 'event-bus']),
-    grpcModule('notification', ['database', 'event-bus']),
-    grpcModule('external', ['cache']),
+    grpcModule('health'),
+    grpcModule('voice'),
+    grpcModule('conversation'),
+    grpcModule('notification'),
+    grpcModule('external'),
     {
       name: 'gateway',
-      deps: ['database', 'cache', 'rate-limit', 'event-bus'],
+      deps: moduleGraph.gateway.deps,
       target: true,
       init: async () =>
         new GatewayServer({
@@ -80,6 +83,9 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           config: config.gateway,
           health: infra.transportTo('health'),
           conversation: infra.transportTo('conversation'),
+          external: infra.transportTo('external'),
+          voice: infra.transportTo('voice'),
+          notification: infra.transportTo('notification'),
           database: infra.database,
           cache: infra.cache,
           rateLimits: infra.rateLimits,
@@ -91,14 +97,16 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
     },
     {
       name: 'all',
-      // The gateway last: it takes traffic only once the services behind it are up.
-      deps: ['voice', 'conversation', 'health', 'notification', 'external', 'gateway'],
+      deps: moduleGraph.all.deps,
       target: true,
       init: async () => undefined,
     },
   ];
 
   const resolved = resolveModules(definitions, targets);
+  // A gateway open to other machines must know its proxies before anything starts.
+  if (resolved.some((m) => m.name === 'gateway'))
+    trustedProxiesFor(config.host, config.gateway, config.databaseUrl !== undefined);
   if (!resolved.some((m) => m.name === 'gateway')) {
     // Probes and scrapes need an HTTP port from the first moment, so the admin server goes first.
     resolved.unshift({

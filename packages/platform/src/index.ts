@@ -1,20 +1,36 @@
 export { systemClock, randomIds, type Clock, type Ids } from './clock.js';
 export {
   loadConfig,
-  redactUrl,
+  readConfig,
+  toTendConfig,
   configVariables,
+  configRows,
+  type ConfigScope,
+  type ConfigReading,
+} from './config/config.js';
+export { configTable, type ConfigName, type ConfigValues } from './config/table.js';
+export { configMarkdownTable, describeConfig } from './config/describe.js';
+export { redactUrl } from './config/parsers.js';
+export {
   serviceNames,
   grpcServiceNames,
+  infrastructureModules,
+  type ConfigTarget,
+  type ConfigVariable,
+  type InfrastructureModule,
+  type ServiceName,
+  type GrpcServiceName,
+} from './config/variable.js';
+export {
+  balancingPolicies,
   type TendConfig,
   type GatewayConfig,
   type LlmConfig,
+  type ExternalConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,
-  balancingPolicies,
-  type ServiceName,
-  type GrpcServiceName,
-} from './config/config.js';
+} from './config/types.js';
 export {
   ValidationError,
   NotFoundError,
@@ -42,6 +58,14 @@ export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor
 export type { GrpcServiceModule } from './rpc/service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
 export { withDefaultDeadline } from './rpc/default-deadline.js';
+export {
+  ServiceIdentity,
+  serviceAuthInterceptor,
+  serviceIdentityKey,
+  serviceTokenHeader,
+  serviceTokenInterceptor,
+  type ServiceIdentityOptions,
+} from './rpc/service-identity.js';
 export {
   BalancedTransport,
   isIdempotent,
@@ -98,3 +122,27 @@ export { idempotentHandler, type TransactionalEventHandler } from './events/idem
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';
 export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './events/kafka-event-bus.js';
 export type { RetryBackoff } from './events/backoff.js';
+export {
+  addDays,
+  formatLocalDate,
+  formatMinuteOfDay,
+  instantOfLocal,
+  isKnownTimeZone,
+  isoWeekday,
+  localDateFormatter,
+  localDateOf,
+  parseLocalDate,
+  parseMinuteOfDay,
+  wallClockOf,
+  zoneOffsetMs,
+  type LocalDate,
+} from './time/local-time.js';
+export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';
+export {
+  boundedText,
+  codePointLength,
+  idempotencyKeyChars,
+  isTextWithin,
+  textLimitMessage,
+} from './limits/text-length.js';
+export { medicationLimits } from './limits/medication-limits.js';

@@ -1,14 +1,7 @@
-import type { GrpcServiceModule } from '@tend/platform';
-import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
-
-/**
- * The notification service as the binary hosts it. Its contract is served on its own port; methods
- * without an implementation yet answer gRPC UNIMPLEMENTED.
- */
-export function createNotificationService(): GrpcServiceModule {
-  return {
-    name: 'notification',
-    serviceNames: [NotificationService.typeName],
-    routes: (router) => router.service(NotificationService, {}),
-  };
-}
+export {
+  createNotificationService,
+  type NotificationServiceDeps,
+  type NotificationServiceModule,
+} from './notification-service.js';
+export type { SchedulerOptions } from './reminders/reminder-scheduler.js';
+export { missedAfterMs, lateAfterMs } from './reminders/reminder-dispatcher.js';

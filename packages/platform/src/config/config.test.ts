@@ -41,6 +41,9 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://cache:6379',
       KAFKA_BROKERS: 'k1:9092,k2:9092',
       HEALTH_URLS: 'http://health-0:50053,http://health-1:50053/',
+      TEND_ENCRYPTION_KEYS: 'k1:a2V5',
+      TEND_BLIND_INDEX_KEY: 'a2V5',
+      TEND_JWT_KEYS: '[]',
     });
     expect(config.databaseReplicaUrls).toHaveLength(2);
     expect(config.kafkaBrokers).toEqual(['k1:9092', 'k2:9092']);

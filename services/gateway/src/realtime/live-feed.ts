@@ -20,6 +20,8 @@ const liveTypes = new Set([
   'tend.health.dose.logged',
   'tend.health.medication.changed',
   'tend.health.alert.raised',
+  // A notification placed in the person's inbox (a reminder, an alert): sent as `notification.created`.
+  'tend.notification.created',
 ]);
 
 /**
@@ -75,7 +77,7 @@ export class LiveFeed extends BaseService {
     if (this.#recent.size > 10_000) this.#recent.delete(this.#recent.values().next().value!);
     const notification: Notification = {
       type: 'notification',
-      event: event.type.replace(/^tend\.health\./, ''),
+      event: event.type.replace(/^tend\.(health\.)?/, ''),
       subject: event.subject,
       time: event.time,
       data: event.data,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/notification/v1/notification.proto.
  */
 export const file_tend_notification_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("Cid0ZW5kL25vdGlmaWNhdGlvbi92MS9ub3RpZmljYXRpb24ucHJvdG8SFHRlbmQubm90aWZpY2F0aW9uLnYxIpkCCgxOb3RpZmljYXRpb24SCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgdjaGFubmVsGAMgASgOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSNAoGc3RhdHVzGAcgASgOMiQudGVuZC5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlTdGF0dXMSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHcmVhZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixwEKF1NlbmROb3RpZmljYXRpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEi8KCGNoYW5uZWxzGAMgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJIlUKGFNlbmROb3RpZmljYXRpb25SZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIlMKEEJhdGNoU2VuZFJlcXVlc3QSPwoIcmVxdWVzdHMYASADKAsyLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdCJwCg9CYXRjaFNlbmRSZXN1bHQSQgoIcmVzcG9uc2UYASABKAsyLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVzcG9uc2VIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJLChFCYXRjaFNlbmRSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzdWx0IkQKGlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlciJXChtTdHJlYW1Ob3RpZmljYXRpb25zUmVzcG9uc2USOAoMbm90aWZpY2F0aW9uGAEgASgLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIoIBChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdBITCgt1bnJlYWRfb25seRgDIAEoCCKCAQoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiUwoPTWFya1JlYWRSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIYChBub3RpZmljYXRpb25faWRzGAIgAygJIiMKEE1hcmtSZWFkUmVzcG9uc2USDwoHdXBkYXRlZBgBIAEoBSpsCgdDaGFubmVsEhcKE0NIQU5ORUxfVU5TUEVDSUZJRUQQABIQCgxDSEFOTkVMX1BVU0gQARIPCgtDSEFOTkVMX1NNUxACEhEKDUNIQU5ORUxfRU1BSUwQAxISCg5DSEFOTkVMX0lOX0FQUBAEKqIBCg5EZWxpdmVyeVN0YXR1cxIfChtERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIaChZERUxJVkVSWV9TVEFUVVNfUVVFVUVEEAESGAoUREVMSVZFUllfU1RBVFVTX1NFTlQQAhIdChlERUxJVkVSWV9TVEFUVVNfREVMSVZFUkVEEAMSGgoWREVMSVZFUllfU1RBVFVTX0ZBSUxFRBAEMrUEChNOb3RpZmljYXRpb25TZXJ2aWNlEnEKEFNlbmROb3RpZmljYXRpb24SLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdBouLnRlbmQubm90aWZpY2F0aW9uLnYxLlNlbmROb3RpZmljYXRpb25SZXNwb25zZRJcCglCYXRjaFNlbmQSJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5CYXRjaFNlbmRSZXF1ZXN0GicudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzcG9uc2USfAoTU3RyZWFtTm90aWZpY2F0aW9ucxIwLnRlbmQubm90aWZpY2F0aW9uLnYxLlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0GjEudGVuZC5ub3RpZmljYXRpb24udjEuU3RyZWFtTm90aWZpY2F0aW9uc1Jlc3BvbnNlMAESdAoRTGlzdE5vdGlmaWNhdGlvbnMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlElkKCE1hcmtSZWFkEiUudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXF1ZXN0GiYudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
+  fileDesc("Cid0ZW5kL25vdGlmaWNhdGlvbi92MS9ub3RpZmljYXRpb24ucHJvdG8SFHRlbmQubm90aWZpY2F0aW9uLnYxIoIDCgxOb3RpZmljYXRpb24SCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgdjaGFubmVsGAMgASgOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSNAoGc3RhdHVzGAcgASgOMiQudGVuZC5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlTdGF0dXMSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHcmVhZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoEZGF0YRgKIAMoCzIsLnRlbmQubm90aWZpY2F0aW9uLnYxLk5vdGlmaWNhdGlvbi5EYXRhRW50cnkaKwoJRGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEixwEKF1NlbmROb3RpZmljYXRpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEi8KCGNoYW5uZWxzGAMgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJIlUKGFNlbmROb3RpZmljYXRpb25SZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIlMKEEJhdGNoU2VuZFJlcXVlc3QSPwoIcmVxdWVzdHMYASADKAsyLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdCJwCg9CYXRjaFNlbmRSZXN1bHQSQgoIcmVzcG9uc2UYASABKAsyLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVzcG9uc2VIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJLChFCYXRjaFNlbmRSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzdWx0IkQKGlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlciJXChtTdHJlYW1Ob3RpZmljYXRpb25zUmVzcG9uc2USOAoMbm90aWZpY2F0aW9uGAEgASgLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIoIBChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdBITCgt1bnJlYWRfb25seRgDIAEoCCKYAQoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAMgASgFIlMKD01hcmtSZWFkUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISGAoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCSIjChBNYXJrUmVhZFJlc3BvbnNlEg8KB3VwZGF0ZWQYASABKAUidQoMS2luZENoYW5uZWxzEjQKBGtpbmQYASABKA4yJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5Ob3RpZmljYXRpb25LaW5kEi8KCGNoYW5uZWxzGAIgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbCIoCgpRdWlldEhvdXJzEg0KBXN0YXJ0GAEgASgJEgsKA2VuZBgCIAEoCSK6AQoLUHJlZmVyZW5jZXMSNAoIY2hhbm5lbHMYASADKAsyIi50ZW5kLm5vdGlmaWNhdGlvbi52MS5LaW5kQ2hhbm5lbHMSNQoLcXVpZXRfaG91cnMYAiABKAsyIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5RdWlldEhvdXJzEhAKCGxhbmd1YWdlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIZChFmb2xsb3dfdXBfbWludXRlcxgFIAEoBSI/ChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIlAKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USNgoLcHJlZmVyZW5jZXMYASABKAsyIS50ZW5kLm5vdGlmaWNhdGlvbi52MS5QcmVmZXJlbmNlcyJ6ChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEjYKC3ByZWZlcmVuY2VzGAIgASgLMiEudGVuZC5ub3RpZmljYXRpb24udjEuUHJlZmVyZW5jZXMiUwoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRI2CgtwcmVmZXJlbmNlcxgBIAEoCzIhLnRlbmQubm90aWZpY2F0aW9uLnYxLlByZWZlcmVuY2VzIq8CChBVcGNvbWluZ1JlbWluZGVyEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSKwoHZmlyZV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoFc3RhdGUYBCABKA4yIy50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZW1pbmRlclN0YXRlEhUKDW1lZGljYXRpb25faWQYBSABKAkSFwoPbWVkaWNhdGlvbl9uYW1lGAYgASgJEhIKCmxvY2FsX3RpbWUYByABKAkSEQoJdGltZV96b25lGAggASgJEjAKDHNjaGVkdWxlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGF0aWVudF91c2VyX2lkGAogASgJIkYKHExpc3RVcGNvbWluZ1JlbWluZGVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIloKHUxpc3RVcGNvbWluZ1JlbWluZGVyc1Jlc3BvbnNlEjkKCXJlbWluZGVycxgBIAMoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlVwY29taW5nUmVtaW5kZXIqbAoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEAoMQ0hBTk5FTF9QVVNIEAESDwoLQ0hBTk5FTF9TTVMQAhIRCg1DSEFOTkVMX0VNQUlMEAMSEgoOQ0hBTk5FTF9JTl9BUFAQBCqiAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVFVTX1FVRVVFRBABEhgKFERFTElWRVJZX1NUQVRVU19TRU5UEAISHQoZREVMSVZFUllfU1RBVFVTX0RFTElWRVJFRBADEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBCqOAgoQTm90aWZpY2F0aW9uS2luZBIhCh1OT1RJRklDQVRJT05fS0lORF9VTlNQRUNJRklFRBAAEiMKH05PVElGSUNBVElPTl9LSU5EX0RPU0VfUkVNSU5ERVIQARIhCh1OT1RJRklDQVRJT05fS0lORF9NSVNTRURfRE9TRRACEiQKIE5PVElGSUNBVElPTl9LSU5EX1VSR0VOVF9SRUFESU5HEAMSHwobTk9USUZJQ0FUSU9OX0tJTkRfRU1FUkdFTkNZEAQSIQodTk9USUZJQ0FUSU9OX0tJTkRfQVBQT0lOVE1FTlQQBRIlCiFOT1RJRklDQVRJT05fS0lORF9DQVJFR0lWRVJfQUxFUlQQBiqeAQoNUmVtaW5kZXJTdGF0ZRIeChpSRU1JTkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhoKFlJFTUlOREVSX1NUQVRFX1BFTkRJTkcQARIYChRSRU1JTkRFUl9TVEFURV9GSVJFRBACEhkKFVJFTUlOREVSX1NUQVRFX01JU1NFRBADEhwKGFJFTUlOREVSX1NUQVRFX0NBTkNFTExFRBAEMpsHChNOb3RpZmljYXRpb25TZXJ2aWNlEnEKEFNlbmROb3RpZmljYXRpb24SLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdBouLnRlbmQubm90aWZpY2F0aW9uLnYxLlNlbmROb3RpZmljYXRpb25SZXNwb25zZRJcCglCYXRjaFNlbmQSJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5CYXRjaFNlbmRSZXF1ZXN0GicudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzcG9uc2USfAoTU3RyZWFtTm90aWZpY2F0aW9ucxIwLnRlbmQubm90aWZpY2F0aW9uLnYxLlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0GjEudGVuZC5ub3RpZmljYXRpb24udjEuU3RyZWFtTm90aWZpY2F0aW9uc1Jlc3BvbnNlMAESdAoRTGlzdE5vdGlmaWNhdGlvbnMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlElkKCE1hcmtSZWFkEiUudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXF1ZXN0GiYudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXNwb25zZRJrCg5HZXRQcmVmZXJlbmNlcxIrLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBosLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2USdAoRVXBkYXRlUHJlZmVyZW5jZXMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlEoABChVMaXN0VXBjb21pbmdSZW1pbmRlcnMSMi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0VXBjb21pbmdSZW1pbmRlcnNSZXF1ZXN0GjMudGVuZC5ub3RpZmljYXRpb24udjEuTGlzdFVwY29taW5nUmVtaW5kZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
 
 /**
  * @generated from message tend.notification.v1.Notification
@@ -66,6 +66,14 @@ export type Notification = Message<"tend.notification.v1.Notification"> & {
    * @generated from field: google.protobuf.Timestamp read_at = 9;
    */
   readAt?: Timestamp | undefined;
+
+  /**
+   * What the message is about, for the client's buttons and links, e.g. "reminderId",
+   * "medicationId", "scheduledAt", "late" ("true" when it went out after its time).
+   *
+   * @generated from field: map<string, string> data = 10;
+   */
+  data: { [key: string]: string };
 };
 
 /**
@@ -278,6 +286,13 @@ export type ListNotificationsResponse = Message<"tend.notification.v1.ListNotifi
    * @generated from field: tend.common.v1.PageResponse page = 2;
    */
   page?: PageResponse | undefined;
+
+  /**
+   * Unread notifications of the caller in all, whatever the page.
+   *
+   * @generated from field: int32 unread_count = 3;
+   */
+  unreadCount: number;
 };
 
 /**
@@ -325,6 +340,274 @@ export type MarkReadResponse = Message<"tend.notification.v1.MarkReadResponse"> 
  */
 export const MarkReadResponseSchema: GenMessage<MarkReadResponse> = /*@__PURE__*/
   messageDesc(file_tend_notification_v1_notification, 11);
+
+/**
+ * @generated from message tend.notification.v1.KindChannels
+ */
+export type KindChannels = Message<"tend.notification.v1.KindChannels"> & {
+  /**
+   * @generated from field: tend.notification.v1.NotificationKind kind = 1;
+   */
+  kind: NotificationKind;
+
+  /**
+   * @generated from field: repeated tend.notification.v1.Channel channels = 2;
+   */
+  channels: Channel[];
+};
+
+/**
+ * Describes the message tend.notification.v1.KindChannels.
+ * Use `create(KindChannelsSchema)` to create a new message.
+ */
+export const KindChannelsSchema: GenMessage<KindChannels> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 12);
+
+/**
+ * Local times "HH:MM" in the person's time zone; start after end crosses midnight (22:00–07:00).
+ *
+ * @generated from message tend.notification.v1.QuietHours
+ */
+export type QuietHours = Message<"tend.notification.v1.QuietHours"> & {
+  /**
+   * @generated from field: string start = 1;
+   */
+  start: string;
+
+  /**
+   * @generated from field: string end = 2;
+   */
+  end: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.QuietHours.
+ * Use `create(QuietHoursSchema)` to create a new message.
+ */
+export const QuietHoursSchema: GenMessage<QuietHours> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 13);
+
+/**
+ * @generated from message tend.notification.v1.Preferences
+ */
+export type Preferences = Message<"tend.notification.v1.Preferences"> & {
+  /**
+   * Every kind, with the defaults filled in for kinds never set.
+   *
+   * @generated from field: repeated tend.notification.v1.KindChannels channels = 1;
+   */
+  channels: KindChannels[];
+
+  /**
+   * Absent: no quiet hours.
+   *
+   * @generated from field: tend.notification.v1.QuietHours quiet_hours = 2;
+   */
+  quietHours?: QuietHours | undefined;
+
+  /**
+   * "en" or "zh"; empty: the language of the person's account.
+   *
+   * @generated from field: string language = 3;
+   */
+  language: string;
+
+  /**
+   * IANA zone quiet hours are read in; empty: the person's account zone, else UTC.
+   *
+   * @generated from field: string time_zone = 4;
+   */
+  timeZone: string;
+
+  /**
+   * Minutes after a dose's time before one nudge if it is not logged; 0 turns the nudge off.
+   *
+   * @generated from field: int32 follow_up_minutes = 5;
+   */
+  followUpMinutes: number;
+};
+
+/**
+ * Describes the message tend.notification.v1.Preferences.
+ * Use `create(PreferencesSchema)` to create a new message.
+ */
+export const PreferencesSchema: GenMessage<Preferences> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 14);
+
+/**
+ * @generated from message tend.notification.v1.GetPreferencesRequest
+ */
+export type GetPreferencesRequest = Message<"tend.notification.v1.GetPreferencesRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.GetPreferencesRequest.
+ * Use `create(GetPreferencesRequestSchema)` to create a new message.
+ */
+export const GetPreferencesRequestSchema: GenMessage<GetPreferencesRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 15);
+
+/**
+ * @generated from message tend.notification.v1.GetPreferencesResponse
+ */
+export type GetPreferencesResponse = Message<"tend.notification.v1.GetPreferencesResponse"> & {
+  /**
+   * @generated from field: tend.notification.v1.Preferences preferences = 1;
+   */
+  preferences?: Preferences | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.GetPreferencesResponse.
+ * Use `create(GetPreferencesResponseSchema)` to create a new message.
+ */
+export const GetPreferencesResponseSchema: GenMessage<GetPreferencesResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 16);
+
+/**
+ * @generated from message tend.notification.v1.UpdatePreferencesRequest
+ */
+export type UpdatePreferencesRequest = Message<"tend.notification.v1.UpdatePreferencesRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: tend.notification.v1.Preferences preferences = 2;
+   */
+  preferences?: Preferences | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.UpdatePreferencesRequest.
+ * Use `create(UpdatePreferencesRequestSchema)` to create a new message.
+ */
+export const UpdatePreferencesRequestSchema: GenMessage<UpdatePreferencesRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 17);
+
+/**
+ * @generated from message tend.notification.v1.UpdatePreferencesResponse
+ */
+export type UpdatePreferencesResponse = Message<"tend.notification.v1.UpdatePreferencesResponse"> & {
+  /**
+   * @generated from field: tend.notification.v1.Preferences preferences = 1;
+   */
+  preferences?: Preferences | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.UpdatePreferencesResponse.
+ * Use `create(UpdatePreferencesResponseSchema)` to create a new message.
+ */
+export const UpdatePreferencesResponseSchema: GenMessage<UpdatePreferencesResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 18);
+
+/**
+ * One reminder as the scheduler holds it.
+ *
+ * @generated from message tend.notification.v1.UpcomingReminder
+ */
+export type UpcomingReminder = Message<"tend.notification.v1.UpcomingReminder"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * "dose_due", "missed_dose_alert", "dose_follow_up".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp fire_at = 3;
+   */
+  fireAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: tend.notification.v1.ReminderState state = 4;
+   */
+  state: ReminderState;
+
+  /**
+   * @generated from field: string medication_id = 5;
+   */
+  medicationId: string;
+
+  /**
+   * @generated from field: string medication_name = 6;
+   */
+  medicationName: string;
+
+  /**
+   * "HH:MM" in the patient's time zone.
+   *
+   * @generated from field: string local_time = 7;
+   */
+  localTime: string;
+
+  /**
+   * @generated from field: string time_zone = 8;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp scheduled_at = 9;
+   */
+  scheduledAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string patient_user_id = 10;
+   */
+  patientUserId: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.UpcomingReminder.
+ * Use `create(UpcomingReminderSchema)` to create a new message.
+ */
+export const UpcomingReminderSchema: GenMessage<UpcomingReminder> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 19);
+
+/**
+ * @generated from message tend.notification.v1.ListUpcomingRemindersRequest
+ */
+export type ListUpcomingRemindersRequest = Message<"tend.notification.v1.ListUpcomingRemindersRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.ListUpcomingRemindersRequest.
+ * Use `create(ListUpcomingRemindersRequestSchema)` to create a new message.
+ */
+export const ListUpcomingRemindersRequestSchema: GenMessage<ListUpcomingRemindersRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 20);
+
+/**
+ * @generated from message tend.notification.v1.ListUpcomingRemindersResponse
+ */
+export type ListUpcomingRemindersResponse = Message<"tend.notification.v1.ListUpcomingRemindersResponse"> & {
+  /**
+   * @generated from field: repeated tend.notification.v1.UpcomingReminder reminders = 1;
+   */
+  reminders: UpcomingReminder[];
+};
+
+/**
+ * Describes the message tend.notification.v1.ListUpcomingRemindersResponse.
+ * Use `create(ListUpcomingRemindersResponseSchema)` to create a new message.
+ */
+export const ListUpcomingRemindersResponseSchema: GenMessage<ListUpcomingRemindersResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 21);
 
 /**
  * @generated from enum tend.notification.v1.Channel
@@ -399,6 +682,94 @@ export const DeliveryStatusSchema: GenEnum<DeliveryStatus> = /*@__PURE__*/
   enumDesc(file_tend_notification_v1_notification, 1);
 
 /**
+ * What a notification is about, for preferences: each kind has its own channels.
+ *
+ * @generated from enum tend.notification.v1.NotificationKind
+ */
+export enum NotificationKind {
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_DOSE_REMINDER = 1;
+   */
+  DOSE_REMINDER = 1,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_MISSED_DOSE = 2;
+   */
+  MISSED_DOSE = 2,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_URGENT_READING = 3;
+   */
+  URGENT_READING = 3,
+
+  /**
+   * Ignores quiet hours.
+   *
+   * @generated from enum value: NOTIFICATION_KIND_EMERGENCY = 4;
+   */
+  EMERGENCY = 4,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_APPOINTMENT = 5;
+   */
+  APPOINTMENT = 5,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_CAREGIVER_ALERT = 6;
+   */
+  CAREGIVER_ALERT = 6,
+}
+
+/**
+ * Describes the enum tend.notification.v1.NotificationKind.
+ */
+export const NotificationKindSchema: GenEnum<NotificationKind> = /*@__PURE__*/
+  enumDesc(file_tend_notification_v1_notification, 2);
+
+/**
+ * @generated from enum tend.notification.v1.ReminderState
+ */
+export enum ReminderState {
+  /**
+   * @generated from enum value: REMINDER_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: REMINDER_STATE_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * @generated from enum value: REMINDER_STATE_FIRED = 2;
+   */
+  FIRED = 2,
+
+  /**
+   * More than 2 h overdue when it could be sent: not sent; the missed-dose follow-up covers it.
+   *
+   * @generated from enum value: REMINDER_STATE_MISSED = 3;
+   */
+  MISSED = 3,
+
+  /**
+   * @generated from enum value: REMINDER_STATE_CANCELLED = 4;
+   */
+  CANCELLED = 4,
+}
+
+/**
+ * Describes the enum tend.notification.v1.ReminderState.
+ */
+export const ReminderStateSchema: GenEnum<ReminderState> = /*@__PURE__*/
+  enumDesc(file_tend_notification_v1_notification, 3);
+
+/**
  * Delivers messages to people (push, SMS, e-mail, in-app) and fires reminders on time.
  *
  * @generated from service tend.notification.v1.NotificationService
@@ -447,6 +818,36 @@ export const NotificationService: GenService<{
     methodKind: "unary";
     input: typeof MarkReadRequestSchema;
     output: typeof MarkReadResponseSchema;
+  },
+  /**
+   * The caller's delivery preferences: channels per kind, quiet hours, language, follow-up delay.
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.GetPreferences
+   */
+  getPreferences: {
+    methodKind: "unary";
+    input: typeof GetPreferencesRequestSchema;
+    output: typeof GetPreferencesResponseSchema;
+  },
+  /**
+   * Replaces the caller's preferences as a whole; invalid quiet hours or channels change nothing.
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.UpdatePreferences
+   */
+  updatePreferences: {
+    methodKind: "unary";
+    input: typeof UpdatePreferencesRequestSchema;
+    output: typeof UpdatePreferencesResponseSchema;
+  },
+  /**
+   * The caller's reminders that will fire in the next 24 h, as the scheduler holds them.
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.ListUpcomingReminders
+   */
+  listUpcomingReminders: {
+    methodKind: "unary";
+    input: typeof ListUpcomingRemindersRequestSchema;
+    output: typeof ListUpcomingRemindersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tend_notification_v1_notification, 0);

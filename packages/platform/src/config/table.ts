@@ -1,0 +1,356 @@
+import { z } from 'zod';
+import {
+  hostPort,
+  httpUrl,
+  integer,
+  ipAddress,
+  ipOrCidr,
+  json,
+  list,
+  oneOf,
+  originUrl,
+  port,
+  postgresUrl,
+  redactUrl,
+  redisUrl,
+  text,
+} from './parsers.js';
+import { balancingPolicies, type OidcProviderConfig, type UpstreamInstance } from './types.js';
+import { optional, perService, variable, type GrpcServiceName } from './variable.js';
+
+const defaultGrpcPorts: Record<GrpcServiceName, number> = {
+  voice: 50051,
+  conversation: 50052,
+  health: 50053,
+  notification: 50054,
+  external: 50055,
+};
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every variable Tend reads, in the order the README lists them. This table is the only place a
+ * variable is declared: the loader reads and checks exactly these (and `TEND_CONFIG_FILE` keys
+ * against them), `npm run config:docs` writes the README's table from them, and
+ * `tend config --print` shows them.
+ *
+ * To add a variable, add a row here (next to its kin), then map it into `TendConfig` in
+ * `config.ts` and run `npm run config:docs`. A row says: how to parse it (`parsers.ts`), its
+ * default, whether it is secret, one line of documentation, and which modules read it (a
+ * process reads a variable only if it runs one of them, so `--target=voice` never needs the
+ * gateway's keys). Rows to copy, one per kind:
+ * - number with a range: `DATABASE_STATEMENT_TIMEOUT_MS` (`integer({ min, max })`), a port: `GATEWAY_PORT`;
+ * - URL: `OTEL_EXPORTER_OTLP_ENDPOINT` (optional), `LLM_BASE_URL`;
+ * - list: `CORS_ORIGINS`, `KAFKA_BROKERS`;
+ * - one of a set of words: `LOG_LEVEL`;
+ * - secret: `LLM_API_KEY`, and `TEND_JWT_KEYS` (required once `DATABASE_URL` is set);
+ * - JSON checked by a zod schema: `OIDC_PROVIDERS`;
+ * - one per gRPC service: `perService('PORT', …)`.
+ */
+export const configTable = {
+  TEND_CONFIG_FILE: optional({
+    parse: text,
+    defaultDoc: 'none',
+    doc: 'a JSON file of these variables (`{"GATEWAY_PORT": 8080}`); the environment wins over it',
+    targets: 'every',
+  }),
+  TEND_HOST: variable({
+    parse: ipAddress,
+    default: '127.0.0.1',
+    doc: 'address every server binds (`0.0.0.0` in containers)',
+    targets: 'every',
+  }),
+  GATEWAY_PORT: variable({ parse: port, default: 8080, doc: 'gateway HTTP', targets: ['gateway'] }),
+  ADMIN_PORT: variable({
+    parse: port,
+    default: 9400,
+    doc: '`/healthz`, `/readyz`, `/metrics` when the gateway is not in the process',
+    targets: 'every',
+  }),
+  ...perService('PORT', (service) =>
+    variable({
+      parse: port,
+      default: defaultGrpcPorts[service],
+      doc: `gRPC port of the ${service} service (others find it there when \`${service.toUpperCase()}_URLS\` is unset)`,
+      targets: 'every',
+    }),
+  ),
+  ...perService('URLS', (service) =>
+    variable<UpstreamInstance[]>({
+      parse: list(upstreamInstance),
+      default: [],
+      defaultDoc: `\`http://127.0.0.1:<${service.toUpperCase()}_PORT>\``,
+      doc: `where the ${service} service runs when not in this process; comma-separated instances, each \`url[;weight=N][;backup]\``,
+      targets: 'every',
+      show: (instances) => instances.map(showInstance).join(','),
+    }),
+  ),
+  UPSTREAM_POLICY: variable({
+    parse: oneOf(balancingPolicies),
+    default: 'round-robin',
+    doc: `how calls spread over a service's instances: ${balancingPolicies.map((p) => `\`${p}\``).join(' ')}`,
+    targets: 'every',
+  }),
+  ...perService('POLICY', (service) =>
+    optional({
+      parse: oneOf(balancingPolicies),
+      defaultDoc: '`UPSTREAM_POLICY`',
+      doc: `balancing policy for the ${service} service only`,
+      targets: 'every',
+    }),
+  ),
+  TEND_DATA_DIR: variable({
+    parse: text,
+    default: './.tend',
+    doc: 'embedded PostgreSQL data and local state',
+    targets: 'every',
+  }),
+  DATABASE_URL: optional({
+    parse: postgresUrl,
+    defaultDoc: 'embedded',
+    doc: 'PostgreSQL primary, `postgres://user:pass@host:5432/db`',
+    targets: ['database'],
+    show: redactUrl,
+  }),
+  DATABASE_REPLICA_URLS: variable<string[]>({
+    parse: list(postgresUrl),
+    default: [],
+    defaultDoc: 'none',
+    doc: 'read replicas, comma-separated',
+    targets: ['database'],
+    show: (urls) => urls.map(redactUrl).join(','),
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: variable({
+    parse: integer({ min: 1 }),
+    default: 5000,
+    doc: 'bound on any one query',
+    targets: ['database'],
+  }),
+  REDIS_URL: optional({
+    parse: redisUrl,
+    defaultDoc: 'in-memory',
+    doc: 'cache, shared rate limits',
+    targets: ['cache', 'rate-limit'],
+    show: redactUrl,
+  }),
+  KAFKA_BROKERS: variable({
+    parse: list(hostPort),
+    default: [],
+    defaultDoc: 'in-process bus',
+    doc: '`host:port,host:port`',
+    targets: ['event-bus'],
+  }),
+  KAFKA_REPLICATION_FACTOR: variable({
+    parse: integer({ min: 1 }),
+    default: 1,
+    doc: 'replication of the topics Tend creates when missing (3 in production)',
+    targets: ['event-bus'],
+  }),
+  LOG_LEVEL: variable({
+    parse: oneOf(logLevels),
+    default: 'info',
+    doc: logLevels.map((l) => `\`${l}\``).join(' '),
+    targets: 'every',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional({
+    parse: httpUrl,
+    defaultDoc: 'none',
+    doc: 'OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`',
+    targets: 'every',
+  }),
+  SHUTDOWN_TIMEOUT_MS: variable({
+    parse: integer({ min: 1 }),
+    default: 10_000,
+    doc: 'how long in-flight work may take after SIGTERM',
+    targets: 'every',
+  }),
+  TEND_ENCRYPTION_KEYS: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'generated in `TEND_DATA_DIR`',
+    doc: 'AES-256-GCM keys for sensitive fields, `id:base64key,...`; the first seals, all open (rotation)',
+    targets: ['health'],
+    requiredWith: 'DATABASE_URL',
+  }),
+  TEND_BLIND_INDEX_KEY: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'generated in `TEND_DATA_DIR`',
+    doc: 'base64 key (32 bytes) of the keyed hashes that find encrypted values; never rotates',
+    targets: ['health'],
+    requiredWith: 'DATABASE_URL',
+  }),
+  TEND_JWT_KEYS: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'generated in `TEND_DATA_DIR`',
+    doc: 'access-token signing keys: JSON array of private JWKs (Ed25519 or P-256) with `kid`; the first signs, all verify',
+    targets: ['gateway'],
+    requiredWith: 'DATABASE_URL',
+  }),
+  TEND_SERVICE_KEYS: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'made in memory',
+    doc: 'service identity: JSON array of private Ed25519 JWKs, `kid` = the service; the first signs its calls; set in distributed mode',
+    targets: 'every',
+  }),
+  TEND_SERVICE_PUBLIC_KEYS: optional({
+    parse: text,
+    defaultDoc: 'none',
+    doc: 'public Ed25519 JWKs (JSON array, `kid` = the service) of the services whose calls this process accepts',
+    targets: 'every',
+  }),
+  TEND_JWT_ISSUER: variable({ parse: text, default: 'tend', doc: '`iss` of access tokens', targets: ['gateway'] }),
+  TEND_JWT_AUDIENCE: variable({
+    parse: text,
+    default: 'tend-api',
+    doc: '`aud` of access tokens',
+    targets: ['gateway'],
+  }),
+  ACCESS_TOKEN_TTL_S: variable({
+    parse: integer({ min: 1 }),
+    default: 1800,
+    doc: 'access-token lifetime',
+    targets: ['gateway'],
+  }),
+  REFRESH_TOKEN_TTL_S: variable({
+    parse: integer({ min: 1 }),
+    default: 30 * 24 * 3600,
+    doc: 'login-session (refresh-token family) lifetime',
+    targets: ['gateway'],
+  }),
+  RATE_LIMIT_PER_MINUTE: variable({
+    parse: integer({ min: 1 }),
+    default: 100,
+    doc: 'API requests per person (per address when anonymous) per minute',
+    targets: ['gateway'],
+  }),
+  CORS_ORIGINS: variable({
+    parse: list(httpUrl),
+    default: [],
+    defaultDoc: 'none',
+    doc: 'browser origins allowed to call the API, comma-separated',
+    targets: ['gateway'],
+  }),
+  TRUSTED_PROXIES: optional({
+    parse: list(ipOrCidr),
+    defaultDoc: 'loopback',
+    doc: 'proxies (IPs, CIDRs) whose `X-Forwarded-For` is believed; required in distributed mode off loopback',
+    targets: ['gateway'],
+  }),
+  OIDC_PROVIDERS: variable<Record<string, OidcProviderConfig>>({
+    parse: json(oidcProvidersSchema(), 'a JSON object of providers by name'),
+    default: {},
+    defaultDoc: 'none',
+    secret: true,
+    doc: 'OpenID Connect sign-in: `{"<name>": {"issuer", "clientId", "clientSecret", "redirectUri", "scope"?}}`',
+    targets: ['gateway'],
+  }),
+  LLM_BASE_URL: optional({
+    parse: httpUrl,
+    defaultDoc: 'none (embedded brain)',
+    doc: 'OpenAI-compatible endpoint of the language model; unset, the embedded brain answers',
+    targets: ['conversation'],
+  }),
+  LLM_MODEL: variable({
+    parse: text,
+    default: 'gpt-4o-mini',
+    doc: 'model name sent to `LLM_BASE_URL`',
+    targets: ['conversation'],
+  }),
+  LLM_API_KEY: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'none',
+    doc: 'bearer key for `LLM_BASE_URL`',
+    targets: ['conversation'],
+  }),
+  LLM_FIRST_TOKEN_TIMEOUT_MS: variable({
+    parse: integer({ min: 1 }),
+    default: 3000,
+    doc: 'the model must start answering within this, or the embedded brain answers',
+    targets: ['conversation'],
+  }),
+  LLM_TIMEOUT_MS: variable({
+    parse: integer({ min: 1 }),
+    default: 15_000,
+    doc: 'bound on a whole model turn, tools included',
+    targets: ['conversation'],
+  }),
+  LLM_MAX_STEPS: variable({
+    parse: integer({ min: 1 }),
+    default: 5,
+    doc: 'model steps (tool calls and answers) per turn',
+    targets: ['conversation'],
+  }),
+  WEATHER_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo forecast API (`/v1/forecast` is appended); a self-hosted Open-Meteo or a proxy',
+    targets: ['external'],
+  }),
+  GEOCODING_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://geocoding-api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo geocoding API (`/v1/search` is appended)',
+    targets: ['external'],
+  }),
+  AIR_QUALITY_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://air-quality-api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo air-quality API (`/v1/air-quality` is appended)',
+    targets: ['external'],
+  }),
+};
+
+/** The table's type: each variable's name and row. */
+export type ConfigTable = typeof configTable;
+/** Every variable's name. */
+export type ConfigName = keyof ConfigTable;
+/** The parsed value of every variable, as the loader gives it. */
+export type ConfigValues = { -readonly [K in ConfigName]: ConfigTable[K]['default'] };
+
+function upstreamInstance(entry: string): UpstreamInstance {
+  const [url = '', ...options] = entry.split(';').map((part) => part.trim());
+  const instance: UpstreamInstance = { url: httpUrl(url), weight: 1, backup: false };
+  for (const option of options) {
+    if (option === 'backup') instance.backup = true;
+    else if (option.startsWith('weight=')) instance.weight = integer({ min: 1 })(option.slice('weight='.length));
+    else throw new Error(`unknown option "${option}" of ${url} (use weight=N or backup)`);
+  }
+  return instance;
+}
+
+function showInstance(instance: UpstreamInstance): string {
+  return [
+    instance.url,
+    ...(instance.weight !== 1 ? [`weight=${instance.weight}`] : []),
+    ...(instance.backup ? ['backup'] : []),
+  ].join(';');
+}
+
+function oidcProvidersSchema() {
+  const url = z.string().transform((value, ctx) => {
+    try {
+      return httpUrl(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+  const required = z.string({ error: 'is required' }).min(1, { error: 'is required' });
+  return z.record(
+    z.string().regex(/^[a-z0-9-]{1,32}$/, { error: 'a provider name must be [a-z0-9-]' }),
+    z.object({
+      issuer: url,
+      clientId: required,
+      clientSecret: required,
+      redirectUri: url,
+      scope: z
+        .string()
+        .optional()
+        .transform((scope) => (scope ? scope : 'openid email profile')),
+    }),
+  );
+}

@@ -1,0 +1,146 @@
+import type { GrpcServiceName } from './variable.js';
+
+/** Everything a Tend process is configured with, validated and with defaults filled in. */
+export interface TendConfig {
+  /** Address every server binds. @default '127.0.0.1' (set `0.0.0.0` in containers) */
+  host: string;
+  /** @default 8080 */
+  gatewayPort: number;
+  /** Port of /healthz, /readyz and /metrics for processes without the gateway. @default 9400 */
+  adminPort: number;
+  /** gRPC port of each service. @default voice 50051 … external 50055 */
+  grpcPorts: Record<GrpcServiceName, number>;
+  /**
+   * Where each service is reached from another process, as base URLs (several = instances to
+   * balance across). A service running in this process is called in-process instead.
+   * @default `http://127.0.0.1:<its port>`
+   */
+  upstreams: Record<GrpcServiceName, UpstreamInstance[]>;
+  /**
+   * How calls to another process spread over a service's instances (`UPSTREAM_POLICY`, or
+   * `<SERVICE>_POLICY` per service). @default 'round-robin'
+   */
+  upstreamPolicies: Record<GrpcServiceName, BalancingPolicy>;
+  /** Embedded PostgreSQL data and other local state. @default './.tend' */
+  dataDir: string;
+  /** Real PostgreSQL primary; unset means embedded. */
+  databaseUrl: string | undefined;
+  /** Read replicas. @default [] */
+  databaseReplicaUrls: string[];
+  /** @default 5000 */
+  databaseStatementTimeoutMs: number;
+  /** Unset means the in-memory cache and rate limits. */
+  redisUrl: string | undefined;
+  /** Unset means the in-process event bus. */
+  kafkaBrokers: string[];
+  /** Replication of the topics Tend creates when missing (3 in production). @default 1 */
+  kafkaReplicationFactor: number;
+  /** @default 'info' */
+  logLevel: string;
+  /** OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`; unset disables export. */
+  otlpEndpoint: string | undefined;
+  /** How long in-flight work may take to finish after SIGTERM. @default 10000 */
+  shutdownTimeoutMs: number;
+  /**
+   * Field-encryption keys, `id:base64key,...`, the first sealing new values. Unset in all-in-one
+   * mode means keys generated once in the data directory; required with `DATABASE_URL`.
+   */
+  encryptionKeys: string | undefined;
+  /**
+   * This process's service identity: private Ed25519 JWKs (JSON), the first signing its calls to
+   * other services. Unset means a key made in memory, which no other process trusts.
+   */
+  serviceKeys: string | undefined;
+  /** Public JWKs (JSON) of the services whose calls this process accepts. */
+  servicePublicKeys: string | undefined;
+  /** Key of the keyed hashes used to look up encrypted values (base64, 32 bytes). */
+  blindIndexKey: string | undefined;
+  /** The public API's settings. */
+  gateway: GatewayConfig;
+  /** The conversation service's language model; unset (no `LLM_BASE_URL`) means the embedded brain only. */
+  llm: LlmConfig | undefined;
+  /** Where the external service's weather provider lives. */
+  external: ExternalConfig;
+}
+
+/**
+ * Open-Meteo's three APIs, each as scheme and host (Tend appends `/v1/forecast`, `/v1/search`,
+ * `/v1/air-quality`), for a self-hosted Open-Meteo or a proxy.
+ */
+export interface ExternalConfig {
+  /** @default 'https://api.open-meteo.com' */
+  weatherBaseUrl: string;
+  /** @default 'https://geocoding-api.open-meteo.com' */
+  geocodingBaseUrl: string;
+  /** @default 'https://air-quality-api.open-meteo.com' */
+  airQualityBaseUrl: string;
+}
+
+/** An OpenAI-compatible chat endpoint for the conversation service. */
+export interface LlmConfig {
+  baseUrl: string;
+  /** @default 'gpt-4o-mini' */
+  model: string;
+  apiKey: string | undefined;
+  /** @default 3000 */
+  firstTokenTimeoutMs: number;
+  /** @default 15000 */
+  totalTimeoutMs: number;
+  /** @default 5 */
+  maxSteps: number;
+}
+
+/** How calls spread over a service's instances. */
+export const balancingPolicies = ['round-robin', 'weighted', 'least-connections', 'consistent-hash'] as const;
+export type BalancingPolicy = (typeof balancingPolicies)[number];
+
+/** One instance of a service in another process: `http://host:port[;weight=N][;backup]`. */
+export interface UpstreamInstance {
+  url: string;
+  /** Share of calls relative to the others (weighted and consistent-hash policies). @default 1 */
+  weight: number;
+  /** Used only while no other instance is healthy. @default false */
+  backup: boolean;
+}
+
+/** How the gateway authenticates, limits and shares its API. */
+export interface GatewayConfig {
+  /**
+   * Signing keys of access tokens: a JSON array of private JWKs (Ed25519 `OKP` or P-256 `EC`),
+   * each with a `kid`; the first signs, all verify, so a new key goes first and an old one stays
+   * until its tokens expired. Unset in all-in-one mode means a key generated once in the data
+   * directory; required with `DATABASE_URL`, where several gateways must share keys.
+   */
+  jwtKeys: string | undefined;
+  /** `iss` of access tokens. @default 'tend' */
+  jwtIssuer: string;
+  /** `aud` of access tokens. @default 'tend-api' */
+  jwtAudience: string;
+  /** @default 1800 (30 min) */
+  accessTokenTtlS: number;
+  /** @default 2592000 (30 days) */
+  refreshTokenTtlS: number;
+  /** Requests per minute per person (per IP when anonymous). @default 100 */
+  rateLimitPerMinute: number;
+  /** Origins allowed to call the API from a browser. @default [] (none) */
+  corsOrigins: string[];
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, IPs or CIDRs). Unset means
+   * loopback only; required in distributed mode when the gateway listens on another address.
+   */
+  trustedProxies: string[] | undefined;
+  /** OpenID Connect providers people may sign in with, by the name used in the login URL. @default {} */
+  oidcProviders: Record<string, OidcProviderConfig>;
+}
+
+/** One OpenID Connect provider (`OIDC_PROVIDERS`, a JSON object of these by name). */
+export interface OidcProviderConfig {
+  /** The issuer URL; its discovery document is read at the first login. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** This gateway's callback as registered with the provider: `…/api/v1/auth/oidc/<name>/callback`. */
+  redirectUri: string;
+  /** @default 'openid email profile' */
+  scope: string;
+}

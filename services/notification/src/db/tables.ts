@@ -1,0 +1,88 @@
+import type { ColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+
+/** What a reminder's message is written from, as the health service described it. */
+export interface ReminderPayload {
+  patientDisplayName: string;
+  medicationName: string;
+  dose: number;
+  doseUnit: string;
+  instructions: string;
+  /** "HH:MM" in the patient's zone. */
+  localTime: string;
+  timeZone: string;
+  /** The recipient's account language, "en" or "zh". */
+  locale: string;
+}
+
+/** Where a reminder is in its life. */
+export type ReminderStateName = 'pending' | 'fired' | 'missed' | 'cancelled';
+
+/** `notification.reminders` (migration 0001): each reminder's occurrence and whether it fired. */
+export interface RemindersTable {
+  id: string;
+  kind: string;
+  recipient_user_id: string;
+  patient_user_id: string;
+  subject_id: string;
+  parent_id: string | null;
+  fire_at: Timestamp;
+  scheduled_at: Timestamp;
+  payload: ColumnType<ReminderPayload, string, string>;
+  state: ColumnType<ReminderStateName, ReminderStateName | undefined, ReminderStateName>;
+  fired_at: NullableTimestamp;
+  late: ColumnType<boolean, boolean | undefined, boolean>;
+  notification_id: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: Timestamp;
+}
+
+/** `notification.notifications` (migration 0001): one message to one person. */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  data: ColumnType<Record<string, string>, string | undefined, string>;
+  idempotency_key: string;
+  in_app: boolean;
+  created_at: Timestamp;
+  read_at: NullableTimestamp;
+}
+
+/** A channel's delivery state. */
+export type DeliveryStatusName = 'queued' | 'sent' | 'delivered' | 'failed';
+
+/** `notification.deliveries` (migration 0001): one channel's delivery of a notification. */
+export interface DeliveriesTable {
+  id: string;
+  notification_id: string;
+  channel: string;
+  status: DeliveryStatusName;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: NullableTimestamp;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: Timestamp;
+}
+
+/** `notification.preferences` (migration 0001). */
+export interface PreferencesTable {
+  user_id: string;
+  channels: ColumnType<Record<string, string[]>, string, string>;
+  quiet_start: string | null;
+  quiet_end: string | null;
+  language: string;
+  time_zone: string;
+  follow_up_minutes: number;
+  updated_at: Timestamp;
+}
+
+/** The notification service's schema. */
+export interface NotificationTables {
+  reminders: RemindersTable;
+  notifications: NotificationsTable;
+  deliveries: DeliveriesTable;
+  preferences: PreferencesTable;
+}

@@ -1,0 +1,320 @@
+import { fileURLToPath } from 'node:url';
+import { create } from '@bufbuild/protobuf';
+import { createClient, type HandlerContext, type Transport } from '@connectrpc/connect';
+import {
+  ForbiddenError,
+  OutboxRelay,
+  TaskService,
+  UnauthenticatedError,
+  ValidationError,
+  loadMigrations,
+  randomIds,
+  systemClock,
+  topics,
+  type Clock,
+  type Database,
+  type EventBus,
+  type GrpcServiceModule,
+  type Ids,
+  type Logger,
+  type Metrics,
+  type Subscription,
+} from '@tend/platform';
+import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import {
+  BatchSendResultSchema,
+  NotificationSchema,
+  NotificationService,
+  StreamNotificationsResponseSchema,
+  type SendNotificationRequest,
+  type SendNotificationResponse,
+} from '@tend/proto/tend/notification/v1/notification';
+import type { NotificationTables } from './db/tables.js';
+import { InboxStore } from './inbox/inbox-store.js';
+import { LiveInbox } from './inbox/live-inbox.js';
+import { writeNotifications } from './inbox/notification-writer.js';
+import { NotificationMetrics } from './notification-metrics.js';
+import {
+  channelName,
+  deliveredNotification,
+  preferencesFromMessage,
+  preferencesMessage,
+  upcomingReminderMessage,
+} from './notification-proto.js';
+import {
+  channelsFor,
+  kindNames,
+  validatePreferences,
+  type ChannelName,
+  type KindName,
+} from './preferences/preference-rules.js';
+import { PreferenceStore } from './preferences/preference-store.js';
+import { ReminderDispatcher } from './reminders/reminder-dispatcher.js';
+import { ReminderScheduler, compileSchedulerOptions, type SchedulerOptions } from './reminders/reminder-scheduler.js';
+import { upcomingReminders } from './reminders/reminder-store.js';
+
+export interface NotificationServiceDeps {
+  database: Database;
+  bus: EventBus;
+  /** How the health service is reached: the scheduler lists what is due from it. */
+  health: Transport;
+  logger: Logger;
+  metrics: Metrics;
+  /** The reminder scheduler's timing. @default see `SchedulerOptions` */
+  scheduler?: SchedulerOptions;
+  /** Run the scheduler in this process (every replica may). @default true */
+  runScheduler?: boolean;
+  /** @default 'notification' */
+  schema?: string;
+  /** @default the system clock */
+  clock?: Clock;
+  /** @default random UUIDs */
+  ids?: Ids;
+}
+
+/** The notification service module, and its scheduler for callers (tests, benches) that drive it. */
+export interface NotificationServiceModule extends GrpcServiceModule {
+  scheduler: ReminderScheduler;
+}
+
+const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const upcomingWindowMs = 24 * 60 * 60 * 1000;
+/** Health events after which the stored reminders may be stale. */
+const scheduleEvents = new Set(['tend.health.medication.changed', 'tend.health.dose.logged']);
+
+/** The person a call is for; persons only (a service acting alone has no inbox). */
+function personOf(caller: Caller | undefined): string {
+  if (!caller?.userId) throw new UnauthenticatedError('this call needs the person it is for (caller.user_id)');
+  if (!uuidPattern.test(caller.userId)) throw ValidationError.field('caller.user_id', 'must be a UUID');
+  return caller.userId;
+}
+
+/**
+ * The notification service: the reminder scheduler, each person's in-app inbox (stored, and live
+ * to gateways through the `notification_queue` topic), their delivery preferences, and the
+ * contract's send calls for other services. The in-app channel always works; other channels
+ * deliver only where a sender is configured.
+ */
+export function createNotificationService(deps: NotificationServiceDeps): NotificationServiceModule {
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
+  const schema = deps.schema ?? 'notification';
+  const db = deps.database.schema<NotificationTables>(schema);
+  const metrics = new NotificationMetrics(deps.metrics);
+  const health = createClient(HealthService, deps.health);
+  const preferences = new PreferenceStore(db, clock);
+  const inbox = new InboxStore(db, clock);
+  const enabledChannels = new Set<ChannelName>(['in_app']);
+  const dispatcher = new ReminderDispatcher({ db, preferences, clock, ids, metrics, enabledChannels });
+  const scheduler = new ReminderScheduler({
+    db,
+    health,
+    dispatcher,
+    clock,
+    logger: deps.logger,
+    options: compileSchedulerOptions(deps.scheduler),
+  });
+  const live = new LiveInbox(deps.bus, deps.logger);
+
+  const migrate = new TaskService(`${schema}-migrations`, async () => {
+    await db.migrate(await loadMigrations(migrationsDir));
+  });
+  const relay = new OutboxRelay({
+    schema,
+    connection: deps.database.primaryUrl,
+    bus: deps.bus,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  // Schedule changes wake the reconciler; a deleted person is forgotten. Shared group: one
+  // replica handles each event, and the reconcile it triggers covers every person.
+  const subscriptions: Subscription[] = [];
+  const listenForChanges = new TaskService(
+    `${schema}-health-events`,
+    async () => {
+      for (const topic of [topics.notificationQueue.name, topics.analyticsEvents.name]) {
+        subscriptions.push(
+          await deps.bus.subscribe({
+            topic,
+            group: `${schema}-scheduler`,
+            handler: async (event) => {
+              if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
+              else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
+                await forget(event.partitionkey);
+              }
+            },
+          }),
+        );
+      }
+    },
+    async () => {
+      await Promise.all(subscriptions.splice(0).map((s) => s.close()));
+    },
+  );
+
+  const forget = async (userId: string) => {
+    await inbox.forget(userId);
+    await preferences.forget(userId);
+    await db.primary.deleteFrom('reminders').where('recipient_user_id', '=', userId).execute();
+  };
+
+  const send = async (request: SendNotificationRequest): Promise<SendNotificationResponse> => {
+    const caller = request.caller;
+    if (caller?.role !== Role.SERVICE && caller?.role !== Role.ADMIN) {
+      throw new ForbiddenError('notifications are sent by internal services and admins');
+    }
+    if (!uuidPattern.test(request.userId)) throw ValidationError.field('user_id', 'must be a person id (UUID)');
+    const title = request.title.trim();
+    if (title === '' || title.length > 200) throw ValidationError.field('title', 'must be 1 to 200 characters');
+    if (request.body.length > 2000) throw ValidationError.field('body', 'must be at most 2000 characters');
+    if (!(kindNames as readonly string[]).includes(request.kind)) {
+      throw ValidationError.field('kind', `must be one of ${kindNames.join(', ')}`);
+    }
+    const kind = request.kind as KindName;
+    if (request.idempotencyKey.length > 200)
+      throw ValidationError.field('idempotency_key', 'must be at most 200 characters');
+    let channels: ChannelName[];
+    if (request.channels.length > 0) {
+      channels = request.channels.map((c, i) => channelName(c, `channels[${i}]`));
+      channels.forEach((channel, i) => {
+        if (!enabledChannels.has(channel)) {
+          throw ValidationError.field(`channels[${i}]`, `${channel} is not configured on this server`);
+        }
+      });
+      channels = [...new Set(channels)];
+    } else {
+      const prefs = await preferences.get(request.userId);
+      channels = channelsFor(kind, prefs, clock.now(), prefs.timeZone).filter((c) => enabledChannels.has(c));
+    }
+    const written = await db.transaction(
+      (trx) =>
+        writeNotifications(
+          trx,
+          [
+            {
+              userId: request.userId,
+              kind,
+              title,
+              body: request.body,
+              data: {},
+              idempotencyKey: request.idempotencyKey || `send:${ids.uuid()}`,
+              channels,
+            },
+          ],
+          { schema, clock, ids },
+        ),
+      { consistencyKey: request.userId },
+    );
+    const notification = written[0]!;
+    for (const delivery of notification.created ? notification.deliveries : []) {
+      metrics.deliveries.inc({ channel: delivery.channel, status: delivery.status });
+    }
+    return {
+      $typeName: 'tend.notification.v1.SendNotificationResponse',
+      notifications: notification.deliveries.map((d) => deliveredNotification(notification, d.channel, d.status)),
+    };
+  };
+
+  return {
+    name: 'notification',
+    serviceNames: [NotificationService.typeName],
+    scheduler,
+    parts: [migrate, relay, live, listenForChanges, ...(deps.runScheduler === false ? [] : [scheduler])],
+    routes: (router) =>
+      router.service(NotificationService, {
+        sendNotification: (request) => send(request),
+
+        async batchSend(request) {
+          if (request.requests.length > 500) throw ValidationError.field('requests', 'must hold at most 500 requests');
+          const results = [];
+          for (const one of request.requests) {
+            try {
+              results.push(create(BatchSendResultSchema, { result: { case: 'response', value: await send(one) } }));
+            } catch (error) {
+              if (error instanceof ForbiddenError) throw error;
+              results.push(
+                create(BatchSendResultSchema, { result: { case: 'error', value: (error as Error).message } }),
+              );
+            }
+          }
+          return { results };
+        },
+
+        async *streamNotifications(request, context: HandlerContext) {
+          const userId = personOf(request.caller);
+          const queue: ReturnType<typeof deliveredNotification>[] = [];
+          let wake: (() => void) | undefined;
+          const stop = live.listen(userId, (n) => {
+            queue.push(
+              create(NotificationSchema, {
+                ...deliveredNotification(
+                  { ...n, userId, createdAt: new Date(n.createdAt), readAt: null },
+                  'in_app',
+                  'delivered',
+                ),
+              }),
+            );
+            wake?.();
+          });
+          const aborted = new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
+          try {
+            while (!context.signal.aborted) {
+              const next = queue.shift();
+              if (next) yield create(StreamNotificationsResponseSchema, { notification: next });
+              else await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+            }
+          } finally {
+            stop();
+          }
+        },
+
+        async listNotifications(request) {
+          const userId = personOf(request.caller);
+          const [page, unread] = await Promise.all([
+            inbox.list(
+              userId,
+              { limit: request.page?.limit ?? 0, cursor: request.page?.cursor ?? '' },
+              request.unreadOnly,
+            ),
+            inbox.unreadCount(userId),
+          ]);
+          return {
+            notifications: page.items.map((item) => deliveredNotification(item, 'in_app', 'delivered')),
+            page: { nextCursor: page.nextCursor },
+            unreadCount: unread,
+          };
+        },
+
+        async markRead(request) {
+          const userId = personOf(request.caller);
+          return { updated: await inbox.markRead(userId, request.notificationIds) };
+        },
+
+        async getPreferences(request) {
+          const userId = personOf(request.caller);
+          return { preferences: preferencesMessage(await preferences.get(userId)) };
+        },
+
+        async updatePreferences(request) {
+          const userId = personOf(request.caller);
+          const current = await preferences.get(userId);
+          const next = validatePreferences(preferencesFromMessage(request.preferences, current));
+          return { preferences: preferencesMessage(await preferences.put(userId, next)) };
+        },
+
+        async listUpcomingReminders(request) {
+          const userId = personOf(request.caller);
+          const now = clock.now();
+          const reminders = await upcomingReminders(
+            db.reader(userId),
+            userId,
+            now,
+            new Date(now.getTime() + upcomingWindowMs),
+          );
+          return { reminders: reminders.map(upcomingReminderMessage) };
+        },
+      }),
+  };
+}

@@ -1,0 +1,145 @@
+import { ValidationError } from '@tend/platform';
+
+/** The channels a notification can go out on. */
+export const channelNames = ['in_app', 'push', 'sms', 'email'] as const;
+export type ChannelName = (typeof channelNames)[number];
+
+/** What a notification is about; each kind has its own channels in a person's preferences. */
+export const kindNames = [
+  'dose_reminder',
+  'missed_dose',
+  'urgent_reading',
+  'emergency',
+  'appointment',
+  'caregiver_alert',
+] as const;
+export type KindName = (typeof kindNames)[number];
+
+/** A person's delivery preferences, complete (defaults filled in). */
+export interface PersonPreferences {
+  channels: Record<KindName, ChannelName[]>;
+  quietHours?: { start: string; end: string };
+  /** "en", "zh", or '' for the account's language. */
+  language: '' | 'en' | 'zh';
+  /** IANA zone quiet hours are read in; '' for the account's zone. */
+  timeZone: string;
+  /** Minutes after a dose's time before one nudge; 0: no nudge. */
+  followUpMinutes: number;
+}
+
+/**
+ * What a person gets before they choose: everything in the app and as a push; an emergency on
+ * every channel; a caregiver's alert also by e-mail, since a caregiver may not have the app open.
+ */
+export function defaultPreferences(): PersonPreferences {
+  return {
+    channels: {
+      dose_reminder: ['in_app', 'push'],
+      missed_dose: ['in_app', 'push'],
+      urgent_reading: ['in_app', 'push'],
+      emergency: ['in_app', 'push', 'sms', 'email'],
+      appointment: ['in_app', 'push'],
+      caregiver_alert: ['in_app', 'push', 'email'],
+    },
+    language: '',
+    timeZone: '',
+    followUpMinutes: 30,
+  };
+}
+
+const clockTime = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Minutes since local midnight of "HH:MM". */
+function minutesOf(time: string): number {
+  const match = clockTime.exec(time)!;
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+/** Whether `zone` is an IANA time zone this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks preferences as a person sent them, naming the first field at fault. Quiet hours are two
+ * local times; a start after the end crosses midnight (22:00–07:00), equal times would mean
+ * "always" or "never" and are refused, as is an unknown zone or a channel list without in-app for
+ * an emergency (an emergency is always kept in the inbox).
+ */
+export function validatePreferences(preferences: PersonPreferences): PersonPreferences {
+  for (const kind of kindNames) {
+    const channels = preferences.channels[kind];
+    if (new Set(channels).size !== channels.length) {
+      throw ValidationError.field(`preferences.channels.${kind}`, 'lists a channel twice');
+    }
+  }
+  if (!preferences.channels.emergency.includes('in_app')) {
+    throw ValidationError.field('preferences.channels.emergency', 'must include in_app');
+  }
+  const quiet = preferences.quietHours;
+  if (quiet) {
+    if (!clockTime.test(quiet.start)) throw ValidationError.field('preferences.quietHours.start', 'must be HH:MM');
+    if (!clockTime.test(quiet.end)) throw ValidationError.field('preferences.quietHours.end', 'must be HH:MM');
+    if (quiet.start === quiet.end) {
+      throw ValidationError.field(
+        'preferences.quietHours.end',
+        'must differ from start (22:00–07:00 crosses midnight)',
+      );
+    }
+  }
+  if (preferences.timeZone !== '' && !isTimeZone(preferences.timeZone)) {
+    throw ValidationError.field('preferences.timeZone', 'must be an IANA time zone, e.g. Europe/Berlin');
+  }
+  if (!Number.isInteger(preferences.followUpMinutes) || preferences.followUpMinutes < 0) {
+    throw ValidationError.field('preferences.followUpMinutes', 'must be a whole number of minutes, 0 or more');
+  }
+  if (preferences.followUpMinutes > 240) {
+    throw ValidationError.field('preferences.followUpMinutes', 'must be at most 240');
+  }
+  return preferences;
+}
+
+/** "HH:MM" of an instant in a zone, on a 24-hour clock. */
+export function localClockTime(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const hour = parts.find((p) => p.type === 'hour')!.value;
+  const minute = parts.find((p) => p.type === 'minute')!.value;
+  return `${hour}:${minute}`;
+}
+
+/** Whether `at` falls in the quiet hours, read in `timeZone`; start inclusive, end exclusive. */
+export function inQuietHours(at: Date, quiet: PersonPreferences['quietHours'], timeZone: string): boolean {
+  if (!quiet) return false;
+  const now = minutesOf(localClockTime(at, timeZone));
+  const start = minutesOf(quiet.start);
+  const end = minutesOf(quiet.end);
+  return start < end ? now >= start && now < end : now >= start || now < end;
+}
+
+/**
+ * The channels a notification of `kind` goes out on now: the person's choice for the kind, less
+ * the interrupting ones (push, SMS) during quiet hours, where it waits in the inbox instead. An
+ * emergency ignores quiet hours.
+ */
+export function channelsFor(
+  kind: KindName,
+  preferences: PersonPreferences,
+  at: Date,
+  fallbackZone: string,
+): ChannelName[] {
+  const chosen = preferences.channels[kind];
+  if (kind === 'emergency') return chosen;
+  const zone = preferences.timeZone || fallbackZone || 'UTC';
+  if (!inQuietHours(at, preferences.quietHours, zone)) return chosen;
+  return chosen.filter((channel) => channel === 'in_app' || channel === 'email');
+}

@@ -1,0 +1,85 @@
+import type { Clock, SchemaDatabase } from '@tend/platform';
+import type { Selectable } from 'kysely';
+import type { NotificationTables, PreferencesTable } from '../db/tables.js';
+import {
+  channelNames,
+  defaultPreferences,
+  kindNames,
+  type ChannelName,
+  type KindName,
+  type PersonPreferences,
+} from './preference-rules.js';
+
+type Row = Selectable<PreferencesTable>;
+
+/** A stored row as complete preferences: kinds never set keep their defaults. */
+function preferencesOf(row: Row | undefined): PersonPreferences {
+  const preferences = defaultPreferences();
+  if (!row) return preferences;
+  for (const kind of kindNames) {
+    const stored = row.channels[kind];
+    if (stored) {
+      preferences.channels[kind] = stored.filter((c): c is ChannelName =>
+        (channelNames as readonly string[]).includes(c),
+      );
+    }
+  }
+  if (row.quiet_start && row.quiet_end) preferences.quietHours = { start: row.quiet_start, end: row.quiet_end };
+  preferences.language = row.language === 'en' || row.language === 'zh' ? row.language : '';
+  preferences.timeZone = row.time_zone;
+  preferences.followUpMinutes = row.follow_up_minutes;
+  return preferences;
+}
+
+/** Each person's delivery preferences, in the notification schema. */
+export class PreferenceStore {
+  constructor(
+    private readonly db: SchemaDatabase<NotificationTables>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** One person's preferences, defaults for what they never set. */
+  async get(userId: string): Promise<PersonPreferences> {
+    const row = await this.db.primary
+      .selectFrom('preferences')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return preferencesOf(row);
+  }
+
+  /** Many people's at once, for a batch of reminders: one query. */
+  async getMany(userIds: readonly string[]): Promise<Map<string, PersonPreferences>> {
+    const unique = [...new Set(userIds)];
+    const rows =
+      unique.length === 0
+        ? []
+        : await this.db.primary.selectFrom('preferences').selectAll().where('user_id', 'in', unique).execute();
+    const byId = new Map(rows.map((row) => [row.user_id, row]));
+    return new Map(unique.map((id) => [id, preferencesOf(byId.get(id))]));
+  }
+
+  /** Replaces a person's preferences (already validated) as a whole. */
+  async put(userId: string, preferences: PersonPreferences): Promise<PersonPreferences> {
+    const values = {
+      channels: JSON.stringify(preferences.channels satisfies Record<KindName, ChannelName[]>),
+      quiet_start: preferences.quietHours?.start ?? null,
+      quiet_end: preferences.quietHours?.end ?? null,
+      language: preferences.language,
+      time_zone: preferences.timeZone,
+      follow_up_minutes: preferences.followUpMinutes,
+      updated_at: this.clock.now(),
+    };
+    await this.db.primary
+      .insertInto('preferences')
+      .values({ user_id: userId, ...values })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+      .execute();
+    return preferences;
+  }
+
+  /** Forgets a person (their account was deleted). */
+  async forget(userId: string): Promise<void> {
+    await this.db.primary.deleteFrom('preferences').where('user_id', '=', userId).execute();
+  }
+}

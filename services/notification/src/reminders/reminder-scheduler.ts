@@ -1,0 +1,191 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type { Client } from '@connectrpc/connect';
+import { BaseService, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
+import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
+import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { Reminder } from '@tend/proto/tend/health/v1/reminders';
+import { sql } from 'kysely';
+import type { NotificationTables } from '../db/tables.js';
+import type { DispatchRound, ReminderDispatcher } from './reminder-dispatcher.js';
+import { reconcileWindow } from './reminder-store.js';
+
+/** How the scheduler runs; every option has a default fit for production. */
+export interface SchedulerOptions {
+  /** How often the due reminders are looked for. @default 500 */
+  pollIntervalMs?: number;
+  /** Reminders fired per transaction. @default 500 */
+  batchSize?: number;
+  /** How often the window is reconciled with the health service's schedules. @default 30000 */
+  reconcileIntervalMs?: number;
+  /**
+   * How far back the window reaches: reminders due this long ago and not fired yet are still
+   * fired (late); a follow-up lives while its dose is in the window. @default 2 h
+   */
+  lookbackMs?: number;
+}
+
+/** Options with defaults filled. */
+export interface CompiledSchedulerOptions {
+  pollIntervalMs: number;
+  batchSize: number;
+  reconcileIntervalMs: number;
+  lookbackMs: number;
+}
+
+/** Reconciles asked for by events are at least this far apart. */
+const minReconcileGapMs = 1_000;
+/** The longest window the health service lists at once. */
+const windowMs = 24 * 60 * 60 * 1000;
+
+/** Fills the defaults and checks the values, so a bad one fails at start. */
+export function compileSchedulerOptions(options: SchedulerOptions = {}): CompiledSchedulerOptions {
+  const compiled = {
+    pollIntervalMs: options.pollIntervalMs ?? 500,
+    batchSize: options.batchSize ?? 500,
+    reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000,
+    lookbackMs: options.lookbackMs ?? 2 * 60 * 60 * 1000,
+  };
+  for (const [name, value] of Object.entries(compiled)) {
+    if (!Number.isInteger(value) || value <= 0)
+      throw new RangeError(`scheduler option ${name} must be a positive integer`);
+  }
+  if (compiled.lookbackMs >= windowMs) throw new RangeError('scheduler option lookbackMs must be under 24 h');
+  return compiled;
+}
+
+export interface SchedulerDeps {
+  db: SchemaDatabase<NotificationTables>;
+  health: Client<typeof HealthService>;
+  dispatcher: ReminderDispatcher;
+  clock: Clock;
+  logger: Logger;
+  options: CompiledSchedulerOptions;
+}
+
+const serviceCaller = create(CallerSchema, { role: Role.SERVICE, service: 'notification' });
+
+/**
+ * The reminder scheduler. Two loops, both driven by the database: the reconciler keeps the
+ * `reminders` table equal to the health service's schedules over a 24 h window (from the
+ * look-back to 24 h ahead) — every 30 s, and at once when a medication or dose changes — and the
+ * dispatcher fires what is due. It needs only PostgreSQL and the health service: with Kafka down,
+ * reminders still fire, and a change made a minute before a dose still reaches it through the
+ * periodic reconcile. Any number of processes can run it; one reconciles at a time (an advisory
+ * lock) and all of them dispatch, each taking other rows.
+ */
+export class ReminderScheduler extends BaseService {
+  #stopped = false;
+  #wake: (() => void) | undefined;
+  #reconcileWanted = true;
+  #nextReconcileAt = 0;
+  #lastReconcileAt = 0;
+  #loop: Promise<void> | undefined;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    super('notification-scheduler');
+  }
+
+  protected async doStart(): Promise<void> {
+    this.#stopped = false;
+    this.#loop = this.#run();
+  }
+
+  protected async doStop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /** Asks for a reconcile soon (a schedule or dose changed). */
+  requestReconcile(): void {
+    this.#reconcileWanted = true;
+  }
+
+  /**
+   * Reconciles the window with the health service now, unless another process is doing it.
+   * Returns undefined when it was not this process's turn.
+   */
+  async reconcile(): Promise<{ listed: number; upserted: number; cancelled: number } | undefined> {
+    const { db, clock, options } = this.deps;
+    const now = clock.now();
+    const from = new Date(now.getTime() - options.lookbackMs);
+    const to = new Date(from.getTime() + windowMs);
+    return db.transaction(async (trx) => {
+      const { rows } = await sql<{ locked: boolean }>`
+        SELECT pg_try_advisory_xact_lock(hashtext(${`${db.schema}.reminders.reconcile`})) AS locked`.execute(trx);
+      if (!rows[0]?.locked) return undefined;
+      // Listed inside the lock: a reconcile that listed earlier can never overwrite a later one.
+      const listed = await this.#listDue(from, to);
+      const result = await reconcileWindow(trx, listed, { from, to }, now);
+      return { listed: listed.length, ...result };
+    });
+  }
+
+  /** Fires what is due now, batch after batch until none is left. */
+  async dispatchDue(): Promise<DispatchRound> {
+    const total: DispatchRound = { claimed: 0, fired: 0, missed: 0 };
+    for (;;) {
+      const round = await this.deps.dispatcher.dispatchDue(this.deps.options.batchSize);
+      total.claimed += round.claimed;
+      total.fired += round.fired;
+      total.missed += round.missed;
+      if (round.claimed < this.deps.options.batchSize || this.#stopped) return total;
+    }
+  }
+
+  async #listDue(from: Date, to: Date): Promise<Reminder[]> {
+    const reminders: Reminder[] = [];
+    let cursor = '';
+    do {
+      const response = await this.deps.health.listDueReminders({
+        caller: serviceCaller,
+        from: timestampFromDate(from),
+        to: timestampFromDate(to),
+        page: { limit: 100, cursor },
+      });
+      reminders.push(...response.reminders);
+      cursor = response.page?.nextCursor ?? '';
+    } while (cursor !== '');
+    return reminders;
+  }
+
+  async #run(): Promise<void> {
+    const { logger, options } = this.deps;
+    while (!this.#stopped) {
+      const nowMs = Date.now();
+      // Changes come in bursts (a day of doses logged at once): one reconcile a second at most.
+      const asked = this.#reconcileWanted && nowMs - this.#lastReconcileAt >= minReconcileGapMs;
+      if (asked || nowMs >= this.#nextReconcileAt) {
+        this.#reconcileWanted = false;
+        this.#lastReconcileAt = nowMs;
+        this.#nextReconcileAt = nowMs + options.reconcileIntervalMs;
+        try {
+          const result = await this.reconcile();
+          if (result && (result.upserted > 0 || result.cancelled > 0)) logger.debug(result, 'reminders reconciled');
+        } catch (error) {
+          // The health service may be down: what is stored still fires; try again soon.
+          this.#nextReconcileAt = nowMs + Math.min(options.reconcileIntervalMs, 5_000);
+          logger.warn({ err: error }, 'reminder reconcile failed');
+        }
+      }
+      try {
+        await this.dispatchDue();
+      } catch (error) {
+        logger.warn({ err: error }, 'reminder dispatch failed');
+      }
+      if (!this.#stopped) await this.#sleep(options.pollIntervalMs);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { ReminderKind, type Reminder } from '@tend/proto/tend/health/v1/reminders';
+import type { NotificationTables, ReminderPayload, ReminderStateName } from '../db/tables.js';
+import type { ReminderKindName } from './reminder-messages.js';
+
+/** A reminder row as the scheduler works with it. */
+export interface StoredReminder {
+  id: string;
+  kind: ReminderKindName;
+  recipientUserId: string;
+  patientUserId: string;
+  subjectId: string;
+  parentId: string | null;
+  fireAt: Date;
+  scheduledAt: Date;
+  payload: ReminderPayload;
+  state: ReminderStateName;
+}
+
+/** The scheduler's name of a health reminder kind; undefined for kinds it does not know yet. */
+export function reminderKindName(kind: ReminderKind): ReminderKindName | undefined {
+  switch (kind) {
+    case ReminderKind.DOSE_DUE:
+      return 'dose_due';
+    case ReminderKind.MISSED_DOSE_ALERT:
+      return 'missed_dose_alert';
+    case ReminderKind.UNSPECIFIED:
+      return undefined;
+  }
+}
+
+const chunkSize = 1000;
+
+/**
+ * Brings the stored reminders of a window in line with what the health service says is due in
+ * it: new ones are added, changed text is refreshed, one that had been cancelled and is due again
+ * (a medication restarted, a dose log undone) is pending again; a pending one the health service
+ * no longer lists (edited, stopped, its dose logged) is cancelled, and so is a follow-up whose
+ * dose reminder is no longer listed. Fired reminders are never touched. Runs in the caller's
+ * transaction, so a reader sees the window before or after, never half of it.
+ */
+export async function reconcileWindow(
+  trx: Transaction<NotificationTables>,
+  listed: readonly Reminder[],
+  window: { from: Date; to: Date },
+  now: Date,
+): Promise<{ upserted: number; cancelled: number }> {
+  const rows = listed.flatMap((reminder) => {
+    const kind = reminderKindName(reminder.kind);
+    if (!kind || !reminder.fireAt || !reminder.scheduledAt) return [];
+    const payload: ReminderPayload = {
+      patientDisplayName: reminder.patientDisplayName,
+      medicationName: reminder.medicationName,
+      dose: reminder.dose,
+      doseUnit: reminder.doseUnit,
+      instructions: reminder.instructions,
+      localTime: reminder.localTime,
+      timeZone: reminder.timeZone,
+      locale: reminder.recipientLocale,
+    };
+    return [
+      {
+        id: reminder.id,
+        kind,
+        recipient_user_id: reminder.recipientUserId,
+        patient_user_id: reminder.patientUserId,
+        subject_id: reminder.medicationId,
+        parent_id: null,
+        fire_at: timestampDate(reminder.fireAt),
+        scheduled_at: timestampDate(reminder.scheduledAt),
+        payload: JSON.stringify(payload),
+        state: 'pending' as const,
+        updated_at: now,
+      },
+    ];
+  });
+  let upserted = 0;
+  for (let start = 0; start < rows.length; start += chunkSize) {
+    const result = await trx
+      .insertInto('reminders')
+      .values(rows.slice(start, start + chunkSize))
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet({
+            payload: sql`excluded.payload`,
+            fire_at: sql`excluded.fire_at`,
+            state: sql`'pending'`,
+            updated_at: now,
+          })
+          // Only what has not fired; and only rows whose content or state changes, so an
+          // unchanged window writes nothing.
+          .where(sql<boolean>`reminders.state IN ('pending', 'cancelled')`)
+          .where(
+            sql<boolean>`(reminders.state = 'cancelled' OR reminders.payload IS DISTINCT FROM excluded.payload OR reminders.fire_at <> excluded.fire_at)`,
+          ),
+      )
+      .executeTakeFirst();
+    upserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
+  }
+  const ids = rows.map((row) => row.id);
+  const cancelled = await trx
+    .updateTable('reminders')
+    .set({ state: 'cancelled', updated_at: now })
+    .where('state', '=', 'pending')
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('parent_id', 'is', null),
+          eb('fire_at', '>=', window.from),
+          eb('fire_at', '<', window.to),
+          sql<boolean>`id NOT IN (SELECT unnest(${ids}::text[]))`,
+        ]),
+        eb.and([
+          eb('parent_id', 'is not', null),
+          eb('scheduled_at', '>=', window.from),
+          sql<boolean>`parent_id NOT IN (SELECT unnest(${ids}::text[]))`,
+        ]),
+      ]),
+    )
+    .executeTakeFirst();
+  return { upserted, cancelled: Number(cancelled.numUpdatedRows) };
+}
+
+/** A row as a `StoredReminder`. */
+export function storedReminderOf(row: {
+  id: string;
+  kind: string;
+  recipient_user_id: string;
+  patient_user_id: string;
+  subject_id: string;
+  parent_id: string | null;
+  fire_at: Date;
+  scheduled_at: Date;
+  payload: ReminderPayload;
+  state: ReminderStateName;
+}): StoredReminder {
+  return {
+    id: row.id,
+    kind: row.kind as ReminderKindName,
+    recipientUserId: row.recipient_user_id,
+    patientUserId: row.patient_user_id,
+    subjectId: row.subject_id,
+    parentId: row.parent_id,
+    fireAt: new Date(row.fire_at),
+    scheduledAt: new Date(row.scheduled_at),
+    payload: row.payload,
+    state: row.state,
+  };
+}
+
+/** A person's reminders that fire in [from, to), soonest first: what GET /reminders shows. */
+export async function upcomingReminders(
+  db: Kysely<NotificationTables>,
+  userId: string,
+  from: Date,
+  to: Date,
+): Promise<StoredReminder[]> {
+  const rows = await db
+    .selectFrom('reminders')
+    .selectAll()
+    .where('recipient_user_id', '=', userId)
+    .where('fire_at', '>=', from)
+    .where('fire_at', '<', to)
+    .where('state', 'in', ['pending', 'fired'])
+    .orderBy('fire_at')
+    .orderBy('id')
+    .limit(500)
+    .execute();
+  return rows.map(storedReminderOf);
+}

@@ -1,0 +1,121 @@
+import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import {
+  CompositeService,
+  MemoryEventBus,
+  Metrics,
+  createLogger,
+  errorMappingInterceptor,
+  type Clock,
+  type SchemaDatabase,
+} from '@tend/platform';
+import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
+import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
+import { uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import type { NotificationTables } from '../db/tables.js';
+import { createNotificationService, type NotificationServiceModule } from '../notification-service.js';
+import type { SchedulerOptions } from '../reminders/reminder-scheduler.js';
+
+/** A clock a suite moves by hand, shared by the health and notification services. */
+export class ManualClock implements Clock {
+  constructor(private at: Date) {}
+  now(): Date {
+    return new Date(this.at);
+  }
+  set(at: Date | string): void {
+    this.at = new Date(at);
+  }
+  advance(ms: number): void {
+    this.at = new Date(this.at.getTime() + ms);
+  }
+}
+
+/** One notification service instance on the harness's database and schema. */
+export interface NotificationInstance {
+  module: NotificationServiceModule;
+  client: Client<typeof NotificationService>;
+  bus: MemoryEventBus;
+  stop(): Promise<void>;
+}
+
+/** A real health service and a notification service beside it, on one PostgreSQL. */
+export interface NotificationHarness {
+  health: HealthHarness;
+  notification: NotificationInstance;
+  /** The notification schema, for assertions straight on the tables. */
+  db: SchemaDatabase<NotificationTables>;
+  schema: string;
+  /** Another instance on the same schema: a second replica. */
+  startInstance(options?: { runScheduler?: boolean }): Promise<NotificationInstance>;
+  stop(): Promise<void>;
+}
+
+export interface NotificationHarnessOptions {
+  clock?: Clock;
+  /** Run the scheduler's loops (suites that drive it by hand leave them off). @default false */
+  runScheduler?: boolean;
+  scheduler?: SchedulerOptions;
+}
+
+/**
+ * Starts the health service (its own harness) and the notification service on the same
+ * PostgreSQL, each in a fresh schema. The notification service reaches health through Connect's
+ * router transport, as protobuf, like in the binary.
+ */
+export async function startNotificationHarness(
+  target: DatabaseTarget,
+  options: NotificationHarnessOptions = {},
+): Promise<NotificationHarness> {
+  const health = await startHealthHarness(target, { clock: options.clock });
+  const schema = uniqueSchemaName('notification');
+  const healthTransport = createRouterTransport((router) => health.routes(router), {
+    router: { interceptors: [errorMappingInterceptor()] },
+  });
+  const instances: NotificationInstance[] = [];
+  const startInstance = async (instanceOptions: { runScheduler?: boolean } = {}): Promise<NotificationInstance> => {
+    const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+    const bus = new MemoryEventBus({ logger });
+    await bus.start();
+    const module = createNotificationService({
+      database: health.database,
+      bus,
+      health: healthTransport,
+      logger,
+      metrics: new Metrics({ defaultMetrics: false }),
+      schema,
+      clock: options.clock,
+      runScheduler: instanceOptions.runScheduler ?? options.runScheduler ?? false,
+      scheduler: options.scheduler,
+    });
+    const parts = new CompositeService('notification-parts', module.parts ?? []);
+    await parts.start();
+    const client = createClient(
+      NotificationService,
+      createRouterTransport((router) => module.routes(router), {
+        router: { interceptors: [errorMappingInterceptor()] },
+      }),
+    );
+    const instance = {
+      module,
+      client,
+      bus,
+      async stop() {
+        await parts.stop();
+        await bus.stop();
+      },
+    };
+    instances.push(instance);
+    return instance;
+  };
+  const notification = await startInstance();
+  return {
+    health,
+    notification,
+    db: health.database.schema<NotificationTables>(schema),
+    schema,
+    startInstance,
+    async stop() {
+      for (const instance of instances.reverse()) await instance.stop();
+      await health.stop();
+    },
+  };
+}
