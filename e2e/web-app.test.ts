@@ -9,7 +9,7 @@ import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderApiSchema, schemaFile } from '../apps/web/scripts/api-schema.mjs';
-import { TendProcess, testPorts } from './tend-process.js';
+import { TendProcess, testPorts, testServiceIdentity } from './tend-process.js';
 import {
   axeViolations,
   chromiumPath,
@@ -37,6 +37,8 @@ if (!haveChromium && process.env.CI !== 'true')
 
 let tend: TendProcess | undefined;
 let browser: Browser;
+// The test speaks to the health service as a service would, to make a person a caregiver.
+let identity: Awaited<ReturnType<typeof testServiceIdentity>>;
 
 async function expectAccessible(page: Page, screen: string): Promise<void> {
   expect(await axeViolations(page), `axe-core on ${screen}`).toEqual([]);
@@ -71,7 +73,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
       env: { ...process.env, CI: 'true' },
     });
     expect(build.status, 'building apps/web').toBe(0);
-    tend = await TendProcess.start(['serve', '--target=all'], { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000' });
+    identity = await testServiceIdentity();
+    tend = await TendProcess.start(['serve', '--target=all'], {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '10000',
+      ...identity.env,
+    });
     await tend.waitForHttp(`${base}/readyz`);
     browser = await launchBrowser();
   }, 240_000);
