@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { decimate } from '../apps/web/src/domain/chart-scale.js';
+import { decimate } from '@tend/web/chart-scale';
 import { launchBrowser } from '../e2e/web-browser.js';
 import { startAllInOne } from './all-in-one.js';
 

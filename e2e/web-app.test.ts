@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -8,7 +10,7 @@ import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderApiSchema, schemaFile } from '../apps/web/scripts/api-schema.mjs';
+import { renderApiSchema, schemaFile } from '@tend/web/api-schema';
 import { TendProcess, testPorts, testServiceIdentity } from './tend-process.js';
 import {
   axeViolations,
@@ -235,7 +237,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     // Who is a caregiver is an operator's decision (the health service's SetUserRole).
     const health = createClient(
       HealthService,
-      createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}` }),
+      createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}`, interceptors: [identity.interceptor] }),
     );
     await health.setUserRole({
       caller: create(CallerSchema, { role: Role.ADMIN, userId: carerId }),
@@ -315,6 +317,47 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     expectNoProblems(problems);
     await context.close();
   }, 120_000);
+
+  it.skipIf(!existsSync('/usr/bin/espeak-ng'))(
+    'takes a spoken turn by push-to-talk: the words heard and the answer join the chat',
+    async () => {
+      // Chromium's fake microphone plays a recording of the sentence, spoken by eSpeak NG.
+      const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
+      const wav = join(dir, 'sentence.wav');
+      const spoken = spawnSync('espeak-ng', ['-v', 'en-us', '-w', wav, 'my blood pressure is one forty over ninety']);
+      expect(spoken.status).toBe(0);
+      const speaker = { email: `vera-${runId}@example.com` };
+      await fetch(`${base}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: speaker.email, password, displayName: 'Vera' }),
+      });
+      const withMicrophone = await launchBrowser([
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${wav}%noloop`,
+      ]);
+      try {
+        const { context, page, problems } = await openContext(withMicrophone);
+        await signIn(page, speaker);
+        await openNav(page, 'Talk');
+        await page.getByRole('button', { name: /Speak/ }).click();
+        await page.getByText('Listening…').waitFor();
+        await page.waitForTimeout(4000);
+        await page.getByRole('button', { name: /Stop and send/ }).click();
+        // The offline recogniser hears eSpeak's voice imperfectly ("got pressure is one forty …").
+        await page.locator('.bubble-user', { hasText: /pressure/ }).waitFor({ timeout: 60_000 });
+        await page.locator('.bubble-assistant').first().waitFor();
+        await expectAccessible(page, 'talk-voice');
+        expectNoProblems(problems);
+        await context.close();
+      } finally {
+        await withMicrophone.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   it('signs out, and then refuses the protected pages', async () => {
     const { context, page, problems } = await openContext(browser);

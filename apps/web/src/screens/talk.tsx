@@ -5,6 +5,7 @@ import { streamMessage, type ChatReply } from '../api/chat.js';
 import { unwrap } from '../api/problem.js';
 import type { ChatMessage } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
+import { canRecord, PushToTalk, type SpokenTurn } from '../components/push-to-talk.js';
 import { Button, FormProblem, QueryState, TextInput } from '../components/ui.js';
 import { languageOf } from '../i18n/index.js';
 import { ApiForm } from '../components/api-form.js';
@@ -58,13 +59,25 @@ export function TalkScreen() {
     log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
   }, [messages, streaming]);
 
+  const ensureConversation = async (): Promise<string> => {
+    if (conversationId) return conversationId;
+    const { id } = (await unwrap(client.POST('/api/v1/conversations', { body: {} }))) as { id: string };
+    setConversationId(id);
+    return id;
+  };
+
+  const spoken = async (turn: SpokenTurn) => {
+    setMessages((current) => [
+      ...current,
+      { role: 'user', text: turn.transcript },
+      { id: turn.reply.messageId, role: 'assistant', text: turn.reply.text, intent: turn.reply.intent },
+    ]);
+    if (turn.reply.actions.some((action) => action.ok)) await queries.invalidateQueries({ queryKey: ['vitals'] });
+  };
+
   const send = useMutation({
     mutationFn: async (text: string): Promise<ChatReply> => {
-      let id = conversationId;
-      if (!id) {
-        id = ((await unwrap(client.POST('/api/v1/conversations', { body: {} }))) as { id: string }).id;
-        setConversationId(id);
-      }
+      const id = await ensureConversation();
       setMessages((current) => [...current, { role: 'user', text }]);
       setStreaming('');
       return streamMessage(authorizedFetch, id, text, language, {
@@ -128,6 +141,9 @@ export function TalkScreen() {
           {t('talk.send')}
         </Button>
       </ApiForm>
+      {canRecord() && (
+        <PushToTalk conversationId={ensureConversation} language={language} onTurn={(turn) => void spoken(turn)} />
+      )}
     </div>
   );
 }
