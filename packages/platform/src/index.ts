@@ -26,6 +26,7 @@ export {
   type TendConfig,
   type GatewayConfig,
   type LlmConfig,
+  type ExternalConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,
@@ -144,3 +145,11 @@ export {
   type LocalDate,
 } from './time/local-time.js';
 export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';
+export {
+  boundedText,
+  codePointLength,
+  idempotencyKeyChars,
+  isTextWithin,
+  textLimitMessage,
+} from './limits/text-length.js';
+export { medicationLimits } from './limits/medication-limits.js';

@@ -19,6 +19,8 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { ExternalService } from '@tend/proto/tend/external/v1/external';
+import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import proxyAddr from '@fastify/proxy-addr';
@@ -33,6 +35,7 @@ import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
 import { SocketSessions, socketSessionCheck } from './realtime/socket-sessions.js';
+import { registerAppointmentRoutes } from './routes/appointment-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
 import { registerConversationRoutes } from './routes/conversation-routes.js';
@@ -41,6 +44,8 @@ import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerWeatherRoutes } from './routes/weather-routes.js';
+import { registerVoiceRoutes } from './routes/voice-routes.js';
 import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
@@ -55,6 +60,10 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the external service (weather, places, appointments) is reached. */
+  external: Transport;
+  /** How the voice service is reached; without it the voice routes are not served. */
+  voice?: Transport;
   /** How the notification service is reached (inbox, preferences, reminders). */
   notification: Transport;
   /** Holds login sessions (schema `gateway`). */
@@ -198,6 +207,19 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    const external = createClient(
+      ExternalService,
+      withDefaultDeadline(options.external, options.upstreamDeadlineMs ?? 10_000),
+    );
+    registerWeatherRoutes(app, external);
+    registerAppointmentRoutes(app, { external, health });
+    if (options.voice) {
+      const voice = createClient(
+        VoiceService,
+        withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000),
+      );
+      registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
+    }
     registerNotificationRoutes(
       app,
       createClient(

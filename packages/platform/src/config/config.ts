@@ -11,6 +11,7 @@ export {
   type TendConfig,
   type GatewayConfig,
   type LlmConfig,
+  type ExternalConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,
@@ -143,6 +144,11 @@ export function toTendConfig(v: ConfigValues): TendConfig {
             totalTimeoutMs: v.LLM_TIMEOUT_MS,
             maxSteps: v.LLM_MAX_STEPS,
           },
+    external: {
+      weatherBaseUrl: v.WEATHER_BASE_URL,
+      geocodingBaseUrl: v.GEOCODING_BASE_URL,
+      airQualityBaseUrl: v.AIR_QUALITY_BASE_URL,
+    },
   };
 }
 

@@ -112,6 +112,13 @@ export function httpUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** Scheme and host (and port) only, as the base of an API whose paths Tend appends. */
+export function originUrl(value: string): string {
+  const url = httpUrl(value);
+  if (new URL(url).pathname !== '/') throw new Error(`"${redactUrl(value)}" must be a scheme and host without a path`);
+  return url;
+}
+
 /** `host:port`, as Kafka brokers are given. */
 export function hostPort(value: string): string {
   const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(value);

@@ -8,6 +8,7 @@ import {
   json,
   list,
   oneOf,
+  originUrl,
   port,
   postgresUrl,
   redactUrl,
@@ -282,6 +283,24 @@ export const configTable = {
     default: 5,
     doc: 'model steps (tool calls and answers) per turn',
     targets: ['conversation'],
+  }),
+  WEATHER_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo forecast API (`/v1/forecast` is appended); a self-hosted Open-Meteo or a proxy',
+    targets: ['external'],
+  }),
+  GEOCODING_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://geocoding-api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo geocoding API (`/v1/search` is appended)',
+    targets: ['external'],
+  }),
+  AIR_QUALITY_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://air-quality-api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo air-quality API (`/v1/air-quality` is appended)',
+    targets: ['external'],
   }),
 };
 

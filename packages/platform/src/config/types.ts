@@ -59,6 +59,21 @@ export interface TendConfig {
   gateway: GatewayConfig;
   /** The conversation service's language model; unset (no `LLM_BASE_URL`) means the embedded brain only. */
   llm: LlmConfig | undefined;
+  /** Where the external service's weather provider lives. */
+  external: ExternalConfig;
+}
+
+/**
+ * Open-Meteo's three APIs, each as scheme and host (Tend appends `/v1/forecast`, `/v1/search`,
+ * `/v1/air-quality`), for a self-hosted Open-Meteo or a proxy.
+ */
+export interface ExternalConfig {
+  /** @default 'https://api.open-meteo.com' */
+  weatherBaseUrl: string;
+  /** @default 'https://geocoding-api.open-meteo.com' */
+  geocodingBaseUrl: string;
+  /** @default 'https://air-quality-api.open-meteo.com' */
+  airQualityBaseUrl: string;
 }
 
 /** An OpenAI-compatible chat endpoint for the conversation service. */

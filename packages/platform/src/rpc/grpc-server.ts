@@ -23,6 +23,8 @@ export interface GrpcServerOptions {
   routes: (router: ConnectRouter) => void;
   logger: Logger;
   metrics: Metrics;
+  /** Whether to report SERVING once listening: false for a service that cannot work here. @default always */
+  serving?: () => boolean;
   /** In-flight requests get this long to finish on stop. @default 10000 */
   shutdownTimeoutMs?: number;
   /**
@@ -81,7 +83,7 @@ export class GrpcServer extends BaseService {
     });
     this.#server = server;
     this.#port = await listen(server, this.#options.host, this.#options.port, `${name.toUpperCase()}_PORT`);
-    health.setAll(ServingStatus.SERVING);
+    health.setAll((this.#options.serving?.() ?? true) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     logger.info({ component: 'grpc', target: name, port: this.#port }, 'gRPC server listening');
   }
 
