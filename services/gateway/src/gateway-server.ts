@@ -34,6 +34,7 @@ import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
+import { SocketSessions, socketSessionCheck } from './realtime/socket-sessions.js';
 import { registerAppointmentRoutes } from './routes/appointment-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
@@ -94,6 +95,7 @@ export interface GatewayOptions {
 export class GatewayServer extends BaseService {
   #app: FastifyInstance | undefined;
   #feed: LiveFeed | undefined;
+  #sockets: SocketSessions | undefined;
   #port = 0;
 
   constructor(private readonly options: GatewayOptions) {
@@ -227,6 +229,12 @@ export class GatewayServer extends BaseService {
     );
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
+    const sockets = new SocketSessions({
+      check: (principal) => socketSessionCheck(principal, auth.sessions, health),
+      logger: options.logger,
+    });
+    auth.sessions.onRevoked((sessionId) => sockets.sessionEnded(sessionId));
+    this.#sockets = sockets;
     await registerWebSocket(app, {
       verify: (token) => auth.verifier.verify(token),
       authenticate: (request) => auth.authenticate(request),
@@ -234,6 +242,9 @@ export class GatewayServer extends BaseService {
       feed: this.#feed,
       conversation,
       logger: options.logger,
+      sockets,
+      rateLimits: options.rateLimits,
+      perMinute: options.config.rateLimitPerMinute,
     });
 
     await app.ready();
@@ -244,6 +255,7 @@ export class GatewayServer extends BaseService {
 
   protected async doStop(): Promise<void> {
     // Fastify's close stops accepting, lets in-flight requests finish, then resolves.
+    this.#sockets?.stop();
     await this.#app?.close();
     await this.#feed?.stop();
   }
