@@ -104,6 +104,7 @@ export class ReminderDispatcher {
             patientUserId: reminder.patientUserId,
             scheduledAt: reminder.scheduledAt.toISOString(),
             late: String(isLate),
+            language,
           },
           idempotencyKey: `reminder:${reminder.id}`,
           channels,
@@ -116,11 +117,13 @@ export class ReminderDispatcher {
         // cancels it once the dose is logged).
         const followUpAt = reminder.scheduledAt.getTime() + prefs.followUpMinutes * 60_000;
         if (reminder.kind === 'dose_due' && prefs.followUpMinutes > 0 && followUpAt > now.getTime()) {
+          // A snoozed reminder's nudge is its dose's nudge: one per dose, keyed by the first reminder.
+          const root = reminder.parentId ?? reminder.id;
           followUps.push({
             ...rows.find((row) => row.id === reminder.id)!,
-            id: `fu_${reminder.id}`,
+            id: `fu_${root}`,
             kind: 'dose_follow_up',
-            parent_id: reminder.id,
+            parent_id: root,
             fire_at: new Date(followUpAt),
             state: 'pending',
           });
