@@ -52,6 +52,18 @@ export interface TendConfig {
   gateway: GatewayConfig;
   /** The conversation service's language model; unset (no `LLM_BASE_URL`) means the embedded brain only. */
   llm: LlmConfig | undefined;
+  /** The notification service's channels beyond the app; each is off unless configured. */
+  notification: NotificationConfig;
+}
+
+/** How the notification service reaches people outside the app. */
+export interface NotificationConfig {
+  email: { smtpUrl: string; from: string } | undefined;
+  /** SMS providers (Twilio's Messages API) in failover order; empty: SMS off. */
+  smsProviders: { name: string; baseUrl: string; accountSid: string; authToken: string; from: string }[];
+  push: { publicKey: string | undefined; privateKey: string | undefined; subject: string };
+  actionKey: string | undefined;
+  publicUrl: string;
 }
 
 /** An OpenAI-compatible chat endpoint for the conversation service. */
