@@ -36,6 +36,7 @@ import { registerConversationRoutes } from './routes/conversation-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
+import { registerDeviceRoutes } from './routes/device-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
 
@@ -183,13 +184,12 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
-    registerNotificationRoutes(
-      app,
-      createClient(
-        NotificationService,
-        withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
-      ),
+    const notification = createClient(
+      NotificationService,
+      withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
     );
+    registerNotificationRoutes(app, notification);
+    registerDeviceRoutes(app, notification);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     await registerWebSocket(app, {
