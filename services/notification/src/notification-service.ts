@@ -4,6 +4,7 @@ import { createClient, type HandlerContext, type Transport } from '@connectrpc/c
 import {
   ForbiddenError,
   OutboxRelay,
+  idempotentHandler,
   TaskService,
   UnauthenticatedError,
   ValidationError,
@@ -33,6 +34,7 @@ import {
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ActionTokens } from './actions/action-tokens.js';
+import { AlertConsumer } from './alerts/alert-consumer.js';
 import { ReminderActions } from './actions/reminder-actions.js';
 import { SmsReplies } from './actions/sms-replies.js';
 import type { ChannelSender } from './channels/channel-sender.js';
@@ -198,6 +200,20 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     logger: deps.logger,
     metrics: deps.metrics,
   });
+  const alerts = new AlertConsumer({
+    health,
+    preferences,
+    enabledChannels,
+    schema,
+    clock,
+    ids,
+    logger: deps.logger,
+    email,
+    sms,
+  });
+  const handleAlert = idempotentHandler(db, `${schema}-alerts`, (event, trx, topic) =>
+    alerts.handle(event, trx, topic),
+  );
   // Schedule changes wake the reconciler; a deleted person is forgotten. Shared group: one
   // replica handles each event, and the reconcile it triggers covers every person.
   const subscriptions: Subscription[] = [];
@@ -209,8 +225,9 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
           await deps.bus.subscribe({
             topic,
             group: `${schema}-scheduler`,
-            handler: async (event) => {
-              if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
+            handler: async (event, topic) => {
+              if (event.type === 'tend.health.alert.raised') await handleAlert(event, topic);
+              else if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
               else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
                 await forget(event.partitionkey);
               }
@@ -218,6 +235,16 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
           }),
         );
       }
+      // An emergency said to Tend.
+      subscriptions.push(
+        await deps.bus.subscribe({
+          topic: topics.conversationEvents.name,
+          group: `${schema}-alerts`,
+          handler: async (event, topic) => {
+            if (event.type === 'tend.conversation.turn.completed') await handleAlert(event, topic);
+          },
+        }),
+      );
     },
     async () => {
       await Promise.all(subscriptions.splice(0).map((s) => s.close()));
