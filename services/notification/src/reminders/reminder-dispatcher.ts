@@ -130,27 +130,21 @@ export class ReminderDispatcher {
         }
       }
 
-      await writeNotifications(trx, drafts, { schema: db.schema, clock, ids });
+      const written = await writeNotifications(trx, drafts, { schema: db.schema, clock, ids });
+      const notificationOf = new Map(written.map((n) => [n.idempotencyKey, n.id]));
       if (fired.length > 0) {
         // One statement for the batch: each reminder fired, pointing at its notification.
-        await trx
-          .updateTable('reminders')
-          .from('notifications')
-          .set((eb) => ({
-            state: 'fired',
-            fired_at: now,
-            late: sql<boolean>`reminders.id = ANY(${late}::text[])`,
-            notification_id: eb.ref('notifications.id'),
-            updated_at: now,
-          }))
-          .whereRef('notifications.user_id', '=', 'reminders.recipient_user_id')
-          .where(sql<boolean>`notifications.idempotency_key = 'reminder:' || reminders.id`)
-          .where(
-            'reminders.id',
-            'in',
-            fired.map((r) => r.id),
-          )
-          .execute();
+        const values = sql.join(
+          fired.map(
+            (r) =>
+              sql`(${r.id}::text, ${notificationOf.get(`reminder:${r.id}`) ?? null}::uuid, ${late.includes(r.id)}::boolean)`,
+          ),
+        );
+        await sql`
+          UPDATE ${sql.table(`${db.schema}.reminders`)} AS r
+          SET state = 'fired', fired_at = ${now}, late = v.late, notification_id = v.notification_id, updated_at = ${now}
+          FROM (VALUES ${values}) AS v(id, notification_id, late)
+          WHERE r.id = v.id`.execute(trx);
       }
       if (missed.length > 0) {
         await trx
