@@ -42,6 +42,7 @@ import { registerConversationRoutes } from './routes/conversation-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
+import { registerDeviceRoutes } from './routes/device-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
 import { registerWeatherRoutes } from './routes/weather-routes.js';
@@ -220,13 +221,12 @@ export class GatewayServer extends BaseService {
       );
       registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
     }
-    registerNotificationRoutes(
-      app,
-      createClient(
-        NotificationService,
-        withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
-      ),
+    const notification = createClient(
+      NotificationService,
+      withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
     );
+    registerNotificationRoutes(app, notification);
+    registerDeviceRoutes(app, notification);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
     const sockets = new SocketSessions({
