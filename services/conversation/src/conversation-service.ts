@@ -101,8 +101,9 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   const partitions = new MonthlyPartitions(db, 'chat_messages', clock);
   const health = createClient(HealthService, deps.health);
   const paraphrases = new ParaphraseMatcher(corpusTrainingSentences());
-  const brain = new EmbeddedBrain(health, paraphrases, deps.external && createClient(ExternalService, deps.external));
-  const llm = deps.llm && new LlmBrain(deps.llm, health);
+  const external = deps.external && createClient(ExternalService, deps.external);
+  const brain = new EmbeddedBrain(health, paraphrases, external);
+  const llm = deps.llm && new LlmBrain(deps.llm, health, external);
   // 5 failures in a row open it for 30 s: the model is not asked while it is failing.
   const llmPolicy = createResiliencePolicy({
     name: 'llm',
