@@ -11,7 +11,7 @@ export const moduleGraph = {
   'event-bus': { deps: [], target: false },
   'rate-limit': { deps: [], target: false },
   health: { deps: ['database', 'cache', 'event-bus'], target: true },
-  voice: { deps: [], target: true },
+  voice: { deps: ['database', 'event-bus'], target: true },
   conversation: { deps: ['database', 'cache', 'event-bus'], target: true },
   notification: { deps: ['database', 'event-bus'], target: true },
   external: { deps: ['database', 'cache', 'event-bus'], target: true },

@@ -28,7 +28,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
       }),
-    voice: async () => createVoiceService(),
+    voice: async () => createVoiceService({ database: infra.database, bus: infra.bus, logger, metrics }),
     conversation: async () =>
       createConversationService({
         database: infra.database,

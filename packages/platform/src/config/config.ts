@@ -119,6 +119,8 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     encryptionKeys: v.TEND_ENCRYPTION_KEYS,
+    serviceKeys: v.TEND_SERVICE_KEYS,
+    servicePublicKeys: v.TEND_SERVICE_PUBLIC_KEYS,
     blindIndexKey: v.TEND_BLIND_INDEX_KEY,
     gateway: {
       jwtKeys: v.TEND_JWT_KEYS,
@@ -128,6 +130,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       refreshTokenTtlS: v.REFRESH_TOKEN_TTL_S,
       rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
       corsOrigins: v.CORS_ORIGINS,
+      trustedProxies: v.TRUSTED_PROXIES,
       oidcProviders: v.OIDC_PROVIDERS,
     },
     llm:

@@ -4,6 +4,7 @@ import {
   httpUrl,
   integer,
   ipAddress,
+  ipOrCidr,
   json,
   list,
   oneOf,
@@ -187,6 +188,19 @@ export const configTable = {
     targets: ['gateway'],
     requiredWith: 'DATABASE_URL',
   }),
+  TEND_SERVICE_KEYS: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'made in memory',
+    doc: 'service identity: JSON array of private Ed25519 JWKs, `kid` = the service; the first signs its calls; set in distributed mode',
+    targets: 'every',
+  }),
+  TEND_SERVICE_PUBLIC_KEYS: optional({
+    parse: text,
+    defaultDoc: 'none',
+    doc: 'public Ed25519 JWKs (JSON array, `kid` = the service) of the services whose calls this process accepts',
+    targets: 'every',
+  }),
   TEND_JWT_ISSUER: variable({ parse: text, default: 'tend', doc: '`iss` of access tokens', targets: ['gateway'] }),
   TEND_JWT_AUDIENCE: variable({
     parse: text,
@@ -217,6 +231,12 @@ export const configTable = {
     default: [],
     defaultDoc: 'none',
     doc: 'browser origins allowed to call the API, comma-separated',
+    targets: ['gateway'],
+  }),
+  TRUSTED_PROXIES: optional({
+    parse: list(ipOrCidr),
+    defaultDoc: 'loopback',
+    doc: 'proxies (IPs, CIDRs) whose `X-Forwarded-For` is believed; required in distributed mode off loopback',
     targets: ['gateway'],
   }),
   OIDC_PROVIDERS: variable<Record<string, OidcProviderConfig>>({

@@ -3,7 +3,7 @@ import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import { addDays, formatLocalDate, instantOfLocal, isoWeekday, localDateOf, type LocalDate } from '@tend/platform';
 import type { Appointment, ExternalService, WeatherForecast } from '@tend/proto/tend/external/v1/external';
 import type { AppointmentDay, CalendarRequest, WeatherRequest } from '../understanding/external-requests.js';
-import type { ToolAction, TurnInput } from './embedded-brain.js';
+import type { ToolAction, TurnInput } from './turn.js';
 
 type Locale = 'en' | 'zh';
 
