@@ -57,6 +57,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         metrics,
         settings: config.external,
         health: infra.transportTo('health'),
+        notification: infra.transportTo('notification'),
         cipher: await fieldCipher(),
       }),
   };
