@@ -80,6 +80,11 @@ describe('the language-model brain', () => {
       'scheduled_doses',
       'set_reminder',
       'stop_medication',
+      'get_weather',
+      'set_place',
+      'appointments',
+      'add_appointment',
+      'cancel_appointment',
     ]);
   });
 

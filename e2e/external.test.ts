@@ -146,3 +146,64 @@ describe('appointments and the calendar feed through the gateway', () => {
     expect((await call('GET', '/appointments', token)).json.items).toEqual([]);
   });
 });
+
+describe('asking Tend about weather, places and appointments', () => {
+  let conversationId = '';
+  let zhToken = '';
+  let zhConversation = '';
+  const say = async (text: string, who = () => [token, conversationId] as const) => {
+    const [bearer, conversation] = who();
+    const { status, json } = await call('POST', `/conversations/${conversation}/messages`, bearer, { text });
+    expect(status).toBe(200);
+    return json.reply as { text: string; intent: string; actions: { tool: string; ok: boolean }[] };
+  };
+  const sayZh = (text: string) => say(text, () => [zhToken, zhConversation] as const);
+
+  beforeAll(async () => {
+    conversationId = (await call('POST', '/conversations', token, {})).json.id;
+    const registered = await call('POST', '/auth/register', undefined, {
+      email: `tianqi-${Date.now()}@example.test`,
+      password: 'correct horse battery staple',
+      displayName: '梅',
+      timezone: 'Asia/Shanghai',
+      locale: 'zh',
+    });
+    zhToken = registered.json.accessToken;
+    zhConversation = (await call('POST', '/conversations', zhToken, {})).json.id;
+  });
+
+  it('stores "I live in Berlin" and answers the weather tomorrow there', async () => {
+    const stored = await say('I live in Berlin');
+    expect(stored.text).toBe("Got it: you live in Berlin, Germany. I'll use it for the weather.");
+    const weather = await say("What's the weather tomorrow?");
+    expect(weather.intent).toBe('weather');
+    expect(weather.text).toMatch(/^Tomorrow Berlin, Germany: overcast, 2 to 8 °C, 35% chance of precipitation\.$/);
+    expect(weather.actions).toEqual([{ tool: 'get_weather', ok: true }]);
+  });
+
+  it('answers rain this afternoon from the hours and the air today', async () => {
+    const rain = await say('Is it going to rain this afternoon?');
+    expect(rain.text).toBe(
+      'The chance of rain this afternoon is up to 35%. Berlin, Germany: overcast, 2 to 8 °C, 35% chance of precipitation.',
+    );
+    const air = await say("How's the air today?");
+    expect(air.text).toBe('The air in Berlin, Germany is fair now: European AQI 22, US AQI 30, PM2.5 6 µg/m³.');
+  });
+
+  it('answers in Chinese: 我住在北京, 明天天气怎么样, 空气质量如何', async () => {
+    expect((await sayZh('我住在北京')).text).toBe('好的，我记下了您住在Beijing，China。天气会按这里回答。');
+    expect((await sayZh('明天天气怎么样')).text).toMatch(/^明天 Beijing，China：阴，2到8摄氏度，降水概率35%。$/);
+    expect((await sayZh('空气质量如何')).text).toMatch(/^Beijing，China现在空气质量良：欧洲AQI 22/);
+  });
+
+  it('adds, finds and cancels an appointment by voice', async () => {
+    const added = await say('Add a dentist appointment on Friday at 3 pm');
+    expect(added.text).toMatch(/^Added: Dentist on Friday \d+ \w+ at 15:00\.$/);
+    const next = await say("When is my next doctor's appointment?");
+    expect(next.text).toMatch(/^Your next appointment is Dentist on Friday/);
+    const cancelled = await say("Cancel Friday's appointment");
+    expect(cancelled.text).toMatch(/^Cancelled: Dentist on Friday/);
+    expect((await call('GET', '/appointments', token)).json.items).toEqual([]);
+    expect((await sayZh('我下周有什么预约')).text).toBe('您没有安排的预约。');
+  });
+});

@@ -34,6 +34,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         database: infra.database,
         bus: infra.bus,
         health: infra.transportTo('health'),
+        external: infra.transportTo('external'),
         llm: config.llm,
         cache: infra.cache,
         logger,
@@ -66,6 +67,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         metrics,
         settings: config.external,
         health: infra.transportTo('health'),
+        notification: infra.transportTo('notification'),
         cipher: await fieldCipher(),
       }),
   };

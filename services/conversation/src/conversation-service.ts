@@ -36,6 +36,7 @@ import {
   type ProcessConversationRequest,
   type ProcessConversationResponse,
 } from '@tend/proto/tend/conversation/v1/conversation';
+import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { EmbeddedBrain, type BrainReply, type Person, type TurnInput } from './brain/embedded-brain.js';
 import { AnswerCache } from './brain/answer-cache.js';
@@ -53,6 +54,8 @@ export interface ConversationServiceDeps {
   bus: EventBus;
   /** How the health service is reached (its tools act on the person's record). */
   health: Transport;
+  /** How the external service is reached (weather, the person's place, appointments). @default none: those questions get "not yet" */
+  external?: Transport;
   /** A language model to answer with; without one the embedded brain answers everything. */
   llm?: LlmSettings;
   /** Keeps each conversation's recent messages (1 h), and its owner and title (24 h). */
@@ -98,8 +101,9 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   const partitions = new MonthlyPartitions(db, 'chat_messages', clock);
   const health = createClient(HealthService, deps.health);
   const paraphrases = new ParaphraseMatcher(corpusTrainingSentences());
-  const brain = new EmbeddedBrain(health, paraphrases);
-  const llm = deps.llm && new LlmBrain(deps.llm, health);
+  const external = deps.external && createClient(ExternalService, deps.external);
+  const brain = new EmbeddedBrain(health, paraphrases, external);
+  const llm = deps.llm && new LlmBrain(deps.llm, health, external);
   // 5 failures in a row open it for 30 s: the model is not asked while it is failing.
   const llmPolicy = createResiliencePolicy({
     name: 'llm',

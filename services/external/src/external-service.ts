@@ -17,9 +17,11 @@ import {
 } from '@tend/platform';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { advisoryHandlers } from './advisories/advisory-handlers.js';
 import { appointmentHandlers } from './appointments/appointment-handlers.js';
 import { AppointmentStore } from './appointments/appointment-store.js';
+import { AppointmentReminders } from './appointments/appointment-reminders.js';
 import type { NotesCipher } from './appointments/notes-cipher.js';
 import { calendarFeedHandlers } from './calendar/calendar-feeds.js';
 import type { ExternalTables } from './db/tables.js';
@@ -52,6 +54,10 @@ export interface ExternalServiceDeps {
   settings?: ExternalSettings;
   /** The health service (conditions and medications for advisories), through its contract. */
   health: Transport;
+  /** The notification service, for appointment reminders; without it none are sent. @default none */
+  notification?: Transport;
+  /** How often due appointment reminders are looked for. @default 60_000 */
+  reminderEveryMs?: number;
   /**
    * Seals appointment notes. The binary passes the process's field cipher (the health record's
    * keys and rotation).
@@ -72,7 +78,9 @@ export interface ExternalServiceDeps {
  * weather provider behind the cache and breakers, and the person's place, appointments and
  * calendar feed in its own tables.
  */
-export function createExternalService(deps: ExternalServiceDeps): GrpcServiceModule & { source: WeatherSource } {
+export function createExternalService(
+  deps: ExternalServiceDeps,
+): GrpcServiceModule & { source: WeatherSource; reminders: AppointmentReminders | undefined } {
   const schema = deps.schema ?? externalSchema;
   const clock = deps.clock ?? systemClock;
   const settings = deps.settings ?? {};
@@ -107,6 +115,15 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
     logger: deps.logger,
     metrics: deps.metrics,
   });
+  const reminders =
+    deps.notification &&
+    new AppointmentReminders({
+      db,
+      notification: createClient(NotificationService, deps.notification),
+      clock,
+      logger,
+      everyMs: deps.reminderEveryMs,
+    });
   return {
     name: 'external',
     serviceNames: [ExternalService.typeName],
@@ -119,6 +136,7 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
         ...appointmentHandlers(appointments),
         ...calendarFeedHandlers({ db, appointments, clock }),
       }),
-    parts: [migrate, relay],
+    reminders,
+    parts: [migrate, relay, ...(reminders ? [reminders] : [])],
   };
 }

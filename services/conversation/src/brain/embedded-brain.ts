@@ -1,10 +1,13 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
+import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import { BloodPressureCategory } from '@tend/proto/tend/health/v1/vitals';
 import type { ParaphraseMatcher } from '../understanding/paraphrase-matcher.js';
+import { calendarRequestOf, weatherRequestOf } from '../understanding/external-requests.js';
 import { understand, type Understanding } from '../understanding/understand.js';
 import { HealthTools } from './health-tools.js';
+import { ExternalTools } from './external-tools.js';
 import type { BrainReply, TurnInput } from './turn.js';
 import { replies, spokenUnit } from './replies.js';
 
@@ -21,6 +24,8 @@ export class EmbeddedBrain {
   constructor(
     private readonly health: Client<typeof HealthService>,
     private readonly paraphrases?: ParaphraseMatcher,
+    /** Weather, the person's place and appointments; without it those questions get "not yet". */
+    private readonly external?: Client<typeof ExternalService>,
   ) {}
 
   async answer(turn: TurnInput): Promise<BrainReply> {
@@ -106,7 +111,14 @@ export class EmbeddedBrain {
         return replies.noMedicalAdvice(l);
       case 'weather':
       case 'calendar':
-        return replies.cannotYet(l);
+      case 'set_place': {
+        if (!this.external) return replies.cannotYet(l);
+        const lower = turn.text.toLowerCase();
+        const external = new ExternalTools(this.external, turn, tools.actions);
+        if (u.intent === 'set_place') return external.setPlace(u.place ?? '', l);
+        if (u.intent === 'calendar') return external.calendarReply(u.calendar ?? calendarRequestOf(lower, l), l);
+        return external.weatherReply(u.period === 'tomorrow' ? 1 : 0, u.weather ?? weatherRequestOf(lower), l);
+      }
       case 'greeting':
         return replies.greeting(l, turn.person.displayName);
       case 'thanks':

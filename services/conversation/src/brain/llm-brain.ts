@@ -1,5 +1,6 @@
 import type { Client } from '@connectrpc/connect';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import { generateText, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
@@ -8,6 +9,8 @@ import { periods, vitalKindNames } from '../understanding/understand.js';
 import type { PastMessage } from './context-window.js';
 import type { BrainReply, TurnInput } from './embedded-brain.js';
 import { HealthTools } from './health-tools.js';
+import { ExternalTools } from './external-tools.js';
+import { externalModelTools } from './external-model-tools.js';
 
 /** An OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server). */
 export interface LlmSettings {
@@ -35,6 +38,8 @@ export class LlmBrain {
   constructor(
     private readonly settings: LlmSettings,
     private readonly health: Client<typeof HealthService>,
+    /** Weather, the person's place and appointments; the model gets those tools only with it. */
+    private readonly external?: Client<typeof ExternalService>,
   ) {
     const provider = createOpenAICompatible({ name: 'tend-llm', baseURL: settings.baseUrl, apiKey: settings.apiKey });
     this.#model = provider.chatModel(settings.model);
@@ -62,7 +67,10 @@ export class LlmBrain {
           ...(turn.context?.recent ?? []).map((m) => ({ role: m.role, content: m.text })),
           { role: 'user' as const, content: turn.text },
         ],
-        tools: this.#tools(tools),
+        tools: {
+          ...this.#tools(tools),
+          ...(this.external && externalModelTools(new ExternalTools(this.external, turn, tools.actions), locale)),
+        },
         stopWhen: stepCountIs(this.settings.maxSteps),
         maxRetries: 1,
         abortSignal: abort.signal,

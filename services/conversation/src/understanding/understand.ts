@@ -2,6 +2,14 @@ import { matchMedication, type MedicationMatch } from './medication-names.js';
 import { kindNamed, readingOf, type SpokenVital, type VitalKindName } from './readings.js';
 import { digitsForSpokenNumbers } from './spoken-numbers.js';
 import { timesOf } from './spoken-times.js';
+import {
+  calendarRequestOf,
+  mentionsAir,
+  placeStatedIn,
+  weatherRequestOf,
+  type CalendarRequest,
+  type WeatherRequest,
+} from './external-requests.js';
 
 export { vitalKindNames, type SpokenVital, type VitalKindName } from './readings.js';
 
@@ -18,6 +26,7 @@ export type IntentName =
   | 'stop_medication'
   | 'medical_advice'
   | 'weather'
+  | 'set_place'
   | 'calendar'
   | 'greeting'
   | 'thanks'
@@ -57,6 +66,12 @@ export interface Understanding {
   period?: Period;
   /** Local times of day "HH:MM" (reminders). */
   times?: string[];
+  /** A weather question's details. */
+  weather?: WeatherRequest;
+  /** The place in "I live in Berlin". */
+  place?: string;
+  /** An appointment question's or request's details. */
+  calendar?: CalendarRequest;
 }
 
 /**
@@ -195,10 +210,13 @@ export function understand(text: string, context: UnderstandingContext): Underst
       ? { ...base, intent: 'list_doses', period: period === 'tomorrow' ? period : 'today' }
       : { ...base, intent: 'list_medications' };
   }
-  if (weather.test(lower)) return { ...base, intent: 'weather' };
+  const place = placeStatedIn(text);
+  if (place) return { ...base, intent: 'set_place', place };
+  if (weather.test(lower) || mentionsAir(lower))
+    return { ...base, intent: 'weather', period, weather: weatherRequestOf(lower) };
   const kind = kindNamed(lower);
   if (kind) return { ...base, intent: 'query_vitals', vitalKind: kind, period: period ?? 'this_week' };
-  if (calendar.test(lower)) return { ...base, intent: 'calendar' };
+  if (calendar.test(lower)) return { ...base, intent: 'calendar', calendar: calendarRequestOf(lower, locale) };
   if (greeting.test(lower)) return { ...base, intent: 'greeting' };
   if (thanks.test(lower)) return { ...base, intent: 'thanks' };
   if (help.test(lower)) return { ...base, intent: 'help' };

@@ -5,6 +5,14 @@ export interface ExternalTables {
   places: PlaceRow;
   appointments: AppointmentRow;
   calendar_feeds: CalendarFeedRow;
+  appointment_reminders: AppointmentReminderRow;
+}
+
+export interface AppointmentReminderRow {
+  appointment_id: string;
+  sequence: number;
+  offset_minutes: number;
+  sent_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface PlaceRow {

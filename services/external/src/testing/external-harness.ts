@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { createClient, createRouterTransport, type Client, type Transport } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import {
   CompositeService,
@@ -17,6 +17,7 @@ import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/comm
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import type { AppointmentReminders } from '../appointments/appointment-reminders.js';
 import { SingleKeyNotesCipher } from '../appointments/notes-cipher.js';
 import { createExternalService, type ExternalSettings } from '../external-service.js';
 import type { WeatherSource } from '../weather/weather-source.js';
@@ -29,6 +30,8 @@ export interface ExternalHarness {
   /** The real health service the external one reads conditions and medications from. */
   health: HealthHarness;
   source: WeatherSource;
+  /** Present when a notification service was given. */
+  reminders: AppointmentReminders | undefined;
   metrics: Metrics;
   bus: MemoryEventBus;
   database: Database;
@@ -41,6 +44,8 @@ export interface ExternalHarnessOptions {
   redisUrl?: string;
   clock?: Clock;
   settings?: ExternalSettings;
+  /** The notification service, for appointment reminders (driven by hand with `reminders.tick()`). */
+  notification?: Transport;
 }
 
 /**
@@ -72,6 +77,9 @@ export async function startExternalHarness(
     schema,
     clock: options.clock,
     cipher: new SingleKeyNotesCipher(randomBytes(32)),
+    notification: options.notification,
+    // Suites call tick() themselves.
+    reminderEveryMs: 3_600_000,
     health: createRouterTransport((router) => health.routes(router), {
       router: { interceptors: [errorMappingInterceptor()] },
     }),
@@ -99,6 +107,7 @@ export async function startExternalHarness(
     fake,
     health,
     source: service.source,
+    reminders: service.reminders,
     metrics,
     bus,
     database,

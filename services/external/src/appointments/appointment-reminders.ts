@@ -1,0 +1,124 @@
+import { create } from '@bufbuild/protobuf';
+import type { Client } from '@connectrpc/connect';
+import { BaseService, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
+import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
+import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
+import type { ExternalTables } from '../db/tables.js';
+import { localDateTimeOf } from '../local-dates.js';
+import { reminderOffsetsMs } from './appointment-store.js';
+
+/** Options of {@link AppointmentReminders}. */
+export interface AppointmentRemindersOptions {
+  db: SchemaDatabase<ExternalTables>;
+  notification: Client<typeof NotificationService>;
+  clock: Clock;
+  logger: Logger;
+  /** How often due reminders are looked for. @default 60_000 */
+  everyMs?: number;
+  /**
+   * A reminder whose moment passed longer ago than this is skipped (an appointment added 30 min
+   * before it starts gets no "tomorrow" reminder). @default 3_600_000
+   */
+  graceMs?: number;
+}
+
+/**
+ * Sends each appointment's reminders — the day before and an hour before — through the
+ * notification service (kind `appointment`, so the person's channel preferences and quiet
+ * hours apply). A reminder is claimed in `appointment_reminders` before it is sent, per version
+ * of the appointment, so a moved appointment is reminded again at its new time and two
+ * instances never both send; the notification's idempotency key makes a retried send one.
+ */
+export class AppointmentReminders extends BaseService {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(private readonly options: AppointmentRemindersOptions) {
+    super('appointment-reminders');
+  }
+
+  protected async doStart(): Promise<void> {
+    this.#timer = setInterval(() => void this.tick(), this.options.everyMs ?? 60_000);
+    this.#timer.unref();
+  }
+
+  protected async doStop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** One round: sends every reminder due now. Returns how many were sent. */
+  async tick(): Promise<number> {
+    if (this.#running) return 0;
+    let sent = 0;
+    this.#running = (async () => {
+      try {
+        for (const offsetMs of reminderOffsetsMs) sent += await this.#sendDue(offsetMs);
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'appointment reminders failed this round; retried next round');
+      }
+    })();
+    await this.#running;
+    this.#running = undefined;
+    return sent;
+  }
+
+  async #sendDue(offsetMs: number): Promise<number> {
+    const { db, clock } = this.options;
+    const now = clock.now();
+    const offsetMinutes = offsetMs / 60_000;
+    // Due: the reminder's moment (start − offset) has come, within the grace, and the start is ahead.
+    const due = await db.primary
+      .selectFrom('appointments as a')
+      .selectAll('a')
+      .where('a.starts_at', '>', now)
+      .where('a.starts_at', '<=', new Date(now.getTime() + offsetMs))
+      .where('a.starts_at', '>', new Date(now.getTime() + offsetMs - (this.options.graceMs ?? 3_600_000)))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('appointment_reminders as r')
+              .select('r.appointment_id')
+              .whereRef('r.appointment_id', '=', 'a.id')
+              .whereRef('r.sequence', '=', 'a.sequence')
+              .where('r.offset_minutes', '=', offsetMinutes),
+          ),
+        ),
+      )
+      .limit(500)
+      .execute();
+    let sent = 0;
+    for (const a of due) {
+      const claimed = await db.primary
+        .insertInto('appointment_reminders')
+        .values({ appointment_id: a.id, sequence: a.sequence, offset_minutes: offsetMinutes })
+        .onConflict((oc) => oc.doNothing())
+        .returning('appointment_id')
+        .executeTakeFirst();
+      if (!claimed) continue;
+      const when = localDateTimeOf(a.starts_at, a.time_zone).replace('T', ' ');
+      try {
+        await this.options.notification.sendNotification({
+          caller: create(CallerSchema, { role: Role.SERVICE, service: 'external' }),
+          userId: a.user_id,
+          kind: 'appointment',
+          title: offsetMinutes >= 24 * 60 ? `Tomorrow: ${a.title}` : `In an hour: ${a.title}`,
+          body: [when, a.clinician && `with ${a.clinician}`, a.location].filter(Boolean).join(', '),
+          idempotencyKey: `appointment:${a.id}:${a.sequence}:${offsetMinutes}`,
+        });
+        sent += 1;
+      } catch (error) {
+        // Unclaimed, so the next round tries again.
+        await db.primary
+          .deleteFrom('appointment_reminders')
+          .where('appointment_id', '=', a.id)
+          .where('sequence', '=', a.sequence)
+          .where('offset_minutes', '=', offsetMinutes)
+          .execute();
+        throw error;
+      }
+    }
+    return sent;
+  }
+}
