@@ -195,11 +195,10 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
-    if (options.voice) {
-      const voice = createClient(
-        VoiceService,
-        withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000),
-      );
+    const voice =
+      options.voice &&
+      createClient(VoiceService, withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000));
+    if (voice) {
       registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
     }
     registerNotificationRoutes(
@@ -217,6 +216,7 @@ export class GatewayServer extends BaseService {
       cache: options.cache,
       feed: this.#feed,
       conversation,
+      ...(voice && { voice: { voice, health } }),
       logger: options.logger,
     });
 

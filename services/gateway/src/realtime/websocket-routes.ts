@@ -11,6 +11,7 @@ import { callerOf, type Principal } from '../auth/principal.js';
 import { enumToApi } from '../http/api-json.js';
 import { zodRoutes } from '../routes/route-kit.js';
 import type { LiveFeed } from './live-feed.js';
+import { VoiceSession, voiceStartMessage, voiceStopMessage, type VoiceSessionDeps } from './voice-session.js';
 
 /** The sub-protocol a client asks for; a bearer token may ride along as `bearer.<token>`. */
 export const webSocketProtocol = 'tend.v1';
@@ -28,6 +29,8 @@ const clientMessage = z.discriminatedUnion('type', [
     conversationId: z.uuid().optional(),
     text: z.string().min(1).max(4000),
   }),
+  voiceStartMessage,
+  voiceStopMessage,
 ]);
 
 export interface WebSocketDeps {
@@ -39,6 +42,8 @@ export interface WebSocketDeps {
   feed: LiveFeed;
   /** Answers chat turns, streamed. */
   conversation: Client<typeof ConversationService>;
+  /** Hears and speaks spoken turns; without it `voice.start` is refused. */
+  voice?: Omit<VoiceSessionDeps, 'conversation' | 'logger'>;
   logger: Logger;
 }
 
@@ -138,13 +143,29 @@ function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): vo
     socket.ping();
   }, heartbeatMs);
   heartbeat.unref();
+  const voice =
+    deps.voice &&
+    new VoiceSession(
+      callerOf(principal),
+      { ...deps.voice, conversation: deps.conversation, logger: log },
+      {
+        json: send,
+        binary: (bytes) => {
+          if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: true });
+        },
+      },
+    );
   socket.on('close', () => {
     clearInterval(heartbeat);
     stopListening();
+    voice?.close();
   });
 
   socket.on('message', (raw, isBinary) => {
-    if (isBinary) return send({ type: 'error', code: 'invalid_argument', message: 'frames must be JSON text' });
+    if (isBinary) {
+      if (voice) return voice.audio(bytesOf(raw));
+      return send({ type: 'error', code: 'invalid_argument', message: 'frames must be JSON text' });
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(textOf(raw));
@@ -166,6 +187,11 @@ function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): vo
         return send({ type: 'pong', ...(message.data.id && { id: message.data.id }) });
       case 'chat.send':
         return void streamChat(message.data, principal, deps, send);
+      case 'voice.start':
+        if (!voice) return send({ type: 'error', code: 'unavailable', message: 'voice is not served here' });
+        return voice.start(message.data);
+      case 'voice.stop':
+        return voice?.stop();
     }
   });
   send({ type: 'ready', userId: principal.userId });
@@ -211,6 +237,12 @@ async function streamChat(
 
 function ticketKey(ticket: string): string {
   return `gateway:ws-ticket:${ticket}`;
+}
+
+function bytesOf(raw: RawData): Uint8Array {
+  if (Array.isArray(raw)) return Buffer.concat(raw);
+  if (Buffer.isBuffer(raw)) return raw;
+  return new Uint8Array(raw);
 }
 
 function textOf(raw: RawData): string {
