@@ -21,14 +21,23 @@ const packageByPath = [
   },
 ];
 
+/**
+ * A service never imports another service. Its integration tests and test harness may start
+ * another service in-process through that service's `testing` entry, as e2e/ does.
+ */
+const serviceZones = (exceptTesting) =>
+  services.map((service) => ({
+    target: exceptTesting
+      ? [`./services/${service}/src/**/*.int.test.ts`, `./services/${service}/src/testing/**`]
+      : `./services/${service}`,
+    from: './services',
+    except: exceptTesting ? [`./${service}`, ...services.map((other) => `./${other}/src/testing`)] : [`./${service}`],
+    message: 'A service never imports another service: call its proto client over infra.transportTo(...).',
+  }));
+
 /** Resolved-path zones: who must not import whom, whatever the specifier. */
 const boundaryZones = [
-  ...services.map((service) => ({
-    target: `./services/${service}`,
-    from: './services',
-    except: [`./${service}`],
-    message: 'A service never imports another service: call its proto client over infra.transportTo(...).',
-  })),
+  ...serviceZones(false),
   {
     target: './services',
     from: './apps',
@@ -48,7 +57,14 @@ const boundaryZones = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'packages/proto/src/gen/**', 'apps/web/src/api/schema.gen.ts', '.infra/**', '.tend/**', '**/dist/**'],
+    ignores: [
+      '**/node_modules/**',
+      'packages/proto/src/gen/**',
+      'apps/web/src/api/schema.gen.ts',
+      '.infra/**',
+      '.tend/**',
+      '**/dist/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -94,6 +110,15 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    files: ['services/*/src/**/*.int.test.ts', 'services/*/src/testing/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        { zones: [...serviceZones(true), ...boundaryZones.slice(services.length)] },
       ],
     },
   },

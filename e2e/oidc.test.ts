@@ -107,19 +107,38 @@ describe('OpenID Connect sign-in', () => {
     expect(again.user.id).toBe(tokens.user.id);
   });
 
-  it('links a verified e-mail to the existing account, and refuses a callback replayed or forged', async () => {
-    const email = `bob-${Date.now()}@example.test`;
+  it('never joins an account someone registered with the address first (account takeover)', async () => {
+    // The attacker registers the victim's address with a password of their own...
+    const email = `victim-${Date.now()}@example.test`;
     const registered = await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: 'Bob' }),
+      body: JSON.stringify({ email, password: 'attacker knows this one', displayName: 'Victim' }),
     });
-    const { user } = (await registered.json()) as { user: { id: string } };
-    people.bob = { email, email_verified: true, name: 'Bob' };
-    const signedIn = await signInAs('bob');
-    const linked = (await signedIn.json()) as { user: { id: string } };
-    expect(linked.user.id).toBe(user.id);
+    expect(registered.status).toBe(201);
+    // ...then the victim signs in with a provider that vouches for the address.
+    people.victim = { email, email_verified: true, name: 'Victim' };
+    const signedIn = await signInAs('victim');
+    expect(signedIn.status).toBe(409);
+    const body = (await signedIn.json()) as { accessToken?: string; detail?: string };
+    expect(body.accessToken).toBeUndefined();
+    expect(body.detail).toContain('already exists');
+  });
 
+  it('links a second identity of the same provider-proven address to its OIDC-only account', async () => {
+    const email = `carol-${Date.now()}@example.test`;
+    people.carol = { email, email_verified: true, name: 'Carol' };
+    const first = (await (await signInAs('carol')).json()) as { user: { id: string; emailVerified: boolean } };
+    expect(first.user.emailVerified).toBe(true);
+    people['carol-work'] = { email, email_verified: true, name: 'Carol' };
+    const second = (await (await signInAs('carol-work')).json()) as { user: { id: string } };
+    expect(second.user.id).toBe(first.user.id);
+  });
+
+  it('refuses a callback replayed or forged', async () => {
+    people.dave = { email: `dave-${Date.now()}@example.test`, email_verified: true, name: 'Dave' };
+    const signedIn = await signInAs('dave');
+    expect(signedIn.status).toBe(200);
     const replayed = await fetch(signedIn.callbackUrl);
     expect(replayed.status).toBe(401);
 

@@ -13,7 +13,14 @@ describe('the module graph', () => {
   });
 
   it('says which services run a shared part', () => {
-    expect(servicesRunning('database').sort()).toEqual(['conversation', 'gateway', 'health', 'notification', 'voice']);
+    expect(servicesRunning('database').sort()).toEqual([
+      'conversation',
+      'external',
+      'gateway',
+      'health',
+      'notification',
+      'voice',
+    ]);
     expect(servicesRunning('gateway')).toEqual(['gateway']);
   });
 });

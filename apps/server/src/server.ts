@@ -13,7 +13,7 @@ import {
   type ModuleDefinition,
   type TendConfig,
 } from '@tend/platform';
-import { GatewayServer } from '@tend/gateway';
+import { GatewayServer, trustedProxiesFor } from '@tend/gateway';
 import { Infrastructure } from './infrastructure.js';
 import { moduleGraph } from './module-graph.js';
 import { createServiceModules } from './services.js';
@@ -55,6 +55,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
         logger,
         metrics,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        identity: infra.identity,
       });
       infra.registerLocal(name, service);
       return new CompositeService(name, [...(service.parts ?? []), server]);
@@ -82,6 +83,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           config: config.gateway,
           health: infra.transportTo('health'),
           conversation: infra.transportTo('conversation'),
+          external: infra.transportTo('external'),
           voice: infra.transportTo('voice'),
           notification: infra.transportTo('notification'),
           database: infra.database,
@@ -102,6 +104,9 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   ];
 
   const resolved = resolveModules(definitions, targets);
+  // A gateway open to other machines must know its proxies before anything starts.
+  if (resolved.some((m) => m.name === 'gateway'))
+    trustedProxiesFor(config.host, config.gateway, config.databaseUrl !== undefined);
   if (!resolved.some((m) => m.name === 'gateway')) {
     // Probes and scrapes need an HTTP port from the first moment, so the admin server goes first.
     resolved.unshift({

@@ -26,6 +26,7 @@ export {
   type TendConfig,
   type GatewayConfig,
   type LlmConfig,
+  type ExternalConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,
@@ -57,6 +58,14 @@ export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor
 export type { GrpcServiceModule } from './rpc/service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
 export { withDefaultDeadline } from './rpc/default-deadline.js';
+export {
+  ServiceIdentity,
+  serviceAuthInterceptor,
+  serviceIdentityKey,
+  serviceTokenHeader,
+  serviceTokenInterceptor,
+  type ServiceIdentityOptions,
+} from './rpc/service-identity.js';
 export {
   BalancedTransport,
   isIdempotent,
@@ -129,3 +138,11 @@ export {
   type LocalDate,
 } from './time/local-time.js';
 export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';
+export {
+  boundedText,
+  codePointLength,
+  idempotencyKeyChars,
+  isTextWithin,
+  textLimitMessage,
+} from './limits/text-length.js';
+export { medicationLimits } from './limits/medication-limits.js';

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createClient, type Transport } from '@connectrpc/connect';
 import {
   BaseService,
+  ConfigError,
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
@@ -18,9 +19,11 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from './auth/index.js';
@@ -31,6 +34,7 @@ import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
+import { registerAppointmentRoutes } from './routes/appointment-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
 import { registerConversationRoutes } from './routes/conversation-routes.js';
@@ -39,6 +43,7 @@ import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerWeatherRoutes } from './routes/weather-routes.js';
 import { registerVoiceRoutes } from './routes/voice-routes.js';
 import { registerWebApp } from './web-app.js';
 
@@ -54,6 +59,8 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the external service (weather, places, appointments) is reached. */
+  external: Transport;
   /** How the voice service is reached; without it the voice routes are not served. */
   voice?: Transport;
   /** How the notification service is reached (inbox, preferences, reminders). */
@@ -120,12 +127,15 @@ export class GatewayServer extends BaseService {
       logger: options.logger,
     });
 
+    const trustProxy = trustedProxiesFor(options.host, options.config, options.requireConfiguredKeys);
+    const trusted = proxyAddr.compile(trustProxy);
     // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
     const rpc = connectPassthrough({
       health,
       verify: (token) => auth.verifier.verify(token),
       rateLimits: options.rateLimits,
       perMinute: options.config.rateLimitPerMinute,
+      clientAddress: (req) => proxyAddr(req, trusted),
     });
     const app = Fastify({
       serverFactory: (handler) =>
@@ -139,8 +149,8 @@ export class GatewayServer extends BaseService {
       requestIdHeader: false,
       // Keep-alive sockets must not hold a stopping process open past its deadline.
       forceCloseConnections: 'idle',
-      // Behind nginx: the client's address comes from X-Forwarded-For set by the edge.
-      trustProxy: ['127.0.0.1', '::1'],
+      // Behind a proxy: the client's address comes from X-Forwarded-For, from trusted proxies only.
+      trustProxy,
     });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -195,6 +205,12 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    const external = createClient(
+      ExternalService,
+      withDefaultDeadline(options.external, options.upstreamDeadlineMs ?? 10_000),
+    );
+    registerWeatherRoutes(app, external);
+    registerAppointmentRoutes(app, { external, health });
     const voice =
       options.voice &&
       createClient(VoiceService, withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000));
@@ -231,4 +247,25 @@ export class GatewayServer extends BaseService {
     await this.#app?.close();
     await this.#feed?.stop();
   }
+}
+
+/**
+ * The proxies whose `X-Forwarded-For` the gateway believes. Unset, only loopback is trusted,
+ * which is right for a gateway on loopback behind a local nginx. A gateway reachable from other
+ * machines in distributed mode must be told: otherwise every client behind the real proxy would
+ * share the proxy's address, and with it one anonymous rate-limit bucket. Throws a
+ * `ConfigError` naming `TRUSTED_PROXIES` then, so the process exits 78 before it starts anything.
+ */
+export function trustedProxiesFor(host: string, config: GatewayConfig, distributed: boolean): string[] {
+  if (config.trustedProxies !== undefined) return [...config.trustedProxies];
+  if (distributed && !isLoopback(host))
+    throw new ConfigError(
+      'TRUSTED_PROXIES',
+      `is required when the gateway listens on ${host}: list the addresses or CIDRs of the proxies in front of it`,
+    );
+  return ['127.0.0.1', '::1'];
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -126,14 +126,17 @@ export function useMedications(patientId?: string) {
   });
 }
 
-/** Adherence over the last 7 days, overall and per medicine. */
+/**
+ * Adherence over the last 7 days, overall and per medicine. The window ends at the end of today,
+ * so a dose taken early (before its time) already counts.
+ */
 export function useAdherence(patientId?: string) {
   const { client } = useApi();
   return useQuery({
     queryKey: ['adherence', patientId ?? 'me'],
     queryFn: async () => {
       const from = new Date(Date.now() - 7 * dayMs).toISOString();
-      const to = new Date().toISOString();
+      const to = new Date(Date.now() + dayMs - (Date.now() % dayMs)).toISOString();
       const result = patientId
         ? await unwrap(
             client.GET('/api/v1/patients/{id}/adherence', { params: { path: { id: patientId }, query: { from, to } } }),

@@ -53,6 +53,12 @@ describe('a session held in memory', () => {
     expect(changes).toBe(2);
   });
 
+  it('gives the same snapshot of who is signed in until something changes', () => {
+    const session = new Session({ refresh: async () => tokens(2), ...manualTimers() });
+    session.signIn(tokens(1));
+    expect(session.user).toBe(session.user);
+  });
+
   it('reads who is signed in from the profile the API sent', () => {
     const session = new Session({ refresh: async () => tokens(2), ...manualTimers() });
     session.signIn(tokens(1));

@@ -36,6 +36,8 @@ export interface SessionOptions {
  */
 export class Session {
   #tokens: Tokens | undefined;
+  // One object per change, so React's useSyncExternalStore sees a stable snapshot.
+  #user: SignedIn | undefined;
   #refreshing: Promise<string | undefined> | undefined;
   #timer: unknown;
   #listeners = new Set<() => void>();
@@ -51,7 +53,7 @@ export class Session {
 
   /** The person signed in, or undefined. */
   get user(): SignedIn | undefined {
-    return this.#tokens && signedInOf(this.#tokens.user);
+    return this.#user;
   }
 
   /** The current access token, for the Authorization header. */
@@ -67,6 +69,7 @@ export class Session {
   /** Starts a session from a sign-in's answer. */
   signIn(tokens: Tokens): void {
     this.#tokens = tokens;
+    this.#user = signedInOf(tokens.user);
     this.#schedule();
     this.#emit();
   }
@@ -75,6 +78,7 @@ export class Session {
   updateUser(user: Record<string, unknown>): void {
     if (!this.#tokens) return;
     this.#tokens = { ...this.#tokens, user };
+    this.#user = signedInOf(user);
     this.#emit();
   }
 
@@ -83,6 +87,7 @@ export class Session {
     if (this.#timer !== undefined) this.#clearTimer(this.#timer);
     this.#timer = undefined;
     this.#tokens = undefined;
+    this.#user = undefined;
     this.#emit();
   }
 

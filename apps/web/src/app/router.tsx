@@ -10,6 +10,7 @@ import {
 import type { Api } from '../api/client.js';
 import { SignInScreen } from '../screens/sign-in.js';
 import { Layout } from './layout.js';
+import { ScreenError } from './screen-error.js';
 
 /** What every route can reach: the API and the query cache. */
 export interface RouterContext {
@@ -17,7 +18,7 @@ export interface RouterContext {
   queryClient: QueryClient;
 }
 
-const root = createRootRouteWithContext<RouterContext>()({ component: Layout });
+const root = createRootRouteWithContext<RouterContext>()({ component: Layout, errorComponent: ScreenError });
 
 const signIn = createRoute({
   getParentRoute: () => root,

@@ -27,6 +27,7 @@ export function MedicationForm(props: { medication?: Medication; onDone: () => v
   const [unit, setUnit] = useState(existing?.doseUnit ?? 'mg');
   const [times, setTimes] = useState(existing?.schedule.times.join(', ') ?? '08:00');
   const [instructions, setInstructions] = useState(existing?.instructions ?? '');
+  const [startDate, setStartDate] = useState(existing?.startDate ?? '');
 
   const save = useMutation({
     mutationFn: async () => {
@@ -36,6 +37,8 @@ export function MedicationForm(props: { medication?: Medication; onDone: () => v
         dose: Number(dose.replace(',', '.')),
         unit: unit.trim(),
         ...(instructions.trim() && { instructions: instructions.trim() }),
+        // Doses before the start date (today when left empty) are not expected, nor counted as missed.
+        ...(startDate && { startDate }),
         schedule: { times: parsedTimes, asNeeded: parsedTimes.length === 0 },
       };
       if (existing)
@@ -77,6 +80,14 @@ export function MedicationForm(props: { medication?: Medication; onDone: () => v
         description={t('meds.timesHint')}
         value={times}
         onChange={setTimes}
+      />
+      <TextInput
+        name="startDate"
+        type="date"
+        label={t('meds.startDate')}
+        description={t('meds.startDateHint')}
+        value={startDate}
+        onChange={setStartDate}
       />
       <TextInput name="instructions" label={t('meds.instructions')} value={instructions} onChange={setInstructions} />
       <div className="row">

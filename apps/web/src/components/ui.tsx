@@ -33,7 +33,7 @@ export function TextInput(props: {
   name: string;
   label: string;
   description?: string;
-  type?: 'text' | 'email' | 'password' | 'number' | 'time';
+  type?: 'text' | 'email' | 'password' | 'date';
   isRequired?: boolean;
   autoComplete?: string;
   value?: string;

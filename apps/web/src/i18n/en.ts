@@ -141,6 +141,8 @@ export const en = {
     times: 'Times of day',
     timesHint: 'Like 08:00, 20:00. Leave empty if you take it only when needed.',
     instructions: 'Instructions',
+    startDate: 'Started on',
+    startDateHint: 'Leave empty if you start today.',
     schedule: 'Schedule',
     everyDayAt: 'Every day at {{times}}',
     asNeeded: 'When needed',

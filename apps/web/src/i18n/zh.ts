@@ -140,6 +140,8 @@ export const zh: Messages = {
     times: '每天几点吃',
     timesHint: '例如 08:00, 20:00。只在需要时吃就留空。',
     instructions: '用法说明',
+    startDate: '开始日期',
+    startDateHint: '今天开始就留空。',
     schedule: '时间安排',
     everyDayAt: '每天 {{times}}',
     asNeeded: '需要时服用',

@@ -1,6 +1,13 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { NotFoundError, UnauthenticatedError, type Cache, type Logger, type OidcProviderConfig } from '@tend/platform';
+import {
+  ConflictError,
+  NotFoundError,
+  UnauthenticatedError,
+  type Cache,
+  type Logger,
+  type OidcProviderConfig,
+} from '@tend/platform';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { OidcIdentitySchema, type User } from '@tend/proto/tend/health/v1/people';
@@ -38,7 +45,8 @@ const callbackQuery = z.looseObject({ code: z.string().min(1).max(2048), state: 
  * `nonce`, the verifier kept on the server (in the cache, 10 minutes, one use) rather than in
  * the browser. The provider's subject is the identity: a known one signs its account in; an
  * unknown one is linked to the account with the same e-mail only when the provider vouches
- * for that e-mail (`email_verified`), otherwise a new account is created for it.
+ * for that e-mail (`email_verified`), the account proved it too and has no password; an account
+ * with a password is never joined this way (409). Otherwise a new account is created for it.
  */
 export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
   const configurations = new Map<string, Promise<oidc.Configuration>>();
@@ -140,15 +148,29 @@ async function accountOf(health: Client<typeof HealthService>, issuer: string, c
   if (known?.user) return known.user;
   const email = typeof claims.email === 'string' ? claims.email : undefined;
   if (!email) throw new UnauthenticatedError('the provider shared no e-mail address');
-  if (claims.email_verified === true) {
-    const existing = await health.getUserByEmail({ caller: gatewayCaller, email }).catch(notFoundAsUndefined);
-    if (existing?.user) {
-      await health.linkOidcIdentity({ caller: gatewayCaller, userId: existing.user.id, identity });
-      return existing.user;
-    }
+  const existing = await health.getUserByEmail({ caller: gatewayCaller, email }).catch(notFoundAsUndefined);
+  if (existing?.user) {
+    // Whoever registered an address first does not get the person who later signs in with a
+    // provider vouching for it: an identity joins an existing account only when that account
+    // proved the same address and has no password someone else could hold. Otherwise the person
+    // signs in the way the account already allows.
+    const joinable = claims.email_verified === true && existing.user.emailVerified && !existing.user.hasPassword;
+    if (!joinable)
+      throw new ConflictError(
+        'user',
+        'an account with this e-mail already exists: sign in to it with its password (or its provider)',
+      );
+    await health.linkOidcIdentity({ caller: gatewayCaller, userId: existing.user.id, identity });
+    return existing.user;
   }
   const displayName = typeof claims.name === 'string' && claims.name !== '' ? claims.name : email.split('@')[0]!;
-  const { user } = await health.createUser({ caller: gatewayCaller, email, displayName, oidcIdentity: identity });
+  const { user } = await health.createUser({
+    caller: gatewayCaller,
+    email,
+    displayName,
+    oidcIdentity: identity,
+    emailVerified: claims.email_verified === true,
+  });
   return user!;
 }
 
