@@ -61,6 +61,15 @@ export interface TendConfig {
   llm: LlmConfig | undefined;
   /** Where the external service's weather provider lives. */
   external: ExternalConfig;
+  /** The voice service's optional provider and work pool. */
+  voice: VoiceConfig;
+}
+
+/** An OpenAI-compatible audio provider in front of the local speech engines, and the pool size. */
+export interface VoiceConfig {
+  providerUrl: string | undefined;
+  providerApiKey: string | undefined;
+  concurrency: number | undefined;
 }
 
 /**
