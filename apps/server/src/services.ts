@@ -28,7 +28,17 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
       }),
-    voice: async () => createVoiceService({ database: infra.database, bus: infra.bus, logger, metrics }),
+    voice: async () =>
+      createVoiceService({
+        database: infra.database,
+        bus: infra.bus,
+        logger,
+        metrics,
+        concurrency: config.voice.concurrency,
+        ...(config.voice.providerUrl && {
+          provider: { baseUrl: config.voice.providerUrl, apiKey: config.voice.providerApiKey },
+        }),
+      }),
     conversation: async () =>
       createConversationService({
         database: infra.database,

@@ -214,11 +214,10 @@ export class GatewayServer extends BaseService {
     );
     registerWeatherRoutes(app, external);
     registerAppointmentRoutes(app, { external, health });
-    if (options.voice) {
-      const voice = createClient(
-        VoiceService,
-        withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000),
-      );
+    const voice =
+      options.voice &&
+      createClient(VoiceService, withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000));
+    if (voice) {
       registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
     }
     const notification = createClient(
@@ -241,6 +240,7 @@ export class GatewayServer extends BaseService {
       cache: options.cache,
       feed: this.#feed,
       conversation,
+      ...(voice && { voice: { voice, health } }),
       logger: options.logger,
       sockets,
       rateLimits: options.rateLimits,

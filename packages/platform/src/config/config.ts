@@ -133,6 +133,11 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       trustedProxies: v.TRUSTED_PROXIES,
       oidcProviders: v.OIDC_PROVIDERS,
     },
+    voice: {
+      providerUrl: v.VOICE_PROVIDER_URL,
+      providerApiKey: v.VOICE_PROVIDER_API_KEY,
+      concurrency: v.VOICE_CONCURRENCY,
+    },
     llm:
       v.LLM_BASE_URL === undefined
         ? undefined

@@ -285,6 +285,25 @@ export const configTable = {
     doc: 'model steps (tool calls and answers) per turn',
     targets: ['conversation'],
   }),
+  VOICE_PROVIDER_URL: optional({
+    parse: httpUrl,
+    defaultDoc: 'none (local engines)',
+    doc: 'OpenAI-compatible audio endpoint up to `/v1` (`/audio/transcriptions`, `/audio/speech`), preferred over the local engines, which answer when it fails',
+    targets: ['voice'],
+  }),
+  VOICE_PROVIDER_API_KEY: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'none',
+    doc: 'bearer key for `VOICE_PROVIDER_URL`',
+    targets: ['voice'],
+  }),
+  VOICE_CONCURRENCY: optional({
+    parse: integer({ min: 1, max: 64 }),
+    defaultDoc: 'CPU cores',
+    doc: 'speech jobs at once; four times as many may wait, more are refused (503 with `Retry-After`)',
+    targets: ['voice'],
+  }),
   WEATHER_BASE_URL: variable({
     parse: originUrl,
     default: 'https://api.open-meteo.com',

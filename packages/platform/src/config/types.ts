@@ -63,6 +63,15 @@ export interface TendConfig {
   external: ExternalConfig;
   /** The notification service's channels beyond the app; each is off unless configured. */
   notification: NotificationConfig;
+  /** The voice service's optional provider and work pool. */
+  voice: VoiceConfig;
+}
+
+/** An OpenAI-compatible audio provider in front of the local speech engines, and the pool size. */
+export interface VoiceConfig {
+  providerUrl: string | undefined;
+  providerApiKey: string | undefined;
+  concurrency: number | undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { LiveFeed } from './live-feed.js';
 import type { SocketSessions } from './socket-sessions.js';
 import { bearerToken } from '../http/access-policy.js';
 import { decodeJwt } from 'jose';
+import { VoiceSession, voiceStartMessage, voiceStopMessage, type VoiceSessionDeps } from './voice-session.js';
 
 /** The sub-protocol a client asks for; a bearer token may ride along as `bearer.<token>`. */
 export const webSocketProtocol = 'tend.v1';
@@ -31,6 +32,8 @@ const clientMessage = z.discriminatedUnion('type', [
     conversationId: z.uuid().optional(),
     text: z.string().min(1).max(4000),
   }),
+  voiceStartMessage,
+  voiceStopMessage,
 ]);
 
 export interface WebSocketDeps {
@@ -42,6 +45,8 @@ export interface WebSocketDeps {
   feed: LiveFeed;
   /** Answers chat turns, streamed. */
   conversation: Client<typeof ConversationService>;
+  /** Hears and speaks spoken turns; without it `voice.start` is refused. */
+  voice?: Omit<VoiceSessionDeps, 'conversation' | 'logger'>;
   logger: Logger;
   /** Open sockets by session: closed when the sign-in behind them no longer holds. */
   sockets: SocketSessions;
@@ -157,13 +162,29 @@ function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): vo
     socket.ping();
   }, heartbeatMs);
   heartbeat.unref();
+  const voice =
+    deps.voice &&
+    new VoiceSession(
+      callerOf(principal),
+      { ...deps.voice, conversation: deps.conversation, logger: log },
+      {
+        json: send,
+        binary: (bytes) => {
+          if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: true });
+        },
+      },
+    );
   socket.on('close', () => {
     clearInterval(heartbeat);
     stopListening();
+    voice?.close();
   });
 
   socket.on('message', (raw, isBinary) => {
-    if (isBinary) return send({ type: 'error', code: 'invalid_argument', message: 'frames must be JSON text' });
+    if (isBinary) {
+      if (voice) return voice.audio(bytesOf(raw));
+      return send({ type: 'error', code: 'invalid_argument', message: 'frames must be JSON text' });
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(textOf(raw));
@@ -185,6 +206,11 @@ function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): vo
         return send({ type: 'pong', ...(message.data.id && { id: message.data.id }) });
       case 'chat.send':
         return void limitedChat(message.data, principal, deps, send);
+      case 'voice.start':
+        if (!voice) return send({ type: 'error', code: 'unavailable', message: 'voice is not served here' });
+        return voice.start(message.data);
+      case 'voice.stop':
+        return voice?.stop();
     }
   });
   send({ type: 'ready', userId: principal.userId });
@@ -260,6 +286,12 @@ async function streamChat(
 
 function ticketKey(ticket: string): string {
   return `gateway:ws-ticket:${ticket}`;
+}
+
+function bytesOf(raw: RawData): Uint8Array {
+  if (Array.isArray(raw)) return Buffer.concat(raw);
+  if (Buffer.isBuffer(raw)) return raw;
+  return new Uint8Array(raw);
 }
 
 function textOf(raw: RawData): string {
