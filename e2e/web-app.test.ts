@@ -9,7 +9,7 @@ import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderApiSchema, schemaFile } from '@tend/web/api-schema';
-import { TendProcess, testPorts } from './tend-process.js';
+import { TendProcess, testPorts, testServiceIdentity } from './tend-process.js';
 import {
   axeViolations,
   chromiumPath,
@@ -36,6 +36,7 @@ if (!haveChromium && process.env.CI !== 'true')
   console.warn(`\nweb app e2e: WARNING: no Chromium at ${chromiumPath}; skipped (apt-get install chromium)\n`);
 
 let tend: TendProcess | undefined;
+let identity: Awaited<ReturnType<typeof testServiceIdentity>>;
 let browser: Browser;
 
 async function expectAccessible(page: Page, screen: string): Promise<void> {
@@ -66,7 +67,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
       env: { ...process.env, CI: 'true' },
     });
     expect(build.status, 'building apps/web').toBe(0);
-    tend = await TendProcess.start(['serve', '--target=all'], { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000' });
+    identity = await testServiceIdentity();
+    tend = await TendProcess.start(['serve', '--target=all'], {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '10000',
+      ...identity.env,
+    });
     await tend.waitForHttp(`${base}/readyz`);
     browser = await launchBrowser();
   }, 240_000);
@@ -221,7 +227,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     // Who is a caregiver is an operator's decision (the health service's SetUserRole).
     const health = createClient(
       HealthService,
-      createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}` }),
+      // Internal ports take only calls signed with a service key this Tend trusts.
+      createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}`, interceptors: [identity.interceptor] }),
     );
     await health.setUserRole({
       caller: create(CallerSchema, { role: Role.ADMIN, userId: carerId }),
