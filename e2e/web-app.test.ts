@@ -237,6 +237,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     // Who is a caregiver is an operator's decision (the health service's SetUserRole).
     const health = createClient(
       HealthService,
+
+      // Internal ports take only calls signed with a service key this Tend trusts.
       createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}`, interceptors: [identity.interceptor] }),
     );
     await health.setUserRole({
