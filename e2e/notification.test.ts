@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { PushTestService } from '@tend/notification/testing/push-service';
 import { TendProcess, testPorts } from './tend-process.js';
 
 // Reminders and the inbox as a person meets them, through the whole binary on embedded parts.
@@ -8,6 +9,7 @@ const wsUrl = `ws://127.0.0.1:${testPorts.gateway}/ws`;
 
 let tend: TendProcess;
 let token = '';
+const pushService = new PushTestService();
 
 async function api(path: string, init: { method?: string; body?: unknown } = {}) {
   const response = await fetch(`${base}${path}`, {
@@ -33,6 +35,7 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
 }
 
 beforeAll(async () => {
+  await pushService.start();
   tend = await TendProcess.start(['serve', '--target=all'], { LOG_LEVEL: 'warn' });
   await tend.waitForHttp(`${base}/readyz`);
   const response = await fetch(`${base}/api/v1/auth/register`, {
@@ -48,11 +51,28 @@ beforeAll(async () => {
   token = ((await response.json()) as { accessToken: string }).accessToken;
 }, 90_000);
 afterAll(async () => {
+  await pushService.stop();
   expect(await tend?.stop()).toBe(0);
 });
 
 describe('reminders and the inbox', () => {
-  it('delivers a dose due a minute ahead to the inbox and the open socket, once', async () => {
+  it('delivers a dose due a minute ahead to the inbox, the open socket and Web Push, once; Taken from the push button logs it', async () => {
+    const key = await api('/api/v1/push/vapid-public-key');
+    expect(Buffer.from(key.json.publicKey as string, 'base64url')).toHaveLength(65);
+    const subscription = pushService.subscribe();
+    const device = await api('/api/v1/devices', {
+      method: 'POST',
+      body: {
+        kind: 'push',
+        subscription: {
+          endpoint: subscription.endpoint,
+          keys: { p256dh: subscription.p256dh, auth: subscription.auth },
+        },
+      },
+    });
+    expect(device.status).toBe(201);
+    expect(device.json).toMatchObject({ kind: 'push', verified: true });
+
     const socket = new WebSocket(wsUrl, ['tend.v1', `bearer.${token}`]);
     const frames: Record<string, unknown>[] = [];
     socket.on('message', (data) =>
@@ -95,7 +115,49 @@ describe('reminders and the inbox', () => {
     expect(read.json).toEqual({ updated: 1 });
     expect((await api('/api/v1/notifications')).json.unreadCount).toBe(0);
     socket.close();
+
+    // The same reminder as a push message, encrypted and VAPID-signed, with its three buttons.
+    const push = await until(() => pushService.received.find((p) => p.subscriptionId === subscription.id), 15_000);
+    const message = JSON.parse(push.payload) as { title: string; actions: { action: string; token: string }[] };
+    expect(message.title).toBe('Time for your Aspirin');
+    expect(message.actions.map((a) => a.action)).toEqual(['taken', 'skip', 'snooze']);
+    const taken = message.actions.find((a) => a.action === 'taken')!;
+    const acted = await fetch(`${base}/api/v1/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: taken.token }),
+    });
+    expect(acted.status).toBe(200);
+    const replayed = await fetch(`${base}/api/v1/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: taken.token }),
+    });
+    expect(replayed.status).toBe(409);
+    const doses = await api('/api/v1/doses');
+    expect((doses.json.items as { status: string }[]).map((d) => d.status)).toContain('taken');
   }, 120_000);
+
+  it('refuses an invalid push subscription and a phone when SMS is not configured, naming the field', async () => {
+    const push = await api('/api/v1/devices', {
+      method: 'POST',
+      body: {
+        kind: 'push',
+        subscription: { endpoint: 'https://push.example/x', keys: { p256dh: 'AAAA', auth: 'BBBB' } },
+      },
+    });
+    expect(push.status).toBe(400);
+    expect(JSON.stringify(push.json)).toContain('p256dh');
+    const phone = await api('/api/v1/devices', { method: 'POST', body: { kind: 'phone', address: '+4915123456789' } });
+    expect(phone.status).toBe(400);
+    expect(JSON.stringify(phone.json)).toContain('SMS is not configured');
+    const webhook = await fetch(`${base}/api/v1/sms/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'bogus' },
+      body: 'From=%2B4915123456789&Body=1',
+    });
+    expect(webhook.status).toBe(400);
+  });
 
   it('keeps preferences, and refuses quiet hours that start and end together, naming the field', async () => {
     const before = await api('/api/v1/notification-preferences');

@@ -46,8 +46,14 @@ afterAll(async () => {
   await new Promise((resolve) => idp?.close(resolve));
 });
 
-/** Follows the sign-in from the gateway's login URL to its callback, logging in as `login` at the provider. */
-async function signInAs(login: string): Promise<Response & { callbackUrl: string }> {
+/**
+ * Follows the sign-in from the gateway's login URL to its callback as one browser (its cookies
+ * kept), logging in as `login` at the provider; `stopAtCallback` stops before the callback.
+ */
+async function signInAs(
+  login: string,
+  options: { stopAtCallback?: boolean } = {},
+): Promise<Response & { callbackUrl: string }> {
   const cookies = new Map<string, string>();
   const request = async (url: string, init: RequestInit = {}) => {
     const response = await fetch(url, {
@@ -71,7 +77,10 @@ async function signInAs(login: string): Promise<Response & { callbackUrl: string
     const location = response.headers.get('location');
     if (location) {
       const next = new URL(location, issuer);
-      if (next.href.startsWith(redirectUri)) return Object.assign(await fetch(next.href), { callbackUrl: next.href });
+      if (next.href.startsWith(redirectUri)) {
+        const callback = options.stopAtCallback ? new Response(null, { status: 204 }) : await request(next.href);
+        return Object.assign(callback, { callbackUrl: next.href });
+      }
       response = await request(next.href);
       continue;
     }
@@ -135,6 +144,15 @@ describe('OpenID Connect sign-in', () => {
     expect(second.user.id).toBe(first.user.id);
   });
 
+  it('refuses a callback started in another browser (login CSRF)', async () => {
+    people.eve = { email: `eve-${Date.now()}@example.test`, email_verified: true, name: 'Eve' };
+    // The attacker signs in up to the provider's redirect, and sends the victim the callback URL.
+    const attackers = await signInAs('eve', { stopAtCallback: true });
+    const victims = await fetch(attackers.callbackUrl);
+    expect(victims.status).toBe(401);
+    expect(((await victims.json()) as { detail: string }).detail).toContain('not started in this browser');
+  });
+
   it('refuses a callback replayed or forged', async () => {
     people.dave = { email: `dave-${Date.now()}@example.test`, email_verified: true, name: 'Dave' };
     const signedIn = await signInAs('dave');
@@ -142,7 +160,9 @@ describe('OpenID Connect sign-in', () => {
     const replayed = await fetch(signedIn.callbackUrl);
     expect(replayed.status).toBe(401);
 
-    const forged = await fetch(`${redirectUri}?code=made-up&state=made-up`);
+    const forged = await fetch(`${redirectUri}?code=made-up&state=made-up`, {
+      headers: { cookie: '__Host-tend-oidc-state=made-up' },
+    });
     expect(forged.status).toBe(401);
     expect(forged.headers.get('content-type')).toContain('application/problem+json');
   });

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentKeys } from './real-cluster.js';
 import { TendProcess, testPorts } from './tend-process.js';
 
 // Rate limits per client behind a real proxy. Linux routes all of 127.0.0.0/8 to the loopback
@@ -187,6 +188,7 @@ describe('a gateway behind a proxy on another address', () => {
 describe('a gateway on a public address in distributed mode', () => {
   it('will not start without TRUSTED_PROXIES, and says so', async () => {
     const process = await TendProcess.start(['serve', '--target=gateway'], {
+      ...(await deploymentKeys()),
       TEND_HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://tend@127.0.0.1:1/tend',
     });

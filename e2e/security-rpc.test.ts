@@ -13,6 +13,7 @@ const perMinute = 40;
 
 let tend: TendProcess;
 let token = '';
+const email = `rpc-${Date.now()}@example.test`;
 
 interface RawAnswer {
   status: number;
@@ -90,7 +91,7 @@ beforeAll(async () => {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      email: `rpc-${Date.now()}@example.test`,
+      email,
       password: 'correct horse battery staple',
       displayName: 'Rpc',
       timezone: 'UTC',
@@ -173,6 +174,27 @@ describe('/rpc before the body', () => {
     const answer = await post(getUserPath, '{}', { authorization: `Bearer ${token}` });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ user: { displayName: 'Rpc' } });
+  });
+
+  it('sends no-store on token, record and /rpc answers, and no profile with tokens', async () => {
+    const me = await fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.headers.get('cache-control')).toBe('no-store');
+    const rpc = await fetch(`${base}${getUserPath}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(rpc.headers.get('cache-control')).toBe('no-store');
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery staple' }),
+    });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('cache-control')).toBe('no-store');
+    const { user } = (await login.json()) as { user: Record<string, unknown> };
+    expect(user.id).toBeDefined();
+    expect(user.profile).toBeUndefined();
   });
 
   // Last: it spends this address's anonymous budget.

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { decodeWav, resample } from '@tend/voice/testing';
+import { talk } from '../scripts/talk.js';
 import { TendProcess, grpcHealth, testPorts } from './tend-process.js';
 
 // Speaking to Tend through the gateway, on the local engines (scripts/infra.sh up voice).
@@ -153,5 +156,52 @@ describe.runIf(enginesInstalled)('talking to Tend with your voice', () => {
       body: Buffer.alloc(16),
     }).catch(() => undefined);
     if (huge) expect(huge.status).toBe(413);
+  });
+
+  it('takes a hands-free turn over the WebSocket: partials, transcript, reply tokens, then audio per sentence', async () => {
+    const pcm = resample(decodeWav(speak('my weight is seventy two kilograms')), 16_000).samples;
+    const types: string[] = [];
+    const audio: Buffer[] = [];
+    const timings = await talk({
+      baseUrl: base,
+      token,
+      pcm,
+      pace: 4,
+      onMessage: (m) => types.push(String(m['type'])),
+      onAudio: (_n, bytes) => audio.push(bytes),
+    });
+    expect(timings.transcript).toContain('seventy two kilograms');
+    expect(timings.reply).toMatch(/72/);
+    expect(types.indexOf('voice.transcript')).toBeLessThan(types.indexOf('chat.reply'));
+    expect(types.indexOf('chat.reply')).toBeLessThan(types.lastIndexOf('voice.done'));
+    expect(audio.length).toBeGreaterThan(0);
+    expect(audio.every((a) => a.subarray(0, 4).toString() === 'RIFF')).toBe(true);
+  });
+
+  it('stops speaking a reply when the person starts a new turn (barge-in)', async () => {
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/ws`, ['tend.v1', `bearer.${token}`]);
+    const messages: Record<string, unknown>[] = [];
+    const sendWav = (wav: Buffer) => {
+      socket.send(JSON.stringify({ type: 'voice.start', format: 'wav' }));
+      // Frames are at most 64 KiB.
+      for (let at = 0; at < wav.length; at += 32_768) socket.send(wav.subarray(at, at + 32_768));
+      socket.send(JSON.stringify({ type: 'voice.stop' }));
+    };
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const message = JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>;
+      messages.push(message);
+      // The person speaks again as soon as their first question was understood.
+      if (message['type'] === 'voice.transcript' && message['turn'] === 1) sendWav(speak('I took my losartan'));
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    sendWav(speak('what was my blood pressure this week'));
+    await expect
+      .poll(() => messages.some((m) => m['type'] === 'voice.done' && m['turn'] === 2), { timeout: 30_000 })
+      .toBe(true);
+    expect(messages.map((m) => m['type'])).toContain('voice.interrupted');
+    expect(messages.filter((m) => m['type'] === 'voice.done' && m['turn'] === 1)).toEqual([]);
+    expect(messages.find((m) => m['type'] === 'voice.transcript' && m['turn'] === 2)?.['text']).toContain('losartan');
+    socket.close();
   });
 });

@@ -19,10 +19,13 @@ export const viewports = {
   desktop: { width: 1280, height: 900 },
 } as const;
 
-/** Starts Chromium headless (as root it needs `--no-sandbox`). */
-export async function launchBrowser(): Promise<Browser> {
+/** Starts Chromium headless (as root it needs `--no-sandbox`), with any extra command-line switches. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath} (apt-get install chromium)`);
-  return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', ...extraArgs],
+  });
 }
 
 /** What went wrong in a page that the test did not ask about: script errors and CSP refusals. */

@@ -28,7 +28,17 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
       }),
-    voice: async () => createVoiceService({ database: infra.database, bus: infra.bus, logger, metrics }),
+    voice: async () =>
+      createVoiceService({
+        database: infra.database,
+        bus: infra.bus,
+        logger,
+        metrics,
+        concurrency: config.voice.concurrency,
+        ...(config.voice.providerUrl && {
+          provider: { baseUrl: config.voice.providerUrl, apiKey: config.voice.providerApiKey },
+        }),
+      }),
     conversation: async () =>
       createConversationService({
         database: infra.database,
@@ -47,6 +57,16 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         health: infra.transportTo('health'),
         logger,
         metrics,
+        dataDir: config.dataDir,
+        channels: {
+          email: config.notification.email,
+          sms:
+            config.notification.smsProviders.length > 0 ? { providers: config.notification.smsProviders } : undefined,
+          // Web Push is always on: keys are generated into the data directory when not configured.
+          push: config.notification.push,
+          actionKey: config.notification.actionKey,
+          publicUrl: config.notification.publicUrl,
+        },
       }),
     external: async () =>
       createExternalService({

@@ -33,7 +33,13 @@ if (built === wanted && existsSync(join(web, 'dist', 'index.html'))) process.exi
 
 console.log('web app: building apps/web (its sources changed since the last build)…');
 const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+// NODE_ENV decides which React Vite bundles; a caller's `test` (Vitest sets it) would ship React's
+// development build.
+const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+  cwd: web,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'production' },
+});
 if (result.status !== 0) {
   console.error('web app: the build failed; the gateway will serve its plain landing page.');
   process.exit(process.env.CI === 'true' ? 1 : 0);

@@ -46,7 +46,14 @@ export {
   fieldViolationsOf,
   type FieldViolation,
 } from './errors/errors.js';
-export { createLogger, redactedKeys, type Logger, type LoggerConfig } from './logging/logger.js';
+export {
+  createLogger,
+  redactedKeys,
+  safeError,
+  type Logger,
+  type LoggerConfig,
+  type SafeError,
+} from './logging/logger.js';
 export { Metrics } from './metrics/metrics.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';

@@ -34,6 +34,7 @@ import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
+import { SocketSessions, socketSessionCheck } from './realtime/socket-sessions.js';
 import { registerAppointmentRoutes } from './routes/appointment-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
@@ -41,6 +42,7 @@ import { registerConversationRoutes } from './routes/conversation-routes.js';
 import { registerFhirRoutes } from './routes/fhir-routes.js';
 import { registerMedicationRoutes } from './routes/medication-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
+import { registerDeviceRoutes } from './routes/device-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
 import { registerWeatherRoutes } from './routes/weather-routes.js';
@@ -94,6 +96,7 @@ export interface GatewayOptions {
 export class GatewayServer extends BaseService {
   #app: FastifyInstance | undefined;
   #feed: LiveFeed | undefined;
+  #sockets: SocketSessions | undefined;
   #port = 0;
 
   constructor(private readonly options: GatewayOptions) {
@@ -211,29 +214,37 @@ export class GatewayServer extends BaseService {
     );
     registerWeatherRoutes(app, external);
     registerAppointmentRoutes(app, { external, health });
-    if (options.voice) {
-      const voice = createClient(
-        VoiceService,
-        withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000),
-      );
+    const voice =
+      options.voice &&
+      createClient(VoiceService, withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000));
+    if (voice) {
       registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
     }
-    registerNotificationRoutes(
-      app,
-      createClient(
-        NotificationService,
-        withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
-      ),
+    const notification = createClient(
+      NotificationService,
+      withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
     );
+    registerNotificationRoutes(app, notification);
+    registerDeviceRoutes(app, notification);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
+    const sockets = new SocketSessions({
+      check: (principal) => socketSessionCheck(principal, auth.sessions, health),
+      logger: options.logger,
+    });
+    auth.sessions.onRevoked((sessionId) => sockets.sessionEnded(sessionId));
+    this.#sockets = sockets;
     await registerWebSocket(app, {
       verify: (token) => auth.verifier.verify(token),
       authenticate: (request) => auth.authenticate(request),
       cache: options.cache,
       feed: this.#feed,
       conversation,
+      ...(voice && { voice: { voice, health } }),
       logger: options.logger,
+      sockets,
+      rateLimits: options.rateLimits,
+      perMinute: options.config.rateLimitPerMinute,
     });
 
     await app.ready();
@@ -244,6 +255,7 @@ export class GatewayServer extends BaseService {
 
   protected async doStop(): Promise<void> {
     // Fastify's close stops accepting, lets in-flight requests finish, then resolves.
+    this.#sockets?.stop();
     await this.#app?.close();
     await this.#feed?.stop();
   }

@@ -22,6 +22,8 @@ export const webAppCsp = [
   "font-src 'self'",
   "manifest-src 'self'",
   "worker-src 'self'",
+  // The spoken reply plays from a blob: URL made from the audio the API returned.
+  "media-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",

@@ -1,6 +1,7 @@
 export {
   createNotificationService,
   type NotificationServiceDeps,
+  type ChannelSettings,
   type NotificationServiceModule,
 } from './notification-service.js';
 export type { SchedulerOptions } from './reminders/reminder-scheduler.js';

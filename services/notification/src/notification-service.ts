@@ -4,6 +4,7 @@ import { createClient, type HandlerContext, type Transport } from '@connectrpc/c
 import {
   ForbiddenError,
   OutboxRelay,
+  idempotentHandler,
   TaskService,
   UnauthenticatedError,
   ValidationError,
@@ -30,7 +31,21 @@ import {
   type SendNotificationRequest,
   type SendNotificationResponse,
 } from '@tend/proto/tend/notification/v1/notification';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { ActionTokens } from './actions/action-tokens.js';
+import { AlertConsumer } from './alerts/alert-consumer.js';
+import { ReminderActions } from './actions/reminder-actions.js';
+import { SmsReplies } from './actions/sms-replies.js';
+import type { ChannelSender } from './channels/channel-sender.js';
+import { EmailSender, type EmailSenderOptions } from './channels/email-sender.js';
+import { PushSender, loadVapidKeys } from './channels/push-sender.js';
+import { SmsSender } from './channels/sms-sender.js';
+import { TwilioApiProvider, type TwilioApiOptions } from './channels/twilio-api.js';
 import type { NotificationTables } from './db/tables.js';
+import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery/delivery-worker.js';
+import { deviceHandlers } from './devices/device-handlers.js';
+import { DeviceStore } from './devices/device-store.js';
 import { InboxStore } from './inbox/inbox-store.js';
 import { LiveInbox } from './inbox/live-inbox.js';
 import { writeNotifications } from './inbox/notification-writer.js';
@@ -65,6 +80,12 @@ export interface NotificationServiceDeps {
   scheduler?: SchedulerOptions;
   /** Run the scheduler in this process (every replica may). @default true */
   runScheduler?: boolean;
+  /** Channels beyond the app; each is on when configured. @default in-app only */
+  channels?: ChannelSettings;
+  /** The delivery worker's timing and retries. @default see `DeliveryWorkerOptions` */
+  delivery?: DeliveryWorkerOptions;
+  /** Where generated keys are kept (VAPID, action tokens) when not configured. */
+  dataDir?: string;
   /** @default 'notification' */
   schema?: string;
   /** @default the system clock */
@@ -73,9 +94,26 @@ export interface NotificationServiceDeps {
   ids?: Ids;
 }
 
+/** How each channel is reached. */
+export interface ChannelSettings {
+  /** E-mail over SMTP. */
+  email?: Omit<EmailSenderOptions, 'actionUrl'>;
+  /** SMS providers speaking Twilio's Messages API, in order of preference (failover). */
+  sms?: { providers: TwilioApiOptions[] };
+  /** Web Push; keys generated into `dataDir` when not given. Absent: push off. */
+  push?: { publicKey?: string; privateKey?: string; subject?: string };
+  /** The gateway's public URL, for the action links in e-mails. @default 'http://127.0.0.1:8080' */
+  publicUrl?: string;
+  /** Base64 key (32 bytes) signing action links; generated into `dataDir` when unset. */
+  actionKey?: string;
+}
+
 /** The notification service module, and its scheduler for callers (tests, benches) that drive it. */
 export interface NotificationServiceModule extends GrpcServiceModule {
   scheduler: ReminderScheduler;
+  delivery: DeliveryWorker;
+  /** Signs action tokens (tests use it to act as a push button would). */
+  tokens: ActionTokens;
 }
 
 const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -97,7 +135,7 @@ function personOf(caller: Caller | undefined): string {
  * contract's send calls for other services. The in-app channel always works; other channels
  * deliver only where a sender is configured.
  */
-export function createNotificationService(deps: NotificationServiceDeps): NotificationServiceModule {
+export async function createNotificationService(deps: NotificationServiceDeps): Promise<NotificationServiceModule> {
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
   const schema = deps.schema ?? 'notification';
@@ -106,7 +144,41 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
   const health = createClient(HealthService, deps.health);
   const preferences = new PreferenceStore(db, clock);
   const inbox = new InboxStore(db, clock);
-  const enabledChannels = new Set<ChannelName>(['in_app']);
+  const devices = new DeviceStore(db, clock, ids);
+  const tokens = await ActionTokens.load({ key: deps.channels?.actionKey, dataDir: deps.dataDir });
+  const publicUrl = (deps.channels?.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const email =
+    deps.channels?.email &&
+    new EmailSender({ ...deps.channels.email, actionUrl: (token) => `${publicUrl}/api/v1/actions/${token}` });
+  const sms =
+    deps.channels?.sms &&
+    new SmsSender({
+      providers: deps.channels.sms.providers.map((p) => new TwilioApiProvider(p)),
+      logger: deps.logger,
+      metrics: deps.metrics,
+    });
+  const vapid =
+    deps.channels?.push &&
+    (await loadVapidKeys({ ...deps.channels.push, dataDir: deps.dataDir ?? join(tmpdir(), 'tend-notification') }));
+  const push = vapid && new PushSender(vapid);
+  const senders: ChannelSender[] = [email, sms, push].filter((s): s is NonNullable<typeof s> => s !== undefined);
+  const enabledChannels = new Set<ChannelName>(['in_app', ...senders.map((s) => s.channel)]);
+  const delivery = new DeliveryWorker({
+    db,
+    senders,
+    devices,
+    preferences,
+    tokens,
+    clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    notificationMetrics: metrics,
+    options: deps.delivery,
+  });
+  const actions = new ReminderActions({ db, health, tokens, clock, ids });
+  const smsReplies =
+    deps.channels?.sms &&
+    new SmsReplies({ authTokens: deps.channels.sms.providers.map((p) => p.authToken), db, devices, actions, clock });
   const dispatcher = new ReminderDispatcher({ db, preferences, clock, ids, metrics, enabledChannels });
   const scheduler = new ReminderScheduler({
     db,
@@ -128,6 +200,20 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     logger: deps.logger,
     metrics: deps.metrics,
   });
+  const alerts = new AlertConsumer({
+    health,
+    preferences,
+    enabledChannels,
+    schema,
+    clock,
+    ids,
+    logger: deps.logger,
+    email,
+    sms,
+  });
+  const handleAlert = idempotentHandler(db, `${schema}-alerts`, (event, trx, topic) =>
+    alerts.handle(event, trx, topic),
+  );
   // Schedule changes wake the reconciler; a deleted person is forgotten. Shared group: one
   // replica handles each event, and the reconcile it triggers covers every person.
   const subscriptions: Subscription[] = [];
@@ -139,8 +225,9 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
           await deps.bus.subscribe({
             topic,
             group: `${schema}-scheduler`,
-            handler: async (event) => {
-              if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
+            handler: async (event, topic) => {
+              if (event.type === 'tend.health.alert.raised') await handleAlert(event, topic);
+              else if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
               else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
                 await forget(event.partitionkey);
               }
@@ -148,6 +235,16 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
           }),
         );
       }
+      // An emergency said to Tend.
+      subscriptions.push(
+        await deps.bus.subscribe({
+          topic: topics.conversationEvents.name,
+          group: `${schema}-alerts`,
+          handler: async (event, topic) => {
+            if (event.type === 'tend.conversation.turn.completed') await handleAlert(event, topic);
+          },
+        }),
+      );
     },
     async () => {
       await Promise.all(subscriptions.splice(0).map((s) => s.close()));
@@ -157,6 +254,7 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
   const forget = async (userId: string) => {
     await inbox.forget(userId);
     await preferences.forget(userId);
+    await devices.forget(userId);
     await db.primary.deleteFrom('reminders').where('recipient_user_id', '=', userId).execute();
   };
 
@@ -221,7 +319,20 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
     name: 'notification',
     serviceNames: [NotificationService.typeName],
     scheduler,
-    parts: [migrate, relay, live, listenForChanges, ...(deps.runScheduler === false ? [] : [scheduler])],
+    delivery,
+    tokens,
+    parts: [
+      migrate,
+      relay,
+      live,
+      listenForChanges,
+      ...(deps.runScheduler === false ? [] : [scheduler, delivery]),
+      new TaskService(
+        `${schema}-senders`,
+        async () => {},
+        async () => email?.close(),
+      ),
+    ],
     routes: (router) =>
       router.service(NotificationService, {
         sendNotification: (request) => send(request),
@@ -304,11 +415,25 @@ export function createNotificationService(deps: NotificationServiceDeps): Notifi
           return { preferences: preferencesMessage(await preferences.put(userId, next)) };
         },
 
+        ...deviceHandlers({
+          db,
+          devices,
+          preferences,
+          actions,
+          smsReplies,
+          email,
+          sms,
+          vapidPublicKey: vapid?.publicKey,
+          personOf,
+          clock,
+          ids,
+        }),
+
         async listUpcomingReminders(request) {
           const userId = personOf(request.caller);
           const now = clock.now();
           const reminders = await upcomingReminders(
-            db.reader(userId),
+            db.primary,
             userId,
             now,
             new Date(now.getTime() + upcomingWindowMs),

@@ -6,7 +6,7 @@ import type { Recognizer, Speech, Synthesizer, Transcript, VoiceInfo, VoiceLangu
 
 /** An OpenAI-compatible audio endpoint (a self-hosted Whisper server, or a cloud). */
 export interface OpenAiAudioSettings {
-  /** Up to and without `/v1`, e.g. `http://whisper.internal:8000`. */
+  /** Up to and with `/v1`, e.g. `http://whisper.internal:8000/v1`. */
   baseUrl: string;
   apiKey?: string;
   /** @default whisper-1 */
@@ -24,7 +24,7 @@ const transcriptionSchema = z.object({
 });
 
 /**
- * Recognition by `POST /v1/audio/transcriptions` (multipart, `verbose_json`); the person's
+ * Recognition by `POST /audio/transcriptions` (multipart, `verbose_json`); the person's
  * medication names go in the `prompt`, which is how Whisper is biased towards words.
  */
 export class OpenAiRecognizer implements Recognizer {
@@ -47,7 +47,7 @@ export class OpenAiRecognizer implements Recognizer {
     form.append('response_format', 'verbose_json');
     if (language) form.append('language', language);
     if (hints.length > 0) form.append('prompt', hints.join(', '));
-    const response = await fetch(`${this.settings.baseUrl}/v1/audio/transcriptions`, {
+    const response = await fetch(`${this.settings.baseUrl}/audio/transcriptions`, {
       method: 'POST',
       body: form,
       headers: authorization(this.settings),
@@ -67,7 +67,7 @@ export class OpenAiRecognizer implements Recognizer {
   }
 }
 
-/** Synthesis by `POST /v1/audio/speech` asking for WAV. */
+/** Synthesis by `POST /audio/speech` asking for WAV. */
 export class OpenAiSynthesizer implements Synthesizer {
   readonly name = 'openai-compatible';
   constructor(readonly settings: OpenAiAudioSettings) {}
@@ -89,7 +89,7 @@ export class OpenAiSynthesizer implements Synthesizer {
     signal?: AbortSignal,
   ): Promise<Speech> {
     const chosen = voice ?? this.settings.speechVoice ?? 'alloy';
-    const response = await fetch(`${this.settings.baseUrl}/v1/audio/speech`, {
+    const response = await fetch(`${this.settings.baseUrl}/audio/speech`, {
       method: 'POST',
       headers: { ...authorization(this.settings), 'content-type': 'application/json' },
       body: JSON.stringify({

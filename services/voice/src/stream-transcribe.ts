@@ -26,6 +26,8 @@ export interface StreamTranscriber {
   partialEveryBytes?: number;
   /** Quiet after speech that ends a hands-free utterance. @default 500 */
   hangoverMs?: number;
+  /** False while speech work is waiting: partials then wait for a free moment. @default always true */
+  idle?: () => boolean;
 }
 
 /**
@@ -82,7 +84,8 @@ export async function* streamTranscripts(
         break;
       }
     }
-    if (sinceLast >= every && !partial) {
+    // Partials only in a free moment, and not during the hangover: the final one is what counts.
+    if (sinceLast >= every && !partial && (transcriber.idle?.() ?? true) && (vad?.speaking ?? true)) {
       sinceLast = 0;
       const { caller, format, language, phraseHints } = config;
       partial = transcriber.transcribe(caller, joined(), format, language, phraseHints).catch((error: unknown) => {

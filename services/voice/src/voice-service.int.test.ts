@@ -249,7 +249,7 @@ describe.runIf(enginesInstalled)('voice service under load and with a provider',
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const voice = await startVoiceHarness({
-      provider: { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+      provider: { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` },
     });
     try {
       const audio = await spoken('my blood pressure is one forty over ninety');

@@ -263,6 +263,7 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
               transcribe: (caller, audio, format, language, hints) =>
                 transcribe(callerOf(caller), audio, format, language, hints, context.signal).then((r) => r.transcript),
               maxBytes: limits.maxBytes,
+              idle: () => pool.idle,
             });
           } catch (error) {
             throw voiceError(error);

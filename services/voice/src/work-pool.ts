@@ -34,6 +34,11 @@ export class WorkPool {
     return { running: this.#running, queued: this.#waiting.length };
   }
 
+  /** True when a new job would start at once. */
+  get idle(): boolean {
+    return this.#running < this.#concurrency;
+  }
+
   /** True when a new job would be refused. */
   get saturated(): boolean {
     return this.#running >= this.#concurrency && this.#waiting.length >= this.#maxQueued;

@@ -1,11 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, unwrap } from '../api/problem.js';
 import type { Medication } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
 import { Button, fieldErrorsOf, FormProblem, TextInput } from './ui.js';
+import { ApiForm } from './api-form.js';
 
 /** `08:00, 20:00` → `['08:00', '20:00']`; `8:00` becomes `08:00`. */
 export function parseTimes(text: string): string[] {
@@ -59,12 +59,10 @@ export function MedicationForm(props: { medication?: Medication; onDone: () => v
   if (save.error instanceof ApiProblem && 'doseUnit' in errors) errors.unit = errors.doseUnit!;
 
   return (
-    <Form
+    <ApiForm
       className="stack"
-      validationBehavior="aria"
-      validationErrors={errors}
-      onSubmit={(event) => {
-        event.preventDefault();
+      errors={errors}
+      onSubmit={() => {
         save.mutate();
       }}
     >
@@ -98,6 +96,6 @@ export function MedicationForm(props: { medication?: Medication; onDone: () => v
           {t('app.cancel')}
         </Button>
       </div>
-    </Form>
+    </ApiForm>
   );
 }

@@ -16,6 +16,7 @@ import {
 } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem } from '../api/problem.js';
+import { useFieldError } from './api-form.js';
 
 /** A button at least 44 px tall with a visible focus ring; `variant` sets its weight. */
 export function Button({
@@ -43,12 +44,13 @@ export function TextInput(props: {
   placeholder?: string;
 }) {
   const { name, label, description, inputMode, placeholder, ...rest } = props;
+  const error = useFieldError(name);
   return (
-    <TextField name={name} className="field" {...rest}>
+    <TextField name={name} className="field" isInvalid={error !== undefined} {...rest}>
       <Label>{label}</Label>
       <Input inputMode={inputMode} placeholder={placeholder} />
       {description && <Text slot="description">{description}</Text>}
-      <FieldError className="field-error" />
+      <FieldError className="field-error">{error}</FieldError>
     </TextField>
   );
 }

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useRecordVital } from '../api/queries.js';
 import { apiValue, unitOf, unitsByKind, vitalKinds, type VitalKind } from '../domain/units.js';
 import { Button, Choice, fieldErrorsOf, FormProblem, TextInput } from './ui.js';
+import { ApiForm } from './api-form.js';
 
 /**
  * Logs a reading of any kind in the unit the person uses. Blood pressure asks for both numbers,
@@ -44,13 +44,11 @@ export function VitalForm(props: {
   };
 
   return (
-    <Form
+    <ApiForm
       className="stack card"
       aria-labelledby="log-title"
-      validationBehavior="aria"
-      validationErrors={fieldErrorsOf(record.error)}
-      onSubmit={(event) => {
-        event.preventDefault();
+      errors={fieldErrorsOf(record.error)}
+      onSubmit={() => {
         submit();
       }}
     >
@@ -114,6 +112,6 @@ export function VitalForm(props: {
       <Button type="submit" isDisabled={record.isPending}>
         {t('vitals.add')}
       </Button>
-    </Form>
+    </ApiForm>
   );
 }

@@ -170,6 +170,9 @@ export const en = {
     call: 'Call emergency services',
     empty: 'Ask about your health, or tell Tend a reading or a dose you took.',
     done: 'Done: {{tool}}',
+    speak: 'Speak',
+    stopAndSend: 'Stop and send',
+    listening: 'Listening… press again when you have finished.',
   },
   care: {
     title: 'Caregivers',

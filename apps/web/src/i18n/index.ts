@@ -18,7 +18,7 @@ export const languageStorageKey = 'tend.language';
 export async function createI18n(): Promise<i18n> {
   const instance = i18next.createInstance();
   instance.on('languageChanged', (language) => {
-    document.documentElement.lang = language === 'zh' ? 'zh-Hans' : 'en';
+    document.documentElement.lang = languageOf(language) === 'zh' ? 'zh-Hans' : 'en';
   });
   await instance
     .use(LanguageDetector)
@@ -37,6 +37,8 @@ export async function createI18n(): Promise<i18n> {
       },
       returnNull: false,
     });
+  // The first language is chosen during init, before any change event.
+  document.documentElement.lang = languageOf(instance.language) === 'zh' ? 'zh-Hans' : 'en';
   return instance;
 }
 

@@ -169,6 +169,9 @@ export const zh: Messages = {
     call: '拨打急救电话',
     empty: '问问您的健康情况，或者告诉 Tend 一次测量或服药。',
     done: '已完成：{{tool}}',
+    speak: '说话',
+    stopAndSend: '说完了，发送',
+    listening: '正在听…说完后再按一次。',
   },
   care: {
     title: '照护人',

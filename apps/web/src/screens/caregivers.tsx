@@ -1,13 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
-import { Checkbox, CheckboxGroup, FieldError, Form, Label } from 'react-aria-components';
+import { Checkbox, CheckboxGroup, FieldError, Label } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { unwrap } from '../api/problem.js';
 import { useGrants } from '../api/queries.js';
 import { caregiverScopes, type CaregiverScope } from '../api/types.js';
 import { useApi, useSignedIn } from '../app/api-context.js';
 import { Button, ConfirmButton, fieldErrorsOf, FormProblem, QueryState, TextInput } from '../components/ui.js';
+import { ApiForm } from '../components/api-form.js';
 
 /**
  * Caregivers: whom the person lets see their record and what each may do, with grant and revoke;
@@ -81,12 +82,10 @@ function YourCaregivers() {
       </section>
       <section className="card" aria-labelledby="grant-title">
         <h2 id="grant-title">{t('care.grantTitle')}</h2>
-        <Form
+        <ApiForm
           className="stack"
-          validationBehavior="aria"
-          validationErrors={fieldErrorsOf(grant.error)}
-          onSubmit={(event) => {
-            event.preventDefault();
+          errors={fieldErrorsOf(grant.error)}
+          onSubmit={() => {
             grant.mutate();
           }}
         >
@@ -106,6 +105,7 @@ function YourCaregivers() {
             value={scopes}
             onChange={(value) => setScopes(value as CaregiverScope[])}
             isRequired
+            isInvalid={fieldErrorsOf(grant.error).scopes !== undefined}
           >
             <Label>{t('care.scopes')}</Label>
             <div className="choice-options vertical">
@@ -115,12 +115,12 @@ function YourCaregivers() {
                 </Checkbox>
               ))}
             </div>
-            <FieldError className="field-error" />
+            <FieldError className="field-error">{fieldErrorsOf(grant.error).scopes}</FieldError>
           </CheckboxGroup>
           <Button type="submit" isDisabled={grant.isPending}>
             {t('care.grant')}
           </Button>
-        </Form>
+        </ApiForm>
       </section>
     </>
   );

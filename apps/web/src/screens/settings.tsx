@@ -1,13 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
-import { Form, Switch } from 'react-aria-components';
+import { Switch } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { unwrap } from '../api/problem.js';
 import { useApi, useSignedIn } from '../app/api-context.js';
 import { applyDisplayPrefs, loadDisplayPrefs, type DisplayPrefs, type TextSize } from '../app/display-prefs.js';
 import { Button, Choice, ConfirmButton, fieldErrorsOf, FormProblem, TextInput } from '../components/ui.js';
 import { languageOf, type Language } from '../i18n/index.js';
+import { ApiForm } from '../components/api-form.js';
 
 /** Settings: name, time zone, language, text size, contrast, the FHIR file out and in, and deleting the account. */
 export function SettingsScreen() {
@@ -56,12 +57,10 @@ function Profile() {
           { id: 'zh', label: '中文' },
         ]}
       />
-      <Form
+      <ApiForm
         className="stack"
-        validationBehavior="aria"
-        validationErrors={fieldErrorsOf(save.error)}
-        onSubmit={(event) => {
-          event.preventDefault();
+        errors={fieldErrorsOf(save.error)}
+        onSubmit={() => {
           setSaved(false);
           save.mutate({ displayName: displayName.trim(), timezone: timezone.trim() });
         }}
@@ -90,7 +89,7 @@ function Profile() {
         <Button type="submit" isDisabled={save.isPending}>
           {t('app.save')}
         </Button>
-      </Form>
+      </ApiForm>
     </section>
   );
 }

@@ -1,7 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
-import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { unwrap } from '../api/problem.js';
 import type { Tokens } from '../api/session.js';
@@ -9,6 +8,7 @@ import { useApi } from '../app/api-context.js';
 import { LanguageSwitch } from '../components/language-switch.js';
 import { Button, fieldErrorsOf, FormProblem, TextInput } from '../components/ui.js';
 import { languageOf } from '../i18n/index.js';
+import { ApiForm } from '../components/api-form.js';
 
 /** What the gateway tells the web app about itself (`/web-config.json`). */
 interface WebConfig {
@@ -68,12 +68,10 @@ export function SignInScreen() {
         <h1 id="auth-title">{signingUp ? t('auth.signUpTitle') : t('auth.signInTitle')}</h1>
         <LanguageSwitch />
       </div>
-      <Form
+      <ApiForm
         className="stack"
-        validationBehavior="aria"
-        validationErrors={fieldErrorsOf(submit.error)}
-        onSubmit={(event) => {
-          event.preventDefault();
+        errors={fieldErrorsOf(submit.error)}
+        onSubmit={() => {
           submit.mutate();
         }}
       >
@@ -112,7 +110,7 @@ export function SignInScreen() {
         <Button type="submit" isDisabled={submit.isPending}>
           {submit.isPending ? t('auth.signingIn') : signingUp ? t('auth.signUp') : t('auth.signIn')}
         </Button>
-      </Form>
+      </ApiForm>
       {(config.data?.oidcProviders.length ?? 0) > 0 && (
         <div className="stack">
           <p className="muted center">{t('auth.or')}</p>

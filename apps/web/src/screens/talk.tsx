@@ -1,13 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { Form } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { streamMessage, type ChatReply } from '../api/chat.js';
 import { unwrap } from '../api/problem.js';
 import type { ChatMessage } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
+import { canRecord, PushToTalk, type SpokenTurn } from '../components/push-to-talk.js';
 import { Button, FormProblem, QueryState, TextInput } from '../components/ui.js';
 import { languageOf } from '../i18n/index.js';
+import { ApiForm } from '../components/api-form.js';
 
 /** Emergency numbers offered by the call button, by the app's language (US / mainland China). */
 const emergencyNumber = { en: '911', zh: '120' } as const;
@@ -25,6 +26,7 @@ export function TalkScreen() {
   const [draft, setDraft] = useState('');
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [streaming, setStreaming] = useState<string | undefined>(undefined);
+  const [conversationId, setConversationId] = useState<string | undefined>(undefined);
   const log = useRef<HTMLOListElement>(null);
 
   // The latest conversation, continued; a new one is started with the first message.
@@ -44,21 +46,38 @@ export function TalkScreen() {
     staleTime: Infinity,
   });
 
+  // The history fills the chat once; from then on the chat is the page's own list.
+  const loaded = useRef(false);
   useEffect(() => {
-    if (history.data) setMessages(history.data.messages);
+    if (!history.data || loaded.current) return;
+    loaded.current = true;
+    setMessages(history.data.messages);
+    setConversationId(history.data.id);
   }, [history.data]);
 
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'end' });
   }, [messages, streaming]);
 
+  const ensureConversation = async (): Promise<string> => {
+    if (conversationId) return conversationId;
+    const { id } = (await unwrap(client.POST('/api/v1/conversations', { body: {} }))) as { id: string };
+    setConversationId(id);
+    return id;
+  };
+
+  const spoken = async (turn: SpokenTurn) => {
+    setMessages((current) => [
+      ...current,
+      { role: 'user', text: turn.transcript },
+      { id: turn.reply.messageId, role: 'assistant', text: turn.reply.text, intent: turn.reply.intent },
+    ]);
+    if (turn.reply.actions.some((action) => action.ok)) await queries.invalidateQueries({ queryKey: ['vitals'] });
+  };
+
   const send = useMutation({
     mutationFn: async (text: string): Promise<ChatReply> => {
-      let id = history.data?.id;
-      if (!id) {
-        id = ((await unwrap(client.POST('/api/v1/conversations', { body: {} }))) as { id: string }).id;
-        queries.setQueryData(['conversation', 'latest'], { id, messages: [] });
-      }
+      const id = await ensureConversation();
       setMessages((current) => [...current, { role: 'user', text }]);
       setStreaming('');
       return streamMessage(authorizedFetch, id, text, language, {
@@ -73,6 +92,7 @@ export function TalkScreen() {
         { id: reply.messageId, role: 'assistant', text: reply.text, mode: reply.mode, intent: reply.intent },
       ]);
       // What the agent did (a reading, a dose) shows on the other screens at once.
+      await queries.invalidateQueries({ queryKey: ['conversation'], refetchType: 'none' });
       if (reply.actions.some((action) => action.ok)) {
         await queries.invalidateQueries({ queryKey: ['vitals'] });
         await queries.invalidateQueries({ queryKey: ['doses'] });
@@ -100,10 +120,10 @@ export function TalkScreen() {
         </ol>
       </QueryState>
       <FormProblem error={send.error} />
-      <Form
+      <ApiForm
         className="composer"
-        onSubmit={(event) => {
-          event.preventDefault();
+        errors={{}}
+        onSubmit={() => {
           const text = draft.trim();
           if (!text || send.isPending) return;
           setDraft('');
@@ -120,7 +140,10 @@ export function TalkScreen() {
         <Button type="submit" isDisabled={send.isPending || draft.trim() === ''}>
           {t('talk.send')}
         </Button>
-      </Form>
+      </ApiForm>
+      {canRecord() && (
+        <PushToTalk conversationId={ensureConversation} language={language} onTurn={(turn) => void spoken(turn)} />
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors/errors.js';
 import { configTable, type ConfigName, type ConfigValues } from './table.js';
-import type { TendConfig, UpstreamInstance, BalancingPolicy } from './types.js';
+import type { TendConfig, UpstreamInstance, BalancingPolicy, NotificationConfig } from './types.js';
 
 // Where these lived before the table; kept so importers of this module need not change.
 export { redactUrl } from './parsers.js';
@@ -133,6 +133,11 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       trustedProxies: v.TRUSTED_PROXIES,
       oidcProviders: v.OIDC_PROVIDERS,
     },
+    voice: {
+      providerUrl: v.VOICE_PROVIDER_URL,
+      providerApiKey: v.VOICE_PROVIDER_API_KEY,
+      concurrency: v.VOICE_CONCURRENCY,
+    },
     llm:
       v.LLM_BASE_URL === undefined
         ? undefined
@@ -149,6 +154,38 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       geocodingBaseUrl: v.GEOCODING_BASE_URL,
       airQualityBaseUrl: v.AIR_QUALITY_BASE_URL,
     },
+    notification: notificationConfig(v),
+  };
+}
+
+function notificationConfig(v: ConfigValues): NotificationConfig {
+  const smsProviders = v.SMS_PROVIDER.map((name) => {
+    if (name === 'twilio') {
+      if (!v.TWILIO_ACCOUNT_SID)
+        throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required when SMS_PROVIDER names twilio');
+      return {
+        name,
+        baseUrl: v.TWILIO_BASE_URL,
+        accountSid: v.TWILIO_ACCOUNT_SID,
+        authToken: v.TWILIO_AUTH_TOKEN ?? '',
+        from: v.TWILIO_FROM ?? '',
+      };
+    }
+    if (!v.SIGNALWIRE_URL) throw new ConfigError('SIGNALWIRE_URL', 'is required when SMS_PROVIDER names signalwire');
+    return {
+      name,
+      baseUrl: v.SIGNALWIRE_URL,
+      accountSid: v.SIGNALWIRE_PROJECT_ID ?? '',
+      authToken: v.SIGNALWIRE_TOKEN ?? '',
+      from: v.SIGNALWIRE_FROM ?? '',
+    };
+  });
+  return {
+    email: v.SMTP_URL === undefined ? undefined : { smtpUrl: v.SMTP_URL, from: v.SMTP_FROM },
+    smsProviders,
+    push: { publicKey: v.VAPID_PUBLIC_KEY, privateKey: v.VAPID_PRIVATE_KEY, subject: v.VAPID_SUBJECT },
+    actionKey: v.NOTIFICATION_ACTION_KEY,
+    publicUrl: v.TEND_PUBLIC_URL,
   };
 }
 

@@ -119,6 +119,15 @@ export function originUrl(value: string): string {
   return url;
 }
 
+/** An `smtp://` or `smtps://` URL with a host. */
+export function smtpUrl(value: string): string {
+  const url = parseUrl(value);
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new Error(`"${redactUrl(value)}" must be an smtp:// or smtps:// URL`);
+  }
+  return value;
+}
+
 /** `host:port`, as Kafka brokers are given. */
 export function hostPort(value: string): string {
   const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(value);

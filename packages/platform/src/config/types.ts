@@ -61,6 +61,17 @@ export interface TendConfig {
   llm: LlmConfig | undefined;
   /** Where the external service's weather provider lives. */
   external: ExternalConfig;
+  /** The notification service's channels beyond the app; each is off unless configured. */
+  notification: NotificationConfig;
+  /** The voice service's optional provider and work pool. */
+  voice: VoiceConfig;
+}
+
+/** An OpenAI-compatible audio provider in front of the local speech engines, and the pool size. */
+export interface VoiceConfig {
+  providerUrl: string | undefined;
+  providerApiKey: string | undefined;
+  concurrency: number | undefined;
 }
 
 /**
@@ -74,6 +85,16 @@ export interface ExternalConfig {
   geocodingBaseUrl: string;
   /** @default 'https://air-quality-api.open-meteo.com' */
   airQualityBaseUrl: string;
+}
+
+/** How the notification service reaches people outside the app. */
+export interface NotificationConfig {
+  email: { smtpUrl: string; from: string } | undefined;
+  /** SMS providers (Twilio's Messages API) in failover order; empty: SMS off. */
+  smsProviders: { name: string; baseUrl: string; accountSid: string; authToken: string; from: string }[];
+  push: { publicKey: string | undefined; privateKey: string | undefined; subject: string };
+  actionKey: string | undefined;
+  publicUrl: string;
 }
 
 /** An OpenAI-compatible chat endpoint for the conversation service. */

@@ -107,6 +107,7 @@ export function connectPassthrough(deps: ConnectPassthroughDeps): (req: Incoming
   });
 
   return (req, res) => {
+    res.setHeader('cache-control', 'no-store');
     gate(req, res).then(
       (principal) => {
         if (!principal) return;

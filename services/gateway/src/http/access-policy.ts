@@ -86,6 +86,18 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'GET /api/v1/notification-preferences': everyone,
   'PUT /api/v1/notification-preferences': everyone,
   'GET /api/v1/reminders': everyone,
+  'POST /api/v1/devices': everyone,
+  'GET /api/v1/devices': everyone,
+  'POST /api/v1/devices/:id/verify': everyone,
+  'DELETE /api/v1/devices/:id': everyone,
+  'GET /api/v1/push/vapid-public-key': 'anyone',
+  'POST /api/v1/notifications/:id/actions': everyone,
+  // The signed single-use token is the credential: a push button or e-mail link has no session.
+  'POST /api/v1/actions': 'anyone',
+  'GET /api/v1/actions/:token': 'anyone',
+  // The provider's signature is checked by the notification service.
+  'POST /api/v1/sms/inbound': 'anyone',
+  'GET /api/v1/admin/dead-letters': admins,
 };
 
 /** The bearer token of a request, or undefined when it has none. */

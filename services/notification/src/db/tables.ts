@@ -65,6 +65,32 @@ export interface DeliveriesTable {
   next_attempt_at: NullableTimestamp;
   last_error: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Timestamp;
+  claimed_until: NullableTimestamp;
+  dead_letter: ColumnType<boolean, boolean | undefined, boolean>;
+  provider_ref: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** What a device is. */
+export type DeviceKind = 'push' | 'phone' | 'email';
+
+/** `notification.devices` (migration 0002): where a person can be reached. */
+export interface DevicesTable {
+  id: string;
+  user_id: string;
+  kind: DeviceKind;
+  address: string;
+  push_keys: ColumnType<{ p256dh: string; auth: string } | null, string | null | undefined, string | null>;
+  verified_at: NullableTimestamp;
+  code_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  code_expires_at: NullableTimestamp;
+  code_attempts: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+}
+
+/** `notification.used_action_tokens` (migration 0002). */
+export interface UsedActionTokensTable {
+  token_id: string;
+  used_at: Timestamp;
 }
 
 /** `notification.preferences` (migration 0001). */
@@ -85,4 +111,6 @@ export interface NotificationTables {
   notifications: NotificationsTable;
   deliveries: DeliveriesTable;
   preferences: PreferencesTable;
+  devices: DevicesTable;
+  used_action_tokens: UsedActionTokensTable;
 }

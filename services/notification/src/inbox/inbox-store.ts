@@ -60,8 +60,9 @@ export class InboxStore {
   ): Promise<{ items: InboxItem[]; nextCursor: string }> {
     const limit = pageLimit(page.limit);
     const after = decodeCursor(page.cursor);
-    let query = this.db
-      .reader(userId)
+    // From the primary: a notification just announced on the socket (written by the scheduler,
+    // not by this person, so no read-your-writes key covers it) must be in the list fetched next.
+    let query = this.db.primary
       .selectFrom('notifications')
       .selectAll()
       .where('user_id', '=', userId)
@@ -93,8 +94,7 @@ export class InboxStore {
 
   /** How many of a person's in-app notifications are unread. */
   async unreadCount(userId: string): Promise<number> {
-    const row = await this.db
-      .reader(userId)
+    const row = await this.db.primary
       .selectFrom('notifications')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('user_id', '=', userId)

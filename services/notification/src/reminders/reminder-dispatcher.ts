@@ -104,6 +104,7 @@ export class ReminderDispatcher {
             patientUserId: reminder.patientUserId,
             scheduledAt: reminder.scheduledAt.toISOString(),
             late: String(isLate),
+            language,
           },
           idempotencyKey: `reminder:${reminder.id}`,
           channels,
@@ -116,38 +117,34 @@ export class ReminderDispatcher {
         // cancels it once the dose is logged).
         const followUpAt = reminder.scheduledAt.getTime() + prefs.followUpMinutes * 60_000;
         if (reminder.kind === 'dose_due' && prefs.followUpMinutes > 0 && followUpAt > now.getTime()) {
+          // A snoozed reminder's nudge is its dose's nudge: one per dose, keyed by the first reminder.
+          const root = reminder.parentId ?? reminder.id;
           followUps.push({
             ...rows.find((row) => row.id === reminder.id)!,
-            id: `fu_${reminder.id}`,
+            id: `fu_${root}`,
             kind: 'dose_follow_up',
-            parent_id: reminder.id,
+            parent_id: root,
             fire_at: new Date(followUpAt),
             state: 'pending',
           });
         }
       }
 
-      await writeNotifications(trx, drafts, { schema: db.schema, clock, ids });
+      const written = await writeNotifications(trx, drafts, { schema: db.schema, clock, ids });
+      const notificationOf = new Map(written.map((n) => [n.idempotencyKey, n.id]));
       if (fired.length > 0) {
         // One statement for the batch: each reminder fired, pointing at its notification.
-        await trx
-          .updateTable('reminders')
-          .from('notifications')
-          .set((eb) => ({
-            state: 'fired',
-            fired_at: now,
-            late: sql<boolean>`reminders.id = ANY(${late}::text[])`,
-            notification_id: eb.ref('notifications.id'),
-            updated_at: now,
-          }))
-          .whereRef('notifications.user_id', '=', 'reminders.recipient_user_id')
-          .where(sql<boolean>`notifications.idempotency_key = 'reminder:' || reminders.id`)
-          .where(
-            'reminders.id',
-            'in',
-            fired.map((r) => r.id),
-          )
-          .execute();
+        const values = sql.join(
+          fired.map(
+            (r) =>
+              sql`(${r.id}::text, ${notificationOf.get(`reminder:${r.id}`) ?? null}::uuid, ${late.includes(r.id)}::boolean)`,
+          ),
+        );
+        await sql`
+          UPDATE ${sql.table(`${db.schema}.reminders`)} AS r
+          SET state = 'fired', fired_at = ${now}, late = v.late, notification_id = v.notification_id, updated_at = ${now}
+          FROM (VALUES ${values}) AS v(id, notification_id, late)
+          WHERE r.id = v.id`.execute(trx);
       }
       if (missed.length > 0) {
         await trx

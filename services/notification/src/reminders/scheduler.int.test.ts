@@ -265,4 +265,22 @@ describe.each(databaseTargets())('reminder scheduler on $kind PostgreSQL', (targ
       .catch((error: unknown) => ConnectError.from(error));
     expect((refused as ConnectError).code).toBe(Code.PermissionDenied);
   });
+
+  // Last: it stops this instance's event bus for good.
+  it('fires reminders with the event bus down: the scheduler needs only PostgreSQL and the health service', async () => {
+    clock.set('2026-09-01T06:59:00Z');
+    const ivy = await newPerson('UTC', 'Ivy');
+    await addMedication(ivy.caller, 'Aspirin', ['07:00']);
+    await tick();
+    await harness.notification.bus.stop();
+    clock.set('2026-09-01T07:00:01Z');
+    await tick();
+    expect((await inboxOf(ivy.id)).map((n) => n.title)).toEqual(['Time for your Aspirin']);
+    // The live event waits in the outbox for the bus to come back.
+    const waiting = await harness.db.primary
+      .selectFrom('outbox' as never)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(waiting.n)).toBeGreaterThan(0);
+  });
 });

@@ -12,7 +12,12 @@ import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
 import type { NotificationTables } from '../db/tables.js';
-import { createNotificationService, type NotificationServiceModule } from '../notification-service.js';
+import type { DeliveryWorkerOptions } from '../delivery/delivery-worker.js';
+import {
+  createNotificationService,
+  type ChannelSettings,
+  type NotificationServiceModule,
+} from '../notification-service.js';
 import type { SchedulerOptions } from '../reminders/reminder-scheduler.js';
 
 /** A clock a suite moves by hand, shared by the health and notification services. */
@@ -26,6 +31,18 @@ export class ManualClock implements Clock {
   }
   advance(ms: number): void {
     this.at = new Date(this.at.getTime() + ms);
+  }
+}
+
+/** The wall clock moved forward by a chosen amount: time passes, and a suite can jump ahead. */
+export class ShiftedClock implements Clock {
+  #offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.#offsetMs);
+  }
+  /** Moves time so that `now()` reads `at`. */
+  jumpTo(at: Date): void {
+    this.#offsetMs = at.getTime() - Date.now();
   }
 }
 
@@ -54,6 +71,10 @@ export interface NotificationHarnessOptions {
   /** Run the scheduler's loops (suites that drive it by hand leave them off). @default false */
   runScheduler?: boolean;
   scheduler?: SchedulerOptions;
+  channels?: ChannelSettings;
+  delivery?: DeliveryWorkerOptions;
+  /** Where generated keys go. */
+  dataDir?: string;
 }
 
 /**
@@ -75,7 +96,7 @@ export async function startNotificationHarness(
     const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
     const bus = new MemoryEventBus({ logger });
     await bus.start();
-    const module = createNotificationService({
+    const module = await createNotificationService({
       database: health.database,
       bus,
       health: healthTransport,
@@ -85,6 +106,9 @@ export async function startNotificationHarness(
       clock: options.clock,
       runScheduler: instanceOptions.runScheduler ?? options.runScheduler ?? false,
       scheduler: options.scheduler,
+      channels: options.channels,
+      delivery: options.delivery,
+      dataDir: options.dataDir,
     });
     const parts = new CompositeService('notification-parts', module.parts ?? []);
     await parts.start();

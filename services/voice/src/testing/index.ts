@@ -2,6 +2,7 @@ export { startVoiceHarness, type VoiceHarness } from './voice-harness.js';
 export { PocketsphinxRecognizer, readTrainingText } from '../engines/pocketsphinx-recognizer.js';
 export { EspeakSynthesizer } from '../engines/espeak-synthesizer.js';
 export { resample } from '../audio/resample.js';
+export { decodeWav, encodeWav } from '../audio/wav.js';
 export { spokenWords } from '../lm/spoken-words.js';
 export { errorCounts } from '../error-rate.js';
 

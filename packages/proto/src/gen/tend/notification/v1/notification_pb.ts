@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/notification/v1/notification.proto.
  */
 export const file_tend_notification_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("Cid0ZW5kL25vdGlmaWNhdGlvbi92MS9ub3RpZmljYXRpb24ucHJvdG8SFHRlbmQubm90aWZpY2F0aW9uLnYxIoIDCgxOb3RpZmljYXRpb24SCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgdjaGFubmVsGAMgASgOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSNAoGc3RhdHVzGAcgASgOMiQudGVuZC5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlTdGF0dXMSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHcmVhZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoEZGF0YRgKIAMoCzIsLnRlbmQubm90aWZpY2F0aW9uLnYxLk5vdGlmaWNhdGlvbi5EYXRhRW50cnkaKwoJRGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEixwEKF1NlbmROb3RpZmljYXRpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEi8KCGNoYW5uZWxzGAMgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJIlUKGFNlbmROb3RpZmljYXRpb25SZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIlMKEEJhdGNoU2VuZFJlcXVlc3QSPwoIcmVxdWVzdHMYASADKAsyLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdCJwCg9CYXRjaFNlbmRSZXN1bHQSQgoIcmVzcG9uc2UYASABKAsyLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVzcG9uc2VIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJLChFCYXRjaFNlbmRSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzdWx0IkQKGlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlciJXChtTdHJlYW1Ob3RpZmljYXRpb25zUmVzcG9uc2USOAoMbm90aWZpY2F0aW9uGAEgASgLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIoIBChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdBITCgt1bnJlYWRfb25seRgDIAEoCCKYAQoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAMgASgFIlMKD01hcmtSZWFkUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISGAoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCSIjChBNYXJrUmVhZFJlc3BvbnNlEg8KB3VwZGF0ZWQYASABKAUidQoMS2luZENoYW5uZWxzEjQKBGtpbmQYASABKA4yJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5Ob3RpZmljYXRpb25LaW5kEi8KCGNoYW5uZWxzGAIgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbCIoCgpRdWlldEhvdXJzEg0KBXN0YXJ0GAEgASgJEgsKA2VuZBgCIAEoCSK6AQoLUHJlZmVyZW5jZXMSNAoIY2hhbm5lbHMYASADKAsyIi50ZW5kLm5vdGlmaWNhdGlvbi52MS5LaW5kQ2hhbm5lbHMSNQoLcXVpZXRfaG91cnMYAiABKAsyIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5RdWlldEhvdXJzEhAKCGxhbmd1YWdlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIZChFmb2xsb3dfdXBfbWludXRlcxgFIAEoBSI/ChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIlAKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USNgoLcHJlZmVyZW5jZXMYASABKAsyIS50ZW5kLm5vdGlmaWNhdGlvbi52MS5QcmVmZXJlbmNlcyJ6ChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEjYKC3ByZWZlcmVuY2VzGAIgASgLMiEudGVuZC5ub3RpZmljYXRpb24udjEuUHJlZmVyZW5jZXMiUwoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRI2CgtwcmVmZXJlbmNlcxgBIAEoCzIhLnRlbmQubm90aWZpY2F0aW9uLnYxLlByZWZlcmVuY2VzIq8CChBVcGNvbWluZ1JlbWluZGVyEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSKwoHZmlyZV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoFc3RhdGUYBCABKA4yIy50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZW1pbmRlclN0YXRlEhUKDW1lZGljYXRpb25faWQYBSABKAkSFwoPbWVkaWNhdGlvbl9uYW1lGAYgASgJEhIKCmxvY2FsX3RpbWUYByABKAkSEQoJdGltZV96b25lGAggASgJEjAKDHNjaGVkdWxlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGF0aWVudF91c2VyX2lkGAogASgJIkYKHExpc3RVcGNvbWluZ1JlbWluZGVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIloKHUxpc3RVcGNvbWluZ1JlbWluZGVyc1Jlc3BvbnNlEjkKCXJlbWluZGVycxgBIAMoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlVwY29taW5nUmVtaW5kZXIqbAoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEAoMQ0hBTk5FTF9QVVNIEAESDwoLQ0hBTk5FTF9TTVMQAhIRCg1DSEFOTkVMX0VNQUlMEAMSEgoOQ0hBTk5FTF9JTl9BUFAQBCqiAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVFVTX1FVRVVFRBABEhgKFERFTElWRVJZX1NUQVRVU19TRU5UEAISHQoZREVMSVZFUllfU1RBVFVTX0RFTElWRVJFRBADEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBCqOAgoQTm90aWZpY2F0aW9uS2luZBIhCh1OT1RJRklDQVRJT05fS0lORF9VTlNQRUNJRklFRBAAEiMKH05PVElGSUNBVElPTl9LSU5EX0RPU0VfUkVNSU5ERVIQARIhCh1OT1RJRklDQVRJT05fS0lORF9NSVNTRURfRE9TRRACEiQKIE5PVElGSUNBVElPTl9LSU5EX1VSR0VOVF9SRUFESU5HEAMSHwobTk9USUZJQ0FUSU9OX0tJTkRfRU1FUkdFTkNZEAQSIQodTk9USUZJQ0FUSU9OX0tJTkRfQVBQT0lOVE1FTlQQBRIlCiFOT1RJRklDQVRJT05fS0lORF9DQVJFR0lWRVJfQUxFUlQQBiqeAQoNUmVtaW5kZXJTdGF0ZRIeChpSRU1JTkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhoKFlJFTUlOREVSX1NUQVRFX1BFTkRJTkcQARIYChRSRU1JTkRFUl9TVEFURV9GSVJFRBACEhkKFVJFTUlOREVSX1NUQVRFX01JU1NFRBADEhwKGFJFTUlOREVSX1NUQVRFX0NBTkNFTExFRBAEMpsHChNOb3RpZmljYXRpb25TZXJ2aWNlEnEKEFNlbmROb3RpZmljYXRpb24SLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdBouLnRlbmQubm90aWZpY2F0aW9uLnYxLlNlbmROb3RpZmljYXRpb25SZXNwb25zZRJcCglCYXRjaFNlbmQSJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5CYXRjaFNlbmRSZXF1ZXN0GicudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzcG9uc2USfAoTU3RyZWFtTm90aWZpY2F0aW9ucxIwLnRlbmQubm90aWZpY2F0aW9uLnYxLlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0GjEudGVuZC5ub3RpZmljYXRpb24udjEuU3RyZWFtTm90aWZpY2F0aW9uc1Jlc3BvbnNlMAESdAoRTGlzdE5vdGlmaWNhdGlvbnMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlElkKCE1hcmtSZWFkEiUudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXF1ZXN0GiYudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXNwb25zZRJrCg5HZXRQcmVmZXJlbmNlcxIrLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBosLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2USdAoRVXBkYXRlUHJlZmVyZW5jZXMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlEoABChVMaXN0VXBjb21pbmdSZW1pbmRlcnMSMi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0VXBjb21pbmdSZW1pbmRlcnNSZXF1ZXN0GjMudGVuZC5ub3RpZmljYXRpb24udjEuTGlzdFVwY29taW5nUmVtaW5kZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
+  fileDesc("Cid0ZW5kL25vdGlmaWNhdGlvbi92MS9ub3RpZmljYXRpb24ucHJvdG8SFHRlbmQubm90aWZpY2F0aW9uLnYxIoIDCgxOb3RpZmljYXRpb24SCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgdjaGFubmVsGAMgASgOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSNAoGc3RhdHVzGAcgASgOMiQudGVuZC5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlTdGF0dXMSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHcmVhZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoEZGF0YRgKIAMoCzIsLnRlbmQubm90aWZpY2F0aW9uLnYxLk5vdGlmaWNhdGlvbi5EYXRhRW50cnkaKwoJRGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEixwEKF1NlbmROb3RpZmljYXRpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEi8KCGNoYW5uZWxzGAMgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJIlUKGFNlbmROb3RpZmljYXRpb25SZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIlMKEEJhdGNoU2VuZFJlcXVlc3QSPwoIcmVxdWVzdHMYASADKAsyLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdCJwCg9CYXRjaFNlbmRSZXN1bHQSQgoIcmVzcG9uc2UYASABKAsyLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVzcG9uc2VIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJLChFCYXRjaFNlbmRSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzdWx0IkQKGlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlciJXChtTdHJlYW1Ob3RpZmljYXRpb25zUmVzcG9uc2USOAoMbm90aWZpY2F0aW9uGAEgASgLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIoIBChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdBITCgt1bnJlYWRfb25seRgDIAEoCCKYAQoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAMgASgFIlMKD01hcmtSZWFkUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISGAoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCSIjChBNYXJrUmVhZFJlc3BvbnNlEg8KB3VwZGF0ZWQYASABKAUidQoMS2luZENoYW5uZWxzEjQKBGtpbmQYASABKA4yJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5Ob3RpZmljYXRpb25LaW5kEi8KCGNoYW5uZWxzGAIgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbCIoCgpRdWlldEhvdXJzEg0KBXN0YXJ0GAEgASgJEgsKA2VuZBgCIAEoCSK6AQoLUHJlZmVyZW5jZXMSNAoIY2hhbm5lbHMYASADKAsyIi50ZW5kLm5vdGlmaWNhdGlvbi52MS5LaW5kQ2hhbm5lbHMSNQoLcXVpZXRfaG91cnMYAiABKAsyIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5RdWlldEhvdXJzEhAKCGxhbmd1YWdlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIZChFmb2xsb3dfdXBfbWludXRlcxgFIAEoBSI/ChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIlAKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USNgoLcHJlZmVyZW5jZXMYASABKAsyIS50ZW5kLm5vdGlmaWNhdGlvbi52MS5QcmVmZXJlbmNlcyJ6ChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEjYKC3ByZWZlcmVuY2VzGAIgASgLMiEudGVuZC5ub3RpZmljYXRpb24udjEuUHJlZmVyZW5jZXMiUwoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRI2CgtwcmVmZXJlbmNlcxgBIAEoCzIhLnRlbmQubm90aWZpY2F0aW9uLnYxLlByZWZlcmVuY2VzIq8CChBVcGNvbWluZ1JlbWluZGVyEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSKwoHZmlyZV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoFc3RhdGUYBCABKA4yIy50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZW1pbmRlclN0YXRlEhUKDW1lZGljYXRpb25faWQYBSABKAkSFwoPbWVkaWNhdGlvbl9uYW1lGAYgASgJEhIKCmxvY2FsX3RpbWUYByABKAkSEQoJdGltZV96b25lGAggASgJEjAKDHNjaGVkdWxlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGF0aWVudF91c2VyX2lkGAogASgJIkYKHExpc3RVcGNvbWluZ1JlbWluZGVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIloKHUxpc3RVcGNvbWluZ1JlbWluZGVyc1Jlc3BvbnNlEjkKCXJlbWluZGVycxgBIAMoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlVwY29taW5nUmVtaW5kZXIiQgoQUHVzaFN1YnNjcmlwdGlvbhIQCghlbmRwb2ludBgBIAEoCRIOCgZwMjU2ZGgYAiABKAkSDAoEYXV0aBgDIAEoCSKXAQoGRGV2aWNlEgoKAmlkGAEgASgJEi4KBGtpbmQYAiABKA4yIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZXZpY2VLaW5kEg8KB2FkZHJlc3MYAyABKAkSEAoIdmVyaWZpZWQYBCABKAgSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiwwEKFVJlZ2lzdGVyRGV2aWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISLgoEa2luZBgCIAEoDjIgLnRlbmQubm90aWZpY2F0aW9uLnYxLkRldmljZUtpbmQSDwoHYWRkcmVzcxgDIAEoCRJBChFwdXNoX3N1YnNjcmlwdGlvbhgEIAEoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlB1c2hTdWJzY3JpcHRpb24iRgoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRIsCgZkZXZpY2UYASABKAsyHC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZXZpY2UiXgoTVmVyaWZ5RGV2aWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEQoJZGV2aWNlX2lkGAIgASgJEgwKBGNvZGUYAyABKAkiRAoUVmVyaWZ5RGV2aWNlUmVzcG9uc2USLAoGZGV2aWNlGAEgASgLMhwudGVuZC5ub3RpZmljYXRpb24udjEuRGV2aWNlIjwKEkxpc3REZXZpY2VzUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXIiRAoTTGlzdERldmljZXNSZXNwb25zZRItCgdkZXZpY2VzGAEgAygLMhwudGVuZC5ub3RpZmljYXRpb24udjEuRGV2aWNlIlAKE0RlbGV0ZURldmljZVJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEhEKCWRldmljZV9pZBgCIAEoCSIWChREZWxldGVEZXZpY2VSZXNwb25zZSIaChhHZXRWYXBpZFB1YmxpY0tleVJlcXVlc3QiLwoZR2V0VmFwaWRQdWJsaWNLZXlSZXNwb25zZRISCgpwdWJsaWNfa2V5GAEgASgJInYKFFBlcmZvcm1BY3Rpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchINCgV0b2tlbhgCIAEoCRIXCg9ub3RpZmljYXRpb25faWQYAyABKAkSDgoGYWN0aW9uGAQgASgJInMKFVBlcmZvcm1BY3Rpb25SZXNwb25zZRIOCgZhY3Rpb24YASABKAkSFwoPbm90aWZpY2F0aW9uX2lkGAIgASgJEjEKDXNub296ZWRfdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIq8BChVIYW5kbGVTbXNSZXBseVJlcXVlc3QSCwoDdXJsGAEgASgJEkcKBnBhcmFtcxgCIAMoCzI3LnRlbmQubm90aWZpY2F0aW9uLnYxLkhhbmRsZVNtc1JlcGx5UmVxdWVzdC5QYXJhbXNFbnRyeRIRCglzaWduYXR1cmUYAyABKAkaLQoLUGFyYW1zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASInChZIYW5kbGVTbXNSZXBseVJlc3BvbnNlEg0KBXJlcGx5GAEgASgJIt8BCgpEZWFkTGV0dGVyEhMKC2RlbGl2ZXJ5X2lkGAEgASgJEhcKD25vdGlmaWNhdGlvbl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEi4KB2NoYW5uZWwYBCABKA4yHS50ZW5kLm5vdGlmaWNhdGlvbi52MS5DaGFubmVsEhAKCGF0dGVtcHRzGAUgASgFEhIKCmxhc3RfZXJyb3IYBiABKAkSLQoJZmFpbGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgV0aXRsZRgIIAEoCSJrChZMaXN0RGVhZExldHRlcnNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIpCgRwYWdlGAIgASgLMhsudGVuZC5jb21tb24udjEuUGFnZVJlcXVlc3QifQoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USNgoMZGVhZF9sZXR0ZXJzGAEgAygLMiAudGVuZC5ub3RpZmljYXRpb24udjEuRGVhZExldHRlchIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlKmwKB0NoYW5uZWwSFwoTQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhAKDENIQU5ORUxfUFVTSBABEg8KC0NIQU5ORUxfU01TEAISEQoNQ0hBTk5FTF9FTUFJTBADEhIKDkNIQU5ORUxfSU5fQVBQEAQqogEKDkRlbGl2ZXJ5U3RhdHVzEh8KG0RFTElWRVJZX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFkRFTElWRVJZX1NUQVRVU19RVUVVRUQQARIYChRERUxJVkVSWV9TVEFUVVNfU0VOVBACEh0KGURFTElWRVJZX1NUQVRVU19ERUxJVkVSRUQQAxIaChZERUxJVkVSWV9TVEFUVVNfRkFJTEVEEAQqjgIKEE5vdGlmaWNhdGlvbktpbmQSIQodTk9USUZJQ0FUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIjCh9OT1RJRklDQVRJT05fS0lORF9ET1NFX1JFTUlOREVSEAESIQodTk9USUZJQ0FUSU9OX0tJTkRfTUlTU0VEX0RPU0UQAhIkCiBOT1RJRklDQVRJT05fS0lORF9VUkdFTlRfUkVBRElORxADEh8KG05PVElGSUNBVElPTl9LSU5EX0VNRVJHRU5DWRAEEiEKHU5PVElGSUNBVElPTl9LSU5EX0FQUE9JTlRNRU5UEAUSJQohTk9USUZJQ0FUSU9OX0tJTkRfQ0FSRUdJVkVSX0FMRVJUEAYqngEKDVJlbWluZGVyU3RhdGUSHgoaUkVNSU5ERVJfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZSRU1JTkRFUl9TVEFURV9QRU5ESU5HEAESGAoUUkVNSU5ERVJfU1RBVEVfRklSRUQQAhIZChVSRU1JTkRFUl9TVEFURV9NSVNTRUQQAxIcChhSRU1JTkRFUl9TVEFURV9DQU5DRUxMRUQQBCptCgpEZXZpY2VLaW5kEhsKF0RFVklDRV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQREVWSUNFX0tJTkRfUFVTSBABEhUKEURFVklDRV9LSU5EX1BIT05FEAISFQoRREVWSUNFX0tJTkRfRU1BSUwQAzL3DQoTTm90aWZpY2F0aW9uU2VydmljZRJxChBTZW5kTm90aWZpY2F0aW9uEi0udGVuZC5ub3RpZmljYXRpb24udjEuU2VuZE5vdGlmaWNhdGlvblJlcXVlc3QaLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVzcG9uc2USXAoJQmF0Y2hTZW5kEiYudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVxdWVzdBonLnRlbmQubm90aWZpY2F0aW9uLnYxLkJhdGNoU2VuZFJlc3BvbnNlEnwKE1N0cmVhbU5vdGlmaWNhdGlvbnMSMC50ZW5kLm5vdGlmaWNhdGlvbi52MS5TdHJlYW1Ob3RpZmljYXRpb25zUmVxdWVzdBoxLnRlbmQubm90aWZpY2F0aW9uLnYxLlN0cmVhbU5vdGlmaWNhdGlvbnNSZXNwb25zZTABEnQKEUxpc3ROb3RpZmljYXRpb25zEi4udGVuZC5ub3RpZmljYXRpb24udjEuTGlzdE5vdGlmaWNhdGlvbnNSZXF1ZXN0Gi8udGVuZC5ub3RpZmljYXRpb24udjEuTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRJZCghNYXJrUmVhZBIlLnRlbmQubm90aWZpY2F0aW9uLnYxLk1hcmtSZWFkUmVxdWVzdBomLnRlbmQubm90aWZpY2F0aW9uLnYxLk1hcmtSZWFkUmVzcG9uc2USawoOR2V0UHJlZmVyZW5jZXMSKy50ZW5kLm5vdGlmaWNhdGlvbi52MS5HZXRQcmVmZXJlbmNlc1JlcXVlc3QaLC50ZW5kLm5vdGlmaWNhdGlvbi52MS5HZXRQcmVmZXJlbmNlc1Jlc3BvbnNlEnQKEVVwZGF0ZVByZWZlcmVuY2VzEi4udGVuZC5ub3RpZmljYXRpb24udjEuVXBkYXRlUHJlZmVyZW5jZXNSZXF1ZXN0Gi8udGVuZC5ub3RpZmljYXRpb24udjEuVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRKAAQoVTGlzdFVwY29taW5nUmVtaW5kZXJzEjIudGVuZC5ub3RpZmljYXRpb24udjEuTGlzdFVwY29taW5nUmVtaW5kZXJzUmVxdWVzdBozLnRlbmQubm90aWZpY2F0aW9uLnYxLkxpc3RVcGNvbWluZ1JlbWluZGVyc1Jlc3BvbnNlEmsKDlJlZ2lzdGVyRGV2aWNlEisudGVuZC5ub3RpZmljYXRpb24udjEuUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0GiwudGVuZC5ub3RpZmljYXRpb24udjEuUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRJlCgxWZXJpZnlEZXZpY2USKS50ZW5kLm5vdGlmaWNhdGlvbi52MS5WZXJpZnlEZXZpY2VSZXF1ZXN0GioudGVuZC5ub3RpZmljYXRpb24udjEuVmVyaWZ5RGV2aWNlUmVzcG9uc2USYgoLTGlzdERldmljZXMSKC50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0RGV2aWNlc1JlcXVlc3QaKS50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0RGV2aWNlc1Jlc3BvbnNlEmUKDERlbGV0ZURldmljZRIpLnRlbmQubm90aWZpY2F0aW9uLnYxLkRlbGV0ZURldmljZVJlcXVlc3QaKi50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZWxldGVEZXZpY2VSZXNwb25zZRJ0ChFHZXRWYXBpZFB1YmxpY0tleRIuLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFZhcGlkUHVibGljS2V5UmVxdWVzdBovLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFZhcGlkUHVibGljS2V5UmVzcG9uc2USaAoNUGVyZm9ybUFjdGlvbhIqLnRlbmQubm90aWZpY2F0aW9uLnYxLlBlcmZvcm1BY3Rpb25SZXF1ZXN0GisudGVuZC5ub3RpZmljYXRpb24udjEuUGVyZm9ybUFjdGlvblJlc3BvbnNlEmsKDkhhbmRsZVNtc1JlcGx5EisudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXF1ZXN0GiwudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXNwb25zZRJuCg9MaXN0RGVhZExldHRlcnMSLC50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0Gi0udGVuZC5ub3RpZmljYXRpb24udjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
 
 /**
  * @generated from message tend.notification.v1.Notification
@@ -610,6 +610,485 @@ export const ListUpcomingRemindersResponseSchema: GenMessage<ListUpcomingReminde
   messageDesc(file_tend_notification_v1_notification, 21);
 
 /**
+ * @generated from message tend.notification.v1.PushSubscription
+ */
+export type PushSubscription = Message<"tend.notification.v1.PushSubscription"> & {
+  /**
+   * @generated from field: string endpoint = 1;
+   */
+  endpoint: string;
+
+  /**
+   * The subscription's P-256 public key and auth secret, base64url, as PushSubscription.toJSON() gives.
+   *
+   * @generated from field: string p256dh = 2;
+   */
+  p256dh: string;
+
+  /**
+   * @generated from field: string auth = 3;
+   */
+  auth: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.PushSubscription.
+ * Use `create(PushSubscriptionSchema)` to create a new message.
+ */
+export const PushSubscriptionSchema: GenMessage<PushSubscription> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 22);
+
+/**
+ * @generated from message tend.notification.v1.Device
+ */
+export type Device = Message<"tend.notification.v1.Device"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: tend.notification.v1.DeviceKind kind = 2;
+   */
+  kind: DeviceKind;
+
+  /**
+   * E.164 number, e-mail address, or push endpoint.
+   *
+   * @generated from field: string address = 3;
+   */
+  address: string;
+
+  /**
+   * @generated from field: bool verified = 4;
+   */
+  verified: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 5;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.Device.
+ * Use `create(DeviceSchema)` to create a new message.
+ */
+export const DeviceSchema: GenMessage<Device> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 23);
+
+/**
+ * @generated from message tend.notification.v1.RegisterDeviceRequest
+ */
+export type RegisterDeviceRequest = Message<"tend.notification.v1.RegisterDeviceRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: tend.notification.v1.DeviceKind kind = 2;
+   */
+  kind: DeviceKind;
+
+  /**
+   * For a phone (E.164, e.g. +4915123456789) or an e-mail address.
+   *
+   * @generated from field: string address = 3;
+   */
+  address: string;
+
+  /**
+   * For a push subscription.
+   *
+   * @generated from field: tend.notification.v1.PushSubscription push_subscription = 4;
+   */
+  pushSubscription?: PushSubscription | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.RegisterDeviceRequest.
+ * Use `create(RegisterDeviceRequestSchema)` to create a new message.
+ */
+export const RegisterDeviceRequestSchema: GenMessage<RegisterDeviceRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 24);
+
+/**
+ * @generated from message tend.notification.v1.RegisterDeviceResponse
+ */
+export type RegisterDeviceResponse = Message<"tend.notification.v1.RegisterDeviceResponse"> & {
+  /**
+   * @generated from field: tend.notification.v1.Device device = 1;
+   */
+  device?: Device | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.RegisterDeviceResponse.
+ * Use `create(RegisterDeviceResponseSchema)` to create a new message.
+ */
+export const RegisterDeviceResponseSchema: GenMessage<RegisterDeviceResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 25);
+
+/**
+ * @generated from message tend.notification.v1.VerifyDeviceRequest
+ */
+export type VerifyDeviceRequest = Message<"tend.notification.v1.VerifyDeviceRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string device_id = 2;
+   */
+  deviceId: string;
+
+  /**
+   * @generated from field: string code = 3;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.VerifyDeviceRequest.
+ * Use `create(VerifyDeviceRequestSchema)` to create a new message.
+ */
+export const VerifyDeviceRequestSchema: GenMessage<VerifyDeviceRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 26);
+
+/**
+ * @generated from message tend.notification.v1.VerifyDeviceResponse
+ */
+export type VerifyDeviceResponse = Message<"tend.notification.v1.VerifyDeviceResponse"> & {
+  /**
+   * @generated from field: tend.notification.v1.Device device = 1;
+   */
+  device?: Device | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.VerifyDeviceResponse.
+ * Use `create(VerifyDeviceResponseSchema)` to create a new message.
+ */
+export const VerifyDeviceResponseSchema: GenMessage<VerifyDeviceResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 27);
+
+/**
+ * @generated from message tend.notification.v1.ListDevicesRequest
+ */
+export type ListDevicesRequest = Message<"tend.notification.v1.ListDevicesRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.ListDevicesRequest.
+ * Use `create(ListDevicesRequestSchema)` to create a new message.
+ */
+export const ListDevicesRequestSchema: GenMessage<ListDevicesRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 28);
+
+/**
+ * @generated from message tend.notification.v1.ListDevicesResponse
+ */
+export type ListDevicesResponse = Message<"tend.notification.v1.ListDevicesResponse"> & {
+  /**
+   * @generated from field: repeated tend.notification.v1.Device devices = 1;
+   */
+  devices: Device[];
+};
+
+/**
+ * Describes the message tend.notification.v1.ListDevicesResponse.
+ * Use `create(ListDevicesResponseSchema)` to create a new message.
+ */
+export const ListDevicesResponseSchema: GenMessage<ListDevicesResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 29);
+
+/**
+ * @generated from message tend.notification.v1.DeleteDeviceRequest
+ */
+export type DeleteDeviceRequest = Message<"tend.notification.v1.DeleteDeviceRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string device_id = 2;
+   */
+  deviceId: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.DeleteDeviceRequest.
+ * Use `create(DeleteDeviceRequestSchema)` to create a new message.
+ */
+export const DeleteDeviceRequestSchema: GenMessage<DeleteDeviceRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 30);
+
+/**
+ * @generated from message tend.notification.v1.DeleteDeviceResponse
+ */
+export type DeleteDeviceResponse = Message<"tend.notification.v1.DeleteDeviceResponse"> & {
+};
+
+/**
+ * Describes the message tend.notification.v1.DeleteDeviceResponse.
+ * Use `create(DeleteDeviceResponseSchema)` to create a new message.
+ */
+export const DeleteDeviceResponseSchema: GenMessage<DeleteDeviceResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 31);
+
+/**
+ * @generated from message tend.notification.v1.GetVapidPublicKeyRequest
+ */
+export type GetVapidPublicKeyRequest = Message<"tend.notification.v1.GetVapidPublicKeyRequest"> & {
+};
+
+/**
+ * Describes the message tend.notification.v1.GetVapidPublicKeyRequest.
+ * Use `create(GetVapidPublicKeyRequestSchema)` to create a new message.
+ */
+export const GetVapidPublicKeyRequestSchema: GenMessage<GetVapidPublicKeyRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 32);
+
+/**
+ * @generated from message tend.notification.v1.GetVapidPublicKeyResponse
+ */
+export type GetVapidPublicKeyResponse = Message<"tend.notification.v1.GetVapidPublicKeyResponse"> & {
+  /**
+   * @generated from field: string public_key = 1;
+   */
+  publicKey: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.GetVapidPublicKeyResponse.
+ * Use `create(GetVapidPublicKeyResponseSchema)` to create a new message.
+ */
+export const GetVapidPublicKeyResponseSchema: GenMessage<GetVapidPublicKeyResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 33);
+
+/**
+ * @generated from message tend.notification.v1.PerformActionRequest
+ */
+export type PerformActionRequest = Message<"tend.notification.v1.PerformActionRequest"> & {
+  /**
+   * Set when the signed-in person acts on an in-app notification; empty with a token.
+   *
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * A push button's or e-mail link's token (signed, single use, valid 2 h).
+   *
+   * @generated from field: string token = 2;
+   */
+  token: string;
+
+  /**
+   * With a caller: the notification and the action ("taken", "skip", "snooze").
+   *
+   * @generated from field: string notification_id = 3;
+   */
+  notificationId: string;
+
+  /**
+   * @generated from field: string action = 4;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.PerformActionRequest.
+ * Use `create(PerformActionRequestSchema)` to create a new message.
+ */
+export const PerformActionRequestSchema: GenMessage<PerformActionRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 34);
+
+/**
+ * @generated from message tend.notification.v1.PerformActionResponse
+ */
+export type PerformActionResponse = Message<"tend.notification.v1.PerformActionResponse"> & {
+  /**
+   * @generated from field: string action = 1;
+   */
+  action: string;
+
+  /**
+   * @generated from field: string notification_id = 2;
+   */
+  notificationId: string;
+
+  /**
+   * For a snooze: when the reminder comes again.
+   *
+   * @generated from field: google.protobuf.Timestamp snoozed_until = 3;
+   */
+  snoozedUntil?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.PerformActionResponse.
+ * Use `create(PerformActionResponseSchema)` to create a new message.
+ */
+export const PerformActionResponseSchema: GenMessage<PerformActionResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 35);
+
+/**
+ * @generated from message tend.notification.v1.HandleSmsReplyRequest
+ */
+export type HandleSmsReplyRequest = Message<"tend.notification.v1.HandleSmsReplyRequest"> & {
+  /**
+   * The full URL the provider posted to, as it signed it.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * The form parameters of the webhook (From, Body, MessageSid, ...).
+   *
+   * @generated from field: map<string, string> params = 2;
+   */
+  params: { [key: string]: string };
+
+  /**
+   * X-Twilio-Signature.
+   *
+   * @generated from field: string signature = 3;
+   */
+  signature: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.HandleSmsReplyRequest.
+ * Use `create(HandleSmsReplyRequestSchema)` to create a new message.
+ */
+export const HandleSmsReplyRequestSchema: GenMessage<HandleSmsReplyRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 36);
+
+/**
+ * @generated from message tend.notification.v1.HandleSmsReplyResponse
+ */
+export type HandleSmsReplyResponse = Message<"tend.notification.v1.HandleSmsReplyResponse"> & {
+  /**
+   * The text to answer with (TwiML <Message>), empty for none.
+   *
+   * @generated from field: string reply = 1;
+   */
+  reply: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.HandleSmsReplyResponse.
+ * Use `create(HandleSmsReplyResponseSchema)` to create a new message.
+ */
+export const HandleSmsReplyResponseSchema: GenMessage<HandleSmsReplyResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 37);
+
+/**
+ * @generated from message tend.notification.v1.DeadLetter
+ */
+export type DeadLetter = Message<"tend.notification.v1.DeadLetter"> & {
+  /**
+   * @generated from field: string delivery_id = 1;
+   */
+  deliveryId: string;
+
+  /**
+   * @generated from field: string notification_id = 2;
+   */
+  notificationId: string;
+
+  /**
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: tend.notification.v1.Channel channel = 4;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: int32 attempts = 5;
+   */
+  attempts: number;
+
+  /**
+   * @generated from field: string last_error = 6;
+   */
+  lastError: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp failed_at = 7;
+   */
+  failedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string title = 8;
+   */
+  title: string;
+};
+
+/**
+ * Describes the message tend.notification.v1.DeadLetter.
+ * Use `create(DeadLetterSchema)` to create a new message.
+ */
+export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 38);
+
+/**
+ * @generated from message tend.notification.v1.ListDeadLettersRequest
+ */
+export type ListDeadLettersRequest = Message<"tend.notification.v1.ListDeadLettersRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: tend.common.v1.PageRequest page = 2;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.ListDeadLettersRequest.
+ * Use `create(ListDeadLettersRequestSchema)` to create a new message.
+ */
+export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 39);
+
+/**
+ * @generated from message tend.notification.v1.ListDeadLettersResponse
+ */
+export type ListDeadLettersResponse = Message<"tend.notification.v1.ListDeadLettersResponse"> & {
+  /**
+   * @generated from field: repeated tend.notification.v1.DeadLetter dead_letters = 1;
+   */
+  deadLetters: DeadLetter[];
+
+  /**
+   * @generated from field: tend.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.ListDeadLettersResponse.
+ * Use `create(ListDeadLettersResponseSchema)` to create a new message.
+ */
+export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 40);
+
+/**
  * @generated from enum tend.notification.v1.Channel
  */
 export enum Channel {
@@ -770,6 +1249,37 @@ export const ReminderStateSchema: GenEnum<ReminderState> = /*@__PURE__*/
   enumDesc(file_tend_notification_v1_notification, 3);
 
 /**
+ * @generated from enum tend.notification.v1.DeviceKind
+ */
+export enum DeviceKind {
+  /**
+   * @generated from enum value: DEVICE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: DEVICE_KIND_PUSH = 1;
+   */
+  PUSH = 1,
+
+  /**
+   * @generated from enum value: DEVICE_KIND_PHONE = 2;
+   */
+  PHONE = 2,
+
+  /**
+   * @generated from enum value: DEVICE_KIND_EMAIL = 3;
+   */
+  EMAIL = 3,
+}
+
+/**
+ * Describes the enum tend.notification.v1.DeviceKind.
+ */
+export const DeviceKindSchema: GenEnum<DeviceKind> = /*@__PURE__*/
+  enumDesc(file_tend_notification_v1_notification, 4);
+
+/**
  * Delivers messages to people (push, SMS, e-mail, in-app) and fires reminders on time.
  *
  * @generated from service tend.notification.v1.NotificationService
@@ -848,6 +1358,82 @@ export const NotificationService: GenService<{
     methodKind: "unary";
     input: typeof ListUpcomingRemindersRequestSchema;
     output: typeof ListUpcomingRemindersResponseSchema;
+  },
+  /**
+   * Adds a push subscription (usable at once), a phone number or an e-mail address (sent a
+   * 6-digit code; nothing else goes to it until VerifyDevice).
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.RegisterDevice
+   */
+  registerDevice: {
+    methodKind: "unary";
+    input: typeof RegisterDeviceRequestSchema;
+    output: typeof RegisterDeviceResponseSchema;
+  },
+  /**
+   * @generated from rpc tend.notification.v1.NotificationService.VerifyDevice
+   */
+  verifyDevice: {
+    methodKind: "unary";
+    input: typeof VerifyDeviceRequestSchema;
+    output: typeof VerifyDeviceResponseSchema;
+  },
+  /**
+   * @generated from rpc tend.notification.v1.NotificationService.ListDevices
+   */
+  listDevices: {
+    methodKind: "unary";
+    input: typeof ListDevicesRequestSchema;
+    output: typeof ListDevicesResponseSchema;
+  },
+  /**
+   * @generated from rpc tend.notification.v1.NotificationService.DeleteDevice
+   */
+  deleteDevice: {
+    methodKind: "unary";
+    input: typeof DeleteDeviceRequestSchema;
+    output: typeof DeleteDeviceResponseSchema;
+  },
+  /**
+   * The application server key browsers subscribe with (VAPID, RFC 8292); empty when push is off.
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.GetVapidPublicKey
+   */
+  getVapidPublicKey: {
+    methodKind: "unary";
+    input: typeof GetVapidPublicKeyRequestSchema;
+    output: typeof GetVapidPublicKeyResponseSchema;
+  },
+  /**
+   * Taken / Skip / Snooze on a reminder: by the signed single-use token of a push button or an
+   * e-mail link, or by the signed-in person for one of their in-app notifications.
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.PerformAction
+   */
+  performAction: {
+    methodKind: "unary";
+    input: typeof PerformActionRequestSchema;
+    output: typeof PerformActionResponseSchema;
+  },
+  /**
+   * An inbound SMS from the provider's webhook; the signature is checked before anything else.
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.HandleSmsReply
+   */
+  handleSmsReply: {
+    methodKind: "unary";
+    input: typeof HandleSmsReplyRequestSchema;
+    output: typeof HandleSmsReplyResponseSchema;
+  },
+  /**
+   * Deliveries that failed for good, newest first. Admins only.
+   *
+   * @generated from rpc tend.notification.v1.NotificationService.ListDeadLetters
+   */
+  listDeadLetters: {
+    methodKind: "unary";
+    input: typeof ListDeadLettersRequestSchema;
+    output: typeof ListDeadLettersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tend_notification_v1_notification, 0);

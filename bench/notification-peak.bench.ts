@@ -1,0 +1,168 @@
+// The 08:00 peak: N people with a dose due in the same minute, fired into the in-app inbox by the
+// notification service's dispatcher on embedded PostgreSQL, all in one process; then the same
+// load shared by two processes, one of them SIGKILLed halfway. Lateness and duplicates are
+// counted from the database afterwards.
+//
+//   npm run bench:notification -- [people=100000]
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRouterTransport } from '@connectrpc/connect';
+import { CompositeService, MemoryEventBus, Metrics, createDatabase, createLogger, type Database } from '@tend/platform';
+import { createNotificationService } from '@tend/notification';
+import { sql } from 'kysely';
+
+const logger = createLogger({ level: 'warn' });
+const schema = 'notification';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A notification service on `database` that only dispatches (no reconcile: the rows are seeded). */
+async function dispatcherOn(database: Database) {
+  const bus = new MemoryEventBus({ logger });
+  await bus.start();
+  const module = await createNotificationService({
+    database,
+    bus,
+    // Never called: the bench seeds the reminders table itself and does not reconcile.
+    health: createRouterTransport(() => {}),
+    logger,
+    metrics: new Metrics({ defaultMetrics: false }),
+    runScheduler: false,
+    scheduler: { batchSize: Number(process.env.BENCH_BATCH ?? 500) },
+  });
+  const parts = new CompositeService('bench-notification', module.parts ?? []);
+  await parts.start();
+  return { module, stop: async () => (await parts.stop(), await bus.stop()) };
+}
+
+/** The dispatcher's own loop: due reminders every 500 ms, batch after batch. */
+async function dispatchLoop(module: Awaited<ReturnType<typeof dispatcherOn>>['module'], until: () => boolean) {
+  while (!until()) {
+    await module.scheduler.dispatchDue();
+    await sleep(500);
+  }
+}
+
+async function seed(database: Database, people: number, dueAt: Date): Promise<void> {
+  const db = database.schema(schema).primary;
+  const payload = JSON.stringify({
+    patientDisplayName: 'Bench',
+    medicationName: 'Aspirin',
+    dose: 81,
+    doseUnit: 'mg',
+    instructions: '',
+    localTime: '08:00',
+    timeZone: 'UTC',
+    locale: 'en',
+  });
+  for (let start = 0; start < people; start += 20_000) {
+    const end = Math.min(people, start + 20_000);
+    await sql`
+      INSERT INTO notification.reminders
+        (id, kind, recipient_user_id, patient_user_id, subject_id, fire_at, scheduled_at, payload, state, updated_at)
+      SELECT 'bench_' || g, 'dose_due', u, u, 'med_' || g, ${dueAt}, ${dueAt}, ${payload}::jsonb, 'pending', now()
+      FROM generate_series(${start + 1}::int, ${end}::int) g, LATERAL (SELECT gen_random_uuid() AS u, g AS k) x`.execute(
+      db,
+    );
+  }
+}
+
+async function report(database: Database, label: string, people: number, dueAt: Date, elapsedMs: number) {
+  const db = database.schema(schema).primary;
+  const { rows } = await sql<{ n: string; keys: string; p50: number; p99: number; max: number }>`
+    SELECT count(*) AS n, count(DISTINCT (user_id, idempotency_key)) AS keys,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - ${dueAt}::timestamptz)) AS p50,
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - ${dueAt}::timestamptz)) AS p99,
+           max(extract(epoch FROM created_at - ${dueAt}::timestamptz)) AS max
+    FROM notification.notifications WHERE idempotency_key LIKE 'reminder:bench_%'`.execute(db);
+  const { rows: pending } = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM notification.reminders WHERE id LIKE 'bench_%' AND state <> 'fired'`.execute(db);
+  const r = rows[0]!;
+  console.log(
+    `${label}: ${people} due at once → delivered ${r.n}, not fired ${pending[0]!.n}, duplicates ${Number(r.n) - Number(r.keys)}, ` +
+      `lateness p50 ${Number(r.p50).toFixed(2)} s, p99 ${Number(r.p99).toFixed(2)} s, max ${Number(r.max).toFixed(2)} s ` +
+      `(all written ${(elapsedMs / 1000).toFixed(1)} s after the due time)`,
+  );
+}
+
+async function deliveredCount(database: Database): Promise<number> {
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM notification.notifications WHERE idempotency_key LIKE 'reminder:bench_%'`.execute(
+    database.schema(schema).primary,
+  );
+  return Number(rows[0]!.n);
+}
+
+async function main(): Promise<void> {
+  const people = Number(process.argv[2] ?? 100_000);
+  const dataDir = await mkdtemp(join(tmpdir(), 'tend-bench-notification-'));
+  const database = createDatabase({ dataDir, embedded: { syncInit: false }, logger });
+  await database.start();
+  try {
+    // 1. One process.
+    const single = await dispatcherOn(database);
+    let dueAt = new Date(Date.now() + 5_000);
+    await seed(database, people, dueAt);
+    await sleep(dueAt.getTime() - Date.now());
+    let done = false;
+    const loop = dispatchLoop(single.module, () => done);
+    while ((await deliveredCount(database)) < people) await sleep(250);
+    const elapsed = Date.now() - dueAt.getTime();
+    done = true;
+    await loop;
+    await single.stop();
+    await report(database, 'one process', people, dueAt, elapsed);
+
+    // 2. Two processes, one SIGKILLed when about half are delivered.
+    await sql`TRUNCATE notification.reminders, notification.notifications, notification.deliveries, notification.outbox`.execute(
+      database.schema(schema).primary,
+    );
+    // The workers start first (loading and migrating take seconds here); then the peak is seeded.
+    const script = fileURLToPath(import.meta.url);
+    const workers: ChildProcess[] = [0, 1].map(() =>
+      fork(script, ['worker', database.primaryUrl], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
+    );
+    await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+    dueAt = new Date(Date.now() + 5_000);
+    await seed(database, people, dueAt);
+    let killed = false;
+    while ((await deliveredCount(database)) < people) {
+      if (!killed && (await deliveredCount(database)) >= people / 2) {
+        workers[0]!.kill('SIGKILL');
+        killed = true;
+        console.log(`SIGKILLed one dispatcher at ${await deliveredCount(database)} delivered`);
+      }
+      await sleep(50);
+    }
+    const elapsed2 = Date.now() - dueAt.getTime();
+    await report(
+      database,
+      `two processes, one SIGKILLed${killed ? '' : ' (too late: all were delivered)'}`,
+      people,
+      dueAt,
+      elapsed2,
+    );
+    const exited = new Promise((resolve) => workers[1]!.once('exit', resolve));
+    workers[1]!.kill('SIGTERM');
+    await Promise.race([exited, sleep(5_000)]);
+  } finally {
+    await database.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function worker(url: string): Promise<void> {
+  const database = createDatabase({ url, logger });
+  await database.start();
+  const { module } = await dispatcherOn(database);
+  let stopping = false;
+  process.on('SIGTERM', () => (stopping = true));
+  process.send?.('ready');
+  await dispatchLoop(module, () => stopping);
+  process.exit(0);
+}
+
+if (process.argv[2] === 'worker') await worker(process.argv[3]!);
+else await main();

@@ -1,0 +1,129 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import type { Client } from '@connectrpc/connect';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type Clock,
+  type Ids,
+  type SchemaDatabase,
+} from '@tend/platform';
+import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
+import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
+import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { sql } from 'kysely';
+import type { NotificationTables } from '../db/tables.js';
+import { reminderActions, type ActionTokens, type ReminderAction } from './action-tokens.js';
+
+/** How long "Snooze" puts a reminder off. */
+export const snoozeMs = 10 * 60 * 1000;
+
+export interface ActionOutcome {
+  action: ReminderAction;
+  notificationId: string;
+  snoozedUntil?: Date;
+}
+
+/**
+ * Taken, Skip and Snooze on a dose reminder. Each notification is acted on once, whichever way
+ * (a push button, an e-mail link, the app, an SMS reply): the first action is recorded with the
+ * token's id and the notification's, in the transaction that applies it, so a replayed link or a
+ * second tap changes nothing and says so. Taken and Skip log the dose in the health service for
+ * the person; Snooze adds a reminder ten minutes on.
+ */
+export class ReminderActions {
+  constructor(
+    private readonly deps: {
+      db: SchemaDatabase<NotificationTables>;
+      health: Client<typeof HealthService>;
+      tokens: ActionTokens;
+      clock: Clock;
+      ids: Ids;
+    },
+  ) {}
+
+  /** Acts on a signed token from a push button or an e-mail link. */
+  async byToken(token: string): Promise<ActionOutcome> {
+    const claims = this.deps.tokens.verify(token, this.deps.clock.now());
+    return this.perform(claims.userId, claims.notificationId, claims.action, `t:${claims.tokenId}`);
+  }
+
+  /** Acts for the signed-in person on one of their notifications. */
+  async byPerson(userId: string, notificationId: string, action: string): Promise<ActionOutcome> {
+    if (!(reminderActions as readonly string[]).includes(action)) {
+      throw ValidationError.field('action', `must be one of ${reminderActions.join(', ')}`);
+    }
+    if (!/^[0-9a-f-]{36}$/i.test(notificationId)) throw ValidationError.field('notification_id', 'must be a UUID');
+    return this.perform(userId, notificationId, action as ReminderAction);
+  }
+
+  async perform(
+    userId: string,
+    notificationId: string,
+    action: ReminderAction,
+    tokenKey?: string,
+  ): Promise<ActionOutcome> {
+    const { db, clock, ids } = this.deps;
+    return db.transaction(async (trx) => {
+      const now = clock.now();
+      const notification = await trx
+        .selectFrom('notifications')
+        .selectAll()
+        .where('id', '=', notificationId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (!notification) throw new NotFoundError('notification', notificationId);
+      const { reminderId, medicationId, scheduledAt, reminderKind } = notification.data;
+      if (!reminderId || !medicationId || !scheduledAt || reminderKind === 'missed_dose_alert') {
+        throw ValidationError.field('notification_id', 'is not a dose reminder');
+      }
+      const keys = [`n:${notificationId}`, ...(tokenKey ? [tokenKey] : [])];
+      const used = await trx
+        .insertInto('used_action_tokens')
+        .values(keys.map((token_id) => ({ token_id, used_at: now })))
+        .onConflict((oc) => oc.column('token_id').doNothing())
+        .executeTakeFirst();
+      if (Number(used.numInsertedOrUpdatedRows ?? 0n) !== keys.length) {
+        throw new ConflictError('action', 'this reminder was already answered, or the link was used');
+      }
+      let snoozedUntil: Date | undefined;
+      if (action === 'snooze') {
+        snoozedUntil = new Date(now.getTime() + snoozeMs);
+        const original = await trx.selectFrom('reminders').selectAll().where('id', '=', reminderId).executeTakeFirst();
+        if (!original) throw new NotFoundError('reminder', reminderId);
+        await trx
+          .insertInto('reminders')
+          .values({
+            id: `snz_${ids.uuid()}`,
+            kind: 'dose_due',
+            recipient_user_id: original.recipient_user_id,
+            patient_user_id: original.patient_user_id,
+            subject_id: original.subject_id,
+            // Lives while the dose is unlogged: logging it cancels the snoozed reminder too.
+            parent_id: original.parent_id ?? original.id,
+            fire_at: snoozedUntil,
+            scheduled_at: original.scheduled_at,
+            payload: JSON.stringify(original.payload),
+            state: 'pending',
+            updated_at: now,
+          })
+          .execute();
+      } else {
+        await this.deps.health.logDose({
+          caller: create(CallerSchema, { userId, role: Role.USER }),
+          medicationId,
+          status: action === 'taken' ? DoseStatus.TAKEN : DoseStatus.SKIPPED,
+          scheduledAt: timestampFromDate(new Date(scheduledAt)),
+          source: DoseSource.APP,
+        });
+      }
+      await trx
+        .updateTable('notifications')
+        .set({ read_at: sql`coalesce(read_at, ${now})` })
+        .where('id', '=', notificationId)
+        .execute();
+      return { action, notificationId, snoozedUntil };
+    });
+  }
+}

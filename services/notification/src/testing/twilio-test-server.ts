@@ -1,0 +1,84 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A text as the provider accepted it. */
+export interface AcceptedSms {
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+}
+
+/**
+ * A local server speaking Twilio's Messages resource: `POST /2010-04-01/Accounts/{sid}/Messages.json`,
+ * form-encoded, HTTP basic auth checked against the account SID and token (401 with Twilio's
+ * error shape otherwise), 201 with the message resource on success. `failWith(status)` makes it
+ * answer every send with that status, as a provider having an outage would.
+ */
+export class TwilioTestServer {
+  readonly accepted: AcceptedSms[] = [];
+  /** Requests refused for bad credentials. */
+  unauthorized = 0;
+  #failStatus: number | undefined;
+  #server: Server;
+  port = 0;
+
+  constructor(
+    readonly accountSid = `AC${'0'.repeat(31)}1`,
+    readonly authToken = 'twilio-test-token',
+  ) {
+    this.#server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const json = (status: number, body: unknown) => {
+          response.writeHead(status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(body));
+        };
+        const expectedAuth = `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`;
+        if (request.headers.authorization !== expectedAuth) {
+          this.unauthorized += 1;
+          return json(401, { code: 20003, message: 'Authentication Error - invalid username', status: 401 });
+        }
+        if (request.method !== 'POST' || request.url !== `/2010-04-01/Accounts/${this.accountSid}/Messages.json`) {
+          return json(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+        }
+        if (this.#failStatus)
+          return json(this.#failStatus, { code: 20500, message: 'Internal Server Error', status: this.#failStatus });
+        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+        const to = form.get('To') ?? '';
+        if (!/^\+[1-9]\d{6,14}$/.test(to)) {
+          return json(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
+        }
+        const sid = `SM${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`;
+        this.accepted.push({ sid, to, from: form.get('From') ?? '', body: form.get('Body') ?? '' });
+        json(201, {
+          sid,
+          to,
+          from: form.get('From'),
+          body: form.get('Body'),
+          status: 'queued',
+          account_sid: this.accountSid,
+        });
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as AddressInfo).port;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  failWith(status: number | undefined): void {
+    this.#failStatus = status;
+  }
+
+  async stop(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
