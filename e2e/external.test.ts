@@ -86,6 +86,7 @@ describe('weather through the gateway', () => {
     try {
       const phoenix = await call('GET', '/weather?location=Phoenix', token);
       expect(phoenix.status).toBe(503);
+      expect(phoenix.json.detail).toBe("I can't reach the weather service right now");
     } finally {
       fake.heal();
     }

@@ -1,4 +1,4 @@
-import type { Client } from '@connectrpc/connect';
+import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import {
   AirQualitySchema,
   HealthAdvisorySchema,
@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
+import { sendProblem } from '../http/problems.js';
 import { apiObject, callerOfRequest, zodRoutes } from './route-kit.js';
 
 const language = z.enum(['en', 'zh']).optional();
@@ -25,6 +26,17 @@ const placeBody = z.strictObject({
   language,
 });
 
+/**
+ * The provider being down with nothing cached is a 503 that says so in the service's words ("I
+ * can't reach the weather service right now"), not the generic one: it names a third party, not
+ * a part of Tend, and the client can show it as it is.
+ */
+function providerDown(error: unknown): string | undefined {
+  return error instanceof ConnectError && error.code === Code.Unavailable && /^I can't reach/.test(error.rawMessage)
+    ? error.rawMessage
+    : undefined;
+}
+
 /** `/api/v1/weather`, `/air-quality`, `/advisories` and `/me/place`, from the external service. */
 export function registerWeatherRoutes(app: FastifyInstance, external: Client<typeof ExternalService>): void {
   const api = zodRoutes(app);
@@ -39,15 +51,21 @@ export function registerWeatherRoutes(app: FastifyInstance, external: Client<typ
         response: { 200: apiObject },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query } = request;
-      const { forecast } = await external.getWeather({
-        caller: callerOfRequest(request),
-        location: query.location ?? '',
-        localDate: query.date ?? '',
-        language: query.language ?? '',
-      });
-      return toApiJson(WeatherForecastSchema, forecast!);
+      try {
+        const { forecast } = await external.getWeather({
+          caller: callerOfRequest(request),
+          location: query.location ?? '',
+          localDate: query.date ?? '',
+          language: query.language ?? '',
+        });
+        return toApiJson(WeatherForecastSchema, forecast!);
+      } catch (error) {
+        const down = providerDown(error);
+        if (down) return sendProblem(request, reply, 503, down);
+        throw error;
+      }
     },
   );
   api.get(
@@ -60,14 +78,20 @@ export function registerWeatherRoutes(app: FastifyInstance, external: Client<typ
         response: { 200: apiObject },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query } = request;
-      const { airQuality } = await external.getAirQuality({
-        caller: callerOfRequest(request),
-        location: query.location ?? '',
-        language: query.language ?? '',
-      });
-      return toApiJson(AirQualitySchema, airQuality!);
+      try {
+        const { airQuality } = await external.getAirQuality({
+          caller: callerOfRequest(request),
+          location: query.location ?? '',
+          language: query.language ?? '',
+        });
+        return toApiJson(AirQualitySchema, airQuality!);
+      } catch (error) {
+        const down = providerDown(error);
+        if (down) return sendProblem(request, reply, 503, down);
+        throw error;
+      }
     },
   );
   api.get(
