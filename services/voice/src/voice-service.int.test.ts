@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -12,7 +13,9 @@ import { onPath } from './engines/pocketsphinx-recognizer.js';
 import { startVoiceHarness, type VoiceHarness } from './testing/voice-harness.js';
 import { errorRate } from './error-rate.js';
 
-const enginesInstalled = Boolean(onPath('pocketsphinx_continuous') && onPath('espeak-ng'));
+const enginesInstalled = Boolean(
+  onPath('pocketsphinx_continuous') && onPath('espeak-ng') && existsSync('/usr/share/pocketsphinx/test/data'),
+);
 if (!enginesInstalled) console.warn('voice: pocketsphinx/espeak-ng missing; run `bash scripts/infra.sh up voice`');
 
 /** Speech made by a voice the recognizer was not tuned on, as 16 kHz WAV. */
@@ -49,6 +52,19 @@ describe.runIf(enginesInstalled)('voice service on real engines', () => {
     expect(reply.provider).toBe('pocketsphinx');
     expect(reply.segments.length).toBeGreaterThan(3);
     expect(reply.audioSeconds).toBeGreaterThan(1);
+  });
+
+  it('recognises a real person reading digits (a human recording from pocketsphinx-testdata)', async () => {
+    // TIDIGITS utterance "two nine three four zero": raw 16 kHz 16-bit PCM of a human speaker.
+    const audio = new Uint8Array(readFileSync('/usr/share/pocketsphinx/test/data/tidigits/dhd.2934z.raw'));
+    const reply = await voice.client.transcribe({
+      caller: voice.caller,
+      audio,
+      format: { encoding: AudioEncoding.PCM_S16LE, sampleRateHz: 16_000 },
+      language: 'en',
+    });
+    // "four" and "for" sound the same; a homophone is the one error allowed.
+    expect(errorRate('two nine three four zero', reply.text, 'word')).toBeLessThanOrEqual(0.2);
   });
 
   it("hears the person's own medication name only when it is given as a hint", async () => {
