@@ -4,10 +4,67 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { readdirSync } from 'node:fs';
+
+// The boundaries of ARCHITECTURE.md's code map, as rules. Written over folder patterns, so a new
+// service, package or app is covered the day its folder appears.
+const services = readdirSync(new URL('./services', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+/** Import specifiers nobody may use: another package's files by path or past its exports. */
+const packageByPath = [
+  { group: ['@tend/*/src/*', '@tend/*/src'], message: 'Import a package by its declared exports.' },
+  {
+    group: ['../../services/*', '../../../services/*', '../../packages/*', '../../../packages/*'],
+    message: 'Import another package by name, not by path.',
+  },
+];
+
+/**
+ * A service never imports another service. Its integration tests and test harness may start
+ * another service in-process through that service's `testing` entry, as e2e/ does.
+ */
+const serviceZones = (exceptTesting) =>
+  services.map((service) => ({
+    target: exceptTesting
+      ? [`./services/${service}/src/**/*.int.test.ts`, `./services/${service}/src/testing/**`]
+      : `./services/${service}`,
+    from: './services',
+    except: exceptTesting ? [`./${service}`, ...services.map((other) => `./${other}/src/testing`)] : [`./${service}`],
+    message: 'A service never imports another service: call its proto client over infra.transportTo(...).',
+  }));
+
+/** Resolved-path zones: who must not import whom, whatever the specifier. */
+const boundaryZones = [
+  ...serviceZones(false),
+  {
+    target: './services',
+    from: './apps',
+    message: 'Services do not know the binary or the web app that run them.',
+  },
+  {
+    target: './packages',
+    from: ['./services', './apps'],
+    message: 'Packages are libraries under the services: they never import a service or an app.',
+  },
+  {
+    target: './apps/web',
+    from: ['./services', './packages/platform', './packages/testing'],
+    message: 'The web app runs in a browser and talks to the gateway over HTTP only.',
+  },
+];
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'packages/proto/src/gen/**', '.infra/**', '.tend/**', '**/dist/**'],
+    ignores: [
+      '**/node_modules/**',
+      'packages/proto/src/gen/**',
+      'apps/web/src/api/schema.gen.ts',
+      '.infra/**',
+      '.tend/**',
+      '**/dist/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -28,14 +85,28 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true }],
       'import-x/no-cycle': 'error',
       // Packages talk through their declared exports only: no reaching into another package's files.
+      'no-restricted-imports': ['error', { patterns: packageByPath }],
+      'import-x/no-restricted-paths': ['error', { zones: boundaryZones }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+  },
+  {
+    // Whole-system tests and benchmarks use what a package exports (`@tend/health/testing`,
+    // `@tend/conversation/testing`), never a service's or package's files by path.
+    files: ['e2e/**', 'bench/**'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@tend/*/src/*', '@tend/*/src'], message: 'Import a package by its declared exports.' },
+            ...packageByPath,
             {
-              group: ['../../services/*', '../../../services/*', '../../packages/*', '../../../packages/*'],
-              message: 'Import another package by name, not by path.',
+              group: ['../services/**', '../packages/**', '../apps/**'],
+              message: 'Use the package entry point (e.g. @tend/<name>/testing), not its files by path.',
             },
           ],
         },
@@ -43,9 +114,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
-    ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+    files: ['services/*/src/**/*.int.test.ts', 'services/*/src/testing/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        { zones: [...serviceZones(true), ...boundaryZones.slice(services.length)] },
+      ],
+    },
   },
   {
     files: ['**/*.test.ts', 'e2e/**', 'bench/**'],

@@ -6,7 +6,7 @@
 // With `llm`, a local scripted OpenAI-compatible server answers every model call at once with a
 // short streamed text, so the run measures what the service adds around a model.
 import autocannon from 'autocannon';
-import { ScriptedLlmServer } from '../services/conversation/src/testing/scripted-llm-server.js';
+import { ScriptedLlmServer } from '@tend/conversation/testing';
 import { startAllInOne } from './all-in-one.js';
 
 const [secondsArg = '10', connectionsArg = '16', rateArg = '500', brain = 'embedded'] = process.argv.slice(2);

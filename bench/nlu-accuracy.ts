@@ -5,9 +5,13 @@
 // utterance. Rules are tuned on the train split's misses only; the held-out split is for
 // measuring.
 import { isDeepStrictEqual } from 'node:util';
-import { labelledCorpus, type LabelledExample } from '../services/conversation/src/understanding/corpus.js';
-import { ParaphraseMatcher } from '../services/conversation/src/understanding/paraphrase-matcher.js';
-import { understand, type Understanding } from '../services/conversation/src/understanding/understand.js';
+import {
+  ParaphraseMatcher,
+  labelledCorpus,
+  understand,
+  type LabelledExample,
+  type Understanding,
+} from '@tend/conversation/testing';
 
 const corpus = labelledCorpus();
 const measured = process.argv[2] === 'train' ? 'train' : 'test';

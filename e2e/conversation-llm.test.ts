@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScriptedLlmServer } from '../services/conversation/src/testing/scripted-llm-server.js';
+import { ScriptedLlmServer } from '@tend/conversation/testing';
 import { TendProcess, testPorts } from './tend-process.js';
 
 // The language-model brain against a local OpenAI-compatible server that plays a script:

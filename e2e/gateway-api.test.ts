@@ -5,7 +5,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TendProcess, testPorts } from './tend-process.js';
+import { TendProcess, testPorts, testServiceIdentity } from './tend-process.js';
 
 // The public API as a client sees it, through the whole binary: who may reach what, and how
 // bad input is answered.
@@ -63,7 +63,10 @@ async function register(name: string): Promise<Persona> {
 
 /** Roles are changed by an admin through the health service; the person signs in again for a token with it. */
 async function withRole(persona: Persona & { email?: string }, role: Role): Promise<Persona> {
-  const health = createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}` }));
+  const health = createClient(
+    HealthService,
+    createGrpcTransport({ baseUrl: `http://127.0.0.1:${testPorts.health}`, interceptors: [identity.interceptor] }),
+  );
   const operator = create(CallerSchema, { role: Role.ADMIN, userId: persona.id });
   await health.setUserRole({ caller: operator, userId: persona.id, role });
   const { json } = await call('POST', '/auth/login', undefined, {
@@ -73,8 +76,15 @@ async function withRole(persona: Persona & { email?: string }, role: Role): Prom
   return { id: persona.id, token: json.accessToken, refreshToken: json.refreshToken };
 }
 
+let identity: Awaited<ReturnType<typeof testServiceIdentity>>;
+
 beforeAll(async () => {
-  tend = await TendProcess.start(['serve', '--target=all'], { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000' });
+  identity = await testServiceIdentity();
+  tend = await TendProcess.start(['serve', '--target=all'], {
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '10000',
+    ...identity.env,
+  });
   await tend.waitForHttp(`${base}/readyz`);
 }, 90_000);
 afterAll(async () => {

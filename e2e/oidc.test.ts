@@ -46,8 +46,14 @@ afterAll(async () => {
   await new Promise((resolve) => idp?.close(resolve));
 });
 
-/** Follows the sign-in from the gateway's login URL to its callback, logging in as `login` at the provider. */
-async function signInAs(login: string): Promise<Response & { callbackUrl: string }> {
+/**
+ * Follows the sign-in from the gateway's login URL to its callback as one browser (its cookies
+ * kept), logging in as `login` at the provider; `stopAtCallback` stops before the callback.
+ */
+async function signInAs(
+  login: string,
+  options: { stopAtCallback?: boolean } = {},
+): Promise<Response & { callbackUrl: string }> {
   const cookies = new Map<string, string>();
   const request = async (url: string, init: RequestInit = {}) => {
     const response = await fetch(url, {
@@ -71,7 +77,10 @@ async function signInAs(login: string): Promise<Response & { callbackUrl: string
     const location = response.headers.get('location');
     if (location) {
       const next = new URL(location, issuer);
-      if (next.href.startsWith(redirectUri)) return Object.assign(await fetch(next.href), { callbackUrl: next.href });
+      if (next.href.startsWith(redirectUri)) {
+        const callback = options.stopAtCallback ? new Response(null, { status: 204 }) : await request(next.href);
+        return Object.assign(callback, { callbackUrl: next.href });
+      }
       response = await request(next.href);
       continue;
     }
@@ -107,23 +116,53 @@ describe('OpenID Connect sign-in', () => {
     expect(again.user.id).toBe(tokens.user.id);
   });
 
-  it('links a verified e-mail to the existing account, and refuses a callback replayed or forged', async () => {
-    const email = `bob-${Date.now()}@example.test`;
+  it('never joins an account someone registered with the address first (account takeover)', async () => {
+    // The attacker registers the victim's address with a password of their own...
+    const email = `victim-${Date.now()}@example.test`;
     const registered = await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: 'Bob' }),
+      body: JSON.stringify({ email, password: 'attacker knows this one', displayName: 'Victim' }),
     });
-    const { user } = (await registered.json()) as { user: { id: string } };
-    people.bob = { email, email_verified: true, name: 'Bob' };
-    const signedIn = await signInAs('bob');
-    const linked = (await signedIn.json()) as { user: { id: string } };
-    expect(linked.user.id).toBe(user.id);
+    expect(registered.status).toBe(201);
+    // ...then the victim signs in with a provider that vouches for the address.
+    people.victim = { email, email_verified: true, name: 'Victim' };
+    const signedIn = await signInAs('victim');
+    expect(signedIn.status).toBe(409);
+    const body = (await signedIn.json()) as { accessToken?: string; detail?: string };
+    expect(body.accessToken).toBeUndefined();
+    expect(body.detail).toContain('already exists');
+  });
 
+  it('links a second identity of the same provider-proven address to its OIDC-only account', async () => {
+    const email = `carol-${Date.now()}@example.test`;
+    people.carol = { email, email_verified: true, name: 'Carol' };
+    const first = (await (await signInAs('carol')).json()) as { user: { id: string; emailVerified: boolean } };
+    expect(first.user.emailVerified).toBe(true);
+    people['carol-work'] = { email, email_verified: true, name: 'Carol' };
+    const second = (await (await signInAs('carol-work')).json()) as { user: { id: string } };
+    expect(second.user.id).toBe(first.user.id);
+  });
+
+  it('refuses a callback started in another browser (login CSRF)', async () => {
+    people.eve = { email: `eve-${Date.now()}@example.test`, email_verified: true, name: 'Eve' };
+    // The attacker signs in up to the provider's redirect, and sends the victim the callback URL.
+    const attackers = await signInAs('eve', { stopAtCallback: true });
+    const victims = await fetch(attackers.callbackUrl);
+    expect(victims.status).toBe(401);
+    expect(((await victims.json()) as { detail: string }).detail).toContain('not started in this browser');
+  });
+
+  it('refuses a callback replayed or forged', async () => {
+    people.dave = { email: `dave-${Date.now()}@example.test`, email_verified: true, name: 'Dave' };
+    const signedIn = await signInAs('dave');
+    expect(signedIn.status).toBe(200);
     const replayed = await fetch(signedIn.callbackUrl);
     expect(replayed.status).toBe(401);
 
-    const forged = await fetch(`${redirectUri}?code=made-up&state=made-up`);
+    const forged = await fetch(`${redirectUri}?code=made-up&state=made-up`, {
+      headers: { cookie: '__Host-tend-oidc-state=made-up' },
+    });
     expect(forged.status).toBe(401);
     expect(forged.headers.get('content-type')).toContain('application/problem+json');
   });

@@ -2,22 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { RealInfra } from '@tend/testing';
 
+/** The keys a distributed Tend requires (field encryption, token signing, service identity), fresh. */
+export async function deploymentKeys(): Promise<Record<string, string>> {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const service = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  return {
+    TEND_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
+    TEND_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
+    TEND_JWT_KEYS: JSON.stringify([{ ...(await exportJWK(privateKey)), kid: 'e2e' }]),
+    // One service identity for every process of the test deployment (production gives each its own).
+    TEND_SERVICE_KEYS: JSON.stringify([{ ...(await exportJWK(service.privateKey)), kid: 'e2e' }]),
+  };
+}
+
 /**
  * The environment several Tend processes share when they form one deployment on the real
- * infrastructure: the same database, cache, field-encryption and token-signing keys.
+ * infrastructure: the same database, cache, field-encryption, token-signing and service keys.
  */
 export async function sharedClusterEnv(
   infra: RealInfra,
   extra: Record<string, string> = {},
 ): Promise<Record<string, string>> {
-  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   return {
     LOG_LEVEL: 'warn',
     DATABASE_URL: infra.databaseUrl!,
     REDIS_URL: infra.redisUrl!,
-    TEND_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
-    TEND_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
-    TEND_JWT_KEYS: JSON.stringify([{ ...(await exportJWK(privateKey)), kid: 'e2e' }]),
+    ...(await deploymentKeys()),
     ...extra,
   };
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
+import { ServiceIdentity, serviceTokenInterceptor } from '@tend/platform';
+import { exportJWK, generateKeyPair } from 'jose';
 
 /**
  * Shifts every e2e port, so two checkouts can run their suites on one machine at once.
@@ -91,4 +93,17 @@ export async function grpcHealth(port: number, service = ''): Promise<string> {
   const client = createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
   const response = await client.check({ service }, { timeoutMs: 5000 });
   return HealthCheckResponse_ServingStatus[response.status];
+}
+
+/**
+ * A service identity a test shares with the Tend it starts (`TEND_SERVICE_KEYS` in its env), so
+ * the test may call internal gRPC ports as a service would; without it those ports refuse it.
+ */
+export async function testServiceIdentity(name = 'e2e'): Promise<{
+  env: Record<string, string>;
+  interceptor: ReturnType<typeof serviceTokenInterceptor>;
+}> {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const keys = JSON.stringify([{ ...(await exportJWK(privateKey)), kid: name }]);
+  return { env: { TEND_SERVICE_KEYS: keys }, interceptor: serviceTokenInterceptor(new ServiceIdentity({ keys })) };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real servers on loopback for the integration suites (see scripts/infra/README.md).
 #
-#   scripts/infra.sh up [pg|redis|kafka|nginx|all ...]  start (default: pg redis kafka); idempotent
+#   scripts/infra.sh up [pg|redis|kafka|nginx|voice|all ...]  start (default: pg redis kafka); idempotent
 #   scripts/infra.sh down                               stop everything this script started
 #   scripts/infra.sh env                                `export VAR=value` lines for what is up
 #   scripts/infra.sh status                             one line per component
@@ -908,16 +908,30 @@ cmd_status() {
   done
 }
 
+# --- speech engines (voice service) -------------------------------------------------------
+# Not a server: the Debian engines the voice service runs as child processes. pocketsphinx
+# (BSD-2-Clause) with its US English acoustic model and CMUdict, eSpeak NG (GPL-3.0), and the
+# pocketsphinx test recordings (real human speech for the voice tests). ffmpeg comes from npm.
+voice_up() {
+  local missing=()
+  command -v pocketsphinx_continuous >/dev/null || missing+=(pocketsphinx)
+  [[ -f /usr/share/pocketsphinx/model/en-us/en-us/mdef ]] || missing+=(pocketsphinx-en-us)
+  [[ -d /usr/share/pocketsphinx/test/data ]] || missing+=(pocketsphinx-testdata)
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+  log "voice engines: pocketsphinx $(dpkg-query -W -f='${Version}' pocketsphinx 2>/dev/null || echo '?'), espeak-ng $(espeak-ng --version 2>/dev/null | awk '{print $3}')"
+}
+
 cmd_up() {
   local want=() c t0
   t0=$(now_ms)
   if (($# == 0)); then want=(pg redis kafka); fi
   for c in "$@"; do
     case $c in
-    all) want+=(pg redis kafka nginx) ;;
+    all) want+=(pg redis kafka nginx voice) ;;
     pg | postgres | postgresql) want+=(pg) ;;
-    redis | kafka | nginx) want+=("$c") ;;
-    *) die "unknown component '$c' (pg, redis, kafka, nginx, all)" ;;
+    redis | kafka | nginx | voice) want+=("$c") ;;
+    *) die "unknown component '$c' (pg, redis, kafka, nginx, voice, all)" ;;
     esac
   done
   lock

@@ -9,6 +9,8 @@ import {
   createRateLimitStore,
   grpcServiceNames,
   serverInterceptor,
+  ServiceIdentity,
+  serviceTokenInterceptor,
   tracePropagationInterceptor,
   type Cache,
   type Database,
@@ -37,12 +39,20 @@ export class Infrastructure {
   readonly #local = new Map<GrpcServiceName, GrpcServiceModule>();
   readonly #balancers = new Map<GrpcServiceName, BalancedTransport>();
 
+  /**
+   * Who this process is to the services it calls, and whose calls its gRPC servers accept. Calls
+   * that stay in the process cross no trust boundary and carry no token.
+   */
+  readonly identity: ServiceIdentity;
+
   constructor(
     readonly config: TendConfig,
     readonly logger: Logger,
     readonly metrics: Metrics,
     readonly readiness: Readiness,
-  ) {}
+  ) {
+    this.identity = new ServiceIdentity({ keys: config.serviceKeys, publicKeys: config.servicePublicKeys });
+  }
 
   /** Infrastructure modules: never targets, only dependencies of the services. */
   modules(): ModuleDefinition[] {
@@ -163,7 +173,8 @@ export class Infrastructure {
   #balancer(name: GrpcServiceName): BalancedTransport {
     let balancer = this.#balancers.get(name);
     if (!balancer) {
-      const interceptors = [tracePropagationInterceptor()];
+      // Every call to another process carries this process's service token.
+      const interceptors = [tracePropagationInterceptor(), serviceTokenInterceptor(this.identity)];
       balancer = new BalancedTransport({
         service: name,
         instances: this.config.upstreams[name],

@@ -3,7 +3,7 @@ import { modulesFor, servicesRunning } from './module-graph.js';
 
 describe('the module graph', () => {
   it('runs a target with its dependencies first, and nothing else', () => {
-    expect(modulesFor(['voice'])).toEqual(['voice']);
+    expect(modulesFor(['voice'])).toEqual(['database', 'event-bus', 'voice']);
     expect(modulesFor(['health'])).toEqual(['database', 'cache', 'event-bus', 'health']);
     expect(modulesFor(['all'])).toContain('gateway');
   });
@@ -13,7 +13,14 @@ describe('the module graph', () => {
   });
 
   it('says which services run a shared part', () => {
-    expect(servicesRunning('database').sort()).toEqual(['conversation', 'gateway', 'health', 'notification']);
+    expect(servicesRunning('database').sort()).toEqual([
+      'conversation',
+      'external',
+      'gateway',
+      'health',
+      'notification',
+      'voice',
+    ]);
     expect(servicesRunning('gateway')).toEqual(['gateway']);
   });
 });

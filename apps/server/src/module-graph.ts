@@ -11,10 +11,10 @@ export const moduleGraph = {
   'event-bus': { deps: [], target: false },
   'rate-limit': { deps: [], target: false },
   health: { deps: ['database', 'cache', 'event-bus'], target: true },
-  voice: { deps: [], target: true },
+  voice: { deps: ['database', 'event-bus'], target: true },
   conversation: { deps: ['database', 'cache', 'event-bus'], target: true },
   notification: { deps: ['database', 'event-bus'], target: true },
-  external: { deps: ['cache'], target: true },
+  external: { deps: ['database', 'cache', 'event-bus'], target: true },
   gateway: { deps: ['database', 'cache', 'rate-limit', 'event-bus'], target: true },
   // The gateway last: it takes traffic only once the services behind it are up.
   all: { deps: ['voice', 'conversation', 'health', 'notification', 'external', 'gateway'], target: true },

@@ -13,7 +13,7 @@ import {
   type ModuleDefinition,
   type TendConfig,
 } from '@tend/platform';
-import { GatewayServer } from '@tend/gateway';
+import { GatewayServer, trustedProxiesFor } from '@tend/gateway';
 import { Infrastructure } from './infrastructure.js';
 import { moduleGraph } from './module-graph.js';
 import { createServiceModules } from './services.js';
@@ -51,9 +51,11 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
         port: config.grpcPorts[name],
         serviceNames: service.serviceNames,
         routes: (router) => service.routes(router),
+        ...(service.serving && { serving: service.serving }),
         logger,
         metrics,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
+        identity: infra.identity,
       });
       infra.registerLocal(name, service);
       return new CompositeService(name, [...(service.parts ?? []), server]);
@@ -81,6 +83,8 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           config: config.gateway,
           health: infra.transportTo('health'),
           conversation: infra.transportTo('conversation'),
+          external: infra.transportTo('external'),
+          voice: infra.transportTo('voice'),
           notification: infra.transportTo('notification'),
           database: infra.database,
           cache: infra.cache,
@@ -100,6 +104,9 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   ];
 
   const resolved = resolveModules(definitions, targets);
+  // A gateway open to other machines must know its proxies before anything starts.
+  if (resolved.some((m) => m.name === 'gateway'))
+    trustedProxiesFor(config.host, config.gateway, config.databaseUrl !== undefined);
   if (!resolved.some((m) => m.name === 'gateway')) {
     // Probes and scrapes need an HTTP port from the first moment, so the admin server goes first.
     resolved.unshift({

@@ -9,22 +9,26 @@ import type { Infrastructure } from './infrastructure.js';
 /** How each gRPC service is built from the process's infrastructure. */
 export function createServiceModules(infra: Infrastructure): Record<GrpcServiceName, () => Promise<GrpcServiceModule>> {
   const { config, logger, metrics } = infra;
+  // One field cipher per process, shared by the services that seal free text (one key store).
+  let cipher: ReturnType<typeof createFieldCipher> | undefined;
+  const fieldCipher = () =>
+    (cipher ??= createFieldCipher({
+      encryptionKeys: config.encryptionKeys,
+      blindIndexKey: config.blindIndexKey,
+      dataDir: config.dataDir,
+      requireConfiguredKeys: config.databaseUrl !== undefined,
+    }));
   return {
     health: async () =>
       createHealthService({
         database: infra.database,
         bus: infra.bus,
         cache: infra.cache,
-        cipher: await createFieldCipher({
-          encryptionKeys: config.encryptionKeys,
-          blindIndexKey: config.blindIndexKey,
-          dataDir: config.dataDir,
-          requireConfiguredKeys: config.databaseUrl !== undefined,
-        }),
+        cipher: await fieldCipher(),
         logger,
         metrics,
       }),
-    voice: async () => createVoiceService(),
+    voice: async () => createVoiceService({ database: infra.database, bus: infra.bus, logger, metrics }),
     conversation: async () =>
       createConversationService({
         database: infra.database,
@@ -53,6 +57,16 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
           publicUrl: config.notification.publicUrl,
         },
       }),
-    external: async () => createExternalService(),
+    external: async () =>
+      createExternalService({
+        database: infra.database,
+        bus: infra.bus,
+        cache: infra.cache,
+        logger,
+        metrics,
+        settings: config.external,
+        health: infra.transportTo('health'),
+        cipher: await fieldCipher(),
+      }),
   };
 }

@@ -26,6 +26,7 @@ export {
   type TendConfig,
   type GatewayConfig,
   type LlmConfig,
+  type ExternalConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,
@@ -45,7 +46,14 @@ export {
   fieldViolationsOf,
   type FieldViolation,
 } from './errors/errors.js';
-export { createLogger, redactedKeys, type Logger, type LoggerConfig } from './logging/logger.js';
+export {
+  createLogger,
+  redactedKeys,
+  safeError,
+  type Logger,
+  type LoggerConfig,
+  type SafeError,
+} from './logging/logger.js';
 export { Metrics } from './metrics/metrics.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
@@ -57,6 +65,14 @@ export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor
 export type { GrpcServiceModule } from './rpc/service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
 export { withDefaultDeadline } from './rpc/default-deadline.js';
+export {
+  ServiceIdentity,
+  serviceAuthInterceptor,
+  serviceIdentityKey,
+  serviceTokenHeader,
+  serviceTokenInterceptor,
+  type ServiceIdentityOptions,
+} from './rpc/service-identity.js';
 export {
   BalancedTransport,
   isIdempotent,
@@ -113,3 +129,27 @@ export { idempotentHandler, type TransactionalEventHandler } from './events/idem
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';
 export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './events/kafka-event-bus.js';
 export type { RetryBackoff } from './events/backoff.js';
+export {
+  addDays,
+  formatLocalDate,
+  formatMinuteOfDay,
+  instantOfLocal,
+  isKnownTimeZone,
+  isoWeekday,
+  localDateFormatter,
+  localDateOf,
+  parseLocalDate,
+  parseMinuteOfDay,
+  wallClockOf,
+  zoneOffsetMs,
+  type LocalDate,
+} from './time/local-time.js';
+export { pageSizes, pageLimitOf, decodeCursor, encodeCursor, pageResponse } from './rpc/pagination.js';
+export {
+  boundedText,
+  codePointLength,
+  idempotencyKeyChars,
+  isTextWithin,
+  textLimitMessage,
+} from './limits/text-length.js';
+export { medicationLimits } from './limits/medication-limits.js';

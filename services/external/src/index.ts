@@ -1,14 +1,15 @@
-import type { GrpcServiceModule } from '@tend/platform';
-import { ExternalService } from '@tend/proto/tend/external/v1/external';
-
-/**
- * The external service as the binary hosts it. Its contract is served on its own port; methods
- * without an implementation yet answer gRPC UNIMPLEMENTED.
- */
-export function createExternalService(): GrpcServiceModule {
-  return {
-    name: 'external',
-    serviceNames: [ExternalService.typeName],
-    routes: (router) => router.service(ExternalService, {}),
-  };
-}
+export {
+  createExternalService,
+  externalSchema,
+  type ExternalServiceDeps,
+  type ExternalSettings,
+} from './external-service.js';
+export { OpenMeteoProvider, openMeteoDefaults, type OpenMeteoOptions } from './weather/open-meteo.js';
+export {
+  WeatherSource,
+  weatherUnreachable,
+  type WeatherSourceOptions,
+  type Sourced,
+} from './weather/weather-source.js';
+export type { WeatherProvider, Coordinates } from './weather/weather-provider.js';
+export { SingleKeyNotesCipher, type NotesCipher } from './appointments/notes-cipher.js';

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createClient, type Transport } from '@connectrpc/connect';
 import {
   BaseService,
+  ConfigError,
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
@@ -18,8 +19,11 @@ import {
   type Readiness,
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
+import { ExternalService } from '@tend/proto/tend/external/v1/external';
+import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from './auth/index.js';
@@ -30,6 +34,8 @@ import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
+import { SocketSessions, socketSessionCheck } from './realtime/socket-sessions.js';
+import { registerAppointmentRoutes } from './routes/appointment-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
 import { registerConversationRoutes } from './routes/conversation-routes.js';
@@ -39,6 +45,9 @@ import { registerMeRoutes } from './routes/me-routes.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { registerVitalRoutes } from './routes/vital-routes.js';
+import { registerWeatherRoutes } from './routes/weather-routes.js';
+import { registerVoiceRoutes } from './routes/voice-routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface GatewayOptions {
   host: string;
@@ -52,6 +61,10 @@ export interface GatewayOptions {
   health: Transport;
   /** How the conversation service is reached. */
   conversation: Transport;
+  /** How the external service (weather, places, appointments) is reached. */
+  external: Transport;
+  /** How the voice service is reached; without it the voice routes are not served. */
+  voice?: Transport;
   /** How the notification service is reached (inbox, preferences, reminders). */
   notification: Transport;
   /** Holds login sessions (schema `gateway`). */
@@ -69,6 +82,8 @@ export interface GatewayOptions {
   bodyLimitBytes?: number;
   /** Deadline of each call to a service; it travels with the call. @default 10000 */
   upstreamDeadlineMs?: number;
+  /** The built web app served at `/` (the plain landing page when it is not built). @default apps/web/dist */
+  webAppDir?: string;
 }
 
 /**
@@ -81,6 +96,7 @@ export interface GatewayOptions {
 export class GatewayServer extends BaseService {
   #app: FastifyInstance | undefined;
   #feed: LiveFeed | undefined;
+  #sockets: SocketSessions | undefined;
   #port = 0;
 
   constructor(private readonly options: GatewayOptions) {
@@ -114,12 +130,15 @@ export class GatewayServer extends BaseService {
       logger: options.logger,
     });
 
+    const trustProxy = trustedProxiesFor(options.host, options.config, options.requireConfiguredKeys);
+    const trusted = proxyAddr.compile(trustProxy);
     // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
     const rpc = connectPassthrough({
       health,
       verify: (token) => auth.verifier.verify(token),
       rateLimits: options.rateLimits,
       perMinute: options.config.rateLimitPerMinute,
+      clientAddress: (req) => proxyAddr(req, trusted),
     });
     const app = Fastify({
       serverFactory: (handler) =>
@@ -133,8 +152,8 @@ export class GatewayServer extends BaseService {
       requestIdHeader: false,
       // Keep-alive sockets must not hold a stopping process open past its deadline.
       forceCloseConnections: 'idle',
-      // Behind nginx: the client's address comes from X-Forwarded-For set by the edge.
-      trustProxy: ['127.0.0.1', '::1'],
+      // Behind a proxy: the client's address comes from X-Forwarded-For, from trusted proxies only.
+      trustProxy,
     });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -164,12 +183,17 @@ export class GatewayServer extends BaseService {
     registerApiRateLimit(app, { store: options.rateLimits, perMinute: options.config.rateLimitPerMinute });
 
     registerOpsRoutes(app, options);
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-        .type('text/html; charset=utf-8')
-        .send(landingPage),
-    );
+    const webApp = registerWebApp(app, {
+      ...(options.webAppDir !== undefined && { dir: options.webAppDir }),
+      oidcProviders: Object.keys(options.config.oidcProviders),
+    });
+    if (!webApp)
+      app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+        reply
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .type('text/html; charset=utf-8')
+          .send(landingPage),
+      );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     auth.registerRoutes(app);
     const deps = { health };
@@ -184,6 +208,19 @@ export class GatewayServer extends BaseService {
       withDefaultDeadline(options.conversation, options.upstreamDeadlineMs ?? 10_000),
     );
     registerConversationRoutes(app, conversation);
+    const external = createClient(
+      ExternalService,
+      withDefaultDeadline(options.external, options.upstreamDeadlineMs ?? 10_000),
+    );
+    registerWeatherRoutes(app, external);
+    registerAppointmentRoutes(app, { external, health });
+    if (options.voice) {
+      const voice = createClient(
+        VoiceService,
+        withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000),
+      );
+      registerVoiceRoutes(app, { voice, conversation, health, cache: options.cache });
+    }
     const notification = createClient(
       NotificationService,
       withDefaultDeadline(options.notification, options.upstreamDeadlineMs ?? 10_000),
@@ -192,6 +229,12 @@ export class GatewayServer extends BaseService {
     registerDeviceRoutes(app, notification);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
+    const sockets = new SocketSessions({
+      check: (principal) => socketSessionCheck(principal, auth.sessions, health),
+      logger: options.logger,
+    });
+    auth.sessions.onRevoked((sessionId) => sockets.sessionEnded(sessionId));
+    this.#sockets = sockets;
     await registerWebSocket(app, {
       verify: (token) => auth.verifier.verify(token),
       authenticate: (request) => auth.authenticate(request),
@@ -199,6 +242,9 @@ export class GatewayServer extends BaseService {
       feed: this.#feed,
       conversation,
       logger: options.logger,
+      sockets,
+      rateLimits: options.rateLimits,
+      perMinute: options.config.rateLimitPerMinute,
     });
 
     await app.ready();
@@ -209,7 +255,29 @@ export class GatewayServer extends BaseService {
 
   protected async doStop(): Promise<void> {
     // Fastify's close stops accepting, lets in-flight requests finish, then resolves.
+    this.#sockets?.stop();
     await this.#app?.close();
     await this.#feed?.stop();
   }
+}
+
+/**
+ * The proxies whose `X-Forwarded-For` the gateway believes. Unset, only loopback is trusted,
+ * which is right for a gateway on loopback behind a local nginx. A gateway reachable from other
+ * machines in distributed mode must be told: otherwise every client behind the real proxy would
+ * share the proxy's address, and with it one anonymous rate-limit bucket. Throws a
+ * `ConfigError` naming `TRUSTED_PROXIES` then, so the process exits 78 before it starts anything.
+ */
+export function trustedProxiesFor(host: string, config: GatewayConfig, distributed: boolean): string[] {
+  if (config.trustedProxies !== undefined) return [...config.trustedProxies];
+  if (distributed && !isLoopback(host))
+    throw new ConfigError(
+      'TRUSTED_PROXIES',
+      `is required when the gateway listens on ${host}: list the addresses or CIDRs of the proxies in front of it`,
+    );
+  return ['127.0.0.1', '::1'];
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

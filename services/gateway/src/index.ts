@@ -1,1 +1,1 @@
-export { GatewayServer, type GatewayOptions } from './gateway-server.js';
+export { GatewayServer, trustedProxiesFor, type GatewayOptions } from './gateway-server.js';

@@ -9,7 +9,9 @@ export type HealthEventType =
   | 'tend.health.dose.logged'
   | 'tend.health.medication.changed'
   | 'tend.health.alert.raised'
-  | 'tend.health.user.deleted';
+  | 'tend.health.user.deleted'
+  | 'tend.health.user.email_verification_requested'
+  | 'tend.health.user.sign_in_method_linked';
 
 /** One event of the health service, keyed by the person it is about. */
 export interface HealthEvent {

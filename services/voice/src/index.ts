@@ -1,14 +1,6 @@
-import type { GrpcServiceModule } from '@tend/platform';
-import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
-
-/**
- * The voice service as the binary hosts it. Its contract is served on its own port; methods
- * without an implementation yet answer gRPC UNIMPLEMENTED.
- */
-export function createVoiceService(): GrpcServiceModule {
-  return {
-    name: 'voice',
-    serviceNames: [VoiceService.typeName],
-    routes: (router) => router.service(VoiceService, {}),
-  };
-}
+export { createVoiceService, voiceError, type VoiceServiceDeps } from './voice-service.js';
+export { EnergyVad, type VadEvent, type VadOptions } from './audio/vad.js';
+export { errorRate, errorCounts } from './error-rate.js';
+export { sentencesOf } from './sentences.js';
+export { audioTypeOf, acceptedAudioTypes, type AudioType } from './audio/decode.js';
+export { speechContentType, speechFormats, type SpeechFormat } from './audio/encode.js';

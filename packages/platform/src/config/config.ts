@@ -11,6 +11,7 @@ export {
   type TendConfig,
   type GatewayConfig,
   type LlmConfig,
+  type ExternalConfig,
   type OidcProviderConfig,
   type UpstreamInstance,
   type BalancingPolicy,
@@ -118,6 +119,8 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     encryptionKeys: v.TEND_ENCRYPTION_KEYS,
+    serviceKeys: v.TEND_SERVICE_KEYS,
+    servicePublicKeys: v.TEND_SERVICE_PUBLIC_KEYS,
     blindIndexKey: v.TEND_BLIND_INDEX_KEY,
     gateway: {
       jwtKeys: v.TEND_JWT_KEYS,
@@ -127,6 +130,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       refreshTokenTtlS: v.REFRESH_TOKEN_TTL_S,
       rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
       corsOrigins: v.CORS_ORIGINS,
+      trustedProxies: v.TRUSTED_PROXIES,
       oidcProviders: v.OIDC_PROVIDERS,
     },
     llm:
@@ -140,6 +144,11 @@ export function toTendConfig(v: ConfigValues): TendConfig {
             totalTimeoutMs: v.LLM_TIMEOUT_MS,
             maxSteps: v.LLM_MAX_STEPS,
           },
+    external: {
+      weatherBaseUrl: v.WEATHER_BASE_URL,
+      geocodingBaseUrl: v.GEOCODING_BASE_URL,
+      airQualityBaseUrl: v.AIR_QUALITY_BASE_URL,
+    },
     notification: notificationConfig(v),
   };
 }

@@ -18,6 +18,16 @@ export function ipAddress(value: string): string {
   return value;
 }
 
+/** An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`), as a proxy list names them. */
+export function ipOrCidr(value: string): string {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  const validPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  if (family === 0 || !validPrefix || rest.length > 0)
+    throw new Error(`"${value}" is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
+  return value;
+}
+
 /** A TCP port; 0 lets the system choose. */
 export function port(value: string): number {
   const n = Number(value);
@@ -109,6 +119,13 @@ export function smtpUrl(value: string): string {
     throw new Error(`"${redactUrl(value)}" must be an smtp:// or smtps:// URL`);
   }
   return value;
+}
+
+/** Scheme and host (and port) only, as the base of an API whose paths Tend appends. */
+export function originUrl(value: string): string {
+  const url = httpUrl(value);
+  if (new URL(url).pathname !== '/') throw new Error(`"${redactUrl(value)}" must be a scheme and host without a path`);
+  return url;
 }
 
 /** `host:port`, as Kafka brokers are given. */

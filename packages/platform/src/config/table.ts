@@ -4,9 +4,11 @@ import {
   httpUrl,
   integer,
   ipAddress,
+  ipOrCidr,
   json,
   list,
   oneOf,
+  originUrl,
   port,
   postgresUrl,
   redactUrl,
@@ -187,6 +189,19 @@ export const configTable = {
     targets: ['gateway'],
     requiredWith: 'DATABASE_URL',
   }),
+  TEND_SERVICE_KEYS: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'made in memory',
+    doc: 'service identity: JSON array of private Ed25519 JWKs, `kid` = the service; the first signs its calls; set in distributed mode',
+    targets: 'every',
+  }),
+  TEND_SERVICE_PUBLIC_KEYS: optional({
+    parse: text,
+    defaultDoc: 'none',
+    doc: 'public Ed25519 JWKs (JSON array, `kid` = the service) of the services whose calls this process accepts',
+    targets: 'every',
+  }),
   TEND_JWT_ISSUER: variable({ parse: text, default: 'tend', doc: '`iss` of access tokens', targets: ['gateway'] }),
   TEND_JWT_AUDIENCE: variable({
     parse: text,
@@ -217,6 +232,12 @@ export const configTable = {
     default: [],
     defaultDoc: 'none',
     doc: 'browser origins allowed to call the API, comma-separated',
+    targets: ['gateway'],
+  }),
+  TRUSTED_PROXIES: optional({
+    parse: list(ipOrCidr),
+    defaultDoc: 'loopback',
+    doc: 'proxies (IPs, CIDRs) whose `X-Forwarded-For` is believed; required in distributed mode off loopback',
     targets: ['gateway'],
   }),
   OIDC_PROVIDERS: variable<Record<string, OidcProviderConfig>>({
@@ -371,6 +392,24 @@ export const configTable = {
     default: 'http://127.0.0.1:8080',
     doc: 'the gateway as people reach it, for links in e-mails and SMS webhooks',
     targets: ['notification'],
+  }),
+  WEATHER_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo forecast API (`/v1/forecast` is appended); a self-hosted Open-Meteo or a proxy',
+    targets: ['external'],
+  }),
+  GEOCODING_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://geocoding-api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo geocoding API (`/v1/search` is appended)',
+    targets: ['external'],
+  }),
+  AIR_QUALITY_BASE_URL: variable({
+    parse: originUrl,
+    default: 'https://air-quality-api.open-meteo.com',
+    doc: 'scheme and host of the Open-Meteo air-quality API (`/v1/air-quality` is appended)',
+    targets: ['external'],
   }),
 };
 

@@ -46,6 +46,13 @@ export interface TendConfig {
    * mode means keys generated once in the data directory; required with `DATABASE_URL`.
    */
   encryptionKeys: string | undefined;
+  /**
+   * This process's service identity: private Ed25519 JWKs (JSON), the first signing its calls to
+   * other services. Unset means a key made in memory, which no other process trusts.
+   */
+  serviceKeys: string | undefined;
+  /** Public JWKs (JSON) of the services whose calls this process accepts. */
+  servicePublicKeys: string | undefined;
   /** Key of the keyed hashes used to look up encrypted values (base64, 32 bytes). */
   blindIndexKey: string | undefined;
   /** The public API's settings. */
@@ -54,6 +61,8 @@ export interface TendConfig {
   llm: LlmConfig | undefined;
   /** The notification service's channels beyond the app; each is off unless configured. */
   notification: NotificationConfig;
+  /** Where the external service's weather provider lives. */
+  external: ExternalConfig;
 }
 
 /** How the notification service reaches people outside the app. */
@@ -64,6 +73,19 @@ export interface NotificationConfig {
   push: { publicKey: string | undefined; privateKey: string | undefined; subject: string };
   actionKey: string | undefined;
   publicUrl: string;
+}
+
+/**
+ * Open-Meteo's three APIs, each as scheme and host (Tend appends `/v1/forecast`, `/v1/search`,
+ * `/v1/air-quality`), for a self-hosted Open-Meteo or a proxy.
+ */
+export interface ExternalConfig {
+  /** @default 'https://api.open-meteo.com' */
+  weatherBaseUrl: string;
+  /** @default 'https://geocoding-api.open-meteo.com' */
+  geocodingBaseUrl: string;
+  /** @default 'https://air-quality-api.open-meteo.com' */
+  airQualityBaseUrl: string;
 }
 
 /** An OpenAI-compatible chat endpoint for the conversation service. */
@@ -114,6 +136,11 @@ export interface GatewayConfig {
   rateLimitPerMinute: number;
   /** Origins allowed to call the API from a browser. @default [] (none) */
   corsOrigins: string[];
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`, IPs or CIDRs). Unset means
+   * loopback only; required in distributed mode when the gateway listens on another address.
+   */
+  trustedProxies: string[] | undefined;
   /** OpenID Connect providers people may sign in with, by the name used in the login URL. @default {} */
   oidcProviders: Record<string, OidcProviderConfig>;
 }

@@ -29,6 +29,46 @@ export const redactedKeys = [
   'transcript',
 ] as const;
 
+/** How much of an error's message a log line keeps. */
+const maxMessageLength = 500;
+
+/** An error as a log line may hold it. */
+export interface SafeError {
+  type: string;
+  message: string;
+  /** HTTP status or gRPC code, when the error carries one. */
+  status?: number;
+  code?: string | number;
+  stack?: string;
+  cause?: SafeError;
+}
+
+/**
+ * Errors are logged as name, message, status, code and stack — never their other properties.
+ * Client libraries attach the whole exchange to their errors: the AI SDK's `APICallError`
+ * carries the request body (the system prompt with the person's medications, the conversation)
+ * and the response; a database error carries the statement's parameters. The message is cut
+ * short and the stack keeps only its frames, since both may quote the input.
+ */
+export function safeError(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const error = value as Error & { status?: unknown; statusCode?: unknown; code?: unknown };
+  const status = typeof error.statusCode === 'number' ? error.statusCode : error.status;
+  const safe: SafeError = {
+    type: error.name,
+    message: error.message.length > maxMessageLength ? `${error.message.slice(0, maxMessageLength)}…` : error.message,
+  };
+  if (typeof status === 'number') safe.status = status;
+  if (typeof error.code === 'string' || typeof error.code === 'number') safe.code = error.code;
+  if (error.stack)
+    safe.stack = error.stack
+      .split('\n')
+      .filter((line) => /^\s+at /.test(line))
+      .join('\n');
+  if (error.cause instanceof Error && depth < 3) safe.cause = safeError(error.cause, depth + 1) as SafeError;
+  return safe;
+}
+
 /** pino redact paths covering each key at the top level and up to three levels down. */
 function redactPaths(): string[] {
   const paths: string[] = [];
@@ -55,6 +95,7 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     base: { service: config.name ?? 'tend' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactPaths(), censor: '[redacted]' },
+    serializers: { err: safeError, error: safeError },
     formatters: { level: (label) => ({ level: label }) },
   };
   return config.destination ? pino(options, config.destination) : pino(options);

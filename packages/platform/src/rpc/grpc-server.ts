@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { HealthStatus, ServingStatus, registerHealthService } from './health-checks.js';
 import { serverInterceptor } from './interceptors.js';
+import { serviceAuthInterceptor, type ServiceIdentity } from './service-identity.js';
 import { defaultMaxMessageBytes, grpcUnaryHandler } from './grpc-unary-handler.js';
 import { UnaryRegistry } from './unary-registry.js';
 import { listen } from '../http/listen.js';
@@ -22,8 +23,15 @@ export interface GrpcServerOptions {
   routes: (router: ConnectRouter) => void;
   logger: Logger;
   metrics: Metrics;
+  /** Whether to report SERVING once listening: false for a service that cannot work here. @default always */
+  serving?: () => boolean;
   /** In-flight requests get this long to finish on stop. @default 10000 */
   shutdownTimeoutMs?: number;
+  /**
+   * Checks the service token of every call (health checks excepted). Without it the port is
+   * open to anyone who reaches it: tests of the server itself only.
+   */
+  identity?: ServiceIdentity;
 }
 
 /**
@@ -54,6 +62,7 @@ export class GrpcServer extends BaseService {
   protected async doStart(): Promise<void> {
     const { routes, health, logger, metrics, name } = { ...this.#options, health: this.health };
     const interceptors = [serverInterceptor({ service: name, metrics, logger })];
+    if (this.#options.identity) interceptors.push(serviceAuthInterceptor(this.#options.identity));
     const unary = new UnaryRegistry(interceptors);
     const connectHandler = connectNodeAdapter({
       routes: (router) => {
@@ -74,7 +83,7 @@ export class GrpcServer extends BaseService {
     });
     this.#server = server;
     this.#port = await listen(server, this.#options.host, this.#options.port, `${name.toUpperCase()}_PORT`);
-    health.setAll(ServingStatus.SERVING);
+    health.setAll((this.#options.serving?.() ?? true) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     logger.info({ component: 'grpc', target: name, port: this.#port }, 'gRPC server listening');
   }
 

@@ -16,4 +16,9 @@ export interface GrpcServiceModule {
   parts?: Lifecycle[];
   /** @default [] */
   readiness?: ReadinessCheck[];
+  /**
+   * Whether it can do its work once started (e.g. its engines are installed); while false its
+   * gRPC health says NOT_SERVING. @default always
+   */
+  serving?: () => boolean;
 }

@@ -1,47 +1,15 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import type { Caller } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import { BloodPressureCategory } from '@tend/proto/tend/health/v1/vitals';
 import type { ParaphraseMatcher } from '../understanding/paraphrase-matcher.js';
 import { understand, type Understanding } from '../understanding/understand.js';
-import type { ContextWindow } from './context-window.js';
 import { HealthTools } from './health-tools.js';
+import type { BrainReply, TurnInput } from './turn.js';
 import { replies, spokenUnit } from './replies.js';
 
-/** Who a turn is for, as the health service knows them. */
-export interface Person {
-  id: string;
-  displayName: string;
-  locale: 'en' | 'zh';
-  timeZone: string;
-}
-
-/** A tool the brain called, and whether it worked. */
-export interface ToolAction {
-  tool: string;
-  ok: boolean;
-}
-
-/** One answer: what to say, what was done, and which intent was understood. */
-export interface BrainReply {
-  text: string;
-  intent: string;
-  actions: ToolAction[];
-  locale: 'en' | 'zh';
-}
-
-export interface TurnInput {
-  text: string;
-  caller: Caller;
-  person: Person;
-  medications: readonly Medication[];
-  now: Date;
-  /** The language asked for; empty uses the person's. */
-  locale?: 'en' | 'zh';
-  /** The conversation so far, for a brain that can use it. */
-  context?: ContextWindow;
-}
+// The shapes of a turn live in turn.ts, which the tools share without importing the brain.
+export type { BrainReply, Person, ToolAction, TurnInput } from './turn.js';
 
 /**
  * The brain that always works: rules understand the sentence, the health service's contract

@@ -6,7 +6,7 @@ import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import { VitalSource, type Vital } from '@tend/proto/tend/health/v1/vitals';
 import type { VitalSummary } from '@tend/proto/tend/health/v1/analytics';
 import type { Period, SpokenVital, VitalKindName } from '../understanding/understand.js';
-import type { ToolAction, TurnInput } from './embedded-brain.js';
+import type { ToolAction, TurnInput } from './turn.js';
 import { rangeOf } from './local-periods.js';
 import { vitalKindValues } from './vital-kind-values.js';
 

@@ -1,43 +1,13 @@
+import { addDays, instantOfLocal, localDateOf } from '@tend/platform';
 import { weekdays, type Period, type Weekday } from '../understanding/understand.js';
 
-/** The UTC instant of local midnight `daysFromToday` days from `now`'s local date in `timeZone`. */
+/**
+ * The UTC instant of local midnight `daysFromToday` days from `now`'s local date in `timeZone`
+ * (the platform's time-zone arithmetic; a midnight skipped by a clock change is the first
+ * instant of that day).
+ */
 export function localMidnight(now: Date, timeZone: string, daysFromToday = 0): Date {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-      .formatToParts(now)
-      .map((p) => [p.type, p.value]),
-  );
-  const target = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day) + daysFromToday);
-  // The zone's offset at that moment, found by reading the wall clock there (twice, across DST).
-  let guess = target;
-  for (let i = 0; i < 2; i++) guess = target - offsetMs(new Date(guess), timeZone);
-  return new Date(guess);
-}
-
-function offsetMs(at: Date, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  const wall = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return wall - Math.floor(at.getTime() / 1000) * 1000;
+  return new Date(instantOfLocal(addDays(localDateOf(now.getTime(), timeZone), daysFromToday), 0, timeZone));
 }
 
 /** The instants [from, to) a spoken period covers in the person's time zone; weeks start on Monday. */
@@ -76,6 +46,5 @@ export function rangeOf(period: Period, now: Date, timeZone: string): { from: Da
 
 /** Local midnight on the first of `now`'s month in `timeZone`. */
 function firstOfMonth(now: Date, timeZone: string): Date {
-  const day = Number(new Intl.DateTimeFormat('en-CA', { timeZone, day: '2-digit' }).format(now));
-  return localMidnight(now, timeZone, -(day - 1));
+  return localMidnight(now, timeZone, -(localDateOf(now.getTime(), timeZone).day - 1));
 }

@@ -1,5 +1,4 @@
 import { matchMedication, type MedicationMatch } from './medication-names.js';
-import type { ParaphraseMatcher } from './paraphrase-matcher.js';
 import { kindNamed, readingOf, type SpokenVital, type VitalKindName } from './readings.js';
 import { digitsForSpokenNumbers } from './spoken-numbers.js';
 import { timesOf } from './spoken-times.js';
@@ -60,13 +59,22 @@ export interface Understanding {
   times?: string[];
 }
 
+/**
+ * What understanding asks of a paraphrase matcher: the closest labelled intent. An interface
+ * here, so the matcher (which learns from the corpus, labelled with these intents) can import
+ * this module without a circle.
+ */
+export interface ParaphraseLookup {
+  match(text: string): { intent: IntentName; score: number } | undefined;
+}
+
 export interface UnderstandingContext {
   /** The person's own medication names, to recognise them however they are said. */
   medicationNames: readonly string[];
   /** Their language; a sentence in Chinese is answered in Chinese whatever it says. */
   locale?: 'en' | 'zh';
-  /** Recognises paraphrases the rules miss. */
-  paraphrases?: ParaphraseMatcher;
+  /** Recognises paraphrases the rules miss (a `ParaphraseMatcher`). */
+  paraphrases?: ParaphraseLookup;
 }
 
 const emergency = new RegExp(

@@ -140,7 +140,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
         sessionId: issued.sessionId,
       });
       return {
-        user: toApiJson(UserSchema, user!),
+        user: accountOnly(user!),
         accessToken,
         refreshToken: issued.refreshToken,
         tokenType: 'Bearer' as const,
@@ -166,6 +166,14 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
   );
 }
 
+/**
+ * The account as token responses carry it: who signed in, never their health profile (conditions,
+ * allergies, contact), which `GET /api/v1/me` serves to those who ask for it.
+ */
+function accountOnly(user: User): Record<string, unknown> {
+  return toApiJson(UserSchema, { ...user, profile: undefined });
+}
+
 /** Opens a session for `user` and answers with its tokens: the end of every kind of sign-in. */
 export function signInFor(deps: Pick<AuthRouteDeps, 'sessions' | 'tokens'>) {
   return async (user: User) => {
@@ -173,7 +181,7 @@ export function signInFor(deps: Pick<AuthRouteDeps, 'sessions' | 'tokens'>) {
     if (!role) throw new UnauthenticatedError('this account cannot sign in here');
     const { sessionId, refreshToken } = await deps.sessions.open(user.id);
     const { accessToken, expiresIn } = await deps.tokens.issue({ userId: user.id, role, sessionId });
-    return { user: toApiJson(UserSchema, user), accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn };
+    return { user: accountOnly(user), accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn };
   };
 }
 

@@ -1,6 +1,14 @@
+import { timingSafeEqual } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { NotFoundError, UnauthenticatedError, type Cache, type Logger, type OidcProviderConfig } from '@tend/platform';
+import {
+  ConflictError,
+  NotFoundError,
+  UnauthenticatedError,
+  type Cache,
+  type Logger,
+  type OidcProviderConfig,
+} from '@tend/platform';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { OidcIdentitySchema, type User } from '@tend/proto/tend/health/v1/people';
@@ -36,9 +44,11 @@ const callbackQuery = z.looseObject({ code: z.string().min(1).max(2048), state: 
 /**
  * Sign-in with an OpenID Connect provider: authorization code with PKCE (S256), `state` and
  * `nonce`, the verifier kept on the server (in the cache, 10 minutes, one use) rather than in
- * the browser. The provider's subject is the identity: a known one signs its account in; an
+ * the browser, and `state` also in a `__Host-` cookie that the callback must bring back, so a
+ * callback started in another browser is refused (login CSRF). The provider's subject is the identity: a known one signs its account in; an
  * unknown one is linked to the account with the same e-mail only when the provider vouches
- * for that e-mail (`email_verified`), otherwise a new account is created for it.
+ * for that e-mail (`email_verified`), the account proved it too and has no password; an account
+ * with a password is never joined this way (409). Otherwise a new account is created for it.
  */
 export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): void {
   const configurations = new Map<string, Promise<oidc.Configuration>>();
@@ -77,6 +87,11 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): v
       const nonce = oidc.randomNonce();
       const pending: PendingLogin = { provider: name, codeVerifier, nonce };
       await deps.cache.set(pendingKey(state), JSON.stringify(pending), pendingTtlMs);
+      // Binds the login to this browser: the callback must come back with the same cookie.
+      reply.header(
+        'set-cookie',
+        `${stateCookie}=${state}; Path=/; Max-Age=${pendingTtlMs / 1000}; HttpOnly; Secure; SameSite=Lax`,
+      );
       const target = oidc.buildAuthorizationUrl(configuration, {
         redirect_uri: provider.redirectUri,
         scope: provider.scope,
@@ -99,8 +114,13 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): v
         querystring: callbackQuery,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const name = request.params.provider;
+      // Login CSRF: a callback URL made in someone else's browser carries no cookie of this one.
+      const bound = cookieOf(request.headers.cookie, stateCookie);
+      reply.header('set-cookie', `${stateCookie}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`);
+      if (bound === undefined || !sameText(bound, request.query.state))
+        throw new UnauthenticatedError('this sign-in was not started in this browser; start again');
       const key = pendingKey(request.query.state);
       const stored = await deps.cache.get(key);
       if (stored === undefined) throw new UnauthenticatedError('this sign-in expired or was already used; start again');
@@ -140,21 +160,55 @@ async function accountOf(health: Client<typeof HealthService>, issuer: string, c
   if (known?.user) return known.user;
   const email = typeof claims.email === 'string' ? claims.email : undefined;
   if (!email) throw new UnauthenticatedError('the provider shared no e-mail address');
-  if (claims.email_verified === true) {
-    const existing = await health.getUserByEmail({ caller: gatewayCaller, email }).catch(notFoundAsUndefined);
-    if (existing?.user) {
-      await health.linkOidcIdentity({ caller: gatewayCaller, userId: existing.user.id, identity });
-      return existing.user;
-    }
+  const existing = await health.getUserByEmail({ caller: gatewayCaller, email }).catch(notFoundAsUndefined);
+  if (existing?.user) {
+    // Whoever registered an address first does not get the person who later signs in with a
+    // provider vouching for it: an identity joins an existing account only when that account
+    // proved the same address and has no password someone else could hold. Otherwise the person
+    // signs in the way the account already allows.
+    const joinable = claims.email_verified === true && existing.user.emailVerified && !existing.user.hasPassword;
+    if (!joinable)
+      throw new ConflictError(
+        'user',
+        'an account with this e-mail already exists: sign in to it with its password (or its provider)',
+      );
+    await health.linkOidcIdentity({ caller: gatewayCaller, userId: existing.user.id, identity });
+    return existing.user;
   }
   const displayName = typeof claims.name === 'string' && claims.name !== '' ? claims.name : email.split('@')[0]!;
-  const { user } = await health.createUser({ caller: gatewayCaller, email, displayName, oidcIdentity: identity });
+  const { user } = await health.createUser({
+    caller: gatewayCaller,
+    email,
+    displayName,
+    oidcIdentity: identity,
+    emailVerified: claims.email_verified === true,
+  });
   return user!;
 }
 
 function notFoundAsUndefined(error: unknown): undefined {
   if (error instanceof ConnectError && error.code === Code.NotFound) return undefined;
   throw error;
+}
+
+/**
+ * The cookie holding the login's `state` (`__Host-`: only over HTTPS, for this host, path `/`).
+ * Browsers keep `Secure` cookies of `http://localhost` too, so development works the same way.
+ */
+const stateCookie = '__Host-tend-oidc-state';
+
+function cookieOf(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function pendingKey(state: string): string {

@@ -156,7 +156,16 @@ export class Sessions {
     }
   }
 
+  readonly #revokedListeners = new Set<(sessionId: string) => void>();
+
+  /** Calls `listener` whenever this gateway ends a session (logout, reuse); returns the unsubscribe. */
+  onRevoked(listener: (sessionId: string) => void): () => void {
+    this.#revokedListeners.add(listener);
+    return () => this.#revokedListeners.delete(listener);
+  }
+
   async #markRevoked(sessionId: string): Promise<void> {
+    for (const listener of this.#revokedListeners) listener(sessionId);
     await this.cache.set(revokedKey(sessionId), '1', this.ttl.accessMs).catch((error: unknown) => {
       this.logger.warn({ err: error, sessionId }, 'could not cache a session revocation; the database still has it');
     });

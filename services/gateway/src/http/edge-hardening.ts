@@ -35,6 +35,8 @@ export async function registerEdgeHardening(
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Tokens and health records must not stay in a browser's or a proxy's cache.
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
   const access = options.logger.child({ component: 'access' });
   app.addHook('onResponse', async (request, reply) => {

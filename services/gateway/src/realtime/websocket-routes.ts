@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { UnauthenticatedError, type Cache, type Logger } from '@tend/platform';
+import { UnauthenticatedError, type Cache, type Logger, type RateLimitStore } from '@tend/platform';
 import { AnswerModeSchema } from '@tend/proto/tend/common/v1/common';
 import type { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -11,6 +11,9 @@ import { callerOf, type Principal } from '../auth/principal.js';
 import { enumToApi } from '../http/api-json.js';
 import { zodRoutes } from '../routes/route-kit.js';
 import type { LiveFeed } from './live-feed.js';
+import type { SocketSessions } from './socket-sessions.js';
+import { bearerToken } from '../http/access-policy.js';
+import { decodeJwt } from 'jose';
 
 /** The sub-protocol a client asks for; a bearer token may ride along as `bearer.<token>`. */
 export const webSocketProtocol = 'tend.v1';
@@ -40,12 +43,17 @@ export interface WebSocketDeps {
   /** Answers chat turns, streamed. */
   conversation: Client<typeof ConversationService>;
   logger: Logger;
+  /** Open sockets by session: closed when the sign-in behind them no longer holds. */
+  sockets: SocketSessions;
+  /** `chat.send` counts against the same per-person limit as the API. */
+  rateLimits: RateLimitStore;
+  perMinute: number;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who a WebSocket acts for, settled before the upgrade. */
-    socketPrincipal?: Principal;
+    /** Who a WebSocket acts for, settled before the upgrade, and until when its token is valid. */
+    socketPrincipal?: { principal: Principal; expiresAtMs: number };
   }
 }
 
@@ -75,7 +83,9 @@ export async function registerWebSocket(app: FastifyInstance, deps: WebSocketDep
     async (request, reply) => {
       const principal = request.principal!;
       const ticket = randomBytes(24).toString('base64url');
-      await deps.cache.set(ticketKey(ticket), JSON.stringify(principal), ticketTtlMs);
+      // The socket it opens lives no longer than the token that asked for it.
+      const expiresAtMs = expiryOf(bearerToken(request) ?? '');
+      await deps.cache.set(ticketKey(ticket), JSON.stringify({ principal, expiresAtMs }), ticketTtlMs);
       return reply.code(201).send({ ticket, expiresIn: ticketTtlMs / 1000 });
     },
   );
@@ -89,11 +99,17 @@ export async function registerWebSocket(app: FastifyInstance, deps: WebSocketDep
         request.socketPrincipal = await principalOfUpgrade(request, deps);
       },
     },
-    (socket, request) => serve(socket, request.socketPrincipal!, deps),
+    (socket, request) => {
+      const { principal, expiresAtMs } = request.socketPrincipal!;
+      if (deps.sockets.add(socket, principal, expiresAtMs)) serve(socket, principal, deps);
+    },
   );
 }
 
-async function principalOfUpgrade(request: FastifyRequest, deps: WebSocketDeps): Promise<Principal> {
+async function principalOfUpgrade(
+  request: FastifyRequest,
+  deps: WebSocketDeps,
+): Promise<{ principal: Principal; expiresAtMs: number }> {
   const query = request.query as Record<string, string | undefined>;
   if (query.access_token !== undefined || query.token !== undefined) {
     throw new UnauthenticatedError('tokens do not go in URLs; use a ticket or the Sec-WebSocket-Protocol header');
@@ -102,13 +118,16 @@ async function principalOfUpgrade(request: FastifyRequest, deps: WebSocketDeps):
     .split(',')
     .map((p) => p.trim());
   const bearer = offered.find((p) => p.startsWith('bearer.'));
-  if (bearer) return deps.verify(bearer.slice('bearer.'.length));
+  if (bearer) {
+    const token = bearer.slice('bearer.'.length);
+    return { principal: await deps.verify(token), expiresAtMs: expiryOf(token) };
+  }
   if (query.ticket) {
     const key = ticketKey(query.ticket);
     const stored = await deps.cache.get(key);
     if (stored !== undefined) {
       await deps.cache.delete(key); // one use only
-      return JSON.parse(stored) as Principal;
+      return JSON.parse(stored) as { principal: Principal; expiresAtMs: number };
     }
   }
   throw new UnauthenticatedError('a WebSocket needs a ticket or a bearer token in Sec-WebSocket-Protocol');
@@ -165,10 +184,40 @@ function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): vo
       case 'ping':
         return send({ type: 'pong', ...(message.data.id && { id: message.data.id }) });
       case 'chat.send':
-        return void streamChat(message.data, principal, deps, send);
+        return void limitedChat(message.data, principal, deps, send);
     }
   });
   send({ type: 'ready', userId: principal.userId });
+}
+
+/** A chat turn, if the person's per-minute budget (shared with the API) allows it. */
+async function limitedChat(
+  message: { conversationId?: string; text: string },
+  principal: Principal,
+  deps: WebSocketDeps,
+  send: (message: object) => void,
+): Promise<void> {
+  const decision = await deps.rateLimits.consume(`api:user:${principal.userId}`, deps.perMinute, 60_000);
+  if (!decision.allowed) {
+    const retryAfterS = Math.max(1, Math.ceil(decision.resetMs / 1000));
+    return send({
+      type: 'error',
+      code: 'resource_exhausted',
+      message: `more than ${deps.perMinute} requests a minute; retry in ${retryAfterS} s`,
+      retryAfterS,
+    });
+  }
+  return streamChat(message, principal, deps, send);
+}
+
+/** When a verified access token expires (its `exp`), in ms; already verified, so only decoded. */
+function expiryOf(token: string): number {
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** One chat turn over the socket: tool events, tokens as they come, then the whole reply. */

@@ -33,7 +33,11 @@ const patchMeBody = z.strictObject({
   locale: z.enum(['en', 'zh']).optional(),
   timezone: z.string().min(1).max(64).optional(),
   profile: profileBody.optional(),
+  /** Re-authentication: required with a new `email` when the account has a password. */
+  currentPassword: z.string().max(1024).optional(),
 });
+
+const verifyEmailBody = z.strictObject({ code: z.string().regex(/^\d{6}$/, 'must be the 6 digits of the message') });
 
 /** `/api/v1/me`: the signed-in person's own account and profile. */
 export function registerMeRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -66,6 +70,7 @@ export function registerMeRoutes(app: FastifyInstance, deps: ApiDeps): void {
         displayName: body.displayName,
         locale: body.locale,
         timeZone: body.timezone,
+        currentPassword: body.currentPassword,
         profile:
           profile &&
           create(ProfileUpdateSchema, {
@@ -76,6 +81,21 @@ export function registerMeRoutes(app: FastifyInstance, deps: ApiDeps): void {
             emergencyContact: profile.emergencyContact,
           }),
       });
+      return toApiJson(UserSchema, user!);
+    },
+  );
+  api.post(
+    '/api/v1/me/email/verify',
+    {
+      schema: {
+        tags,
+        summary: 'Prove your e-mail address with the code sent to it (at sign-up and after every change)',
+        body: verifyEmailBody,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { user } = await deps.health.verifyEmail({ caller: callerOfRequest(request), code: request.body.code });
       return toApiJson(UserSchema, user!);
     },
   );

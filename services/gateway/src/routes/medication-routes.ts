@@ -14,6 +14,7 @@ import {
   ScheduleSchema,
   type DayOfWeek,
 } from '@tend/proto/tend/health/v1/medications';
+import { boundedText, idempotencyKeyChars, medicationLimits } from '@tend/platform';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
@@ -34,37 +35,35 @@ import {
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
 const day = z.enum(apiEnumNames(DayOfWeekSchema));
 const schedule = z.strictObject({
-  times: z.array(localTime).max(24).default([]),
+  times: z.array(localTime).max(medicationLimits.timesPerDay).default([]),
   days: z.array(day).max(7).optional(),
   asNeeded: z.boolean().optional(),
 });
 const form = z.enum(apiEnumNames(MedicationFormSchema));
+const name = boundedText({ ...medicationLimits.nameChars, trim: true });
+const unit = boundedText({ ...medicationLimits.unitChars, trim: true });
+const freeText = boundedText(medicationLimits.freeTextChars);
+const rxnorm = (min: 0 | 1) => z.string().regex(new RegExp(`^\\d{${min},${medicationLimits.rxnormDigits}}$`));
 
 const createMedicationBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name,
   dose: z.number().positive().finite(),
-  unit: z.string().trim().min(1).max(32),
+  unit,
   form: form.optional(),
-  instructions: z.string().max(1000).optional(),
-  rxnormCode: z
-    .string()
-    .regex(/^\d{1,10}$/)
-    .optional(),
+  instructions: freeText.optional(),
+  rxnormCode: rxnorm(1).optional(),
   schedule,
   startDate: z.iso.date().optional(),
   endDate: z.iso.date().optional(),
 });
 
 const updateMedicationBody = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: name.optional(),
   dose: z.number().positive().finite().optional(),
-  unit: z.string().trim().min(1).max(32).optional(),
+  unit: unit.optional(),
   form: form.optional(),
-  instructions: z.string().max(1000).optional(),
-  rxnormCode: z
-    .string()
-    .regex(/^\d{0,10}$/)
-    .optional(),
+  instructions: freeText.optional(),
+  rxnormCode: rxnorm(0).optional(),
   schedule: schedule.optional(),
   startDate: z.iso.date().optional(),
   endDate: z.union([z.iso.date(), z.literal('')]).optional(),
@@ -75,12 +74,12 @@ const logDoseBody = z.strictObject({
   status: z.enum(['taken', 'skipped']),
   at: isoInstant.optional(),
   scheduledAt: isoInstant.optional(),
-  note: z.string().max(1000).optional(),
+  note: freeText.optional(),
 });
 
 const listMedicationsQuery = z.strictObject({ active: z.enum(['true', 'false']).optional(), ...pageQuery });
 const periodQuery = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional() });
-const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(128).optional() });
+const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
 
 function scheduleOf(input: z.infer<typeof schedule>) {
   return create(ScheduleSchema, {

@@ -1,6 +1,7 @@
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
+import { pageSizes } from '@tend/platform';
 import { PageRequestSchema, type PageRequest, type PageResponse } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -30,7 +31,7 @@ export const isoInstant = z.iso.datetime({ offset: true });
 
 /** `limit` and `cursor` of every list. */
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(pageSizes.max).optional(),
   cursor: z.string().max(512).optional(),
 };
 

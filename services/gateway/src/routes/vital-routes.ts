@@ -10,6 +10,7 @@ import {
   type VitalKind,
   type VitalSource,
 } from '@tend/proto/tend/health/v1/vitals';
+import { boundedText, idempotencyKeyChars } from '@tend/platform';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, enumToApi, toApiJson } from '../http/api-json.js';
@@ -51,7 +52,7 @@ const listVitalsQuery = z.strictObject({
 
 const summaryQuery = z.strictObject({ kind, from: isoInstant.optional(), to: isoInstant.optional() });
 
-const idempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(128).optional() });
+const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
 
 /** The vitals list of `userId` (empty: the caller), for `/vitals` and a caregiver's `/patients/:id/vitals`. */
 export function listVitalsRoute(deps: ApiDeps, userIdOf: (params: unknown) => string) {

@@ -50,8 +50,8 @@ export interface AccessRequest {
 /**
  * Object-level authorization for every health record: a person reaches their own data, a
  * caregiver only what a patient granted within its scopes, an admin and internal services
- * everything. Every access by someone other than the owner (caregiver, admin) is written to the
- * audit log with the trace id, so a person can see who looked at their record.
+ * everything. Every access by someone other than the owner (caregiver, admin, internal service)
+ * is written to the audit log with the trace id, so a person can see who looked at their record.
  */
 export class AccessControl {
   constructor(
@@ -62,7 +62,6 @@ export class AccessControl {
 
   /** Resolves when `actor` may do `request`, or throws ForbiddenError. */
   async authorize(actor: Actor, request: AccessRequest): Promise<void> {
-    if (actor.kind === 'service') return;
     if (actor.kind === 'person' && actor.userId === request.ownerId) return;
     if (actor.kind === 'person') {
       if (!request.scope || !(await this.hasScope(request.ownerId, actor.userId, request.scope))) {
@@ -87,15 +86,20 @@ export class AccessControl {
     return link?.scopes.includes(scope) ?? false;
   }
 
-  /** Records one access by someone other than the owner; `allowed` is false for a refused attempt. */
-  async audit(actor: Exclude<Actor, { kind: 'service' }>, request: AccessRequest, allowed = true): Promise<void> {
+  /**
+   * Records one access by someone other than the owner — a caregiver, an admin, or an internal
+   * service acting on its own (its name is the one its service token proved); `allowed` is false
+   * for a refused attempt.
+   */
+  async audit(actor: Actor, request: AccessRequest, allowed = true): Promise<void> {
     await this.db.primary
       .insertInto('audit_events')
       .values({
         id: this.ids.uuid(),
         subject_user_id: request.ownerId,
-        actor_user_id: actor.userId,
-        actor_role: actor.kind === 'admin' ? 'admin' : actor.role,
+        actor_user_id: actor.kind === 'service' ? null : actor.userId,
+        actor_role: actor.kind === 'service' ? 'service' : actor.kind === 'admin' ? 'admin' : actor.role,
+        actor_service: actor.kind === 'service' ? actor.service : null,
         action: request.action,
         resource: request.resource,
         resource_id: request.resourceId ?? null,

@@ -20,6 +20,22 @@ export interface UsersTable {
   profile_updated_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Migration 0005: when the person proved the address; null while unproven. */
+  email_verified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** `health.email_verifications` (migration 0005): verification messages and their hashed codes. */
+export interface EmailVerificationsTable {
+  id: string;
+  user_id: string;
+  email_hash: Buffer;
+  code_hash: Buffer;
+  message_encrypted: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface OidcIdentitiesTable {
@@ -44,6 +60,8 @@ export interface AuditEventsTable {
   subject_user_id: string;
   actor_user_id: string | null;
   actor_role: string;
+  /** Migration 0006: the service, when an internal service acted on its own. */
+  actor_service: ColumnType<string | null, string | null | undefined, string | null>;
   action: string;
   resource: string;
   resource_id: string | null;
@@ -135,6 +153,7 @@ export interface DoseLogTable {
 export interface HealthTables {
   users: UsersTable;
   oidc_identities: OidcIdentitiesTable;
+  email_verifications: EmailVerificationsTable;
   caregiver_links: CaregiverLinksTable;
   audit_events: AuditEventsTable;
   medications: MedicationsTable;

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { NotFoundError, ValidationError } from '@tend/platform';
+import { NotFoundError, ValidationError, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
 import {
   AdherenceReportSchema,
   AdherenceStatsSchema,
@@ -48,7 +48,6 @@ import {
   timeZoneOf,
   type MedicationRecord,
 } from './medication-store.js';
-import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { expandSchedule, isScheduledDose, type DoseInstant } from './schedule-expansion.js';
 
 const day = 24 * 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { NotFoundError } from '@tend/platform';
+import { NotFoundError, formatLocalDate, localDateOf, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
 import {
   CreateMedicationResponseSchema,
   DeleteMedicationResponseSchema,
@@ -13,7 +13,6 @@ import type { HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { doseHandlers } from './dose-handlers.js';
-import { formatLocalDate, localDateOf } from '../time/local-time.js';
 import {
   Violations,
   checkDate,
@@ -39,7 +38,6 @@ import {
   toMedication,
   type MedicationRecord,
 } from './medication-store.js';
-import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { reminderHandlers } from './reminder-handlers.js';
 import { startOfLocalDay } from './schedule-expansion.js';
 

@@ -8,6 +8,7 @@ import {
   checkDateOrder,
   checkDose,
   checkDoseUnit,
+  checkFreeText,
   checkName,
   checkRxnorm,
   checkSchedule,
@@ -31,6 +32,12 @@ describe('medication input', () => {
         checkSchedule(create(ScheduleSchema, { times: ['20:00', '08:00'], days: [1, 3] }), v);
       }),
     ).toEqual([]);
+  });
+
+  it('counts characters as people do, as the gateway does: 200 emoji make a name of 200', () => {
+    expect(fieldsOf((v) => checkName('💊'.repeat(200), v))).toEqual([]);
+    expect(fieldsOf((v) => checkName('💊'.repeat(201), v))).toEqual(['name']);
+    expect(fieldsOf((v) => checkFreeText('💊'.repeat(1000), v, 'note'))).toEqual([]);
   });
 
   it('names each bad field', () => {

@@ -1,6 +1,14 @@
-import { ValidationError, type FieldViolation } from '@tend/platform';
+import {
+  ValidationError,
+  idempotencyKeyChars,
+  isTextWithin,
+  medicationLimits,
+  parseLocalDate,
+  parseMinuteOfDay,
+  textLimitMessage,
+  type FieldViolation,
+} from '@tend/platform';
 import { MedicationForm, type Schedule } from '@tend/proto/tend/health/v1/medications';
-import { parseLocalDate, parseMinuteOfDay } from '../time/local-time.js';
 
 /**
  * Units a dose may be given in: UCUM units for mass, volume and activity, and countable forms.
@@ -43,10 +51,11 @@ export class Violations {
   }
 }
 
-/** Checks a medication's name: 1–200 characters after trimming. */
+/** Checks a medication's name: 1–200 characters (code points) after trimming. */
 export function checkName(name: string, violations: Violations, field = 'name'): string {
   const trimmed = name.trim();
-  if (trimmed.length < 1 || [...trimmed].length > 200) violations.add(field, 'must be 1 to 200 characters');
+  const { min, max } = medicationLimits.nameChars;
+  if (!isTextWithin(trimmed, min, max)) violations.add(field, textLimitMessage(min, max));
   return trimmed;
 }
 
@@ -62,7 +71,8 @@ export function checkDoseUnit(unit: string, violations: Violations, field = 'dos
 
 /** Checks an RxNorm code: empty or digits only (RXCUI). */
 export function checkRxnorm(code: string, violations: Violations, field = 'rxnorm_code'): void {
-  if (code !== '' && !/^[0-9]{1,10}$/.test(code)) violations.add(field, 'must be digits only (RxNorm RXCUI)');
+  const digits = new RegExp(`^[0-9]{1,${medicationLimits.rxnormDigits}}$`);
+  if (code !== '' && !digits.test(code)) violations.add(field, 'must be digits only (RxNorm RXCUI)');
 }
 
 /** Checks a form is a known enum value (unspecified allowed). */
@@ -70,9 +80,10 @@ export function checkForm(form: number, violations: Violations, field = 'form'):
   if (!Object.values(MedicationForm).includes(form)) violations.add(field, 'is not a known form');
 }
 
-/** Checks free text against its limit (instructions, notes). */
+/** Checks free text against its limit (instructions, notes), in code points. */
 export function checkFreeText(text: string, violations: Violations, field: string): void {
-  if ([...text].length > 1000) violations.add(field, 'must be at most 1000 characters');
+  const { min, max } = medicationLimits.freeTextChars;
+  if (!isTextWithin(text, min, max)) violations.add(field, textLimitMessage(min, max));
 }
 
 /** Checks an optional "YYYY-MM-DD" day. */
@@ -81,7 +92,7 @@ export function checkDate(text: string, violations: Violations, field: string): 
 }
 
 /**
- * Checks a schedule: HH:MM times (00:00–23:59), unique, at most 24; days 1–7; times empty if and
+ * Checks a schedule: HH:MM times (00:00–23:59), unique, at most 24 a day; days 1–7; times empty if and
  * only if as needed. Returns it normalized (sorted, days unique).
  */
 export function checkSchedule(schedule: Schedule | undefined, violations: Violations): ScheduleInput {
@@ -96,7 +107,9 @@ export function checkSchedule(schedule: Schedule | undefined, violations: Violat
     else if (seen.has(time)) violations.add(`schedule.times[${index}]`, `repeats ${time}`);
     seen.add(time);
   });
-  if (schedule.times.length > 24) violations.add('schedule.times', 'must have at most 24 times');
+  if (schedule.times.length > medicationLimits.timesPerDay) {
+    violations.add('schedule.times', `must have at most ${medicationLimits.timesPerDay} times`);
+  }
   schedule.days.forEach((day: number, index) => {
     if (!Number.isInteger(day) || day < 1 || day > 7)
       violations.add(`schedule.days[${index}]`, 'must be a day of week 1 (Monday) to 7 (Sunday)');
@@ -120,5 +133,7 @@ export function checkDateOrder(startDate: string, endDate: string, violations: V
 
 /** Checks an idempotency key: at most 200 characters. */
 export function checkIdempotencyKey(key: string, violations: Violations): void {
-  if (key.length > 200) violations.add('idempotency_key', 'must be at most 200 characters');
+  if (!isTextWithin(key, 0, idempotencyKeyChars.max)) {
+    violations.add('idempotency_key', textLimitMessage(0, idempotencyKeyChars.max));
+  }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ForbiddenError, ValidationError } from '@tend/platform';
+import { ForbiddenError, ValidationError, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
 import {
   ListDueRemindersResponseSchema,
   ReminderKind,
@@ -14,7 +14,6 @@ import type { HealthContext } from '../context.js';
 import type { HealthHandlers } from '../handlers.js';
 import { defaultDoseRules } from './dose-rules.js';
 import { instructionsOf, loadMedications } from './medication-store.js';
-import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 import { expandSchedule } from './schedule-expansion.js';
 
 const maxWindowMs = 24 * 60 * 60 * 1000;

@@ -8,7 +8,7 @@ import {
   parseLocalDate,
   parseMinuteOfDay,
   wallClockOf,
-} from '../time/local-time.js';
+} from '@tend/platform';
 
 /**
  * One version of a medication's schedule: what was in force from `effectiveFromMs` until the next

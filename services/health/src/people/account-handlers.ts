@@ -1,5 +1,12 @@
 import { create } from '@bufbuild/protobuf';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '@tend/platform';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+  topics,
+} from '@tend/platform';
 import { Role } from '@tend/proto/tend/common/v1/common';
 import {
   ChangePasswordResponseSchema,
@@ -14,10 +21,10 @@ import {
   VerifyCredentialsResponseSchema,
   type OidcIdentity,
 } from '@tend/proto/tend/health/v1/people';
-import type { Updateable } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import { actorOf, type Actor } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
-import type { UsersTable } from '../db/tables.js';
+import type { HealthTables, UsersTable } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { checkDisplayName, checkLocale, checkPassword, checkTimeZone, normaliseEmail } from './account-rules.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password-hashing.js';
@@ -31,6 +38,7 @@ import {
   type PersonRecord,
 } from './person-records.js';
 import { profileColumnsOf } from './profile-input.js';
+import { emailVerificationHandlers, queueEmailVerification } from './email-verification.js';
 import { medicationsCacheKey } from '../medications/medication-store.js';
 
 /** The account methods of the health service. */
@@ -44,7 +52,21 @@ export type AccountMethods =
   | 'updateUser'
   | 'setUserRole'
   | 'changePassword'
-  | 'deleteUser';
+  | 'deleteUser'
+  | 'verifyEmail';
+
+/**
+ * A person changing how their account is reached proves they hold it: the current password when
+ * the account has one. An account that signs in only through OIDC sets a password first, so a
+ * stolen access token alone never moves the account to another address.
+ */
+async function reauthenticate(passwordHash: string | null, currentPassword: string): Promise<void> {
+  if (passwordHash === null)
+    throw new ForbiddenError('set a password before changing the e-mail, so the change can be confirmed with it');
+  if (!currentPassword) throw ValidationError.field('current_password', 'is required to change the e-mail');
+  if (!(await verifyPassword(currentPassword, passwordHash)))
+    throw new UnauthenticatedError('current password is wrong');
+}
 
 /** The one answer to every failed credential check, so none of them tells more than the others. */
 const badCredentials = 'invalid e-mail or password';
@@ -114,7 +136,24 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
     return row?.id;
   }
 
+  /** Tells the person (notification_queue) that their account gained a way to sign in. */
+  function signInMethodLinked(
+    trx: Kysely<HealthTables>,
+    userId: string,
+    data: { method: 'oidc' | 'password'; issuer?: string },
+  ): Promise<unknown> {
+    return context.events.emit(trx, {
+      type: 'tend.health.user.sign_in_method_linked',
+      personId: userId,
+      subject: userId,
+      topic: topics.notificationQueue.name,
+      data: { userId, ...data },
+    });
+  }
+
   return {
+    ...emailVerificationHandlers(context),
+
     async createUser(req) {
       const actor = actorOf(req.caller);
       const role = req.role === Role.UNSPECIFIED ? 'user' : roleNameOf(req.role);
@@ -153,6 +192,10 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
                 .insertInto('oidc_identities')
                 .values({ issuer: identity.issuer, subject: identity.subject, user_id: id, created_at: now })
                 .execute();
+            // Only an OIDC provider's word, relayed by a service or an admin, stands for proof.
+            if (identity && req.emailVerified && actor.kind !== 'person')
+              await trx.updateTable('users').set({ email_verified_at: now }).where('id', '=', id).execute();
+            else await queueEmailVerification(trx, context, id, email);
           },
           { consistencyKey: id },
         );
@@ -216,11 +259,15 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
         async (trx) => {
           const exists = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
           if (!exists) throw new NotFoundError('user', userId);
-          await trx
+          const inserted = await trx
             .insertInto('oidc_identities')
             .values({ issuer: identity.issuer, subject: identity.subject, user_id: userId, created_at: clock.now() })
             .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
-            .execute();
+            .returning('user_id')
+            .executeTakeFirst();
+          // The person hears of every new way into their account, so a link they did not make shows.
+          if (inserted !== undefined)
+            await signInMethodLinked(trx, userId, { method: 'oidc', issuer: identity.issuer });
           const row = await trx
             .selectFrom('oidc_identities')
             .select('user_id')
@@ -263,10 +310,23 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
       await access.authorize(actor, { ownerId: userId, action: 'write', resource: 'user', resourceId: userId });
       const now = clock.now();
       const changes: Updateable<UsersTable> = {};
+      let newEmail: string | undefined;
       if (req.email !== undefined) {
         const email = normaliseEmail('email', req.email);
-        changes.email_hash = cipher.blindIndex(email);
-        changes.email_encrypted = cipher.encrypt(email);
+        const current = await db.primary
+          .selectFrom('users')
+          .select(['email_hash', 'password_hash'])
+          .where('id', '=', userId)
+          .executeTakeFirst();
+        if (!current) throw new NotFoundError('user', userId);
+        if (!current.email_hash.equals(cipher.blindIndex(email))) {
+          if (actor.kind === 'person') await reauthenticate(current.password_hash, req.currentPassword);
+          newEmail = email;
+          changes.email_hash = cipher.blindIndex(email);
+          changes.email_encrypted = cipher.encrypt(email);
+          // A new address is the person's only once they prove it.
+          changes.email_verified_at = null;
+        }
       }
       if (req.displayName !== undefined) changes.display_name = checkDisplayName('display_name', req.displayName);
       if (req.locale !== undefined) changes.locale = checkLocale('locale', req.locale);
@@ -281,6 +341,7 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
               .where('id', '=', userId)
               .executeTakeFirst();
             if (result.numUpdatedRows === 0n) throw new NotFoundError('user', userId);
+            if (newEmail !== undefined) await queueEmailVerification(trx, context, userId, newEmail);
           },
           { consistencyKey: userId },
         );
@@ -334,12 +395,14 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
       }
       const passwordHash = await hashPassword(req.newPassword);
       await db.transaction(
-        (trx) =>
-          trx
+        async (trx) => {
+          await trx
             .updateTable('users')
             .set({ password_hash: passwordHash, updated_at: clock.now() })
             .where('id', '=', userId)
-            .execute(),
+            .execute();
+          if (row.password_hash === null) await signInMethodLinked(trx, userId, { method: 'password' });
+        },
         { consistencyKey: userId },
       );
       return create(ChangePasswordResponseSchema, {

@@ -1,5 +1,4 @@
-import { ValidationError } from '@tend/platform';
-import { isKnownTimeZone } from '../time/local-time.js';
+import { ValidationError, isKnownTimeZone } from '@tend/platform';
 
 /** Shortest password accepted: 10 characters (NIST SP 800-63B asks for at least 8). */
 export const minPasswordLength = 10;

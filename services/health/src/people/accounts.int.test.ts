@@ -278,7 +278,7 @@ describe.each(peopleTestCases)('accounts and profiles on $label', ({ target, red
       const { user } = await h.client.getUser({ caller: me });
       expect(user!.displayName).toBe('Same');
       const other = await register();
-      const taken = await failure(h.client.updateUser({ caller: me, email: other.email }));
+      const taken = await failure(h.client.updateUser({ caller: me, email: other.email, currentPassword: password }));
       expect(taken.code).toBe(Code.AlreadyExists);
     });
 

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { NotFoundError, ValidationError } from '@tend/platform';
-import { CallerSchema, type PageRequest } from '@tend/proto/tend/common/v1/common';
+import { NotFoundError, ValidationError, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
+import { CallerSchema, Role, type PageRequest } from '@tend/proto/tend/common/v1/common';
 import {
   AuditEventSchema,
   CaregiverLinkSchema,
@@ -20,7 +20,6 @@ import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { subjectOf } from './account-handlers.js';
 import { normaliseEmail } from './account-rules.js';
-import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
 
 /** Where a newest-first list stopped: the last item's time (epoch ms) and id, the tie-breaker. */
 interface PagePosition {
@@ -288,10 +287,10 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
           create(AuditEventSchema, {
             id: row.id,
             occurredAt: timestampFromDate(new Date(row.at)),
-            actor: create(CallerSchema, {
-              userId: row.actor_user_id ?? '',
-              role: roleOf(row.actor_role as RoleName),
-            }),
+            actor:
+              row.actor_role === 'service'
+                ? create(CallerSchema, { role: Role.SERVICE, service: row.actor_service ?? '' })
+                : create(CallerSchema, { userId: row.actor_user_id ?? '', role: roleOf(row.actor_role as RoleName) }),
             subjectUserId: row.subject_user_id,
             action: row.action,
             resource: row.resource_id ? `${row.resource}/${row.resource_id}` : row.resource,

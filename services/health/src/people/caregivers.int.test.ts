@@ -5,7 +5,7 @@ import { CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorOf } from '../access/access-control.js';
-import { personCaller, startHealthHarness, type HealthHarness } from '../testing/health-harness.js';
+import { personCaller, serviceCaller, startHealthHarness, type HealthHarness } from '../testing/health-harness.js';
 import { admin, expectInvalid, failure, peopleTestCases, registerPerson } from './people-test-support.js';
 
 describe.each(peopleTestCases)('caregiver links, audit log and erasure on $label', ({ target, redisUrl }) => {
@@ -17,6 +17,19 @@ describe.each(peopleTestCases)('caregiver links, audit log and erasure on $label
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
+  });
+
+  describe('service access', () => {
+    it('audits an internal service reading a person’s record under the service’s name', async () => {
+      const person = await register('Audited');
+      await h.client.listVitals({ caller: serviceCaller('reminders'), userId: person.id });
+      const { events } = await h.client.listAuditEvents({ caller: personCaller(person.id) });
+      expect(events.map((e) => [e.actor?.role, e.actor?.service, e.resource])).toContainEqual([
+        Role.SERVICE,
+        'reminders',
+        'vitals',
+      ]);
+    });
   });
 
   describe('caregivers', () => {

@@ -29,6 +29,8 @@ export type SexName = NonNullable<UsersTable['sex']>;
 export interface PersonRecord {
   id: string;
   emailEncrypted: string;
+  /** Missing in records cached before e-mail verification existed: unverified. */
+  emailVerified?: boolean;
   hasPassword: boolean;
   displayName: string;
   role: RoleName;
@@ -65,6 +67,7 @@ export async function loadPersonRecord(db: Kysely<HealthTables>, userId: string)
     .select([
       'id',
       'email_encrypted',
+      'email_verified_at',
       'password_hash',
       'display_name',
       'role',
@@ -91,6 +94,7 @@ export async function loadPersonRecord(db: Kysely<HealthTables>, userId: string)
   return {
     id: row.id,
     emailEncrypted: row.email_encrypted,
+    emailVerified: row.email_verified_at !== null,
     hasPassword: row.password_hash !== null,
     displayName: row.display_name,
     role: row.role,
@@ -183,6 +187,7 @@ export function userOf(record: PersonRecord, cipher: FieldCipher, withProfile: b
     locale: record.locale,
     timeZone: record.timeZone,
     hasPassword: record.hasPassword,
+    emailVerified: record.emailVerified === true,
     oidcIdentities: record.oidcIdentities.map((identity) => create(OidcIdentitySchema, identity)),
     createdAt: timestampFromDate(new Date(record.createdAt)),
     updatedAt: timestampFromDate(new Date(record.updatedAt)),

@@ -10,7 +10,7 @@ import {
   statsOf,
   trendPerWeek,
 } from './analytics.js';
-import { isKnownTimeZone } from '../time/local-time.js';
+import { isKnownTimeZone } from '@tend/platform';
 
 const day = 86_400_000;
 

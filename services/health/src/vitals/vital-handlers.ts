@@ -1,7 +1,16 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { ForbiddenError, NotFoundError, ValidationError } from '@tend/platform';
+import {
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  isKnownTimeZone,
+  parseLocalDate,
+  decodeCursor,
+  pageLimitOf,
+  pageResponse,
+} from '@tend/platform';
 import { BucketSize, WeeklySummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import { GetAdherenceRequestSchema, GetAdherenceResponseSchema } from '@tend/proto/tend/health/v1/doses';
 import { VitalKind, WatchVitalsResponseSchema, type WatchVitalsResponse } from '@tend/proto/tend/health/v1/vitals';
@@ -15,8 +24,6 @@ import { normalizeVitalInput } from './vital-input.js';
 import { reportUnit, specOf, vitalKinds } from './vital-kinds.js';
 import { VitalPartitions } from './vital-partitions.js';
 import { vitalOfRow, type VitalRow } from './vital-rows.js';
-import { decodeCursor, pageLimitOf, pageResponse } from '../pagination.js';
-import { isKnownTimeZone, parseLocalDate } from '../time/local-time.js';
 import { readSummaryReadings } from './summary-readings.js';
 import { sortFlagsNewestFirst, summarizeVitals } from './vital-summary.js';
 import { storeVitals, type VitalWriteDeps } from './vital-writes.js';

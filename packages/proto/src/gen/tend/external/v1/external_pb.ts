@@ -2,11 +2,11 @@
 // @generated from file tend/external/v1/external.proto (package tend.external.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Caller } from "../../common/v1/common_pb.js";
+import type { Caller, PageRequest, PageResponse } from "../../common/v1/common_pb.js";
 import { file_tend_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/external/v1/external.proto.
  */
 export const file_tend_external_v1_external: GenFile = /*@__PURE__*/
-  fileDesc("Ch90ZW5kL2V4dGVybmFsL3YxL2V4dGVybmFsLnByb3RvEhB0ZW5kLmV4dGVybmFsLnYxIncKEUdldFdlYXRoZXJSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIQCghsb2NhdGlvbhgCIAEoCRIoCgRkYXRlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLGAQoPV2VhdGhlckZvcmVjYXN0EhAKCGxvY2F0aW9uGAEgASgJEigKBGRhdGUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3N1bW1hcnkYAyABKAkSGQoRdGVtcGVyYXR1cmVfbWluX2MYBCABKAESGQoRdGVtcGVyYXR1cmVfbWF4X2MYBSABKAESIQoZcHJlY2lwaXRhdGlvbl9wcm9iYWJpbGl0eRgGIAEoARINCgVzdGFsZRgHIAEoCCJJChJHZXRXZWF0aGVyUmVzcG9uc2USMwoIZm9yZWNhc3QYASABKAsyIS50ZW5kLmV4dGVybmFsLnYxLldlYXRoZXJGb3JlY2FzdCJPChZCYXRjaEdldFdlYXRoZXJSZXF1ZXN0EjUKCHJlcXVlc3RzGAEgAygLMiMudGVuZC5leHRlcm5hbC52MS5HZXRXZWF0aGVyUmVxdWVzdCJpChVCYXRjaEdldFdlYXRoZXJSZXN1bHQSNQoIZm9yZWNhc3QYASABKAsyIS50ZW5kLmV4dGVybmFsLnYxLldlYXRoZXJGb3JlY2FzdEgAEg8KBWVycm9yGAIgASgJSABCCAoGcmVzdWx0IlMKF0JhdGNoR2V0V2VhdGhlclJlc3BvbnNlEjgKB3Jlc3VsdHMYASADKAsyJy50ZW5kLmV4dGVybmFsLnYxLkJhdGNoR2V0V2VhdGhlclJlc3VsdCKYAQoNQ2FsZW5kYXJFdmVudBIKCgJpZBgBIAEoCRINCgV0aXRsZRgCIAEoCRItCglzdGFydHNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEisKB2VuZHNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGxvY2F0aW9uGAUgASgJIpUBChlMaXN0Q2FsZW5kYXJFdmVudHNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIoCgRmcm9tGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTQoaTGlzdENhbGVuZGFyRXZlbnRzUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8udGVuZC5leHRlcm5hbC52MS5DYWxlbmRhckV2ZW50MsMCCg9FeHRlcm5hbFNlcnZpY2USVwoKR2V0V2VhdGhlchIjLnRlbmQuZXh0ZXJuYWwudjEuR2V0V2VhdGhlclJlcXVlc3QaJC50ZW5kLmV4dGVybmFsLnYxLkdldFdlYXRoZXJSZXNwb25zZRJvChJMaXN0Q2FsZW5kYXJFdmVudHMSKy50ZW5kLmV4dGVybmFsLnYxLkxpc3RDYWxlbmRhckV2ZW50c1JlcXVlc3QaLC50ZW5kLmV4dGVybmFsLnYxLkxpc3RDYWxlbmRhckV2ZW50c1Jlc3BvbnNlEmYKD0JhdGNoR2V0V2VhdGhlchIoLnRlbmQuZXh0ZXJuYWwudjEuQmF0Y2hHZXRXZWF0aGVyUmVxdWVzdBopLnRlbmQuZXh0ZXJuYWwudjEuQmF0Y2hHZXRXZWF0aGVyUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
+  fileDesc("Ch90ZW5kL2V4dGVybmFsL3YxL2V4dGVybmFsLnByb3RvEhB0ZW5kLmV4dGVybmFsLnYxIq4BChFHZXRXZWF0aGVyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEAoIbG9jYXRpb24YAiABKAkSKAoEZGF0ZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfZGF0ZRgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEhAKCGxhbmd1YWdlGAYgASgJInEKC1dlYXRoZXJIb3VyEhIKCmxvY2FsX3RpbWUYASABKAkSFQoNdGVtcGVyYXR1cmVfYxgCIAEoARIhChlwcmVjaXBpdGF0aW9uX3Byb2JhYmlsaXR5GAMgASgBEhQKDHdlYXRoZXJfY29kZRgEIAEoBSLbAwoPV2VhdGhlckZvcmVjYXN0EhAKCGxvY2F0aW9uGAEgASgJEigKBGRhdGUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3N1bW1hcnkYAyABKAkSGQoRdGVtcGVyYXR1cmVfbWluX2MYBCABKAESGQoRdGVtcGVyYXR1cmVfbWF4X2MYBSABKAESIQoZcHJlY2lwaXRhdGlvbl9wcm9iYWJpbGl0eRgGIAEoARINCgVzdGFsZRgHIAEoCBIZChFzdGFsZV9hZ2Vfc2Vjb25kcxgIIAEoAxISCgpsb2NhbF9kYXRlGAkgASgJEhEKCXRpbWVfem9uZRgKIAEoCRIQCghsYXRpdHVkZRgLIAEoARIRCglsb25naXR1ZGUYDCABKAESFAoMd2VhdGhlcl9jb2RlGA0gASgFEhwKFHByZWNpcGl0YXRpb25fc3VtX21tGA4gASgBEhoKEndpbmRfc3BlZWRfbWF4X2ttaBgPIAEoARIsCgVob3VycxgQIAMoCzIdLnRlbmQuZXh0ZXJuYWwudjEuV2VhdGhlckhvdXISLgoKZmV0Y2hlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSQoSR2V0V2VhdGhlclJlc3BvbnNlEjMKCGZvcmVjYXN0GAEgASgLMiEudGVuZC5leHRlcm5hbC52MS5XZWF0aGVyRm9yZWNhc3QiTwoWQmF0Y2hHZXRXZWF0aGVyUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnRlbmQuZXh0ZXJuYWwudjEuR2V0V2VhdGhlclJlcXVlc3QiaQoVQmF0Y2hHZXRXZWF0aGVyUmVzdWx0EjUKCGZvcmVjYXN0GAEgASgLMiEudGVuZC5leHRlcm5hbC52MS5XZWF0aGVyRm9yZWNhc3RIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJTChdCYXRjaEdldFdlYXRoZXJSZXNwb25zZRI4CgdyZXN1bHRzGAEgAygLMicudGVuZC5leHRlcm5hbC52MS5CYXRjaEdldFdlYXRoZXJSZXN1bHQikwEKBVBsYWNlEgwKBG5hbWUYASABKAkSEAoIbGF0aXR1ZGUYAiABKAESEQoJbG9uZ2l0dWRlGAMgASgBEhQKDGNvdW50cnlfY29kZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSLgoKdXBkYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibgoPU2V0UGxhY2VSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhAKCGxvY2F0aW9uGAMgASgJEhAKCGxhbmd1YWdlGAQgASgJIjoKEFNldFBsYWNlUmVzcG9uc2USJgoFcGxhY2UYASABKAsyFy50ZW5kLmV4dGVybmFsLnYxLlBsYWNlIkoKD0dldFBsYWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCSI6ChBHZXRQbGFjZVJlc3BvbnNlEiYKBXBsYWNlGAEgASgLMhcudGVuZC5leHRlcm5hbC52MS5QbGFjZSJzChRHZXRBaXJRdWFsaXR5UmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEAoIbG9jYXRpb24YAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIQCghsYW5ndWFnZRgEIAEoCSLEAgoKQWlyUXVhbGl0eRIQCghsb2NhdGlvbhgBIAEoCRIvCgtvYnNlcnZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMZXVyb3BlYW5fYXFpGAMgASgBEg4KBnVzX2FxaRgEIAEoARINCgVwbTJfNRgFIAEoARIMCgRwbTEwGAYgASgBEg0KBW96b25lGAcgASgBEhgKEG5pdHJvZ2VuX2Rpb3hpZGUYCCABKAESHgoWbWF4X2V1cm9wZWFuX2FxaV90b2RheRgJIAEoARIYChBtYXhfdXNfYXFpX3RvZGF5GAogASgBEhAKCGNhdGVnb3J5GAsgASgJEg0KBXN0YWxlGAwgASgIEhkKEXN0YWxlX2FnZV9zZWNvbmRzGA0gASgDEhEKCXRpbWVfem9uZRgOIAEoCSJKChVHZXRBaXJRdWFsaXR5UmVzcG9uc2USMQoLYWlyX3F1YWxpdHkYASABKAsyHC50ZW5kLmV4dGVybmFsLnYxLkFpclF1YWxpdHkitQEKDkhlYWx0aEFkdmlzb3J5EiwKBGtpbmQYASABKA4yHi50ZW5kLmV4dGVybmFsLnYxLkFkdmlzb3J5S2luZBIuCgVsZXZlbBgCIAEoDjIfLnRlbmQuZXh0ZXJuYWwudjEuQWR2aXNvcnlMZXZlbBIPCgdtZXNzYWdlGAMgASgJEg8KB3JlYXNvbnMYBCADKAkSDwoHc291cmNlcxgFIAMoCRISCgpsb2NhbF9kYXRlGAYgASgJInsKGkdldEhlYWx0aEFkdmlzb3JpZXNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhIKCmxvY2FsX2RhdGUYAyABKAkSEAoIbGFuZ3VhZ2UYBCABKAkiYgobR2V0SGVhbHRoQWR2aXNvcmllc1Jlc3BvbnNlEjQKCmFkdmlzb3JpZXMYASADKAsyIC50ZW5kLmV4dGVybmFsLnYxLkhlYWx0aEFkdmlzb3J5Eg0KBXN0YWxlGAIgASgIIpgBCg1DYWxlbmRhckV2ZW50EgoKAmlkGAEgASgJEg0KBXRpdGxlGAIgASgJEi0KCXN0YXJ0c19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHZW5kc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbG9jYXRpb24YBSABKAkipgEKGUxpc3RDYWxlbmRhckV2ZW50c1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd1c2VyX2lkGAQgASgJIk0KGkxpc3RDYWxlbmRhckV2ZW50c1Jlc3BvbnNlEi8KBmV2ZW50cxgBIAMoCzIfLnRlbmQuZXh0ZXJuYWwudjEuQ2FsZW5kYXJFdmVudCL2AgoLQXBwb2ludG1lbnQSCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIRCgljbGluaWNpYW4YBCABKAkSEAoIbG9jYXRpb24YBSABKAkSLQoJc3RhcnRzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYCCABKAkSDQoFbm90ZXMYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLbG9jYWxfc3RhcnQYDCABKAkSEQoJbG9jYWxfZW5kGA0gASgJEhAKCHNlcXVlbmNlGA4gASgFItEBChhDcmVhdGVBcHBvaW50bWVudFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEQoJY2xpbmljaWFuGAQgASgJEhAKCGxvY2F0aW9uGAUgASgJEhMKC2xvY2FsX3N0YXJ0GAYgASgJEhEKCWxvY2FsX2VuZBgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSDQoFbm90ZXMYCSABKAkiTwoZQ3JlYXRlQXBwb2ludG1lbnRSZXNwb25zZRIyCgthcHBvaW50bWVudBgBIAEoCzIdLnRlbmQuZXh0ZXJuYWwudjEuQXBwb2ludG1lbnQiVwoVR2V0QXBwb2ludG1lbnRSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIWCg5hcHBvaW50bWVudF9pZBgCIAEoCSJMChZHZXRBcHBvaW50bWVudFJlc3BvbnNlEjIKC2FwcG9pbnRtZW50GAEgASgLMh0udGVuZC5leHRlcm5hbC52MS5BcHBvaW50bWVudCLPAQoXTGlzdEFwcG9pbnRtZW50c1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSKAoEZnJvbRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBHBhZ2UYBSABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ7ChhMaXN0QXBwb2ludG1lbnRzUmVzcG9uc2USMwoMYXBwb2ludG1lbnRzGAEgAygLMh0udGVuZC5leHRlcm5hbC52MS5BcHBvaW50bWVudBIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlItYCChhVcGRhdGVBcHBvaW50bWVudFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEhYKDmFwcG9pbnRtZW50X2lkGAIgASgJEhIKBXRpdGxlGAMgASgJSACIAQESFgoJY2xpbmljaWFuGAQgASgJSAGIAQESFQoIbG9jYXRpb24YBSABKAlIAogBARIYCgtsb2NhbF9zdGFydBgGIAEoCUgDiAEBEhYKCWxvY2FsX2VuZBgHIAEoCUgEiAEBEhYKCXRpbWVfem9uZRgIIAEoCUgFiAEBEhIKBW5vdGVzGAkgASgJSAaIAQFCCAoGX3RpdGxlQgwKCl9jbGluaWNpYW5CCwoJX2xvY2F0aW9uQg4KDF9sb2NhbF9zdGFydEIMCgpfbG9jYWxfZW5kQgwKCl90aW1lX3pvbmVCCAoGX25vdGVzIk8KGVVwZGF0ZUFwcG9pbnRtZW50UmVzcG9uc2USMgoLYXBwb2ludG1lbnQYASABKAsyHS50ZW5kLmV4dGVybmFsLnYxLkFwcG9pbnRtZW50IloKGERlbGV0ZUFwcG9pbnRtZW50UmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISFgoOYXBwb2ludG1lbnRfaWQYAiABKAkiGwoZRGVsZXRlQXBwb2ludG1lbnRSZXNwb25zZSJUChlSb3RhdGVDYWxlbmRhckZlZWRSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJIisKGlJvdGF0ZUNhbGVuZGFyRmVlZFJlc3BvbnNlEg0KBXRva2VuGAEgASgJIlQKGVJldm9rZUNhbGVuZGFyRmVlZFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkiHAoaUmV2b2tlQ2FsZW5kYXJGZWVkUmVzcG9uc2UiJwoWR2V0Q2FsZW5kYXJGZWVkUmVxdWVzdBINCgV0b2tlbhgBIAEoCSImChdHZXRDYWxlbmRhckZlZWRSZXNwb25zZRILCgNpY3MYASABKAkqfAoMQWR2aXNvcnlLaW5kEh0KGUFEVklTT1JZX0tJTkRfVU5TUEVDSUZJRUQQABIWChJBRFZJU09SWV9LSU5EX0hFQVQQARIWChJBRFZJU09SWV9LSU5EX0NPTEQQAhIdChlBRFZJU09SWV9LSU5EX0FJUl9RVUFMSVRZEAMqfwoNQWR2aXNvcnlMZXZlbBIeChpBRFZJU09SWV9MRVZFTF9VTlNQRUNJRklFRBAAEhcKE0FEVklTT1JZX0xFVkVMX0lORk8QARIaChZBRFZJU09SWV9MRVZFTF9XQVJOSU5HEAISGQoVQURWSVNPUllfTEVWRUxfREFOR0VSEAMyowwKD0V4dGVybmFsU2VydmljZRJXCgpHZXRXZWF0aGVyEiMudGVuZC5leHRlcm5hbC52MS5HZXRXZWF0aGVyUmVxdWVzdBokLnRlbmQuZXh0ZXJuYWwudjEuR2V0V2VhdGhlclJlc3BvbnNlEm8KEkxpc3RDYWxlbmRhckV2ZW50cxIrLnRlbmQuZXh0ZXJuYWwudjEuTGlzdENhbGVuZGFyRXZlbnRzUmVxdWVzdBosLnRlbmQuZXh0ZXJuYWwudjEuTGlzdENhbGVuZGFyRXZlbnRzUmVzcG9uc2USZgoPQmF0Y2hHZXRXZWF0aGVyEigudGVuZC5leHRlcm5hbC52MS5CYXRjaEdldFdlYXRoZXJSZXF1ZXN0GikudGVuZC5leHRlcm5hbC52MS5CYXRjaEdldFdlYXRoZXJSZXNwb25zZRJRCghTZXRQbGFjZRIhLnRlbmQuZXh0ZXJuYWwudjEuU2V0UGxhY2VSZXF1ZXN0GiIudGVuZC5leHRlcm5hbC52MS5TZXRQbGFjZVJlc3BvbnNlElEKCEdldFBsYWNlEiEudGVuZC5leHRlcm5hbC52MS5HZXRQbGFjZVJlcXVlc3QaIi50ZW5kLmV4dGVybmFsLnYxLkdldFBsYWNlUmVzcG9uc2USYAoNR2V0QWlyUXVhbGl0eRImLnRlbmQuZXh0ZXJuYWwudjEuR2V0QWlyUXVhbGl0eVJlcXVlc3QaJy50ZW5kLmV4dGVybmFsLnYxLkdldEFpclF1YWxpdHlSZXNwb25zZRJyChNHZXRIZWFsdGhBZHZpc29yaWVzEiwudGVuZC5leHRlcm5hbC52MS5HZXRIZWFsdGhBZHZpc29yaWVzUmVxdWVzdBotLnRlbmQuZXh0ZXJuYWwudjEuR2V0SGVhbHRoQWR2aXNvcmllc1Jlc3BvbnNlEmwKEUNyZWF0ZUFwcG9pbnRtZW50EioudGVuZC5leHRlcm5hbC52MS5DcmVhdGVBcHBvaW50bWVudFJlcXVlc3QaKy50ZW5kLmV4dGVybmFsLnYxLkNyZWF0ZUFwcG9pbnRtZW50UmVzcG9uc2USYwoOR2V0QXBwb2ludG1lbnQSJy50ZW5kLmV4dGVybmFsLnYxLkdldEFwcG9pbnRtZW50UmVxdWVzdBooLnRlbmQuZXh0ZXJuYWwudjEuR2V0QXBwb2ludG1lbnRSZXNwb25zZRJpChBMaXN0QXBwb2ludG1lbnRzEikudGVuZC5leHRlcm5hbC52MS5MaXN0QXBwb2ludG1lbnRzUmVxdWVzdBoqLnRlbmQuZXh0ZXJuYWwudjEuTGlzdEFwcG9pbnRtZW50c1Jlc3BvbnNlEmwKEVVwZGF0ZUFwcG9pbnRtZW50EioudGVuZC5leHRlcm5hbC52MS5VcGRhdGVBcHBvaW50bWVudFJlcXVlc3QaKy50ZW5kLmV4dGVybmFsLnYxLlVwZGF0ZUFwcG9pbnRtZW50UmVzcG9uc2USbAoRRGVsZXRlQXBwb2ludG1lbnQSKi50ZW5kLmV4dGVybmFsLnYxLkRlbGV0ZUFwcG9pbnRtZW50UmVxdWVzdBorLnRlbmQuZXh0ZXJuYWwudjEuRGVsZXRlQXBwb2ludG1lbnRSZXNwb25zZRJvChJSb3RhdGVDYWxlbmRhckZlZWQSKy50ZW5kLmV4dGVybmFsLnYxLlJvdGF0ZUNhbGVuZGFyRmVlZFJlcXVlc3QaLC50ZW5kLmV4dGVybmFsLnYxLlJvdGF0ZUNhbGVuZGFyRmVlZFJlc3BvbnNlEm8KElJldm9rZUNhbGVuZGFyRmVlZBIrLnRlbmQuZXh0ZXJuYWwudjEuUmV2b2tlQ2FsZW5kYXJGZWVkUmVxdWVzdBosLnRlbmQuZXh0ZXJuYWwudjEuUmV2b2tlQ2FsZW5kYXJGZWVkUmVzcG9uc2USZgoPR2V0Q2FsZW5kYXJGZWVkEigudGVuZC5leHRlcm5hbC52MS5HZXRDYWxlbmRhckZlZWRSZXF1ZXN0GikudGVuZC5leHRlcm5hbC52MS5HZXRDYWxlbmRhckZlZWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
 
 /**
  * @generated from message tend.external.v1.GetWeatherRequest
@@ -26,18 +26,39 @@ export type GetWeatherRequest = Message<"tend.external.v1.GetWeatherRequest"> & 
   caller?: Caller | undefined;
 
   /**
-   * A place name ("Berlin") or "lat,lon".
+   * A place name ("Berlin") or "lat,lon"; empty means the person's stored place.
    *
    * @generated from field: string location = 2;
    */
   location: string;
 
   /**
-   * The day asked about, in the person's time zone; unset means today.
+   * The day asked about; unset means today. Read as a day in the place's time zone.
    *
    * @generated from field: google.protobuf.Timestamp date = 3;
    */
   date?: Timestamp | undefined;
+
+  /**
+   * The day asked about as "YYYY-MM-DD" in the person's time zone; wins over date.
+   *
+   * @generated from field: string local_date = 4;
+   */
+  localDate: string;
+
+  /**
+   * Whose stored place to use when location is empty; empty means the caller.
+   *
+   * @generated from field: string user_id = 5;
+   */
+  userId: string;
+
+  /**
+   * "en" or "zh": the language of place names and the summary. Empty means "en".
+   *
+   * @generated from field: string language = 6;
+   */
+  language: string;
 };
 
 /**
@@ -46,6 +67,46 @@ export type GetWeatherRequest = Message<"tend.external.v1.GetWeatherRequest"> & 
  */
 export const GetWeatherRequestSchema: GenMessage<GetWeatherRequest> = /*@__PURE__*/
   messageDesc(file_tend_external_v1_external, 0);
+
+/**
+ * One hour of a day's forecast, in the place's local time.
+ *
+ * @generated from message tend.external.v1.WeatherHour
+ */
+export type WeatherHour = Message<"tend.external.v1.WeatherHour"> & {
+  /**
+   * "HH:00", local.
+   *
+   * @generated from field: string local_time = 1;
+   */
+  localTime: string;
+
+  /**
+   * @generated from field: double temperature_c = 2;
+   */
+  temperatureC: number;
+
+  /**
+   * 0..1
+   *
+   * @generated from field: double precipitation_probability = 3;
+   */
+  precipitationProbability: number;
+
+  /**
+   * WMO weather interpretation code.
+   *
+   * @generated from field: int32 weather_code = 4;
+   */
+  weatherCode: number;
+};
+
+/**
+ * Describes the message tend.external.v1.WeatherHour.
+ * Use `create(WeatherHourSchema)` to create a new message.
+ */
+export const WeatherHourSchema: GenMessage<WeatherHour> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 1);
 
 /**
  * @generated from message tend.external.v1.WeatherForecast
@@ -89,6 +150,68 @@ export type WeatherForecast = Message<"tend.external.v1.WeatherForecast"> & {
    * @generated from field: bool stale = 7;
    */
   stale: boolean;
+
+  /**
+   * How old a stale forecast is; 0 when fresh.
+   *
+   * @generated from field: int64 stale_age_seconds = 8;
+   */
+  staleAgeSeconds: bigint;
+
+  /**
+   * The day, "YYYY-MM-DD", in the place's time zone.
+   *
+   * @generated from field: string local_date = 9;
+   */
+  localDate: string;
+
+  /**
+   * The place's IANA time zone as the provider reports it.
+   *
+   * @generated from field: string time_zone = 10;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: double latitude = 11;
+   */
+  latitude: number;
+
+  /**
+   * @generated from field: double longitude = 12;
+   */
+  longitude: number;
+
+  /**
+   * WMO weather interpretation code of the day (0 clear … 99 thunderstorm with hail).
+   *
+   * @generated from field: int32 weather_code = 13;
+   */
+  weatherCode: number;
+
+  /**
+   * @generated from field: double precipitation_sum_mm = 14;
+   */
+  precipitationSumMm: number;
+
+  /**
+   * @generated from field: double wind_speed_max_kmh = 15;
+   */
+  windSpeedMaxKmh: number;
+
+  /**
+   * The day's hours, for questions such as "this afternoon".
+   *
+   * @generated from field: repeated tend.external.v1.WeatherHour hours = 16;
+   */
+  hours: WeatherHour[];
+
+  /**
+   * When the provider produced the answer.
+   *
+   * @generated from field: google.protobuf.Timestamp fetched_at = 17;
+   */
+  fetchedAt?: Timestamp | undefined;
 };
 
 /**
@@ -96,7 +219,7 @@ export type WeatherForecast = Message<"tend.external.v1.WeatherForecast"> & {
  * Use `create(WeatherForecastSchema)` to create a new message.
  */
 export const WeatherForecastSchema: GenMessage<WeatherForecast> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 1);
+  messageDesc(file_tend_external_v1_external, 2);
 
 /**
  * @generated from message tend.external.v1.GetWeatherResponse
@@ -113,7 +236,7 @@ export type GetWeatherResponse = Message<"tend.external.v1.GetWeatherResponse"> 
  * Use `create(GetWeatherResponseSchema)` to create a new message.
  */
 export const GetWeatherResponseSchema: GenMessage<GetWeatherResponse> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 2);
+  messageDesc(file_tend_external_v1_external, 3);
 
 /**
  * @generated from message tend.external.v1.BatchGetWeatherRequest
@@ -130,7 +253,7 @@ export type BatchGetWeatherRequest = Message<"tend.external.v1.BatchGetWeatherRe
  * Use `create(BatchGetWeatherRequestSchema)` to create a new message.
  */
 export const BatchGetWeatherRequestSchema: GenMessage<BatchGetWeatherRequest> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 3);
+  messageDesc(file_tend_external_v1_external, 4);
 
 /**
  * @generated from message tend.external.v1.BatchGetWeatherResult
@@ -159,7 +282,7 @@ export type BatchGetWeatherResult = Message<"tend.external.v1.BatchGetWeatherRes
  * Use `create(BatchGetWeatherResultSchema)` to create a new message.
  */
 export const BatchGetWeatherResultSchema: GenMessage<BatchGetWeatherResult> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 4);
+  messageDesc(file_tend_external_v1_external, 5);
 
 /**
  * @generated from message tend.external.v1.BatchGetWeatherResponse
@@ -176,7 +299,400 @@ export type BatchGetWeatherResponse = Message<"tend.external.v1.BatchGetWeatherR
  * Use `create(BatchGetWeatherResponseSchema)` to create a new message.
  */
 export const BatchGetWeatherResponseSchema: GenMessage<BatchGetWeatherResponse> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 5);
+  messageDesc(file_tend_external_v1_external, 6);
+
+/**
+ * Where a person lives, as stored after geocoding.
+ *
+ * @generated from message tend.external.v1.Place
+ */
+export type Place = Message<"tend.external.v1.Place"> & {
+  /**
+   * "Berlin, Germany".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: double latitude = 2;
+   */
+  latitude: number;
+
+  /**
+   * @generated from field: double longitude = 3;
+   */
+  longitude: number;
+
+  /**
+   * ISO 3166-1 alpha-2, when known.
+   *
+   * @generated from field: string country_code = 4;
+   */
+  countryCode: string;
+
+  /**
+   * The place's IANA zone as geocoding reports it (the person's own zone stays the profile's).
+   *
+   * @generated from field: string time_zone = 5;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 6;
+   */
+  updatedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.Place.
+ * Use `create(PlaceSchema)` to create a new message.
+ */
+export const PlaceSchema: GenMessage<Place> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 7);
+
+/**
+ * @generated from message tend.external.v1.SetPlaceRequest
+ */
+export type SetPlaceRequest = Message<"tend.external.v1.SetPlaceRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * Empty means the caller.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * A place name ("Berlin", "北京") or "lat,lon". INVALID_ARGUMENT when no such place exists.
+   *
+   * @generated from field: string location = 3;
+   */
+  location: string;
+
+  /**
+   * "en" or "zh": the language of the stored name. Empty means "en".
+   *
+   * @generated from field: string language = 4;
+   */
+  language: string;
+};
+
+/**
+ * Describes the message tend.external.v1.SetPlaceRequest.
+ * Use `create(SetPlaceRequestSchema)` to create a new message.
+ */
+export const SetPlaceRequestSchema: GenMessage<SetPlaceRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 8);
+
+/**
+ * @generated from message tend.external.v1.SetPlaceResponse
+ */
+export type SetPlaceResponse = Message<"tend.external.v1.SetPlaceResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.Place place = 1;
+   */
+  place?: Place | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.SetPlaceResponse.
+ * Use `create(SetPlaceResponseSchema)` to create a new message.
+ */
+export const SetPlaceResponseSchema: GenMessage<SetPlaceResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 9);
+
+/**
+ * @generated from message tend.external.v1.GetPlaceRequest
+ */
+export type GetPlaceRequest = Message<"tend.external.v1.GetPlaceRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.GetPlaceRequest.
+ * Use `create(GetPlaceRequestSchema)` to create a new message.
+ */
+export const GetPlaceRequestSchema: GenMessage<GetPlaceRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 10);
+
+/**
+ * @generated from message tend.external.v1.GetPlaceResponse
+ */
+export type GetPlaceResponse = Message<"tend.external.v1.GetPlaceResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.Place place = 1;
+   */
+  place?: Place | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.GetPlaceResponse.
+ * Use `create(GetPlaceResponseSchema)` to create a new message.
+ */
+export const GetPlaceResponseSchema: GenMessage<GetPlaceResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 11);
+
+/**
+ * @generated from message tend.external.v1.GetAirQualityRequest
+ */
+export type GetAirQualityRequest = Message<"tend.external.v1.GetAirQualityRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * As in GetWeatherRequest: empty means the person's stored place.
+   *
+   * @generated from field: string location = 2;
+   */
+  location: string;
+
+  /**
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string language = 4;
+   */
+  language: string;
+};
+
+/**
+ * Describes the message tend.external.v1.GetAirQualityRequest.
+ * Use `create(GetAirQualityRequestSchema)` to create a new message.
+ */
+export const GetAirQualityRequestSchema: GenMessage<GetAirQualityRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 12);
+
+/**
+ * @generated from message tend.external.v1.AirQuality
+ */
+export type AirQuality = Message<"tend.external.v1.AirQuality"> & {
+  /**
+   * @generated from field: string location = 1;
+   */
+  location: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp observed_at = 2;
+   */
+  observedAt?: Timestamp | undefined;
+
+  /**
+   * European AQI (0–100+, EEA bands) and US AQI (0–500, EPA bands).
+   *
+   * @generated from field: double european_aqi = 3;
+   */
+  europeanAqi: number;
+
+  /**
+   * @generated from field: double us_aqi = 4;
+   */
+  usAqi: number;
+
+  /**
+   * µg/m³
+   *
+   * @generated from field: double pm2_5 = 5;
+   */
+  pm25: number;
+
+  /**
+   * @generated from field: double pm10 = 6;
+   */
+  pm10: number;
+
+  /**
+   * @generated from field: double ozone = 7;
+   */
+  ozone: number;
+
+  /**
+   * @generated from field: double nitrogen_dioxide = 8;
+   */
+  nitrogenDioxide: number;
+
+  /**
+   * The worst hour of the rest of the day.
+   *
+   * @generated from field: double max_european_aqi_today = 9;
+   */
+  maxEuropeanAqiToday: number;
+
+  /**
+   * @generated from field: double max_us_aqi_today = 10;
+   */
+  maxUsAqiToday: number;
+
+  /**
+   * "good", "fair", "moderate", "poor", "very poor" or "extremely poor" (EEA band of the EAQI).
+   *
+   * @generated from field: string category = 11;
+   */
+  category: string;
+
+  /**
+   * @generated from field: bool stale = 12;
+   */
+  stale: boolean;
+
+  /**
+   * @generated from field: int64 stale_age_seconds = 13;
+   */
+  staleAgeSeconds: bigint;
+
+  /**
+   * @generated from field: string time_zone = 14;
+   */
+  timeZone: string;
+};
+
+/**
+ * Describes the message tend.external.v1.AirQuality.
+ * Use `create(AirQualitySchema)` to create a new message.
+ */
+export const AirQualitySchema: GenMessage<AirQuality> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 13);
+
+/**
+ * @generated from message tend.external.v1.GetAirQualityResponse
+ */
+export type GetAirQualityResponse = Message<"tend.external.v1.GetAirQualityResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.AirQuality air_quality = 1;
+   */
+  airQuality?: AirQuality | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.GetAirQualityResponse.
+ * Use `create(GetAirQualityResponseSchema)` to create a new message.
+ */
+export const GetAirQualityResponseSchema: GenMessage<GetAirQualityResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 14);
+
+/**
+ * @generated from message tend.external.v1.HealthAdvisory
+ */
+export type HealthAdvisory = Message<"tend.external.v1.HealthAdvisory"> & {
+  /**
+   * @generated from field: tend.external.v1.AdvisoryKind kind = 1;
+   */
+  kind: AdvisoryKind;
+
+  /**
+   * @generated from field: tend.external.v1.AdvisoryLevel level = 2;
+   */
+  level: AdvisoryLevel;
+
+  /**
+   * What to tell the person, in their language.
+   *
+   * @generated from field: string message = 3;
+   */
+  message: string;
+
+  /**
+   * Why: the rules of the table that applied, e.g. "diuretic + heat".
+   *
+   * @generated from field: repeated string reasons = 4;
+   */
+  reasons: string[];
+
+  /**
+   * Where each rule comes from.
+   *
+   * @generated from field: repeated string sources = 5;
+   */
+  sources: string[];
+
+  /**
+   * The day, "YYYY-MM-DD", in the place's time zone.
+   *
+   * @generated from field: string local_date = 6;
+   */
+  localDate: string;
+};
+
+/**
+ * Describes the message tend.external.v1.HealthAdvisory.
+ * Use `create(HealthAdvisorySchema)` to create a new message.
+ */
+export const HealthAdvisorySchema: GenMessage<HealthAdvisory> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 15);
+
+/**
+ * @generated from message tend.external.v1.GetHealthAdvisoriesRequest
+ */
+export type GetHealthAdvisoriesRequest = Message<"tend.external.v1.GetHealthAdvisoriesRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * Unset: today and tomorrow.
+   *
+   * @generated from field: string local_date = 3;
+   */
+  localDate: string;
+
+  /**
+   * @generated from field: string language = 4;
+   */
+  language: string;
+};
+
+/**
+ * Describes the message tend.external.v1.GetHealthAdvisoriesRequest.
+ * Use `create(GetHealthAdvisoriesRequestSchema)` to create a new message.
+ */
+export const GetHealthAdvisoriesRequestSchema: GenMessage<GetHealthAdvisoriesRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 16);
+
+/**
+ * @generated from message tend.external.v1.GetHealthAdvisoriesResponse
+ */
+export type GetHealthAdvisoriesResponse = Message<"tend.external.v1.GetHealthAdvisoriesResponse"> & {
+  /**
+   * @generated from field: repeated tend.external.v1.HealthAdvisory advisories = 1;
+   */
+  advisories: HealthAdvisory[];
+
+  /**
+   * True when any input came from a stale cache.
+   *
+   * @generated from field: bool stale = 2;
+   */
+  stale: boolean;
+};
+
+/**
+ * Describes the message tend.external.v1.GetHealthAdvisoriesResponse.
+ * Use `create(GetHealthAdvisoriesResponseSchema)` to create a new message.
+ */
+export const GetHealthAdvisoriesResponseSchema: GenMessage<GetHealthAdvisoriesResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 17);
 
 /**
  * @generated from message tend.external.v1.CalendarEvent
@@ -213,7 +729,7 @@ export type CalendarEvent = Message<"tend.external.v1.CalendarEvent"> & {
  * Use `create(CalendarEventSchema)` to create a new message.
  */
 export const CalendarEventSchema: GenMessage<CalendarEvent> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 6);
+  messageDesc(file_tend_external_v1_external, 18);
 
 /**
  * @generated from message tend.external.v1.ListCalendarEventsRequest
@@ -233,6 +749,13 @@ export type ListCalendarEventsRequest = Message<"tend.external.v1.ListCalendarEv
    * @generated from field: google.protobuf.Timestamp to = 3;
    */
   to?: Timestamp | undefined;
+
+  /**
+   * Whose calendar; empty means the caller.
+   *
+   * @generated from field: string user_id = 4;
+   */
+  userId: string;
 };
 
 /**
@@ -240,7 +763,7 @@ export type ListCalendarEventsRequest = Message<"tend.external.v1.ListCalendarEv
  * Use `create(ListCalendarEventsRequestSchema)` to create a new message.
  */
 export const ListCalendarEventsRequestSchema: GenMessage<ListCalendarEventsRequest> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 7);
+  messageDesc(file_tend_external_v1_external, 19);
 
 /**
  * @generated from message tend.external.v1.ListCalendarEventsResponse
@@ -257,15 +780,582 @@ export type ListCalendarEventsResponse = Message<"tend.external.v1.ListCalendarE
  * Use `create(ListCalendarEventsResponseSchema)` to create a new message.
  */
 export const ListCalendarEventsResponseSchema: GenMessage<ListCalendarEventsResponse> = /*@__PURE__*/
-  messageDesc(file_tend_external_v1_external, 8);
+  messageDesc(file_tend_external_v1_external, 20);
 
 /**
- * Third-party data (weather, calendar) behind timeouts and circuit breakers.
+ * A visit the person keeps in Tend. Times are instants; time_zone says how to show them.
+ *
+ * @generated from message tend.external.v1.Appointment
+ */
+export type Appointment = Message<"tend.external.v1.Appointment"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * 1–200 characters, e.g. "Dentist".
+   *
+   * @generated from field: string title = 3;
+   */
+  title: string;
+
+  /**
+   * Who is seen, e.g. "Dr. Weber"; may be empty.
+   *
+   * @generated from field: string clinician = 4;
+   */
+  clinician: string;
+
+  /**
+   * Where, free text; may be empty.
+   *
+   * @generated from field: string location = 5;
+   */
+  location: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp starts_at = 6;
+   */
+  startsAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp ends_at = 7;
+   */
+  endsAt?: Timestamp | undefined;
+
+  /**
+   * IANA zone in which the local times were given.
+   *
+   * @generated from field: string time_zone = 8;
+   */
+  timeZone: string;
+
+  /**
+   * Encrypted at rest.
+   *
+   * @generated from field: string notes = 9;
+   */
+  notes: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 10;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 11;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * Local start "YYYY-MM-DDTHH:MM" in time_zone.
+   *
+   * @generated from field: string local_start = 12;
+   */
+  localStart: string;
+
+  /**
+   * @generated from field: string local_end = 13;
+   */
+  localEnd: string;
+
+  /**
+   * Grows with every change (the iCalendar SEQUENCE).
+   *
+   * @generated from field: int32 sequence = 14;
+   */
+  sequence: number;
+};
+
+/**
+ * Describes the message tend.external.v1.Appointment.
+ * Use `create(AppointmentSchema)` to create a new message.
+ */
+export const AppointmentSchema: GenMessage<Appointment> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 21);
+
+/**
+ * @generated from message tend.external.v1.CreateAppointmentRequest
+ */
+export type CreateAppointmentRequest = Message<"tend.external.v1.CreateAppointmentRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string title = 3;
+   */
+  title: string;
+
+  /**
+   * @generated from field: string clinician = 4;
+   */
+  clinician: string;
+
+  /**
+   * @generated from field: string location = 5;
+   */
+  location: string;
+
+  /**
+   * Local wall time "YYYY-MM-DDTHH:MM" in time_zone.
+   *
+   * @generated from field: string local_start = 6;
+   */
+  localStart: string;
+
+  /**
+   * Empty means one hour after the start.
+   *
+   * @generated from field: string local_end = 7;
+   */
+  localEnd: string;
+
+  /**
+   * IANA zone; empty means UTC.
+   *
+   * @generated from field: string time_zone = 8;
+   */
+  timeZone: string;
+
+  /**
+   * @generated from field: string notes = 9;
+   */
+  notes: string;
+};
+
+/**
+ * Describes the message tend.external.v1.CreateAppointmentRequest.
+ * Use `create(CreateAppointmentRequestSchema)` to create a new message.
+ */
+export const CreateAppointmentRequestSchema: GenMessage<CreateAppointmentRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 22);
+
+/**
+ * @generated from message tend.external.v1.CreateAppointmentResponse
+ */
+export type CreateAppointmentResponse = Message<"tend.external.v1.CreateAppointmentResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.CreateAppointmentResponse.
+ * Use `create(CreateAppointmentResponseSchema)` to create a new message.
+ */
+export const CreateAppointmentResponseSchema: GenMessage<CreateAppointmentResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 23);
+
+/**
+ * @generated from message tend.external.v1.GetAppointmentRequest
+ */
+export type GetAppointmentRequest = Message<"tend.external.v1.GetAppointmentRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string appointment_id = 2;
+   */
+  appointmentId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.GetAppointmentRequest.
+ * Use `create(GetAppointmentRequestSchema)` to create a new message.
+ */
+export const GetAppointmentRequestSchema: GenMessage<GetAppointmentRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 24);
+
+/**
+ * @generated from message tend.external.v1.GetAppointmentResponse
+ */
+export type GetAppointmentResponse = Message<"tend.external.v1.GetAppointmentResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.GetAppointmentResponse.
+ * Use `create(GetAppointmentResponseSchema)` to create a new message.
+ */
+export const GetAppointmentResponseSchema: GenMessage<GetAppointmentResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 25);
+
+/**
+ * @generated from message tend.external.v1.ListAppointmentsRequest
+ */
+export type ListAppointmentsRequest = Message<"tend.external.v1.ListAppointmentsRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * Appointments ending after from and starting before to; unset bounds are open.
+   *
+   * @generated from field: google.protobuf.Timestamp from = 3;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp to = 4;
+   */
+  to?: Timestamp | undefined;
+
+  /**
+   * @generated from field: tend.common.v1.PageRequest page = 5;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.ListAppointmentsRequest.
+ * Use `create(ListAppointmentsRequestSchema)` to create a new message.
+ */
+export const ListAppointmentsRequestSchema: GenMessage<ListAppointmentsRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 26);
+
+/**
+ * @generated from message tend.external.v1.ListAppointmentsResponse
+ */
+export type ListAppointmentsResponse = Message<"tend.external.v1.ListAppointmentsResponse"> & {
+  /**
+   * @generated from field: repeated tend.external.v1.Appointment appointments = 1;
+   */
+  appointments: Appointment[];
+
+  /**
+   * @generated from field: tend.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.ListAppointmentsResponse.
+ * Use `create(ListAppointmentsResponseSchema)` to create a new message.
+ */
+export const ListAppointmentsResponseSchema: GenMessage<ListAppointmentsResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 27);
+
+/**
+ * @generated from message tend.external.v1.UpdateAppointmentRequest
+ */
+export type UpdateAppointmentRequest = Message<"tend.external.v1.UpdateAppointmentRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string appointment_id = 2;
+   */
+  appointmentId: string;
+
+  /**
+   * @generated from field: optional string title = 3;
+   */
+  title?: string | undefined;
+
+  /**
+   * @generated from field: optional string clinician = 4;
+   */
+  clinician?: string | undefined;
+
+  /**
+   * @generated from field: optional string location = 5;
+   */
+  location?: string | undefined;
+
+  /**
+   * @generated from field: optional string local_start = 6;
+   */
+  localStart?: string | undefined;
+
+  /**
+   * @generated from field: optional string local_end = 7;
+   */
+  localEnd?: string | undefined;
+
+  /**
+   * @generated from field: optional string time_zone = 8;
+   */
+  timeZone?: string | undefined;
+
+  /**
+   * @generated from field: optional string notes = 9;
+   */
+  notes?: string | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.UpdateAppointmentRequest.
+ * Use `create(UpdateAppointmentRequestSchema)` to create a new message.
+ */
+export const UpdateAppointmentRequestSchema: GenMessage<UpdateAppointmentRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 28);
+
+/**
+ * @generated from message tend.external.v1.UpdateAppointmentResponse
+ */
+export type UpdateAppointmentResponse = Message<"tend.external.v1.UpdateAppointmentResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.UpdateAppointmentResponse.
+ * Use `create(UpdateAppointmentResponseSchema)` to create a new message.
+ */
+export const UpdateAppointmentResponseSchema: GenMessage<UpdateAppointmentResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 29);
+
+/**
+ * @generated from message tend.external.v1.DeleteAppointmentRequest
+ */
+export type DeleteAppointmentRequest = Message<"tend.external.v1.DeleteAppointmentRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string appointment_id = 2;
+   */
+  appointmentId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.DeleteAppointmentRequest.
+ * Use `create(DeleteAppointmentRequestSchema)` to create a new message.
+ */
+export const DeleteAppointmentRequestSchema: GenMessage<DeleteAppointmentRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 30);
+
+/**
+ * @generated from message tend.external.v1.DeleteAppointmentResponse
+ */
+export type DeleteAppointmentResponse = Message<"tend.external.v1.DeleteAppointmentResponse"> & {
+};
+
+/**
+ * Describes the message tend.external.v1.DeleteAppointmentResponse.
+ * Use `create(DeleteAppointmentResponseSchema)` to create a new message.
+ */
+export const DeleteAppointmentResponseSchema: GenMessage<DeleteAppointmentResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 31);
+
+/**
+ * @generated from message tend.external.v1.RotateCalendarFeedRequest
+ */
+export type RotateCalendarFeedRequest = Message<"tend.external.v1.RotateCalendarFeedRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.RotateCalendarFeedRequest.
+ * Use `create(RotateCalendarFeedRequestSchema)` to create a new message.
+ */
+export const RotateCalendarFeedRequestSchema: GenMessage<RotateCalendarFeedRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 32);
+
+/**
+ * @generated from message tend.external.v1.RotateCalendarFeedResponse
+ */
+export type RotateCalendarFeedResponse = Message<"tend.external.v1.RotateCalendarFeedResponse"> & {
+  /**
+   * The secret to put in the feed URL; shown once.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message tend.external.v1.RotateCalendarFeedResponse.
+ * Use `create(RotateCalendarFeedResponseSchema)` to create a new message.
+ */
+export const RotateCalendarFeedResponseSchema: GenMessage<RotateCalendarFeedResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 33);
+
+/**
+ * @generated from message tend.external.v1.RevokeCalendarFeedRequest
+ */
+export type RevokeCalendarFeedRequest = Message<"tend.external.v1.RevokeCalendarFeedRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.RevokeCalendarFeedRequest.
+ * Use `create(RevokeCalendarFeedRequestSchema)` to create a new message.
+ */
+export const RevokeCalendarFeedRequestSchema: GenMessage<RevokeCalendarFeedRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 34);
+
+/**
+ * @generated from message tend.external.v1.RevokeCalendarFeedResponse
+ */
+export type RevokeCalendarFeedResponse = Message<"tend.external.v1.RevokeCalendarFeedResponse"> & {
+};
+
+/**
+ * Describes the message tend.external.v1.RevokeCalendarFeedResponse.
+ * Use `create(RevokeCalendarFeedResponseSchema)` to create a new message.
+ */
+export const RevokeCalendarFeedResponseSchema: GenMessage<RevokeCalendarFeedResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 35);
+
+/**
+ * @generated from message tend.external.v1.GetCalendarFeedRequest
+ */
+export type GetCalendarFeedRequest = Message<"tend.external.v1.GetCalendarFeedRequest"> & {
+  /**
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message tend.external.v1.GetCalendarFeedRequest.
+ * Use `create(GetCalendarFeedRequestSchema)` to create a new message.
+ */
+export const GetCalendarFeedRequestSchema: GenMessage<GetCalendarFeedRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 36);
+
+/**
+ * @generated from message tend.external.v1.GetCalendarFeedResponse
+ */
+export type GetCalendarFeedResponse = Message<"tend.external.v1.GetCalendarFeedResponse"> & {
+  /**
+   * text/calendar, RFC 5545.
+   *
+   * @generated from field: string ics = 1;
+   */
+  ics: string;
+};
+
+/**
+ * Describes the message tend.external.v1.GetCalendarFeedResponse.
+ * Use `create(GetCalendarFeedResponseSchema)` to create a new message.
+ */
+export const GetCalendarFeedResponseSchema: GenMessage<GetCalendarFeedResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 37);
+
+/**
+ * @generated from enum tend.external.v1.AdvisoryKind
+ */
+export enum AdvisoryKind {
+  /**
+   * @generated from enum value: ADVISORY_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ADVISORY_KIND_HEAT = 1;
+   */
+  HEAT = 1,
+
+  /**
+   * @generated from enum value: ADVISORY_KIND_COLD = 2;
+   */
+  COLD = 2,
+
+  /**
+   * @generated from enum value: ADVISORY_KIND_AIR_QUALITY = 3;
+   */
+  AIR_QUALITY = 3,
+}
+
+/**
+ * Describes the enum tend.external.v1.AdvisoryKind.
+ */
+export const AdvisoryKindSchema: GenEnum<AdvisoryKind> = /*@__PURE__*/
+  enumDesc(file_tend_external_v1_external, 0);
+
+/**
+ * @generated from enum tend.external.v1.AdvisoryLevel
+ */
+export enum AdvisoryLevel {
+  /**
+   * @generated from enum value: ADVISORY_LEVEL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ADVISORY_LEVEL_INFO = 1;
+   */
+  INFO = 1,
+
+  /**
+   * @generated from enum value: ADVISORY_LEVEL_WARNING = 2;
+   */
+  WARNING = 2,
+
+  /**
+   * @generated from enum value: ADVISORY_LEVEL_DANGER = 3;
+   */
+  DANGER = 3,
+}
+
+/**
+ * Describes the enum tend.external.v1.AdvisoryLevel.
+ */
+export const AdvisoryLevelSchema: GenEnum<AdvisoryLevel> = /*@__PURE__*/
+  enumDesc(file_tend_external_v1_external, 1);
+
+/**
+ * Third-party data (weather, air quality, geocoding) behind a cache, timeouts and circuit
+ * breakers, the person's place, health advisories drawn from both, and the person's
+ * appointments with their iCalendar feed.
  *
  * @generated from service tend.external.v1.ExternalService
  */
 export const ExternalService: GenService<{
   /**
+   * The forecast for one day at a place, or at the person's stored place when none is named.
+   * UNAVAILABLE with "I can't reach the weather service right now" when the provider is down and
+   * nothing is cached; a cached forecast served in that case has stale set.
+   *
    * @generated from rpc tend.external.v1.ExternalService.GetWeather
    */
   getWeather: {
@@ -274,6 +1364,8 @@ export const ExternalService: GenService<{
     output: typeof GetWeatherResponseSchema;
   },
   /**
+   * The person's appointments in a window, as calendar events.
+   *
    * @generated from rpc tend.external.v1.ExternalService.ListCalendarEvents
    */
   listCalendarEvents: {
@@ -290,6 +1382,121 @@ export const ExternalService: GenService<{
     methodKind: "unary";
     input: typeof BatchGetWeatherRequestSchema;
     output: typeof BatchGetWeatherResponseSchema;
+  },
+  /**
+   * Stores where the person lives: a place name (geocoded) or coordinates.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.SetPlace
+   */
+  setPlace: {
+    methodKind: "unary";
+    input: typeof SetPlaceRequestSchema;
+    output: typeof SetPlaceResponseSchema;
+  },
+  /**
+   * NOT_FOUND when the person has not stored a place.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.GetPlace
+   */
+  getPlace: {
+    methodKind: "unary";
+    input: typeof GetPlaceRequestSchema;
+    output: typeof GetPlaceResponseSchema;
+  },
+  /**
+   * Current and today's worst air quality at a place or the person's stored place.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.GetAirQuality
+   */
+  getAirQuality: {
+    methodKind: "unary";
+    input: typeof GetAirQualityRequestSchema;
+    output: typeof GetAirQualityResponseSchema;
+  },
+  /**
+   * Heat, cold and air-quality advisories for the person's place, weighted by their profile's
+   * conditions and medications.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.GetHealthAdvisories
+   */
+  getHealthAdvisories: {
+    methodKind: "unary";
+    input: typeof GetHealthAdvisoriesRequestSchema;
+    output: typeof GetHealthAdvisoriesResponseSchema;
+  },
+  /**
+   * @generated from rpc tend.external.v1.ExternalService.CreateAppointment
+   */
+  createAppointment: {
+    methodKind: "unary";
+    input: typeof CreateAppointmentRequestSchema;
+    output: typeof CreateAppointmentResponseSchema;
+  },
+  /**
+   * @generated from rpc tend.external.v1.ExternalService.GetAppointment
+   */
+  getAppointment: {
+    methodKind: "unary";
+    input: typeof GetAppointmentRequestSchema;
+    output: typeof GetAppointmentResponseSchema;
+  },
+  /**
+   * In start order.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.ListAppointments
+   */
+  listAppointments: {
+    methodKind: "unary";
+    input: typeof ListAppointmentsRequestSchema;
+    output: typeof ListAppointmentsResponseSchema;
+  },
+  /**
+   * Partial update: unset fields keep their value.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.UpdateAppointment
+   */
+  updateAppointment: {
+    methodKind: "unary";
+    input: typeof UpdateAppointmentRequestSchema;
+    output: typeof UpdateAppointmentResponseSchema;
+  },
+  /**
+   * @generated from rpc tend.external.v1.ExternalService.DeleteAppointment
+   */
+  deleteAppointment: {
+    methodKind: "unary";
+    input: typeof DeleteAppointmentRequestSchema;
+    output: typeof DeleteAppointmentResponseSchema;
+  },
+  /**
+   * Makes (or replaces) the secret token of the person's iCalendar feed; the old one stops working.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.RotateCalendarFeed
+   */
+  rotateCalendarFeed: {
+    methodKind: "unary";
+    input: typeof RotateCalendarFeedRequestSchema;
+    output: typeof RotateCalendarFeedResponseSchema;
+  },
+  /**
+   * Revokes the feed's token; the feed URL then answers NOT_FOUND.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.RevokeCalendarFeed
+   */
+  revokeCalendarFeed: {
+    methodKind: "unary";
+    input: typeof RevokeCalendarFeedRequestSchema;
+    output: typeof RevokeCalendarFeedResponseSchema;
+  },
+  /**
+   * The RFC 5545 feed for a token (no caller: the token is the credential).
+   *
+   * @generated from rpc tend.external.v1.ExternalService.GetCalendarFeed
+   */
+  getCalendarFeed: {
+    methodKind: "unary";
+    input: typeof GetCalendarFeedRequestSchema;
+    output: typeof GetCalendarFeedResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tend_external_v1_external, 0);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/voice/v1/voice.proto.
  */
 export const file_tend_voice_v1_voice: GenFile = /*@__PURE__*/
-  fileDesc("Chl0ZW5kL3ZvaWNlL3YxL3ZvaWNlLnByb3RvEg10ZW5kLnZvaWNlLnYxIlUKC0F1ZGlvRm9ybWF0Ei4KCGVuY29kaW5nGAEgASgOMhwudGVuZC52b2ljZS52MS5BdWRpb0VuY29kaW5nEhYKDnNhbXBsZV9yYXRlX2h6GAIgASgFIp4BChFUcmFuc2NyaWJlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISKgoGZm9ybWF0GAIgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdBINCgVhdWRpbxgDIAEoDBIQCghsYW5ndWFnZRgEIAEoCRIUCgxwaHJhc2VfaGludHMYBSADKAkicQoSVHJhbnNjcmliZVJlc3BvbnNlEgwKBHRleHQYASABKAkSEgoKY29uZmlkZW5jZRgCIAEoAhIQCghsYW5ndWFnZRgDIAEoCRIVCg1hdWRpb19zZWNvbmRzGAQgASgBEhAKCHByb3ZpZGVyGAUgASgJImYKF1N0cmVhbVRyYW5zY3JpYmVSZXF1ZXN0EjEKBmNvbmZpZxgBIAEoCzIfLnRlbmQudm9pY2UudjEuVHJhbnNjcmliZUNvbmZpZ0gAEg8KBWF1ZGlvGAIgASgMSABCBwoFZXZlbnQijgEKEFRyYW5zY3JpYmVDb25maWcSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEioKBmZvcm1hdBgCIAEoCzIaLnRlbmQudm9pY2UudjEuQXVkaW9Gb3JtYXQSEAoIbGFuZ3VhZ2UYAyABKAkSFAoMcGhyYXNlX2hpbnRzGAQgAygJIk4KGFN0cmVhbVRyYW5zY3JpYmVSZXNwb25zZRIMCgR0ZXh0GAEgASgJEhAKCGlzX2ZpbmFsGAIgASgIEhIKCmNvbmZpZGVuY2UYAyABKAIilgEKEVN5bnRoZXNpemVSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIMCgR0ZXh0GAIgASgJEhAKCGxhbmd1YWdlGAMgASgJEg0KBXZvaWNlGAQgASgJEioKBmZvcm1hdBgFIAEoCzIaLnRlbmQudm9pY2UudjEuQXVkaW9Gb3JtYXQieAoSU3ludGhlc2l6ZVJlc3BvbnNlEg0KBWF1ZGlvGAEgASgMEioKBmZvcm1hdBgCIAEoCzIaLnRlbmQudm9pY2UudjEuQXVkaW9Gb3JtYXQSFQoNYXVkaW9fc2Vjb25kcxgDIAEoARIQCghwcm92aWRlchgEIAEoCSJMChdTdHJlYW1TeW50aGVzaXplUmVxdWVzdBIxCgdyZXF1ZXN0GAEgASgLMiAudGVuZC52b2ljZS52MS5TeW50aGVzaXplUmVxdWVzdCJVChhTdHJlYW1TeW50aGVzaXplUmVzcG9uc2USDQoFYXVkaW8YASABKAwSKgoGZm9ybWF0GAIgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdCqaAQoNQXVkaW9FbmNvZGluZxIeChpBVURJT19FTkNPRElOR19VTlNQRUNJRklFRBAAEhwKGEFVRElPX0VOQ09ESU5HX1BDTV9TMTZMRRABEhYKEkFVRElPX0VOQ09ESU5HX1dBVhACEhsKF0FVRElPX0VOQ09ESU5HX09HR19PUFVTEAMSFgoSQVVESU9fRU5DT0RJTkdfTVAzEAQyhAMKDFZvaWNlU2VydmljZRJRCgpUcmFuc2NyaWJlEiAudGVuZC52b2ljZS52MS5UcmFuc2NyaWJlUmVxdWVzdBohLnRlbmQudm9pY2UudjEuVHJhbnNjcmliZVJlc3BvbnNlEmcKEFN0cmVhbVRyYW5zY3JpYmUSJi50ZW5kLnZvaWNlLnYxLlN0cmVhbVRyYW5zY3JpYmVSZXF1ZXN0GicudGVuZC52b2ljZS52MS5TdHJlYW1UcmFuc2NyaWJlUmVzcG9uc2UoATABElEKClN5bnRoZXNpemUSIC50ZW5kLnZvaWNlLnYxLlN5bnRoZXNpemVSZXF1ZXN0GiEudGVuZC52b2ljZS52MS5TeW50aGVzaXplUmVzcG9uc2USZQoQU3RyZWFtU3ludGhlc2l6ZRImLnRlbmQudm9pY2UudjEuU3RyZWFtU3ludGhlc2l6ZVJlcXVlc3QaJy50ZW5kLnZvaWNlLnYxLlN0cmVhbVN5bnRoZXNpemVSZXNwb25zZTABYgZwcm90bzM", [file_tend_common_v1_common]);
+  fileDesc("Chl0ZW5kL3ZvaWNlL3YxL3ZvaWNlLnByb3RvEg10ZW5kLnZvaWNlLnYxIlUKC0F1ZGlvRm9ybWF0Ei4KCGVuY29kaW5nGAEgASgOMhwudGVuZC52b2ljZS52MS5BdWRpb0VuY29kaW5nEhYKDnNhbXBsZV9yYXRlX2h6GAIgASgFIp4BChFUcmFuc2NyaWJlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISKgoGZm9ybWF0GAIgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdBINCgVhdWRpbxgDIAEoDBIQCghsYW5ndWFnZRgEIAEoCRIUCgxwaHJhc2VfaGludHMYBSADKAkipQEKElRyYW5zY3JpYmVSZXNwb25zZRIMCgR0ZXh0GAEgASgJEhIKCmNvbmZpZGVuY2UYAiABKAISEAoIbGFuZ3VhZ2UYAyABKAkSFQoNYXVkaW9fc2Vjb25kcxgEIAEoARIQCghwcm92aWRlchgFIAEoCRIyCghzZWdtZW50cxgGIAMoCzIgLnRlbmQudm9pY2UudjEuVHJhbnNjcmlwdFNlZ21lbnQiTQoRVHJhbnNjcmlwdFNlZ21lbnQSDAoEdGV4dBgBIAEoCRIVCg1zdGFydF9zZWNvbmRzGAIgASgBEhMKC2VuZF9zZWNvbmRzGAMgASgBImYKF1N0cmVhbVRyYW5zY3JpYmVSZXF1ZXN0EjEKBmNvbmZpZxgBIAEoCzIfLnRlbmQudm9pY2UudjEuVHJhbnNjcmliZUNvbmZpZ0gAEg8KBWF1ZGlvGAIgASgMSABCBwoFZXZlbnQirAEKEFRyYW5zY3JpYmVDb25maWcSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEioKBmZvcm1hdBgCIAEoCzIaLnRlbmQudm9pY2UudjEuQXVkaW9Gb3JtYXQSEAoIbGFuZ3VhZ2UYAyABKAkSFAoMcGhyYXNlX2hpbnRzGAQgAygJEhwKFGRldGVjdF9lbmRfb2Zfc3BlZWNoGAUgASgIIo4BChhTdHJlYW1UcmFuc2NyaWJlUmVzcG9uc2USDAoEdGV4dBgBIAEoCRIQCghpc19maW5hbBgCIAEoCBISCgpjb25maWRlbmNlGAMgASgCEhAKCGxhbmd1YWdlGAQgASgJEhAKCHByb3ZpZGVyGAUgASgJEhoKEnNwZWVjaF9lbmRlZF9hdF9tcxgGIAEoBSKWAQoRU3ludGhlc2l6ZVJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEgwKBHRleHQYAiABKAkSEAoIbGFuZ3VhZ2UYAyABKAkSDQoFdm9pY2UYBCABKAkSKgoGZm9ybWF0GAUgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdCJ4ChJTeW50aGVzaXplUmVzcG9uc2USDQoFYXVkaW8YASABKAwSKgoGZm9ybWF0GAIgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdBIVCg1hdWRpb19zZWNvbmRzGAMgASgBEhAKCHByb3ZpZGVyGAQgASgJIkwKF1N0cmVhbVN5bnRoZXNpemVSZXF1ZXN0EjEKB3JlcXVlc3QYASABKAsyIC50ZW5kLnZvaWNlLnYxLlN5bnRoZXNpemVSZXF1ZXN0InUKGFN0cmVhbVN5bnRoZXNpemVSZXNwb25zZRINCgVhdWRpbxgBIAEoDBIqCgZmb3JtYXQYAiABKAsyGi50ZW5kLnZvaWNlLnYxLkF1ZGlvRm9ybWF0EgwKBHRleHQYAyABKAkSEAoIcHJvdmlkZXIYBCABKAkiEwoRTGlzdFZvaWNlc1JlcXVlc3QiTAoFVm9pY2USCgoCaWQYASABKAkSEAoIbGFuZ3VhZ2UYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEAoIcHJvdmlkZXIYBCABKAkiWQoSTGlzdFZvaWNlc1Jlc3BvbnNlEiQKBnZvaWNlcxgBIAMoCzIULnRlbmQudm9pY2UudjEuVm9pY2USHQoVcmVjb2duaXRpb25fbGFuZ3VhZ2VzGAIgAygJKrgBCg1BdWRpb0VuY29kaW5nEh4KGkFVRElPX0VOQ09ESU5HX1VOU1BFQ0lGSUVEEAASHAoYQVVESU9fRU5DT0RJTkdfUENNX1MxNkxFEAESFgoSQVVESU9fRU5DT0RJTkdfV0FWEAISGwoXQVVESU9fRU5DT0RJTkdfT0dHX09QVVMQAxIWChJBVURJT19FTkNPRElOR19NUDMQBBIcChhBVURJT19FTkNPRElOR19XRUJNX09QVVMQBTLXAwoMVm9pY2VTZXJ2aWNlElEKClRyYW5zY3JpYmUSIC50ZW5kLnZvaWNlLnYxLlRyYW5zY3JpYmVSZXF1ZXN0GiEudGVuZC52b2ljZS52MS5UcmFuc2NyaWJlUmVzcG9uc2USZwoQU3RyZWFtVHJhbnNjcmliZRImLnRlbmQudm9pY2UudjEuU3RyZWFtVHJhbnNjcmliZVJlcXVlc3QaJy50ZW5kLnZvaWNlLnYxLlN0cmVhbVRyYW5zY3JpYmVSZXNwb25zZSgBMAESUQoKU3ludGhlc2l6ZRIgLnRlbmQudm9pY2UudjEuU3ludGhlc2l6ZVJlcXVlc3QaIS50ZW5kLnZvaWNlLnYxLlN5bnRoZXNpemVSZXNwb25zZRJlChBTdHJlYW1TeW50aGVzaXplEiYudGVuZC52b2ljZS52MS5TdHJlYW1TeW50aGVzaXplUmVxdWVzdBonLnRlbmQudm9pY2UudjEuU3RyZWFtU3ludGhlc2l6ZVJlc3BvbnNlMAESUQoKTGlzdFZvaWNlcxIgLnRlbmQudm9pY2UudjEuTGlzdFZvaWNlc1JlcXVlc3QaIS50ZW5kLnZvaWNlLnYxLkxpc3RWb2ljZXNSZXNwb25zZWIGcHJvdG8z", [file_tend_common_v1_common]);
 
 /**
  * @generated from message tend.voice.v1.AudioFormat
@@ -113,6 +113,13 @@ export type TranscribeResponse = Message<"tend.voice.v1.TranscribeResponse"> & {
    * @generated from field: string provider = 5;
    */
   provider: string;
+
+  /**
+   * The words recognised, with their times.
+   *
+   * @generated from field: repeated tend.voice.v1.TranscriptSegment segments = 6;
+   */
+  segments: TranscriptSegment[];
 };
 
 /**
@@ -121,6 +128,33 @@ export type TranscribeResponse = Message<"tend.voice.v1.TranscribeResponse"> & {
  */
 export const TranscribeResponseSchema: GenMessage<TranscribeResponse> = /*@__PURE__*/
   messageDesc(file_tend_voice_v1_voice, 2);
+
+/**
+ * @generated from message tend.voice.v1.TranscriptSegment
+ */
+export type TranscriptSegment = Message<"tend.voice.v1.TranscriptSegment"> & {
+  /**
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * @generated from field: double start_seconds = 2;
+   */
+  startSeconds: number;
+
+  /**
+   * @generated from field: double end_seconds = 3;
+   */
+  endSeconds: number;
+};
+
+/**
+ * Describes the message tend.voice.v1.TranscriptSegment.
+ * Use `create(TranscriptSegmentSchema)` to create a new message.
+ */
+export const TranscriptSegmentSchema: GenMessage<TranscriptSegment> = /*@__PURE__*/
+  messageDesc(file_tend_voice_v1_voice, 3);
 
 /**
  * @generated from message tend.voice.v1.StreamTranscribeRequest
@@ -153,7 +187,7 @@ export type StreamTranscribeRequest = Message<"tend.voice.v1.StreamTranscribeReq
  * Use `create(StreamTranscribeRequestSchema)` to create a new message.
  */
 export const StreamTranscribeRequestSchema: GenMessage<StreamTranscribeRequest> = /*@__PURE__*/
-  messageDesc(file_tend_voice_v1_voice, 3);
+  messageDesc(file_tend_voice_v1_voice, 4);
 
 /**
  * @generated from message tend.voice.v1.TranscribeConfig
@@ -178,6 +212,15 @@ export type TranscribeConfig = Message<"tend.voice.v1.TranscribeConfig"> & {
    * @generated from field: repeated string phrase_hints = 4;
    */
   phraseHints: string[];
+
+  /**
+   * Hands-free: the server listens for the end of speech (voice activity detection on 16-bit
+   * PCM) and then sends the final transcript and ends the stream, without waiting for the
+   * client to close its side.
+   *
+   * @generated from field: bool detect_end_of_speech = 5;
+   */
+  detectEndOfSpeech: boolean;
 };
 
 /**
@@ -185,7 +228,7 @@ export type TranscribeConfig = Message<"tend.voice.v1.TranscribeConfig"> & {
  * Use `create(TranscribeConfigSchema)` to create a new message.
  */
 export const TranscribeConfigSchema: GenMessage<TranscribeConfig> = /*@__PURE__*/
-  messageDesc(file_tend_voice_v1_voice, 4);
+  messageDesc(file_tend_voice_v1_voice, 5);
 
 /**
  * @generated from message tend.voice.v1.StreamTranscribeResponse
@@ -207,6 +250,23 @@ export type StreamTranscribeResponse = Message<"tend.voice.v1.StreamTranscribeRe
    * @generated from field: float confidence = 3;
    */
   confidence: number;
+
+  /**
+   * @generated from field: string language = 4;
+   */
+  language: string;
+
+  /**
+   * @generated from field: string provider = 5;
+   */
+  provider: string;
+
+  /**
+   * On the final transcript of a hands-free stream: where in the audio speech ended, in ms.
+   *
+   * @generated from field: int32 speech_ended_at_ms = 6;
+   */
+  speechEndedAtMs: number;
 };
 
 /**
@@ -214,7 +274,7 @@ export type StreamTranscribeResponse = Message<"tend.voice.v1.StreamTranscribeRe
  * Use `create(StreamTranscribeResponseSchema)` to create a new message.
  */
 export const StreamTranscribeResponseSchema: GenMessage<StreamTranscribeResponse> = /*@__PURE__*/
-  messageDesc(file_tend_voice_v1_voice, 5);
+  messageDesc(file_tend_voice_v1_voice, 6);
 
 /**
  * @generated from message tend.voice.v1.SynthesizeRequest
@@ -253,7 +313,7 @@ export type SynthesizeRequest = Message<"tend.voice.v1.SynthesizeRequest"> & {
  * Use `create(SynthesizeRequestSchema)` to create a new message.
  */
 export const SynthesizeRequestSchema: GenMessage<SynthesizeRequest> = /*@__PURE__*/
-  messageDesc(file_tend_voice_v1_voice, 6);
+  messageDesc(file_tend_voice_v1_voice, 7);
 
 /**
  * @generated from message tend.voice.v1.SynthesizeResponse
@@ -285,7 +345,7 @@ export type SynthesizeResponse = Message<"tend.voice.v1.SynthesizeResponse"> & {
  * Use `create(SynthesizeResponseSchema)` to create a new message.
  */
 export const SynthesizeResponseSchema: GenMessage<SynthesizeResponse> = /*@__PURE__*/
-  messageDesc(file_tend_voice_v1_voice, 7);
+  messageDesc(file_tend_voice_v1_voice, 8);
 
 /**
  * @generated from message tend.voice.v1.StreamSynthesizeRequest
@@ -302,7 +362,7 @@ export type StreamSynthesizeRequest = Message<"tend.voice.v1.StreamSynthesizeReq
  * Use `create(StreamSynthesizeRequestSchema)` to create a new message.
  */
 export const StreamSynthesizeRequestSchema: GenMessage<StreamSynthesizeRequest> = /*@__PURE__*/
-  messageDesc(file_tend_voice_v1_voice, 8);
+  messageDesc(file_tend_voice_v1_voice, 9);
 
 /**
  * @generated from message tend.voice.v1.StreamSynthesizeResponse
@@ -317,6 +377,18 @@ export type StreamSynthesizeResponse = Message<"tend.voice.v1.StreamSynthesizeRe
    * @generated from field: tend.voice.v1.AudioFormat format = 2;
    */
   format?: AudioFormat | undefined;
+
+  /**
+   * The sentence this chunk speaks: each chunk is one whole sentence, in order.
+   *
+   * @generated from field: string text = 3;
+   */
+  text: string;
+
+  /**
+   * @generated from field: string provider = 4;
+   */
+  provider: string;
 };
 
 /**
@@ -324,7 +396,78 @@ export type StreamSynthesizeResponse = Message<"tend.voice.v1.StreamSynthesizeRe
  * Use `create(StreamSynthesizeResponseSchema)` to create a new message.
  */
 export const StreamSynthesizeResponseSchema: GenMessage<StreamSynthesizeResponse> = /*@__PURE__*/
-  messageDesc(file_tend_voice_v1_voice, 9);
+  messageDesc(file_tend_voice_v1_voice, 10);
+
+/**
+ * @generated from message tend.voice.v1.ListVoicesRequest
+ */
+export type ListVoicesRequest = Message<"tend.voice.v1.ListVoicesRequest"> & {
+};
+
+/**
+ * Describes the message tend.voice.v1.ListVoicesRequest.
+ * Use `create(ListVoicesRequestSchema)` to create a new message.
+ */
+export const ListVoicesRequestSchema: GenMessage<ListVoicesRequest> = /*@__PURE__*/
+  messageDesc(file_tend_voice_v1_voice, 11);
+
+/**
+ * @generated from message tend.voice.v1.Voice
+ */
+export type Voice = Message<"tend.voice.v1.Voice"> & {
+  /**
+   * Pass as SynthesizeRequest.voice.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string language = 2;
+   */
+  language: string;
+
+  /**
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * @generated from field: string provider = 4;
+   */
+  provider: string;
+};
+
+/**
+ * Describes the message tend.voice.v1.Voice.
+ * Use `create(VoiceSchema)` to create a new message.
+ */
+export const VoiceSchema: GenMessage<Voice> = /*@__PURE__*/
+  messageDesc(file_tend_voice_v1_voice, 12);
+
+/**
+ * @generated from message tend.voice.v1.ListVoicesResponse
+ */
+export type ListVoicesResponse = Message<"tend.voice.v1.ListVoicesResponse"> & {
+  /**
+   * @generated from field: repeated tend.voice.v1.Voice voices = 1;
+   */
+  voices: Voice[];
+
+  /**
+   * Languages Transcribe recognises on this instance now, e.g. ["en"].
+   *
+   * @generated from field: repeated string recognition_languages = 2;
+   */
+  recognitionLanguages: string[];
+};
+
+/**
+ * Describes the message tend.voice.v1.ListVoicesResponse.
+ * Use `create(ListVoicesResponseSchema)` to create a new message.
+ */
+export const ListVoicesResponseSchema: GenMessage<ListVoicesResponse> = /*@__PURE__*/
+  messageDesc(file_tend_voice_v1_voice, 13);
 
 /**
  * @generated from enum tend.voice.v1.AudioEncoding
@@ -358,6 +501,13 @@ export enum AudioEncoding {
    * @generated from enum value: AUDIO_ENCODING_MP3 = 4;
    */
   MP3 = 4,
+
+  /**
+   * WebM with Opus, as browsers' MediaRecorder writes it.
+   *
+   * @generated from enum value: AUDIO_ENCODING_WEBM_OPUS = 5;
+   */
+  WEBM_OPUS = 5,
 }
 
 /**
@@ -413,6 +563,16 @@ export const VoiceService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamSynthesizeRequestSchema;
     output: typeof StreamSynthesizeResponseSchema;
+  },
+  /**
+   * The voices Synthesize can speak with, and the languages Transcribe can recognise now.
+   *
+   * @generated from rpc tend.voice.v1.VoiceService.ListVoices
+   */
+  listVoices: {
+    methodKind: "unary";
+    input: typeof ListVoicesRequestSchema;
+    output: typeof ListVoicesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tend_voice_v1_voice, 0);

@@ -1,0 +1,17 @@
+/**
+ * Limits of a medication and its dose log, checked by the gateway (before a call) and by the
+ * health service (which must hold them whoever calls). Texts count code points
+ * (`codePointLength`).
+ */
+export const medicationLimits = {
+  /** A medication's name, after trimming. */
+  nameChars: { min: 1, max: 200 },
+  /** A dose unit as typed (the health service also checks it against its list of units). */
+  unitChars: { min: 1, max: 32 },
+  /** Instructions of a medication, and the note of a logged dose. */
+  freeTextChars: { min: 0, max: 1000 },
+  /** Times a day in a schedule. */
+  timesPerDay: 24,
+  /** An RxNorm concept id (RXCUI): digits only. */
+  rxnormDigits: 10,
+} as const;

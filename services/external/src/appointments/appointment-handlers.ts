@@ -1,0 +1,101 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import type { ServiceImpl } from '@connectrpc/connect';
+import { ValidationError } from '@tend/platform';
+import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
+import { CalendarEventSchema, type ExternalService } from '@tend/proto/tend/external/v1/external';
+import { isUuid, requireCaller, subjectOf } from '../access.js';
+import { checkAppointment } from './appointment-input.js';
+import type { AppointmentStore } from './appointment-store.js';
+
+/** Largest page of a list. */
+const maxPage = 100;
+
+/** The owner a call on one appointment is limited to: the caller, or anyone for a service or admin. */
+function ownerOf(caller: Caller | undefined): string | undefined {
+  requireCaller(caller);
+  if (caller!.role === Role.SERVICE || caller!.role === Role.ADMIN) return undefined;
+  return subjectOf(caller, '');
+}
+
+function checkId(id: string): string {
+  if (!isUuid(id)) throw ValidationError.field('appointment_id', 'must be a UUID');
+  return id;
+}
+
+function pageLimit(limit: number): number {
+  if (limit < 0 || limit > maxPage) throw ValidationError.field('page.limit', `must be between 0 and ${maxPage}`);
+  return limit === 0 ? 50 : limit;
+}
+
+/** The appointment methods and ListCalendarEvents (the same appointments, as calendar events). */
+export function appointmentHandlers(
+  store: AppointmentStore,
+): Pick<
+  ServiceImpl<typeof ExternalService>,
+  | 'createAppointment'
+  | 'getAppointment'
+  | 'listAppointments'
+  | 'updateAppointment'
+  | 'deleteAppointment'
+  | 'listCalendarEvents'
+> {
+  return {
+    async createAppointment(req) {
+      const userId = subjectOf(req.caller, req.userId);
+      return { appointment: await store.create(userId, checkAppointment(req)) };
+    },
+    async getAppointment(req) {
+      return { appointment: await store.get(checkId(req.appointmentId), ownerOf(req.caller)) };
+    },
+    async listAppointments(req) {
+      const userId = subjectOf(req.caller, req.userId);
+      const window = { from: req.from && timestampDate(req.from), to: req.to && timestampDate(req.to) };
+      if (window.from && window.to && window.to <= window.from) throw ValidationError.field('to', 'must be after from');
+      const page = await store.list(userId, window, pageLimit(req.page?.limit ?? 0), req.page?.cursor ?? '');
+      return { appointments: page.appointments, page: { nextCursor: page.nextCursor } };
+    },
+    async updateAppointment(req) {
+      const id = checkId(req.appointmentId);
+      const appointment = await store.update(id, ownerOf(req.caller), (current) =>
+        checkAppointment({
+          title: req.title ?? current.title,
+          clinician: req.clinician ?? current.clinician,
+          location: req.location ?? current.location,
+          // A new zone alone keeps the wall times (the visit is at 15:00 wherever it is).
+          localStart: req.localStart ?? current.localStart,
+          localEnd: req.localEnd ?? (req.localStart === undefined ? current.localEnd : ''),
+          timeZone: req.timeZone ?? current.timeZone,
+          notes: req.notes ?? current.notes,
+        }),
+      );
+      return { appointment };
+    },
+    async deleteAppointment(req) {
+      await store.delete(checkId(req.appointmentId), ownerOf(req.caller));
+      return {};
+    },
+    async listCalendarEvents(req) {
+      const userId = subjectOf(req.caller, req.userId);
+      const window = { from: req.from && timestampDate(req.from), to: req.to && timestampDate(req.to) };
+      const events = [];
+      let cursor = '';
+      do {
+        const page = await store.list(userId, window, maxPage, cursor);
+        for (const a of page.appointments) {
+          events.push(
+            create(CalendarEventSchema, {
+              id: a.id,
+              title: a.clinician ? `${a.title} (${a.clinician})` : a.title,
+              startsAt: a.startsAt,
+              endsAt: a.endsAt,
+              location: a.location,
+            }),
+          );
+        }
+        cursor = page.nextCursor;
+      } while (cursor !== '' && events.length < 1000);
+      return { events };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** The external service's tables (schema `external`), as Kysely sees them. */
+export interface ExternalTables {
+  places: PlaceRow;
+  appointments: AppointmentRow;
+  calendar_feeds: CalendarFeedRow;
+}
+
+export interface PlaceRow {
+  user_id: string;
+  name: string;
+  latitude: number;
+  longitude: number;
+  country_code: string;
+  time_zone: string;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface AppointmentRow {
+  id: string;
+  user_id: string;
+  title: string;
+  clinician: string;
+  location: string;
+  starts_at: Date;
+  ends_at: Date;
+  time_zone: string;
+  /** AES-256-GCM envelope, or null when there are no notes. */
+  notes_encrypted: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+  /** Bumped on every change; an iCalendar SEQUENCE. */
+  sequence: Generated<number>;
+}
+
+export interface CalendarFeedRow {
+  user_id: string;
+  /** SHA-256 of the secret token, hex; the token itself is never stored. */
+  token_hash: string;
+  created_at: ColumnType<Date, Date | undefined, Date>;
+}

@@ -1,0 +1,124 @@
+import { fileURLToPath } from 'node:url';
+import { createClient, type Transport } from '@connectrpc/connect';
+import {
+  OutboxRelay,
+  TaskService,
+  loadMigrations,
+  randomIds,
+  systemClock,
+  type Cache,
+  type Clock,
+  type Database,
+  type EventBus,
+  type GrpcServiceModule,
+  type Ids,
+  type Logger,
+  type Metrics,
+} from '@tend/platform';
+import { ExternalService } from '@tend/proto/tend/external/v1/external';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { advisoryHandlers } from './advisories/advisory-handlers.js';
+import { appointmentHandlers } from './appointments/appointment-handlers.js';
+import { AppointmentStore } from './appointments/appointment-store.js';
+import type { NotesCipher } from './appointments/notes-cipher.js';
+import { calendarFeedHandlers } from './calendar/calendar-feeds.js';
+import type { ExternalTables } from './db/tables.js';
+import { Locator } from './places/locator.js';
+import { placeHandlers } from './places/place-handlers.js';
+import { PlaceStore } from './places/place-store.js';
+import { OpenMeteoProvider, type OpenMeteoOptions } from './weather/open-meteo.js';
+import { weatherHandlers } from './weather/weather-handlers.js';
+import type { WeatherProvider } from './weather/weather-provider.js';
+import { WeatherSource, type WeatherSourceOptions } from './weather/weather-source.js';
+
+/** The external service's PostgreSQL schema. */
+export const externalSchema = 'external';
+
+const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/** Where the weather comes from and how it is protected; every field has a default. */
+export interface ExternalSettings
+  extends
+    Pick<OpenMeteoOptions, 'weatherBaseUrl' | 'geocodingBaseUrl' | 'airQualityBaseUrl'>,
+    Omit<WeatherSourceOptions, 'provider' | 'cache' | 'metrics' | 'logger' | 'clock'> {}
+
+export interface ExternalServiceDeps {
+  database: Database;
+  bus: EventBus;
+  cache: Cache;
+  logger: Logger;
+  metrics: Metrics;
+  /** @default {} (Open-Meteo's public hosts, the seed's cache and breaker numbers) */
+  settings?: ExternalSettings;
+  /** The health service (conditions and medications for advisories), through its contract. */
+  health: Transport;
+  /**
+   * Seals appointment notes. The binary passes the process's field cipher (the health record's
+   * keys and rotation).
+   */
+  cipher: NotesCipher;
+  /** Another provider than Open-Meteo, e.g. in tests. @default an OpenMeteoProvider from settings */
+  provider?: WeatherProvider;
+  /** Tests give each suite its own schema. @default 'external' */
+  schema?: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default randomIds */
+  ids?: Ids;
+}
+
+/**
+ * The external service as the binary hosts it: its schema migrated before the port opens, the
+ * weather provider behind the cache and breakers, and the person's place, appointments and
+ * calendar feed in its own tables.
+ */
+export function createExternalService(deps: ExternalServiceDeps): GrpcServiceModule & { source: WeatherSource } {
+  const schema = deps.schema ?? externalSchema;
+  const clock = deps.clock ?? systemClock;
+  const settings = deps.settings ?? {};
+  const db = deps.database.schema<ExternalTables>(schema);
+  const logger = deps.logger.child({ component: 'external' });
+  const provider =
+    deps.provider ??
+    new OpenMeteoProvider({
+      weatherBaseUrl: settings.weatherBaseUrl,
+      geocodingBaseUrl: settings.geocodingBaseUrl,
+      airQualityBaseUrl: settings.airQualityBaseUrl,
+      now: () => clock.now().getTime(),
+    });
+  const source = new WeatherSource({
+    ...settings,
+    provider,
+    cache: deps.cache,
+    metrics: deps.metrics,
+    logger,
+    clock,
+  });
+  const places = new PlaceStore(db, clock);
+  const locator = new Locator(source, places, clock);
+  const appointments = new AppointmentStore(db, deps.cipher, deps.ids ?? randomIds, clock);
+  const migrate = new TaskService(`${schema}-migrations`, async () => {
+    await db.migrate(await loadMigrations(migrationsDir));
+  });
+  const relay = new OutboxRelay({
+    schema,
+    connection: deps.database.primaryUrl,
+    bus: deps.bus,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  return {
+    name: 'external',
+    serviceNames: [ExternalService.typeName],
+    source,
+    routes: (router) =>
+      router.service(ExternalService, {
+        ...weatherHandlers({ source, locator, clock }),
+        ...placeHandlers({ places, locator }),
+        ...advisoryHandlers({ source, locator, health: createClient(HealthService, deps.health), clock }),
+        ...appointmentHandlers(appointments),
+        ...calendarFeedHandlers({ db, appointments, clock }),
+      }),
+    parts: [migrate, relay],
+  };
+}

@@ -1,0 +1,187 @@
+import type { Client } from '@connectrpc/connect';
+import { AppointmentSchema, type ExternalService } from '@tend/proto/tend/external/v1/external';
+import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { toApiJson } from '../http/api-json.js';
+import {
+  apiObject,
+  callerOfRequest,
+  idParams,
+  isoInstant,
+  listOf,
+  listResponse,
+  pageOf,
+  pageQuery,
+  timestampOf,
+  zodRoutes,
+} from './route-kit.js';
+
+const localDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local time YYYY-MM-DDTHH:MM');
+const timeZone = z.string().min(1).max(64).describe('IANA time zone; yours when absent');
+const createBody = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  clinician: z.string().max(200).optional(),
+  location: z.string().max(300).optional(),
+  start: localDateTime,
+  end: localDateTime.optional().describe('One hour after the start when absent'),
+  timeZone: timeZone.optional(),
+  notes: z.string().max(2000).optional(),
+});
+const updateBody = z.strictObject({
+  title: z.string().trim().min(1).max(200).optional(),
+  clinician: z.string().max(200).optional(),
+  location: z.string().max(300).optional(),
+  start: localDateTime.optional(),
+  end: localDateTime.optional(),
+  timeZone: timeZone.optional(),
+  notes: z.string().max(2000).optional(),
+});
+const listQuery = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional(), ...pageQuery });
+const feedParams = z.strictObject({ token: z.string().min(1).max(100) });
+
+/** What the appointment routes call. */
+export interface AppointmentRouteDeps {
+  external: Client<typeof ExternalService>;
+  /** For the person's time zone when a request gives none. */
+  health: Client<typeof HealthService>;
+}
+
+/**
+ * `/api/v1/appointments` (CRUD, local times in the person's zone) and `/api/v1/calendar/feed`
+ * (the secret iCalendar URL to subscribe to from Google, Apple or Outlook).
+ */
+export function registerAppointmentRoutes(app: FastifyInstance, deps: AppointmentRouteDeps): void {
+  const api = zodRoutes(app);
+  const tags = ['appointments'];
+  const zoneOf = async (request: FastifyRequest, given: string | undefined) => {
+    if (given !== undefined) return given;
+    const { user } = await deps.health.getUser({ caller: callerOfRequest(request), userId: '' });
+    return user?.timeZone ?? 'UTC';
+  };
+  api.post(
+    '/api/v1/appointments',
+    {
+      schema: { tags, summary: 'Add an appointment (local times)', body: createBody, response: { 201: apiObject } },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const { appointment } = await deps.external.createAppointment({
+        caller: callerOfRequest(request),
+        title: body.title,
+        clinician: body.clinician ?? '',
+        location: body.location ?? '',
+        localStart: body.start,
+        localEnd: body.end ?? '',
+        timeZone: await zoneOf(request, body.timeZone),
+        notes: body.notes ?? '',
+      });
+      return reply.code(201).send(toApiJson(AppointmentSchema, appointment!));
+    },
+  );
+  api.get(
+    '/api/v1/appointments',
+    {
+      schema: {
+        tags,
+        summary: 'Your appointments in start order',
+        querystring: listQuery,
+        response: { 200: listResponse },
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const { appointments, page } = await deps.external.listAppointments({
+        caller: callerOfRequest(request),
+        from: timestampOf(query.from),
+        to: timestampOf(query.to),
+        page: pageOf(query),
+      });
+      return listOf(AppointmentSchema, appointments, page);
+    },
+  );
+  api.get(
+    '/api/v1/appointments/:id',
+    { schema: { tags, summary: 'One appointment', params: idParams, response: { 200: apiObject } } },
+    async (request) => {
+      const { appointment } = await deps.external.getAppointment({
+        caller: callerOfRequest(request),
+        appointmentId: request.params.id,
+      });
+      return toApiJson(AppointmentSchema, appointment!);
+    },
+  );
+  api.patch(
+    '/api/v1/appointments/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change an appointment',
+        params: idParams,
+        body: updateBody,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { body } = request;
+      const { appointment } = await deps.external.updateAppointment({
+        caller: callerOfRequest(request),
+        appointmentId: request.params.id,
+        title: body.title,
+        clinician: body.clinician,
+        location: body.location,
+        localStart: body.start,
+        localEnd: body.end,
+        timeZone: body.timeZone,
+        notes: body.notes,
+      });
+      return toApiJson(AppointmentSchema, appointment!);
+    },
+  );
+  api.delete(
+    '/api/v1/appointments/:id',
+    { schema: { tags, summary: 'Cancel an appointment', params: idParams } },
+    async (request, reply) => {
+      await deps.external.deleteAppointment({ caller: callerOfRequest(request), appointmentId: request.params.id });
+      return reply.code(204).send();
+    },
+  );
+  api.post(
+    '/api/v1/calendar/feed',
+    {
+      schema: {
+        tags,
+        summary: 'Make a new secret iCalendar feed URL (the old one stops working)',
+        response: { 201: apiObject },
+      },
+    },
+    async (request, reply) => {
+      const { token } = await deps.external.rotateCalendarFeed({ caller: callerOfRequest(request) });
+      return reply.code(201).send({ token, path: `/api/v1/calendar/feed/${token}.ics` });
+    },
+  );
+  api.delete(
+    '/api/v1/calendar/feed',
+    { schema: { tags, summary: 'Revoke your iCalendar feed URL' } },
+    async (request, reply) => {
+      await deps.external.revokeCalendarFeed({ caller: callerOfRequest(request) });
+      return reply.code(204).send();
+    },
+  );
+  api.get(
+    '/api/v1/calendar/feed/:token',
+    {
+      schema: {
+        tags,
+        summary: 'The iCalendar (RFC 5545) feed; the token in the URL is the credential',
+        params: feedParams,
+        security: [],
+      },
+    },
+    async (request, reply) => {
+      const token = request.params.token.replace(/\.ics$/, '');
+      const { ics } = await deps.external.getCalendarFeed({ token });
+      return reply.header('cache-control', 'private, max-age=300').type('text/calendar; charset=utf-8').send(ics);
+    },
+  );
+}

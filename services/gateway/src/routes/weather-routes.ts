@@ -1,0 +1,120 @@
+import type { Client } from '@connectrpc/connect';
+import {
+  AirQualitySchema,
+  HealthAdvisorySchema,
+  PlaceSchema,
+  WeatherForecastSchema,
+  type ExternalService,
+} from '@tend/proto/tend/external/v1/external';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { toApiJson } from '../http/api-json.js';
+import { apiObject, callerOfRequest, zodRoutes } from './route-kit.js';
+
+const language = z.enum(['en', 'zh']).optional();
+const location = z.string().trim().min(1).max(120).optional();
+const weatherQuery = z.strictObject({
+  location: location.describe('A place name or "latitude,longitude"; your stored place when absent'),
+  date: z.iso.date().optional().describe('The day, YYYY-MM-DD; today when absent'),
+  language,
+});
+const airQuery = z.strictObject({ location, language });
+const advisoryQuery = z.strictObject({ date: z.iso.date().optional(), language });
+const placeBody = z.strictObject({
+  location: z.string().trim().min(1).max(120).describe('A place name ("Berlin") or "latitude,longitude"'),
+  language,
+});
+
+/** `/api/v1/weather`, `/air-quality`, `/advisories` and `/me/place`, from the external service. */
+export function registerWeatherRoutes(app: FastifyInstance, external: Client<typeof ExternalService>): void {
+  const api = zodRoutes(app);
+  const tags = ['weather'];
+  api.get(
+    '/api/v1/weather',
+    {
+      schema: {
+        tags,
+        summary: "A day's forecast at a place or yours (stale: true with its age when the provider is down)",
+        querystring: weatherQuery,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const { forecast } = await external.getWeather({
+        caller: callerOfRequest(request),
+        location: query.location ?? '',
+        localDate: query.date ?? '',
+        language: query.language ?? '',
+      });
+      return toApiJson(WeatherForecastSchema, forecast!);
+    },
+  );
+  api.get(
+    '/api/v1/air-quality',
+    {
+      schema: {
+        tags,
+        summary: 'Air quality now and at its worst today (European and US AQI, PM2.5, ozone)',
+        querystring: airQuery,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const { airQuality } = await external.getAirQuality({
+        caller: callerOfRequest(request),
+        location: query.location ?? '',
+        language: query.language ?? '',
+      });
+      return toApiJson(AirQualitySchema, airQuality!);
+    },
+  );
+  api.get(
+    '/api/v1/advisories',
+    {
+      schema: {
+        tags,
+        summary: 'Heat, cold and air-quality advice for your place, weighted by your conditions and medications',
+        querystring: advisoryQuery,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { query } = request;
+      const { advisories, stale } = await external.getHealthAdvisories({
+        caller: callerOfRequest(request),
+        localDate: query.date ?? '',
+        language: query.language ?? '',
+      });
+      return { items: advisories.map((a) => toApiJson(HealthAdvisorySchema, a)), stale };
+    },
+  );
+  api.put(
+    '/api/v1/me/place',
+    {
+      schema: {
+        tags,
+        summary: 'Set where you live (geocoded); weather and advice use it',
+        body: placeBody,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { place } = await external.setPlace({
+        caller: callerOfRequest(request),
+        location: request.body.location,
+        language: request.body.language ?? '',
+      });
+      return toApiJson(PlaceSchema, place!);
+    },
+  );
+  api.get(
+    '/api/v1/me/place',
+    { schema: { tags, summary: 'Where you live, as stored', response: { 200: apiObject } } },
+    async (request) => {
+      const { place } = await external.getPlace({ caller: callerOfRequest(request) });
+      return toApiJson(PlaceSchema, place!);
+    },
+  );
+}
