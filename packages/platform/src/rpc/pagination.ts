@@ -9,7 +9,7 @@ import { ValidationError } from '../errors/errors.js';
 export const pageSizes = { default: 50, max: 100 } as const;
 
 /** A page's size: 0 means the default (50); below 0 or above 100 is refused, naming `page.limit`. */
-export function pageLimitOf(page: PageRequest | undefined): number {
+export function pageLimitOf(page: Pick<PageRequest, 'limit'> | { limit?: number } | undefined): number {
   const limit = page?.limit ?? 0;
   if (!Number.isInteger(limit) || limit < 0 || limit > pageSizes.max) {
     throw ValidationError.field(

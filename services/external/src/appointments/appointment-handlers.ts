@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { ValidationError } from '@tend/platform';
+import { ValidationError, pageLimitOf, pageSizes } from '@tend/platform';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { CalendarEventSchema, type ExternalService } from '@tend/proto/tend/external/v1/external';
 import { isUuid, requireCaller, subjectOf } from '../access.js';
@@ -9,7 +9,7 @@ import { checkAppointment } from './appointment-input.js';
 import type { AppointmentStore } from './appointment-store.js';
 
 /** Largest page of a list. */
-const maxPage = 100;
+const maxPage = pageSizes.max;
 
 /** The owner a call on one appointment is limited to: the caller, or anyone for a service or admin. */
 function ownerOf(caller: Caller | undefined): string | undefined {
@@ -23,9 +23,9 @@ function checkId(id: string): string {
   return id;
 }
 
+/** The page size asked for, by the platform's rule for every list (0 means 50, at most 100). */
 function pageLimit(limit: number): number {
-  if (limit < 0 || limit > maxPage) throw ValidationError.field('page.limit', `must be between 0 and ${maxPage}`);
-  return limit === 0 ? 50 : limit;
+  return pageLimitOf({ limit });
 }
 
 /** The appointment methods and ListCalendarEvents (the same appointments, as calendar events). */

@@ -1,4 +1,4 @@
-import { ValidationError, type Clock, type SchemaDatabase } from '@tend/platform';
+import { ValidationError, pageLimitOf, type Clock, type SchemaDatabase } from '@tend/platform';
 import type { NotificationTables } from '../db/tables.js';
 
 /** A notification as the inbox shows it. */
@@ -13,8 +13,6 @@ export interface InboxItem {
   readAt: Date | null;
 }
 
-const defaultLimit = 50;
-const maxLimit = 100;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Cursor {
@@ -39,10 +37,9 @@ function decodeCursor(cursor: string): Cursor | undefined {
 const encodeCursor = (item: InboxItem): string =>
   Buffer.from(JSON.stringify({ c: item.createdAt.getTime(), i: item.id } satisfies Cursor)).toString('base64url');
 
-/** The page size asked for: 0 means the default (50); above 100 is refused. */
+/** The page size asked for: 0 means the default (50); above 100 is refused (the platform's rule for every list). */
 export function pageLimit(limit: number): number {
-  if (limit < 0 || limit > maxLimit) throw ValidationError.field('page.limit', `must be between 1 and ${maxLimit}`);
-  return limit === 0 ? defaultLimit : limit;
+  return pageLimitOf({ limit });
 }
 
 /** Each person's in-app inbox: newest first, in cursor pages, read marks. */

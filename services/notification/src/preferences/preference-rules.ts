@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError, isKnownTimeZone, parseMinuteOfDay, wallClockOf } from '@tend/platform';
 
 /** The channels a notification can go out on. */
 export const channelNames = ['in_app', 'push', 'sms', 'email'] as const;
@@ -47,24 +47,6 @@ export function defaultPreferences(): PersonPreferences {
   };
 }
 
-const clockTime = /^([01]\d|2[0-3]):([0-5]\d)$/;
-
-/** Minutes since local midnight of "HH:MM". */
-function minutesOf(time: string): number {
-  const match = clockTime.exec(time)!;
-  return Number(match[1]) * 60 + Number(match[2]);
-}
-
-/** Whether `zone` is an IANA time zone this runtime knows. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Checks preferences as a person sent them, naming the first field at fault. Quiet hours are two
  * local times; a start after the end crosses midnight (22:00–07:00), equal times would mean
@@ -83,8 +65,10 @@ export function validatePreferences(preferences: PersonPreferences): PersonPrefe
   }
   const quiet = preferences.quietHours;
   if (quiet) {
-    if (!clockTime.test(quiet.start)) throw ValidationError.field('preferences.quietHours.start', 'must be HH:MM');
-    if (!clockTime.test(quiet.end)) throw ValidationError.field('preferences.quietHours.end', 'must be HH:MM');
+    if (parseMinuteOfDay(quiet.start) === undefined)
+      throw ValidationError.field('preferences.quietHours.start', 'must be HH:MM');
+    if (parseMinuteOfDay(quiet.end) === undefined)
+      throw ValidationError.field('preferences.quietHours.end', 'must be HH:MM');
     if (quiet.start === quiet.end) {
       throw ValidationError.field(
         'preferences.quietHours.end',
@@ -92,7 +76,7 @@ export function validatePreferences(preferences: PersonPreferences): PersonPrefe
       );
     }
   }
-  if (preferences.timeZone !== '' && !isTimeZone(preferences.timeZone)) {
+  if (preferences.timeZone !== '' && !isKnownTimeZone(preferences.timeZone)) {
     throw ValidationError.field('preferences.timeZone', 'must be an IANA time zone, e.g. Europe/Berlin');
   }
   if (!Number.isInteger(preferences.followUpMinutes) || preferences.followUpMinutes < 0) {
@@ -104,25 +88,14 @@ export function validatePreferences(preferences: PersonPreferences): PersonPrefe
   return preferences;
 }
 
-/** "HH:MM" of an instant in a zone, on a 24-hour clock. */
-export function localClockTime(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const hour = parts.find((p) => p.type === 'hour')!.value;
-  const minute = parts.find((p) => p.type === 'minute')!.value;
-  return `${hour}:${minute}`;
-}
-
 /** Whether `at` falls in the quiet hours, read in `timeZone`; start inclusive, end exclusive. */
 export function inQuietHours(at: Date, quiet: PersonPreferences['quietHours'], timeZone: string): boolean {
   if (!quiet) return false;
-  const now = minutesOf(localClockTime(at, timeZone));
-  const start = minutesOf(quiet.start);
-  const end = minutesOf(quiet.end);
+  // The person's wall clock, by the platform's time-zone arithmetic (the one the reminders use).
+  const { hour, minute } = wallClockOf(at.getTime(), timeZone);
+  const now = hour * 60 + minute;
+  const start = parseMinuteOfDay(quiet.start)!;
+  const end = parseMinuteOfDay(quiet.end)!;
   return start < end ? now >= start && now < end : now >= start || now < end;
 }
 
