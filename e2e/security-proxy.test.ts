@@ -191,6 +191,8 @@ describe('a gateway on a public address in distributed mode', () => {
       ...(await deploymentKeys()),
       TEND_HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://tend@127.0.0.1:1/tend',
+      // Present, so that the check under test is the one that stops the start.
+      TEND_JWT_KEYS: '[]',
     });
     expect(await process.exited).toBe(78);
     expect(process.output).toContain('TRUSTED_PROXIES');
