@@ -188,11 +188,10 @@ describe('a gateway behind a proxy on another address', () => {
 describe('a gateway on a public address in distributed mode', () => {
   it('will not start without TRUSTED_PROXIES, and says so', async () => {
     const process = await TendProcess.start(['serve', '--target=gateway'], {
+      // The deployment's keys are present, so the check under test is the one that stops the start.
       ...(await deploymentKeys()),
       TEND_HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://tend@127.0.0.1:1/tend',
-      // Present, so that the check under test is the one that stops the start.
-      TEND_JWT_KEYS: '[]',
     });
     expect(await process.exited).toBe(78);
     expect(process.output).toContain('TRUSTED_PROXIES');
