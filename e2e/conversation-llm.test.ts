@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedLlmServer } from '@tend/conversation/testing';
-import { TendProcess, testPorts } from './tend-process.js';
+import { registerPerson } from './real-cluster.js';
+import { startWithScriptedModel, testPorts, type TendProcess } from './tend-process.js';
 
 // The language-model brain against a local OpenAI-compatible server that plays a script:
 // answers, tool calls, and every way a model fails; each failure must end in the embedded
@@ -27,24 +28,9 @@ async function say(text: string, conversation = conversationId) {
 
 beforeAll(async () => {
   const llmUrl = await llm.start();
-  tend = await TendProcess.start(['serve', '--target=all'], {
-    LOG_LEVEL: 'error',
-    LLM_BASE_URL: llmUrl,
-    LLM_MODEL: 'scripted',
-    LLM_FIRST_TOKEN_TIMEOUT_MS: '1000',
-    LLM_TIMEOUT_MS: '4000',
-  });
+  tend = await startWithScriptedModel(llmUrl, { LOG_LEVEL: 'error' });
   await tend.waitForHttp(`${base}/readyz`);
-  const registered = await fetch(`${base}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: `llm-${Date.now()}@example.test`,
-      password: 'correct horse battery staple',
-      displayName: 'Lin',
-    }),
-  });
-  token = ((await registered.json()) as { accessToken: string }).accessToken;
+  token = await registerPerson(base, 'Lin');
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   await fetch(`${base}/api/v1/medications`, {
     method: 'POST',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedLlmServer } from '@tend/conversation/testing';
-import { TendProcess, testPorts } from './tend-process.js';
+import { registerPerson } from './real-cluster.js';
+import { startWithScriptedModel, testPorts, type TendProcess } from './tend-process.js';
 
 // What the logs hold after failures: a failed model call carries the whole prompt (the person's
 // medications, conditions, the conversation); none of it may reach a log line.
@@ -13,24 +14,9 @@ let token = '';
 
 beforeAll(async () => {
   const llmUrl = await llm.start();
-  tend = await TendProcess.start(['serve', '--target=all'], {
-    LOG_LEVEL: 'info',
-    LLM_BASE_URL: llmUrl,
-    LLM_MODEL: 'scripted',
-    LLM_FIRST_TOKEN_TIMEOUT_MS: '1000',
-    LLM_TIMEOUT_MS: '4000',
-  });
+  tend = await startWithScriptedModel(llmUrl, { LOG_LEVEL: 'info' });
   await tend.waitForHttp(`${base}/readyz`);
-  const registered = await fetch(`${base}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      email: `logs-${Date.now()}@example.test`,
-      password: 'correct horse battery staple',
-      displayName: 'Lin',
-    }),
-  });
-  token = ((await registered.json()) as { accessToken: string }).accessToken;
+  token = await registerPerson(base, 'Lin');
 }, 90_000);
 afterAll(async () => {
   await tend?.stop();

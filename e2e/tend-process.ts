@@ -107,3 +107,17 @@ export async function testServiceIdentity(name = 'e2e'): Promise<{
   const keys = JSON.stringify([{ ...(await exportJWK(privateKey)), kid: name }]);
   return { env: { TEND_SERVICE_KEYS: keys }, interceptor: serviceTokenInterceptor(new ServiceIdentity({ keys })) };
 }
+
+/**
+ * An all-in-one Tend whose conversation service talks to a scripted model at `llmUrl`, with
+ * timeouts short enough that a failing model hands over to the embedded brain within a second.
+ */
+export function startWithScriptedModel(llmUrl: string, env: Record<string, string> = {}): Promise<TendProcess> {
+  return TendProcess.start(['serve', '--target=all'], {
+    LLM_BASE_URL: llmUrl,
+    LLM_MODEL: 'scripted',
+    LLM_FIRST_TOKEN_TIMEOUT_MS: '1000',
+    LLM_TIMEOUT_MS: '4000',
+    ...env,
+  });
+}
