@@ -7,3 +7,4 @@ export {
   type TestDatabaseOptions,
 } from './database-fixtures.js';
 export { redisServerProcess, redisServerInstalled, freePort, type RedisServerProcess } from './redis-server-process.js';
+export { inProcessTransport, startServiceParts, type ServiceParts } from './service-parts.js';

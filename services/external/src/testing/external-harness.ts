@@ -1,22 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, createRouterTransport, type Client, type Transport } from '@connectrpc/connect';
+import { createClient, type Client, type Transport } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import {
-  CompositeService,
-  MemoryEventBus,
-  Metrics,
-  createCache,
-  createDatabase,
-  createLogger,
-  errorMappingInterceptor,
-  type Clock,
-  type Database,
-  type Lifecycle,
-} from '@tend/platform';
+import { CompositeService, type Clock, type Database, type MemoryEventBus, type Metrics } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
-import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
 import type { AppointmentReminders } from '../appointments/appointment-reminders.js';
 import { SingleKeyNotesCipher } from '../appointments/notes-cipher.js';
 import { createExternalService, type ExternalSettings } from '../external-service.js';
@@ -57,17 +46,12 @@ export async function startExternalHarness(
   target: DatabaseTarget,
   options: ExternalHarnessOptions = {},
 ): Promise<ExternalHarness> {
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
-  const metrics = new Metrics({ defaultMetrics: false });
   const fake = await new FakeOpenMeteo(options.clock ? () => options.clock!.now() : undefined).start();
   const health = await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock });
-  const fixture = await testDatabaseOptions(target);
-  const database = createDatabase({ ...fixture.options, logger });
-  const cache = createCache({ url: options.redisUrl, logger });
-  const bus = new MemoryEventBus({ logger });
-  const schema = uniqueSchemaName('external');
-  const started: Lifecycle[] = [database, cache, bus];
-  for (const part of started) await part.start();
+  const { database, cache, bus, logger, metrics, schema, ...infra } = await startServiceParts(target, {
+    schemaPrefix: 'external',
+    redisUrl: options.redisUrl,
+  });
   const service = createExternalService({
     database,
     bus,
@@ -80,9 +64,7 @@ export async function startExternalHarness(
     notification: options.notification,
     // Suites call tick() themselves.
     reminderEveryMs: 3_600_000,
-    health: createRouterTransport((router) => health.routes(router), {
-      router: { interceptors: [errorMappingInterceptor()] },
-    }),
+    health: inProcessTransport((router) => health.routes(router)),
     settings: {
       weatherBaseUrl: fake.url,
       geocodingBaseUrl: fake.url,
@@ -98,9 +80,7 @@ export async function startExternalHarness(
   await parts.start();
   const client = createClient(
     ExternalService,
-    createRouterTransport((router) => service.routes(router), {
-      router: { interceptors: [errorMappingInterceptor()] },
-    }),
+    inProcessTransport((router) => service.routes(router)),
   );
   return {
     client,
@@ -114,8 +94,7 @@ export async function startExternalHarness(
     schema,
     async stop() {
       await parts.stop();
-      for (const part of started.reverse()) await part.stop();
-      await fixture.cleanup();
+      await infra.stop();
       await health.stop();
       await fake.stop();
     },

@@ -1,21 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createClient, createRouterTransport, type Client, type ConnectRouter } from '@connectrpc/connect';
+import { createClient, type Client, type ConnectRouter } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import {
-  CompositeService,
-  MemoryEventBus,
-  Metrics,
-  createCache,
-  createDatabase,
-  createLogger,
-  errorMappingInterceptor,
-  type Clock,
-  type Database,
-  type Lifecycle,
-} from '@tend/platform';
+import { CompositeService, type Clock, type Database } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
-import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
 import { AesGcmCipher } from '../crypto/aes-gcm-cipher.js';
 import type { HealthContext } from '../context.js';
 import { createHealthService } from '../health-service.js';
@@ -48,15 +37,10 @@ export async function startHealthHarness(
   target: DatabaseTarget,
   options: HealthHarnessOptions = {},
 ): Promise<HealthHarness> {
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
-  const metrics = new Metrics({ defaultMetrics: false });
-  const fixture = await testDatabaseOptions(target);
-  const database = createDatabase({ ...fixture.options, logger });
-  const cache = createCache({ url: options.redisUrl, logger });
-  const bus = new MemoryEventBus({ logger });
-  const schema = uniqueSchemaName('health');
-  const started: Lifecycle[] = [database, cache, bus];
-  for (const part of started) await part.start();
+  const { database, cache, bus, logger, metrics, schema, ...infra } = await startServiceParts(target, {
+    schemaPrefix: 'health',
+    redisUrl: options.redisUrl,
+  });
   const service = createHealthService({
     database,
     bus,
@@ -72,9 +56,7 @@ export async function startHealthHarness(
   const client = createClient(
     HealthService,
     // Domain errors reach the client as gRPC codes, as they do through the real server.
-    createRouterTransport((router) => service.routes(router), {
-      router: { interceptors: [errorMappingInterceptor()] },
-    }),
+    inProcessTransport((router) => service.routes(router)),
   );
   return {
     client,
@@ -85,8 +67,7 @@ export async function startHealthHarness(
     schema,
     async stop() {
       await parts.stop();
-      for (const part of started.reverse()) await part.stop();
-      await fixture.cleanup();
+      await infra.stop();
     },
   };
 }

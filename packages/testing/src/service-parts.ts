@@ -1,0 +1,65 @@
+import { createRouterTransport, type ConnectRouter, type Transport } from '@connectrpc/connect';
+import {
+  MemoryEventBus,
+  Metrics,
+  createCache,
+  createDatabase,
+  createLogger,
+  errorMappingInterceptor,
+  type Cache,
+  type Database,
+  type Lifecycle,
+  type Logger,
+} from '@tend/platform';
+import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from './database-fixtures.js';
+
+/** What a service's test harness runs it on, started, and how to take it all down again. */
+export interface ServiceParts {
+  logger: Logger;
+  metrics: Metrics;
+  database: Database;
+  cache: Cache;
+  bus: MemoryEventBus;
+  /** A schema of its own, so suites never see each other's rows. */
+  schema: string;
+  /** Stops the parts in reverse order and drops the test database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The infrastructure a service harness starts before its service: a database on embedded or real
+ * PostgreSQL, a cache (real Redis when `redisUrl` is given, else in memory) and an in-memory bus.
+ */
+export async function startServiceParts(
+  target: DatabaseTarget,
+  options: { schemaPrefix: string; redisUrl?: string },
+): Promise<ServiceParts> {
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const metrics = new Metrics({ defaultMetrics: false });
+  const fixture = await testDatabaseOptions(target);
+  const database = createDatabase({ ...fixture.options, logger });
+  const cache = createCache({ url: options.redisUrl, logger });
+  const bus = new MemoryEventBus({ logger });
+  const started: Lifecycle[] = [database, cache, bus];
+  for (const part of started) await part.start();
+  return {
+    logger,
+    metrics,
+    database,
+    cache,
+    bus,
+    schema: uniqueSchemaName(options.schemaPrefix),
+    async stop() {
+      for (const part of started.reverse()) await part.stop();
+      await fixture.cleanup();
+    },
+  };
+}
+
+/**
+ * A transport into a service's routes within the test, answering as its real server would:
+ * every call serialised to protobuf and back, domain errors as gRPC codes.
+ */
+export function inProcessTransport(routes: (router: ConnectRouter) => void): Transport {
+  return createRouterTransport(routes, { router: { interceptors: [errorMappingInterceptor()] } });
+}
