@@ -1,5 +1,4 @@
-import { createRouterTransport } from '@connectrpc/connect';
-import { errorMappingInterceptor } from '@tend/platform';
+import { inProcessTransport } from '@tend/testing';
 import { insertTestUser } from '@tend/health/testing';
 import { startNotificationHarness, type NotificationHarness } from '@tend/notification/testing';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
@@ -20,9 +19,7 @@ describe('appointment reminders through the notification service', () => {
       { kind: 'embedded' },
       {
         clock,
-        notification: createRouterTransport((router) => notification.notification.module.routes(router), {
-          router: { interceptors: [errorMappingInterceptor()] },
-        }),
+        notification: inProcessTransport((router) => notification.notification.module.routes(router)),
       },
     );
   });

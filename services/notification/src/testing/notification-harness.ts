@@ -1,16 +1,15 @@
-import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { createClient, type Client } from '@connectrpc/connect';
 import {
   CompositeService,
   MemoryEventBus,
   Metrics,
   createLogger,
-  errorMappingInterceptor,
   type Clock,
   type SchemaDatabase,
 } from '@tend/platform';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
-import { uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
+import { inProcessTransport, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
 import type { NotificationTables } from '../db/tables.js';
 import type { DeliveryWorkerOptions } from '../delivery/delivery-worker.js';
 import {
@@ -88,9 +87,7 @@ export async function startNotificationHarness(
 ): Promise<NotificationHarness> {
   const health = await startHealthHarness(target, { clock: options.clock });
   const schema = uniqueSchemaName('notification');
-  const healthTransport = createRouterTransport((router) => health.routes(router), {
-    router: { interceptors: [errorMappingInterceptor()] },
-  });
+  const healthTransport = inProcessTransport((router) => health.routes(router));
   const instances: NotificationInstance[] = [];
   const startInstance = async (instanceOptions: { runScheduler?: boolean } = {}): Promise<NotificationInstance> => {
     const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -114,9 +111,7 @@ export async function startNotificationHarness(
     await parts.start();
     const client = createClient(
       NotificationService,
-      createRouterTransport((router) => module.routes(router), {
-        router: { interceptors: [errorMappingInterceptor()] },
-      }),
+      inProcessTransport((router) => module.routes(router)),
     );
     const instance = {
       module,

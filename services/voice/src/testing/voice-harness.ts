@@ -1,4 +1,4 @@
-import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
+import { createClient, type Client } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import {
   CompositeService,
@@ -6,13 +6,12 @@ import {
   Metrics,
   createDatabase,
   createLogger,
-  errorMappingInterceptor,
   type CloudEvent,
   type Lifecycle,
 } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
-import { testDatabaseOptions, uniqueSchemaName } from '@tend/testing';
+import { inProcessTransport, testDatabaseOptions, uniqueSchemaName } from '@tend/testing';
 import { createVoiceService, type VoiceServiceDeps } from '../voice-service.js';
 
 /** A running voice service on embedded PostgreSQL, a client of it, and the events it published. */
@@ -51,9 +50,7 @@ export async function startVoiceHarness(
   await parts.start();
   const client = createClient(
     VoiceService,
-    createRouterTransport((router) => service.routes(router), {
-      router: { interceptors: [errorMappingInterceptor()] },
-    }),
+    inProcessTransport((router) => service.routes(router)),
   );
   return {
     client,
