@@ -12,10 +12,14 @@ import { BalancedTransport } from './balanced-transport.js';
 function fleet(urls: string[]) {
   const calls = new Map<string, number>(urls.map((u) => [u, 0]));
   const down = new Set<string>();
+  /** Instances whose connection dies mid-call, as a killed process's does. */
+  const dropping = new Set<string>();
   const transportOf = (url: string): Transport => ({
-    async unary(method) {
+    async unary(method, signal) {
       calls.set(url, calls.get(url)! + 1);
+      if (signal?.aborted) throw new ConnectError('the caller cancelled', Code.Canceled);
       if (down.has(url)) throw new ConnectError(`connect ECONNREFUSED ${url}`, Code.Unavailable);
+      if (dropping.has(url)) throw new ConnectError('http/2 stream closed with error code CANCEL (0x8)', Code.Canceled);
       const message = method.name === 'RecordVital' ? create(RecordVitalResponseSchema) : create(GetUserResponseSchema);
       return {
         stream: false,
@@ -30,7 +34,7 @@ function fleet(urls: string[]) {
       throw new Error('not used');
     },
   });
-  return { calls, down, transportOf };
+  return { calls, down, dropping, transportOf };
 }
 
 function balancer(urls: (string | UpstreamInstance)[], policy: BalancingPolicy = 'round-robin') {
@@ -92,6 +96,17 @@ describe('balanced transport', () => {
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
     expect(calls.get('http://a')).toBe(1);
     await expect(writer.recordVital({ idempotencyKey: 'k-1' })).resolves.toBeDefined();
+  });
+
+  it('retries an idempotent call whose connection died mid-call, but not one its caller cancelled', async () => {
+    const { client, dropping, calls } = balancer(['http://a', 'http://b']);
+    dropping.add('http://a');
+    for (let i = 0; i < 4; i++) await expect(client.getUser({})).resolves.toBeDefined();
+    const callsBefore = [...calls.values()].reduce((a, b) => a + b);
+    const cancelled = new AbortController();
+    cancelled.abort();
+    await expect(client.getUser({}, { signal: cancelled.signal })).rejects.toMatchObject({ code: Code.Canceled });
+    expect([...calls.values()].reduce((a, b) => a + b)).toBe(callsBefore + 1);
   });
 
   it('takes an instance out after 3 failures in a row, then sends it nothing until its trial', async () => {

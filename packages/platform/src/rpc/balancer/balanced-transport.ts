@@ -58,6 +58,17 @@ interface Instance extends UpstreamInstance {
 const retryableCodes = new Set([Code.Unavailable, Code.Unknown, Code.Internal, Code.Aborted]);
 
 /**
+ * The failure as the balancer sees it. A connection that dies mid-call (its instance killed)
+ * reaches us as Canceled, the HTTP/2 stream's CANCEL; when our caller did not cancel, that is
+ * the instance going away, so it is read as Unavailable.
+ */
+function instanceFailure(error: unknown, signal: AbortSignal | undefined): ConnectError {
+  const failure = ConnectError.from(error);
+  if (failure.code !== Code.Canceled || signal?.aborted) return failure;
+  return new ConnectError(failure.rawMessage, Code.Unavailable, failure.metadata, undefined, failure);
+}
+
+/**
  * Spreads one service's calls over its instances: a policy picks among the healthy ones;
  * connection failures (3 in a row) take an instance out for 30 s, after which one trial call
  * decides (a breaker per instance); a periodic gRPC health check takes out instances that say
@@ -155,7 +166,7 @@ export class BalancedTransport extends BaseService implements Transport {
         this.#succeeded(instance);
         return response;
       } catch (error) {
-        const failure = ConnectError.from(error);
+        const failure = instanceFailure(error, signal);
         this.#failed(instance, failure);
         if (attempt >= attempts || !retryableCodes.has(failure.code) || signal?.aborted) throw failure;
         this.#options.logger.debug(
@@ -176,7 +187,7 @@ export class BalancedTransport extends BaseService implements Transport {
       this.#succeeded(instance);
       return response;
     } catch (error) {
-      const failure = ConnectError.from(error);
+      const failure = instanceFailure(error, signal);
       this.#failed(instance, failure);
       throw failure;
     }
