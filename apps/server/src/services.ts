@@ -27,6 +27,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         cipher: await fieldCipher(),
         logger,
         metrics,
+        limits: config.healthLimits,
       }),
     voice: async () =>
       createVoiceService({

@@ -1,4 +1,4 @@
-import type { CacheAside, Clock, Ids, Logger, Metrics, SchemaDatabase } from '@tend/platform';
+import type { CacheAside, Clock, HealthLimits, Ids, Logger, Metrics, SchemaDatabase } from '@tend/platform';
 import type { AccessControl } from './access/access-control.js';
 import type { FieldCipher } from './crypto/field-cipher.js';
 import type { HealthTables } from './db/tables.js';
@@ -11,6 +11,15 @@ export const cacheTtlMs = {
   reminders: 30 * 60 * 1000,
 } as const;
 
+/** The per-person caps when configuration names none (the defaults of the configuration table). */
+export const defaultHealthLimits: HealthLimits = {
+  vitalHistoryDays: 3660,
+  medicationsPerPerson: 200,
+  scheduleVersionsPerMedication: 100,
+  scheduledDosesPerRead: 50_000,
+  fhirExportMaxDays: 3660,
+};
+
 /** Everything the health service's handlers share. Built once in `createHealthService`. */
 export interface HealthContext {
   db: SchemaDatabase<HealthTables>;
@@ -22,4 +31,6 @@ export interface HealthContext {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** What one person may store or ask the service to compute. */
+  limits: HealthLimits;
 }

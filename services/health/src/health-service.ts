@@ -14,6 +14,7 @@ import {
   type Clock,
   type Database,
   type EventBus,
+  type HealthLimits,
   type GrpcServiceModule,
   type Ids,
   type Logger,
@@ -21,7 +22,7 @@ import {
 } from '@tend/platform';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { AccessControl } from './access/access-control.js';
-import type { HealthContext } from './context.js';
+import { defaultHealthLimits, type HealthContext } from './context.js';
 import type { FieldCipher } from './crypto/field-cipher.js';
 import type { HealthTables } from './db/tables.js';
 import { HealthEvents } from './events.js';
@@ -50,6 +51,8 @@ export interface HealthServiceDeps {
   clock?: Clock;
   /** @default randomIds */
   ids?: Ids;
+  /** Per-person caps (configuration's `VITAL_HISTORY_DAYS` and kin). @default defaultHealthLimits */
+  limits?: Partial<HealthLimits>;
 }
 
 /**
@@ -72,11 +75,12 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     clock,
     logger: deps.logger.child({ component: 'health' }),
     metrics: deps.metrics,
+    limits: { ...defaultHealthLimits, ...deps.limits },
   };
   const migrate = new TaskService(`${schema}-migrations`, async () => {
     await db.migrate(await loadMigrations(migrationsDir));
     // Month partitions of vitals for the window around now exist before the first request.
-    await new VitalPartitions(db, clock).ensureFor([]);
+    await new VitalPartitions(db, clock, context.limits.vitalHistoryDays).ensureFor([]);
   });
   const relay = new OutboxRelay({
     schema,

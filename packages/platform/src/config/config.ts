@@ -10,6 +10,7 @@ export {
   balancingPolicies,
   type TendConfig,
   type GatewayConfig,
+  type HealthLimits,
   type LlmConfig,
   type ExternalConfig,
   type OidcProviderConfig,
@@ -155,6 +156,13 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       airQualityBaseUrl: v.AIR_QUALITY_BASE_URL,
     },
     notification: notificationConfig(v),
+    healthLimits: {
+      vitalHistoryDays: v.VITAL_HISTORY_DAYS,
+      medicationsPerPerson: v.MEDICATIONS_PER_PERSON_MAX,
+      scheduleVersionsPerMedication: v.SCHEDULE_VERSIONS_PER_MEDICATION_MAX,
+      scheduledDosesPerRead: v.SCHEDULED_DOSES_PER_READ_MAX,
+      fhirExportMaxDays: v.FHIR_EXPORT_MAX_DAYS,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client, type ConnectRouter } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import { CompositeService, type Clock, type Database } from '@tend/platform';
+import { CompositeService, type Clock, type Database, type HealthLimits } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
@@ -26,6 +26,8 @@ export interface HealthHarnessOptions {
   redisUrl?: string;
   /** Time as the service sees it, for suites that move it. @default the wall clock */
   clock?: Clock;
+  /** Per-person caps, lowered by suites that test them. @default defaultHealthLimits */
+  limits?: Partial<HealthLimits>;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function startHealthHarness(
     metrics,
     schema,
     clock: options.clock,
+    limits: options.limits,
   });
   const parts = new CompositeService('health-parts', service.parts ?? []);
   await parts.start();
