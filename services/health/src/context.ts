@@ -3,6 +3,7 @@ import type { AccessControl } from './access/access-control.js';
 import type { FieldCipher } from './crypto/field-cipher.js';
 import type { HealthTables } from './db/tables.js';
 import type { HealthEvents } from './events.js';
+import type { PasswordHasher } from './people/password-hashing.js';
 
 /** Cache TTLs from the seed: profile 2 h, medications 1 h, reminders 30 min. */
 export const cacheTtlMs = {
@@ -31,6 +32,8 @@ export interface HealthContext {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Password hashing at the configured scrypt cost. */
+  passwords: PasswordHasher;
   /** What one person may store or ask the service to compute. */
   limits: HealthLimits;
 }

@@ -32,6 +32,7 @@ import { peopleHandlers } from './people/people-handlers.js';
 import { vitalHandlers } from './vitals/vital-handlers.js';
 import { VitalPartitions } from './vitals/vital-partitions.js';
 import { idempotencyWindowMs } from './vitals/vital-writes.js';
+import { PasswordHasher, type ScryptCost } from './people/password-hashing.js';
 
 /** The health service's PostgreSQL schema. */
 export const healthSchema = 'health';
@@ -53,6 +54,11 @@ export interface HealthServiceDeps {
   ids?: Ids;
   /** Per-person caps (configuration's `VITAL_HISTORY_DAYS` and kin). @default defaultHealthLimits */
   limits?: Partial<HealthLimits>;
+  /**
+   * scrypt cost of new password hashes. Only tests lower it (harnesses, and
+   * `PASSWORD_HASH_TEST_LOG2N` outside distributed mode). @default scryptCost (N 2^17, r 8, p 1)
+   */
+  passwordCost?: ScryptCost;
 }
 
 /**
@@ -76,6 +82,7 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     logger: deps.logger.child({ component: 'health' }),
     metrics: deps.metrics,
     limits: { ...defaultHealthLimits, ...deps.limits },
+    passwords: new PasswordHasher(deps.passwordCost),
   };
   const migrate = new TaskService(`${schema}-migrations`, async () => {
     await db.migrate(await loadMigrations(migrationsDir));

@@ -211,6 +211,12 @@ export const configTable = {
     doc: 'longest period of one FHIR export (without one, the last 366 days)',
     targets: ['health'],
   }),
+  PASSWORD_HASH_TEST_LOG2N: optional({
+    parse: integer({ min: 10, max: 17 }),
+    defaultDoc: '17 (scrypt N 2^17, r 8, p 1)',
+    doc: 'tests only: log2 of scrypt N for new password hashes; refused in distributed mode (`DATABASE_URL` set)',
+    targets: ['health'],
+  }),
   TEND_JWT_KEYS: optional({
     parse: text,
     secret: true,

@@ -65,6 +65,11 @@ export interface TendConfig {
   notification: NotificationConfig;
   /** The voice service's optional provider and work pool. */
   voice: VoiceConfig;
+  /**
+   * log2 of scrypt's N for new password hashes when a test lowers it (`PASSWORD_HASH_TEST_LOG2N`);
+   * undefined means the production cost. Never set in distributed mode.
+   */
+  passwordHashTestLog2N: number | undefined;
   /** What one person may store in the health service. */
   healthLimits: HealthLimits;
 }

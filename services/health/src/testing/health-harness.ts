@@ -8,6 +8,7 @@ import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@ten
 import { AesGcmCipher } from '../crypto/aes-gcm-cipher.js';
 import type { HealthContext } from '../context.js';
 import { createHealthService } from '../health-service.js';
+import type { ScryptCost } from '../people/password-hashing.js';
 
 /** A running health service on a fresh schema, and a client of it through its real contract. */
 export interface HealthHarness {
@@ -28,7 +29,12 @@ export interface HealthHarnessOptions {
   clock?: Clock;
   /** Per-person caps, lowered by suites that test them. @default defaultHealthLimits */
   limits?: Partial<HealthLimits>;
+  /** scrypt cost of new password hashes. @default testPasswordCost */
+  passwordCost?: ScryptCost;
 }
+
+/** A cheap scrypt cost for suites that register people (production's is 2^17). */
+export const testPasswordCost: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
 
 /**
  * Starts the health service as the binary would (migrations, outbox relay), on embedded or
@@ -53,6 +59,8 @@ export async function startHealthHarness(
     schema,
     clock: options.clock,
     limits: options.limits,
+    // The one place tests lower the scrypt cost: production's 2^17 costs 128 MiB and ~0.5 s a hash.
+    passwordCost: options.passwordCost ?? testPasswordCost,
   });
   const parts = new CompositeService('health-parts', service.parts ?? []);
   await parts.start();
