@@ -25,6 +25,7 @@ export {
   balancingPolicies,
   type TendConfig,
   type GatewayConfig,
+  type HealthLimits,
   type LlmConfig,
   type ExternalConfig,
   type OidcProviderConfig,
@@ -118,6 +119,8 @@ export {
   monthlyPartitionOf,
   monthOf,
   monthsAround,
+  PartitionRangeError,
+  type PartitionRange,
   type PartitionWindow,
 } from './db/monthly-partitions.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
