@@ -56,6 +56,8 @@ export {
   type SafeError,
 } from './logging/logger.js';
 export { Metrics } from './metrics/metrics.js';
+export { watchDatabase } from './metrics/database-metrics.js';
+export { watchFilesystems } from './metrics/filesystem-metrics.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
 export { CompositeService, TaskService } from './lifecycle/composite.js';
