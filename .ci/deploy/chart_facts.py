@@ -5,19 +5,29 @@ Prometheus Operator objects only when their CRDs exist.
     python chart_facts.py default.yaml production.yaml minimal.yaml operator.yaml
 """
 
+import re
 import sys
 
 import yaml
 
 SEED_REPLICAS = {"voice": 3, "conversation": 5, "health": 3}
-# apps/server/src/services.ts: who calls whom over gRPC.
-CALLERS = {
-    "voice": {"gateway"},
-    "conversation": {"gateway"},
-    "health": {"gateway", "conversation", "notification", "external"},
-    "notification": {"gateway", "external"},
-    "external": {"gateway", "conversation"},
-}
+SERVICES = ("voice", "conversation", "health", "notification", "external")
+
+
+def callers_in_code(path="apps/server/src/services.ts"):
+    """Who calls whom over gRPC, read from the code: each service factory's `transportTo('x')`
+    calls; the gateway calls every service."""
+    with open(path) as f:
+        source = f.read()
+    callers = {name: {"gateway"} for name in SERVICES}
+    blocks = re.split(r"^    (\w+): async \(\) =>", source, flags=re.M)
+    for caller, body in zip(blocks[1::2], blocks[2::2]):
+        for callee in re.findall(r"transportTo\('(\w+)'\)", body):
+            callers[callee].add(caller)
+    return callers
+
+
+CALLERS = callers_in_code()
 failures = []
 
 

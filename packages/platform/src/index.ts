@@ -27,6 +27,7 @@ export {
   type OpsRoutePlacement,
   type TendConfig,
   type GatewayConfig,
+  type HealthLimits,
   type LlmConfig,
   type ExternalConfig,
   type OidcProviderConfig,
@@ -57,6 +58,8 @@ export {
   type SafeError,
 } from './logging/logger.js';
 export { Metrics } from './metrics/metrics.js';
+export { watchDatabase } from './metrics/database-metrics.js';
+export { watchFilesystems } from './metrics/filesystem-metrics.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
 export { CompositeService, TaskService } from './lifecycle/composite.js';
@@ -120,6 +123,8 @@ export {
   monthlyPartitionOf,
   monthOf,
   monthsAround,
+  PartitionRangeError,
+  type PartitionRange,
   type PartitionWindow,
 } from './db/monthly-partitions.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';

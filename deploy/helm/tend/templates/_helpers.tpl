@@ -60,13 +60,14 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 
 {{/*
 Who calls whom over gRPC, as the code does (apps/server/src/services.ts): the gateway calls every
-service, conversation calls health and external, notification calls health, external calls
-health and notification. The NetworkPolicies open exactly these.
+service, conversation calls health, external and notification, notification calls health,
+external calls health and notification. The NetworkPolicies open exactly these; CI reads the
+calls from services.ts and fails when this list differs (.ci/deploy/chart_facts.py).
 */}}
 {{- define "tend.callers" -}}
 voice: [gateway]
 conversation: [gateway]
 health: [gateway, conversation, notification, external]
-notification: [gateway, external]
+notification: [gateway, conversation, external]
 external: [gateway, conversation]
 {{- end -}}

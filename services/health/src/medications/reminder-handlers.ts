@@ -59,6 +59,7 @@ export function reminderHandlers(context: HealthContext, rules = defaultDoseRule
         .select('id')
         .where('active', '=', true)
         .where('as_needed', '=', false)
+        .where('reminders_enabled', '=', true)
         .execute();
       const medications = await loadMedications(
         db,

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import { writeNotifications, type NotificationDraft } from '../inbox/notification-writer.js';
 import type { NotificationMetrics } from '../notification-metrics.js';
-import { channelsFor, type ChannelName } from '../preferences/preference-rules.js';
+import { deliveryPlanFor, type ChannelName } from '../preferences/preference-rules.js';
 import type { PreferenceStore } from '../preferences/preference-store.js';
 import { reminderMessage } from './reminder-messages.js';
 import { storedReminderOf, type StoredReminder } from './reminder-store.js';
@@ -89,9 +89,8 @@ export class ReminderDispatcher {
           language,
           late: isLate,
         });
-        const channels = channelsFor(message.kind, prefs, now, reminder.payload.timeZone).filter((c) =>
-          this.options.enabledChannels.has(c),
-        );
+        const plan = deliveryPlanFor(message.kind, prefs, now, reminder.payload.timeZone);
+        const channels = plan.channels.filter((c) => this.options.enabledChannels.has(c));
         drafts.push({
           userId: reminder.recipientUserId,
           kind: message.kind,
@@ -108,6 +107,7 @@ export class ReminderDispatcher {
           },
           idempotencyKey: `reminder:${reminder.id}`,
           channels,
+          holdUntil: plan.holdUntil,
         });
         fired.push(reminder);
         if (isLate) late.push(reminder.id);
