@@ -63,6 +63,8 @@ export default tseslint.config(
       'apps/web/src/api/schema.gen.ts',
       '.infra/**',
       '.tend/**',
+      // The deployment checks' own tools (.ci/deploy-checks).
+      '.ci/.tools/**',
       '**/dist/**',
     ],
   },

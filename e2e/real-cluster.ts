@@ -32,9 +32,16 @@ export async function sharedClusterEnv(
   };
 }
 
-/** Registers a new person through the API at `base` and returns their access token. */
-export async function registerPerson(base: string, name: string): Promise<string> {
-  const response = await fetch(`${base}/api/v1/auth/register`, {
+/**
+ * Registers a new person through the API at `base` and returns their access token (`send`: a
+ * `fetch` that trusts a test certificate, for an HTTPS edge).
+ */
+export async function registerPerson(
+  base: string,
+  name: string,
+  send: (url: string, init?: RequestInit) => Promise<Response> = fetch,
+): Promise<string> {
+  const response = await send(`${base}/api/v1/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -49,9 +56,14 @@ export async function registerPerson(base: string, name: string): Promise<string
 
 /**
  * Sends `request` from 4 loops for 3 s, runs `disrupt` after the first second, and returns every
- * status seen: steady traffic across a failure.
+ * status seen: steady traffic across a failure. `pauseMs` between a loop's requests keeps the
+ * load under an edge's rate limit.
  */
-export async function statusesAcross(request: () => Promise<Response>, disrupt: () => void): Promise<number[]> {
+export async function statusesAcross(
+  request: () => Promise<Response>,
+  disrupt: () => void,
+  pauseMs = 0,
+): Promise<number[]> {
   const statuses: number[] = [];
   let stop = false;
   const loop = async () => {
@@ -59,6 +71,7 @@ export async function statusesAcross(request: () => Promise<Response>, disrupt: 
       const response = await request();
       statuses.push(response.status);
       await response.arrayBuffer();
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };
   const loops = Array.from({ length: 4 }, loop);

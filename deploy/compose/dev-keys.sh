@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the keys a distributed Tend needs (field encryption, its blind index, access-token
 # signing, service identity) for the compose stack: fresh random values in deploy/compose/.env, which git ignores
-# and compose reads. Production takes them from its secret store (see deploy/k8s/secrets.example.yaml).
+# and compose reads. Production takes them from its secret store (see the `secret` keys in deploy/helm/tend/values.yaml).
 set -euo pipefail
 env_file="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/.env"
 if [[ -f $env_file ]] && grep -q '^TEND_SERVICE_KEYS=' "$env_file" && [[ ${1:-} != --force ]]; then

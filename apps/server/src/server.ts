@@ -96,6 +96,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           dataDir: config.dataDir,
           requireConfiguredKeys: config.databaseUrl !== undefined,
           status: () => infra.systemStatus(),
+          opsRoutes: config.opsRoutes,
         }),
     },
     {
@@ -111,7 +112,8 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   if (resolved.some((m) => m.name === 'gateway'))
     trustedProxiesFor(config.host, config.gateway, config.databaseUrl !== undefined);
   requireSharedCache(config, resolved);
-  if (!resolved.some((m) => m.name === 'gateway')) {
+  // With `OPS_ROUTES=admin` the gateway's process has an admin port too: readiness and metrics live there only.
+  if (!resolved.some((m) => m.name === 'gateway') || config.opsRoutes === 'admin') {
     // Probes and scrapes need an HTTP port from the first moment, so the admin server goes first.
     resolved.unshift({
       name: 'admin-http',

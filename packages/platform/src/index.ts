@@ -23,6 +23,8 @@ export {
 } from './config/variable.js';
 export {
   balancingPolicies,
+  opsRoutePlacements,
+  type OpsRoutePlacement,
   type TendConfig,
   type GatewayConfig,
   type HealthLimits,

@@ -15,6 +15,7 @@ import {
   type GatewayConfig,
   type Logger,
   type Metrics,
+  type OpsRoutePlacement,
   type RateLimitStore,
   type Readiness,
 } from '@tend/platform';
@@ -86,6 +87,11 @@ export interface GatewayOptions {
   upstreamDeadlineMs?: number;
   /** The built web app served at `/` (the plain landing page when it is not built). @default apps/web/dist */
   webAppDir?: string;
+  /**
+   * `admin`: only `/healthz` on this public port; `/readyz` and `/metrics` are the admin
+   * server's (`OPS_ROUTES`). @default 'public'
+   */
+  opsRoutes?: OpsRoutePlacement;
 }
 
 /**
@@ -189,7 +195,7 @@ export class GatewayServer extends BaseService {
     checkUpstreamFieldNames(app);
     registerApiRateLimit(app, { store: options.rateLimits, perMinute: options.config.rateLimitPerMinute });
 
-    registerOpsRoutes(app, options);
+    registerOpsRoutes(app, { ...options, livenessOnly: options.opsRoutes === 'admin' });
     const webApp = registerWebApp(app, {
       ...(options.webAppDir !== undefined && { dir: options.webAppDir }),
       oidcProviders: Object.keys(options.config.oidcProviders),

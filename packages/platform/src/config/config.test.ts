@@ -130,4 +130,10 @@ describe('upstream instances', () => {
     expect(() => loadConfig({ HEALTH_URLS: 'http://h0:50053;heavy' })).toThrow(/HEALTH_URLS/);
     expect(() => loadConfig({ UPSTREAM_POLICY: 'random' })).toThrow(/UPSTREAM_POLICY/);
   });
+
+  it('serves readiness and metrics on the public gateway port all-in-one, on the admin port only when asked', () => {
+    expect(loadConfig({}).opsRoutes).toBe('public');
+    expect(loadConfig({ OPS_ROUTES: 'admin' }).opsRoutes).toBe('admin');
+    expect(() => loadConfig({ OPS_ROUTES: 'internal' })).toThrow(/OPS_ROUTES/);
+  });
 });

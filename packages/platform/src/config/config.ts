@@ -106,6 +106,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     host: v.TEND_HOST,
     gatewayPort: v.GATEWAY_PORT,
     adminPort: v.ADMIN_PORT,
+    opsRoutes: v.OPS_ROUTES,
     grpcPorts,
     upstreams,
     upstreamPolicies,

@@ -16,7 +16,7 @@ import {
   smtpUrl,
   text,
 } from './parsers.js';
-import { balancingPolicies, type OidcProviderConfig, type UpstreamInstance } from './types.js';
+import { balancingPolicies, opsRoutePlacements, type OidcProviderConfig, type UpstreamInstance } from './types.js';
 import { optional, perService, variable, type GrpcServiceName } from './variable.js';
 
 const defaultGrpcPorts: Record<GrpcServiceName, number> = {
@@ -65,8 +65,14 @@ export const configTable = {
   ADMIN_PORT: variable({
     parse: port,
     default: 9400,
-    doc: '`/healthz`, `/readyz`, `/metrics` when the gateway is not in the process',
+    doc: '`/healthz`, `/readyz`, `/metrics` when the gateway is not in the process, or when `OPS_ROUTES=admin`',
     targets: 'every',
+  }),
+  OPS_ROUTES: variable({
+    parse: oneOf(opsRoutePlacements),
+    default: 'public',
+    doc: '`public`: the gateway port serves `/readyz` and `/metrics` too (all-in-one); `admin`: only `ADMIN_PORT` does (image, chart)',
+    targets: ['gateway'],
   }),
   ...perService('PORT', (service) =>
     variable({

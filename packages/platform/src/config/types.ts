@@ -8,6 +8,13 @@ export interface TendConfig {
   gatewayPort: number;
   /** Port of /healthz, /readyz and /metrics for processes without the gateway. @default 9400 */
   adminPort: number;
+  /**
+   * Where a process with the gateway serves `/readyz` and `/metrics`: on the public gateway port
+   * (`public`, so the all-in-one `npm start` answers `http://127.0.0.1:8080/metrics`), or only on
+   * the admin port (`admin`), so an edge that forwards every path can never expose them.
+   * @default 'public'
+   */
+  opsRoutes: OpsRoutePlacement;
   /** gRPC port of each service. @default voice 50051 … external 50055 */
   grpcPorts: Record<GrpcServiceName, number>;
   /**
@@ -192,3 +199,7 @@ export interface OidcProviderConfig {
   /** @default 'openid email profile' */
   scope: string;
 }
+
+/** Where the gateway's process serves readiness and metrics (`OPS_ROUTES`). */
+export const opsRoutePlacements = ['public', 'admin'] as const;
+export type OpsRoutePlacement = (typeof opsRoutePlacements)[number];

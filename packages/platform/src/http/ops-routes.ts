@@ -7,11 +7,17 @@ export const opsPaths = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * `/healthz` (liveness: the event loop answers), `/readyz` (readiness: started, not stopping,
- * dependencies reachable) and `/metrics` (Prometheus text). Served by the gateway on its port
- * and by every other process on the admin port.
+ * dependencies reachable) and `/metrics` (Prometheus text). Served on the admin port, and by
+ * the gateway on its public port too unless `livenessOnly` (`OPS_ROUTES=admin`): then the
+ * public port keeps only `/healthz` for uptime checks, and dependency state and metrics stay
+ * inside the network whatever the edge in front forwards.
  */
-export function registerOpsRoutes(app: FastifyInstance, deps: { metrics: Metrics; readiness: Readiness }): void {
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  deps: { metrics: Metrics; readiness: Readiness; livenessOnly?: boolean },
+): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (deps.livenessOnly) return;
   app.get('/readyz', async (_request, reply) => {
     const report = await deps.readiness.report();
     return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'not ready', ...report });
