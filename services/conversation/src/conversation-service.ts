@@ -103,7 +103,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   const paraphrases = new ParaphraseMatcher(corpusTrainingSentences());
   const external = deps.external && createClient(ExternalService, deps.external);
   const brain = new EmbeddedBrain(health, paraphrases, external);
-  const llm = deps.llm && new LlmBrain(deps.llm, health, external);
+  const llm = deps.llm && new LlmBrain(deps.llm, health, external, deps.metrics);
   // 5 failures in a row open it for 30 s: the model is not asked while it is failing.
   const llmPolicy = createResiliencePolicy({
     name: 'llm',
