@@ -30,11 +30,13 @@ describe.each(databaseTargets())('air quality and health advisories on $kind Pos
   afterAll(() => h?.stop());
 
   it("answers the air now and today's worst hour with the EEA category", async () => {
-    h.fake.air = { europeanAqi: 45, usAqi: 90, pm2_5: 21, pm10: 30, ozone: 120, nitrogenDioxide: 20 };
+    // Moderate all day (the answer is cached for the tests below): even the fake's afternoon peak,
+    // 20 % worse, stays under US AQI 101, where everyone is warned, whatever the hour this runs.
+    h.fake.air = { europeanAqi: 45, usAqi: 80, pm2_5: 21, pm10: 30, ozone: 120, nitrogenDioxide: 20 };
     const { airQuality } = await h.client.getAirQuality({ caller: personCaller(asthmatic) });
-    expect(airQuality).toMatchObject({ location: 'Berlin, Germany', europeanAqi: 45, usAqi: 90, pm25: 21 });
+    expect(airQuality).toMatchObject({ location: 'Berlin, Germany', europeanAqi: 45, usAqi: 80, pm25: 21 });
     expect(airQuality!.category).toBe('moderate');
-    expect(airQuality!.maxUsAqiToday).toBeGreaterThanOrEqual(90);
+    expect(airQuality!.maxUsAqiToday).toBeGreaterThanOrEqual(80);
   });
 
   it('warns a person with asthma about moderate air that a healthy person is not warned about', async () => {
