@@ -60,6 +60,7 @@ export {
 export { Metrics } from './metrics/metrics.js';
 export { watchDatabase } from './metrics/database-metrics.js';
 export { watchFilesystems } from './metrics/filesystem-metrics.js';
+export { ModelCallTelemetry, type ModelCallOutcome } from './tracing/model-calls.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
 export { CompositeService, TaskService } from './lifecycle/composite.js';

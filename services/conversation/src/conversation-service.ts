@@ -117,7 +117,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   const external = deps.external && createClient(ExternalService, deps.external);
   const notification = deps.notification && createClient(NotificationService, deps.notification);
   const brain = new EmbeddedBrain(health, paraphrases, external, notification);
-  const llm = deps.llm && new LlmBrain(deps.llm, health, external, notification);
+  const llm = deps.llm && new LlmBrain(deps.llm, health, external, notification, deps.metrics);
   // 5 failures in a row open it for 30 s: the model is not asked while it is failing.
   const llmPolicy = createResiliencePolicy({
     name: 'llm',

@@ -246,7 +246,9 @@ export class KafkaSubscription implements Subscription {
   async #handle(run: Run, lane: Lane, message: KafkaMessage, event: CloudEvent): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await withEventTrace(event, () => this.#settings.handler(event, this.#settings.topic));
+        await withEventTrace(event, { system: 'kafka', topic: this.#settings.topic, group: this.#settings.group }, () =>
+          this.#settings.handler(event, this.#settings.topic),
+        );
         this.#settings.delivered(this.#settings.topic, this.#settings.group, 'handled');
         return true;
       } catch (error) {

@@ -289,7 +289,9 @@ export class MemoryEventBus extends BaseService implements EventBus {
     let handled = false;
     try {
       const event = JSON.parse(entry.json) as CloudEvent;
-      await withEventTrace(event, () => member.handler(event, group.topic));
+      await withEventTrace(event, { system: 'memory', topic: group.topic, group: group.name }, () =>
+        member.handler(event, group.topic),
+      );
       handled = true;
     } catch (error) {
       failure = error;

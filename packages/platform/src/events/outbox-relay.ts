@@ -7,6 +7,7 @@ import { backoffDelay, checkBackoff, sleep, type RetryBackoff } from './backoff.
 import type { CloudEvent } from './cloud-event.js';
 import type { EventBus } from './event-bus.js';
 import { outboxChannel } from './outbox.js';
+import { withPublishTrace } from './trace-context.js';
 
 export interface OutboxRelayOptions {
   /** The service schema whose `outbox` table this relay drains, e.g. `health`. */
@@ -279,7 +280,11 @@ export class OutboxRelay extends BaseService {
 
   /** Hands a batch to the bus; resolves on acknowledgement, rejects on failure, timeout or stop. */
   async #publish(rows: OutboxRow[]): Promise<void> {
-    const publishing = this.#options.bus.publish(rows.map((row) => ({ topic: row.topic, event: row.event })));
+    const publishing = withPublishTrace(
+      this.schema,
+      rows.map((row) => row.event),
+      () => this.#options.bus.publish(rows.map((row) => ({ topic: row.topic, event: row.event }))),
+    );
     // Past a timeout or a stop the publish may still settle; its outcome no longer matters (a
     // late success only means the batch is published twice, which at-least-once allows).
     publishing.catch(() => undefined);

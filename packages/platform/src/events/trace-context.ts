@@ -1,5 +1,16 @@
-import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Context,
+  type Link,
+} from '@opentelemetry/api';
 import type { CloudEvent } from './cloud-event.js';
+
+const tracer = trace.getTracer('tend-events');
 
 /** The W3C traceparent of the active span, if a trace is being recorded. */
 export function currentTraceparent(): string | undefined {
@@ -8,12 +19,93 @@ export function currentTraceparent(): string | undefined {
   return carrier.traceparent;
 }
 
+/** The context an event's `traceparent` names: the request that wrote the event. */
+function producerContext(traceparent: string | undefined): Context {
+  return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+}
+
+/** Where a consumed event came from and who consumes it, for the consumer's span. */
+export interface ConsumedFrom {
+  /** `kafka` or `memory`. */
+  system: string;
+  topic: string;
+  group: string;
+}
+
 /**
- * Runs a consumer's handler inside the trace of the request that produced the event (its
- * `traceparent` extension), so a trace continues from the producer through the bus.
+ * Runs a consumer's handler in a `process <topic>` span (kind consumer) whose parent is the request
+ * that produced the event (its `traceparent` extension), so a trace continues from the producer
+ * through the outbox and the bus, and the handler's own calls and log lines join it. The span also
+ * links to the producer, as OpenTelemetry's messaging conventions ask. A failure marks the span with
+ * the error's name only: messages may quote the event's personal data.
  */
-export function withEventTrace<T>(event: CloudEvent, handle: () => Promise<T>): Promise<T> {
-  if (!event.traceparent) return handle();
-  const parent = propagation.extract(ROOT_CONTEXT, { traceparent: event.traceparent });
-  return context.with(parent, handle);
+export function withEventTrace<T>(event: CloudEvent, from: ConsumedFrom, handle: () => Promise<T>): Promise<T> {
+  const parent = producerContext(event.traceparent);
+  const producer = trace.getSpanContext(parent);
+  return tracer.startActiveSpan(
+    `process ${from.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links: producer ? [{ context: producer }] : [],
+      attributes: {
+        'messaging.system': from.system,
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': from.topic,
+        'messaging.consumer.group.name': from.group,
+        'messaging.message.id': event.id,
+        'cloudevents.event_type': event.type,
+      },
+    },
+    parent,
+    async (span) => {
+      try {
+        return await handle();
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * Runs a relay's publish of a batch in a `publish <schema> outbox` span (kind producer) of its own
+ * trace, linked to each request that wrote one of the batch's events: one publish serves many
+ * requests, so it can be the child of none of them, and a trace of a request still leads to it.
+ */
+export function withPublishTrace<T>(
+  schema: string,
+  events: readonly CloudEvent[],
+  publish: () => Promise<T>,
+): Promise<T> {
+  const links: Link[] = [];
+  for (const event of events) {
+    const producer = trace.getSpanContext(producerContext(event.traceparent));
+    if (producer) links.push({ context: producer, attributes: { 'messaging.message.id': event.id } });
+  }
+  return tracer.startActiveSpan(
+    `publish ${schema} outbox`,
+    {
+      kind: SpanKind.PRODUCER,
+      links,
+      attributes: {
+        'messaging.operation.type': 'publish',
+        'messaging.batch.message_count': events.length,
+        'tend.outbox.schema': schema,
+      },
+    },
+    ROOT_CONTEXT,
+    async (span) => {
+      try {
+        return await publish();
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

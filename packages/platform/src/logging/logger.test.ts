@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { ROOT_CONTEXT, TraceFlags, context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 
 /** A logger whose lines are kept in memory. */
@@ -49,5 +51,40 @@ describe('error logging', () => {
     logger.error({ err: new Error(`prefix ${'x'.repeat(2000)}`) }, 'failed');
     const line = JSON.parse(text()) as { err: { message: string } };
     expect(line.err.message.length).toBeLessThanOrEqual(501);
+  });
+});
+
+describe('trace ids on log lines', () => {
+  const manager = new AsyncLocalStorageContextManager();
+  beforeAll(() => void context.setGlobalContextManager(manager.enable()));
+  afterAll(() => {
+    manager.disable();
+    context.disable();
+  });
+
+  it('writes the active span’s trace_id and span_id on a line logged inside it, and none outside', async () => {
+    const { logger, text } = capturedLogger();
+    const span = trace.wrapSpanContext({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    await context.with(trace.setSpan(ROOT_CONTEXT, span), async () => {
+      await Promise.resolve();
+      logger.child({ component: 'relay' }).info('inside a request');
+    });
+    logger.info('outside');
+    const [inside, outside] = text()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(inside).toMatchObject({
+      msg: 'inside a request',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      component: 'relay',
+    });
+    expect(outside).not.toHaveProperty('trace_id');
+    expect(outside).not.toHaveProperty('span_id');
   });
 });

@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -88,7 +89,24 @@ export interface LoggerConfig {
   destination?: pino.DestinationStream;
 }
 
-/** The JSON logger every part of Tend writes through, with secrets and personal data redacted. */
+/**
+ * The active span's ids on every line written inside a request or a consumed event, so a log line
+ * leads to its trace and a trace to its log lines. Named as OpenTelemetry's log data model names
+ * them; the log shipper renames them to ECS's `trace.id` and `span.id` (deploy/logging/). Lines
+ * outside any trace (start-up, timers) carry neither.
+ */
+export function traceFields(): { trace_id?: string; span_id?: string } {
+  const span = trace.getSpan(context.active());
+  const ids = span?.spanContext();
+  if (!ids || !isSpanContextValid(ids)) return {};
+  return { trace_id: ids.traceId, span_id: ids.spanId };
+}
+
+/**
+ * The JSON logger every part of Tend writes through, with secrets and personal data redacted. Each
+ * line: `time` (ISO 8601), `level` (label), `service`, `msg`, the active `trace_id` and `span_id`,
+ * then the line's own fields (`err` as a {@link SafeError}); deploy/logging/README.md maps them to ECS.
+ */
 export function createLogger(config: LoggerConfig = {}): Logger {
   const options: LoggerOptions = {
     level: config.level ?? 'info',
@@ -97,6 +115,7 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     redact: { paths: redactPaths(), censor: '[redacted]' },
     serializers: { err: safeError, error: safeError },
     formatters: { level: (label) => ({ level: label }) },
+    mixin: traceFields,
   };
   return config.destination ? pino(options, config.destination) : pino(options);
 }

@@ -4,6 +4,7 @@ import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
+import { ModelCallTelemetry, type Metrics } from '@tend/platform';
 import { generateText, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { z } from 'zod';
 import { periods, vitalKindNames } from '../understanding/understand.js';
@@ -45,6 +46,8 @@ export class LlmBrain {
     private readonly external?: Client<typeof ExternalService>,
     /** Snoozing and listing reminders; the model gets those tools only with it. */
     private readonly notification?: Client<typeof NotificationService>,
+    /** Where each model call's time and tokens are counted; its spans go to the tracer either way. */
+    private readonly metrics?: Metrics,
   ) {
     const provider = createOpenAICompatible({ name: 'tend-llm', baseURL: settings.baseUrl, apiKey: settings.apiKey });
     this.#model = provider.chatModel(settings.model);
@@ -56,14 +59,16 @@ export class LlmBrain {
     const abort = new AbortController();
     const onOuterAbort = () => abort.abort(signal.reason);
     signal.addEventListener('abort', onOuterAbort, { once: true });
-    const firstToken = setTimeout(
-      () => abort.abort(new Error(`no first token within ${this.settings.firstTokenTimeoutMs} ms`)),
-      this.settings.firstTokenTimeoutMs,
-    );
-    const total = setTimeout(
-      () => abort.abort(new Error(`no answer within ${this.settings.totalTimeoutMs} ms`)),
-      this.settings.totalTimeoutMs,
-    );
+    let timedOut = false;
+    const firstToken = setTimeout(() => {
+      timedOut = true;
+      abort.abort(new Error(`no first token within ${this.settings.firstTokenTimeoutMs} ms`));
+    }, this.settings.firstTokenTimeoutMs);
+    const total = setTimeout(() => {
+      timedOut = true;
+      abort.abort(new Error(`no answer within ${this.settings.totalTimeoutMs} ms`));
+    }, this.settings.totalTimeoutMs);
+    const calls = new ModelCallTelemetry('chat', this.metrics);
     try {
       const result = streamText({
         model: this.#model,
@@ -80,6 +85,8 @@ export class LlmBrain {
         stopWhen: stepCountIs(this.settings.maxSteps),
         maxRetries: 1,
         abortSignal: abort.signal,
+        onLanguageModelCallStart: calls.start,
+        onLanguageModelCallEnd: calls.end,
       });
       let text = '';
       for await (const part of result.fullStream) {
@@ -98,6 +105,9 @@ export class LlmBrain {
       }
       if (text.trim() === '') throw new Error('the model answered nothing');
       return { text, intent: 'llm', actions: tools.actions, locale };
+    } catch (error) {
+      calls.fail(timedOut ? 'timeout' : 'error', error);
+      throw error;
     } finally {
       clearTimeout(firstToken);
       clearTimeout(total);
@@ -119,12 +129,18 @@ export class LlmBrain {
       .reverse()
       .map((m) => `${m.role === 'user' ? 'Person' : 'Tend'}: ${m.text}`)
       .join('\n');
+    const calls = new ModelCallTelemetry('summarize', this.metrics);
     const { text } = await generateText({
       model: this.#model,
       system: summaryPrompt(locale),
       prompt: `Summary so far: ${previous || '(none)'}\n\nNewer messages, oldest first:\n${transcript}`,
       maxRetries: 1,
       abortSignal: signal,
+      onLanguageModelCallStart: calls.start,
+      onLanguageModelCallEnd: calls.end,
+    }).catch((error: unknown) => {
+      calls.fail('error', error);
+      throw error;
     });
     const summary = text.trim();
     if (summary === '') throw new Error('the model summarized nothing');
