@@ -39,8 +39,8 @@ describe('tend serve --target=all on embedded parts', () => {
     },
   );
 
-  it('reports an unknown service name as SERVICE_UNKNOWN', async () => {
-    expect(await grpcHealth(testPorts.health, 'tend.nope.v1.Nope')).toBe('SERVICE_UNKNOWN');
+  it('answers NOT_FOUND for an unknown service name, as the health protocol says', async () => {
+    expect(await grpcHealth(testPorts.health, 'tend.nope.v1.Nope')).toBe('NOT_FOUND');
   });
 
   it('exports the metrics an operator relies on, counting requests by route', async () => {

@@ -31,6 +31,16 @@ async function register(name: string, locale = 'en'): Promise<string> {
   return ((await response.json()) as { accessToken: string }).accessToken;
 }
 
+/** `tend_cache_requests_total{cache="conversation-answers",result}` from the gateway's /metrics. */
+async function answerCacheLookups(result: 'hit' | 'miss'): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = new RegExp(
+    `^tend_cache_requests_total\\{cache="conversation-answers",result="${result}"\\} (\\d+)$`,
+    'm',
+  );
+  return Number(line.exec(text)?.[1] ?? 0);
+}
+
 beforeAll(async () => {
   tend = await TendProcess.start(['serve', '--target=all'], { LOG_LEVEL: 'warn' });
   await tend.waitForHttp(`${base}/readyz`);
@@ -99,21 +109,47 @@ describe('talking to Tend', () => {
     expect((await say('how much did I sleep this week?')).text).toMatch(/1 sleep reading .*6\.5.* hours/);
   });
 
-  it('answers a repeated question from its cache, but never with data older than the record', async () => {
-    const first = await say('what was my blood pressure this week?');
+  it('answers a repeated question from its cache: a hit, the same words, and no second computation', async () => {
+    const question = 'what was my blood pressure this week?';
+    const first = await say(question);
     expect(first.text).toMatch(/You have (\d+) blood pressure reading/);
-    const count = Number(/You have (\d+)/.exec(first.text)![1]);
-    expect((await say('What was my blood pressure this week')).text).toBe(first.text);
-    // A reading recorded elsewhere (the app) changes the answer.
+    const hitsBefore = await answerCacheLookups('hit');
+    const again = await say('What was my blood pressure this week');
+    expect(again.text).toBe(first.text);
+    expect(await answerCacheLookups('hit')).toBe(hitsBefore + 1);
+  });
+
+  // The consistency bound of the answer cache, as the service keeps it:
+  // - a change made in the conversation itself drops the person's cached answers before the reply
+  //   is sent, so the next question never sees the old record (read-your-writes, no delay);
+  // - a change made elsewhere (the app, another device) drops them when its health event reaches
+  //   the conversation service: the outbox relay publishes on commit (NOTIFY; a 500 ms poll at
+  //   worst) and the bus delivers it. Until then, at most that long, an answer may be the old one.
+  it('never answers from the cache after the person changed their record in the conversation', async () => {
+    const question = 'what was my blood pressure this week?';
+    await say(question);
+    const count = Number(/You have (\d+)/.exec((await say(question)).text)![1]);
+    expect((await say('my blood pressure is 121 over 79')).actions).toMatchObject([{ tool: 'record_vital', ok: true }]);
+    const missesBefore = await answerCacheLookups('miss');
+    expect((await say(question)).text).toContain(`You have ${count + 1} blood pressure readings`);
+    expect(await answerCacheLookups('miss')).toBe(missesBefore + 1);
+  });
+
+  it('drops a cached answer once the health event of a change made elsewhere arrives', async () => {
+    const question = 'what was my blood pressure this week?';
+    await say(question);
+    const cached = await say(question);
+    const count = Number(/You have (\d+)/.exec(cached.text)![1]);
     expect(
       (await call('POST', '/vitals', token, { kind: 'blood_pressure', systolic: 118, diastolic: 76 })).status,
     ).toBe(201);
-    let latest = '';
-    for (let i = 0; i < 50 && !latest.includes(`${count + 1} blood pressure`); i++) {
-      latest = (await say('what was my blood pressure this week?')).text;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(latest).toContain(`You have ${count + 1} blood pressure readings`);
+    await expect
+      .poll(async () => (await say(question)).text, { timeout: 15_000, interval: 100 })
+      .toContain(`You have ${count + 1} blood pressure readings`);
+    // And the fresh answer is cached again, under the new generation.
+    const hitsBefore = await answerCacheLookups('hit');
+    expect((await say(question)).text).toContain(`You have ${count + 1} blood pressure readings`);
+    expect(await answerCacheLookups('hit')).toBe(hitsBefore + 1);
   });
 
   it('answers an emergency before anything else', async () => {

@@ -7,7 +7,7 @@ import { TendProcess, grpcHealth, testPorts } from './tend-process.js';
 const infra = realInfra();
 const ready = requireInfra(
   'PostgreSQL primary + replica, Redis and Kafka (TEST_DATABASE_URL, TEST_REDIS_URL, TEST_KAFKA_BROKERS)',
-  infra.databaseUrl && infra.redisUrl && infra.kafkaBrokers,
+  infra.databaseUrl && infra.replicaUrls.length > 0 && infra.redisUrl && infra.kafkaBrokers,
 );
 
 describe.runIf(ready)('tend serve --target=health on real PostgreSQL, Redis and Kafka', () => {
@@ -38,6 +38,7 @@ describe.runIf(ready)('tend serve --target=health on real PostgreSQL, Redis and 
   });
 
   it('migrated its own schema on the real primary, and the replica has it too', async () => {
+    expect(infra.replicaUrls.length, 'a replica to check').toBeGreaterThan(0);
     for (const url of [infra.databaseUrl!, ...infra.replicaUrls]) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
 import { ServiceIdentity, serviceTokenInterceptor } from '@tend/platform';
@@ -96,11 +96,19 @@ export class TendProcess {
   }
 }
 
-/** `grpc.health.v1.Health/Check` over gRPC (h2c) on a port. */
+/**
+ * `grpc.health.v1.Health/Check` over gRPC (h2c) on a port: the status's name, or `NOT_FOUND` when
+ * the server does not know the service (the protocol's answer).
+ */
 export async function grpcHealth(port: number, service = ''): Promise<string> {
   const client = createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
-  const response = await client.check({ service }, { timeoutMs: 5000 });
-  return HealthCheckResponse_ServingStatus[response.status];
+  try {
+    const response = await client.check({ service }, { timeoutMs: 5000 });
+    return HealthCheckResponse_ServingStatus[response.status];
+  } catch (error) {
+    if (ConnectError.from(error).code === Code.NotFound) return 'NOT_FOUND';
+    throw error;
+  }
 }
 
 /**

@@ -40,6 +40,9 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   const readiness = new Readiness();
   const infra = new Infrastructure(config, logger, metrics, readiness);
   const services = createServiceModules(infra);
+  const grpcServers: GrpcServer[] = [];
+  // Health says at once what readiness says at start and at drain, not at the next probe.
+  const probeHealth = () => Promise.all(grpcServers.map((server) => server.probe()));
 
   const grpcModule = (name: GrpcServiceName): ModuleDefinition => ({
     name,
@@ -55,11 +58,14 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
         serviceNames: service.serviceNames,
         routes: (router) => service.routes(router),
         ...(service.serving && { serving: service.serving }),
+        // Health follows readiness: its database and its own checks, and NOT_SERVING once draining.
+        ready: () => readiness.ready(['database', ...(service.readiness ?? []).map((check) => check.name)]),
         logger,
         metrics,
         shutdownTimeoutMs: config.shutdownTimeoutMs,
         identity: infra.identity,
       });
+      grpcServers.push(server);
       infra.registerLocal(name, service);
       return new CompositeService(name, [...(service.parts ?? []), server]);
     },
@@ -131,10 +137,12 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
       logger.info({ targets, modules: resolved.map((m) => m.name) }, 'starting');
       await runner.start();
       readiness.markStarted();
+      await probeHealth();
       logger.info({ ms: Math.round(performance.now() - began) }, 'started');
     },
     async stop() {
       readiness.markStopping();
+      await probeHealth();
       await runner.stop();
       logger.info('stopped');
     },

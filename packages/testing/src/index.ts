@@ -13,4 +13,5 @@ export {
   freePort,
   type RedisServerProcess,
 } from './redis-server-process.js';
+export { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { inProcessTransport, startServiceParts, type ServiceParts } from './service-parts.js';

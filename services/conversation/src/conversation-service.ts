@@ -153,7 +153,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     async () => {},
     async () => summaries?.drain(),
   );
-  const answers = new AnswerCache(deps.cache);
+  const answers = new AnswerCache(deps.cache, deps.metrics);
   // Any change to a person's record drops their cached answers. Each instance listens in a group
   // of its own: every replica must hear every change.
   let answerInvalidation: Subscription | undefined;

@@ -277,10 +277,29 @@ describe('MemoryEventBus', () => {
     await refused;
   });
 
-  it("acknowledges on queueing with acknowledge: 'accepted'", async () => {
-    const bus = await startBus({ acknowledge: 'accepted', stopTimeoutMs: 50 });
-    await bus.subscribe({ topic: 't', group: 'g', handler: () => new Promise(() => undefined) });
+  it("acknowledges on queueing with acknowledge: 'accepted', before the handler has finished", async () => {
+    const bus = await startBus({ acknowledge: 'accepted' });
+    let started = 0;
+    let finished = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe({
+      topic: 't',
+      group: 'g',
+      handler: async () => {
+        started += 1;
+        await gate;
+        finished += 1;
+      },
+    });
     await bus.publish([{ topic: 't', event: event('ann') }]);
+    expect(finished).toBe(0);
+    // Still delivered, once, after the acknowledgement.
+    await until(() => started === 1);
+    release();
+    await until(() => finished === 1);
+    await bus.stop();
+    expect([started, finished]).toEqual([1, 1]);
   });
 
   it('refuses to publish once stopped', async () => {

@@ -33,18 +33,34 @@ export class Readiness {
   }
 
   async report(timeoutMs = 2000): Promise<ReadinessReport> {
-    const results = await Promise.all(
-      this.#checks.map(async (c) => {
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        });
-        const ok = await Promise.race([c.check().catch(() => false), timedOut]);
-        clearTimeout(timer);
-        return [c.name, ok] as const;
-      }),
-    );
+    const results = await Promise.all(this.#checks.map(async (c) => [c.name, await run(c, timeoutMs)] as const));
     const checks = Object.fromEntries(results);
     return { ready: this.#accepting && results.every(([, ok]) => ok), checks };
   }
+
+  /**
+   * Whether one part of the process can take traffic: started, not stopping, and the named
+   * checks pass (a gRPC service asks for its database and its own checks, not the others').
+   * A name nobody registered counts as not ready, so a typo cannot report ready.
+   */
+  async ready(names: readonly string[], timeoutMs = 1000): Promise<boolean> {
+    if (!this.#accepting) return false;
+    const results = await Promise.all(
+      names.map((name) => {
+        const check = this.#checks.find((c) => c.name === name);
+        return check ? run(check, timeoutMs) : Promise.resolve(false);
+      }),
+    );
+    return this.#accepting && results.every(Boolean);
+  }
+}
+
+async function run(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const ok = await Promise.race([check.check().catch(() => false), timedOut]);
+  clearTimeout(timer);
+  return ok;
 }

@@ -131,3 +131,76 @@ async function failureOf(call: Promise<unknown>): Promise<ConnectError> {
   }
   throw new Error('the call succeeded');
 }
+
+describe('gRPC health that follows readiness', () => {
+  let ready = true;
+  const followed = new GrpcServer({
+    name: 'health',
+    host: '127.0.0.1',
+    port: 0,
+    serviceNames: [HealthService.typeName, 'tend.voice.v1.VoiceService'],
+    logger,
+    metrics,
+    routes,
+    ready: async () => ready,
+    readinessIntervalMs: 60_000,
+  });
+  const health = () => createClient(Health, createGrpcTransport({ baseUrl: `http://127.0.0.1:${followed.port}` }));
+  const status = async (service: string) => ServingStatus[(await health().check({ service })).status];
+
+  beforeAll(() => followed.start());
+  afterAll(() => followed.stop());
+
+  it('says SERVING only while ready, and NOT_SERVING as soon as it is not', async () => {
+    ready = true;
+    await followed.probe();
+    expect(await status(HealthService.typeName)).toBe('SERVING');
+    ready = false;
+    await followed.probe();
+    expect(await status(HealthService.typeName)).toBe('NOT_SERVING');
+    ready = true;
+    await followed.probe();
+    expect(await status(HealthService.typeName)).toBe('SERVING');
+  });
+
+  it('never says SERVING for a service it has no implementation of, nor for the server as a whole then', async () => {
+    ready = true;
+    await followed.probe();
+    expect(await status('tend.voice.v1.VoiceService')).toBe('NOT_SERVING');
+    expect(await status('')).toBe('NOT_SERVING');
+  });
+
+  it('answers NOT_FOUND for a service it does not host, as the protocol says', async () => {
+    const error = await failureOf(health().check({ service: 'no.such.v1.Service' }));
+    expect(error.code).toBe(Code.NotFound);
+  });
+
+  it('says NOT_SERVING from the moment it starts draining, and a late probe does not undo it', async () => {
+    let slowReady = true;
+    const draining = new GrpcServer({
+      name: 'health',
+      host: '127.0.0.1',
+      port: 0,
+      serviceNames: [HealthService.typeName],
+      logger,
+      metrics,
+      routes,
+      ready: async () => slowReady,
+    });
+    await draining.start();
+    expect(draining.health.get('')).toBe(ServingStatus.SERVING);
+    const client = createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${draining.port}` }));
+    const inFlight = client.getUser({ caller: { userId: 'slow' } });
+    await sleep(100);
+    let drained = false;
+    const stopped = draining.stop().then(() => (drained = true));
+    await sleep(50);
+    expect(drained, 'the slow call is still being drained').toBe(false);
+    expect(draining.health.get('')).toBe(ServingStatus.NOT_SERVING);
+    slowReady = true;
+    await draining.probe();
+    expect(draining.health.get('')).toBe(ServingStatus.NOT_SERVING);
+    expect((await inFlight).user?.id).toBe('slow');
+    await stopped;
+  });
+});

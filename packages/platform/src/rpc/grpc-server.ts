@@ -25,6 +25,14 @@ export interface GrpcServerOptions {
   metrics: Metrics;
   /** Whether to report SERVING once listening: false for a service that cannot work here. @default always */
   serving?: () => boolean;
+  /**
+   * Whether the service can take traffic right now: its database reachable, the process started
+   * and not draining. Probed every `readinessIntervalMs`; while false, health says NOT_SERVING
+   * and balancers route around this instance. @default always
+   */
+  ready?: () => Promise<boolean>;
+  /** How often `ready` is probed. @default 1000 */
+  readinessIntervalMs?: number;
   /** In-flight requests get this long to finish on stop. @default 10000 */
   shutdownTimeoutMs?: number;
   /**
@@ -38,8 +46,10 @@ export interface GrpcServerOptions {
  * One gRPC server on its own port, over HTTP/2 without TLS (h2c) as gRPC does inside a cluster.
  * Connect-ES serves gRPC, gRPC-Web and the Connect protocol from the same handler, with plain
  * unary gRPC calls taken by a leaner path (`grpcUnaryHandler`) first. It answers
- * the standard health checking protocol; on stop it reports NOT_SERVING, refuses new streams
- * and lets in-flight ones finish within the deadline.
+ * the standard health checking protocol from what it can do now, not from having started: a
+ * service name with no implementation is never SERVING, and the others are SERVING only while
+ * `serving` and `ready` hold. On stop it reports NOT_SERVING for good, refuses new streams and
+ * lets in-flight ones finish within the deadline.
  */
 export class GrpcServer extends BaseService {
   readonly health: HealthStatus;
@@ -47,6 +57,11 @@ export class GrpcServer extends BaseService {
   readonly #sessions = new Set<http2.ServerHttp2Session>();
   #server: http2.Http2Server | undefined;
   #port = 0;
+  /** The service names that have an implementation (known once the routes are registered). */
+  #implemented = new Set<string>();
+  #probeTimer: NodeJS.Timeout | undefined;
+  #probing: Promise<void> | undefined;
+  #stopping = false;
 
   constructor(options: GrpcServerOptions) {
     super(`grpc-${options.name}`);
@@ -69,6 +84,7 @@ export class GrpcServer extends BaseService {
         const recorded = unary.recording(router);
         registerHealthService(recorded, health);
         routes(recorded);
+        this.#implemented = new Set(recorded.handlers.map((handler) => handler.service.typeName));
       },
       interceptors,
       readMaxBytes: defaultMaxMessageBytes,
@@ -83,11 +99,38 @@ export class GrpcServer extends BaseService {
     });
     this.#server = server;
     this.#port = await listen(server, this.#options.host, this.#options.port, `${name.toUpperCase()}_PORT`);
-    health.setAll((this.#options.serving?.() ?? true) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    const unimplemented = this.#options.serviceNames.filter((service) => !this.#implemented.has(service));
+    if (unimplemented.length > 0)
+      logger.warn({ component: 'grpc', target: name, unimplemented }, 'services without implementation: NOT_SERVING');
+    this.#stopping = false;
+    await this.probe();
+    this.#probeTimer = setInterval(() => void this.probe(), this.#options.readinessIntervalMs ?? 1000);
+    this.#probeTimer.unref();
     logger.info({ component: 'grpc', target: name, port: this.#port }, 'gRPC server listening');
   }
 
+  /**
+   * Sets each service's health from what holds now (the timer calls it; tests may call it to
+   * skip the wait). Never SERVING once stopping.
+   */
+  probe(): Promise<void> {
+    this.#probing ??= this.#probeOnce().finally(() => (this.#probing = undefined));
+    return this.#probing;
+  }
+
+  async #probeOnce(): Promise<void> {
+    const able = this.#options.serving?.() ?? true;
+    const ready = able && (await (this.#options.ready?.() ?? Promise.resolve(true)).catch(() => false));
+    if (this.#stopping) return;
+    for (const service of this.#options.serviceNames) {
+      const status = ready && this.#implemented.has(service) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      if (this.health.get(service) !== status) this.health.set(service, status);
+    }
+  }
+
   protected async doStop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#probeTimer);
     this.health.setAll(ServingStatus.NOT_SERVING);
     const server = this.#server;
     if (!server) return;

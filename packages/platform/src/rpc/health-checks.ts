@@ -1,4 +1,4 @@
-import type { ConnectRouter, ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError, type ConnectRouter, type ServiceImpl } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import {
   Health,
@@ -59,9 +59,12 @@ export class HealthStatus {
 export function registerHealthService(router: ConnectRouter, status: HealthStatus): void {
   const impl: ServiceImpl<typeof Health> = {
     check(request) {
-      // The protocol says an unknown service is NOT_FOUND for Check; the status is still set so
-      // that clients which ignore the code see SERVICE_UNKNOWN.
-      return create(HealthCheckResponseSchema, { status: status.get(request.service) });
+      // The protocol: Check of a service the server does not know fails with NOT_FOUND (Watch,
+      // below, answers SERVICE_UNKNOWN instead and keeps watching).
+      const current = status.get(request.service);
+      if (current === ServingStatus.SERVICE_UNKNOWN)
+        throw new ConnectError(`unknown service ${JSON.stringify(request.service)}`, Code.NotFound);
+      return create(HealthCheckResponseSchema, { status: current });
     },
     async *watch(request, context) {
       let last: ServingStatus | undefined;

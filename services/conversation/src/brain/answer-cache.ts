@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Cache } from '@tend/platform';
+import type { Cache, Metrics } from '@tend/platform';
 import { digitsForSpokenNumbers } from '../understanding/spoken-numbers.js';
 import type { IntentName } from '../understanding/understand.js';
 
@@ -17,10 +17,14 @@ const filler =
  * ("What can you do?", "hey tend, what can you do") share an answer. Answers about a person's
  * record are keyed by that person and a generation number that any change to their record bumps,
  * so they are never served to someone else nor after the data changed. Only answers to questions
- * are kept: an intent that writes is never answered from here.
+ * are kept: an intent that writes is never answered from here. Each look-up is counted as
+ * `tend_cache_requests_total{cache="conversation-answers"}`, so a hit can be seen from outside.
  */
 export class AnswerCache {
-  constructor(private readonly cache: Cache) {}
+  constructor(
+    private readonly cache: Cache,
+    private readonly metrics?: Metrics,
+  ) {}
 
   /** Whether answers of `intent` may be kept at all. */
   static keeps(intent: string): boolean {
@@ -32,6 +36,7 @@ export class AnswerCache {
     const found =
       (await this.cache.get(personalKey).catch(() => undefined)) ??
       (await this.cache.get(sharedKey).catch(() => undefined));
+    this.metrics?.cacheRequests.inc({ cache: 'conversation-answers', result: found === undefined ? 'miss' : 'hit' });
     return found === undefined ? undefined : (JSON.parse(found) as { text: string; intent: string });
   }
 

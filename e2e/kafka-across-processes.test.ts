@@ -1,0 +1,203 @@
+import { freePort, realInfra, requireInfra } from '@tend/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { registerPerson, sharedClusterEnv } from './real-cluster.js';
+import { TendProcess } from './tend-process.js';
+
+// Tend as a cluster runs it: every service its own process, events only through the real Kafka.
+// Effects are asserted where a person sees them (a socket, an answer, an inbox), never readiness.
+//
+//   health ──Kafka──▶ gateway A, gateway B   (live feed: every gateway hears every event)
+//          ──Kafka──▶ conversation 1, 2      (answer-cache invalidation: every instance hears it)
+//          ──Kafka──▶ notification 1, 2      (alerts: one group, each event handled by one member)
+const infra = realInfra();
+const ready = requireInfra(
+  'PostgreSQL, Redis and Kafka (TEST_DATABASE_URL, TEST_REDIS_URL, TEST_KAFKA_BROKERS)',
+  infra.databaseUrl && infra.redisUrl && infra.kafkaBrokers,
+);
+
+interface Node {
+  process: TendProcess;
+  port: number;
+  adminPort: number;
+}
+
+describe.runIf(ready)('events through the real Kafka between separate processes', () => {
+  let shared: Record<string, string>;
+  let health: Node;
+  const conversations: Node[] = [];
+  const notifications: Node[] = [];
+  const gateways: Node[] = [];
+  const url = (node: Node) => `http://127.0.0.1:${node.port}`;
+  /** Every process started, kept from its spawn on, so none outlives a failed start. */
+  const spawned: TendProcess[] = [];
+
+  /** Starts `tend serve --target=<target>` on fresh ports and waits for its readiness. */
+  async function start(target: string, env: Record<string, string> = {}): Promise<Node> {
+    const port = await freePort();
+    const adminPort = await freePort();
+    const portVariable = `${target.toUpperCase()}_PORT`;
+    const process = await TendProcess.start(['serve', `--target=${target}`], {
+      ...shared,
+      [portVariable]: String(port),
+      ADMIN_PORT: String(adminPort),
+      ...env,
+    });
+    spawned.push(process);
+    const node = { process, port, adminPort };
+    const probe = target === 'gateway' ? `http://127.0.0.1:${port}/readyz` : `http://127.0.0.1:${adminPort}/readyz`;
+    await process.waitForHttp(probe, 180_000);
+    return node;
+  }
+
+  beforeAll(async () => {
+    shared = await sharedClusterEnv(infra, {
+      KAFKA_BROKERS: infra.kafkaBrokers!.join(','),
+      RATE_LIMIT_PER_MINUTE: '100000',
+    });
+    health = await start('health');
+    const healthUrls = { HEALTH_URLS: url(health) };
+    // Each conversation instance keeps its answers in its own memory, so each must hear every
+    // health event itself: a shared Redis would hide an instance that missed one.
+    const started = await Promise.all([
+      start('conversation', { ...healthUrls, REDIS_URL: '' }),
+      start('conversation', { ...healthUrls, REDIS_URL: '' }),
+      start('notification', healthUrls),
+      start('notification', healthUrls),
+    ]);
+    conversations.push(started[0], started[1]);
+    notifications.push(started[2], started[3]);
+    const notificationUrls = notifications.map(url).join(',');
+    gateways.push(
+      ...(await Promise.all(
+        conversations.map((conversation) =>
+          start('gateway', {
+            ...healthUrls,
+            CONVERSATION_URLS: url(conversation),
+            NOTIFICATION_URLS: notificationUrls,
+          }),
+        ),
+      )),
+    );
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all(spawned.map((process) => process.stop()));
+  }, 120_000);
+
+  it('delivers a reading recorded through one gateway to the person’s socket on the other', async () => {
+    const [a, b] = gateways as [Node, Node];
+    const token = await registerPerson(url(a), 'live');
+    const { socket, frames } = await openSocket(`ws://127.0.0.1:${b.port}/ws`, token);
+    try {
+      await until(() => frames.find((f) => f.type === 'ready'));
+      const recorded = await post(url(a), '/vitals', token, { kind: 'heart_rate', value: 73 });
+      expect(recorded.status).toBe(201);
+      const id = (recorded.json as { id: string }).id;
+      const pushed = await until(
+        () => frames.find((f) => f.type === 'notification' && f.event === 'vital.recorded' && f.subject === id),
+        30_000,
+      );
+      expect(pushed.data).toMatchObject({ vitalId: id, value: 73 });
+      // Once, though both gateways and both topics carry the person's events.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(frames.filter((f) => f.event === 'vital.recorded' && f.subject === id)).toHaveLength(1);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('drops an answer cached in each of two conversation processes when a health event arrives', async () => {
+    const token = await registerPerson(url(gateways[0]!), 'cache');
+    const question = 'what was my heart rate this week?';
+    const ask = async (gateway: Node) => {
+      const created = await post(url(gateway), '/conversations', token, {});
+      const id = (created.json as { id: string }).id;
+      return async () => {
+        const { status, json } = await post(url(gateway), `/conversations/${id}/messages`, token, { text: question });
+        expect(status).toBe(200);
+        return (json as { reply: { text: string } }).reply.text;
+      };
+    };
+    // Gateway A talks to conversation 1 only, gateway B to conversation 2 only.
+    const askers = await Promise.all(gateways.map(ask));
+    const before = await Promise.all(askers.map((askOne) => askOne()));
+    for (const answer of before) expect(answer).not.toMatch(/You have [1-9]/);
+    // Cached in both (the same answer again, and no reading exists yet to change it).
+    expect(await Promise.all(askers.map((askOne) => askOne()))).toEqual(before);
+
+    // A reading recorded through the API: health's event is the only way either process can know.
+    expect((await post(url(gateways[0]!), '/vitals', token, { kind: 'heart_rate', value: 64 })).status).toBe(201);
+    for (const askOne of askers) {
+      await expect.poll(askOne, { timeout: 30_000, interval: 200 }).toMatch(/You have 1 heart rate reading/);
+    }
+  });
+
+  it('loses and repeats no alert when one of two notification consumers is killed mid-stream', async () => {
+    const [a] = gateways as [Node, Node];
+    const token = await registerPerson(url(a), 'alerts');
+    const readings = 40;
+    const ids: string[] = [];
+    for (let i = 0; i < readings; i++) {
+      if (i === 10) notifications[0]!.process.child.kill('SIGKILL');
+      // Each a hypertensive crisis: an urgent-reading alert, handled in the notification group.
+      const recorded = await post(url(a), '/vitals', token, {
+        kind: 'blood_pressure',
+        systolic: 181 + i,
+        diastolic: 121,
+      });
+      expect(recorded.status).toBe(201);
+      ids.push((recorded.json as { id: string }).id);
+    }
+    const urgent = async () => {
+      const { status, json } = await get(url(a), '/notifications?limit=100', token);
+      expect(status).toBe(200);
+      return (json as { items: { kind: string; body: string }[] }).items.filter((n) => n.kind === 'urgent_reading');
+    };
+    await expect.poll(async () => (await urgent()).length, { timeout: 90_000, interval: 500 }).toBe(readings);
+    // Settled: nothing redelivered after the rebalance adds a second copy.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const final = await urgent();
+    expect(final).toHaveLength(readings);
+    const systolics = final.map((n) => Number(/(\d{3})\/121/.exec(n.body)?.[1])).sort((x, y) => x - y);
+    expect(systolics).toEqual(Array.from({ length: readings }, (_, i) => 181 + i));
+  }, 180_000);
+});
+
+async function post(base: string, path: string, token: string, body: unknown) {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+async function get(base: string, path: string, token: string) {
+  const response = await fetch(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+function openSocket(url: string, token: string): Promise<{ socket: WebSocket; frames: Record<string, unknown>[] }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, ['tend.v1', `bearer.${token}`]);
+    const frames: Record<string, unknown>[] = [];
+    socket.on('message', (data) =>
+      frames.push(JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>),
+    );
+    socket.once('open', () => resolve({ socket, frames }));
+    socket.once('error', reject);
+  });
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
