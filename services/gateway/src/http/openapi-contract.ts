@@ -65,8 +65,8 @@ const reasons: Record<ErrorStatus, string> = {
 /**
  * The error statuses a route can answer, derived from what the gateway does to every request
  * rather than written per route: a rate limit on every API route (429), a service behind every
- * route but the JWKS (503, 504), the access table (401 and 403 unless public), schemas (400 when
- * the route validates anything; 404 when its path names a record), a body parser on every method
+ * route but the JWKS (503, 504), the access table (401, 403 and 404 for a person's own record
+ * unless public), schemas (400 when the route validates anything; 404 when its path names a record), a body parser on every method
  * that takes a body (413, 415, and 409 for writes that may collide), plus what the route declares.
  */
 export function errorStatusesOf(route: RouteFacts): ErrorStatus[] {
@@ -76,6 +76,8 @@ export function errorStatusesOf(route: RouteFacts): ErrorStatus[] {
   if (route.access !== 'anyone') {
     statuses.add(401);
     statuses.add(403);
+    // The signed-in person's own record may be gone (an account deleted while a token lives on).
+    statuses.add(404);
   }
   if (validates.params) statuses.add(404);
   if (!['GET', 'HEAD'].includes(route.method)) {
@@ -188,4 +190,25 @@ function withoutBody(status: string, response: Response): Response {
       response.description && response.description !== 'Default Response' ? response.description : description,
     ...(status === '302' && { headers: { Location: { schema: { type: 'string' } } } }),
   };
+}
+
+/**
+ * The methods the API serves at a concrete path (`/api/v1/vitals/0f…`), read off the same route
+ * facts: a request with another method is answered 405 with them in `Allow`, not 404, since
+ * the resource is there. Compiled on first use, once every route is registered.
+ */
+export function allowedMethodsOf(facts: ReadonlyMap<string, RouteFacts>): (path: string) => string[] {
+  let patterns: { method: string; pattern: RegExp }[] | undefined;
+  return (path) => {
+    patterns ??= [...facts.values()].map((route) => ({ method: route.method, pattern: pathPattern(route.url) }));
+    const methods = new Set(patterns.filter(({ pattern }) => pattern.test(path)).map(({ method }) => method));
+    return [...methods].sort();
+  };
+}
+
+function pathPattern(url: string): RegExp {
+  const parts = url
+    .split(/(:[A-Za-z0-9_]+)/)
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('')}$`);
 }
