@@ -80,10 +80,13 @@ describe('describeContract', () => {
   it('describes each error as a problem document, with Retry-After on 429', () => {
     const responses = described.paths['/api/v1/vitals/{id}']!.delete!.responses;
     expect(Object.keys(responses)).toEqual(['204', '400', '401', '403', '404', '413', '415', '429', '503', '504']);
-    expect(responses['404']!.content).toEqual({
+    expect(responses['404']).toEqual({ $ref: '#/components/responses/NotFound' });
+    const shared = (described.components as unknown as { responses: Record<string, Record<string, unknown>> })
+      .responses;
+    expect(shared['NotFound']!.content).toEqual({
       'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
     });
-    expect(responses['429']!.headers).toHaveProperty('Retry-After');
+    expect(shared['TooManyRequests']!.headers).toHaveProperty('Retry-After');
     expect(described.components.schemas).toHaveProperty('Problem');
   });
 
