@@ -203,7 +203,7 @@ export class GatewayServer extends BaseService {
       );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     auth.registerRoutes(app);
-    const deps = { health };
+    const deps = { health, endSessionsOf: (userId: string) => auth.sessions.revokeAllOf(userId, 'account deleted') };
     registerMeRoutes(app, deps);
     registerVitalRoutes(app, deps);
     registerMedicationRoutes(app, deps);
