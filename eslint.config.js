@@ -63,6 +63,9 @@ export default tseslint.config(
       'apps/web/src/api/schema.gen.ts',
       '.infra/**',
       '.tend/**',
+      // The contract fuzzer's Python environment (scripts/contract-fuzz.sh).
+      '.ci/venv/**',
+      'schemathesis-report/**',
       '**/dist/**',
     ],
   },
