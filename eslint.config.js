@@ -65,6 +65,9 @@ export default tseslint.config(
       '.tend/**',
       // The deployment checks' own tools (.ci/deploy-checks).
       '.ci/.tools/**',
+      // The contract fuzzer's Python environment (scripts/contract-fuzz.sh).
+      '.ci/venv/**',
+      'schemathesis-report/**',
       '**/dist/**',
     ],
   },

@@ -5,6 +5,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeAccess } from '@tend/gateway';
 import { TendProcess, testPorts, testServiceIdentity } from './tend-process.js';
 
 // The public API as a client sees it, through the whole binary: who may reach what, and how
@@ -385,6 +386,101 @@ describe('bad input gets a 4xx problem, never a 5xx, and the process stays healt
   });
 });
 
+describe('errors name each field as the client sent it, whichever side found it', () => {
+  let token = '';
+  beforeAll(async () => {
+    token = (await register('names')).token;
+  });
+
+  const fieldsOf = (response: { json: { errors?: { field: string }[] } }) =>
+    (response.json.errors ?? []).map((error) => error.field);
+
+  it('medications: a unit outside the list is `unit`, an end before the start `endDate`', async () => {
+    const badUnit = await call('POST', '/medications', token, {
+      name: 'Aspirin',
+      dose: 100,
+      unit: 'kg',
+      schedule: { times: ['08:00'] },
+    });
+    expect(badUnit.status).toBe(400);
+    expect(fieldsOf(badUnit)).toEqual(['unit']);
+    const created = await call('POST', '/medications', token, {
+      name: 'Aspirin',
+      dose: 100,
+      unit: 'mg',
+      schedule: { times: ['08:00'] },
+      startDate: '2030-01-10',
+    });
+    expect(created.status).toBe(201);
+    const backwards = await call('PATCH', `/medications/${created.json.id}`, token, { endDate: '2030-01-01' });
+    expect(backwards.status).toBe(400);
+    expect(fieldsOf(backwards)).toEqual(['endDate']);
+    expect(backwards.text).not.toMatch(/end_date|dose_unit/);
+  });
+
+  it.each(['/vitals', '/medications', '/caregivers', '/appointments'])(
+    'lists (%s): a cursor the list did not hand out is `cursor`, not page.cursor',
+    async (path) => {
+      const response = await call('GET', `${path}?cursor=not-a-cursor`, token);
+      expect(response.status).toBe(400);
+      expect(fieldsOf(response)).toEqual(['cursor']);
+    },
+  );
+
+  it('vitals: a reading from the future is `measuredAt`', async () => {
+    const response = await call('POST', '/vitals', token, {
+      kind: 'heart_rate',
+      value: 70,
+      measuredAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+    });
+    expect(response.status).toBe(400);
+    expect(fieldsOf(response)).toEqual(['measuredAt']);
+  });
+
+  it('vitals: the fields of another kind are refused by name', async () => {
+    const response = await call('POST', '/vitals', token, { kind: 'spo2', value: 97, systolic: 120 });
+    expect(response.status).toBe(400);
+    expect(fieldsOf(response)).toEqual(['systolic']);
+  });
+
+  it('account: a time zone that is not one is `timezone`, not time_zone', async () => {
+    const response = await call('PATCH', '/me', token, { timezone: 'Mars/Olympus_Mons' });
+    expect(response.status).toBe(400);
+    expect(fieldsOf(response)).toEqual(['timezone']);
+  });
+});
+
+describe('methods', () => {
+  it('answers a method a path does not serve with 405 and the methods it does', async () => {
+    const response = await call('PUT', '/me', undefined, {});
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('DELETE, GET, PATCH');
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((await call('GET', '/no-such-thing')).status).toBe(404);
+  });
+});
+
+describe('deleting an account', () => {
+  it('ends its sessions and its data, and frees its e-mail address', async () => {
+    const person = (await register('leaving')) as Persona & { email: string };
+    expect((await call('POST', '/vitals', person.token, { kind: 'heart_rate', value: 64 })).status).toBe(201);
+    expect((await call('DELETE', '/me', person.token)).status).toBe(204);
+    expect((await call('GET', '/vitals', person.token)).status).toBe(401);
+    const login = await call('POST', '/auth/login', undefined, {
+      email: person.email,
+      password: 'correct horse battery staple',
+    });
+    expect(login.status).toBe(401);
+    const again = await call('POST', '/auth/register', undefined, {
+      email: person.email,
+      password: 'correct horse battery staple',
+      displayName: 'Back',
+    });
+    expect(again.status).toBe(201);
+    expect((await call('GET', '/vitals', again.json.accessToken)).json.items).toEqual([]);
+  });
+});
+
 describe('the API document', () => {
   it('lists every route of the API', async () => {
     const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
@@ -403,7 +499,54 @@ describe('the API document', () => {
     }
     expect((await fetch(`${base}/docs`)).status).toBeLessThan(400);
   });
+
+  it('describes every route of the access table with every status it can answer', async () => {
+    const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+      components: { responses: Record<string, unknown> };
+    };
+    const hidden = new Set(['GET /api/v1/actions/:token']);
+    for (const [route, access] of Object.entries(routeAccess)) {
+      if (hidden.has(route)) continue;
+      const [method, url] = route.split(' ') as [string, string];
+      const operation = document.paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+      expect(operation, route).toBeDefined();
+      const statuses = Object.keys(operation!.responses);
+      if (url.startsWith('/api/')) expect(statuses, route).toEqual(expect.arrayContaining(['429', '503']));
+      if (access === 'anyone') expect(operation!.security, route).toEqual([]);
+      else expect(statuses, route).toEqual(expect.arrayContaining(['401', '403', '404']));
+      if (!['GET', 'HEAD'].includes(method)) expect(statuses, route).toEqual(expect.arrayContaining(['413', '415']));
+    }
+    expect(Object.keys(document.components.responses)).toContain('BadRequest');
+  });
+
+  it('states what the server enforces: units, password length, a reading per kind', async () => {
+    const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody: { content: { 'application/json': { schema: JsonSchema } } } }>
+      >;
+    };
+    const body = (path: string, method: string) =>
+      document.paths[path]![method]!.requestBody.content['application/json'].schema;
+    expect(body('/api/v1/medications', 'post').properties!.unit!.enum).toContain('mg');
+    expect(body('/api/v1/auth/register', 'post').properties!.password!.minLength).toBe(10);
+    const kinds = body('/api/v1/vitals', 'post').oneOf!;
+    const bloodPressure = kinds.find((option) => option.properties!.kind!.enum?.includes('blood_pressure'))!;
+    expect(bloodPressure.required).toEqual(expect.arrayContaining(['systolic', 'diastolic']));
+    expect(
+      kinds.filter((option) => option !== bloodPressure).every((option) => option.required!.includes('value')),
+    ).toBe(true);
+  });
 });
+
+interface JsonSchema {
+  properties?: Record<string, JsonSchema>;
+  enum?: string[];
+  minLength?: number;
+  required?: string[];
+  oneOf?: JsonSchema[];
+}
 
 describe('Connect and gRPC-Web under /rpc', () => {
   let owner: Persona;

@@ -166,4 +166,4 @@ export {
   isTextWithin,
   textLimitMessage,
 } from './limits/text-length.js';
-export { medicationLimits } from './limits/medication-limits.js';
+export { doseUnits, medicationLimits } from './limits/medication-limits.js';

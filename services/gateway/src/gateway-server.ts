@@ -31,7 +31,7 @@ import { createAuth } from './auth/index.js';
 import { connectPassthrough, rpcPathPrefix } from './connect/connect-passthrough.js';
 import { registerAccessPolicy } from './http/access-policy.js';
 import { checkUpstreamFieldNames } from './http/field-names.js';
-import { collectRouteFacts, describeContract } from './http/openapi-contract.js';
+import { allowedMethodsOf, collectRouteFacts, describeContract } from './http/openapi-contract.js';
 import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
 import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
@@ -170,10 +170,10 @@ export class GatewayServer extends BaseService {
       { parseAs: 'string' },
       app.getDefaultJsonParser('error', 'error'),
     );
-    registerProblemHandlers(app, options.logger);
+    const routeFacts = collectRouteFacts(app);
+    registerProblemHandlers(app, options.logger, allowedMethodsOf(routeFacts));
     await registerEdgeHardening(app, { corsOrigins: options.config.corsOrigins, logger: options.logger });
     registerRequestMetrics(app, { metrics: options.metrics, service: 'gateway' });
-    const routeFacts = collectRouteFacts(app);
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -209,7 +209,7 @@ export class GatewayServer extends BaseService {
       );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     auth.registerRoutes(app);
-    const deps = { health };
+    const deps = { health, endSessionsOf: (userId: string) => auth.sessions.revokeAllOf(userId, 'account deleted') };
     registerMeRoutes(app, deps);
     registerVitalRoutes(app, deps);
     registerMedicationRoutes(app, deps);

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from '../app/api-context.js';
 import type { VitalKind } from '../domain/units.js';
 import { unwrap } from './problem.js';
+import type { paths } from './schema.gen.js';
 import type { Adherence, CaregiverGrant, Medication, ScheduledDose, Vital } from './types.js';
 
 // The screens' reads and writes, each named by what it means; the cache keys live here too, so a
@@ -61,6 +62,9 @@ export function useVitalSummary(kind: VitalKind) {
   });
 }
 
+/** A reading as the API takes it (blood pressure: systolic and diastolic; other kinds: a value). */
+type NewReading = paths['/api/v1/vitals']['post']['requestBody']['content']['application/json'];
+
 /** Records a reading; every view of readings is refreshed. */
 export function useRecordVital() {
   const { client } = useApi();
@@ -72,7 +76,9 @@ export function useRecordVital() {
       systolic?: number;
       diastolic?: number;
       unit?: string;
-    }) => (await unwrap(client.POST('/api/v1/vitals', { body }))) as unknown as Vital,
+    }) =>
+      // The API's body is a oneOf on `kind`; the form fills the fields of the kind it shows.
+      (await unwrap(client.POST('/api/v1/vitals', { body: body as NewReading }))) as unknown as Vital,
     onSuccess: () => queries.invalidateQueries({ queryKey: ['vitals'] }),
   });
 }

@@ -1,11 +1,15 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiProblem, unwrap } from '../api/problem.js';
+import { unwrap } from '../api/problem.js';
+import type { paths } from '../api/schema.gen.js';
 import type { Medication } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
 import { Button, fieldErrorsOf, FormProblem, TextInput } from './ui.js';
 import { ApiForm } from './api-form.js';
+
+/** The units the API takes (an enum in its document); the form lets a person type one, and the API names a wrong one. */
+type DoseUnit = paths['/api/v1/medications']['post']['requestBody']['content']['application/json']['unit'];
 
 /** `08:00, 20:00` → `['08:00', '20:00']`; `8:00` becomes `08:00`. */
 export function parseTimes(text: string): string[] {
@@ -35,7 +39,7 @@ export function MedicationForm(props: { medication?: Medication; onDone: () => v
       const body = {
         name: name.trim(),
         dose: Number(dose.replace(',', '.')),
-        unit: unit.trim(),
+        unit: unit.trim() as DoseUnit,
         ...(instructions.trim() && { instructions: instructions.trim() }),
         // Doses before the start date (today when left empty) are not expected, nor counted as missed.
         ...(startDate && { startDate }),
@@ -56,7 +60,6 @@ export function MedicationForm(props: { medication?: Medication; onDone: () => v
   // The API names schedule times `schedule.times.0`; the form has one field for all of them.
   const errors = fieldErrorsOf(save.error);
   for (const field of Object.keys(errors)) if (field.startsWith('schedule')) errors.times = errors[field]!;
-  if (save.error instanceof ApiProblem && 'doseUnit' in errors) errors.unit = errors.doseUnit!;
 
   return (
     <ApiForm

@@ -15,3 +15,27 @@ export const medicationLimits = {
   /** An RxNorm concept id (RXCUI): digits only. */
   rxnormDigits: 10,
 } as const;
+
+/**
+ * Units a dose may be given in: UCUM units for mass, volume and activity, and countable forms.
+ * "ug" and "mcg" are both accepted because people and labels use both. One list for the health
+ * service's check and the gateway's schema (and so the API document's enum).
+ */
+export const doseUnits = [
+  'mg',
+  'mcg',
+  'ug',
+  'g',
+  'mL',
+  'L',
+  'IU',
+  '[iU]',
+  'tablet',
+  'capsule',
+  'puff',
+  'drop',
+  'unit',
+  'patch',
+  'spray',
+  'application',
+] as const;

@@ -10,7 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
 import type { AccessTokens } from './access-tokens.js';
-import { maxPasswordLength, passwordViolations } from './password-policy.js';
+import { maxPasswordLength, minPasswordLength, passwordViolations } from './password-policy.js';
 import type { PersonRole, Principal } from './principal.js';
 import type { Sessions } from './sessions.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -45,7 +45,9 @@ const tokensSchema = z.object({
 });
 const registerBody = z.strictObject({
   email,
-  password: z.string().max(maxPasswordLength),
+  // The policy's other rules (not the e-mail, not common) are checked below; the length is here
+  // so that the API document states it.
+  password: z.string().min(minPasswordLength).max(maxPasswordLength),
   displayName: z.string().trim().min(1).max(100),
   timezone: z.string().min(1).max(64).optional(),
   locale: z.enum(['en', 'zh']).optional(),
@@ -83,7 +85,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
   api.post(
     '/api/v1/auth/register',
     {
-      config: { upstreamFields: { timeZone: 'timezone' } },
+      // 409: the e-mail address already has an account.
+      config: { upstreamFields: { timeZone: 'timezone' }, answers: [409] },
       schema: { tags, summary: 'Create an account and sign in', body: registerBody, response: { 201: tokensSchema } },
     },
     async (request, reply) => {
@@ -105,7 +108,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
 
   api.post(
     '/api/v1/auth/login',
-    { schema: { tags, summary: 'Sign in with e-mail and password', body: loginBody, response: { 200: tokensSchema } } },
+    {
+      config: { answers: [401] },
+      schema: { tags, summary: 'Sign in with e-mail and password', body: loginBody, response: { 200: tokensSchema } },
+    },
     async (request) => {
       const account = request.body.email.trim().toLowerCase();
       await limit(deps.rateLimits, `login:ip:${request.ip}`, limits.loginPerAddress);
@@ -122,6 +128,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
   api.post(
     '/api/v1/auth/refresh',
     {
+      config: { answers: [401] },
       schema: {
         tags,
         summary: 'Trade a refresh token for new tokens (the old one is spent)',

@@ -47,8 +47,8 @@ export interface Auth {
   verifier: { verify(accessToken: string): Promise<Principal> };
   /** The principal of a request's bearer token; `UnauthenticatedError` without a valid one. */
   authenticate(request: FastifyRequest): Promise<Principal>;
-  /** Login sessions, for what must end with them (open WebSockets). */
-  sessions: Pick<Sessions, 'isRevoked' | 'onRevoked'>;
+  /** Login sessions, for what must end with them (open WebSockets), and to end them all with an account. */
+  sessions: Pick<Sessions, 'isRevoked' | 'onRevoked' | 'revokeAllOf'>;
   /** Mounts `/api/v1/auth/*` (password and OpenID Connect sign-in) and `/.well-known/jwks.json`. */
   registerRoutes(app: FastifyInstance): void;
 }

@@ -107,6 +107,8 @@ export function registerOidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): v
   api.get(
     '/api/v1/auth/oidc/:provider/callback',
     {
+      // 401: the sign-in was not started in this browser, or the provider refused it.
+      config: { answers: [401] },
       schema: {
         tags,
         summary: 'Where the provider sends the person back; answers with tokens like a password login',

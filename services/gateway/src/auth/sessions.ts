@@ -154,6 +154,21 @@ export class Sessions {
   }
 
   /**
+   * Ends every open session of a person (their account was deleted): tokens issued before stop
+   * working on every gateway, not only the one that took the request.
+   */
+  async revokeAllOf(userId: string, reason: 'account deleted'): Promise<void> {
+    const ended = await this.db.primary
+      .updateTable('sessions')
+      .set({ revoked_at: this.clock.now(), revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    for (const { id } of ended) await this.#markRevoked(id);
+  }
+
+  /**
    * Whether access tokens of `sessionId` must be refused. The database decides; the cache
    * remembers its answers (a revocation until the last access token expires, a live session for
    * `liveMs`). An unknown session counts as revoked.

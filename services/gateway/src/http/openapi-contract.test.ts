@@ -15,7 +15,7 @@ function facts(overrides: Partial<RouteFacts>): RouteFacts {
 
 describe('errorStatusesOf', () => {
   it('gives a signed-in read its token, rate-limit and upstream answers', () => {
-    expect(errorStatusesOf(facts({}))).toEqual([401, 403, 429, 503, 504]);
+    expect(errorStatusesOf(facts({}))).toEqual([401, 403, 404, 429, 503, 504]);
   });
 
   it('adds 400 for validated input and 404 for a record named in the path', () => {
@@ -25,7 +25,7 @@ describe('errorStatusesOf', () => {
 
   it('adds the body answers and a conflict to a write', () => {
     const route = facts({ method: 'POST', validates: { ...facts({}).validates, body: true } });
-    expect(errorStatusesOf(route)).toEqual([400, 401, 403, 409, 413, 415, 429, 503, 504]);
+    expect(errorStatusesOf(route)).toEqual([400, 401, 403, 404, 409, 413, 415, 429, 503, 504]);
   });
 
   it('gives a public route no 401 or 403 unless its handler declares them', () => {
@@ -80,10 +80,13 @@ describe('describeContract', () => {
   it('describes each error as a problem document, with Retry-After on 429', () => {
     const responses = described.paths['/api/v1/vitals/{id}']!.delete!.responses;
     expect(Object.keys(responses)).toEqual(['204', '400', '401', '403', '404', '413', '415', '429', '503', '504']);
-    expect(responses['404']!.content).toEqual({
+    expect(responses['404']).toEqual({ $ref: '#/components/responses/NotFound' });
+    const shared = (described.components as unknown as { responses: Record<string, Record<string, unknown>> })
+      .responses;
+    expect(shared['NotFound']!.content).toEqual({
       'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
     });
-    expect(responses['429']!.headers).toHaveProperty('Retry-After');
+    expect(shared['TooManyRequests']!.headers).toHaveProperty('Retry-After');
     expect(described.components.schemas).toHaveProperty('Problem');
   });
 

@@ -49,24 +49,44 @@ export const problemSchema = {
   },
 } as const;
 
-const reasons: Record<ErrorStatus, string> = {
-  400: 'Invalid input: `errors` names each field at fault',
-  401: 'No valid access token',
-  403: 'The account may not do this',
-  404: 'No such record, or not one the caller may see',
-  409: 'Conflicts with the current state (a duplicate, or a reused idempotency key with other content)',
-  413: 'The request body is too large',
-  415: 'The request body is not of a media type the route reads',
-  429: 'Too many requests: wait for `Retry-After` seconds',
-  503: 'A service is unavailable; retry later',
-  504: 'A service did not answer in time',
+/** Each error status: its shared response in the document's components, and what it means. */
+const errorResponses: Record<ErrorStatus, { name: string; description: string }> = {
+  400: { name: 'BadRequest', description: 'Invalid input: `errors` names each field at fault' },
+  401: { name: 'Unauthorized', description: 'No valid access token' },
+  403: { name: 'Forbidden', description: 'The account may not do this' },
+  404: { name: 'NotFound', description: 'No such record, or not one the caller may see' },
+  409: {
+    name: 'Conflict',
+    description: 'Conflicts with the current state (a duplicate, or a reused idempotency key with other content)',
+  },
+  413: { name: 'ContentTooLarge', description: 'The request body is too large' },
+  415: { name: 'UnsupportedMediaType', description: 'The request body is not of a media type the route reads' },
+  429: { name: 'TooManyRequests', description: 'Too many requests: wait for `Retry-After` seconds' },
+  503: { name: 'ServiceUnavailable', description: 'A service is unavailable; retry later' },
+  504: { name: 'GatewayTimeout', description: 'A service did not answer in time' },
 };
+
+/** The shared error responses, as `components.responses`. */
+function errorResponseComponents(): Record<string, Response> {
+  return Object.fromEntries(
+    Object.entries(errorResponses).map(([status, { name, description }]) => [
+      name,
+      {
+        description,
+        ...(status === '429' && {
+          headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: 'Seconds to wait' } },
+        }),
+        content: { 'application/problem+json': { schema: problemRef } },
+      },
+    ]),
+  );
+}
 
 /**
  * The error statuses a route can answer, derived from what the gateway does to every request
  * rather than written per route: a rate limit on every API route (429), a service behind every
- * route but the JWKS (503, 504), the access table (401 and 403 unless public), schemas (400 when
- * the route validates anything; 404 when its path names a record), a body parser on every method
+ * route but the JWKS (503, 504), the access table (401, 403 and 404 for a person's own record
+ * unless public), schemas (400 when the route validates anything; 404 when its path names a record), a body parser on every method
  * that takes a body (413, 415, and 409 for writes that may collide), plus what the route declares.
  */
 export function errorStatusesOf(route: RouteFacts): ErrorStatus[] {
@@ -76,6 +96,8 @@ export function errorStatusesOf(route: RouteFacts): ErrorStatus[] {
   if (route.access !== 'anyone') {
     statuses.add(401);
     statuses.add(403);
+    // The signed-in person's own record may be gone (an account deleted while a token lives on).
+    statuses.add(404);
   }
   if (validates.params) statuses.add(404);
   if (!['GET', 'HEAD'].includes(route.method)) {
@@ -160,7 +182,11 @@ export function describeContract<T extends object>(document: T, facts: ReadonlyM
     }
   }
   doc.paths = paths;
-  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Problem: problemSchema } };
+  doc.components = {
+    ...doc.components,
+    schemas: { ...doc.components?.schemas, Problem: problemSchema },
+    responses: { ...(doc.components?.responses as object | undefined), ...errorResponseComponents() },
+  };
   return doc as T;
 }
 
@@ -170,13 +196,7 @@ function describeOperation(operation: Operation, route: RouteFacts): Operation {
     responses[status] = status === '204' || status === '302' ? withoutBody(status, response) : response;
   }
   for (const status of errorStatusesOf(route)) {
-    responses[String(status)] = {
-      description: reasons[status],
-      ...(status === 429 && {
-        headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: 'Seconds to wait' } },
-      }),
-      content: { 'application/problem+json': { schema: problemRef } },
-    };
+    responses[String(status)] = { $ref: `#/components/responses/${errorResponses[status].name}` };
   }
   return { ...operation, responses, ...(route.access === 'anyone' && { security: [] }) };
 }
@@ -188,4 +208,25 @@ function withoutBody(status: string, response: Response): Response {
       response.description && response.description !== 'Default Response' ? response.description : description,
     ...(status === '302' && { headers: { Location: { schema: { type: 'string' } } } }),
   };
+}
+
+/**
+ * The methods the API serves at a concrete path (`/api/v1/vitals/0f…`), read off the same route
+ * facts: a request with another method is answered 405 with them in `Allow`, not 404, since
+ * the resource is there. Compiled on first use, once every route is registered.
+ */
+export function allowedMethodsOf(facts: ReadonlyMap<string, RouteFacts>): (path: string) => string[] {
+  let patterns: { method: string; pattern: RegExp }[] | undefined;
+  return (path) => {
+    patterns ??= [...facts.values()].map((route) => ({ method: route.method, pattern: pathPattern(route.url) }));
+    const methods = new Set(patterns.filter(({ pattern }) => pattern.test(path)).map(({ method }) => method));
+    return [...methods].sort();
+  };
+}
+
+function pathPattern(url: string): RegExp {
+  const parts = url
+    .split(/(:[A-Za-z0-9_]+)/)
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('')}$`);
 }

@@ -61,17 +61,31 @@ export function sendProblem(
 }
 
 /**
- * Every failure becomes a problem document with the right status, in one place: invalid input
+ * Every failure becomes a problem document with the right status, in one place: an unknown path
+ * is a 404, a known one asked with a method it does not serve a 405 with `Allow`; invalid input
  * (schema or service) is a 400 naming each field; an upstream's gRPC code maps through the
  * platform's one table; Fastify's own refusals (malformed JSON, too large, wrong media type)
  * keep their 4xx; anything else is a 500 that says nothing about the inside, logged with the
  * request id.
  */
-export function registerProblemHandlers(app: FastifyInstance, logger: Logger): void {
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, 404, `no route for ${request.method} ${request.url.split('?')[0]}`),
-  );
+export function registerProblemHandlers(
+  app: FastifyInstance,
+  logger: Logger,
+  allowedMethods: (path: string) => string[] = () => [],
+): void {
+  const noRoute = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(request, reply, 405, `${path} answers ${allowed.join(', ')}, not ${request.method}`);
+    }
+    return sendProblem(request, reply, 404, `no route for ${request.method} ${path}`);
+  };
+  app.setNotFoundHandler(noRoute);
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A method with a body but no route (QUERY) fails parsing before it is found missing.
+    if (request.is404) return noRoute(request, reply);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'body';
       const errors = error.validation.flatMap(violationsOfIssue);

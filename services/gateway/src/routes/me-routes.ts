@@ -105,6 +105,8 @@ export function registerMeRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { schema: { tags, summary: 'Delete your account and all its data', response: { 204: noContent } } },
     async (request, reply) => {
       await deps.health.deleteUser({ caller: callerOfRequest(request) });
+      // The account is gone: no token issued for it may go on working.
+      await deps.endSessionsOf?.(request.principal!.userId);
       return reply.code(204).send();
     },
   );

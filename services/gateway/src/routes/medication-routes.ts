@@ -14,7 +14,7 @@ import {
   ScheduleSchema,
   type DayOfWeek,
 } from '@tend/proto/tend/health/v1/medications';
-import { boundedText, idempotencyKeyChars, medicationLimits } from '@tend/platform';
+import { boundedText, doseUnits, idempotencyKeyChars, medicationLimits } from '@tend/platform';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
@@ -43,7 +43,7 @@ const schedule = z.strictObject({
 });
 const form = z.enum(apiEnumNames(MedicationFormSchema));
 const name = boundedText({ ...medicationLimits.nameChars, trim: true });
-const unit = boundedText({ ...medicationLimits.unitChars, trim: true });
+const unit = z.enum(doseUnits);
 const freeText = boundedText(medicationLimits.freeTextChars);
 const rxnorm = (min: 0 | 1) => z.string().regex(new RegExp(`^\\d{${min},${medicationLimits.rxnormDigits}}$`));
 

@@ -13,6 +13,8 @@ import { toApiJson } from '../http/api-json.js';
 /** What the API routes call. */
 export interface ApiDeps {
   health: Client<typeof HealthService>;
+  /** Ends every login session of a person, once their account is gone. */
+  endSessionsOf?: (userId: string) => Promise<void>;
 }
 
 /** The Fastify instance with zod schemas as the source of validation, types and OpenAPI. */

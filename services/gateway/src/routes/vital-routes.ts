@@ -32,17 +32,33 @@ import {
 const kind = z.enum(apiEnumNames(VitalKindSchema));
 const reading = z.number().finite();
 
-const recordVitalBody = z.strictObject({
-  kind,
-  value: reading.optional(),
-  systolic: reading.optional(),
-  diastolic: reading.optional(),
+/** What every reading may carry, whatever its kind. */
+const readingCommon = {
   unit: z.string().max(16).optional(),
   measuredAt: isoInstant.optional(),
-  periodStart: isoInstant.optional(),
   source: z.enum(apiEnumNames(VitalSourceSchema)).optional(),
   note: z.string().max(2000).optional(),
-});
+};
+const kindsWithPeriod = ['sleep', 'steps'] as const;
+const kindsWithValue = apiEnumNames(VitalKindSchema).filter(
+  (name) => name !== 'blood_pressure' && !(kindsWithPeriod as readonly string[]).includes(name),
+);
+
+/**
+ * A reading, by kind (a `oneOf` on `kind` in the API document): blood pressure is `systolic` and
+ * `diastolic`; sleep and steps are a `value` with an optional `periodStart`; every other kind a
+ * `value`. Each kind's range in its unit is the health service's to check.
+ */
+const recordVitalBody = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('blood_pressure'), systolic: reading, diastolic: reading, ...readingCommon }),
+  z.strictObject({
+    kind: z.enum(kindsWithPeriod),
+    value: reading,
+    periodStart: isoInstant.optional(),
+    ...readingCommon,
+  }),
+  z.strictObject({ kind: z.enum(kindsWithValue as [string, ...string[]]), value: reading, ...readingCommon }),
+]);
 
 const listVitalsQuery = z.strictObject({
   kind: kind.optional(),
@@ -92,7 +108,12 @@ export function registerVitalRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const { body } = request;
+      const body: z.infer<typeof recordVitalBody> & {
+        value?: number;
+        systolic?: number;
+        diastolic?: number;
+        periodStart?: string;
+      } = request.body;
       const { vital } = await deps.health.recordVital({
         caller: callerOfRequest(request),
         idempotencyKey: request.headers['idempotency-key'] ?? '',

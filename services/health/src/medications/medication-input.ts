@@ -1,5 +1,6 @@
 import {
   ValidationError,
+  doseUnits as platformDoseUnits,
   idempotencyKeyChars,
   isTextWithin,
   medicationLimits,
@@ -10,28 +11,8 @@ import {
 } from '@tend/platform';
 import { MedicationForm, type Schedule } from '@tend/proto/tend/health/v1/medications';
 
-/**
- * Units a dose may be given in: UCUM units for mass, volume and activity, and countable forms.
- * "ug" and "mcg" are both accepted because people and labels use both.
- */
-export const doseUnits: readonly string[] = [
-  'mg',
-  'mcg',
-  'ug',
-  'g',
-  'mL',
-  'L',
-  'IU',
-  '[iU]',
-  'tablet',
-  'capsule',
-  'puff',
-  'drop',
-  'unit',
-  'patch',
-  'spray',
-  'application',
-];
+/** Units a dose may be given in (the platform's one list, which the gateway's schema shares). */
+export const doseUnits: readonly string[] = platformDoseUnits;
 
 /** A schedule as stored: sorted unique times, sorted unique ISO weekdays. */
 export interface ScheduleInput {
