@@ -73,7 +73,7 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
   const db = deps.database.schema<HealthTables>(schema);
   const context: HealthContext = {
     db,
-    access: new AccessControl(db, ids, clock),
+    access: new AccessControl(db, ids, clock, { metrics: deps.metrics, logger: deps.logger }),
     cache: new CacheAside({ cache: deps.cache, metrics: deps.metrics, logger: deps.logger, name: schema }),
     cipher: deps.cipher,
     events: new HealthEvents(schema, ids, clock),

@@ -296,6 +296,8 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
             resource: row.resource_id ? `${row.resource}/${row.resource_id}` : row.resource,
             allowed: row.allowed,
             traceId: row.trace_id ?? '',
+            attempts: row.attempts,
+            ...(row.last_at && { lastOccurredAt: timestampFromDate(new Date(row.last_at)) }),
           }),
         ),
         page: pageResponse(
