@@ -33,6 +33,7 @@ import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http
 import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
+import { AccountErasure } from './auth/account-erasure.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
 import { SocketSessions, socketSessionCheck } from './realtime/socket-sessions.js';
 import { registerAppointmentRoutes } from './routes/appointment-routes.js';
@@ -74,6 +75,8 @@ export interface GatewayOptions {
   /** Where the live notifications of `/ws` come from. */
   bus: EventBus;
   dataDir: string;
+  /** Where generated keys are kept (`TEND_KEYS_DIR`). @default `<dataDir>/keys` */
+  keysDir?: string | undefined;
   /** Signing keys must come from configuration (a real database: several gateways). */
   requireConfiguredKeys: boolean;
   /** The admin status page's content. */
@@ -96,6 +99,7 @@ export interface GatewayOptions {
 export class GatewayServer extends BaseService {
   #app: FastifyInstance | undefined;
   #feed: LiveFeed | undefined;
+  #erasure: AccountErasure | undefined;
   #sockets: SocketSessions | undefined;
   #port = 0;
 
@@ -126,6 +130,7 @@ export class GatewayServer extends BaseService {
       rateLimits: options.rateLimits,
       config: options.config,
       dataDir: options.dataDir,
+      keysDir: options.keysDir,
       requireConfiguredKeys: options.requireConfiguredKeys,
       logger: options.logger,
     });
@@ -228,6 +233,8 @@ export class GatewayServer extends BaseService {
     registerDeviceRoutes(app, notification);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
+    this.#erasure = new AccountErasure(options.bus, auth.sessions, options.logger);
+    await this.#erasure.start();
     const sockets = new SocketSessions({
       check: (principal) => socketSessionCheck(principal, auth.sessions, health),
       logger: options.logger,
@@ -258,6 +265,7 @@ export class GatewayServer extends BaseService {
     this.#sockets?.stop();
     await this.#app?.close();
     await this.#feed?.stop();
+    await this.#erasure?.stop();
   }
 }
 

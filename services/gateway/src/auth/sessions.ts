@@ -154,6 +154,23 @@ export class Sessions {
   }
 
   /**
+   * Ends every session of a person whose account is gone: refresh tokens stop at once, access
+   * tokens at their next check (every replica reads `revoked_at`), sockets on this gateway now.
+   * Returns how many sessions it ended; ending them again ends none.
+   */
+  async revokeAllOf(userId: string, reason: 'account_deleted'): Promise<number> {
+    const ended = await this.db.primary
+      .updateTable('sessions')
+      .set({ revoked_at: this.clock.now(), revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    for (const { id } of ended) await this.#markRevoked(id);
+    return ended.length;
+  }
+
+  /**
    * Whether access tokens of `sessionId` must be refused. The database decides; the cache
    * remembers its answers (a revocation until the last access token expires, a live session for
    * `liveMs`). An unknown session counts as revoked.
