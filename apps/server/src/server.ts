@@ -100,6 +100,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
           rateLimits: infra.rateLimits,
           bus: infra.bus,
           dataDir: config.dataDir,
+          keysDir: config.keysDir,
           requireConfiguredKeys: config.databaseUrl !== undefined,
           status: () => infra.systemStatus(),
           opsRoutes: config.opsRoutes,

@@ -1,7 +1,7 @@
 import type { GrpcServiceModule, GrpcServiceName } from '@tend/platform';
 import { createConversationService } from '@tend/conversation';
-import { createExternalService } from '@tend/external';
-import { createFieldCipher, createHealthService } from '@tend/health';
+import { createExternalService, type NotesCipher } from '@tend/external';
+import { createFieldCipher, createHealthService, type FieldCipher } from '@tend/health';
 import { createNotificationService } from '@tend/notification';
 import { createVoiceService } from '@tend/voice';
 import type { Infrastructure } from './infrastructure.js';
@@ -16,6 +16,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
       encryptionKeys: config.encryptionKeys,
       blindIndexKey: config.blindIndexKey,
       dataDir: config.dataDir,
+      keysDir: config.keysDir,
       requireConfiguredKeys: config.databaseUrl !== undefined,
     }));
   return {
@@ -83,7 +84,20 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         settings: config.external,
         health: infra.transportTo('health'),
         notification: infra.transportTo('notification'),
-        cipher: await fieldCipher(),
+        cipher: appointmentNotesCipher(await fieldCipher()),
       }),
+  };
+}
+
+/**
+ * The field cipher as the external service's appointment notes use it. Its interface carries no
+ * row, so notes are bound to their table and column only; values sealed before binding still
+ * open (they are re-sealed in memory first), and are bound when next written.
+ */
+function appointmentNotesCipher(cipher: FieldCipher): NotesCipher {
+  const at = { table: 'external.appointments', column: 'notes_encrypted', rowId: '', ownerId: '' };
+  return {
+    encrypt: (plain) => cipher.encrypt(plain, at),
+    decrypt: (sealed) => cipher.decrypt(cipher.reseal(sealed, at) ?? sealed, at),
   };
 }

@@ -128,6 +128,7 @@ export {
   type PartitionRange,
   type PartitionWindow,
 } from './db/monthly-partitions.js';
+export { localSecretFile, type LocalSecretOptions } from './secrets/local-secret-file.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';

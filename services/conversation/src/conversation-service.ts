@@ -49,6 +49,7 @@ import { understand } from './understanding/understand.js';
 import type { ConversationTables } from './db/tables.js';
 import { ParaphraseMatcher, corpusTrainingSentences } from './understanding/paraphrase-matcher.js';
 import { newestFirstPage, olderThan } from './pages.js';
+import { eraseConversationsOf } from './account-erasure.js';
 
 export interface ConversationServiceDeps {
   database: Database;
@@ -169,6 +170,25 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
       });
     },
     async () => answerInvalidation?.close(),
+  );
+
+  // A deleted account's conversations go with it. One group for all replicas: the erasure is
+  // in the database (and the shared cache), so one replica doing it is enough.
+  let erasure: Subscription | undefined;
+  const eraseDeletedAccounts = new TaskService(
+    `${schema}-account-erasure`,
+    async () => {
+      erasure = await deps.bus.subscribe({
+        topic: topics.analyticsEvents.name,
+        group: `${schema}-account-erasure`,
+        handler: async (event) => {
+          if (event.type !== 'tend.health.user.deleted') return;
+          await eraseConversationsOf(db, deps.cache, event.data, recentKey);
+          await answers.forget(event.partitionkey);
+        },
+      });
+    },
+    async () => erasure?.close(),
   );
 
   /** A conversation's recent messages, newest first: from the cache, else the database. */
@@ -393,7 +413,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   return {
     name: 'conversation',
     serviceNames: [ConversationService.typeName],
-    parts: [migrate, relay, listenForChanges, keepSummaries],
+    parts: [migrate, relay, listenForChanges, eraseDeletedAccounts, keepSummaries],
     routes: (router) =>
       router.service(ConversationService, {
         processConversation: (request) => processTurn(request),

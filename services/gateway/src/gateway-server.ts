@@ -36,6 +36,7 @@ import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http
 import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
+import { AccountErasure } from './auth/account-erasure.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
 import { SocketSessions, socketSessionCheck } from './realtime/socket-sessions.js';
 import { registerAppointmentRoutes } from './routes/appointment-routes.js';
@@ -77,6 +78,8 @@ export interface GatewayOptions {
   /** Where the live notifications of `/ws` come from. */
   bus: EventBus;
   dataDir: string;
+  /** Where generated keys are kept (`TEND_KEYS_DIR`). @default `<dataDir>/keys` */
+  keysDir?: string | undefined;
   /** Signing keys must come from configuration (a real database: several gateways). */
   requireConfiguredKeys: boolean;
   /** The admin status page's content. */
@@ -104,6 +107,7 @@ export interface GatewayOptions {
 export class GatewayServer extends BaseService {
   #app: FastifyInstance | undefined;
   #feed: LiveFeed | undefined;
+  #erasure: AccountErasure | undefined;
   #sockets: SocketSessions | undefined;
   #port = 0;
 
@@ -134,6 +138,7 @@ export class GatewayServer extends BaseService {
       rateLimits: options.rateLimits,
       config: options.config,
       dataDir: options.dataDir,
+      keysDir: options.keysDir,
       requireConfiguredKeys: options.requireConfiguredKeys,
       logger: options.logger,
     });
@@ -209,7 +214,7 @@ export class GatewayServer extends BaseService {
       );
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     auth.registerRoutes(app);
-    const deps = { health, endSessionsOf: (userId: string) => auth.sessions.revokeAllOf(userId, 'account deleted') };
+    const deps = { health, endSessionsOf: (userId: string) => auth.sessions.revokeAllOf(userId, 'account_deleted') };
     registerMeRoutes(app, deps);
     registerVitalRoutes(app, deps);
     registerMedicationRoutes(app, deps);
@@ -241,6 +246,8 @@ export class GatewayServer extends BaseService {
     registerDeviceRoutes(app, notification);
     this.#feed = new LiveFeed(options.bus, options.logger);
     await this.#feed.start();
+    this.#erasure = new AccountErasure(options.bus, auth.sessions, options.logger);
+    await this.#erasure.start();
     const sockets = new SocketSessions({
       check: (principal) => socketSessionCheck(principal, auth.sessions, health),
       logger: options.logger,
@@ -271,6 +278,7 @@ export class GatewayServer extends BaseService {
     this.#sockets?.stop();
     await this.#app?.close();
     await this.#feed?.stop();
+    await this.#erasure?.stop();
   }
 }
 

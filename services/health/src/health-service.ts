@@ -25,6 +25,7 @@ import { AccessControl } from './access/access-control.js';
 import { defaultHealthLimits, type HealthContext } from './context.js';
 import type { FieldCipher } from './crypto/field-cipher.js';
 import type { HealthTables } from './db/tables.js';
+import { resealLegacyValues } from './crypto/reseal.js';
 import { HealthEvents } from './events.js';
 import { fhirHandlers } from './fhir/fhir-handlers.js';
 import { medicationHandlers } from './medications/medication-handlers.js';
@@ -73,7 +74,7 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
   const db = deps.database.schema<HealthTables>(schema);
   const context: HealthContext = {
     db,
-    access: new AccessControl(db, ids, clock),
+    access: new AccessControl(db, ids, clock, { metrics: deps.metrics, logger: deps.logger }),
     cache: new CacheAside({ cache: deps.cache, metrics: deps.metrics, logger: deps.logger, name: schema }),
     cipher: deps.cipher,
     events: new HealthEvents(schema, ids, clock),
@@ -86,6 +87,8 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
   };
   const migrate = new TaskService(`${schema}-migrations`, async () => {
     await db.migrate(await loadMigrations(migrationsDir));
+    // Values sealed before they were bound to their place are bound before the first request.
+    await resealLegacyValues(db, deps.cipher, deps.logger);
     // Month partitions of vitals for the window around now exist before the first request.
     await new VitalPartitions(db, clock, context.limits.vitalHistoryDays).ensureFor([]);
   });

@@ -111,6 +111,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     upstreams,
     upstreamPolicies,
     dataDir: v.TEND_DATA_DIR,
+    keysDir: v.TEND_KEYS_DIR,
     databaseUrl: v.DATABASE_URL,
     databaseReplicaUrls: v.DATABASE_REPLICA_URLS,
     databaseStatementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,

@@ -112,6 +112,12 @@ export const configTable = {
     doc: 'embedded PostgreSQL data and local state',
     targets: 'every',
   }),
+  TEND_KEYS_DIR: optional({
+    parse: text,
+    defaultDoc: '`<TEND_DATA_DIR>/keys`',
+    doc: 'where all-in-one mode keeps the keys it generates (0700), apart from the database; another volume is better',
+    targets: 'every',
+  }),
   DATABASE_URL: optional({
     parse: postgresUrl,
     defaultDoc: 'embedded',

@@ -77,6 +77,8 @@ export interface TendConfig {
    * undefined means the production cost. Never set in distributed mode.
    */
   passwordHashTestLog2N: number | undefined;
+  /** Where generated keys are kept (`TEND_KEYS_DIR`); undefined means `<dataDir>/keys`. */
+  keysDir: string | undefined;
   /** What one person may store in the health service. */
   healthLimits: HealthLimits;
 }

@@ -100,6 +100,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Refused accesses not written to the audit log because their actor had already filled its
+   * hourly share of refusal rows: a script probing records, which an alert can watch.
+   */
+  readonly auditRefusalsDropped = new Counter({
+    name: 'tend_audit_refusals_dropped_total',
+    help: 'Refused accesses left out of the audit log because the actor exceeded its hourly refusal rows.',
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     // Node's own metrics (event loop lag, heap, GC) unless a test opts out.
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

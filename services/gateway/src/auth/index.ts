@@ -32,6 +32,8 @@ export interface AuthOptions {
   rateLimits: RateLimitStore;
   config: GatewayConfig;
   dataDir: string;
+  /** Where generated keys are kept (`TEND_KEYS_DIR`). @default `<dataDir>/keys` */
+  keysDir?: string | undefined;
   /** Keys must come from configuration (several gateways share them). */
   requireConfiguredKeys: boolean;
   logger: Logger;
@@ -47,7 +49,7 @@ export interface Auth {
   verifier: { verify(accessToken: string): Promise<Principal> };
   /** The principal of a request's bearer token; `UnauthenticatedError` without a valid one. */
   authenticate(request: FastifyRequest): Promise<Principal>;
-  /** Login sessions, for what must end with them (open WebSockets), and to end them all with an account. */
+  /** Login sessions, for what must end with them (open WebSockets, a deleted account's sessions). */
   sessions: Pick<Sessions, 'isRevoked' | 'onRevoked' | 'revokeAllOf'>;
   /** Mounts `/api/v1/auth/*` (password and OpenID Connect sign-in) and `/.well-known/jwks.json`. */
   registerRoutes(app: FastifyInstance): void;
@@ -65,6 +67,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
   const keys = await loadSigningKeys({
     configured: options.config.jwtKeys,
     dataDir: options.dataDir,
+    keysDir: options.keysDir,
     requireConfigured: options.requireConfiguredKeys,
   });
   const db = options.database.schema<GatewayTables>('gateway');

@@ -96,4 +96,18 @@ describe.each(databaseTargets())('session revocation on $kind PostgreSQL', (targ
     await sessions.revoke(sessionId, 'logout');
     expect(await sessions.isRevoked(sessionId)).toBe(true);
   });
+
+  it('ends every session of a deleted account at once, and only theirs', async () => {
+    const sessions = sessionsWith(new MemoryCache());
+    const gone = randomIds.uuid();
+    const [a, b] = [await sessions.open(gone), await sessions.open(gone)];
+    const other = await sessions.open(randomIds.uuid());
+    expect(await sessions.revokeAllOf(gone, 'account_deleted')).toBe(2);
+    expect(await sessions.revokeAllOf(gone, 'account_deleted')).toBe(0);
+    const elsewhere = sessionsWith(new MemoryCache());
+    expect(await elsewhere.isRevoked(a.sessionId)).toBe(true);
+    expect(await elsewhere.isRevoked(b.sessionId)).toBe(true);
+    expect(await elsewhere.isRevoked(other.sessionId)).toBe(false);
+    await expect(sessions.rotate(a.refreshToken)).rejects.toThrow(/not valid/);
+  });
 });

@@ -154,10 +154,11 @@ export class Sessions {
   }
 
   /**
-   * Ends every open session of a person (their account was deleted): tokens issued before stop
-   * working on every gateway, not only the one that took the request.
+   * Ends every session of a person whose account is gone: refresh tokens stop at once, access
+   * tokens at their next check (every replica reads `revoked_at`), sockets on this gateway now.
+   * Returns how many sessions it ended; ending them again ends none.
    */
-  async revokeAllOf(userId: string, reason: 'account deleted'): Promise<void> {
+  async revokeAllOf(userId: string, reason: 'account_deleted'): Promise<number> {
     const ended = await this.db.primary
       .updateTable('sessions')
       .set({ revoked_at: this.clock.now(), revoked_reason: reason })
@@ -166,6 +167,7 @@ export class Sessions {
       .returning('id')
       .execute();
     for (const { id } of ended) await this.#markRevoked(id);
+    return ended.length;
   }
 
   /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '@tend/platform';
+import { ConfigError, localSecretFile } from '@tend/platform';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
 /** The algorithms access tokens may be signed with; anything else (`none`, HS256 …) is refused. */
@@ -18,12 +17,14 @@ export interface SigningKeys {
 /**
  * The access-token keys: from `TEND_JWT_KEYS` (a JSON array of private JWKs with `kid`, the
  * first signing), or — in all-in-one mode only — an Ed25519 key generated once and kept in the
- * data directory, so tokens survive a restart. Several gateways must share keys, hence required
+ * keys directory (0700, apart from the database), so tokens survive a restart. Several gateways must share keys, hence required
  * with a real database.
  */
 export async function loadSigningKeys(options: {
   configured: string | undefined;
   dataDir: string;
+  /** Where a generated key is kept (`TEND_KEYS_DIR`). @default `<dataDir>/keys` */
+  keysDir?: string | undefined;
   requireConfigured: boolean;
 }): Promise<SigningKeys> {
   let privateJwks: JWK[];
@@ -32,7 +33,7 @@ export async function loadSigningKeys(options: {
   } else if (options.requireConfigured) {
     throw new ConfigError('TEND_JWT_KEYS', 'is required when DATABASE_URL is set (gateways must share their keys)');
   } else {
-    privateJwks = [await localKey(options.dataDir)];
+    privateJwks = [await localKey(options.dataDir, options.keysDir ?? join(options.dataDir, 'keys'))];
   }
   const [first] = privateJwks;
   const signing = {
@@ -79,19 +80,14 @@ function algorithmOf(jwk: JWK): TokenAlgorithm {
   throw new ConfigError('TEND_JWT_KEYS', `key "${jwk.kid ?? '?'}" must be Ed25519 (OKP) or P-256 (EC)`);
 }
 
-async function localKey(dataDir: string): Promise<JWK> {
-  const file = join(dataDir, 'gateway', 'signing-key.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as JWK;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID() };
-  await mkdir(join(dataDir, 'gateway'), { recursive: true, mode: 0o700 });
-  await writeFile(file, JSON.stringify(jwk), { mode: 0o600, flag: 'wx' }).catch(async (error: unknown) => {
-    // Another process wrote it first: use theirs, so both sign with the same key.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+async function localKey(dataDir: string, keysDir: string): Promise<JWK> {
+  return localSecretFile<JWK>({
+    keysDir,
+    name: 'gateway-signing-key.json',
+    formerPath: join(dataDir, 'gateway', 'signing-key.json'),
+    make: async () => {
+      const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+      return { ...(await exportJWK(privateKey)), kid: randomUUID() };
+    },
   });
-  return JSON.parse(await readFile(file, 'utf8')) as JWK;
 }

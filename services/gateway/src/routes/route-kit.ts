@@ -14,7 +14,7 @@ import { toApiJson } from '../http/api-json.js';
 export interface ApiDeps {
   health: Client<typeof HealthService>;
   /** Ends every login session of a person, once their account is gone. */
-  endSessionsOf?: (userId: string) => Promise<void>;
+  endSessionsOf?: (userId: string) => Promise<unknown>;
 }
 
 /** The Fastify instance with zod schemas as the source of validation, types and OpenAPI. */

@@ -1,5 +1,13 @@
 import { trace } from '@opentelemetry/api';
-import { ForbiddenError, UnauthenticatedError, type Clock, type Ids, type SchemaDatabase } from '@tend/platform';
+import {
+  ForbiddenError,
+  UnauthenticatedError,
+  type Clock,
+  type Ids,
+  type Logger,
+  type Metrics,
+  type SchemaDatabase,
+} from '@tend/platform';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import type { HealthTables } from '../db/tables.js';
 
@@ -47,6 +55,21 @@ export interface AccessRequest {
   resourceId?: string;
 }
 
+/** How refused attempts are kept in the audit log. */
+export interface RefusalAuditOptions {
+  /**
+   * Distinct refusal rows (actor × subject × resource × action) one actor may add per hour;
+   * past it, refusals are counted in `tend_audit_refusals_dropped_total` only. Repeats of the
+   * same refusal within the hour always just raise the row's `attempts`.
+   * @default 100
+   */
+  rowsPerActorPerHour?: number;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+const hourMs = 3_600_000;
+
 /**
  * Object-level authorization for every health record: a person reaches their own data, a
  * caregiver only what a patient granted within its scopes, an admin and internal services
@@ -58,6 +81,7 @@ export class AccessControl {
     private readonly db: SchemaDatabase<HealthTables>,
     private readonly ids: Ids,
     private readonly clock: Clock,
+    private readonly refusals: RefusalAuditOptions = {},
   ) {}
 
   /** Resolves when `actor` may do `request`, or throws ForbiddenError. */
@@ -92,6 +116,7 @@ export class AccessControl {
    * for a refused attempt.
    */
   async audit(actor: Actor, request: AccessRequest, allowed = true): Promise<void> {
+    if (!allowed && actor.kind !== 'service') return this.auditRefusal(actor, request);
     await this.db.primary
       .insertInto('audit_events')
       .values({
@@ -106,6 +131,62 @@ export class AccessControl {
         trace_id: trace.getActiveSpan()?.spanContext().traceId ?? null,
         allowed,
         at: this.clock.now(),
+      })
+      .execute();
+  }
+
+  /**
+   * A refused attempt, aggregated: the same actor, subject, resource (with its id) and action
+   * within one hour share a row whose `attempts` counts them; a new row only while the actor has
+   * added fewer than `rowsPerActorPerHour` this hour. So refused calls in a loop grow the table by
+   * at most that many rows an hour per account, whatever ids they try. Two concurrent first
+   * refusals may each add a row; their attempts then add up across both.
+   */
+  private async auditRefusal(actor: Exclude<Actor, { kind: 'service' }>, request: AccessRequest): Promise<void> {
+    const now = this.clock.now();
+    const windowStart = new Date(Math.floor(now.getTime() / hourMs) * hourMs);
+    const db = this.db.primary;
+    const counted = await db
+      .updateTable('audit_events')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_at: now }))
+      .where('allowed', '=', false)
+      .where('window_start', '=', windowStart)
+      .where('actor_user_id', '=', actor.userId)
+      .where('subject_user_id', '=', request.ownerId)
+      .where('resource', '=', request.resource)
+      .where('resource_id', 'is not distinct from', request.resourceId ?? null)
+      .where('action', '=', request.action)
+      .executeTakeFirst();
+    if (counted.numUpdatedRows > 0n) return;
+    const limit = this.refusals.rowsPerActorPerHour ?? 100;
+    const { rows } = await db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<string>().as('rows'))
+      .where('allowed', '=', false)
+      .where('window_start', '=', windowStart)
+      .where('actor_user_id', '=', actor.userId)
+      .executeTakeFirstOrThrow();
+    if (Number(rows) >= limit) {
+      this.refusals.metrics?.auditRefusalsDropped.inc();
+      if (Number(rows) === limit)
+        this.refusals.logger?.warn({ actorUserId: actor.userId }, 'refused accesses past the hourly audit share');
+      return;
+    }
+    await db
+      .insertInto('audit_events')
+      .values({
+        id: this.ids.uuid(),
+        subject_user_id: request.ownerId,
+        actor_user_id: actor.userId,
+        actor_role: actor.kind === 'admin' ? 'admin' : actor.role,
+        action: request.action,
+        resource: request.resource,
+        resource_id: request.resourceId ?? null,
+        trace_id: trace.getActiveSpan()?.spanContext().traceId ?? null,
+        allowed: false,
+        at: now,
+        last_at: now,
+        window_start: windowStart,
       })
       .execute();
   }

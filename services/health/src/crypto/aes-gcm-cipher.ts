@@ -7,7 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ConfigError } from '@tend/platform';
-import type { FieldCipher } from './field-cipher.js';
+import type { FieldCipher, SealContext } from './field-cipher.js';
 
 /** One AES-256 key with the id stored beside every value it seals. */
 export interface EncryptionKey {
@@ -18,10 +18,30 @@ export interface EncryptionKey {
 
 const ivBytes = 12;
 const tagBytes = 16;
+/** Marks a value bound to its place; `~` never appears in a key id. */
+const boundMark = '~';
+
+interface Envelope {
+  id: string;
+  iv: Buffer;
+  sealed: Buffer;
+}
+
+function parseEnvelope(value: string): Envelope {
+  const [id, iv, sealed, extra] = value.split(':');
+  if (!id || !iv || !sealed || extra !== undefined) throw new Error('cannot decrypt: malformed value');
+  return { id, iv: Buffer.from(iv, 'base64url'), sealed: Buffer.from(sealed, 'base64url') };
+}
+
+/** The additional data of a bound value: the key id and the value's place, unambiguously joined. */
+function boundAad(keyId: string, at: SealContext): Buffer {
+  return Buffer.from(JSON.stringify(['tend-field-v2', keyId, at.table, at.column, at.rowId, at.ownerId]));
+}
 
 /**
  * AES-256-GCM field encryption with a key ring: the first key seals, every key opens, so a new
- * key can be put first and old rows still read. The blind-index key is separate and must not
+ * key can be put first and old rows still read. Every value is bound to its table, column, row
+ * and owner (additional data), and must carry a full 16-byte tag. The blind-index key is separate and must not
  * rotate (it would orphan every index), which is why it is its own setting.
  */
 export class AesGcmCipher implements FieldCipher {
@@ -45,26 +65,41 @@ export class AesGcmCipher implements FieldCipher {
     if (this.#byId.size !== keys.length) throw new ConfigError('TEND_ENCRYPTION_KEYS', 'key ids must be unique');
   }
 
-  encrypt(plaintext: string): string {
-    const iv = randomBytes(ivBytes);
-    const cipher = createCipheriv('aes-256-gcm', this.#current.key, iv);
-    // The key id is authenticated too: a value cannot be moved under another key's id.
-    cipher.setAAD(Buffer.from(this.#current.id));
-    const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-    return `${this.#current.id}:${iv.toString('base64url')}:${sealed.toString('base64url')}`;
+  encrypt(plaintext: string, at: SealContext): string {
+    return `${boundMark}${this.#seal(plaintext, this.#current, boundAad(this.#current.id, at))}`;
   }
 
-  decrypt(value: string): string {
-    const [id, iv, sealed] = value.split(':');
-    const key = id === undefined ? undefined : this.#byId.get(id);
-    if (!key || !iv || !sealed) throw new Error(`cannot decrypt: unknown key id or malformed value`);
-    const bytes = Buffer.from(sealed, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(id!));
-    decipher.setAuthTag(bytes.subarray(bytes.length - tagBytes));
-    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - tagBytes)), decipher.final()]).toString(
-      'utf8',
-    );
+  decrypt(value: string, at: SealContext): string {
+    if (!value.startsWith(boundMark)) throw new Error('cannot decrypt: the value is not bound to its place');
+    const envelope = parseEnvelope(value.slice(boundMark.length));
+    return this.#open(envelope, boundAad(envelope.id, at));
+  }
+
+  reseal(value: string, at: SealContext): string | undefined {
+    if (value.startsWith(boundMark)) return undefined;
+    const envelope = parseEnvelope(value);
+    return this.encrypt(this.#open(envelope, Buffer.from(envelope.id)), at);
+  }
+
+  #seal(plaintext: string, key: { id: string; key: KeyObject }, aad: Buffer): string {
+    const iv = randomBytes(ivBytes);
+    const cipher = createCipheriv('aes-256-gcm', key.key, iv, { authTagLength: tagBytes });
+    cipher.setAAD(aad);
+    const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return `${key.id}:${iv.toString('base64url')}:${sealed.toString('base64url')}`;
+  }
+
+  #open(envelope: Envelope, aad: Buffer): string {
+    const key = this.#byId.get(envelope.id);
+    if (!key) throw new Error('cannot decrypt: unknown key id');
+    // Only 12-byte nonces and full 16-byte tags: GCM would otherwise accept a tag cut to 4 bytes.
+    if (envelope.iv.length !== ivBytes || envelope.sealed.length < tagBytes)
+      throw new Error('cannot decrypt: malformed value');
+    const decipher = createDecipheriv('aes-256-gcm', key, envelope.iv, { authTagLength: tagBytes });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(envelope.sealed.subarray(envelope.sealed.length - tagBytes));
+    const body = envelope.sealed.subarray(0, envelope.sealed.length - tagBytes);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   }
 
   blindIndex(value: string): Buffer {

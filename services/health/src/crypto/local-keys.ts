@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '@tend/platform';
+import { ConfigError, localSecretFile } from '@tend/platform';
 import { AesGcmCipher, parseEncryptionKeys } from './aes-gcm-cipher.js';
 
 export interface CipherSettings {
@@ -9,15 +8,17 @@ export interface CipherSettings {
   encryptionKeys?: string;
   /** `TEND_BLIND_INDEX_KEY`, base64. */
   blindIndexKey?: string;
-  /** Where all-in-one mode keeps generated keys. */
+  /** The data directory, where an older version kept the generated key file. */
   dataDir: string;
+  /** Where all-in-one mode keeps generated keys (`TEND_KEYS_DIR`). @default `<dataDir>/keys` */
+  keysDir?: string;
   /** Distributed deployments must bring their own keys: replicas have to share them. */
   requireConfiguredKeys: boolean;
 }
 
 /**
  * The field cipher from configuration, or, in all-in-one mode without keys configured, from a
- * key file generated once in the data directory (mode 0600) beside the embedded database.
+ * key file generated once in the keys directory (0700, the file 0600), apart from the database.
  */
 export async function createFieldCipher(settings: CipherSettings): Promise<AesGcmCipher> {
   if (settings.encryptionKeys || settings.blindIndexKey) {
@@ -35,18 +36,14 @@ export async function createFieldCipher(settings: CipherSettings): Promise<AesGc
       'is required when DATABASE_URL is set (every replica needs the same keys)',
     );
   }
-  const file = join(settings.dataDir, 'field-keys.json');
-  let stored: { encryptionKeys: string; blindIndexKey: string };
-  try {
-    stored = JSON.parse(await readFile(file, 'utf8')) as typeof stored;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    stored = {
+  const stored = await localSecretFile({
+    keysDir: settings.keysDir ?? join(settings.dataDir, 'keys'),
+    name: 'field-keys.json',
+    formerPath: join(settings.dataDir, 'field-keys.json'),
+    make: () => ({
       encryptionKeys: `local1:${randomBytes(32).toString('base64')}`,
       blindIndexKey: randomBytes(32).toString('base64'),
-    };
-    await mkdir(settings.dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(stored), { mode: 0o600, flag: 'wx' });
-  }
+    }),
+  });
   return new AesGcmCipher(parseEncryptionKeys(stored.encryptionKeys), Buffer.from(stored.blindIndexKey, 'base64'));
 }

@@ -70,6 +70,12 @@ export interface AuditEventsTable {
   at: Timestamp;
   /** Write order (migration 0004), to order entries of the same instant; bigint as a string. */
   seq: ColumnType<string, never, never>;
+  /** Migration 0009: refused attempts this row stands for (1 for an allowed access). */
+  attempts: ColumnType<number, number | undefined, number>;
+  /** Migration 0009: the hour a refused row aggregates; null for an allowed access. */
+  window_start: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Migration 0009: the latest refused attempt the row counts. */
+  last_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** `health.vitals` (migration 0003), partitioned by month of `measured_at`. */

@@ -49,6 +49,7 @@ import {
   type MedicationRecord,
 } from './medication-store.js';
 import { expandSchedule, isScheduledDose, type DoseInstant } from './schedule-expansion.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 const day = 24 * 60 * 60 * 1000;
 const idempotencyWindowMs = day;
@@ -264,10 +265,11 @@ export function doseHandlers(
               .where('scheduled_at', '=', scheduledAt)
               .execute();
           }
+          const entryId = context.ids.uuid();
           const inserted = await trx
             .insertInto('dose_log')
             .values({
-              id: context.ids.uuid(),
+              id: entryId,
               user_id: personId,
               medication_id: medication.id,
               status: status ?? 'taken',
@@ -275,7 +277,9 @@ export function doseHandlers(
               occurred_at: status === 'missed' && scheduledAt ? scheduledAt : occurredAt,
               source,
               recorded_by_user_id: recordedBy,
-              note_encrypted: request.note ? context.cipher.encrypt(request.note) : null,
+              note_encrypted: request.note
+                ? context.cipher.encrypt(request.note, sealedAt.doseNote(entryId, personId))
+                : null,
               idempotency_key: key,
               created_at: now,
             })

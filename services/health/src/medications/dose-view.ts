@@ -14,6 +14,7 @@ import type { DoseLogTable } from '../db/tables.js';
 import type { DoseState, LoggedStatus } from './dose-rules.js';
 import { instructionsOf, type MedicationRecord } from './medication-store.js';
 import type { DoseInstant } from './schedule-expansion.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 /** A dose log row as read. */
 export type DoseLogRow = Selectable<DoseLogTable>;
@@ -69,7 +70,7 @@ export function toDoseLogEntry(context: HealthContext, row: DoseLogRow, medicati
     occurredAt: timestampFromDate(new Date(row.occurred_at)),
     source: sourceByName[row.source],
     recordedByUserId: row.recorded_by_user_id ?? '',
-    note: row.note_encrypted ? context.cipher.decrypt(row.note_encrypted) : '',
+    note: row.note_encrypted ? context.cipher.decrypt(row.note_encrypted, sealedAt.doseNote(row.id, row.user_id)) : '',
     createdAt: timestampFromDate(new Date(row.created_at)),
   });
 }

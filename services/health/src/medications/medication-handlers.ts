@@ -41,6 +41,7 @@ import {
 } from './medication-store.js';
 import { reminderHandlers } from './reminder-handlers.js';
 import { startOfLocalDay } from './schedule-expansion.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 const idempotencyWindowMs = 24 * 60 * 60 * 1000;
 
@@ -139,7 +140,9 @@ function medicationCrudHandlers(
               dose: request.dose,
               dose_unit: request.doseUnit,
               form: request.form,
-              instructions_encrypted: request.instructions ? context.cipher.encrypt(request.instructions) : null,
+              instructions_encrypted: request.instructions
+                ? context.cipher.encrypt(request.instructions, sealedAt.medicationInstructions(id, personId))
+                : null,
               start_date: startDate,
               end_date: request.endDate || null,
               active: true,
@@ -293,7 +296,10 @@ function medicationCrudHandlers(
                 request.instructions === undefined
                   ? current.instructionsEncrypted
                   : request.instructions
-                    ? context.cipher.encrypt(request.instructions)
+                    ? context.cipher.encrypt(
+                        request.instructions,
+                        sealedAt.medicationInstructions(current.id, current.userId),
+                      )
                     : null,
               start_date: startDate,
               end_date: endDate || null,

@@ -7,6 +7,7 @@ import type { Actor, CaregiverScopeName } from '../access/access-control.js';
 import { cacheTtlMs, type HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
 import type { ScheduleVersion } from './schedule-expansion.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 /**
  * A medication as cached and as the dose handlers use it: plain JSON (dates as epoch ms), free
@@ -146,7 +147,9 @@ export function toMedication(context: HealthContext, record: MedicationRecord): 
 
 /** The record's instructions in clear text ("" when none). */
 export function instructionsOf(context: HealthContext, record: MedicationRecord): string {
-  return record.instructionsEncrypted ? context.cipher.decrypt(record.instructionsEncrypted) : '';
+  return record.instructionsEncrypted
+    ? context.cipher.decrypt(record.instructionsEncrypted, sealedAt.medicationInstructions(record.id, record.userId))
+    : '';
 }
 
 /** The person's IANA time zone; NotFound when there is no such person. */

@@ -40,6 +40,7 @@ import {
 import { profileColumnsOf } from './profile-input.js';
 import { emailVerificationHandlers, queueEmailVerification } from './email-verification.js';
 import { medicationsCacheKey } from '../medications/medication-store.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 /** The account methods of the health service. */
 export type AccountMethods =
@@ -196,7 +197,7 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
               .values({
                 id,
                 email_hash: cipher.blindIndex(email),
-                email_encrypted: cipher.encrypt(email),
+                email_encrypted: cipher.encrypt(email, sealedAt.userEmail(id)),
                 password_hash: passwordHash,
                 display_name: displayName,
                 role,
@@ -343,7 +344,7 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
           if (actor.kind === 'person') await reauthenticate(passwords, current.password_hash, req.currentPassword);
           newEmail = email;
           changes.email_hash = cipher.blindIndex(email);
-          changes.email_encrypted = cipher.encrypt(email);
+          changes.email_encrypted = cipher.encrypt(email, sealedAt.userEmail(userId));
           // A new address is the person's only once they prove it.
           changes.email_verified_at = null;
         }
@@ -351,7 +352,8 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
       if (req.displayName !== undefined) changes.display_name = checkDisplayName('display_name', req.displayName);
       if (req.locale !== undefined) changes.locale = checkLocale('locale', req.locale);
       if (req.timeZone !== undefined) changes.time_zone = checkTimeZone('time_zone', req.timeZone);
-      if (req.profile) Object.assign(changes, profileColumnsOf(req.profile, cipher, now), { profile_updated_at: now });
+      if (req.profile)
+        Object.assign(changes, profileColumnsOf(req.profile, cipher, now, userId), { profile_updated_at: now });
       try {
         await db.transaction(
           async (trx) => {

@@ -41,6 +41,7 @@ function pageOf<P extends object = PagePosition>(
   return { limit: pageLimitOf(page), after: decodeCursor<P>(page, list), list };
 }
 import { checkUserId, roleOf, type RoleName } from './person-records.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 /** The caregiver and audit-log methods of the health service. */
 export type CaregiverMethods =
@@ -109,7 +110,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
       patientDisplayName: row.patient_name,
       caregiverUserId: row.caregiver_id,
       caregiverDisplayName: row.caregiver_name,
-      caregiverEmail: cipher.decrypt(row.caregiver_email),
+      caregiverEmail: cipher.decrypt(row.caregiver_email, sealedAt.userEmail(row.caregiver_id)),
       scopes: row.scopes.map(scopeOf),
       createdAt: timestampFromDate(new Date(row.created_at)),
       updatedAt: timestampFromDate(new Date(row.updated_at)),
@@ -296,6 +297,8 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
             resource: row.resource_id ? `${row.resource}/${row.resource_id}` : row.resource,
             allowed: row.allowed,
             traceId: row.trace_id ?? '',
+            attempts: row.attempts,
+            ...(row.last_at && { lastOccurredAt: timestampFromDate(new Date(row.last_at)) }),
           }),
         ),
         page: pageResponse(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personCaller, startHealthHarness, type HealthHarness } from '../testing/health-harness.js';
 import type { VerificationMessage } from './email-verification.js';
 import { admin, failure, gateway, password, peopleTestCases, registerPerson } from './people-test-support.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 describe.each(peopleTestCases)('e-mail ownership on $label', ({ target, redisUrl }) => {
   let h: HealthHarness;
@@ -19,12 +20,14 @@ describe.each(peopleTestCases)('e-mail ownership on $label', ({ target, redisUrl
   async function latestMessage(userId: string): Promise<VerificationMessage> {
     const row = await h.context.db.primary
       .selectFrom('email_verifications')
-      .select('message_encrypted')
+      .select(['id', 'message_encrypted'])
       .where('user_id', '=', userId)
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirstOrThrow();
-    return JSON.parse(h.context.cipher.decrypt(row.message_encrypted)) as VerificationMessage;
+    return JSON.parse(
+      h.context.cipher.decrypt(row.message_encrypted, sealedAt.verificationMessage(row.id, userId)),
+    ) as VerificationMessage;
   }
 
   it('starts a registration unverified, queues a sealed code to the address, and accepts it once', async () => {

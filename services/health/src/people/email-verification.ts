@@ -8,6 +8,7 @@ import type { HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { checkUserId, loadPersonRecord, profileKey, userOf, type PersonRecord } from './person-records.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 /** A verification code is good for a day. */
 export const verificationTtlMs = 24 * 3600_000;
@@ -54,7 +55,7 @@ export async function queueEmailVerification(
       user_id: userId,
       email_hash: cipher.blindIndex(email),
       code_hash: codeHash(context, id, code),
-      message_encrypted: cipher.encrypt(JSON.stringify(message)),
+      message_encrypted: cipher.encrypt(JSON.stringify(message), sealedAt.verificationMessage(id, userId)),
       created_at: now,
       expires_at: new Date(now.getTime() + verificationTtlMs),
     })

@@ -13,7 +13,8 @@ import {
 } from '@tend/proto/tend/health/v1/people';
 import { sql, type Kysely } from 'kysely';
 import { cacheTtlMs, type HealthContext } from '../context.js';
-import type { FieldCipher } from '../crypto/field-cipher.js';
+import type { FieldCipher, SealContext } from '../crypto/field-cipher.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 import type { HealthTables, UsersTable } from '../db/tables.js';
 
 /** A stored role name. */
@@ -161,16 +162,16 @@ export function sexNameOf(sex: Sex): SexName | undefined {
 }
 
 /** A sealed JSON string list, or an empty list for none. */
-export function openList(cipher: FieldCipher, sealed: string | null): string[] {
-  return sealed ? (JSON.parse(cipher.decrypt(sealed)) as string[]) : [];
+export function openList(cipher: FieldCipher, sealed: string | null, at: SealContext): string[] {
+  return sealed ? (JSON.parse(cipher.decrypt(sealed, at)) as string[]) : [];
 }
 
 /** The stored emergency contact as its message. */
-function openContact(cipher: FieldCipher, sealed: string | null): EmergencyContact | undefined {
+function openContact(cipher: FieldCipher, sealed: string | null, at: SealContext): EmergencyContact | undefined {
   if (!sealed) return undefined;
   return create(
     EmergencyContactSchema,
-    JSON.parse(cipher.decrypt(sealed)) as Record<'name' | 'relationship' | 'phone' | 'email', string>,
+    JSON.parse(cipher.decrypt(sealed, at)) as Record<'name' | 'relationship' | 'phone' | 'email', string>,
   );
 }
 
@@ -181,7 +182,7 @@ function openContact(cipher: FieldCipher, sealed: string | null): EmergencyConta
 export function userOf(record: PersonRecord, cipher: FieldCipher, withProfile: boolean): User {
   return create(UserSchema, {
     id: record.id,
-    email: cipher.decrypt(record.emailEncrypted),
+    email: cipher.decrypt(record.emailEncrypted, sealedAt.userEmail(record.id)),
     displayName: record.displayName,
     role: roleOf(record.role),
     locale: record.locale,
@@ -195,9 +196,13 @@ export function userOf(record: PersonRecord, cipher: FieldCipher, withProfile: b
       ? create(ProfileSchema, {
           birthDate: record.birthDate ?? '',
           sex: record.sex ? sexByName[record.sex] : Sex.UNSPECIFIED,
-          conditions: openList(cipher, record.conditionsEncrypted),
-          allergies: openList(cipher, record.allergiesEncrypted),
-          emergencyContact: openContact(cipher, record.emergencyContactEncrypted),
+          conditions: openList(cipher, record.conditionsEncrypted, sealedAt.userConditions(record.id)),
+          allergies: openList(cipher, record.allergiesEncrypted, sealedAt.userAllergies(record.id)),
+          emergencyContact: openContact(
+            cipher,
+            record.emergencyContactEncrypted,
+            sealedAt.userEmergencyContact(record.id),
+          ),
           updatedAt: record.profileUpdatedAt ? timestampFromDate(new Date(record.profileUpdatedAt)) : undefined,
         })
       : undefined,

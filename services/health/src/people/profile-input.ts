@@ -2,6 +2,7 @@ import { ValidationError } from '@tend/platform';
 import { Sex, type EmergencyContact, type ProfileUpdate } from '@tend/proto/tend/health/v1/people';
 import type { UsersTable } from '../db/tables.js';
 import type { FieldCipher } from '../crypto/field-cipher.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 import { checkBirthDate, checkHealthList, normaliseEmail } from './account-rules.js';
 import { sexNameOf } from './person-records.js';
 
@@ -42,7 +43,12 @@ export function checkEmergencyContact(field: string, contact: EmergencyContact):
  * and the contact with the field cipher. Throws a ValidationError naming the first bad field
  * (as `profile.<field>`) before anything is written.
  */
-export function profileColumnsOf(update: ProfileUpdate, cipher: FieldCipher, now: Date): ProfileColumns {
+export function profileColumnsOf(
+  update: ProfileUpdate,
+  cipher: FieldCipher,
+  now: Date,
+  userId: string,
+): ProfileColumns {
   const columns: ProfileColumns = {};
   if (update.birthDate !== undefined)
     columns.birth_date = update.birthDate === '' ? null : checkBirthDate('profile.birth_date', update.birthDate, now);
@@ -53,11 +59,15 @@ export function profileColumnsOf(update: ProfileUpdate, cipher: FieldCipher, now
   }
   if (update.conditions) {
     const list = checkHealthList('profile.conditions', update.conditions.values);
-    columns.conditions_encrypted = list.length ? cipher.encrypt(JSON.stringify(list)) : null;
+    columns.conditions_encrypted = list.length
+      ? cipher.encrypt(JSON.stringify(list), sealedAt.userConditions(userId))
+      : null;
   }
   if (update.allergies) {
     const list = checkHealthList('profile.allergies', update.allergies.values);
-    columns.allergies_encrypted = list.length ? cipher.encrypt(JSON.stringify(list)) : null;
+    columns.allergies_encrypted = list.length
+      ? cipher.encrypt(JSON.stringify(list), sealedAt.userAllergies(userId))
+      : null;
   }
   if (update.emergencyContact) {
     const contact = checkEmergencyContact('profile.emergency_contact', update.emergencyContact);
@@ -69,6 +79,7 @@ export function profileColumnsOf(update: ProfileUpdate, cipher: FieldCipher, now
             phone: contact.phone,
             email: contact.email,
           }),
+          sealedAt.userEmergencyContact(userId),
         )
       : null;
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { databaseTargets } from '@tend/testing';
 import { monthsAround, partitionOf } from '../vitals/vital-partitions.js';
 import { insertTestUser, startHealthHarness } from './health-harness.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 describe.each(databaseTargets())('health harness on $kind PostgreSQL', (target) => {
   it('migrates a fresh schema and stores a person with encrypted contact details', async () => {
@@ -16,7 +17,7 @@ describe.each(databaseTargets())('health harness on $kind PostgreSQL', (target) 
         .executeTakeFirstOrThrow();
       expect(row.time_zone).toBe('Europe/Berlin');
       expect(row.email_encrypted).not.toContain('Ada');
-      expect(harness.context.cipher.decrypt(row.email_encrypted)).toBe('Ada@Example.test');
+      expect(harness.context.cipher.decrypt(row.email_encrypted, sealedAt.userEmail(id))).toBe('Ada@Example.test');
     } finally {
       await harness.stop();
     }

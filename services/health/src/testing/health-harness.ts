@@ -9,6 +9,7 @@ import { AesGcmCipher } from '../crypto/aes-gcm-cipher.js';
 import type { HealthContext } from '../context.js';
 import { createHealthService } from '../health-service.js';
 import type { ScryptCost } from '../people/password-hashing.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 /** A running health service on a fresh schema, and a client of it through its real contract. */
 export interface HealthHarness {
@@ -29,6 +30,8 @@ export interface HealthHarnessOptions {
   clock?: Clock;
   /** Per-person caps, lowered by suites that test them. @default defaultHealthLimits */
   limits?: Partial<HealthLimits>;
+  /** The field-encryption key (id `test`), for suites that seal values themselves. @default random */
+  encryptionKey?: Buffer;
   /** scrypt cost of new password hashes. @default testPasswordCost */
   passwordCost?: ScryptCost;
 }
@@ -53,7 +56,7 @@ export async function startHealthHarness(
     database,
     bus,
     cache,
-    cipher: new AesGcmCipher([{ id: 'test', key: randomBytes(32) }], randomBytes(32)),
+    cipher: new AesGcmCipher([{ id: 'test', key: options.encryptionKey ?? randomBytes(32) }], randomBytes(32)),
     logger,
     metrics,
     schema,
@@ -113,7 +116,7 @@ export async function insertTestUser(
     .values({
       id,
       email_hash: context.cipher.blindIndex(email.toLowerCase()),
-      email_encrypted: context.cipher.encrypt(email),
+      email_encrypted: context.cipher.encrypt(email, sealedAt.userEmail(id)),
       password_hash: null,
       display_name: person.displayName ?? 'Test Person',
       role: person.role ?? 'user',

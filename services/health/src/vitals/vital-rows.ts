@@ -13,6 +13,7 @@ import type { FieldCipher } from '../crypto/field-cipher.js';
 import type { VitalsTable } from '../db/tables.js';
 import { bloodPressureCategory, readingFlags } from './vital-attention.js';
 import { kindByName, sourceByName } from './vital-kinds.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 
 /** A `vitals` row as read back. */
 export type VitalRow = Selectable<VitalsTable>;
@@ -51,7 +52,8 @@ export function vitalOfRow(row: VitalRow, cipher: FieldCipher): Vital {
     measuredAt: timestampFromDate(new Date(row.measured_at)),
     ...(row.period_start !== null && { periodStart: timestampFromDate(new Date(row.period_start)) }),
     source: sourceByName(row.source),
-    note: row.note_encrypted === null ? '' : cipher.decrypt(row.note_encrypted),
+    note:
+      row.note_encrypted === null ? '' : cipher.decrypt(row.note_encrypted, sealedAt.vitalNote(row.id, row.user_id)),
     recordedByUserId: row.recorded_by_user_id ?? '',
     createdAt: timestampFromDate(new Date(row.created_at)),
     bpCategory:

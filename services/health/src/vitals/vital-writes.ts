@@ -9,6 +9,7 @@ import {
 } from '@tend/proto/tend/health/v1/vitals';
 import type { Actor } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
+import { sealedAt } from '../crypto/sealed-columns.js';
 import type { HealthEvent } from '../events.js';
 import type { HealthTables } from '../db/tables.js';
 import type { VitalFeed } from './vital-feed.js';
@@ -45,23 +46,26 @@ export async function storeVitals(
   const now = context.clock.now();
   const byOther = actor.kind !== 'service' && actor.userId !== userId;
   const byCaregiver = actor.kind === 'person' && byOther;
-  const rows: VitalRow[] = readings.map((r) => ({
-    id: context.ids.uuid(),
-    user_id: userId,
-    kind: r.spec.name,
-    value: r.value,
-    systolic: r.systolic,
-    diastolic: r.diastolic,
-    unit: r.spec.unit,
-    loinc: r.spec.loinc,
-    measured_at: r.measuredAt,
-    period_start: r.periodStart,
-    // The contract: a caregiver's entry is marked as such whatever the request says.
-    source: sourceNames[byCaregiver ? VitalSource.CAREGIVER : r.source],
-    note_encrypted: r.note === '' ? null : context.cipher.encrypt(r.note),
-    recorded_by_user_id: byOther ? actor.userId : null,
-    created_at: now,
-  }));
+  const rows: VitalRow[] = readings.map((r) => {
+    const id = context.ids.uuid();
+    return {
+      id,
+      user_id: userId,
+      kind: r.spec.name,
+      value: r.value,
+      systolic: r.systolic,
+      diastolic: r.diastolic,
+      unit: r.spec.unit,
+      loinc: r.spec.loinc,
+      measured_at: r.measuredAt,
+      period_start: r.periodStart,
+      // The contract: a caregiver's entry is marked as such whatever the request says.
+      source: sourceNames[byCaregiver ? VitalSource.CAREGIVER : r.source],
+      note_encrypted: r.note === '' ? null : context.cipher.encrypt(r.note, sealedAt.vitalNote(id, userId)),
+      recorded_by_user_id: byOther ? actor.userId : null,
+      created_at: now,
+    };
+  });
   let stored: VitalRow[];
   let replayed = false;
   const events = rows.flatMap(recordedEvents);
