@@ -26,6 +26,7 @@ import {
   checkRxnorm,
   checkSchedule,
 } from './medication-input.js';
+import { checkMedicationCap, checkScheduleVersionCap } from './medication-caps.js';
 import {
   authorizeRecord,
   authorizedPerson,
@@ -127,6 +128,7 @@ function medicationCrudHandlers(
                 .where('id', '=', previous.id)
                 .execute();
           }
+          await checkMedicationCap(trx, personId, context.limits.medicationsPerPerson);
           const inserted = await trx
             .insertInto('medications')
             .values({
@@ -277,6 +279,8 @@ function medicationCrudHandlers(
         active !== current.active;
       await context.db.transaction(
         async (trx) => {
+          if (scheduleChanged)
+            await checkScheduleVersionCap(trx, current.id, context.limits.scheduleVersionsPerMedication);
           await trx
             .updateTable('medications')
             .set({
