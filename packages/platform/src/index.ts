@@ -128,7 +128,13 @@ export {
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';
-export { enqueueEvent, writeWithEvents, type OutboxEventInput, type OutboxContext } from './events/outbox.js';
+export {
+  enqueueEvent,
+  outboxChannel,
+  writeWithEvents,
+  type OutboxEventInput,
+  type OutboxContext,
+} from './events/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions, type RelayRole } from './events/outbox-relay.js';
 export { idempotentHandler, type TransactionalEventHandler } from './events/idempotent-consumer.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';

@@ -66,6 +66,7 @@ import {
   type KindName,
 } from './preferences/preference-rules.js';
 import { PreferenceStore } from './preferences/preference-store.js';
+import { PreparedReminders } from './reminders/prepared-reminders.js';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher.js';
 import { ReminderScheduler, compileSchedulerOptions, type SchedulerOptions } from './reminders/reminder-scheduler.js';
 import { upcomingReminders } from './reminders/reminder-store.js';
@@ -184,10 +185,12 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     deps.channels?.sms &&
     new SmsReplies({ authTokens: deps.channels.sms.providers.map((p) => p.authToken), db, devices, actions, clock });
   const dispatcher = new ReminderDispatcher({ db, preferences, clock, ids, metrics, enabledChannels });
+  const prepared = new PreparedReminders({ db, preferences, clock, ids, metrics, enabledChannels });
   const scheduler = new ReminderScheduler({
     db,
     health,
     dispatcher,
+    prepared,
     clock,
     logger: deps.logger,
     options: compileSchedulerOptions(deps.scheduler),

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ForbiddenError, NotFoundError, ValidationError } from '@tend/platform';
 import { MedicationSchema, ScheduleSchema, type Medication } from '@tend/proto/tend/health/v1/medications';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Actor, CaregiverScopeName } from '../access/access-control.js';
 import { cacheTtlMs, type HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
@@ -61,7 +61,9 @@ export async function loadMedications(
   if (personId !== undefined) query = query.where('user_id', '=', personId);
   if (medicationIds) {
     if (medicationIds.length === 0) return [];
-    query = query.where('id', 'in', medicationIds);
+    // One array parameter: a statement takes at most 65,535 parameters, and the reminder
+    // listing reads every scheduled medication at once.
+    query = query.where(sql<boolean>`id = any(${medicationIds}::uuid[])`);
   }
   const rows = await query.execute();
   const ids = rows.map((row) => row.id);
@@ -71,7 +73,7 @@ export async function loadMedications(
       : await db
           .selectFrom('medication_schedule_versions')
           .selectAll()
-          .where('medication_id', 'in', ids)
+          .where(sql<boolean>`medication_id = any(${ids}::uuid[])`)
           .orderBy('effective_from')
           .execute();
   const versionsOf = new Map<string, ScheduleVersion[]>();

@@ -731,6 +731,20 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
         cursor = page.page?.nextCursor ?? '';
       } while (cursor);
       expect(paged).toEqual(first.reminders.map((r) => r.id));
+      // Pages cut by medication hold the same reminders, each medication's on one page.
+      const byMedication: string[][] = [];
+      do {
+        const page = await harness.client.listDueReminders({
+          caller: serviceCaller(),
+          ...window,
+          pageByMedication: true,
+          page: { limit: 1, cursor },
+        });
+        byMedication.push(page.reminders.map((r) => r.id));
+        cursor = page.page?.nextCursor ?? '';
+      } while (cursor);
+      expect(byMedication.flat().sort()).toEqual(first.reminders.map((r) => r.id).sort());
+      expect(byMedication).toContainEqual(mine.map((r) => r.id));
       // Once the dose is logged its reminders are left out.
       clock.set('2027-01-05T00:10:00Z');
       await harness.client.logDose({ caller: ada.caller, medicationId: medication.id, status: DoseStatus.TAKEN });
