@@ -3,6 +3,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ValidationError } from '@tend/platform';
 import {
   Channel,
+  ChannelDeliverySchema,
   DeliveryStatus,
   KindChannelsSchema,
   NotificationKind,
@@ -11,12 +12,13 @@ import {
   QuietHoursSchema,
   ReminderState,
   UpcomingReminderSchema,
+  type ChannelDelivery,
   type Notification,
   type Preferences,
   type UpcomingReminder,
 } from '@tend/proto/tend/notification/v1/notification';
 import type { ReminderStateName } from './db/tables.js';
-import type { InboxItem } from './inbox/inbox-store.js';
+import type { InboxItem, StoredDelivery } from './inbox/inbox-store.js';
 import { kindNames, type ChannelName, type KindName, type PersonPreferences } from './preferences/preference-rules.js';
 import type { StoredReminder } from './reminders/reminder-store.js';
 
@@ -87,6 +89,18 @@ export function deliveredNotification(
     ...inboxNotification(item),
     channel: channelByName[channel as ChannelName] ?? Channel.UNSPECIFIED,
     status: deliveryByName[status] ?? DeliveryStatus.UNSPECIFIED,
+  });
+}
+
+/** One channel's delivery record as the contract shows it. */
+export function channelDeliveryMessage(delivery: StoredDelivery): ChannelDelivery {
+  return create(ChannelDeliverySchema, {
+    channel: channelByName[delivery.channel as ChannelName] ?? Channel.UNSPECIFIED,
+    status: deliveryByName[delivery.status] ?? DeliveryStatus.UNSPECIFIED,
+    attempts: delivery.attempts,
+    updatedAt: timestampFromDate(delivery.updatedAt),
+    nextAttemptAt:
+      delivery.status === 'queued' && delivery.nextAttemptAt ? timestampFromDate(delivery.nextAttemptAt) : undefined,
   });
 }
 

@@ -51,6 +51,7 @@ import { LiveInbox } from './inbox/live-inbox.js';
 import { writeNotifications } from './inbox/notification-writer.js';
 import { NotificationMetrics } from './notification-metrics.js';
 import {
+  channelDeliveryMessage,
   channelName,
   deliveredNotification,
   preferencesFromMessage,
@@ -154,7 +155,10 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const sms =
     deps.channels?.sms &&
     new SmsSender({
-      providers: deps.channels.sms.providers.map((p) => new TwilioApiProvider(p)),
+      // The provider reports delivery to the same webhook as replies (a signed status callback).
+      providers: deps.channels.sms.providers.map(
+        (p) => new TwilioApiProvider({ statusCallbackUrl: `${publicUrl}/api/v1/sms/inbound`, ...p }),
+      ),
       logger: deps.logger,
       metrics: deps.metrics,
     });
@@ -398,8 +402,14 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
             ),
             inbox.unreadCount(userId),
           ]);
+          const deliveries = await inbox.deliveriesOf(page.items.map((item) => item.id));
           return {
-            notifications: page.items.map((item) => deliveredNotification(item, 'in_app', 'delivered')),
+            notifications: page.items.map((item) =>
+              create(NotificationSchema, {
+                ...deliveredNotification(item, 'in_app', 'delivered'),
+                deliveries: (deliveries.get(item.id) ?? []).map(channelDeliveryMessage),
+              }),
+            ),
             page: { nextCursor: page.nextCursor },
             unreadCount: unread,
           };

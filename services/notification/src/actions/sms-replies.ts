@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { UnauthenticatedError, type Clock, type SchemaDatabase } from '@tend/platform';
 import { verifyTwilioSignature } from '../channels/twilio-api.js';
 import type { NotificationTables } from '../db/tables.js';
+import { isStatusCallback, recordSmsStatus } from '../delivery/sms-status.js';
 import type { DeviceStore } from '../devices/device-store.js';
 import type { ReminderAction } from './action-tokens.js';
 import type { ReminderActions } from './reminder-actions.js';
@@ -27,9 +28,10 @@ const answers = {
 };
 
 /**
- * Inbound SMS from the provider's webhook ("1" or "TAKEN" to a reminder). The signature is checked
- * first, with each configured account's auth token; a bad one changes nothing. The reply is
- * matched to the sender's most recent dose reminder of the last two hours not yet answered.
+ * Inbound SMS from the provider's webhook ("1" or "TAKEN" to a reminder), and its status
+ * callbacks for the texts it sent (delivered, undelivered). The signature is checked first, with
+ * each configured account's auth token; a bad one changes nothing. A reply is matched to the
+ * sender's most recent dose reminder of the last two hours not yet answered.
  */
 export class SmsReplies {
   constructor(
@@ -45,6 +47,10 @@ export class SmsReplies {
   async handle(url: string, params: Record<string, string>, signature: string): Promise<string> {
     if (!signature || !this.deps.authTokens.some((token) => verifyTwilioSignature(token, url, params, signature))) {
       throw new UnauthenticatedError('the SMS webhook signature does not match');
+    }
+    if (isStatusCallback(params)) {
+      await recordSmsStatus(this.deps.db, params, this.deps.clock.now());
+      return '';
     }
     const from = params.From ?? '';
     const userId = await this.deps.devices.personOfPhone(from);

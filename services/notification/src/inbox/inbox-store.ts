@@ -13,6 +13,15 @@ export interface InboxItem {
   readAt: Date | null;
 }
 
+/** One channel's delivery of a notification, as stored. */
+export interface StoredDelivery {
+  channel: string;
+  status: string;
+  attempts: number;
+  updatedAt: Date;
+  nextAttemptAt: Date | null;
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Cursor {
@@ -50,6 +59,31 @@ export class InboxStore {
   ) {}
 
   /** One page of a person's inbox, newest first, and the cursor of the next. */
+  /** The delivery records of these notifications, per notification, in channel order. */
+  async deliveriesOf(notificationIds: readonly string[]): Promise<Map<string, StoredDelivery[]>> {
+    const byNotification = new Map<string, StoredDelivery[]>();
+    if (notificationIds.length === 0) return byNotification;
+    const rows = await this.db.primary
+      .selectFrom('deliveries')
+      .select(['notification_id', 'channel', 'status', 'attempts', 'updated_at', 'next_attempt_at'])
+      .where('notification_id', 'in', [...notificationIds])
+      .orderBy('notification_id')
+      .orderBy('channel')
+      .execute();
+    for (const row of rows) {
+      const list = byNotification.get(row.notification_id) ?? [];
+      list.push({
+        channel: row.channel,
+        status: row.status,
+        attempts: row.attempts,
+        updatedAt: new Date(row.updated_at),
+        nextAttemptAt: row.next_attempt_at && new Date(row.next_attempt_at),
+      });
+      byNotification.set(row.notification_id, list);
+    }
+    return byNotification;
+  }
+
   async list(
     userId: string,
     page: { limit: number; cursor: string },

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { twilioSignature } from '../channels/twilio-api.js';
 
 /** A text as the provider accepted it. */
 export interface AcceptedSms {
@@ -7,6 +8,15 @@ export interface AcceptedSms {
   to: string;
   from: string;
   body: string;
+  /** Where the provider reports the message's delivery (`StatusCallback`), if asked to. */
+  statusCallback?: string;
+}
+
+/** A status callback as the provider would post it: to the URL, with its form and signature. */
+export interface SignedStatusCallback {
+  url: string;
+  params: Record<string, string>;
+  signature: string;
 }
 
 /**
@@ -51,7 +61,13 @@ export class TwilioTestServer {
           return json(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
         }
         const sid = `SM${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`;
-        this.accepted.push({ sid, to, from: form.get('From') ?? '', body: form.get('Body') ?? '' });
+        this.accepted.push({
+          sid,
+          to,
+          from: form.get('From') ?? '',
+          body: form.get('Body') ?? '',
+          statusCallback: form.get('StatusCallback') ?? undefined,
+        });
         json(201, {
           sid,
           to,
@@ -71,6 +87,31 @@ export class TwilioTestServer {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * The status callback Twilio would post for an accepted message ("delivered", "undelivered",
+   * "failed"), signed with the account's auth token as `X-Twilio-Signature`.
+   */
+  statusCallbackFor(sid: string, status: string, errorCode?: string): SignedStatusCallback {
+    const message = this.accepted.find((m) => m.sid === sid);
+    if (!message?.statusCallback) throw new Error(`message ${sid} asked for no status callback`);
+    const params: Record<string, string> = {
+      AccountSid: this.accountSid,
+      MessageSid: sid,
+      SmsSid: sid,
+      MessageStatus: status,
+      SmsStatus: status,
+      To: message.to,
+      From: message.from,
+      ApiVersion: '2010-04-01',
+      ...(errorCode && { ErrorCode: errorCode }),
+    };
+    return {
+      url: message.statusCallback,
+      params,
+      signature: twilioSignature(this.authToken, message.statusCallback, params),
+    };
   }
 
   failWith(status: number | undefined): void {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/notification/v1/notification.proto.
  */
 export const file_tend_notification_v1_notification: GenFile = /*@__PURE__*/
-  fileDesc("Cid0ZW5kL25vdGlmaWNhdGlvbi92MS9ub3RpZmljYXRpb24ucHJvdG8SFHRlbmQubm90aWZpY2F0aW9uLnYxIoIDCgxOb3RpZmljYXRpb24SCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgdjaGFubmVsGAMgASgOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSNAoGc3RhdHVzGAcgASgOMiQudGVuZC5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlTdGF0dXMSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHcmVhZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoEZGF0YRgKIAMoCzIsLnRlbmQubm90aWZpY2F0aW9uLnYxLk5vdGlmaWNhdGlvbi5EYXRhRW50cnkaKwoJRGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEixwEKF1NlbmROb3RpZmljYXRpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEi8KCGNoYW5uZWxzGAMgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJIlUKGFNlbmROb3RpZmljYXRpb25SZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIlMKEEJhdGNoU2VuZFJlcXVlc3QSPwoIcmVxdWVzdHMYASADKAsyLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdCJwCg9CYXRjaFNlbmRSZXN1bHQSQgoIcmVzcG9uc2UYASABKAsyLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVzcG9uc2VIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJLChFCYXRjaFNlbmRSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzdWx0IkQKGlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlciJXChtTdHJlYW1Ob3RpZmljYXRpb25zUmVzcG9uc2USOAoMbm90aWZpY2F0aW9uGAEgASgLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIoIBChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdBITCgt1bnJlYWRfb25seRgDIAEoCCKYAQoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAMgASgFIlMKD01hcmtSZWFkUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISGAoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCSIjChBNYXJrUmVhZFJlc3BvbnNlEg8KB3VwZGF0ZWQYASABKAUidQoMS2luZENoYW5uZWxzEjQKBGtpbmQYASABKA4yJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5Ob3RpZmljYXRpb25LaW5kEi8KCGNoYW5uZWxzGAIgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbCIoCgpRdWlldEhvdXJzEg0KBXN0YXJ0GAEgASgJEgsKA2VuZBgCIAEoCSK6AQoLUHJlZmVyZW5jZXMSNAoIY2hhbm5lbHMYASADKAsyIi50ZW5kLm5vdGlmaWNhdGlvbi52MS5LaW5kQ2hhbm5lbHMSNQoLcXVpZXRfaG91cnMYAiABKAsyIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5RdWlldEhvdXJzEhAKCGxhbmd1YWdlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIZChFmb2xsb3dfdXBfbWludXRlcxgFIAEoBSI/ChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIlAKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USNgoLcHJlZmVyZW5jZXMYASABKAsyIS50ZW5kLm5vdGlmaWNhdGlvbi52MS5QcmVmZXJlbmNlcyJ6ChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEjYKC3ByZWZlcmVuY2VzGAIgASgLMiEudGVuZC5ub3RpZmljYXRpb24udjEuUHJlZmVyZW5jZXMiUwoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRI2CgtwcmVmZXJlbmNlcxgBIAEoCzIhLnRlbmQubm90aWZpY2F0aW9uLnYxLlByZWZlcmVuY2VzIq8CChBVcGNvbWluZ1JlbWluZGVyEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSKwoHZmlyZV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoFc3RhdGUYBCABKA4yIy50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZW1pbmRlclN0YXRlEhUKDW1lZGljYXRpb25faWQYBSABKAkSFwoPbWVkaWNhdGlvbl9uYW1lGAYgASgJEhIKCmxvY2FsX3RpbWUYByABKAkSEQoJdGltZV96b25lGAggASgJEjAKDHNjaGVkdWxlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGF0aWVudF91c2VyX2lkGAogASgJIkYKHExpc3RVcGNvbWluZ1JlbWluZGVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIloKHUxpc3RVcGNvbWluZ1JlbWluZGVyc1Jlc3BvbnNlEjkKCXJlbWluZGVycxgBIAMoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlVwY29taW5nUmVtaW5kZXIiQgoQUHVzaFN1YnNjcmlwdGlvbhIQCghlbmRwb2ludBgBIAEoCRIOCgZwMjU2ZGgYAiABKAkSDAoEYXV0aBgDIAEoCSKXAQoGRGV2aWNlEgoKAmlkGAEgASgJEi4KBGtpbmQYAiABKA4yIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZXZpY2VLaW5kEg8KB2FkZHJlc3MYAyABKAkSEAoIdmVyaWZpZWQYBCABKAgSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiwwEKFVJlZ2lzdGVyRGV2aWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISLgoEa2luZBgCIAEoDjIgLnRlbmQubm90aWZpY2F0aW9uLnYxLkRldmljZUtpbmQSDwoHYWRkcmVzcxgDIAEoCRJBChFwdXNoX3N1YnNjcmlwdGlvbhgEIAEoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlB1c2hTdWJzY3JpcHRpb24iRgoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRIsCgZkZXZpY2UYASABKAsyHC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZXZpY2UiXgoTVmVyaWZ5RGV2aWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEQoJZGV2aWNlX2lkGAIgASgJEgwKBGNvZGUYAyABKAkiRAoUVmVyaWZ5RGV2aWNlUmVzcG9uc2USLAoGZGV2aWNlGAEgASgLMhwudGVuZC5ub3RpZmljYXRpb24udjEuRGV2aWNlIjwKEkxpc3REZXZpY2VzUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXIiRAoTTGlzdERldmljZXNSZXNwb25zZRItCgdkZXZpY2VzGAEgAygLMhwudGVuZC5ub3RpZmljYXRpb24udjEuRGV2aWNlIlAKE0RlbGV0ZURldmljZVJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEhEKCWRldmljZV9pZBgCIAEoCSIWChREZWxldGVEZXZpY2VSZXNwb25zZSIaChhHZXRWYXBpZFB1YmxpY0tleVJlcXVlc3QiLwoZR2V0VmFwaWRQdWJsaWNLZXlSZXNwb25zZRISCgpwdWJsaWNfa2V5GAEgASgJInYKFFBlcmZvcm1BY3Rpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchINCgV0b2tlbhgCIAEoCRIXCg9ub3RpZmljYXRpb25faWQYAyABKAkSDgoGYWN0aW9uGAQgASgJInMKFVBlcmZvcm1BY3Rpb25SZXNwb25zZRIOCgZhY3Rpb24YASABKAkSFwoPbm90aWZpY2F0aW9uX2lkGAIgASgJEjEKDXNub296ZWRfdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlYKG1Nub296ZUxhdGVzdFJlbWluZGVyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHbWludXRlcxgCIAEoBSKaAQocU25vb3plTGF0ZXN0UmVtaW5kZXJSZXNwb25zZRIXCg9ub3RpZmljYXRpb25faWQYASABKAkSFQoNbWVkaWNhdGlvbl9pZBgCIAEoCRIXCg9tZWRpY2F0aW9uX25hbWUYAyABKAkSMQoNc25vb3plZF91bnRpbBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFUhhbmRsZVNtc1JlcGx5UmVxdWVzdBILCgN1cmwYASABKAkSRwoGcGFyYW1zGAIgAygLMjcudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXF1ZXN0LlBhcmFtc0VudHJ5EhEKCXNpZ25hdHVyZRgDIAEoCRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIicKFkhhbmRsZVNtc1JlcGx5UmVzcG9uc2USDQoFcmVwbHkYASABKAki3wEKCkRlYWRMZXR0ZXISEwoLZGVsaXZlcnlfaWQYASABKAkSFwoPbm90aWZpY2F0aW9uX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSLgoHY2hhbm5lbBgEIAEoDjIdLnRlbmQubm90aWZpY2F0aW9uLnYxLkNoYW5uZWwSEAoIYXR0ZW1wdHMYBSABKAUSEgoKbGFzdF9lcnJvchgGIAEoCRItCglmYWlsZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBXRpdGxlGAggASgJImsKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ9ChdMaXN0RGVhZExldHRlcnNSZXNwb25zZRI2CgxkZWFkX2xldHRlcnMYASADKAsyIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZWFkTGV0dGVyEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UqbAoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEAoMQ0hBTk5FTF9QVVNIEAESDwoLQ0hBTk5FTF9TTVMQAhIRCg1DSEFOTkVMX0VNQUlMEAMSEgoOQ0hBTk5FTF9JTl9BUFAQBCqiAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVFVTX1FVRVVFRBABEhgKFERFTElWRVJZX1NUQVRVU19TRU5UEAISHQoZREVMSVZFUllfU1RBVFVTX0RFTElWRVJFRBADEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBCqOAgoQTm90aWZpY2F0aW9uS2luZBIhCh1OT1RJRklDQVRJT05fS0lORF9VTlNQRUNJRklFRBAAEiMKH05PVElGSUNBVElPTl9LSU5EX0RPU0VfUkVNSU5ERVIQARIhCh1OT1RJRklDQVRJT05fS0lORF9NSVNTRURfRE9TRRACEiQKIE5PVElGSUNBVElPTl9LSU5EX1VSR0VOVF9SRUFESU5HEAMSHwobTk9USUZJQ0FUSU9OX0tJTkRfRU1FUkdFTkNZEAQSIQodTk9USUZJQ0FUSU9OX0tJTkRfQVBQT0lOVE1FTlQQBRIlCiFOT1RJRklDQVRJT05fS0lORF9DQVJFR0lWRVJfQUxFUlQQBiqeAQoNUmVtaW5kZXJTdGF0ZRIeChpSRU1JTkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhoKFlJFTUlOREVSX1NUQVRFX1BFTkRJTkcQARIYChRSRU1JTkRFUl9TVEFURV9GSVJFRBACEhkKFVJFTUlOREVSX1NUQVRFX01JU1NFRBADEhwKGFJFTUlOREVSX1NUQVRFX0NBTkNFTExFRBAEKm0KCkRldmljZUtpbmQSGwoXREVWSUNFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBERVZJQ0VfS0lORF9QVVNIEAESFQoRREVWSUNFX0tJTkRfUEhPTkUQAhIVChFERVZJQ0VfS0lORF9FTUFJTBADMvYOChNOb3RpZmljYXRpb25TZXJ2aWNlEnEKEFNlbmROb3RpZmljYXRpb24SLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdBouLnRlbmQubm90aWZpY2F0aW9uLnYxLlNlbmROb3RpZmljYXRpb25SZXNwb25zZRJcCglCYXRjaFNlbmQSJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5CYXRjaFNlbmRSZXF1ZXN0GicudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzcG9uc2USfAoTU3RyZWFtTm90aWZpY2F0aW9ucxIwLnRlbmQubm90aWZpY2F0aW9uLnYxLlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0GjEudGVuZC5ub3RpZmljYXRpb24udjEuU3RyZWFtTm90aWZpY2F0aW9uc1Jlc3BvbnNlMAESdAoRTGlzdE5vdGlmaWNhdGlvbnMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlElkKCE1hcmtSZWFkEiUudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXF1ZXN0GiYudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXNwb25zZRJrCg5HZXRQcmVmZXJlbmNlcxIrLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBosLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2USdAoRVXBkYXRlUHJlZmVyZW5jZXMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlEoABChVMaXN0VXBjb21pbmdSZW1pbmRlcnMSMi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0VXBjb21pbmdSZW1pbmRlcnNSZXF1ZXN0GjMudGVuZC5ub3RpZmljYXRpb24udjEuTGlzdFVwY29taW5nUmVtaW5kZXJzUmVzcG9uc2USawoOUmVnaXN0ZXJEZXZpY2USKy50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZWdpc3RlckRldmljZVJlcXVlc3QaLC50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZWdpc3RlckRldmljZVJlc3BvbnNlEmUKDFZlcmlmeURldmljZRIpLnRlbmQubm90aWZpY2F0aW9uLnYxLlZlcmlmeURldmljZVJlcXVlc3QaKi50ZW5kLm5vdGlmaWNhdGlvbi52MS5WZXJpZnlEZXZpY2VSZXNwb25zZRJiCgtMaXN0RGV2aWNlcxIoLnRlbmQubm90aWZpY2F0aW9uLnYxLkxpc3REZXZpY2VzUmVxdWVzdBopLnRlbmQubm90aWZpY2F0aW9uLnYxLkxpc3REZXZpY2VzUmVzcG9uc2USZQoMRGVsZXRlRGV2aWNlEikudGVuZC5ub3RpZmljYXRpb24udjEuRGVsZXRlRGV2aWNlUmVxdWVzdBoqLnRlbmQubm90aWZpY2F0aW9uLnYxLkRlbGV0ZURldmljZVJlc3BvbnNlEnQKEUdldFZhcGlkUHVibGljS2V5Ei4udGVuZC5ub3RpZmljYXRpb24udjEuR2V0VmFwaWRQdWJsaWNLZXlSZXF1ZXN0Gi8udGVuZC5ub3RpZmljYXRpb24udjEuR2V0VmFwaWRQdWJsaWNLZXlSZXNwb25zZRJoCg1QZXJmb3JtQWN0aW9uEioudGVuZC5ub3RpZmljYXRpb24udjEuUGVyZm9ybUFjdGlvblJlcXVlc3QaKy50ZW5kLm5vdGlmaWNhdGlvbi52MS5QZXJmb3JtQWN0aW9uUmVzcG9uc2USfQoUU25vb3plTGF0ZXN0UmVtaW5kZXISMS50ZW5kLm5vdGlmaWNhdGlvbi52MS5Tbm9vemVMYXRlc3RSZW1pbmRlclJlcXVlc3QaMi50ZW5kLm5vdGlmaWNhdGlvbi52MS5Tbm9vemVMYXRlc3RSZW1pbmRlclJlc3BvbnNlEmsKDkhhbmRsZVNtc1JlcGx5EisudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXF1ZXN0GiwudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXNwb25zZRJuCg9MaXN0RGVhZExldHRlcnMSLC50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0Gi0udGVuZC5ub3RpZmljYXRpb24udjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
+  fileDesc("Cid0ZW5kL25vdGlmaWNhdGlvbi92MS9ub3RpZmljYXRpb24ucHJvdG8SFHRlbmQubm90aWZpY2F0aW9uLnYxIr0DCgxOb3RpZmljYXRpb24SCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIuCgdjaGFubmVsGAMgASgOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSNAoGc3RhdHVzGAcgASgOMiQudGVuZC5ub3RpZmljYXRpb24udjEuRGVsaXZlcnlTdGF0dXMSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHcmVhZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoEZGF0YRgKIAMoCzIsLnRlbmQubm90aWZpY2F0aW9uLnYxLk5vdGlmaWNhdGlvbi5EYXRhRW50cnkSOQoKZGVsaXZlcmllcxgLIAMoCzIlLnRlbmQubm90aWZpY2F0aW9uLnYxLkNoYW5uZWxEZWxpdmVyeRorCglEYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLuAQoPQ2hhbm5lbERlbGl2ZXJ5Ei4KB2NoYW5uZWwYASABKA4yHS50ZW5kLm5vdGlmaWNhdGlvbi52MS5DaGFubmVsEjQKBnN0YXR1cxgCIAEoDjIkLnRlbmQubm90aWZpY2F0aW9uLnYxLkRlbGl2ZXJ5U3RhdHVzEhAKCGF0dGVtcHRzGAMgASgFEi4KCnVwZGF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25leHRfYXR0ZW1wdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixwEKF1NlbmROb3RpZmljYXRpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEi8KCGNoYW5uZWxzGAMgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbBINCgV0aXRsZRgEIAEoCRIMCgRib2R5GAUgASgJEgwKBGtpbmQYBiABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJIlUKGFNlbmROb3RpZmljYXRpb25SZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIlMKEEJhdGNoU2VuZFJlcXVlc3QSPwoIcmVxdWVzdHMYASADKAsyLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdCJwCg9CYXRjaFNlbmRSZXN1bHQSQgoIcmVzcG9uc2UYASABKAsyLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVzcG9uc2VIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJLChFCYXRjaFNlbmRSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzdWx0IkQKGlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlciJXChtTdHJlYW1Ob3RpZmljYXRpb25zUmVzcG9uc2USOAoMbm90aWZpY2F0aW9uGAEgASgLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uIoIBChhMaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdBITCgt1bnJlYWRfb25seRgDIAEoCCKYAQoZTGlzdE5vdGlmaWNhdGlvbnNSZXNwb25zZRI5Cg1ub3RpZmljYXRpb25zGAEgAygLMiIudGVuZC5ub3RpZmljYXRpb24udjEuTm90aWZpY2F0aW9uEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2USFAoMdW5yZWFkX2NvdW50GAMgASgFIlMKD01hcmtSZWFkUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISGAoQbm90aWZpY2F0aW9uX2lkcxgCIAMoCSIjChBNYXJrUmVhZFJlc3BvbnNlEg8KB3VwZGF0ZWQYASABKAUidQoMS2luZENoYW5uZWxzEjQKBGtpbmQYASABKA4yJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5Ob3RpZmljYXRpb25LaW5kEi8KCGNoYW5uZWxzGAIgAygOMh0udGVuZC5ub3RpZmljYXRpb24udjEuQ2hhbm5lbCIoCgpRdWlldEhvdXJzEg0KBXN0YXJ0GAEgASgJEgsKA2VuZBgCIAEoCSK6AQoLUHJlZmVyZW5jZXMSNAoIY2hhbm5lbHMYASADKAsyIi50ZW5kLm5vdGlmaWNhdGlvbi52MS5LaW5kQ2hhbm5lbHMSNQoLcXVpZXRfaG91cnMYAiABKAsyIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5RdWlldEhvdXJzEhAKCGxhbmd1YWdlGAMgASgJEhEKCXRpbWVfem9uZRgEIAEoCRIZChFmb2xsb3dfdXBfbWludXRlcxgFIAEoBSI/ChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIlAKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USNgoLcHJlZmVyZW5jZXMYASABKAsyIS50ZW5kLm5vdGlmaWNhdGlvbi52MS5QcmVmZXJlbmNlcyJ6ChhVcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEjYKC3ByZWZlcmVuY2VzGAIgASgLMiEudGVuZC5ub3RpZmljYXRpb24udjEuUHJlZmVyZW5jZXMiUwoZVXBkYXRlUHJlZmVyZW5jZXNSZXNwb25zZRI2CgtwcmVmZXJlbmNlcxgBIAEoCzIhLnRlbmQubm90aWZpY2F0aW9uLnYxLlByZWZlcmVuY2VzIq8CChBVcGNvbWluZ1JlbWluZGVyEgoKAmlkGAEgASgJEgwKBGtpbmQYAiABKAkSKwoHZmlyZV9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoFc3RhdGUYBCABKA4yIy50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZW1pbmRlclN0YXRlEhUKDW1lZGljYXRpb25faWQYBSABKAkSFwoPbWVkaWNhdGlvbl9uYW1lGAYgASgJEhIKCmxvY2FsX3RpbWUYByABKAkSEQoJdGltZV96b25lGAggASgJEjAKDHNjaGVkdWxlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPcGF0aWVudF91c2VyX2lkGAogASgJIkYKHExpc3RVcGNvbWluZ1JlbWluZGVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIloKHUxpc3RVcGNvbWluZ1JlbWluZGVyc1Jlc3BvbnNlEjkKCXJlbWluZGVycxgBIAMoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlVwY29taW5nUmVtaW5kZXIiQgoQUHVzaFN1YnNjcmlwdGlvbhIQCghlbmRwb2ludBgBIAEoCRIOCgZwMjU2ZGgYAiABKAkSDAoEYXV0aBgDIAEoCSKXAQoGRGV2aWNlEgoKAmlkGAEgASgJEi4KBGtpbmQYAiABKA4yIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZXZpY2VLaW5kEg8KB2FkZHJlc3MYAyABKAkSEAoIdmVyaWZpZWQYBCABKAgSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiwwEKFVJlZ2lzdGVyRGV2aWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISLgoEa2luZBgCIAEoDjIgLnRlbmQubm90aWZpY2F0aW9uLnYxLkRldmljZUtpbmQSDwoHYWRkcmVzcxgDIAEoCRJBChFwdXNoX3N1YnNjcmlwdGlvbhgEIAEoCzImLnRlbmQubm90aWZpY2F0aW9uLnYxLlB1c2hTdWJzY3JpcHRpb24iRgoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZRIsCgZkZXZpY2UYASABKAsyHC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZXZpY2UiXgoTVmVyaWZ5RGV2aWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEQoJZGV2aWNlX2lkGAIgASgJEgwKBGNvZGUYAyABKAkiRAoUVmVyaWZ5RGV2aWNlUmVzcG9uc2USLAoGZGV2aWNlGAEgASgLMhwudGVuZC5ub3RpZmljYXRpb24udjEuRGV2aWNlIjwKEkxpc3REZXZpY2VzUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXIiRAoTTGlzdERldmljZXNSZXNwb25zZRItCgdkZXZpY2VzGAEgAygLMhwudGVuZC5ub3RpZmljYXRpb24udjEuRGV2aWNlIlAKE0RlbGV0ZURldmljZVJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEhEKCWRldmljZV9pZBgCIAEoCSIWChREZWxldGVEZXZpY2VSZXNwb25zZSIaChhHZXRWYXBpZFB1YmxpY0tleVJlcXVlc3QiLwoZR2V0VmFwaWRQdWJsaWNLZXlSZXNwb25zZRISCgpwdWJsaWNfa2V5GAEgASgJInYKFFBlcmZvcm1BY3Rpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchINCgV0b2tlbhgCIAEoCRIXCg9ub3RpZmljYXRpb25faWQYAyABKAkSDgoGYWN0aW9uGAQgASgJInMKFVBlcmZvcm1BY3Rpb25SZXNwb25zZRIOCgZhY3Rpb24YASABKAkSFwoPbm90aWZpY2F0aW9uX2lkGAIgASgJEjEKDXNub296ZWRfdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlYKG1Nub296ZUxhdGVzdFJlbWluZGVyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHbWludXRlcxgCIAEoBSKaAQocU25vb3plTGF0ZXN0UmVtaW5kZXJSZXNwb25zZRIXCg9ub3RpZmljYXRpb25faWQYASABKAkSFQoNbWVkaWNhdGlvbl9pZBgCIAEoCRIXCg9tZWRpY2F0aW9uX25hbWUYAyABKAkSMQoNc25vb3plZF91bnRpbBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAirwEKFUhhbmRsZVNtc1JlcGx5UmVxdWVzdBILCgN1cmwYASABKAkSRwoGcGFyYW1zGAIgAygLMjcudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXF1ZXN0LlBhcmFtc0VudHJ5EhEKCXNpZ25hdHVyZRgDIAEoCRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIicKFkhhbmRsZVNtc1JlcGx5UmVzcG9uc2USDQoFcmVwbHkYASABKAki3wEKCkRlYWRMZXR0ZXISEwoLZGVsaXZlcnlfaWQYASABKAkSFwoPbm90aWZpY2F0aW9uX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSLgoHY2hhbm5lbBgEIAEoDjIdLnRlbmQubm90aWZpY2F0aW9uLnYxLkNoYW5uZWwSEAoIYXR0ZW1wdHMYBSABKAUSEgoKbGFzdF9lcnJvchgGIAEoCRItCglmYWlsZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBXRpdGxlGAggASgJImsKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEikKBHBhZ2UYAiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ9ChdMaXN0RGVhZExldHRlcnNSZXNwb25zZRI2CgxkZWFkX2xldHRlcnMYASADKAsyIC50ZW5kLm5vdGlmaWNhdGlvbi52MS5EZWFkTGV0dGVyEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UqbAoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEAoMQ0hBTk5FTF9QVVNIEAESDwoLQ0hBTk5FTF9TTVMQAhIRCg1DSEFOTkVMX0VNQUlMEAMSEgoOQ0hBTk5FTF9JTl9BUFAQBCqiAQoORGVsaXZlcnlTdGF0dXMSHwobREVMSVZFUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVFVTX1FVRVVFRBABEhgKFERFTElWRVJZX1NUQVRVU19TRU5UEAISHQoZREVMSVZFUllfU1RBVFVTX0RFTElWRVJFRBADEhoKFkRFTElWRVJZX1NUQVRVU19GQUlMRUQQBCqOAgoQTm90aWZpY2F0aW9uS2luZBIhCh1OT1RJRklDQVRJT05fS0lORF9VTlNQRUNJRklFRBAAEiMKH05PVElGSUNBVElPTl9LSU5EX0RPU0VfUkVNSU5ERVIQARIhCh1OT1RJRklDQVRJT05fS0lORF9NSVNTRURfRE9TRRACEiQKIE5PVElGSUNBVElPTl9LSU5EX1VSR0VOVF9SRUFESU5HEAMSHwobTk9USUZJQ0FUSU9OX0tJTkRfRU1FUkdFTkNZEAQSIQodTk9USUZJQ0FUSU9OX0tJTkRfQVBQT0lOVE1FTlQQBRIlCiFOT1RJRklDQVRJT05fS0lORF9DQVJFR0lWRVJfQUxFUlQQBiqeAQoNUmVtaW5kZXJTdGF0ZRIeChpSRU1JTkRFUl9TVEFURV9VTlNQRUNJRklFRBAAEhoKFlJFTUlOREVSX1NUQVRFX1BFTkRJTkcQARIYChRSRU1JTkRFUl9TVEFURV9GSVJFRBACEhkKFVJFTUlOREVSX1NUQVRFX01JU1NFRBADEhwKGFJFTUlOREVSX1NUQVRFX0NBTkNFTExFRBAEKm0KCkRldmljZUtpbmQSGwoXREVWSUNFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBERVZJQ0VfS0lORF9QVVNIEAESFQoRREVWSUNFX0tJTkRfUEhPTkUQAhIVChFERVZJQ0VfS0lORF9FTUFJTBADMvYOChNOb3RpZmljYXRpb25TZXJ2aWNlEnEKEFNlbmROb3RpZmljYXRpb24SLS50ZW5kLm5vdGlmaWNhdGlvbi52MS5TZW5kTm90aWZpY2F0aW9uUmVxdWVzdBouLnRlbmQubm90aWZpY2F0aW9uLnYxLlNlbmROb3RpZmljYXRpb25SZXNwb25zZRJcCglCYXRjaFNlbmQSJi50ZW5kLm5vdGlmaWNhdGlvbi52MS5CYXRjaFNlbmRSZXF1ZXN0GicudGVuZC5ub3RpZmljYXRpb24udjEuQmF0Y2hTZW5kUmVzcG9uc2USfAoTU3RyZWFtTm90aWZpY2F0aW9ucxIwLnRlbmQubm90aWZpY2F0aW9uLnYxLlN0cmVhbU5vdGlmaWNhdGlvbnNSZXF1ZXN0GjEudGVuZC5ub3RpZmljYXRpb24udjEuU3RyZWFtTm90aWZpY2F0aW9uc1Jlc3BvbnNlMAESdAoRTGlzdE5vdGlmaWNhdGlvbnMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0Tm90aWZpY2F0aW9uc1Jlc3BvbnNlElkKCE1hcmtSZWFkEiUudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXF1ZXN0GiYudGVuZC5ub3RpZmljYXRpb24udjEuTWFya1JlYWRSZXNwb25zZRJrCg5HZXRQcmVmZXJlbmNlcxIrLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBosLnRlbmQubm90aWZpY2F0aW9uLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2USdAoRVXBkYXRlUHJlZmVyZW5jZXMSLi50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1JlcXVlc3QaLy50ZW5kLm5vdGlmaWNhdGlvbi52MS5VcGRhdGVQcmVmZXJlbmNlc1Jlc3BvbnNlEoABChVMaXN0VXBjb21pbmdSZW1pbmRlcnMSMi50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0VXBjb21pbmdSZW1pbmRlcnNSZXF1ZXN0GjMudGVuZC5ub3RpZmljYXRpb24udjEuTGlzdFVwY29taW5nUmVtaW5kZXJzUmVzcG9uc2USawoOUmVnaXN0ZXJEZXZpY2USKy50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZWdpc3RlckRldmljZVJlcXVlc3QaLC50ZW5kLm5vdGlmaWNhdGlvbi52MS5SZWdpc3RlckRldmljZVJlc3BvbnNlEmUKDFZlcmlmeURldmljZRIpLnRlbmQubm90aWZpY2F0aW9uLnYxLlZlcmlmeURldmljZVJlcXVlc3QaKi50ZW5kLm5vdGlmaWNhdGlvbi52MS5WZXJpZnlEZXZpY2VSZXNwb25zZRJiCgtMaXN0RGV2aWNlcxIoLnRlbmQubm90aWZpY2F0aW9uLnYxLkxpc3REZXZpY2VzUmVxdWVzdBopLnRlbmQubm90aWZpY2F0aW9uLnYxLkxpc3REZXZpY2VzUmVzcG9uc2USZQoMRGVsZXRlRGV2aWNlEikudGVuZC5ub3RpZmljYXRpb24udjEuRGVsZXRlRGV2aWNlUmVxdWVzdBoqLnRlbmQubm90aWZpY2F0aW9uLnYxLkRlbGV0ZURldmljZVJlc3BvbnNlEnQKEUdldFZhcGlkUHVibGljS2V5Ei4udGVuZC5ub3RpZmljYXRpb24udjEuR2V0VmFwaWRQdWJsaWNLZXlSZXF1ZXN0Gi8udGVuZC5ub3RpZmljYXRpb24udjEuR2V0VmFwaWRQdWJsaWNLZXlSZXNwb25zZRJoCg1QZXJmb3JtQWN0aW9uEioudGVuZC5ub3RpZmljYXRpb24udjEuUGVyZm9ybUFjdGlvblJlcXVlc3QaKy50ZW5kLm5vdGlmaWNhdGlvbi52MS5QZXJmb3JtQWN0aW9uUmVzcG9uc2USfQoUU25vb3plTGF0ZXN0UmVtaW5kZXISMS50ZW5kLm5vdGlmaWNhdGlvbi52MS5Tbm9vemVMYXRlc3RSZW1pbmRlclJlcXVlc3QaMi50ZW5kLm5vdGlmaWNhdGlvbi52MS5Tbm9vemVMYXRlc3RSZW1pbmRlclJlc3BvbnNlEmsKDkhhbmRsZVNtc1JlcGx5EisudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXF1ZXN0GiwudGVuZC5ub3RpZmljYXRpb24udjEuSGFuZGxlU21zUmVwbHlSZXNwb25zZRJuCg9MaXN0RGVhZExldHRlcnMSLC50ZW5kLm5vdGlmaWNhdGlvbi52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0Gi0udGVuZC5ub3RpZmljYXRpb24udjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
 
 /**
  * @generated from message tend.notification.v1.Notification
@@ -74,6 +74,15 @@ export type Notification = Message<"tend.notification.v1.Notification"> & {
    * @generated from field: map<string, string> data = 10;
    */
   data: { [key: string]: string };
+
+  /**
+   * How it went out on each channel (ListNotifications fills it): in-app is delivered when
+   * written; push and e-mail are sent when the push service or SMTP server accepted them; SMS is
+   * sent when the provider accepted it, then delivered or failed as its status callback reports.
+   *
+   * @generated from field: repeated tend.notification.v1.ChannelDelivery deliveries = 11;
+   */
+  deliveries: ChannelDelivery[];
 };
 
 /**
@@ -82,6 +91,47 @@ export type Notification = Message<"tend.notification.v1.Notification"> & {
  */
 export const NotificationSchema: GenMessage<Notification> = /*@__PURE__*/
   messageDesc(file_tend_notification_v1_notification, 0);
+
+/**
+ * One channel's delivery of a notification: queued → sent → delivered, or failed.
+ *
+ * @generated from message tend.notification.v1.ChannelDelivery
+ */
+export type ChannelDelivery = Message<"tend.notification.v1.ChannelDelivery"> & {
+  /**
+   * @generated from field: tend.notification.v1.Channel channel = 1;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: tend.notification.v1.DeliveryStatus status = 2;
+   */
+  status: DeliveryStatus;
+
+  /**
+   * @generated from field: int32 attempts = 3;
+   */
+  attempts: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 4;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * While queued: when it is tried next (a retry's backoff, or the end of quiet hours).
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 5;
+   */
+  nextAttemptAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message tend.notification.v1.ChannelDelivery.
+ * Use `create(ChannelDeliverySchema)` to create a new message.
+ */
+export const ChannelDeliverySchema: GenMessage<ChannelDelivery> = /*@__PURE__*/
+  messageDesc(file_tend_notification_v1_notification, 1);
 
 /**
  * @generated from message tend.notification.v1.SendNotificationRequest
@@ -130,7 +180,7 @@ export type SendNotificationRequest = Message<"tend.notification.v1.SendNotifica
  * Use `create(SendNotificationRequestSchema)` to create a new message.
  */
 export const SendNotificationRequestSchema: GenMessage<SendNotificationRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 1);
+  messageDesc(file_tend_notification_v1_notification, 2);
 
 /**
  * @generated from message tend.notification.v1.SendNotificationResponse
@@ -147,7 +197,7 @@ export type SendNotificationResponse = Message<"tend.notification.v1.SendNotific
  * Use `create(SendNotificationResponseSchema)` to create a new message.
  */
 export const SendNotificationResponseSchema: GenMessage<SendNotificationResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 2);
+  messageDesc(file_tend_notification_v1_notification, 3);
 
 /**
  * @generated from message tend.notification.v1.BatchSendRequest
@@ -164,7 +214,7 @@ export type BatchSendRequest = Message<"tend.notification.v1.BatchSendRequest"> 
  * Use `create(BatchSendRequestSchema)` to create a new message.
  */
 export const BatchSendRequestSchema: GenMessage<BatchSendRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 3);
+  messageDesc(file_tend_notification_v1_notification, 4);
 
 /**
  * @generated from message tend.notification.v1.BatchSendResult
@@ -193,7 +243,7 @@ export type BatchSendResult = Message<"tend.notification.v1.BatchSendResult"> & 
  * Use `create(BatchSendResultSchema)` to create a new message.
  */
 export const BatchSendResultSchema: GenMessage<BatchSendResult> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 4);
+  messageDesc(file_tend_notification_v1_notification, 5);
 
 /**
  * @generated from message tend.notification.v1.BatchSendResponse
@@ -210,7 +260,7 @@ export type BatchSendResponse = Message<"tend.notification.v1.BatchSendResponse"
  * Use `create(BatchSendResponseSchema)` to create a new message.
  */
 export const BatchSendResponseSchema: GenMessage<BatchSendResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 5);
+  messageDesc(file_tend_notification_v1_notification, 6);
 
 /**
  * @generated from message tend.notification.v1.StreamNotificationsRequest
@@ -227,7 +277,7 @@ export type StreamNotificationsRequest = Message<"tend.notification.v1.StreamNot
  * Use `create(StreamNotificationsRequestSchema)` to create a new message.
  */
 export const StreamNotificationsRequestSchema: GenMessage<StreamNotificationsRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 6);
+  messageDesc(file_tend_notification_v1_notification, 7);
 
 /**
  * @generated from message tend.notification.v1.StreamNotificationsResponse
@@ -244,7 +294,7 @@ export type StreamNotificationsResponse = Message<"tend.notification.v1.StreamNo
  * Use `create(StreamNotificationsResponseSchema)` to create a new message.
  */
 export const StreamNotificationsResponseSchema: GenMessage<StreamNotificationsResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 7);
+  messageDesc(file_tend_notification_v1_notification, 8);
 
 /**
  * @generated from message tend.notification.v1.ListNotificationsRequest
@@ -271,7 +321,7 @@ export type ListNotificationsRequest = Message<"tend.notification.v1.ListNotific
  * Use `create(ListNotificationsRequestSchema)` to create a new message.
  */
 export const ListNotificationsRequestSchema: GenMessage<ListNotificationsRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 8);
+  messageDesc(file_tend_notification_v1_notification, 9);
 
 /**
  * @generated from message tend.notification.v1.ListNotificationsResponse
@@ -300,7 +350,7 @@ export type ListNotificationsResponse = Message<"tend.notification.v1.ListNotifi
  * Use `create(ListNotificationsResponseSchema)` to create a new message.
  */
 export const ListNotificationsResponseSchema: GenMessage<ListNotificationsResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 9);
+  messageDesc(file_tend_notification_v1_notification, 10);
 
 /**
  * @generated from message tend.notification.v1.MarkReadRequest
@@ -322,7 +372,7 @@ export type MarkReadRequest = Message<"tend.notification.v1.MarkReadRequest"> & 
  * Use `create(MarkReadRequestSchema)` to create a new message.
  */
 export const MarkReadRequestSchema: GenMessage<MarkReadRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 10);
+  messageDesc(file_tend_notification_v1_notification, 11);
 
 /**
  * @generated from message tend.notification.v1.MarkReadResponse
@@ -339,7 +389,7 @@ export type MarkReadResponse = Message<"tend.notification.v1.MarkReadResponse"> 
  * Use `create(MarkReadResponseSchema)` to create a new message.
  */
 export const MarkReadResponseSchema: GenMessage<MarkReadResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 11);
+  messageDesc(file_tend_notification_v1_notification, 12);
 
 /**
  * @generated from message tend.notification.v1.KindChannels
@@ -361,7 +411,7 @@ export type KindChannels = Message<"tend.notification.v1.KindChannels"> & {
  * Use `create(KindChannelsSchema)` to create a new message.
  */
 export const KindChannelsSchema: GenMessage<KindChannels> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 12);
+  messageDesc(file_tend_notification_v1_notification, 13);
 
 /**
  * Local times "HH:MM" in the person's time zone; start after end crosses midnight (22:00–07:00).
@@ -385,7 +435,7 @@ export type QuietHours = Message<"tend.notification.v1.QuietHours"> & {
  * Use `create(QuietHoursSchema)` to create a new message.
  */
 export const QuietHoursSchema: GenMessage<QuietHours> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 13);
+  messageDesc(file_tend_notification_v1_notification, 14);
 
 /**
  * @generated from message tend.notification.v1.Preferences
@@ -432,7 +482,7 @@ export type Preferences = Message<"tend.notification.v1.Preferences"> & {
  * Use `create(PreferencesSchema)` to create a new message.
  */
 export const PreferencesSchema: GenMessage<Preferences> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 14);
+  messageDesc(file_tend_notification_v1_notification, 15);
 
 /**
  * @generated from message tend.notification.v1.GetPreferencesRequest
@@ -449,7 +499,7 @@ export type GetPreferencesRequest = Message<"tend.notification.v1.GetPreferences
  * Use `create(GetPreferencesRequestSchema)` to create a new message.
  */
 export const GetPreferencesRequestSchema: GenMessage<GetPreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 15);
+  messageDesc(file_tend_notification_v1_notification, 16);
 
 /**
  * @generated from message tend.notification.v1.GetPreferencesResponse
@@ -466,7 +516,7 @@ export type GetPreferencesResponse = Message<"tend.notification.v1.GetPreference
  * Use `create(GetPreferencesResponseSchema)` to create a new message.
  */
 export const GetPreferencesResponseSchema: GenMessage<GetPreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 16);
+  messageDesc(file_tend_notification_v1_notification, 17);
 
 /**
  * @generated from message tend.notification.v1.UpdatePreferencesRequest
@@ -488,7 +538,7 @@ export type UpdatePreferencesRequest = Message<"tend.notification.v1.UpdatePrefe
  * Use `create(UpdatePreferencesRequestSchema)` to create a new message.
  */
 export const UpdatePreferencesRequestSchema: GenMessage<UpdatePreferencesRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 17);
+  messageDesc(file_tend_notification_v1_notification, 18);
 
 /**
  * @generated from message tend.notification.v1.UpdatePreferencesResponse
@@ -505,7 +555,7 @@ export type UpdatePreferencesResponse = Message<"tend.notification.v1.UpdatePref
  * Use `create(UpdatePreferencesResponseSchema)` to create a new message.
  */
 export const UpdatePreferencesResponseSchema: GenMessage<UpdatePreferencesResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 18);
+  messageDesc(file_tend_notification_v1_notification, 19);
 
 /**
  * One reminder as the scheduler holds it.
@@ -573,7 +623,7 @@ export type UpcomingReminder = Message<"tend.notification.v1.UpcomingReminder"> 
  * Use `create(UpcomingReminderSchema)` to create a new message.
  */
 export const UpcomingReminderSchema: GenMessage<UpcomingReminder> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 19);
+  messageDesc(file_tend_notification_v1_notification, 20);
 
 /**
  * @generated from message tend.notification.v1.ListUpcomingRemindersRequest
@@ -590,7 +640,7 @@ export type ListUpcomingRemindersRequest = Message<"tend.notification.v1.ListUpc
  * Use `create(ListUpcomingRemindersRequestSchema)` to create a new message.
  */
 export const ListUpcomingRemindersRequestSchema: GenMessage<ListUpcomingRemindersRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 20);
+  messageDesc(file_tend_notification_v1_notification, 21);
 
 /**
  * @generated from message tend.notification.v1.ListUpcomingRemindersResponse
@@ -607,7 +657,7 @@ export type ListUpcomingRemindersResponse = Message<"tend.notification.v1.ListUp
  * Use `create(ListUpcomingRemindersResponseSchema)` to create a new message.
  */
 export const ListUpcomingRemindersResponseSchema: GenMessage<ListUpcomingRemindersResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 21);
+  messageDesc(file_tend_notification_v1_notification, 22);
 
 /**
  * @generated from message tend.notification.v1.PushSubscription
@@ -636,7 +686,7 @@ export type PushSubscription = Message<"tend.notification.v1.PushSubscription"> 
  * Use `create(PushSubscriptionSchema)` to create a new message.
  */
 export const PushSubscriptionSchema: GenMessage<PushSubscription> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 22);
+  messageDesc(file_tend_notification_v1_notification, 23);
 
 /**
  * @generated from message tend.notification.v1.Device
@@ -675,7 +725,7 @@ export type Device = Message<"tend.notification.v1.Device"> & {
  * Use `create(DeviceSchema)` to create a new message.
  */
 export const DeviceSchema: GenMessage<Device> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 23);
+  messageDesc(file_tend_notification_v1_notification, 24);
 
 /**
  * @generated from message tend.notification.v1.RegisterDeviceRequest
@@ -711,7 +761,7 @@ export type RegisterDeviceRequest = Message<"tend.notification.v1.RegisterDevice
  * Use `create(RegisterDeviceRequestSchema)` to create a new message.
  */
 export const RegisterDeviceRequestSchema: GenMessage<RegisterDeviceRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 24);
+  messageDesc(file_tend_notification_v1_notification, 25);
 
 /**
  * @generated from message tend.notification.v1.RegisterDeviceResponse
@@ -728,7 +778,7 @@ export type RegisterDeviceResponse = Message<"tend.notification.v1.RegisterDevic
  * Use `create(RegisterDeviceResponseSchema)` to create a new message.
  */
 export const RegisterDeviceResponseSchema: GenMessage<RegisterDeviceResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 25);
+  messageDesc(file_tend_notification_v1_notification, 26);
 
 /**
  * @generated from message tend.notification.v1.VerifyDeviceRequest
@@ -755,7 +805,7 @@ export type VerifyDeviceRequest = Message<"tend.notification.v1.VerifyDeviceRequ
  * Use `create(VerifyDeviceRequestSchema)` to create a new message.
  */
 export const VerifyDeviceRequestSchema: GenMessage<VerifyDeviceRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 26);
+  messageDesc(file_tend_notification_v1_notification, 27);
 
 /**
  * @generated from message tend.notification.v1.VerifyDeviceResponse
@@ -772,7 +822,7 @@ export type VerifyDeviceResponse = Message<"tend.notification.v1.VerifyDeviceRes
  * Use `create(VerifyDeviceResponseSchema)` to create a new message.
  */
 export const VerifyDeviceResponseSchema: GenMessage<VerifyDeviceResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 27);
+  messageDesc(file_tend_notification_v1_notification, 28);
 
 /**
  * @generated from message tend.notification.v1.ListDevicesRequest
@@ -789,7 +839,7 @@ export type ListDevicesRequest = Message<"tend.notification.v1.ListDevicesReques
  * Use `create(ListDevicesRequestSchema)` to create a new message.
  */
 export const ListDevicesRequestSchema: GenMessage<ListDevicesRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 28);
+  messageDesc(file_tend_notification_v1_notification, 29);
 
 /**
  * @generated from message tend.notification.v1.ListDevicesResponse
@@ -806,7 +856,7 @@ export type ListDevicesResponse = Message<"tend.notification.v1.ListDevicesRespo
  * Use `create(ListDevicesResponseSchema)` to create a new message.
  */
 export const ListDevicesResponseSchema: GenMessage<ListDevicesResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 29);
+  messageDesc(file_tend_notification_v1_notification, 30);
 
 /**
  * @generated from message tend.notification.v1.DeleteDeviceRequest
@@ -828,7 +878,7 @@ export type DeleteDeviceRequest = Message<"tend.notification.v1.DeleteDeviceRequ
  * Use `create(DeleteDeviceRequestSchema)` to create a new message.
  */
 export const DeleteDeviceRequestSchema: GenMessage<DeleteDeviceRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 30);
+  messageDesc(file_tend_notification_v1_notification, 31);
 
 /**
  * @generated from message tend.notification.v1.DeleteDeviceResponse
@@ -841,7 +891,7 @@ export type DeleteDeviceResponse = Message<"tend.notification.v1.DeleteDeviceRes
  * Use `create(DeleteDeviceResponseSchema)` to create a new message.
  */
 export const DeleteDeviceResponseSchema: GenMessage<DeleteDeviceResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 31);
+  messageDesc(file_tend_notification_v1_notification, 32);
 
 /**
  * @generated from message tend.notification.v1.GetVapidPublicKeyRequest
@@ -854,7 +904,7 @@ export type GetVapidPublicKeyRequest = Message<"tend.notification.v1.GetVapidPub
  * Use `create(GetVapidPublicKeyRequestSchema)` to create a new message.
  */
 export const GetVapidPublicKeyRequestSchema: GenMessage<GetVapidPublicKeyRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 32);
+  messageDesc(file_tend_notification_v1_notification, 33);
 
 /**
  * @generated from message tend.notification.v1.GetVapidPublicKeyResponse
@@ -871,7 +921,7 @@ export type GetVapidPublicKeyResponse = Message<"tend.notification.v1.GetVapidPu
  * Use `create(GetVapidPublicKeyResponseSchema)` to create a new message.
  */
 export const GetVapidPublicKeyResponseSchema: GenMessage<GetVapidPublicKeyResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 33);
+  messageDesc(file_tend_notification_v1_notification, 34);
 
 /**
  * @generated from message tend.notification.v1.PerformActionRequest
@@ -909,7 +959,7 @@ export type PerformActionRequest = Message<"tend.notification.v1.PerformActionRe
  * Use `create(PerformActionRequestSchema)` to create a new message.
  */
 export const PerformActionRequestSchema: GenMessage<PerformActionRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 34);
+  messageDesc(file_tend_notification_v1_notification, 35);
 
 /**
  * @generated from message tend.notification.v1.PerformActionResponse
@@ -938,7 +988,7 @@ export type PerformActionResponse = Message<"tend.notification.v1.PerformActionR
  * Use `create(PerformActionResponseSchema)` to create a new message.
  */
 export const PerformActionResponseSchema: GenMessage<PerformActionResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 35);
+  messageDesc(file_tend_notification_v1_notification, 36);
 
 /**
  * @generated from message tend.notification.v1.SnoozeLatestReminderRequest
@@ -962,7 +1012,7 @@ export type SnoozeLatestReminderRequest = Message<"tend.notification.v1.SnoozeLa
  * Use `create(SnoozeLatestReminderRequestSchema)` to create a new message.
  */
 export const SnoozeLatestReminderRequestSchema: GenMessage<SnoozeLatestReminderRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 36);
+  messageDesc(file_tend_notification_v1_notification, 37);
 
 /**
  * @generated from message tend.notification.v1.SnoozeLatestReminderResponse
@@ -998,7 +1048,7 @@ export type SnoozeLatestReminderResponse = Message<"tend.notification.v1.SnoozeL
  * Use `create(SnoozeLatestReminderResponseSchema)` to create a new message.
  */
 export const SnoozeLatestReminderResponseSchema: GenMessage<SnoozeLatestReminderResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 37);
+  messageDesc(file_tend_notification_v1_notification, 38);
 
 /**
  * @generated from message tend.notification.v1.HandleSmsReplyRequest
@@ -1031,7 +1081,7 @@ export type HandleSmsReplyRequest = Message<"tend.notification.v1.HandleSmsReply
  * Use `create(HandleSmsReplyRequestSchema)` to create a new message.
  */
 export const HandleSmsReplyRequestSchema: GenMessage<HandleSmsReplyRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 38);
+  messageDesc(file_tend_notification_v1_notification, 39);
 
 /**
  * @generated from message tend.notification.v1.HandleSmsReplyResponse
@@ -1050,7 +1100,7 @@ export type HandleSmsReplyResponse = Message<"tend.notification.v1.HandleSmsRepl
  * Use `create(HandleSmsReplyResponseSchema)` to create a new message.
  */
 export const HandleSmsReplyResponseSchema: GenMessage<HandleSmsReplyResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 39);
+  messageDesc(file_tend_notification_v1_notification, 40);
 
 /**
  * @generated from message tend.notification.v1.DeadLetter
@@ -1102,7 +1152,7 @@ export type DeadLetter = Message<"tend.notification.v1.DeadLetter"> & {
  * Use `create(DeadLetterSchema)` to create a new message.
  */
 export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 40);
+  messageDesc(file_tend_notification_v1_notification, 41);
 
 /**
  * @generated from message tend.notification.v1.ListDeadLettersRequest
@@ -1124,7 +1174,7 @@ export type ListDeadLettersRequest = Message<"tend.notification.v1.ListDeadLette
  * Use `create(ListDeadLettersRequestSchema)` to create a new message.
  */
 export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 41);
+  messageDesc(file_tend_notification_v1_notification, 42);
 
 /**
  * @generated from message tend.notification.v1.ListDeadLettersResponse
@@ -1146,7 +1196,7 @@ export type ListDeadLettersResponse = Message<"tend.notification.v1.ListDeadLett
  * Use `create(ListDeadLettersResponseSchema)` to create a new message.
  */
 export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_tend_notification_v1_notification, 42);
+  messageDesc(file_tend_notification_v1_notification, 43);
 
 /**
  * @generated from enum tend.notification.v1.Channel
@@ -1487,7 +1537,9 @@ export const NotificationService: GenService<{
     output: typeof SnoozeLatestReminderResponseSchema;
   },
   /**
-   * An inbound SMS from the provider's webhook; the signature is checked before anything else.
+   * An inbound SMS from the provider's webhook, or the provider's status callback for a text it
+   * sent (MessageStatus delivered / undelivered / failed, no Body); the signature is checked
+   * before anything else.
    *
    * @generated from rpc tend.notification.v1.NotificationService.HandleSmsReply
    */
