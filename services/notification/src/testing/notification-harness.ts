@@ -50,6 +50,8 @@ export interface NotificationInstance {
   module: NotificationServiceModule;
   client: Client<typeof NotificationService>;
   bus: MemoryEventBus;
+  /** Its metrics registry: what its /metrics shows. */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -93,12 +95,13 @@ export async function startNotificationHarness(
     const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
     const bus = new MemoryEventBus({ logger });
     await bus.start();
+    const metrics = new Metrics({ defaultMetrics: false });
     const module = await createNotificationService({
       database: health.database,
       bus,
       health: healthTransport,
       logger,
-      metrics: new Metrics({ defaultMetrics: false }),
+      metrics,
       schema,
       clock: options.clock,
       runScheduler: instanceOptions.runScheduler ?? options.runScheduler ?? false,
@@ -117,6 +120,7 @@ export async function startNotificationHarness(
       module,
       client,
       bus,
+      metrics,
       async stop() {
         await parts.stop();
         await bus.stop();
