@@ -58,7 +58,15 @@ export class TendProcess {
   static async start(args: string[], env: Record<string, string> = {}): Promise<TendProcess> {
     const dataDir = await mkdtemp(join(tmpdir(), 'tend-e2e-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', ...args], {
-      env: { ...process.env, LOG_LEVEL: 'info', TEND_DATA_DIR: dataDir, ...testPortEnv(), ...env },
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'info',
+        TEND_DATA_DIR: dataDir,
+        ...testPortEnv(),
+        // Cheap password hashes for all-in-one runs; distributed mode refuses the knob.
+        ...(env.DATABASE_URL === undefined && { PASSWORD_HASH_TEST_LOG2N: '10' }),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new TendProcess(child, dataDir);

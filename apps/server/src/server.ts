@@ -1,6 +1,7 @@
 import {
   AdminServer,
   CompositeService,
+  ConfigError,
   GrpcServer,
   Metrics,
   ModuleRunner,
@@ -12,6 +13,7 @@ import {
   type Logger,
   type ModuleDefinition,
   type TendConfig,
+  watchFilesystems,
 } from '@tend/platform';
 import { GatewayServer, trustedProxiesFor } from '@tend/gateway';
 import { Infrastructure } from './infrastructure.js';
@@ -34,6 +36,7 @@ export interface TendServer {
 export function createServer(config: TendConfig, targets: readonly string[]): TendServer {
   const logger = createLogger({ level: config.logLevel });
   const metrics = new Metrics();
+  watchFilesystems(metrics, [config.dataDir]);
   const readiness = new Readiness();
   const infra = new Infrastructure(config, logger, metrics, readiness);
   const services = createServiceModules(infra);
@@ -107,6 +110,7 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   // A gateway open to other machines must know its proxies before anything starts.
   if (resolved.some((m) => m.name === 'gateway'))
     trustedProxiesFor(config.host, config.gateway, config.databaseUrl !== undefined);
+  requireSharedCache(config, resolved);
   if (!resolved.some((m) => m.name === 'gateway')) {
     // Probes and scrapes need an HTTP port from the first moment, so the admin server goes first.
     resolved.unshift({
@@ -133,4 +137,19 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
       logger.info('stopped');
     },
   };
+}
+
+/**
+ * Distributed processes (`DATABASE_URL` set) that use the cache or rate limits need Redis:
+ * replicas with a memory cache each would keep their own rate-limit buckets (a client gets one
+ * per replica) and learn of another replica's logout only from the database after their cached
+ * "live" answer expires. Throws a `ConfigError` naming `REDIS_URL`, so the process exits 78.
+ */
+function requireSharedCache(config: TendConfig, modules: readonly { name: string }[]): void {
+  if (config.databaseUrl === undefined || config.redisUrl !== undefined) return;
+  if (!modules.some((m) => m.name === 'cache' || m.name === 'rate-limit')) return;
+  throw new ConfigError(
+    'REDIS_URL',
+    'is required in distributed mode (DATABASE_URL is set): replicas share rate limits and cached state through it',
+  );
 }

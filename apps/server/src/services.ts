@@ -27,6 +27,10 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         cipher: await fieldCipher(),
         logger,
         metrics,
+        limits: config.healthLimits,
+        ...(config.passwordHashTestLog2N !== undefined && {
+          passwordCost: { N: 2 ** config.passwordHashTestLog2N, r: 8, p: 1 },
+        }),
       }),
     voice: async () =>
       createVoiceService({
@@ -45,6 +49,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         bus: infra.bus,
         health: infra.transportTo('health'),
         external: infra.transportTo('external'),
+        notification: infra.transportTo('notification'),
         llm: config.llm,
         cache: infra.cache,
         logger,

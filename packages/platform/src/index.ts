@@ -25,6 +25,7 @@ export {
   balancingPolicies,
   type TendConfig,
   type GatewayConfig,
+  type HealthLimits,
   type LlmConfig,
   type ExternalConfig,
   type OidcProviderConfig,
@@ -55,6 +56,8 @@ export {
   type SafeError,
 } from './logging/logger.js';
 export { Metrics } from './metrics/metrics.js';
+export { watchDatabase } from './metrics/database-metrics.js';
+export { watchFilesystems } from './metrics/filesystem-metrics.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
 export { CompositeService, TaskService } from './lifecycle/composite.js';
@@ -118,6 +121,8 @@ export {
   monthlyPartitionOf,
   monthOf,
   monthsAround,
+  PartitionRangeError,
+  type PartitionRange,
   type PartitionWindow,
 } from './db/monthly-partitions.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';

@@ -14,6 +14,7 @@ import {
   type Clock,
   type Database,
   type EventBus,
+  type HealthLimits,
   type GrpcServiceModule,
   type Ids,
   type Logger,
@@ -21,7 +22,7 @@ import {
 } from '@tend/platform';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { AccessControl } from './access/access-control.js';
-import type { HealthContext } from './context.js';
+import { defaultHealthLimits, type HealthContext } from './context.js';
 import type { FieldCipher } from './crypto/field-cipher.js';
 import type { HealthTables } from './db/tables.js';
 import { HealthEvents } from './events.js';
@@ -31,6 +32,7 @@ import { peopleHandlers } from './people/people-handlers.js';
 import { vitalHandlers } from './vitals/vital-handlers.js';
 import { VitalPartitions } from './vitals/vital-partitions.js';
 import { idempotencyWindowMs } from './vitals/vital-writes.js';
+import { PasswordHasher, type ScryptCost } from './people/password-hashing.js';
 
 /** The health service's PostgreSQL schema. */
 export const healthSchema = 'health';
@@ -50,6 +52,13 @@ export interface HealthServiceDeps {
   clock?: Clock;
   /** @default randomIds */
   ids?: Ids;
+  /** Per-person caps (configuration's `VITAL_HISTORY_DAYS` and kin). @default defaultHealthLimits */
+  limits?: Partial<HealthLimits>;
+  /**
+   * scrypt cost of new password hashes. Only tests lower it (harnesses, and
+   * `PASSWORD_HASH_TEST_LOG2N` outside distributed mode). @default scryptCost (N 2^17, r 8, p 1)
+   */
+  passwordCost?: ScryptCost;
 }
 
 /**
@@ -72,11 +81,13 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     clock,
     logger: deps.logger.child({ component: 'health' }),
     metrics: deps.metrics,
+    limits: { ...defaultHealthLimits, ...deps.limits },
+    passwords: new PasswordHasher(deps.passwordCost),
   };
   const migrate = new TaskService(`${schema}-migrations`, async () => {
     await db.migrate(await loadMigrations(migrationsDir));
     // Month partitions of vitals for the window around now exist before the first request.
-    await new VitalPartitions(db, clock).ensureFor([]);
+    await new VitalPartitions(db, clock, context.limits.vitalHistoryDays).ensureFor([]);
   });
   const relay = new OutboxRelay({
     schema,

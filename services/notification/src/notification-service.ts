@@ -58,7 +58,7 @@ import {
   upcomingReminderMessage,
 } from './notification-proto.js';
 import {
-  channelsFor,
+  deliveryPlanFor,
   kindNames,
   validatePreferences,
   type ChannelName,
@@ -277,6 +277,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     if (request.idempotencyKey.length > 200)
       throw ValidationError.field('idempotency_key', 'must be at most 200 characters');
     let channels: ChannelName[];
+    let holdUntil: Date | undefined;
     if (request.channels.length > 0) {
       channels = request.channels.map((c, i) => channelName(c, `channels[${i}]`));
       channels.forEach((channel, i) => {
@@ -287,7 +288,9 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       channels = [...new Set(channels)];
     } else {
       const prefs = await preferences.get(request.userId);
-      channels = channelsFor(kind, prefs, clock.now(), prefs.timeZone).filter((c) => enabledChannels.has(c));
+      const plan = deliveryPlanFor(kind, prefs, clock.now(), prefs.timeZone);
+      channels = plan.channels.filter((c) => enabledChannels.has(c));
+      holdUntil = plan.holdUntil;
     }
     const written = await db.transaction(
       (trx) =>
@@ -302,6 +305,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
               data: {},
               idempotencyKey: request.idempotencyKey || `send:${ids.uuid()}`,
               channels,
+              holdUntil,
             },
           ],
           { schema, clock, ids },

@@ -69,6 +69,20 @@ describe('loadConfig', () => {
     expect(configError(env).variable).toBe(variable);
   });
 
+  it('takes the password-hashing test knob only outside distributed mode', () => {
+    expect(loadConfig({ PASSWORD_HASH_TEST_LOG2N: '10' }).passwordHashTestLog2N).toBe(10);
+    expect(loadConfig({}).passwordHashTestLog2N).toBeUndefined();
+    const distributed = {
+      DATABASE_URL: 'postgres://db/tend',
+      TEND_JWT_KEYS: 'k',
+      TEND_ENCRYPTION_KEYS: 'k',
+      TEND_BLIND_INDEX_KEY: 'k',
+      PASSWORD_HASH_TEST_LOG2N: '10',
+    };
+    expect(configError(distributed).variable).toBe('PASSWORD_HASH_TEST_LOG2N');
+    expect(configError({ PASSWORD_HASH_TEST_LOG2N: '9' }).variable).toBe('PASSWORD_HASH_TEST_LOG2N');
+  });
+
   it('never prints a database password in an error', () => {
     const error = configError({ DATABASE_URL: 'mysql://tend:hunter2@db/tend' });
     expect(error.message).not.toContain('hunter2');

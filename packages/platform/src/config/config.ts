@@ -10,6 +10,7 @@ export {
   balancingPolicies,
   type TendConfig,
   type GatewayConfig,
+  type HealthLimits,
   type LlmConfig,
   type ExternalConfig,
   type OidcProviderConfig,
@@ -155,7 +156,26 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       airQualityBaseUrl: v.AIR_QUALITY_BASE_URL,
     },
     notification: notificationConfig(v),
+    passwordHashTestLog2N: testPasswordCost(v),
+    healthLimits: {
+      vitalHistoryDays: v.VITAL_HISTORY_DAYS,
+      medicationsPerPerson: v.MEDICATIONS_PER_PERSON_MAX,
+      scheduleVersionsPerMedication: v.SCHEDULE_VERSIONS_PER_MEDICATION_MAX,
+      scheduledDosesPerRead: v.SCHEDULED_DOSES_PER_READ_MAX,
+      fhirExportMaxDays: v.FHIR_EXPORT_MAX_DAYS,
+    },
   };
+}
+
+/** The test knob for the password hashing cost, which a real deployment must never lower. */
+function testPasswordCost(v: ConfigValues): number | undefined {
+  if (v.PASSWORD_HASH_TEST_LOG2N !== undefined && v.DATABASE_URL !== undefined) {
+    throw new ConfigError(
+      'PASSWORD_HASH_TEST_LOG2N',
+      'lowers password hashing for tests and is refused when DATABASE_URL is set',
+    );
+  }
+  return v.PASSWORD_HASH_TEST_LOG2N;
 }
 
 function notificationConfig(v: ConfigValues): NotificationConfig {

@@ -130,7 +130,7 @@ export const configTable = {
   REDIS_URL: optional({
     parse: redisUrl,
     defaultDoc: 'in-memory',
-    doc: 'cache, shared rate limits',
+    doc: 'cache, shared rate limits; required in distributed mode by every process but voice and notification',
     targets: ['cache', 'rate-limit'],
     show: redactUrl,
   }),
@@ -180,6 +180,42 @@ export const configTable = {
     doc: 'base64 key (32 bytes) of the keyed hashes that find encrypted values; never rotates',
     targets: ['health'],
     requiredWith: 'DATABASE_URL',
+  }),
+  VITAL_HISTORY_DAYS: variable({
+    parse: integer({ min: 30, max: 54_000 }),
+    default: 3660,
+    doc: 'how far back a reading may be dated (older ones are refused and create no partition)',
+    targets: ['health'],
+  }),
+  MEDICATIONS_PER_PERSON_MAX: variable({
+    parse: integer({ min: 1, max: 10_000 }),
+    default: 200,
+    doc: 'medications one person may have',
+    targets: ['health'],
+  }),
+  SCHEDULE_VERSIONS_PER_MEDICATION_MAX: variable({
+    parse: integer({ min: 2, max: 10_000 }),
+    default: 100,
+    doc: 'schedule changes one medication may accumulate (then add a new medication)',
+    targets: ['health'],
+  }),
+  SCHEDULED_DOSES_PER_READ_MAX: variable({
+    parse: integer({ min: 100, max: 10_000_000 }),
+    default: 50_000,
+    doc: 'scheduled doses one read (dose list, adherence) may expand in memory; a longer period is refused',
+    targets: ['health'],
+  }),
+  FHIR_EXPORT_MAX_DAYS: variable({
+    parse: integer({ min: 1, max: 54_000 }),
+    default: 3660,
+    doc: 'longest period of one FHIR export (without one, the last 366 days)',
+    targets: ['health'],
+  }),
+  PASSWORD_HASH_TEST_LOG2N: optional({
+    parse: integer({ min: 10, max: 17 }),
+    defaultDoc: '17 (scrypt N 2^17, r 8, p 1)',
+    doc: 'tests only: log2 of scrypt N for new password hashes; refused in distributed mode (`DATABASE_URL` set)',
+    targets: ['health'],
   }),
   TEND_JWT_KEYS: optional({
     parse: text,

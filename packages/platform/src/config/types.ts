@@ -65,6 +65,33 @@ export interface TendConfig {
   notification: NotificationConfig;
   /** The voice service's optional provider and work pool. */
   voice: VoiceConfig;
+  /**
+   * log2 of scrypt's N for new password hashes when a test lowers it (`PASSWORD_HASH_TEST_LOG2N`);
+   * undefined means the production cost. Never set in distributed mode.
+   */
+  passwordHashTestLog2N: number | undefined;
+  /** What one person may store in the health service. */
+  healthLimits: HealthLimits;
+}
+
+/**
+ * Per-person resource caps of the health service: each bounds what one account can make the
+ * service store or compute, whoever calls.
+ */
+export interface HealthLimits {
+  /** How far back a reading may be dated, in days; older dates are refused and get no partition. @default 3660 */
+  vitalHistoryDays: number;
+  /** Medications one person may have. @default 200 */
+  medicationsPerPerson: number;
+  /** Schedule versions (changes of schedule) one medication may accumulate. @default 100 */
+  scheduleVersionsPerMedication: number;
+  /**
+   * Most scheduled doses one read (scheduled doses, adherence) expands in memory; a larger
+   * period is refused. Twenty medications twice a day over a year are 14 640. @default 50000
+   */
+  scheduledDosesPerRead: number;
+  /** Longest FHIR export period, in days (the default period is the last 366). @default 3660 */
+  fhirExportMaxDays: number;
 }
 
 /** An OpenAI-compatible audio provider in front of the local speech engines, and the pool size. */

@@ -8,6 +8,26 @@ export interface PartitionWindow {
   monthsAhead: number;
 }
 
+/**
+ * Which rows may have a partition made for them: those from `maxAgeMs` before now to
+ * `maxAheadMs` after it. Outside, `ensureFor` refuses, so no caller can grow the partition count.
+ */
+export interface PartitionRange {
+  maxAgeMs: number;
+  maxAheadMs: number;
+}
+
+/** A row's time outside the range partitions are made for. */
+export class PartitionRangeError extends RangeError {
+  override name = 'PartitionRangeError';
+  constructor(
+    readonly table: string,
+    readonly at: Date,
+  ) {
+    super(`no partition of ${table} is made for ${at.toISOString()}: outside the accepted range`);
+  }
+}
+
 /** "YYYY-MM" of the UTC month an instant falls in. */
 export function monthOf(at: Date): string {
   return at.toISOString().slice(0, 7);
@@ -47,11 +67,23 @@ export class MonthlyPartitions<DB = unknown> {
     private readonly table: string,
     private readonly clock: Clock,
     private readonly window: PartitionWindow = { monthsBack: 1, monthsAhead: 3 },
+    private readonly range?: PartitionRange,
   ) {}
 
-  /** Ensures partitions for the window around now and for every month in `times`. */
+  /**
+   * Ensures partitions for the window around now and for every month in `times`; a time outside
+   * the range (when one is set) is a `PartitionRangeError` and nothing is created.
+   */
   async ensureFor(times: readonly Date[]): Promise<void> {
     const now = this.clock.now();
+    const range = this.range;
+    if (range) {
+      const outside = times.find(
+        (at) =>
+          !(at.getTime() >= now.getTime() - range.maxAgeMs) || !(at.getTime() <= now.getTime() + range.maxAheadMs),
+      );
+      if (outside) throw new PartitionRangeError(this.table, outside);
+    }
     const needed = new Set(times.map(monthOf));
     if (this.#windowMonth !== monthOf(now)) {
       for (const month of monthsAround(now, -this.window.monthsBack, this.window.monthsAhead)) {

@@ -37,13 +37,24 @@ export interface IssuedRefresh {
 }
 
 const revokedKey = (sessionId: string) => `gateway:revoked-session:${sessionId}`;
+const liveKey = (sessionId: string) => `gateway:live-session:${sessionId}`;
+
+/**
+ * How long a "this session is live" answer from the database is reused from the cache.
+ * @default 5 s
+ */
+export const defaultLiveCacheMs = 5_000;
 
 /**
  * Login sessions as families of refresh tokens. Every refresh spends its token and issues the
  * next; a spent token presented again means a copy exists somewhere, so the whole family is
- * revoked — the thief's tokens and the owner's — and the owner logs in again. Revocation is also
- * written to the cache for as long as an access token lives, so verifying an access token can
- * check it without a database query.
+ * revoked — the thief's tokens and the owner's — and the owner logs in again.
+ *
+ * Revocation lives in PostgreSQL (`sessions.revoked_at`); the cache only accelerates reading it.
+ * A revocation is also cached for as long as an access token lives, and a database answer of
+ * "live" for a few seconds (`liveMs`), under separate keys: the revoked key is read first, so a
+ * "live" answer cached while a logout raced it never hides the logout. When the cache forgets a
+ * key (eviction, restart, another replica's empty memory cache) or fails, the database answers.
  */
 export class Sessions {
   constructor(
@@ -52,7 +63,7 @@ export class Sessions {
     private readonly clock: Clock,
     private readonly ids: Ids,
     private readonly logger: Logger,
-    private readonly ttl: { refreshMs: number; accessMs: number },
+    private readonly ttl: { refreshMs: number; accessMs: number; liveMs?: number },
   ) {}
 
   /** Opens a session for a person who just proved who they are. */
@@ -142,17 +153,37 @@ export class Sessions {
     await this.#markRevoked(sessionId);
   }
 
-  /** Whether access tokens of `sessionId` must be refused. The cache answers; the database if it cannot. */
+  /**
+   * Whether access tokens of `sessionId` must be refused. The database decides; the cache
+   * remembers its answers (a revocation until the last access token expires, a live session for
+   * `liveMs`). An unknown session counts as revoked.
+   */
   async isRevoked(sessionId: string): Promise<boolean> {
+    const cached = await this.#cached(sessionId);
+    if (cached !== undefined) return cached === 'revoked';
+    const row = await this.db.primary
+      .selectFrom('sessions')
+      .select('revoked_at')
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
+    const revoked = row === undefined || row.revoked_at !== null;
+    const [key, ttlMs] = revoked
+      ? [revokedKey(sessionId), this.ttl.accessMs]
+      : [liveKey(sessionId), this.ttl.liveMs ?? defaultLiveCacheMs];
+    await this.cache.set(key, '1', ttlMs).catch((error: unknown) => {
+      this.logger.debug({ err: error, sessionId }, 'could not cache a session state');
+    });
+    return revoked;
+  }
+
+  /** What the cache remembers of the session; undefined when it knows nothing or fails. */
+  async #cached(sessionId: string): Promise<'revoked' | 'live' | undefined> {
     try {
-      return (await this.cache.get(revokedKey(sessionId))) !== undefined;
+      if ((await this.cache.get(revokedKey(sessionId))) !== undefined) return 'revoked';
+      if ((await this.cache.get(liveKey(sessionId))) !== undefined) return 'live';
+      return undefined;
     } catch {
-      const row = await this.db.primary
-        .selectFrom('sessions')
-        .select('revoked_at')
-        .where('id', '=', sessionId)
-        .executeTakeFirst();
-      return row === undefined || row.revoked_at !== null;
+      return undefined;
     }
   }
 
@@ -169,6 +200,8 @@ export class Sessions {
     await this.cache.set(revokedKey(sessionId), '1', this.ttl.accessMs).catch((error: unknown) => {
       this.logger.warn({ err: error, sessionId }, 'could not cache a session revocation; the database still has it');
     });
+    // Drop a cached "live" so this replica's next check reads the revocation at once.
+    await this.cache.delete(liveKey(sessionId)).catch(() => undefined);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ValidationError, fieldViolationsOf } from '@tend/platform';
 import { PageRequestSchema, type PageResponse } from '@tend/proto/tend/common/v1/common';
 import { FhirImportIssueSchema, type FhirImportIssue } from '@tend/proto/tend/health/v1/fhir';
@@ -41,7 +41,13 @@ export function fhirHandlers(
       await context.access.authorize(actor, { ownerId: userId, action: 'read', resource: 'fhir-export' });
       const to = req.to ? timestampDate(req.to) : context.clock.now();
       const from = req.from ? timestampDate(req.from) : new Date(to.getTime() - defaultExportDays * 86_400_000);
-      const period = { from: req.from, to: req.to };
+      const maxDays = context.limits.fhirExportMaxDays;
+      if (!(from < to)) throw ValidationError.field('from', 'must be before to');
+      if (to.getTime() - from.getTime() > maxDays * 86_400_000) {
+        throw ValidationError.field('from', `the export period must be at most ${maxDays} days`);
+      }
+      // The period as resolved, defaults included: reads below never run open-ended.
+      const period = { from: timestampFromDate(from), to: timestampFromDate(to) };
       const caller = req.caller;
       const { user } = await self.getUser({ caller, userId });
       const medications = await allPages(

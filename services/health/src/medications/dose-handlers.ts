@@ -71,13 +71,18 @@ interface DoseWithEntry {
   entry: DoseLogRow | undefined;
 }
 
-/** Expands the medications' schedules over [fromMs, toMs) and attaches their log entries. */
+/**
+ * Expands the medications' schedules over [fromMs, toMs) and attaches their log entries. A period
+ * holding more than `maxDoses` doses (`SCHEDULED_DOSES_PER_READ_MAX`) is refused (naming `to`) as soon as expansion passes
+ * the limit, before the rest is built.
+ */
 async function dosesWithEntries(
   db: Kysely<HealthTables>,
   medications: MedicationRecord[],
   zone: string,
   fromMs: number,
   toMs: number,
+  maxDoses: number,
 ): Promise<DoseWithEntry[]> {
   if (medications.length === 0 || toMs <= fromMs) return [];
   const entries = await db
@@ -96,6 +101,12 @@ async function dosesWithEntries(
   for (const medication of medications) {
     for (const dose of expandSchedule(medication.versions, zone, fromMs, toMs)) {
       doses.push({ medication, dose, entry: entryOf.get(`${medication.id}|${dose.scheduledAtMs}`) });
+    }
+    if (doses.length > maxDoses) {
+      throw ValidationError.field(
+        'to',
+        `the period holds more than ${maxDoses} scheduled doses; ask for a shorter one`,
+      );
     }
   }
   return doses.sort(
@@ -156,7 +167,9 @@ export function doseHandlers(
         medicationsOf(personId, request.medicationId),
         timeZoneOf(reader, personId),
       ]);
-      const doses = (await dosesWithEntries(reader, medications, zone, fromMs, toMs))
+      const doses = (
+        await dosesWithEntries(reader, medications, zone, fromMs, toMs, context.limits.scheduledDosesPerRead)
+      )
         .map((d) => ({ ...d, state: doseState(d.dose.scheduledAtMs, d.entry?.status, nowMs, rules) }))
         .filter((d) => wanted.size === 0 || wanted.has(doseStatusOf(d.state)));
       const instructions = new Map(medications.map((m) => [m.id, instructionsOf(context, m)]));
@@ -377,7 +390,14 @@ export function doseHandlers(
         timeZoneOf(reader, personId),
       ]);
       const dueTo = Math.min(toMs, nowMs);
-      const doses = await dosesWithEntries(reader, medications, zone, fromMs, dueTo);
+      const doses = await dosesWithEntries(
+        reader,
+        medications,
+        zone,
+        fromMs,
+        dueTo,
+        context.limits.scheduledDosesPerRead,
+      );
       const extras =
         medications.length === 0
           ? []

@@ -26,6 +26,7 @@ import {
   checkRxnorm,
   checkSchedule,
 } from './medication-input.js';
+import { checkMedicationCap, checkScheduleVersionCap } from './medication-caps.js';
 import {
   authorizeRecord,
   authorizedPerson,
@@ -127,6 +128,7 @@ function medicationCrudHandlers(
                 .where('id', '=', previous.id)
                 .execute();
           }
+          await checkMedicationCap(trx, personId, context.limits.medicationsPerPerson);
           const inserted = await trx
             .insertInto('medications')
             .values({
@@ -144,6 +146,7 @@ function medicationCrudHandlers(
               times: schedule.times,
               days: schedule.days,
               as_needed: schedule.asNeeded,
+              reminders_enabled: request.remindersEnabled ?? true,
               idempotency_key: key,
               created_at: now,
               updated_at: now,
@@ -267,6 +270,7 @@ function medicationCrudHandlers(
       violations.throwIfAny();
 
       const active = request.active ?? current.active;
+      const remindersEnabled = request.remindersEnabled ?? current.remindersEnabled !== false;
       const now = context.clock.now();
       const scheduleChanged =
         request.schedule !== undefined ||
@@ -275,6 +279,8 @@ function medicationCrudHandlers(
         active !== current.active;
       await context.db.transaction(
         async (trx) => {
+          if (scheduleChanged)
+            await checkScheduleVersionCap(trx, current.id, context.limits.scheduleVersionsPerMedication);
           await trx
             .updateTable('medications')
             .set({
@@ -295,6 +301,7 @@ function medicationCrudHandlers(
               times: schedule.times,
               days: schedule.days,
               as_needed: schedule.asNeeded,
+              reminders_enabled: remindersEnabled,
               updated_at: now,
             })
             .where('id', '=', current.id)
@@ -319,7 +326,14 @@ function medicationCrudHandlers(
             type: 'tend.health.medication.changed',
             personId: current.userId,
             subject: current.id,
-            data: { medicationId: current.id, change: 'updated', active, asNeeded: schedule.asNeeded, scheduleChanged },
+            data: {
+              medicationId: current.id,
+              change: 'updated',
+              active,
+              asNeeded: schedule.asNeeded,
+              remindersEnabled,
+              scheduleChanged,
+            },
           });
         },
         { consistencyKey: current.userId },

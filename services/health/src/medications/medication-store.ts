@@ -27,6 +27,8 @@ export interface MedicationRecord {
   times: string[];
   days: number[];
   asNeeded: boolean;
+  /** Whether its doses are reminded (migration 0007). */
+  remindersEnabled: boolean;
   createdAtMs: number;
   updatedAtMs: number;
   versions: ScheduleVersion[];
@@ -104,6 +106,7 @@ export async function loadMedications(
       times: row.times,
       days: row.days.map(Number),
       asNeeded: row.as_needed,
+      remindersEnabled: row.reminders_enabled,
       createdAtMs: new Date(row.created_at).getTime(),
       updatedAtMs: new Date(row.updated_at).getTime(),
       versions: versionsOf.get(row.id) ?? [],
@@ -133,6 +136,8 @@ export function toMedication(context: HealthContext, record: MedicationRecord): 
     startDate: record.startDate,
     endDate: record.endDate,
     active: record.active,
+    // Records cached before migration 0007 lack the field: reminders were on for all of them.
+    remindersEnabled: record.remindersEnabled !== false,
     schedule: create(ScheduleSchema, { times: record.times, days: record.days, asNeeded: record.asNeeded }),
     createdAt: timestampFromDate(new Date(record.createdAtMs)),
     updatedAt: timestampFromDate(new Date(record.updatedAtMs)),

@@ -6,7 +6,7 @@ import { Role } from '@tend/proto/tend/common/v1/common';
 import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import { type DayOfWeek, MedicationForm, type Medication } from '@tend/proto/tend/health/v1/medications';
 import { ReminderKind } from '@tend/proto/tend/health/v1/reminders';
-import { databaseTargets, realInfra, type DatabaseTarget } from '@tend/testing';
+import { databaseTargets, requiredRedisUrl, type DatabaseTarget } from '@tend/testing';
 import { sql } from 'kysely';
 import type { CaregiverScopeName } from '../access/access-control.js';
 import {
@@ -47,10 +47,10 @@ function iso(timestamp: Parameters<typeof timestampDate>[0] | undefined): string
 }
 
 const setups: { name: string; target: DatabaseTarget; redisUrl?: string }[] = databaseTargets().flatMap((target) => {
-  const redisUrl = realInfra().redisUrl;
+  const redisUrl = target.kind === 'real' ? requiredRedisUrl() : undefined;
   return [
     { name: `${target.kind} PostgreSQL, in-memory cache`, target },
-    ...(redisUrl && target.kind === 'real' ? [{ name: `${target.kind} PostgreSQL, Redis`, target, redisUrl }] : []),
+    ...(redisUrl ? [{ name: `${target.kind} PostgreSQL, Redis`, target, redisUrl }] : []),
   ];
 });
 

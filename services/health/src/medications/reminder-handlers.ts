@@ -36,7 +36,12 @@ export function reminderHandlers(context: HealthContext, rules = defaultDoseRule
 
       const db = context.db.primary;
       const scheduled = () =>
-        db.selectFrom('medications').select('id').where('active', '=', true).where('as_needed', '=', false);
+        db
+          .selectFrom('medications')
+          .select('id')
+          .where('active', '=', true)
+          .where('as_needed', '=', false)
+          .where('reminders_enabled', '=', true);
 
       if (request.pageByMedication) {
         const after = decodeCursor<{ m: string }>(request.page, 'reminders-by-medication');

@@ -27,7 +27,7 @@ import type { HealthContext } from '../context.js';
 import type { HealthTables, UsersTable } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { checkDisplayName, checkLocale, checkPassword, checkTimeZone, normaliseEmail } from './account-rules.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './password-hashing.js';
+import type { PasswordHasher } from './password-hashing.js';
 import {
   cachedPersonRecord,
   checkUserId,
@@ -60,11 +60,15 @@ export type AccountMethods =
  * the account has one. An account that signs in only through OIDC sets a password first, so a
  * stolen access token alone never moves the account to another address.
  */
-async function reauthenticate(passwordHash: string | null, currentPassword: string): Promise<void> {
+async function reauthenticate(
+  passwords: PasswordHasher,
+  passwordHash: string | null,
+  currentPassword: string,
+): Promise<void> {
   if (passwordHash === null)
     throw new ForbiddenError('set a password before changing the e-mail, so the change can be confirmed with it');
   if (!currentPassword) throw ValidationError.field('current_password', 'is required to change the e-mail');
-  if (!(await verifyPassword(currentPassword, passwordHash)))
+  if (!(await passwords.verify(currentPassword, passwordHash)))
     throw new UnauthenticatedError('current password is wrong');
 }
 
@@ -117,7 +121,22 @@ function isUniqueViolation(error: unknown): boolean {
  * invalidates it after commit.
  */
 export function accountHandlers(context: HealthContext): HealthHandlers<AccountMethods> {
-  const { db, cipher, access, cache, clock, ids } = context;
+  const { db, cipher, access, cache, clock, ids, passwords } = context;
+
+  /**
+   * Re-hashes a password that just proved right but was stored at a lower cost, so raising the
+   * cost reaches every account that signs in. Only if the row still holds the hash that was
+   * checked: a password change racing the login wins.
+   */
+  async function upgradeHash(userId: string, checked: string, password: string): Promise<void> {
+    const upgraded = await passwords.hash(password);
+    await db.primary
+      .updateTable('users')
+      .set({ password_hash: upgraded })
+      .where('id', '=', userId)
+      .where('password_hash', '=', checked)
+      .execute();
+  }
 
   /** Reads the person after a write, from the primary, and drops the cached copy. */
   async function afterWrite(userId: string): Promise<PersonRecord> {
@@ -166,7 +185,7 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
       const locale = checkLocale('locale', req.locale || 'en');
       const identity = req.oidcIdentity ? checkIdentity('oidc_identity', req.oidcIdentity) : undefined;
       if (req.password || !identity) checkPassword('password', req.password);
-      const passwordHash = req.password ? await hashPassword(req.password) : null;
+      const passwordHash = req.password ? await passwords.hash(req.password) : null;
       const id = ids.uuid();
       const now = clock.now();
       try {
@@ -297,8 +316,9 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
               .executeTakeFirst()
           : undefined;
       // Same scrypt work whether or not the account exists or has a password.
-      const matches = await verifyPassword(req.password, row?.password_hash ?? (await dummyPasswordHash()));
+      const matches = await passwords.verify(req.password, row?.password_hash ?? (await passwords.dummyHash()));
       if (!row?.password_hash || !matches) throw new UnauthenticatedError(badCredentials);
+      if (passwords.needsRehash(row.password_hash)) await upgradeHash(row.id, row.password_hash, req.password);
       return create(VerifyCredentialsResponseSchema, {
         user: userOf(await cachedPersonRecord(context, row.id), cipher, true),
       });
@@ -320,7 +340,7 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
           .executeTakeFirst();
         if (!current) throw new NotFoundError('user', userId);
         if (!current.email_hash.equals(cipher.blindIndex(email))) {
-          if (actor.kind === 'person') await reauthenticate(current.password_hash, req.currentPassword);
+          if (actor.kind === 'person') await reauthenticate(passwords, current.password_hash, req.currentPassword);
           newEmail = email;
           changes.email_hash = cipher.blindIndex(email);
           changes.email_encrypted = cipher.encrypt(email);
@@ -390,10 +410,10 @@ export function accountHandlers(context: HealthContext): HealthHandlers<AccountM
       // The person proves they know the current password; an OIDC-only account sets its first one.
       if (actor.kind === 'person' && row.password_hash !== null) {
         if (!req.currentPassword) throw ValidationError.field('current_password', 'is required');
-        if (!(await verifyPassword(req.currentPassword, row.password_hash)))
+        if (!(await passwords.verify(req.currentPassword, row.password_hash)))
           throw new UnauthenticatedError('current password is wrong');
       }
-      const passwordHash = await hashPassword(req.newPassword);
+      const passwordHash = await passwords.hash(req.newPassword);
       await db.transaction(
         async (trx) => {
           await trx

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client, type ConnectRouter } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import { CompositeService, type Clock, type Database } from '@tend/platform';
+import { CompositeService, type Clock, type Database, type HealthLimits } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
 import { AesGcmCipher } from '../crypto/aes-gcm-cipher.js';
 import type { HealthContext } from '../context.js';
 import { createHealthService } from '../health-service.js';
+import type { ScryptCost } from '../people/password-hashing.js';
 
 /** A running health service on a fresh schema, and a client of it through its real contract. */
 export interface HealthHarness {
@@ -26,7 +27,14 @@ export interface HealthHarnessOptions {
   redisUrl?: string;
   /** Time as the service sees it, for suites that move it. @default the wall clock */
   clock?: Clock;
+  /** Per-person caps, lowered by suites that test them. @default defaultHealthLimits */
+  limits?: Partial<HealthLimits>;
+  /** scrypt cost of new password hashes. @default testPasswordCost */
+  passwordCost?: ScryptCost;
 }
+
+/** A cheap scrypt cost for suites that register people (production's is 2^17). */
+export const testPasswordCost: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
 
 /**
  * Starts the health service as the binary would (migrations, outbox relay), on embedded or
@@ -50,6 +58,9 @@ export async function startHealthHarness(
     metrics,
     schema,
     clock: options.clock,
+    limits: options.limits,
+    // The one place tests lower the scrypt cost: production's 2^17 costs 128 MiB and ~0.5 s a hash.
+    passwordCost: options.passwordCost ?? testPasswordCost,
   });
   const parts = new CompositeService('health-parts', service.parts ?? []);
   await parts.start();

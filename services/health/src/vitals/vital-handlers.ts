@@ -62,7 +62,7 @@ type VitalMethods =
 export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMethods> {
   const deps: VitalWriteDeps = {
     context,
-    partitions: new VitalPartitions(context.db, context.clock),
+    partitions: new VitalPartitions(context.db, context.clock, context.limits.vitalHistoryDays),
     feed: new VitalFeed(),
   };
   const { db, access, cipher } = context;
@@ -120,7 +120,7 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       const actor = actorOf(req.caller);
       const userId = ownerOf(req.userId, actor);
       await access.authorize(actor, { ownerId: userId, action: 'write', scope: 'record_vitals', resource: 'vitals' });
-      const reading = normalizeVitalInput(req.vital, context.clock.now());
+      const reading = normalizeVitalInput(req.vital, context.clock.now(), '', context.limits.vitalHistoryDays);
       const [vital] = await storeVitals(deps, actor, userId, [reading], req.idempotencyKey);
       return { vital };
     },
@@ -133,7 +133,9 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       }
       await access.authorize(actor, { ownerId: userId, action: 'write', scope: 'record_vitals', resource: 'vitals' });
       const now = context.clock.now();
-      const readings = req.vitals.map((input, i) => normalizeVitalInput(input, now, `vitals[${i}].`));
+      const readings = req.vitals.map((input, i) =>
+        normalizeVitalInput(input, now, `vitals[${i}].`, context.limits.vitalHistoryDays),
+      );
       return { vitals: await storeVitals(deps, actor, userId, readings, req.idempotencyKey) };
     },
 

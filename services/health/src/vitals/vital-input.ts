@@ -5,8 +5,13 @@ import { checkRange, diastolicRange, specOf, toCanonical, type VitalKindSpec } f
 
 /** How far in the future a reading may be measured: device clocks drift. */
 export const maxFutureSkewMs = 5 * 60 * 1000;
-/** Earliest accepted measurement: older dates are typos, and would each create a partition. */
-export const earliestMeasuredAt = new Date('1900-01-01T00:00:00Z');
+/**
+ * How far back a reading may be dated by default (`VITAL_HISTORY_DAYS`): ten years covers a
+ * device's or an old record's history; an older date is a typo or an attempt to make the
+ * service create a month partition per request, and each is refused.
+ */
+export const defaultVitalHistoryDays = 3660;
+const dayMs = 24 * 60 * 60 * 1000;
 /** Longest note, in characters. */
 export const maxNoteLength = 1000;
 
@@ -23,11 +28,17 @@ export interface NormalizedVital {
 }
 
 /**
- * Validates one reading and converts it to the kind's canonical unit. Every error is
+ * Validates one reading and converts it to the kind's canonical unit; its time must lie between
+ * `historyDays` ago and five minutes ahead. Every error is
  * InvalidArgument naming the field with `prefix` (`''` for RecordVital's body fields,
  * `vitals[3].` in a batch), so the person sees which value to fix.
  */
-export function normalizeVitalInput(input: VitalInput | undefined, now: Date, prefix = ''): NormalizedVital {
+export function normalizeVitalInput(
+  input: VitalInput | undefined,
+  now: Date,
+  prefix = '',
+  historyDays = defaultVitalHistoryDays,
+): NormalizedVital {
   const field = (name: string) => `${prefix}${name}`;
   if (!input) throw ValidationError.field(prefix === '' ? 'vital' : prefix.slice(0, -1), 'is required');
   const spec = specOf(input.kind);
@@ -52,8 +63,8 @@ export function normalizeVitalInput(input: VitalInput | undefined, now: Date, pr
     if (spec.integer && !Number.isInteger(value)) throw ValidationError.field(field('value'), 'must be a whole number');
   }
   const measuredAt = input.measuredAt ? timestampDate(input.measuredAt) : now;
-  if (!Number.isFinite(measuredAt.getTime()) || measuredAt < earliestMeasuredAt) {
-    throw ValidationError.field(field('measured_at'), 'must be a date after 1900');
+  if (!Number.isFinite(measuredAt.getTime()) || measuredAt.getTime() < now.getTime() - historyDays * dayMs) {
+    throw ValidationError.field(field('measured_at'), `must be within the last ${historyDays} days`);
   }
   if (measuredAt.getTime() > now.getTime() + maxFutureSkewMs) {
     throw ValidationError.field(field('measured_at'), 'must not be more than 5 minutes in the future');

@@ -1,6 +1,7 @@
 import type { Clock, SchemaDatabase } from '@tend/platform';
 import { MonthlyPartitions, monthlyPartitionOf } from '@tend/platform';
 import type { HealthTables } from '../db/tables.js';
+import { defaultVitalHistoryDays, maxFutureSkewMs } from './vital-input.js';
 
 export { monthOf, monthsAround } from '@tend/platform';
 
@@ -12,9 +13,13 @@ export function partitionOf(month: string): { name: string; from: string; to: st
   return monthlyPartitionOf('vitals', month);
 }
 
-/** The month partitions of `vitals`, ready before the readings that need them. */
+/**
+ * The month partitions of `vitals`, ready before the readings that need them, and only for
+ * readings inside the plausible window (`historyDays` back, five minutes ahead): whatever the
+ * caller, the number of partitions stays bounded.
+ */
 export class VitalPartitions extends MonthlyPartitions<HealthTables> {
-  constructor(db: SchemaDatabase<HealthTables>, clock: Clock) {
-    super(db, 'vitals', clock, partitionWindow);
+  constructor(db: SchemaDatabase<HealthTables>, clock: Clock, historyDays = defaultVitalHistoryDays) {
+    super(db, 'vitals', clock, partitionWindow, { maxAgeMs: historyDays * 86_400_000, maxAheadMs: maxFutureSkewMs });
   }
 }

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import { notificationCreatedType, notificationSource } from '../inbox/notification-writer.js';
 import type { NotificationMetrics } from '../notification-metrics.js';
-import type { ChannelName } from '../preferences/preference-rules.js';
+import { interruptingChannels, type ChannelName } from '../preferences/preference-rules.js';
 import type { PreferenceStore } from '../preferences/preference-store.js';
 import { missedAfterMs } from './reminder-dispatcher.js';
 import { reminderDraft } from './reminder-drafts.js';
@@ -143,7 +143,12 @@ export class PreparedReminders {
           // In the inbox from its date; the other channels are sent from then.
           status: channel === 'in_app' ? ('delivered' as const) : ('queued' as const),
           attempts: channel === 'in_app' ? 1 : 0,
-          next_attempt_at: channel === 'in_app' ? null : reminder.fireAt,
+          next_attempt_at:
+            channel === 'in_app'
+              ? null
+              : draft.holdUntil && interruptingChannels.includes(channel)
+                ? draft.holdUntil
+                : reminder.fireAt,
           updated_at: reminder.fireAt,
         })),
       );

@@ -1,5 +1,5 @@
 import type { NotificationDraft } from '../inbox/notification-writer.js';
-import { channelsFor, type ChannelName, type PersonPreferences } from '../preferences/preference-rules.js';
+import { deliveryPlanFor, type ChannelName, type PersonPreferences } from '../preferences/preference-rules.js';
 import { reminderMessage } from './reminder-messages.js';
 import type { StoredReminder } from './reminder-store.js';
 
@@ -17,8 +17,8 @@ export interface ReminderDraft {
 
 /**
  * Writes a reminder as its notification for sending at `at`: the text in the recipient's
- * language (late or not), the channels their preferences give for that moment (quiet hours
- * included), the reminder's id as the idempotency key, and the nudge a dose reminder leads to.
+ * language (late or not), the channels their preferences give for that moment (in quiet hours
+ * push and SMS held until they end), the reminder's id as the idempotency key, and the nudge a dose reminder leads to.
  * The same for a reminder fired at once and one rendered ahead of its time (then `at` is its
  * due time), so both paths send the same words on the same channels.
  */
@@ -37,9 +37,8 @@ export function reminderDraft(
     language,
     late,
   });
-  const channels = channelsFor(message.kind, preferences, at, reminder.payload.timeZone).filter((c) =>
-    enabledChannels.has(c),
-  );
+  const plan = deliveryPlanFor(message.kind, preferences, at, reminder.payload.timeZone);
+  const channels = plan.channels.filter((c) => enabledChannels.has(c));
   const followUpMs = reminder.scheduledAt.getTime() + preferences.followUpMinutes * 60_000;
   const followUp = reminder.kind === 'dose_due' && preferences.followUpMinutes > 0 && followUpMs > at.getTime();
   return {
@@ -59,6 +58,7 @@ export function reminderDraft(
       },
       idempotencyKey: `reminder:${reminder.id}`,
       channels,
+      holdUntil: plan.holdUntil,
     },
     late,
     followUpAt: followUp ? new Date(followUpMs) : undefined,
