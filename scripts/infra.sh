@@ -38,7 +38,8 @@ PG_USER=tend PG_PASSWORD=tend PG_DB=tend
 PG_PROBE_DB=tend_infra # replication probe lives here, not in the tests' database
 
 KAFKA_DIR="$INFRA_DIR/kafka"
-KAFKA_LIBS="$KAFKA_DIR/libs"
+# TEND_INFRA_KAFKA_LIBS: jars fetched by another scratch dir (a second, throw-away broker reuses them).
+KAFKA_LIBS="${TEND_INFRA_KAFKA_LIBS:-$KAFKA_DIR/libs}"
 KAFKA_POM="$FILES_DIR/kafka-pom.xml"
 # -XX:TieredStopAtLevel=1 (C1 JIT only): on 2 cores shared with the tests the broker is ready in
 # about 3 s instead of 5-7 s and uses less CPU while the suites run; peak throughput is lower, which

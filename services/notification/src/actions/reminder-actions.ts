@@ -85,6 +85,8 @@ export class ReminderActions {
       .select(['notifications.id', 'reminders.subject_id', 'reminders.payload'])
       .where('notifications.user_id', '=', userId)
       .where('notifications.created_at', '>=', since)
+      // Not one written ahead for later.
+      .where('notifications.created_at', '<=', clock.now())
       .where('reminders.kind', 'in', ['dose_due', 'dose_follow_up'])
       .where('reminders.recipient_user_id', '=', userId)
       .where((eb) =>

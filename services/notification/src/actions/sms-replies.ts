@@ -67,6 +67,8 @@ export class SmsReplies {
       .select(['notifications.id', 'notifications.data'])
       .where('notifications.user_id', '=', userId)
       .where('notifications.created_at', '>=', since)
+      // Not one written ahead for later.
+      .where('notifications.created_at', '<=', this.deps.clock.now())
       .where('notifications.kind', '=', 'dose_reminder')
       .where('used_action_tokens.token_id', 'is', null)
       .orderBy('notifications.created_at', 'desc')

@@ -51,7 +51,10 @@ export function pageLimit(limit: number): number {
   return pageLimitOf({ limit });
 }
 
-/** Each person's in-app inbox: newest first, in cursor pages, read marks. */
+/**
+ * Each person's in-app inbox: newest first, in cursor pages, read marks. A notification dated in
+ * the future (a reminder written ahead of its time) is not in it until then.
+ */
 export class InboxStore {
   constructor(
     private readonly db: SchemaDatabase<NotificationTables>,
@@ -97,7 +100,9 @@ export class InboxStore {
       .selectFrom('notifications')
       .selectAll()
       .where('user_id', '=', userId)
-      .where('in_app', '=', true);
+      .where('in_app', '=', true)
+      // A reminder's notification is written a few minutes ahead, dated at its time: shown from then.
+      .where('created_at', '<=', this.clock.now());
     if (unreadOnly) query = query.where('read_at', 'is', null);
     if (after) {
       const at = new Date(after.c);
@@ -131,6 +136,7 @@ export class InboxStore {
       .where('user_id', '=', userId)
       .where('in_app', '=', true)
       .where('read_at', 'is', null)
+      .where('created_at', '<=', this.clock.now())
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -154,6 +160,7 @@ export class InboxStore {
           .where('user_id', '=', userId)
           .where('id', 'in', [...ids])
           .where('read_at', 'is', null)
+          .where('created_at', '<=', this.clock.now())
           .executeTakeFirst(),
       { consistencyKey: userId },
     );

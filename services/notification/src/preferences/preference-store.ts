@@ -1,6 +1,7 @@
 import type { Clock, SchemaDatabase } from '@tend/platform';
 import type { Selectable } from 'kysely';
 import type { NotificationTables, PreferencesTable } from '../db/tables.js';
+import { withdrawUnfired } from '../reminders/reminder-store.js';
 import {
   channelNames,
   defaultPreferences,
@@ -76,14 +77,17 @@ export class PreferenceStore {
         .values({ user_id: userId, ...values })
         .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
         .execute();
-      // Reminders rendered ahead with the old channels, quiet hours or language are rendered again.
+      // Reminders written ahead with the old channels, quiet hours or language are written again.
+      const now = this.clock.now();
       await trx
         .updateTable('reminders')
-        .set({ prepared: null })
+        .set({ prepared: null, notification_id: null })
         .where('recipient_user_id', '=', userId)
         .where('state', '=', 'pending')
         .where('prepared', 'is not', null)
+        .where('fire_at', '>', now)
         .execute();
+      await withdrawUnfired(trx, this.db.schema, now, userId);
     });
     return preferences;
   }

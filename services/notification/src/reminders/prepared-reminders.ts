@@ -3,28 +3,25 @@ import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import { notificationCreatedType, notificationSource } from '../inbox/notification-writer.js';
 import type { NotificationMetrics } from '../notification-metrics.js';
-import type { ChannelName } from '../preferences/preference-rules.js';
+import { interruptingChannels, type ChannelName } from '../preferences/preference-rules.js';
 import type { PreferenceStore } from '../preferences/preference-store.js';
-import { lateAfterMs, reminderDraft } from './reminder-drafts.js';
+import { missedAfterMs } from './reminder-dispatcher.js';
+import { reminderDraft } from './reminder-drafts.js';
 import { storedReminderOf } from './reminder-store.js';
 
 /**
- * A reminder's notification rendered ahead of its time (`reminders.prepared`, migration 0004):
- * everything the statement that fires it needs, so firing costs no work per reminder in Node.
+ * What a reminder written ahead keeps on its row (`reminders.prepared`, migration 0004) besides
+ * its notification's id: what the statement that fires it needs and cannot read elsewhere.
  */
 export interface PreparedNotification {
-  notificationId: string;
   /** The id of the live event announcing it (only when it goes to the in-app inbox). */
   eventId: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, string>;
-  inApp: boolean;
-  deliveries: { id: string; channel: ChannelName }[];
   /** ISO time of the dose's nudge, or null for none. */
   followUpAt: string | null;
 }
+
+/** Reminders are written ahead only this far before their time, so they are in place by then. */
+const writeAheadMarginMs = 2_000;
 
 export interface PreparedRemindersOptions {
   db: SchemaDatabase<NotificationTables>;
@@ -38,30 +35,30 @@ export interface PreparedRemindersOptions {
 /** What one firing statement did. */
 export interface FiredBatch {
   claimed: number;
-  /** Notifications written (a key written before by another path is not written again). */
-  written: number;
 }
 
 /**
- * Plans reminders ahead and fires them in bulk. `prepare` renders the reminders falling due in
- * the next few minutes — message, channels as at their due time, ids — onto their rows; `fire`
- * then sends a batch of due, rendered reminders in ONE SQL statement: it claims the rows with
- * `FOR UPDATE SKIP LOCKED`, writes their notifications, delivery records, live events and
- * follow-ups, and marks them fired. Being one statement it is atomic: a process killed midway
- * leaves nothing half-written, its rows fall due again for another process, and the notification's
- * idempotency key (the reminder's id) keeps a second firing from writing twice. Only reminders
- * at most `lateAfterMs` past due are fired here; later ones are re-rendered as late by the
- * dispatcher.
+ * Plans reminders ahead so that a peak of them is delivered to the inbox on time. `prepare`
+ * writes the notifications of the reminders falling due in the next few minutes — text and
+ * channels as at their due time, delivery records queued for then — dated at their due time:
+ * the inbox shows a notification from its date, and the channel senders take a delivery from its
+ * due time, so the writing is done before the peak and none of it shows early. `fire` then does
+ * what must happen at the time, one statement per batch: it claims the due rows with `FOR UPDATE
+ * SKIP LOCKED`, enqueues their live events (the in-app socket), adds the dose's nudge and marks
+ * them fired. One statement is atomic: a process killed midway leaves nothing half-done and its
+ * rows are fired by another. Anything that changes a reminder before its time (the schedule, the
+ * text, a preference) takes its written notification back (`withdrawUnfired`), and it is
+ * written again.
  */
 export class PreparedReminders {
   constructor(private readonly options: PreparedRemindersOptions) {}
 
-  /** Renders up to `limit` pending reminders due within `horizonMs`; returns how many. */
+  /** Writes ahead up to `limit` pending reminders due within `horizonMs`; returns how many. */
   async prepare(horizonMs: number, limit: number): Promise<number> {
     const { db, clock, ids, enabledChannels } = this.options;
     return db.transaction(async (trx) => {
       const now = clock.now();
-      // Locked while rendering: a reconcile or preference change waits, then sets it back to NULL.
+      // Locked while writing: a reconcile or preference change waits, then takes it back.
       const rows = await trx
         .selectFrom('reminders')
         .select([
@@ -78,7 +75,7 @@ export class PreparedReminders {
         ])
         .where('state', '=', 'pending')
         .where('prepared', 'is', null)
-        .where('fire_at', '>', new Date(now.getTime() - lateAfterMs))
+        .where('fire_at', '>', new Date(now.getTime() + writeAheadMarginMs))
         .where('fire_at', '<=', new Date(now.getTime() + horizonMs))
         .orderBy('fire_at')
         .limit(limit)
@@ -88,41 +85,91 @@ export class PreparedReminders {
       if (rows.length === 0) return 0;
       const reminders = rows.map(storedReminderOf);
       const preferences = await this.options.preferences.getMany(reminders.map((r) => r.recipientUserId));
-      const prepared = reminders.map((reminder): PreparedNotification => {
+      const written = reminders.map((reminder) => {
         const { draft, followUpAt } = reminderDraft(
           reminder,
           preferences.get(reminder.recipientUserId)!,
           reminder.fireAt,
           enabledChannels,
         );
-        return {
-          notificationId: ids.uuid(),
-          eventId: ids.uuid(),
-          kind: draft.kind,
-          title: draft.title,
-          body: draft.body,
-          data: draft.data,
-          inApp: draft.channels.includes('in_app'),
-          deliveries: draft.channels.map((channel) => ({ id: ids.uuid(), channel })),
-          followUpAt: followUpAt?.toISOString() ?? null,
-        };
+        const prepared: PreparedNotification = { eventId: ids.uuid(), followUpAt: followUpAt?.toISOString() ?? null };
+        return { reminder, draft, notificationId: ids.uuid(), prepared };
       });
+      const inserted = await trx
+        .insertInto('notifications')
+        .values(
+          written.map(({ reminder, draft, notificationId }) => ({
+            id: notificationId,
+            user_id: draft.userId,
+            kind: draft.kind,
+            title: draft.title,
+            body: draft.body,
+            data: JSON.stringify(draft.data),
+            idempotency_key: draft.idempotencyKey,
+            in_app: draft.channels.includes('in_app'),
+            created_at: reminder.fireAt,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['user_id', 'idempotency_key']).doNothing())
+        .returning('id')
+        .execute();
+      const fresh = new Set(inserted.map((row) => row.id));
+      const staged = written.filter((w) => fresh.has(w.notificationId));
+      // Written before under its key (a withdrawal not swept yet): the reminder takes that one.
+      const before = written.filter((w) => !fresh.has(w.notificationId));
+      if (before.length > 0) {
+        const existing = await trx
+          .selectFrom('notifications')
+          .select(['id', 'idempotency_key'])
+          .where(
+            'user_id',
+            'in',
+            before.map((w) => w.draft.userId),
+          )
+          .where(
+            'idempotency_key',
+            'in',
+            before.map((w) => w.draft.idempotencyKey),
+          )
+          .execute();
+        const idOf = new Map(existing.map((n) => [n.idempotency_key, n.id]));
+        for (const w of before) w.notificationId = idOf.get(w.draft.idempotencyKey) ?? w.notificationId;
+      }
+      const deliveries = staged.flatMap(({ reminder, draft, notificationId }) =>
+        draft.channels.map((channel) => ({
+          id: ids.uuid(),
+          notification_id: notificationId,
+          channel,
+          // In the inbox from its date; the other channels are sent from then.
+          status: channel === 'in_app' ? ('delivered' as const) : ('queued' as const),
+          attempts: channel === 'in_app' ? 1 : 0,
+          next_attempt_at:
+            channel === 'in_app'
+              ? null
+              : draft.holdUntil && interruptingChannels.includes(channel)
+                ? draft.holdUntil
+                : reminder.fireAt,
+          updated_at: reminder.fireAt,
+        })),
+      );
+      if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute();
       await sql`
-        UPDATE ${sql.table(`${db.schema}.reminders`)} AS r SET prepared = v.prepared
-        FROM unnest(${reminders.map((r) => r.id)}::text[], ${prepared.map((p) => JSON.stringify(p))}::jsonb[]) AS v(id, prepared)
+        UPDATE ${sql.table(`${db.schema}.reminders`)} AS r SET prepared = v.prepared, notification_id = v.notification_id
+        FROM unnest(${written.map((w) => w.reminder.id)}::text[], ${written.map((w) => JSON.stringify(w.prepared))}::jsonb[],
+                    ${written.map((w) => w.notificationId)}::uuid[]) AS v(id, prepared, notification_id)
         WHERE r.id = v.id`.execute(trx);
       return rows.length;
     });
   }
 
-  /** Fires up to `limit` rendered reminders that are due, in one statement. */
+  /** Fires up to `limit` written-ahead reminders that are due, in one statement. */
   async fire(limit: number): Promise<FiredBatch> {
     const { rows } = await this.fireStatement(this.options.clock.now(), limit).execute(this.options.db.primary);
     for (const row of rows) {
       this.options.metrics.reminderLateness.observe({ kind: row.kind }, Math.max(0, row.overdue_ms) / 1000);
       this.options.metrics.reminders.inc({ kind: row.kind, outcome: 'fired' });
     }
-    return { claimed: rows.length, written: rows.filter((row) => row.written).length };
+    return { claimed: rows.length };
   }
 
   /** The statement that fires a batch (apart, so that its plan can be looked at). */
@@ -131,45 +178,24 @@ export class PreparedReminders {
     const table = (name: string) => sql.table(`${db.schema}.${name}`);
     // Every step reads `claimed`, never a join of two of these steps: the planner cannot know
     // their sizes, and a nested loop over two batches of thousands costs seconds.
-    return sql<{ kind: string; overdue_ms: number; written: boolean }>`
+    return sql<{ kind: string; overdue_ms: number }>`
       WITH locked AS (
-        SELECT id, kind, recipient_user_id, patient_user_id, subject_id, parent_id, fire_at, scheduled_at, payload, prepared
+        SELECT id, kind, recipient_user_id, patient_user_id, subject_id, parent_id, fire_at, scheduled_at, payload,
+               notification_id, prepared
         FROM ${table('reminders')}
         WHERE state = 'pending' AND prepared IS NOT NULL
-          AND fire_at <= ${now} AND fire_at >= ${new Date(now.getTime() - lateAfterMs)}
+          AND fire_at <= ${now} AND fire_at >= ${new Date(now.getTime() - missedAfterMs)}
         ORDER BY fire_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
       ), claimed AS MATERIALIZED (
         SELECT l.id, l.kind, l.recipient_user_id, l.patient_user_id, l.subject_id, l.parent_id, l.fire_at,
-               l.scheduled_at, l.payload,
-               (l.prepared->>'notificationId')::uuid AS notification_id,
+               l.scheduled_at, l.payload, l.notification_id,
                (l.prepared->>'eventId')::uuid AS event_id,
-               (l.prepared->>'inApp')::boolean AS in_app,
-               l.prepared->>'kind' AS message_kind, l.prepared->>'title' AS title, l.prepared->>'body' AS body,
-               l.prepared->'data' AS data, l.prepared->'deliveries' AS deliveries,
                (l.prepared->>'followUpAt')::timestamptz AS follow_up_at,
-               -- Written before under the same key (by another path): not written again.
-               (SELECT n.id FROM ${table('notifications')} n
-                WHERE n.user_id = l.recipient_user_id AND n.idempotency_key = 'reminder:' || l.id) AS existing_id
+               n.kind AS message_kind, n.title, n.body, n.data, n.in_app, n.created_at
         FROM locked l
-      ), written AS (
-        -- No ON CONFLICT: a notification written under the key since (by no path today) fails the
-        -- statement, and the batch is fired again, finding it above.
-        INSERT INTO ${table('notifications')} (id, user_id, kind, title, body, data, idempotency_key, in_app, created_at)
-        SELECT c.notification_id, c.recipient_user_id, c.message_kind, c.title, c.body, c.data, 'reminder:' || c.id,
-               c.in_app, ${now}
-        FROM claimed c WHERE c.existing_id IS NULL
-      ), delivered AS (
-        INSERT INTO ${table('deliveries')} (id, notification_id, channel, status, attempts, next_attempt_at, updated_at)
-        SELECT d.id, c.notification_id, d.channel,
-               CASE WHEN d.channel = 'in_app' THEN 'delivered' ELSE 'queued' END,
-               CASE WHEN d.channel = 'in_app' THEN 1 ELSE 0 END,
-               CASE WHEN d.channel = 'in_app' THEN NULL ELSE ${now}::timestamptz END,
-               ${now}
-        FROM claimed c
-        CROSS JOIN LATERAL jsonb_to_recordset(c.deliveries) AS d(id uuid, channel text)
-        WHERE c.existing_id IS NULL
+        JOIN ${table('notifications')} n ON n.id = l.notification_id
       ), enqueued AS (
         -- The same CloudEvent envelope as the outbox writes for any notification placed in an inbox.
         INSERT INTO ${table('outbox')} (id, topic, partition_key, event)
@@ -181,18 +207,17 @@ export class PreparedReminders {
                  'partitionkey', c.recipient_user_id::text,
                  'data', jsonb_build_object(
                    'id', c.notification_id::text, 'kind', c.message_kind, 'title', c.title, 'body', c.body,
-                   'data', c.data, 'createdAt', ${now.toISOString()}::text))
+                   'data', c.data,
+                   'createdAt', to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
         FROM claimed c
-        WHERE c.existing_id IS NULL AND c.in_app
+        WHERE c.in_app
         RETURNING seq
       ), fired AS (
         UPDATE ${table('reminders')} AS r
-        SET state = 'fired', fired_at = ${now}, late = false, updated_at = ${now},
-            notification_id = coalesce(c.existing_id, c.notification_id)
+        SET state = 'fired', fired_at = ${now}, late = false, updated_at = ${now}
         FROM claimed c
         WHERE r.id = c.id
-        RETURNING r.kind, (extract(epoch FROM ${now}::timestamptz - c.fire_at) * 1000)::float8 AS overdue_ms,
-                  c.existing_id IS NULL AS written
+        RETURNING r.kind, (extract(epoch FROM ${now}::timestamptz - c.fire_at) * 1000)::float8 AS overdue_ms
       ), followed AS (
         -- One nudge if the dose is still not logged N minutes after its time.
         INSERT INTO ${table('reminders')}
@@ -205,6 +230,6 @@ export class PreparedReminders {
       ), signalled AS (
         SELECT pg_notify(${outboxChannel(db.schema)}, '') FROM enqueued LIMIT 1
       )
-      SELECT f.kind, f.overdue_ms, f.written, (SELECT count(*) FROM signalled) AS signalled FROM fired f`;
+      SELECT f.kind, f.overdue_ms, (SELECT count(*) FROM signalled) AS signalled FROM fired f`;
   }
 }

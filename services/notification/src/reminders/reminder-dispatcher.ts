@@ -54,6 +54,8 @@ export class ReminderDispatcher {
         .selectAll()
         .where('state', '=', 'pending')
         .where('fire_at', '<=', now)
+        // Those written ahead are fired in bulk (`PreparedReminders`), unless over 2 h overdue.
+        .where((eb) => eb.or([eb('prepared', 'is', null), eb('fire_at', '<', new Date(now.getTime() - missedAfterMs))]))
         .orderBy('fire_at')
         .limit(limit)
         .forUpdate()

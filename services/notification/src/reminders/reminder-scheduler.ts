@@ -141,7 +141,7 @@ export class ReminderScheduler extends BaseService {
       if (!rows[0]?.locked) return undefined;
       // Listed inside the lock: a reconcile that listed earlier can never overwrite a later one.
       const listed = await this.#listDue(from, to);
-      const result = await reconcileWindow(trx, listed, { from, to }, now);
+      const result = await reconcileWindow(trx, listed, { from, to }, now, db.schema);
       return { listed: listed.length, ...result };
     });
   }

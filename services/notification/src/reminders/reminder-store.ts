@@ -45,6 +45,7 @@ export async function reconcileWindow(
   listed: readonly Reminder[],
   window: { from: Date; to: Date },
   now: Date,
+  schema: string,
 ): Promise<{ upserted: number; cancelled: number }> {
   const rows = listed.flatMap((reminder) => {
     const kind = reminderKindName(reminder.kind);
@@ -87,13 +88,16 @@ export async function reconcileWindow(
             payload: sql`excluded.payload`,
             fire_at: sql`excluded.fire_at`,
             state: sql`'pending'`,
-            // Its message is rendered again from the new content.
+            // A notification written ahead is taken back (below) and written again.
             prepared: null,
+            notification_id: null,
             updated_at: now,
           })
           // Only what has not fired; and only rows whose content or state changes, so an
           // unchanged window writes nothing.
           .where(sql<boolean>`reminders.state IN ('pending', 'cancelled')`)
+          // Written ahead and its time come: it is in the inbox already, as it was.
+          .where(sql<boolean>`NOT (reminders.prepared IS NOT NULL AND reminders.fire_at <= ${now})`)
           .where(
             sql<boolean>`(reminders.state = 'cancelled' OR reminders.payload IS DISTINCT FROM excluded.payload OR reminders.fire_at <> excluded.fire_at)`,
           ),
@@ -104,8 +108,9 @@ export async function reconcileWindow(
   const ids = rows.map((row) => row.id);
   const cancelled = await trx
     .updateTable('reminders')
-    .set({ state: 'cancelled', updated_at: now })
+    .set({ state: 'cancelled', prepared: null, notification_id: null, updated_at: now })
     .where('state', '=', 'pending')
+    .where(sql<boolean>`NOT (prepared IS NOT NULL AND fire_at <= ${now})`)
     .where((eb) =>
       eb.or([
         eb.and([
@@ -122,7 +127,32 @@ export async function reconcileWindow(
       ]),
     )
     .executeTakeFirst();
+  await withdrawUnfired(trx, schema, now);
   return { upserted, cancelled: Number(cancelled.numUpdatedRows) };
+}
+
+/**
+ * Deletes the notifications written ahead (dated after `now`) whose reminder no longer points
+ * at them — it was changed or cancelled before its time — with their delivery records; none of
+ * them was shown or sent yet. Of one person's, or of everyone's.
+ */
+export async function withdrawUnfired(
+  trx: Kysely<NotificationTables>,
+  schema: string,
+  now: Date,
+  userId?: string,
+): Promise<number> {
+  let query = trx
+    .deleteFrom('notifications')
+    .where('created_at', '>', now)
+    .where('idempotency_key', 'like', 'reminder:%')
+    .where(
+      sql<boolean>`NOT EXISTS (SELECT 1 FROM ${sql.table(`${schema}.reminders`)} r
+        WHERE r.id = substr(notifications.idempotency_key, 10) AND r.notification_id = notifications.id)`,
+    );
+  if (userId !== undefined) query = query.where('user_id', '=', userId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** A row as a `StoredReminder`. */

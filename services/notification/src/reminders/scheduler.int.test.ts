@@ -71,30 +71,37 @@ describe.each(databaseTargets())('reminder scheduler on $kind PostgreSQL', (targ
     expect((await harness.notification.client.listNotifications({ caller: ann.caller })).unreadCount).toBe(0);
   });
 
-  it('renders a reminder ahead of its time and renders it again when the person changes language', async () => {
+  it('writes a reminder ahead, shows it only from its time, and writes it again when the person changes language', async () => {
     clock.set('2026-03-28T10:57:00Z');
     const zoe = await newPerson('UTC', 'Zoe');
     await addMedication(zoe.caller, 'Aspirin', ['11:00']);
     await tick();
-    const rendered = await harness.db.primary
-      .selectFrom('reminders')
-      .select(['prepared'])
-      .where('recipient_user_id', '=', zoe.id)
-      .where('kind', '=', 'dose_due')
-      .executeTakeFirstOrThrow();
-    expect(rendered.prepared).toMatchObject({ title: 'Time for your Aspirin', inApp: true });
+    const written = () =>
+      harness.db.primary
+        .selectFrom('notifications')
+        .select(['title', 'created_at'])
+        .where('user_id', '=', zoe.id)
+        .execute()
+        .then((rows) => rows.map((n) => [n.title, new Date(n.created_at).toISOString()]));
+    expect(await written()).toEqual([['Time for your Aspirin', '2026-03-28T11:00:00.000Z']]);
+    expect(await inboxOf(zoe.id)).toHaveLength(0);
+    expect((await harness.notification.client.listNotifications({ caller: zoe.caller })).unreadCount).toBe(0);
 
     const { preferences } = await harness.notification.client.getPreferences({ caller: zoe.caller });
     await harness.notification.client.updatePreferences({
       caller: zoe.caller,
       preferences: { ...preferences!, language: 'zh' },
     });
+    expect(await written()).toEqual([]);
+    clock.set('2026-03-28T10:58:00Z');
+    await tick();
+    expect(await written()).toEqual([['该服用Aspirin了', '2026-03-28T11:00:00.000Z']]);
     clock.set('2026-03-28T11:00:00.300Z');
     const round = await tick();
     expect(round.fired).toBe(1);
     const inbox = await inboxOf(zoe.id);
     expect(inbox.map((n) => [n.title, n.data.late])).toEqual([['该服用Aspirin了', 'false']]);
-    // Written whole: its in-app delivery, its live event and the nudge 30 minutes on.
+    // Whole: its in-app delivery, its live event and the nudge 30 minutes on.
     const delivery = await harness.db.primary
       .selectFrom('deliveries')
       .select(['channel', 'status'])

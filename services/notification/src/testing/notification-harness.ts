@@ -5,6 +5,8 @@ import {
   Metrics,
   createLogger,
   type Clock,
+  type EventBus,
+  type Logger,
   type SchemaDatabase,
 } from '@tend/platform';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
@@ -49,7 +51,9 @@ export class ShiftedClock implements Clock {
 export interface NotificationInstance {
   module: NotificationServiceModule;
   client: Client<typeof NotificationService>;
-  bus: MemoryEventBus;
+  bus: EventBus;
+  /** Its metrics registry: what its /metrics shows. */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -74,6 +78,8 @@ export interface NotificationHarnessOptions {
   delivery?: DeliveryWorkerOptions;
   /** Where generated keys go. */
   dataDir?: string;
+  /** Each instance's event bus. @default an in-process bus */
+  bus?: (logger: Logger) => EventBus;
 }
 
 /**
@@ -91,14 +97,15 @@ export async function startNotificationHarness(
   const instances: NotificationInstance[] = [];
   const startInstance = async (instanceOptions: { runScheduler?: boolean } = {}): Promise<NotificationInstance> => {
     const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
-    const bus = new MemoryEventBus({ logger });
+    const bus = options.bus?.(logger) ?? new MemoryEventBus({ logger });
     await bus.start();
+    const metrics = new Metrics({ defaultMetrics: false });
     const module = await createNotificationService({
       database: health.database,
       bus,
       health: healthTransport,
       logger,
-      metrics: new Metrics({ defaultMetrics: false }),
+      metrics,
       schema,
       clock: options.clock,
       runScheduler: instanceOptions.runScheduler ?? options.runScheduler ?? false,
@@ -117,6 +124,7 @@ export async function startNotificationHarness(
       module,
       client,
       bus,
+      metrics,
       async stop() {
         await parts.stop();
         await bus.stop();
