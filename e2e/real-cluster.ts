@@ -55,9 +55,11 @@ export async function registerPerson(
 }
 
 /**
- * Sends `request` from 4 loops for 3 s, runs `disrupt` after the first second, and returns every
- * status seen: steady traffic across a failure. `pauseMs` between a loop's requests keeps the
- * load under an edge's rate limit.
+ * Sends `request` from 4 loops and returns every status seen: steady traffic across a failure.
+ * `disrupt` runs after the first second, and the traffic goes on for at least 2 s more. Each
+ * phase also waits for its share of requests (40 before, 100 after), so a slow, busy machine
+ * still puts real traffic through the failure; the whole run is bounded at 60 s. `pauseMs`
+ * between a loop's requests keeps the load under an edge's rate limit.
  */
 export async function statusesAcross(
   request: () => Promise<Response>,
@@ -74,10 +76,17 @@ export async function statusesAcross(
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };
+  const deadline = Date.now() + 60_000;
+  const phase = async (minMs: number, minRequests: number) => {
+    const until = Date.now() + minMs;
+    while ((Date.now() < until || statuses.length < minRequests) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
   const loops = Array.from({ length: 4 }, loop);
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await phase(1_000, 40);
   disrupt();
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await phase(2_000, statuses.length + 100);
   stop = true;
   await Promise.all(loops);
   return statuses;
