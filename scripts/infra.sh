@@ -944,7 +944,8 @@ radicale_up() {
     log "radicale already up (pid $pid, port $(recorded_port radicale "$RADICALE_PORT"))"
     return
   fi
-  command -v radicale >/dev/null || apt_install radicale
+  # python3-tz: Radicale's vobject needs it to read events whose TZID has no VTIMEZONE.
+  if ! command -v radicale >/dev/null || ! dpkg-query -W python3-tz >/dev/null 2>&1; then apt_install radicale python3-tz; fi
   port_open "$RADICALE_PORT" && die "port $RADICALE_PORT is already in use by a process infra.sh did not start (set TEND_INFRA_RADICALE_PORT)"
   mkdir -p "$RADICALE_DIR/collections" "$LOG_DIR"
   printf '%s:%s\n' "$RADICALE_USER" "$RADICALE_PASSWORD" >"$RADICALE_DIR/users"

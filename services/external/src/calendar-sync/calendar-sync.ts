@@ -29,6 +29,18 @@ export interface CalendarSyncDeps {
   open?: (calendarUrl: string, credentials: CalDavCredentials) => CalDavCalendar;
 }
 
+/** Conditional writes to the calendar server at once (a sync of many changes is not one by one). */
+const writesAtOnce = 6;
+
+/** Runs `tasks` with at most `limit` at a time; the first failure fails the sync. */
+async function inParallel(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
 /** A remote object read and understood: one event, or one Tend leaves alone. */
 type Remote = { href: string; etag: string; event: ParsedEvent | undefined };
 
@@ -107,6 +119,8 @@ export class CalendarSync {
       return true;
     };
     const linkedIds = new Set<string>();
+    /** The calendar's writes, run a few at once once all are planned. */
+    const writes: (() => Promise<void>)[] = [];
     for (const link of links) {
       linkedIds.add(link.appointment_id);
       const etag = etags.get(link.href);
@@ -119,7 +133,7 @@ export class CalendarSync {
         if (changedHere) {
           // Deleted there but changed here since: the changed copy goes back.
           counts.conflicts += 1;
-          await this.#export(calendar, here, link.href, undefined, nextLinks, counts, removedLinks);
+          writes.push(() => this.#export(calendar, here, link.href, undefined, nextLinks, counts, removedLinks));
         } else {
           batch.delete.push(here.id);
           removedLinks.push(link.appointment_id);
@@ -132,14 +146,16 @@ export class CalendarSync {
           counts.conflicts += 1;
           counts.imported += 1;
         } else if (!changedThere) {
-          try {
-            await calendar.remove(link.href, link.etag);
-            removedLinks.push(link.appointment_id);
-            counts.deletedThere += 1;
-          } catch (error) {
-            if (!(error instanceof PreconditionFailedError)) throw error;
-            counts.conflicts += 1;
-          }
+          writes.push(async () => {
+            try {
+              await calendar.remove(link.href, link.etag);
+              removedLinks.push(link.appointment_id);
+              counts.deletedThere += 1;
+            } catch (error) {
+              if (!(error instanceof PreconditionFailedError)) throw error;
+              counts.conflicts += 1;
+            }
+          });
         }
       } else if (changedThere) {
         const r = remote.get(link.href);
@@ -150,7 +166,7 @@ export class CalendarSync {
           counts.skipped += 1;
         }
       } else if (changedHere) {
-        await this.#export(calendar, here, link.href, link.etag, nextLinks, counts);
+        writes.push(() => this.#export(calendar, here, link.href, link.etag, nextLinks, counts));
       }
     }
     for (const [href, r] of remote) {
@@ -173,8 +189,10 @@ export class CalendarSync {
     }
     for (const here of local.values()) {
       if (linkedIds.has(here.id)) continue;
-      await this.#export(calendar, here, new URL(`${here.id}.ics`, calendarUrl).href, undefined, nextLinks, counts);
+      const href = new URL(`${here.id}.ics`, calendarUrl).href;
+      writes.push(() => this.#export(calendar, here, href, undefined, nextLinks, counts));
     }
+    await inParallel(writes, writesAtOnce);
 
     // 3. Tend's side, the links and the status: one transaction.
     await this.deps.db.transaction(async (trx) => {
