@@ -65,14 +65,16 @@ export class CalDavCalendar {
     const url = credentials.url.endsWith('/') ? credentials.url : `${credentials.url}/`;
     await checkReachable(url, headers);
     const [self] = await guard('look at the URL', () =>
-      propfind({ url, props: { 'd:resourcetype': {} }, depth: '0', headers }),
+      propfind({ url, props: { 'd:resourcetype': {} }, depth: '0', headers, fetchOptions: timeout() }),
     );
     const types = JSON.stringify(self?.props?.resourcetype ?? {});
     if (/calendar/i.test(types)) return new CalDavCalendar(url, headers);
     const account = await guard('discover the calendars', () =>
-      createAccount({ account: { serverUrl: url, accountType: 'caldav' }, headers }),
+      createAccount({ account: { serverUrl: url, accountType: 'caldav' }, headers, fetchOptions: timeout() }),
     );
-    const calendars = await guard('list the calendars', () => fetchCalendars({ account, headers }));
+    const calendars = await guard('list the calendars', () =>
+      fetchCalendars({ account, headers, fetchOptions: timeout() }),
+    );
     const calendar = calendars.find((c) => !c.components || c.components.includes('VEVENT'));
     if (!calendar) throw ValidationError.field('url', 'has no calendar for events');
     return new CalDavCalendar(new URL(calendar.url, url).href, headers);
@@ -87,6 +89,7 @@ export class CalDavCalendar {
         filters: { 'c:comp-filter': { _attributes: { name: 'VCALENDAR' } } },
         depth: '1',
         headers: this.headers,
+        fetchOptions: timeout(),
       }),
     );
     const etags = new Map<string, string>();
@@ -116,6 +119,7 @@ export class CalDavCalendar {
           objectUrls: chunk,
           depth: '1',
           headers: this.headers,
+          fetchOptions: timeout(),
         }),
       );
       for (const response of responses) {
@@ -172,6 +176,11 @@ export class CalDavCalendar {
       throw new CalendarServerError(`cannot reach the calendar server: ${messageOf(error)}`, { cause: error });
     }
   }
+}
+
+/** Every WebDAV request tsdav makes has the same deadline as our own. */
+function timeout(): RequestInit {
+  return { signal: AbortSignal.timeout(requestTimeoutMs) };
 }
 
 /** An OPTIONS request first: it tells unreachable, refused credentials and not-CalDAV apart. */

@@ -95,12 +95,14 @@ export function calendarSyncHandlers(deps: {
         throw error;
       }
       if (parsed.events.length === 0) throw ValidationError.field('ics', 'has no single (non-recurring) events');
-      const written = await deps.db.transaction((trx) =>
-        deps.appointments.applyBatch(trx, userId, {
-          create: parsed.events.map((event) => ({ fields: event.fields })),
-          update: [],
-          delete: [],
-        }),
+      const written = await deps.db.transaction(
+        (trx) =>
+          deps.appointments.applyBatch(trx, userId, {
+            create: parsed.events.map((event) => ({ fields: event.fields })),
+            update: [],
+            delete: [],
+          }),
+        { consistencyKey: userId },
       );
       return { appointments: written.created, skipped: parsed.skipped };
     },

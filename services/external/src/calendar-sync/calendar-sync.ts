@@ -195,17 +195,21 @@ export class CalendarSync {
     await inParallel(writes, writesAtOnce);
 
     // 3. Tend's side, the links and the status: one transaction.
-    await this.deps.db.transaction(async (trx) => {
-      const written = await appointments.applyBatch(trx, userId, batch);
-      const sequences = new Map<string, number>();
-      for (const a of [...written.created, ...written.updated]) sequences.set(a.id, a.sequence);
-      const upserts = [...nextLinks.values()].flatMap((link) => {
-        if (link.sequence !== -1) return [link];
-        const sequence = sequences.get(link.appointment_id);
-        return sequence === undefined ? [] : [{ ...link, sequence }];
-      });
-      await connections.saveLinks(trx, userId, upserts, removedLinks);
-    });
+    await this.deps.db.transaction(
+      async (trx) => {
+        const written = await appointments.applyBatch(trx, userId, batch);
+        const sequences = new Map<string, number>();
+        for (const a of [...written.created, ...written.updated]) sequences.set(a.id, a.sequence);
+        const upserts = [...nextLinks.values()].flatMap((link) => {
+          if (link.sequence !== -1) return [link];
+          const sequence = sequences.get(link.appointment_id);
+          return sequence === undefined ? [] : [{ ...link, sequence }];
+        });
+        await connections.saveLinks(trx, userId, upserts, removedLinks);
+        // The person reads their own writes next (replicas may lag behind this commit).
+      },
+      { consistencyKey: userId },
+    );
     this.deps.logger.info({ userId, counts: { ...counts, $typeName: undefined }, at: clock.now() }, 'calendar synced');
     return counts;
   }
