@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real servers on loopback for the integration suites (see scripts/infra/README.md).
 #
-#   scripts/infra.sh up [pg|redis|kafka|nginx|voice|monitoring|all ...]  start (default: pg redis kafka); idempotent
+#   scripts/infra.sh up [pg|redis|kafka|nginx|voice|radicale|monitoring|all ...]  start (default: pg redis kafka); idempotent
 #                                                       (monitoring is opt-in, not part of all)
 #   scripts/infra.sh down                               stop everything this script started
 #   scripts/infra.sh env                                `export VAR=value` lines for what is up
@@ -12,7 +12,7 @@
 # Scratch dir: $TEND_INFRA_DIR, default <repo>/.infra. Ports (env overrides):
 #   TEND_INFRA_PG_PORT=55432  TEND_INFRA_PG_REPLICA_PORT=55433  TEND_INFRA_REDIS_PORT=56379
 #   TEND_INFRA_KAFKA_PORT=59092  TEND_INFRA_KAFKA_CONTROLLER_PORT=59093  TEND_INFRA_NGINX_PORT=58080
-#   TEND_INFRA_GATEWAY_PORTS=18081,18082 (nginx upstreams)
+#   TEND_INFRA_GATEWAY_PORTS=18081,18082 (nginx upstreams)  TEND_INFRA_RADICALE_PORT=55232 (CalDAV)
 # Kafka JVM: TEND_INFRA_KAFKA_JVM_OPTS (extra options), TEND_INFRA_KAFKA_CDS=0 (no class-data archive).
 # Works as root on a fresh Debian 12 (installs what is missing with apt-get) and as a normal user
 # when the packages are already there.
@@ -33,6 +33,7 @@ KAFKA_PORT="${TEND_INFRA_KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${TEND_INFRA_KAFKA_CONTROLLER_PORT:-59093}"
 NGINX_PORT="${TEND_INFRA_NGINX_PORT:-58080}"
 GATEWAY_PORTS="${TEND_INFRA_GATEWAY_PORTS:-18081,18082}"
+RADICALE_PORT="${TEND_INFRA_RADICALE_PORT:-55232}"
 
 PG_USER=tend PG_PASSWORD=tend PG_DB=tend
 PG_PROBE_DB=tend_infra # replication probe lives here, not in the tests' database
@@ -876,6 +877,11 @@ probe() { # probe COMPONENT
     pid=$(nginx_pid)
     [[ -n $pid ]] && [[ $(http_status "$port" /__infra/health) == 200 ]] || pid=""
     ;;
+  radicale)
+    port=$(recorded_port radicale "$RADICALE_PORT")
+    pid=$(radicale_pid)
+    [[ -n $pid ]] && [[ $(http_status "$port" /.web/) == 200 ]] || pid=""
+    ;;
   esac
   printf '%s %s' "${pid:--}" "$port"
 }
@@ -892,6 +898,9 @@ cmd_env() {
   [[ $pid != - ]] && out+=("export TEST_KAFKA_BROKERS=127.0.0.1:$port")
   r=$(probe nginx) && read -r pid port <<<"$r"
   [[ $pid != - ]] && out+=("export TEST_NGINX_URL=http://127.0.0.1:$port")
+  r=$(probe radicale) && read -r pid port <<<"$r"
+  [[ $pid != - ]] && out+=("export TEST_CALDAV_URL=http://127.0.0.1:$port/" "export TEST_CALDAV_USER=$RADICALE_USER"
+    "export TEST_CALDAV_PASSWORD=$RADICALE_PASSWORD")
   if ((${#out[@]})); then
     printf '%s\n' "export TEND_INFRA=1" "${out[@]}"
   fi
@@ -899,7 +908,7 @@ cmd_env() {
 
 cmd_status() {
   local c r pid port
-  for c in pg-primary pg-replica redis kafka nginx; do
+  for c in pg-primary pg-replica redis kafka nginx radicale; do
     r=$(probe "$c")
     read -r pid port <<<"$r"
     if [[ $pid != - ]]; then
@@ -908,6 +917,72 @@ cmd_status() {
       printf '%-11s down  port=%-5s pid=-\n' "$c" "$port"
     fi
   done
+}
+
+# --- Radicale (CalDAV server for the calendar sync suites) ---------------------------------
+# Debian's radicale (GPL-3.0), one user `tend` (password `tend`, htpasswd plain) whose
+# collections live under $INFRA_DIR/radicale/collections; each suite makes its own calendar
+# under /tend/ with MKCALENDAR, so suites do not see each other's events.
+RADICALE_DIR="$INFRA_DIR/radicale"
+RADICALE_PIDFILE="$RADICALE_DIR/radicale.pid"
+RADICALE_USER=tend RADICALE_PASSWORD=tend
+
+radicale_pid() {
+  local pid
+  pid=$(read_pid "$RADICALE_PIDFILE")
+  [[ -n $pid ]] && pid_matches "$pid" radicale "$RADICALE_DIR/config" && printf '%s' "$pid"
+  return 0
+}
+
+radicale_up() {
+  local t0 pid logf="$LOG_DIR/radicale.log"
+  t0=$(now_ms)
+  check_port_value TEND_INFRA_RADICALE_PORT "$RADICALE_PORT"
+  pid=$(radicale_pid)
+  if [[ -n $pid ]]; then
+    [[ $(http_status "$(recorded_port radicale "$RADICALE_PORT")" /.web/) == 200 ]] ||
+      fail_with_log radicale "$logf" "running (pid $pid) but does not answer HTTP"
+    log "radicale already up (pid $pid, port $(recorded_port radicale "$RADICALE_PORT"))"
+    return
+  fi
+  # python3-tz: Radicale's vobject needs it to read events whose TZID has no VTIMEZONE.
+  if ! command -v radicale >/dev/null || ! dpkg-query -W python3-tz >/dev/null 2>&1; then apt_install radicale python3-tz; fi
+  port_open "$RADICALE_PORT" && die "port $RADICALE_PORT is already in use by a process infra.sh did not start (set TEND_INFRA_RADICALE_PORT)"
+  mkdir -p "$RADICALE_DIR/collections" "$LOG_DIR"
+  printf '%s:%s\n' "$RADICALE_USER" "$RADICALE_PASSWORD" >"$RADICALE_DIR/users"
+  printf '%s\n' '[server]' "hosts = 127.0.0.1:$RADICALE_PORT" 'max_content_length = 100000000' \
+    '[auth]' 'type = htpasswd' "htpasswd_filename = $RADICALE_DIR/users" 'htpasswd_encryption = plain' 'delay = 0' \
+    '[rights]' 'type = owner_only' \
+    '[storage]' "filesystem_folder = $RADICALE_DIR/collections" \
+    '[logging]' 'level = warning' >"$RADICALE_DIR/config"
+  printf '\n==== %s start (port %s) ====\n' "$(date -Is)" "$RADICALE_PORT" >>"$logf"
+  detach radicale --config "$RADICALE_DIR/config" >>"$logf" 2>&1 </dev/null &
+  pid=$!
+  printf '%s\n' "$pid" >"$RADICALE_PIDFILE"
+  record_port radicale "$RADICALE_PORT"
+  while [[ $(http_status "$RADICALE_PORT" /.web/) != 200 ]]; do
+    if ! proc_alive "$pid"; then
+      rm -f "$RADICALE_PIDFILE"
+      fail_with_log radicale "$logf" "radicale exited during start"
+    fi
+    if (($(now_ms) - t0 > 20000)); then
+      kill -TERM "$pid" 2>/dev/null || true
+      fail_with_log radicale "$logf" "no answer from 127.0.0.1:$RADICALE_PORT within 20s"
+    fi
+    sleep 0.05
+  done
+  log "radicale up on 127.0.0.1:$RADICALE_PORT (pid $pid) in $(since "$t0")"
+}
+
+radicale_stop() {
+  local pid
+  pid=$(radicale_pid)
+  if [[ -n $pid ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone radicale "$pid" 20 radicale
+    log "radicale stopped (pid $pid)"
+  fi
+  rm -f "$RADICALE_PIDFILE"
 }
 
 # --- speech engines (voice service) -------------------------------------------------------
@@ -942,10 +1017,10 @@ cmd_up() {
   if (($# == 0)); then want=(pg redis kafka); fi
   for c in "$@"; do
     case $c in
-    all) want+=(pg redis kafka nginx voice) ;;
+    all) want+=(pg redis kafka nginx voice radicale) ;;
     pg | postgres | postgresql) want+=(pg) ;;
-    redis | kafka | nginx | voice | monitoring) want+=("$c") ;;
-    *) die "unknown component '$c' (pg, redis, kafka, nginx, voice, monitoring, all)" ;;
+    redis | kafka | nginx | voice | radicale | monitoring) want+=("$c") ;;
+    *) die "unknown component '$c' (pg, redis, kafka, nginx, voice, radicale, monitoring, all)" ;;
     esac
   done
   lock
@@ -972,6 +1047,7 @@ cmd_down() {
   local kpid
   kpid=$(signal_pidfile "$KAFKA_PIDFILE" TERM java kafka.Kafka "$KAFKA_DIR/server.properties")
   nginx_stop
+  radicale_stop
   redis_stop
   pg_stop
   if [[ -n $kpid ]]; then
@@ -994,7 +1070,7 @@ cmd_clean() {
   fi
   # Only what this script creates (TEND_INFRA_DIR may point anywhere): keep kafka/libs (a cache).
   rm -rf -- "$INFRA_DIR/pg" "$INFRA_DIR/redis" "$KAFKA_DIR/data" "$KAFKA_DIR/data.ports" \
-    "$KAFKA_DIR/libs.tmp" "$KAFKA_DIR/server.properties" "$KAFKA_PIDFILE" "$NGINX_DIR" "$LOG_DIR"
+    "$KAFKA_DIR/libs.tmp" "$KAFKA_DIR/server.properties" "$KAFKA_PIDFILE" "$NGINX_DIR" "$RADICALE_DIR" "$LOG_DIR"
   rm -f -- "$INFRA_DIR"/*.port
   log "cleaned $INFRA_DIR$([[ -d $KAFKA_LIBS ]] && echo " (kept the Kafka jars in $KAFKA_LIBS)")"
 }

@@ -26,7 +26,7 @@ function infraEnv() {
 let startedHere = false;
 if (process.env.TEND_INFRA !== 'skip') {
   const before = infraEnv();
-  const wanted = ['TEST_DATABASE_URL', 'TEST_REDIS_URL', 'TEST_KAFKA_BROKERS', 'TEST_NGINX_URL'];
+  const wanted = ['TEST_DATABASE_URL', 'TEST_REDIS_URL', 'TEST_KAFKA_BROKERS', 'TEST_NGINX_URL', 'TEST_CALDAV_URL'];
   if (!wanted.every((name) => before[name])) {
     const up = spawnSync('bash', ['scripts/infra.sh', 'up', 'all'], { stdio: 'inherit' });
     if (up.status !== 0) {

@@ -24,6 +24,10 @@ import { AppointmentStore } from './appointments/appointment-store.js';
 import { AppointmentReminders } from './appointments/appointment-reminders.js';
 import type { NotesCipher } from './appointments/notes-cipher.js';
 import { calendarFeedHandlers } from './calendar/calendar-feeds.js';
+import { CalendarConnections } from './calendar-sync/calendar-connections.js';
+import { CalendarSync } from './calendar-sync/calendar-sync.js';
+import { calendarSyncHandlers } from './calendar-sync/calendar-sync-handlers.js';
+import { CalendarSyncSchedule } from './calendar-sync/calendar-sync-schedule.js';
 import type { ExternalTables } from './db/tables.js';
 import { Locator } from './places/locator.js';
 import { placeHandlers } from './places/place-handlers.js';
@@ -42,7 +46,10 @@ const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 export interface ExternalSettings
   extends
     Pick<OpenMeteoOptions, 'weatherBaseUrl' | 'geocodingBaseUrl' | 'airQualityBaseUrl'>,
-    Omit<WeatherSourceOptions, 'provider' | 'cache' | 'metrics' | 'logger' | 'clock'> {}
+    Omit<WeatherSourceOptions, 'provider' | 'cache' | 'metrics' | 'logger' | 'clock'> {
+  /** How often each connected CalDAV calendar is synced. @default 900_000 */
+  calendarSyncEveryMs?: number;
+}
 
 export interface ExternalServiceDeps {
   database: Database;
@@ -78,9 +85,12 @@ export interface ExternalServiceDeps {
  * weather provider behind the cache and breakers, and the person's place, appointments and
  * calendar feed in its own tables.
  */
-export function createExternalService(
-  deps: ExternalServiceDeps,
-): GrpcServiceModule & { source: WeatherSource; reminders: AppointmentReminders | undefined } {
+export function createExternalService(deps: ExternalServiceDeps): GrpcServiceModule & {
+  source: WeatherSource;
+  reminders: AppointmentReminders | undefined;
+  calendarSync: CalendarSync;
+  calendarSchedule: CalendarSyncSchedule;
+} {
   const schema = deps.schema ?? externalSchema;
   const clock = deps.clock ?? systemClock;
   const settings = deps.settings ?? {};
@@ -105,6 +115,15 @@ export function createExternalService(
   const places = new PlaceStore(db, clock);
   const locator = new Locator(source, places, clock);
   const appointments = new AppointmentStore(db, deps.cipher, deps.ids ?? randomIds, clock);
+  const connections = new CalendarConnections(db, deps.cipher, clock);
+  const calendarSync = new CalendarSync({ db, appointments, connections, clock, logger });
+  const calendarSchedule = new CalendarSyncSchedule({
+    sync: calendarSync,
+    connections,
+    clock,
+    logger,
+    everyMs: settings.calendarSyncEveryMs,
+  });
   const migrate = new TaskService(`${schema}-migrations`, async () => {
     await db.migrate(await loadMigrations(migrationsDir));
   });
@@ -135,8 +154,11 @@ export function createExternalService(
         ...advisoryHandlers({ source, locator, health: createClient(HealthService, deps.health), clock }),
         ...appointmentHandlers(appointments),
         ...calendarFeedHandlers({ db, appointments, clock }),
+        ...calendarSyncHandlers({ db, appointments, connections, sync: calendarSync }),
       }),
     reminders,
-    parts: [migrate, relay, ...(reminders ? [reminders] : [])],
+    calendarSync,
+    calendarSchedule,
+    parts: [migrate, relay, calendarSchedule, ...(reminders ? [reminders] : [])],
   };
 }

@@ -40,6 +40,7 @@ import { AccountErasure } from './auth/account-erasure.js';
 import { registerWebSocket } from './realtime/websocket-routes.js';
 import { SocketSessions, socketSessionCheck } from './realtime/socket-sessions.js';
 import { registerAppointmentRoutes } from './routes/appointment-routes.js';
+import { registerCalendarSyncRoutes } from './routes/calendar-sync-routes.js';
 import { registerAdminRoutes, type SystemStatus } from './routes/admin-routes.js';
 import { registerCaregiverRoutes } from './routes/caregiver-routes.js';
 import { registerConversationRoutes } from './routes/conversation-routes.js';
@@ -232,6 +233,7 @@ export class GatewayServer extends BaseService {
     );
     registerWeatherRoutes(app, external);
     registerAppointmentRoutes(app, { external, health });
+    registerCalendarSyncRoutes(app, { external, health });
     const voice =
       options.voice &&
       createClient(VoiceService, withDefaultDeadline(options.voice, options.upstreamDeadlineMs ?? 30_000));

@@ -156,6 +156,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       weatherBaseUrl: v.WEATHER_BASE_URL,
       geocodingBaseUrl: v.GEOCODING_BASE_URL,
       airQualityBaseUrl: v.AIR_QUALITY_BASE_URL,
+      calendarSyncEveryMs: v.CALENDAR_SYNC_INTERVAL_MS,
     },
     notification: notificationConfig(v),
     passwordHashTestLog2N: testPasswordCost(v),

@@ -370,6 +370,12 @@ export const configTable = {
     doc: 'scheme and host of the Open-Meteo air-quality API (`/v1/air-quality` is appended)',
     targets: ['external'],
   }),
+  CALENDAR_SYNC_INTERVAL_MS: variable({
+    parse: integer({ min: 10_000 }),
+    default: 900_000,
+    doc: 'how often each connected CalDAV calendar is synced both ways (a sync can also be asked for at `POST /api/v1/calendar/caldav/sync`)',
+    targets: ['external'],
+  }),
   SMTP_URL: optional({
     parse: smtpUrl,
     secret: true,

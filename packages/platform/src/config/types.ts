@@ -121,6 +121,8 @@ export interface ExternalConfig {
   geocodingBaseUrl: string;
   /** @default 'https://air-quality-api.open-meteo.com' */
   airQualityBaseUrl: string;
+  /** How often each connected CalDAV calendar is synced. @default 900_000 */
+  calendarSyncEveryMs: number;
 }
 
 /** How the notification service reaches people outside the app. */

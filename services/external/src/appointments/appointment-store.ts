@@ -11,7 +11,7 @@ import {
   type SchemaDatabase,
 } from '@tend/platform';
 import { AppointmentSchema, type Appointment } from '@tend/proto/tend/external/v1/external';
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { AppointmentRow, ExternalTables } from '../db/tables.js';
 import { localDateTimeOf } from '../local-dates.js';
 import type { AppointmentFields } from './appointment-input.js';
@@ -30,6 +30,20 @@ type Row = Selectable<AppointmentRow>;
 export interface AppointmentPage {
   appointments: Appointment[];
   nextCursor: string;
+}
+
+/** Changes to one person's appointments written together (an import, a calendar sync). */
+export interface AppointmentBatch {
+  /** New appointments; `id` keeps one the caller chose (an object Tend put on a calendar earlier). */
+  create: { id?: string; fields: AppointmentFields }[];
+  update: { id: string; fields: AppointmentFields }[];
+  delete: string[];
+}
+
+/** What a batch wrote, by appointment id (the new sequence tells a sync what it saw last). */
+export interface AppointmentBatchResult {
+  created: Appointment[];
+  updated: Appointment[];
 }
 
 /**
@@ -114,6 +128,93 @@ export class AppointmentStore {
         ),
       { consistencyKey: row.user_id },
     );
+  }
+
+  /**
+   * Writes a batch inside the caller's transaction, so a sync can record its calendar links in the
+   * same commit and an import is all or nothing. Rows of someone else are left alone (an update or
+   * delete of an id `userId` does not own is skipped).
+   */
+  async applyBatch(
+    trx: Transaction<ExternalTables>,
+    userId: string,
+    batch: AppointmentBatch,
+  ): Promise<AppointmentBatchResult> {
+    const now = this.clock.now();
+    const created: Row[] = batch.create.map(({ id, fields }) => ({
+      id: id ?? this.ids.uuid(),
+      user_id: userId,
+      ...this.#columns(fields),
+      created_at: now,
+      updated_at: now,
+      sequence: 0,
+    }));
+    for (let i = 0; i < created.length; i += 500) {
+      const chunk = created.slice(i, i + 500);
+      await writeWithEvents(
+        trx,
+        trx.insertInto('appointments').values(chunk),
+        chunk.map((row) => this.#event('tend.external.appointment.scheduled', row)),
+        this.#context,
+      );
+    }
+    const updated: Row[] = [];
+    const touched = [...batch.update.map((u) => u.id), ...batch.delete];
+    const current =
+      touched.length === 0
+        ? []
+        : await trx
+            .selectFrom('appointments')
+            .selectAll()
+            .where('user_id', '=', userId)
+            .where('id', 'in', touched)
+            .forUpdate()
+            .execute();
+    const byId = new Map(current.map((row) => [row.id, row]));
+    for (const { id, fields } of batch.update) {
+      const row = byId.get(id);
+      if (!row) continue;
+      const next: Row = { ...row, ...this.#columns(fields), updated_at: now, sequence: row.sequence + 1 };
+      await writeWithEvents(
+        trx,
+        trx
+          .updateTable('appointments')
+          .set({ ...this.#columns(fields), updated_at: now, sequence: next.sequence })
+          .where('id', '=', id),
+        [this.#event('tend.external.appointment.changed', next)],
+        this.#context,
+      );
+      updated.push(next);
+    }
+    const deleted = batch.delete.flatMap((id) => byId.get(id) ?? []);
+    if (deleted.length > 0) {
+      await writeWithEvents(
+        trx,
+        trx.deleteFrom('appointments').where(
+          'id',
+          'in',
+          deleted.map((row) => row.id),
+        ),
+        deleted.map((row) => this.#event('tend.external.appointment.cancelled', row)),
+        this.#context,
+      );
+    }
+    return {
+      created: created.map((row) => this.#appointmentOf(row)),
+      updated: updated.map((row) => this.#appointmentOf(row)),
+    };
+  }
+
+  /** Every appointment of a person (a sync compares them all), in start order. */
+  async all(userId: string): Promise<Appointment[]> {
+    const rows = await this.db.primary
+      .selectFrom('appointments')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('starts_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => this.#appointmentOf(row));
   }
 
   /** Appointments overlapping [from, to), in start order, a page at a time. */

@@ -24,32 +24,40 @@ export function appointmentsCalendar(
     'REFRESH-INTERVAL;VALUE=DURATION:PT1H',
     'X-PUBLISHED-TTL:PT1H',
   ];
-  for (const a of appointments) {
-    lines.push(
-      'BEGIN:VEVENT',
-      `UID:${a.id}@${host}`,
-      `DTSTAMP:${utc(options.now)}`,
-      `DTSTART:${utc(timestampDate(a.startsAt!))}`,
-      `DTEND:${utc(timestampDate(a.endsAt!))}`,
-      `SUMMARY:${escapeText(a.title)}`,
-    );
-    if (a.location) lines.push(`LOCATION:${escapeText(a.location)}`);
-    if (a.clinician) lines.push(`DESCRIPTION:${escapeText(`With ${a.clinician}`)}`);
-    if (a.updatedAt) lines.push(`LAST-MODIFIED:${utc(timestampDate(a.updatedAt))}`);
-    lines.push(`SEQUENCE:${a.sequence}`, 'STATUS:CONFIRMED');
-    for (const trigger of ['-P1D', '-PT1H']) {
-      lines.push(
-        'BEGIN:VALARM',
-        'ACTION:DISPLAY',
-        `DESCRIPTION:${escapeText(a.title)}`,
-        `TRIGGER:${trigger}`,
-        'END:VALARM',
-      );
-    }
-    lines.push('END:VEVENT');
-  }
+  for (const a of appointments) lines.push(...appointmentEvent(a, { now: options.now, host }));
   lines.push('END:VCALENDAR');
   return lines.map(fold).join('\r\n') + '\r\n';
+}
+
+/**
+ * One appointment as a VEVENT's lines (unfolded): the UID stays `<id>@<host>` across changes and
+ * the SEQUENCE grows, so calendars update it in place; two VALARMs remind the day before and an
+ * hour before. The feed and CalDAV sync both write appointments this way.
+ */
+export function appointmentEvent(a: Appointment, options: { now: Date; host: string }): string[] {
+  const lines = [
+    'BEGIN:VEVENT',
+    `UID:${a.id}@${options.host}`,
+    `DTSTAMP:${utc(options.now)}`,
+    `DTSTART:${utc(timestampDate(a.startsAt!))}`,
+    `DTEND:${utc(timestampDate(a.endsAt!))}`,
+    `SUMMARY:${escapeText(a.title)}`,
+  ];
+  if (a.location) lines.push(`LOCATION:${escapeText(a.location)}`);
+  if (a.clinician) lines.push(`DESCRIPTION:${escapeText(`With ${a.clinician}`)}`);
+  if (a.updatedAt) lines.push(`LAST-MODIFIED:${utc(timestampDate(a.updatedAt))}`);
+  lines.push(`SEQUENCE:${a.sequence}`, 'STATUS:CONFIRMED');
+  for (const trigger of ['-P1D', '-PT1H']) {
+    lines.push(
+      'BEGIN:VALARM',
+      'ACTION:DISPLAY',
+      `DESCRIPTION:${escapeText(a.title)}`,
+      `TRIGGER:${trigger}`,
+      'END:VALARM',
+    );
+  }
+  lines.push('END:VEVENT');
+  return lines;
 }
 
 /** `20260703T130000Z`. */

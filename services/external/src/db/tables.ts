@@ -6,6 +6,28 @@ export interface ExternalTables {
   appointments: AppointmentRow;
   calendar_feeds: CalendarFeedRow;
   appointment_reminders: AppointmentReminderRow;
+  calendar_connections: CalendarConnectionRow;
+  calendar_links: CalendarLinkRow;
+}
+
+/** A person's CalDAV calendar; the password is a field-cipher envelope. */
+export interface CalendarConnectionRow {
+  user_id: string;
+  calendar_url: string;
+  username: string;
+  password_encrypted: string;
+  connected_at: Date;
+  last_synced_at: Date | null;
+  last_error: ColumnType<string, string | undefined, string>;
+}
+
+/** Which calendar object an appointment is, and both sides' versions at the last sync. */
+export interface CalendarLinkRow {
+  user_id: string;
+  appointment_id: string;
+  href: string;
+  etag: string;
+  sequence: number;
 }
 
 export interface AppointmentReminderRow {

@@ -76,6 +76,11 @@ export const routeAccess: Readonly<Record<string, RouteAccess>> = {
   'DELETE /api/v1/calendar/feed': everyone,
   // The secret token in the URL is the credential: calendar apps cannot send a bearer token.
   'GET /api/v1/calendar/feed/:token': 'anyone',
+  'POST /api/v1/appointments/import': everyone,
+  'PUT /api/v1/calendar/caldav': everyone,
+  'GET /api/v1/calendar/caldav': everyone,
+  'POST /api/v1/calendar/caldav/sync': everyone,
+  'DELETE /api/v1/calendar/caldav': everyone,
   'POST /api/v1/conversations/:id/voice': everyone,
   'POST /api/v1/voice/transcriptions': everyone,
   'POST /api/v1/voice/speech': everyone,

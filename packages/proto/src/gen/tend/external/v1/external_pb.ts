@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/external/v1/external.proto.
  */
 export const file_tend_external_v1_external: GenFile = /*@__PURE__*/
-  fileDesc("Ch90ZW5kL2V4dGVybmFsL3YxL2V4dGVybmFsLnByb3RvEhB0ZW5kLmV4dGVybmFsLnYxIq4BChFHZXRXZWF0aGVyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEAoIbG9jYXRpb24YAiABKAkSKAoEZGF0ZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfZGF0ZRgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEhAKCGxhbmd1YWdlGAYgASgJInEKC1dlYXRoZXJIb3VyEhIKCmxvY2FsX3RpbWUYASABKAkSFQoNdGVtcGVyYXR1cmVfYxgCIAEoARIhChlwcmVjaXBpdGF0aW9uX3Byb2JhYmlsaXR5GAMgASgBEhQKDHdlYXRoZXJfY29kZRgEIAEoBSLbAwoPV2VhdGhlckZvcmVjYXN0EhAKCGxvY2F0aW9uGAEgASgJEigKBGRhdGUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3N1bW1hcnkYAyABKAkSGQoRdGVtcGVyYXR1cmVfbWluX2MYBCABKAESGQoRdGVtcGVyYXR1cmVfbWF4X2MYBSABKAESIQoZcHJlY2lwaXRhdGlvbl9wcm9iYWJpbGl0eRgGIAEoARINCgVzdGFsZRgHIAEoCBIZChFzdGFsZV9hZ2Vfc2Vjb25kcxgIIAEoAxISCgpsb2NhbF9kYXRlGAkgASgJEhEKCXRpbWVfem9uZRgKIAEoCRIQCghsYXRpdHVkZRgLIAEoARIRCglsb25naXR1ZGUYDCABKAESFAoMd2VhdGhlcl9jb2RlGA0gASgFEhwKFHByZWNpcGl0YXRpb25fc3VtX21tGA4gASgBEhoKEndpbmRfc3BlZWRfbWF4X2ttaBgPIAEoARIsCgVob3VycxgQIAMoCzIdLnRlbmQuZXh0ZXJuYWwudjEuV2VhdGhlckhvdXISLgoKZmV0Y2hlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSQoSR2V0V2VhdGhlclJlc3BvbnNlEjMKCGZvcmVjYXN0GAEgASgLMiEudGVuZC5leHRlcm5hbC52MS5XZWF0aGVyRm9yZWNhc3QiTwoWQmF0Y2hHZXRXZWF0aGVyUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnRlbmQuZXh0ZXJuYWwudjEuR2V0V2VhdGhlclJlcXVlc3QiaQoVQmF0Y2hHZXRXZWF0aGVyUmVzdWx0EjUKCGZvcmVjYXN0GAEgASgLMiEudGVuZC5leHRlcm5hbC52MS5XZWF0aGVyRm9yZWNhc3RIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJTChdCYXRjaEdldFdlYXRoZXJSZXNwb25zZRI4CgdyZXN1bHRzGAEgAygLMicudGVuZC5leHRlcm5hbC52MS5CYXRjaEdldFdlYXRoZXJSZXN1bHQikwEKBVBsYWNlEgwKBG5hbWUYASABKAkSEAoIbGF0aXR1ZGUYAiABKAESEQoJbG9uZ2l0dWRlGAMgASgBEhQKDGNvdW50cnlfY29kZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSLgoKdXBkYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibgoPU2V0UGxhY2VSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhAKCGxvY2F0aW9uGAMgASgJEhAKCGxhbmd1YWdlGAQgASgJIjoKEFNldFBsYWNlUmVzcG9uc2USJgoFcGxhY2UYASABKAsyFy50ZW5kLmV4dGVybmFsLnYxLlBsYWNlIkoKD0dldFBsYWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCSI6ChBHZXRQbGFjZVJlc3BvbnNlEiYKBXBsYWNlGAEgASgLMhcudGVuZC5leHRlcm5hbC52MS5QbGFjZSJzChRHZXRBaXJRdWFsaXR5UmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEAoIbG9jYXRpb24YAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIQCghsYW5ndWFnZRgEIAEoCSLEAgoKQWlyUXVhbGl0eRIQCghsb2NhdGlvbhgBIAEoCRIvCgtvYnNlcnZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMZXVyb3BlYW5fYXFpGAMgASgBEg4KBnVzX2FxaRgEIAEoARINCgVwbTJfNRgFIAEoARIMCgRwbTEwGAYgASgBEg0KBW96b25lGAcgASgBEhgKEG5pdHJvZ2VuX2Rpb3hpZGUYCCABKAESHgoWbWF4X2V1cm9wZWFuX2FxaV90b2RheRgJIAEoARIYChBtYXhfdXNfYXFpX3RvZGF5GAogASgBEhAKCGNhdGVnb3J5GAsgASgJEg0KBXN0YWxlGAwgASgIEhkKEXN0YWxlX2FnZV9zZWNvbmRzGA0gASgDEhEKCXRpbWVfem9uZRgOIAEoCSJKChVHZXRBaXJRdWFsaXR5UmVzcG9uc2USMQoLYWlyX3F1YWxpdHkYASABKAsyHC50ZW5kLmV4dGVybmFsLnYxLkFpclF1YWxpdHkitQEKDkhlYWx0aEFkdmlzb3J5EiwKBGtpbmQYASABKA4yHi50ZW5kLmV4dGVybmFsLnYxLkFkdmlzb3J5S2luZBIuCgVsZXZlbBgCIAEoDjIfLnRlbmQuZXh0ZXJuYWwudjEuQWR2aXNvcnlMZXZlbBIPCgdtZXNzYWdlGAMgASgJEg8KB3JlYXNvbnMYBCADKAkSDwoHc291cmNlcxgFIAMoCRISCgpsb2NhbF9kYXRlGAYgASgJInsKGkdldEhlYWx0aEFkdmlzb3JpZXNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhIKCmxvY2FsX2RhdGUYAyABKAkSEAoIbGFuZ3VhZ2UYBCABKAkiYgobR2V0SGVhbHRoQWR2aXNvcmllc1Jlc3BvbnNlEjQKCmFkdmlzb3JpZXMYASADKAsyIC50ZW5kLmV4dGVybmFsLnYxLkhlYWx0aEFkdmlzb3J5Eg0KBXN0YWxlGAIgASgIIpgBCg1DYWxlbmRhckV2ZW50EgoKAmlkGAEgASgJEg0KBXRpdGxlGAIgASgJEi0KCXN0YXJ0c19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHZW5kc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbG9jYXRpb24YBSABKAkipgEKGUxpc3RDYWxlbmRhckV2ZW50c1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd1c2VyX2lkGAQgASgJIk0KGkxpc3RDYWxlbmRhckV2ZW50c1Jlc3BvbnNlEi8KBmV2ZW50cxgBIAMoCzIfLnRlbmQuZXh0ZXJuYWwudjEuQ2FsZW5kYXJFdmVudCL2AgoLQXBwb2ludG1lbnQSCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIRCgljbGluaWNpYW4YBCABKAkSEAoIbG9jYXRpb24YBSABKAkSLQoJc3RhcnRzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYCCABKAkSDQoFbm90ZXMYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLbG9jYWxfc3RhcnQYDCABKAkSEQoJbG9jYWxfZW5kGA0gASgJEhAKCHNlcXVlbmNlGA4gASgFItEBChhDcmVhdGVBcHBvaW50bWVudFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEQoJY2xpbmljaWFuGAQgASgJEhAKCGxvY2F0aW9uGAUgASgJEhMKC2xvY2FsX3N0YXJ0GAYgASgJEhEKCWxvY2FsX2VuZBgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSDQoFbm90ZXMYCSABKAkiTwoZQ3JlYXRlQXBwb2ludG1lbnRSZXNwb25zZRIyCgthcHBvaW50bWVudBgBIAEoCzIdLnRlbmQuZXh0ZXJuYWwudjEuQXBwb2ludG1lbnQiVwoVR2V0QXBwb2ludG1lbnRSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIWCg5hcHBvaW50bWVudF9pZBgCIAEoCSJMChZHZXRBcHBvaW50bWVudFJlc3BvbnNlEjIKC2FwcG9pbnRtZW50GAEgASgLMh0udGVuZC5leHRlcm5hbC52MS5BcHBvaW50bWVudCLPAQoXTGlzdEFwcG9pbnRtZW50c1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSKAoEZnJvbRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBHBhZ2UYBSABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ7ChhMaXN0QXBwb2ludG1lbnRzUmVzcG9uc2USMwoMYXBwb2ludG1lbnRzGAEgAygLMh0udGVuZC5leHRlcm5hbC52MS5BcHBvaW50bWVudBIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlItYCChhVcGRhdGVBcHBvaW50bWVudFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEhYKDmFwcG9pbnRtZW50X2lkGAIgASgJEhIKBXRpdGxlGAMgASgJSACIAQESFgoJY2xpbmljaWFuGAQgASgJSAGIAQESFQoIbG9jYXRpb24YBSABKAlIAogBARIYCgtsb2NhbF9zdGFydBgGIAEoCUgDiAEBEhYKCWxvY2FsX2VuZBgHIAEoCUgEiAEBEhYKCXRpbWVfem9uZRgIIAEoCUgFiAEBEhIKBW5vdGVzGAkgASgJSAaIAQFCCAoGX3RpdGxlQgwKCl9jbGluaWNpYW5CCwoJX2xvY2F0aW9uQg4KDF9sb2NhbF9zdGFydEIMCgpfbG9jYWxfZW5kQgwKCl90aW1lX3pvbmVCCAoGX25vdGVzIk8KGVVwZGF0ZUFwcG9pbnRtZW50UmVzcG9uc2USMgoLYXBwb2ludG1lbnQYASABKAsyHS50ZW5kLmV4dGVybmFsLnYxLkFwcG9pbnRtZW50IloKGERlbGV0ZUFwcG9pbnRtZW50UmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISFgoOYXBwb2ludG1lbnRfaWQYAiABKAkiGwoZRGVsZXRlQXBwb2ludG1lbnRSZXNwb25zZSJUChlSb3RhdGVDYWxlbmRhckZlZWRSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJIisKGlJvdGF0ZUNhbGVuZGFyRmVlZFJlc3BvbnNlEg0KBXRva2VuGAEgASgJIlQKGVJldm9rZUNhbGVuZGFyRmVlZFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkiHAoaUmV2b2tlQ2FsZW5kYXJGZWVkUmVzcG9uc2UiJwoWR2V0Q2FsZW5kYXJGZWVkUmVxdWVzdBINCgV0b2tlbhgBIAEoCSImChdHZXRDYWxlbmRhckZlZWRSZXNwb25zZRILCgNpY3MYASABKAkqfAoMQWR2aXNvcnlLaW5kEh0KGUFEVklTT1JZX0tJTkRfVU5TUEVDSUZJRUQQABIWChJBRFZJU09SWV9LSU5EX0hFQVQQARIWChJBRFZJU09SWV9LSU5EX0NPTEQQAhIdChlBRFZJU09SWV9LSU5EX0FJUl9RVUFMSVRZEAMqfwoNQWR2aXNvcnlMZXZlbBIeChpBRFZJU09SWV9MRVZFTF9VTlNQRUNJRklFRBAAEhcKE0FEVklTT1JZX0xFVkVMX0lORk8QARIaChZBRFZJU09SWV9MRVZFTF9XQVJOSU5HEAISGQoVQURWSVNPUllfTEVWRUxfREFOR0VSEAMyowwKD0V4dGVybmFsU2VydmljZRJXCgpHZXRXZWF0aGVyEiMudGVuZC5leHRlcm5hbC52MS5HZXRXZWF0aGVyUmVxdWVzdBokLnRlbmQuZXh0ZXJuYWwudjEuR2V0V2VhdGhlclJlc3BvbnNlEm8KEkxpc3RDYWxlbmRhckV2ZW50cxIrLnRlbmQuZXh0ZXJuYWwudjEuTGlzdENhbGVuZGFyRXZlbnRzUmVxdWVzdBosLnRlbmQuZXh0ZXJuYWwudjEuTGlzdENhbGVuZGFyRXZlbnRzUmVzcG9uc2USZgoPQmF0Y2hHZXRXZWF0aGVyEigudGVuZC5leHRlcm5hbC52MS5CYXRjaEdldFdlYXRoZXJSZXF1ZXN0GikudGVuZC5leHRlcm5hbC52MS5CYXRjaEdldFdlYXRoZXJSZXNwb25zZRJRCghTZXRQbGFjZRIhLnRlbmQuZXh0ZXJuYWwudjEuU2V0UGxhY2VSZXF1ZXN0GiIudGVuZC5leHRlcm5hbC52MS5TZXRQbGFjZVJlc3BvbnNlElEKCEdldFBsYWNlEiEudGVuZC5leHRlcm5hbC52MS5HZXRQbGFjZVJlcXVlc3QaIi50ZW5kLmV4dGVybmFsLnYxLkdldFBsYWNlUmVzcG9uc2USYAoNR2V0QWlyUXVhbGl0eRImLnRlbmQuZXh0ZXJuYWwudjEuR2V0QWlyUXVhbGl0eVJlcXVlc3QaJy50ZW5kLmV4dGVybmFsLnYxLkdldEFpclF1YWxpdHlSZXNwb25zZRJyChNHZXRIZWFsdGhBZHZpc29yaWVzEiwudGVuZC5leHRlcm5hbC52MS5HZXRIZWFsdGhBZHZpc29yaWVzUmVxdWVzdBotLnRlbmQuZXh0ZXJuYWwudjEuR2V0SGVhbHRoQWR2aXNvcmllc1Jlc3BvbnNlEmwKEUNyZWF0ZUFwcG9pbnRtZW50EioudGVuZC5leHRlcm5hbC52MS5DcmVhdGVBcHBvaW50bWVudFJlcXVlc3QaKy50ZW5kLmV4dGVybmFsLnYxLkNyZWF0ZUFwcG9pbnRtZW50UmVzcG9uc2USYwoOR2V0QXBwb2ludG1lbnQSJy50ZW5kLmV4dGVybmFsLnYxLkdldEFwcG9pbnRtZW50UmVxdWVzdBooLnRlbmQuZXh0ZXJuYWwudjEuR2V0QXBwb2ludG1lbnRSZXNwb25zZRJpChBMaXN0QXBwb2ludG1lbnRzEikudGVuZC5leHRlcm5hbC52MS5MaXN0QXBwb2ludG1lbnRzUmVxdWVzdBoqLnRlbmQuZXh0ZXJuYWwudjEuTGlzdEFwcG9pbnRtZW50c1Jlc3BvbnNlEmwKEVVwZGF0ZUFwcG9pbnRtZW50EioudGVuZC5leHRlcm5hbC52MS5VcGRhdGVBcHBvaW50bWVudFJlcXVlc3QaKy50ZW5kLmV4dGVybmFsLnYxLlVwZGF0ZUFwcG9pbnRtZW50UmVzcG9uc2USbAoRRGVsZXRlQXBwb2ludG1lbnQSKi50ZW5kLmV4dGVybmFsLnYxLkRlbGV0ZUFwcG9pbnRtZW50UmVxdWVzdBorLnRlbmQuZXh0ZXJuYWwudjEuRGVsZXRlQXBwb2ludG1lbnRSZXNwb25zZRJvChJSb3RhdGVDYWxlbmRhckZlZWQSKy50ZW5kLmV4dGVybmFsLnYxLlJvdGF0ZUNhbGVuZGFyRmVlZFJlcXVlc3QaLC50ZW5kLmV4dGVybmFsLnYxLlJvdGF0ZUNhbGVuZGFyRmVlZFJlc3BvbnNlEm8KElJldm9rZUNhbGVuZGFyRmVlZBIrLnRlbmQuZXh0ZXJuYWwudjEuUmV2b2tlQ2FsZW5kYXJGZWVkUmVxdWVzdBosLnRlbmQuZXh0ZXJuYWwudjEuUmV2b2tlQ2FsZW5kYXJGZWVkUmVzcG9uc2USZgoPR2V0Q2FsZW5kYXJGZWVkEigudGVuZC5leHRlcm5hbC52MS5HZXRDYWxlbmRhckZlZWRSZXF1ZXN0GikudGVuZC5leHRlcm5hbC52MS5HZXRDYWxlbmRhckZlZWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
+  fileDesc("Ch90ZW5kL2V4dGVybmFsL3YxL2V4dGVybmFsLnByb3RvEhB0ZW5kLmV4dGVybmFsLnYxIq4BChFHZXRXZWF0aGVyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEAoIbG9jYXRpb24YAiABKAkSKAoEZGF0ZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKbG9jYWxfZGF0ZRgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEhAKCGxhbmd1YWdlGAYgASgJInEKC1dlYXRoZXJIb3VyEhIKCmxvY2FsX3RpbWUYASABKAkSFQoNdGVtcGVyYXR1cmVfYxgCIAEoARIhChlwcmVjaXBpdGF0aW9uX3Byb2JhYmlsaXR5GAMgASgBEhQKDHdlYXRoZXJfY29kZRgEIAEoBSLbAwoPV2VhdGhlckZvcmVjYXN0EhAKCGxvY2F0aW9uGAEgASgJEigKBGRhdGUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3N1bW1hcnkYAyABKAkSGQoRdGVtcGVyYXR1cmVfbWluX2MYBCABKAESGQoRdGVtcGVyYXR1cmVfbWF4X2MYBSABKAESIQoZcHJlY2lwaXRhdGlvbl9wcm9iYWJpbGl0eRgGIAEoARINCgVzdGFsZRgHIAEoCBIZChFzdGFsZV9hZ2Vfc2Vjb25kcxgIIAEoAxISCgpsb2NhbF9kYXRlGAkgASgJEhEKCXRpbWVfem9uZRgKIAEoCRIQCghsYXRpdHVkZRgLIAEoARIRCglsb25naXR1ZGUYDCABKAESFAoMd2VhdGhlcl9jb2RlGA0gASgFEhwKFHByZWNpcGl0YXRpb25fc3VtX21tGA4gASgBEhoKEndpbmRfc3BlZWRfbWF4X2ttaBgPIAEoARIsCgVob3VycxgQIAMoCzIdLnRlbmQuZXh0ZXJuYWwudjEuV2VhdGhlckhvdXISLgoKZmV0Y2hlZF9hdBgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSQoSR2V0V2VhdGhlclJlc3BvbnNlEjMKCGZvcmVjYXN0GAEgASgLMiEudGVuZC5leHRlcm5hbC52MS5XZWF0aGVyRm9yZWNhc3QiTwoWQmF0Y2hHZXRXZWF0aGVyUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnRlbmQuZXh0ZXJuYWwudjEuR2V0V2VhdGhlclJlcXVlc3QiaQoVQmF0Y2hHZXRXZWF0aGVyUmVzdWx0EjUKCGZvcmVjYXN0GAEgASgLMiEudGVuZC5leHRlcm5hbC52MS5XZWF0aGVyRm9yZWNhc3RIABIPCgVlcnJvchgCIAEoCUgAQggKBnJlc3VsdCJTChdCYXRjaEdldFdlYXRoZXJSZXNwb25zZRI4CgdyZXN1bHRzGAEgAygLMicudGVuZC5leHRlcm5hbC52MS5CYXRjaEdldFdlYXRoZXJSZXN1bHQikwEKBVBsYWNlEgwKBG5hbWUYASABKAkSEAoIbGF0aXR1ZGUYAiABKAESEQoJbG9uZ2l0dWRlGAMgASgBEhQKDGNvdW50cnlfY29kZRgEIAEoCRIRCgl0aW1lX3pvbmUYBSABKAkSLgoKdXBkYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibgoPU2V0UGxhY2VSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhAKCGxvY2F0aW9uGAMgASgJEhAKCGxhbmd1YWdlGAQgASgJIjoKEFNldFBsYWNlUmVzcG9uc2USJgoFcGxhY2UYASABKAsyFy50ZW5kLmV4dGVybmFsLnYxLlBsYWNlIkoKD0dldFBsYWNlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCSI6ChBHZXRQbGFjZVJlc3BvbnNlEiYKBXBsYWNlGAEgASgLMhcudGVuZC5leHRlcm5hbC52MS5QbGFjZSJzChRHZXRBaXJRdWFsaXR5UmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISEAoIbG9jYXRpb24YAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIQCghsYW5ndWFnZRgEIAEoCSLEAgoKQWlyUXVhbGl0eRIQCghsb2NhdGlvbhgBIAEoCRIvCgtvYnNlcnZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMZXVyb3BlYW5fYXFpGAMgASgBEg4KBnVzX2FxaRgEIAEoARINCgVwbTJfNRgFIAEoARIMCgRwbTEwGAYgASgBEg0KBW96b25lGAcgASgBEhgKEG5pdHJvZ2VuX2Rpb3hpZGUYCCABKAESHgoWbWF4X2V1cm9wZWFuX2FxaV90b2RheRgJIAEoARIYChBtYXhfdXNfYXFpX3RvZGF5GAogASgBEhAKCGNhdGVnb3J5GAsgASgJEg0KBXN0YWxlGAwgASgIEhkKEXN0YWxlX2FnZV9zZWNvbmRzGA0gASgDEhEKCXRpbWVfem9uZRgOIAEoCSJKChVHZXRBaXJRdWFsaXR5UmVzcG9uc2USMQoLYWlyX3F1YWxpdHkYASABKAsyHC50ZW5kLmV4dGVybmFsLnYxLkFpclF1YWxpdHkitQEKDkhlYWx0aEFkdmlzb3J5EiwKBGtpbmQYASABKA4yHi50ZW5kLmV4dGVybmFsLnYxLkFkdmlzb3J5S2luZBIuCgVsZXZlbBgCIAEoDjIfLnRlbmQuZXh0ZXJuYWwudjEuQWR2aXNvcnlMZXZlbBIPCgdtZXNzYWdlGAMgASgJEg8KB3JlYXNvbnMYBCADKAkSDwoHc291cmNlcxgFIAMoCRISCgpsb2NhbF9kYXRlGAYgASgJInsKGkdldEhlYWx0aEFkdmlzb3JpZXNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhIKCmxvY2FsX2RhdGUYAyABKAkSEAoIbGFuZ3VhZ2UYBCABKAkiYgobR2V0SGVhbHRoQWR2aXNvcmllc1Jlc3BvbnNlEjQKCmFkdmlzb3JpZXMYASADKAsyIC50ZW5kLmV4dGVybmFsLnYxLkhlYWx0aEFkdmlzb3J5Eg0KBXN0YWxlGAIgASgIIpgBCg1DYWxlbmRhckV2ZW50EgoKAmlkGAEgASgJEg0KBXRpdGxlGAIgASgJEi0KCXN0YXJ0c19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHZW5kc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbG9jYXRpb24YBSABKAkipgEKGUxpc3RDYWxlbmRhckV2ZW50c1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd1c2VyX2lkGAQgASgJIk0KGkxpc3RDYWxlbmRhckV2ZW50c1Jlc3BvbnNlEi8KBmV2ZW50cxgBIAMoCzIfLnRlbmQuZXh0ZXJuYWwudjEuQ2FsZW5kYXJFdmVudCL2AgoLQXBwb2ludG1lbnQSCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIRCgljbGluaWNpYW4YBCABKAkSEAoIbG9jYXRpb24YBSABKAkSLQoJc3RhcnRzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgdlbmRzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYCCABKAkSDQoFbm90ZXMYCSABKAkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLbG9jYWxfc3RhcnQYDCABKAkSEQoJbG9jYWxfZW5kGA0gASgJEhAKCHNlcXVlbmNlGA4gASgFItEBChhDcmVhdGVBcHBvaW50bWVudFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSDQoFdGl0bGUYAyABKAkSEQoJY2xpbmljaWFuGAQgASgJEhAKCGxvY2F0aW9uGAUgASgJEhMKC2xvY2FsX3N0YXJ0GAYgASgJEhEKCWxvY2FsX2VuZBgHIAEoCRIRCgl0aW1lX3pvbmUYCCABKAkSDQoFbm90ZXMYCSABKAkiTwoZQ3JlYXRlQXBwb2ludG1lbnRSZXNwb25zZRIyCgthcHBvaW50bWVudBgBIAEoCzIdLnRlbmQuZXh0ZXJuYWwudjEuQXBwb2ludG1lbnQiVwoVR2V0QXBwb2ludG1lbnRSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIWCg5hcHBvaW50bWVudF9pZBgCIAEoCSJMChZHZXRBcHBvaW50bWVudFJlc3BvbnNlEjIKC2FwcG9pbnRtZW50GAEgASgLMh0udGVuZC5leHRlcm5hbC52MS5BcHBvaW50bWVudCLPAQoXTGlzdEFwcG9pbnRtZW50c1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSKAoEZnJvbRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBHBhZ2UYBSABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ7ChhMaXN0QXBwb2ludG1lbnRzUmVzcG9uc2USMwoMYXBwb2ludG1lbnRzGAEgAygLMh0udGVuZC5leHRlcm5hbC52MS5BcHBvaW50bWVudBIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlItYCChhVcGRhdGVBcHBvaW50bWVudFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEhYKDmFwcG9pbnRtZW50X2lkGAIgASgJEhIKBXRpdGxlGAMgASgJSACIAQESFgoJY2xpbmljaWFuGAQgASgJSAGIAQESFQoIbG9jYXRpb24YBSABKAlIAogBARIYCgtsb2NhbF9zdGFydBgGIAEoCUgDiAEBEhYKCWxvY2FsX2VuZBgHIAEoCUgEiAEBEhYKCXRpbWVfem9uZRgIIAEoCUgFiAEBEhIKBW5vdGVzGAkgASgJSAaIAQFCCAoGX3RpdGxlQgwKCl9jbGluaWNpYW5CCwoJX2xvY2F0aW9uQg4KDF9sb2NhbF9zdGFydEIMCgpfbG9jYWxfZW5kQgwKCl90aW1lX3pvbmVCCAoGX25vdGVzIk8KGVVwZGF0ZUFwcG9pbnRtZW50UmVzcG9uc2USMgoLYXBwb2ludG1lbnQYASABKAsyHS50ZW5kLmV4dGVybmFsLnYxLkFwcG9pbnRtZW50IloKGERlbGV0ZUFwcG9pbnRtZW50UmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISFgoOYXBwb2ludG1lbnRfaWQYAiABKAkiGwoZRGVsZXRlQXBwb2ludG1lbnRSZXNwb25zZSJUChlSb3RhdGVDYWxlbmRhckZlZWRSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJIisKGlJvdGF0ZUNhbGVuZGFyRmVlZFJlc3BvbnNlEg0KBXRva2VuGAEgASgJIlQKGVJldm9rZUNhbGVuZGFyRmVlZFJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkiHAoaUmV2b2tlQ2FsZW5kYXJGZWVkUmVzcG9uc2UiJwoWR2V0Q2FsZW5kYXJGZWVkUmVxdWVzdBINCgV0b2tlbhgBIAEoCSImChdHZXRDYWxlbmRhckZlZWRSZXNwb25zZRILCgNpY3MYASABKAkiggEKFkNvbm5lY3RDYWxlbmRhclJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSCwoDdXJsGAMgASgJEhAKCHVzZXJuYW1lGAQgASgJEhAKCHBhc3N3b3JkGAUgASgJIkcKF0Nvbm5lY3RDYWxlbmRhclJlc3BvbnNlEiwKBHN5bmMYASABKAsyHi50ZW5kLmV4dGVybmFsLnYxLkNhbGVuZGFyU3luYyLAAQoMQ2FsZW5kYXJTeW5jEhQKDGNhbGVuZGFyX3VybBgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIwCgxjb25uZWN0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc3luY2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpsYXN0X2Vycm9yGAUgASgJEg4KBmxpbmtlZBgGIAEoBSKuAQoKU3luY0NvdW50cxIQCghpbXBvcnRlZBgBIAEoBRIUCgx1cGRhdGVkX2hlcmUYAiABKAUSFAoMZGVsZXRlZF9oZXJlGAMgASgFEhAKCGV4cG9ydGVkGAQgASgFEhUKDXVwZGF0ZWRfdGhlcmUYBSABKAUSFQoNZGVsZXRlZF90aGVyZRgGIAEoBRIRCgljb25mbGljdHMYByABKAUSDwoHc2tpcHBlZBgIIAEoBSJOChNTeW5jQ2FsZW5kYXJSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJInIKFFN5bmNDYWxlbmRhclJlc3BvbnNlEiwKBmNvdW50cxgBIAEoCzIcLnRlbmQuZXh0ZXJuYWwudjEuU3luY0NvdW50cxIsCgRzeW5jGAIgASgLMh4udGVuZC5leHRlcm5hbC52MS5DYWxlbmRhclN5bmMiUQoWR2V0Q2FsZW5kYXJTeW5jUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCSJHChdHZXRDYWxlbmRhclN5bmNSZXNwb25zZRIsCgRzeW5jGAEgASgLMh4udGVuZC5leHRlcm5hbC52MS5DYWxlbmRhclN5bmMiVAoZRGlzY29ubmVjdENhbGVuZGFyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCSIcChpEaXNjb25uZWN0Q2FsZW5kYXJSZXNwb25zZSJ0ChlJbXBvcnRBcHBvaW50bWVudHNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEgsKA2ljcxgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkiYgoaSW1wb3J0QXBwb2ludG1lbnRzUmVzcG9uc2USMwoMYXBwb2ludG1lbnRzGAEgAygLMh0udGVuZC5leHRlcm5hbC52MS5BcHBvaW50bWVudBIPCgdza2lwcGVkGAIgASgFKnwKDEFkdmlzb3J5S2luZBIdChlBRFZJU09SWV9LSU5EX1VOU1BFQ0lGSUVEEAASFgoSQURWSVNPUllfS0lORF9IRUFUEAESFgoSQURWSVNPUllfS0lORF9DT0xEEAISHQoZQURWSVNPUllfS0lORF9BSVJfUVVBTElUWRADKn8KDUFkdmlzb3J5TGV2ZWwSHgoaQURWSVNPUllfTEVWRUxfVU5TUEVDSUZJRUQQABIXChNBRFZJU09SWV9MRVZFTF9JTkZPEAESGgoWQURWSVNPUllfTEVWRUxfV0FSTklORxACEhkKFUFEVklTT1JZX0xFVkVMX0RBTkdFUhADMrQQCg9FeHRlcm5hbFNlcnZpY2USVwoKR2V0V2VhdGhlchIjLnRlbmQuZXh0ZXJuYWwudjEuR2V0V2VhdGhlclJlcXVlc3QaJC50ZW5kLmV4dGVybmFsLnYxLkdldFdlYXRoZXJSZXNwb25zZRJvChJMaXN0Q2FsZW5kYXJFdmVudHMSKy50ZW5kLmV4dGVybmFsLnYxLkxpc3RDYWxlbmRhckV2ZW50c1JlcXVlc3QaLC50ZW5kLmV4dGVybmFsLnYxLkxpc3RDYWxlbmRhckV2ZW50c1Jlc3BvbnNlEmYKD0JhdGNoR2V0V2VhdGhlchIoLnRlbmQuZXh0ZXJuYWwudjEuQmF0Y2hHZXRXZWF0aGVyUmVxdWVzdBopLnRlbmQuZXh0ZXJuYWwudjEuQmF0Y2hHZXRXZWF0aGVyUmVzcG9uc2USUQoIU2V0UGxhY2USIS50ZW5kLmV4dGVybmFsLnYxLlNldFBsYWNlUmVxdWVzdBoiLnRlbmQuZXh0ZXJuYWwudjEuU2V0UGxhY2VSZXNwb25zZRJRCghHZXRQbGFjZRIhLnRlbmQuZXh0ZXJuYWwudjEuR2V0UGxhY2VSZXF1ZXN0GiIudGVuZC5leHRlcm5hbC52MS5HZXRQbGFjZVJlc3BvbnNlEmAKDUdldEFpclF1YWxpdHkSJi50ZW5kLmV4dGVybmFsLnYxLkdldEFpclF1YWxpdHlSZXF1ZXN0GicudGVuZC5leHRlcm5hbC52MS5HZXRBaXJRdWFsaXR5UmVzcG9uc2UScgoTR2V0SGVhbHRoQWR2aXNvcmllcxIsLnRlbmQuZXh0ZXJuYWwudjEuR2V0SGVhbHRoQWR2aXNvcmllc1JlcXVlc3QaLS50ZW5kLmV4dGVybmFsLnYxLkdldEhlYWx0aEFkdmlzb3JpZXNSZXNwb25zZRJsChFDcmVhdGVBcHBvaW50bWVudBIqLnRlbmQuZXh0ZXJuYWwudjEuQ3JlYXRlQXBwb2ludG1lbnRSZXF1ZXN0GisudGVuZC5leHRlcm5hbC52MS5DcmVhdGVBcHBvaW50bWVudFJlc3BvbnNlEmMKDkdldEFwcG9pbnRtZW50EicudGVuZC5leHRlcm5hbC52MS5HZXRBcHBvaW50bWVudFJlcXVlc3QaKC50ZW5kLmV4dGVybmFsLnYxLkdldEFwcG9pbnRtZW50UmVzcG9uc2USaQoQTGlzdEFwcG9pbnRtZW50cxIpLnRlbmQuZXh0ZXJuYWwudjEuTGlzdEFwcG9pbnRtZW50c1JlcXVlc3QaKi50ZW5kLmV4dGVybmFsLnYxLkxpc3RBcHBvaW50bWVudHNSZXNwb25zZRJsChFVcGRhdGVBcHBvaW50bWVudBIqLnRlbmQuZXh0ZXJuYWwudjEuVXBkYXRlQXBwb2ludG1lbnRSZXF1ZXN0GisudGVuZC5leHRlcm5hbC52MS5VcGRhdGVBcHBvaW50bWVudFJlc3BvbnNlEmwKEURlbGV0ZUFwcG9pbnRtZW50EioudGVuZC5leHRlcm5hbC52MS5EZWxldGVBcHBvaW50bWVudFJlcXVlc3QaKy50ZW5kLmV4dGVybmFsLnYxLkRlbGV0ZUFwcG9pbnRtZW50UmVzcG9uc2USbwoSUm90YXRlQ2FsZW5kYXJGZWVkEisudGVuZC5leHRlcm5hbC52MS5Sb3RhdGVDYWxlbmRhckZlZWRSZXF1ZXN0GiwudGVuZC5leHRlcm5hbC52MS5Sb3RhdGVDYWxlbmRhckZlZWRSZXNwb25zZRJvChJSZXZva2VDYWxlbmRhckZlZWQSKy50ZW5kLmV4dGVybmFsLnYxLlJldm9rZUNhbGVuZGFyRmVlZFJlcXVlc3QaLC50ZW5kLmV4dGVybmFsLnYxLlJldm9rZUNhbGVuZGFyRmVlZFJlc3BvbnNlEmYKD0dldENhbGVuZGFyRmVlZBIoLnRlbmQuZXh0ZXJuYWwudjEuR2V0Q2FsZW5kYXJGZWVkUmVxdWVzdBopLnRlbmQuZXh0ZXJuYWwudjEuR2V0Q2FsZW5kYXJGZWVkUmVzcG9uc2USZgoPQ29ubmVjdENhbGVuZGFyEigudGVuZC5leHRlcm5hbC52MS5Db25uZWN0Q2FsZW5kYXJSZXF1ZXN0GikudGVuZC5leHRlcm5hbC52MS5Db25uZWN0Q2FsZW5kYXJSZXNwb25zZRJdCgxTeW5jQ2FsZW5kYXISJS50ZW5kLmV4dGVybmFsLnYxLlN5bmNDYWxlbmRhclJlcXVlc3QaJi50ZW5kLmV4dGVybmFsLnYxLlN5bmNDYWxlbmRhclJlc3BvbnNlEmYKD0dldENhbGVuZGFyU3luYxIoLnRlbmQuZXh0ZXJuYWwudjEuR2V0Q2FsZW5kYXJTeW5jUmVxdWVzdBopLnRlbmQuZXh0ZXJuYWwudjEuR2V0Q2FsZW5kYXJTeW5jUmVzcG9uc2USbwoSRGlzY29ubmVjdENhbGVuZGFyEisudGVuZC5leHRlcm5hbC52MS5EaXNjb25uZWN0Q2FsZW5kYXJSZXF1ZXN0GiwudGVuZC5leHRlcm5hbC52MS5EaXNjb25uZWN0Q2FsZW5kYXJSZXNwb25zZRJvChJJbXBvcnRBcHBvaW50bWVudHMSKy50ZW5kLmV4dGVybmFsLnYxLkltcG9ydEFwcG9pbnRtZW50c1JlcXVlc3QaLC50ZW5kLmV4dGVybmFsLnYxLkltcG9ydEFwcG9pbnRtZW50c1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
 
 /**
  * @generated from message tend.external.v1.GetWeatherRequest
@@ -1282,6 +1282,354 @@ export const GetCalendarFeedResponseSchema: GenMessage<GetCalendarFeedResponse> 
   messageDesc(file_tend_external_v1_external, 37);
 
 /**
+ * @generated from message tend.external.v1.ConnectCalendarRequest
+ */
+export type ConnectCalendarRequest = Message<"tend.external.v1.ConnectCalendarRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * http(s) URL of the CalDAV calendar collection, or of the server (its first calendar is used).
+   *
+   * @generated from field: string url = 3;
+   */
+  url: string;
+
+  /**
+   * @generated from field: string username = 4;
+   */
+  username: string;
+
+  /**
+   * @generated from field: string password = 5;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message tend.external.v1.ConnectCalendarRequest.
+ * Use `create(ConnectCalendarRequestSchema)` to create a new message.
+ */
+export const ConnectCalendarRequestSchema: GenMessage<ConnectCalendarRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 38);
+
+/**
+ * @generated from message tend.external.v1.ConnectCalendarResponse
+ */
+export type ConnectCalendarResponse = Message<"tend.external.v1.ConnectCalendarResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.CalendarSync sync = 1;
+   */
+  sync?: CalendarSync | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.ConnectCalendarResponse.
+ * Use `create(ConnectCalendarResponseSchema)` to create a new message.
+ */
+export const ConnectCalendarResponseSchema: GenMessage<ConnectCalendarResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 39);
+
+/**
+ * A person's CalDAV connection (never the password) and how its last sync went.
+ *
+ * @generated from message tend.external.v1.CalendarSync
+ */
+export type CalendarSync = Message<"tend.external.v1.CalendarSync"> & {
+  /**
+   * The calendar collection synced with.
+   *
+   * @generated from field: string calendar_url = 1;
+   */
+  calendarUrl: string;
+
+  /**
+   * @generated from field: string username = 2;
+   */
+  username: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp connected_at = 3;
+   */
+  connectedAt?: Timestamp | undefined;
+
+  /**
+   * Unset before the first sync.
+   *
+   * @generated from field: google.protobuf.Timestamp last_synced_at = 4;
+   */
+  lastSyncedAt?: Timestamp | undefined;
+
+  /**
+   * Why the last sync failed; empty when it succeeded.
+   *
+   * @generated from field: string last_error = 5;
+   */
+  lastError: string;
+
+  /**
+   * Appointments linked to calendar objects.
+   *
+   * @generated from field: int32 linked = 6;
+   */
+  linked: number;
+};
+
+/**
+ * Describes the message tend.external.v1.CalendarSync.
+ * Use `create(CalendarSyncSchema)` to create a new message.
+ */
+export const CalendarSyncSchema: GenMessage<CalendarSync> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 40);
+
+/**
+ * What one sync did, counted by direction.
+ *
+ * @generated from message tend.external.v1.SyncCounts
+ */
+export type SyncCounts = Message<"tend.external.v1.SyncCounts"> & {
+  /**
+   * Created, changed and deleted in Tend from the calendar.
+   *
+   * @generated from field: int32 imported = 1;
+   */
+  imported: number;
+
+  /**
+   * @generated from field: int32 updated_here = 2;
+   */
+  updatedHere: number;
+
+  /**
+   * @generated from field: int32 deleted_here = 3;
+   */
+  deletedHere: number;
+
+  /**
+   * Created, changed and deleted on the calendar from Tend.
+   *
+   * @generated from field: int32 exported = 4;
+   */
+  exported: number;
+
+  /**
+   * @generated from field: int32 updated_there = 5;
+   */
+  updatedThere: number;
+
+  /**
+   * @generated from field: int32 deleted_there = 6;
+   */
+  deletedThere: number;
+
+  /**
+   * Changed on both sides since the last sync: the calendar's version (newer ETag) won.
+   *
+   * @generated from field: int32 conflicts = 7;
+   */
+  conflicts: number;
+
+  /**
+   * Calendar objects left alone (recurring series, tasks, events without a start).
+   *
+   * @generated from field: int32 skipped = 8;
+   */
+  skipped: number;
+};
+
+/**
+ * Describes the message tend.external.v1.SyncCounts.
+ * Use `create(SyncCountsSchema)` to create a new message.
+ */
+export const SyncCountsSchema: GenMessage<SyncCounts> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 41);
+
+/**
+ * @generated from message tend.external.v1.SyncCalendarRequest
+ */
+export type SyncCalendarRequest = Message<"tend.external.v1.SyncCalendarRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.SyncCalendarRequest.
+ * Use `create(SyncCalendarRequestSchema)` to create a new message.
+ */
+export const SyncCalendarRequestSchema: GenMessage<SyncCalendarRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 42);
+
+/**
+ * @generated from message tend.external.v1.SyncCalendarResponse
+ */
+export type SyncCalendarResponse = Message<"tend.external.v1.SyncCalendarResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.SyncCounts counts = 1;
+   */
+  counts?: SyncCounts | undefined;
+
+  /**
+   * @generated from field: tend.external.v1.CalendarSync sync = 2;
+   */
+  sync?: CalendarSync | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.SyncCalendarResponse.
+ * Use `create(SyncCalendarResponseSchema)` to create a new message.
+ */
+export const SyncCalendarResponseSchema: GenMessage<SyncCalendarResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 43);
+
+/**
+ * @generated from message tend.external.v1.GetCalendarSyncRequest
+ */
+export type GetCalendarSyncRequest = Message<"tend.external.v1.GetCalendarSyncRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.GetCalendarSyncRequest.
+ * Use `create(GetCalendarSyncRequestSchema)` to create a new message.
+ */
+export const GetCalendarSyncRequestSchema: GenMessage<GetCalendarSyncRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 44);
+
+/**
+ * @generated from message tend.external.v1.GetCalendarSyncResponse
+ */
+export type GetCalendarSyncResponse = Message<"tend.external.v1.GetCalendarSyncResponse"> & {
+  /**
+   * @generated from field: tend.external.v1.CalendarSync sync = 1;
+   */
+  sync?: CalendarSync | undefined;
+};
+
+/**
+ * Describes the message tend.external.v1.GetCalendarSyncResponse.
+ * Use `create(GetCalendarSyncResponseSchema)` to create a new message.
+ */
+export const GetCalendarSyncResponseSchema: GenMessage<GetCalendarSyncResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 45);
+
+/**
+ * @generated from message tend.external.v1.DisconnectCalendarRequest
+ */
+export type DisconnectCalendarRequest = Message<"tend.external.v1.DisconnectCalendarRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message tend.external.v1.DisconnectCalendarRequest.
+ * Use `create(DisconnectCalendarRequestSchema)` to create a new message.
+ */
+export const DisconnectCalendarRequestSchema: GenMessage<DisconnectCalendarRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 46);
+
+/**
+ * @generated from message tend.external.v1.DisconnectCalendarResponse
+ */
+export type DisconnectCalendarResponse = Message<"tend.external.v1.DisconnectCalendarResponse"> & {
+};
+
+/**
+ * Describes the message tend.external.v1.DisconnectCalendarResponse.
+ * Use `create(DisconnectCalendarResponseSchema)` to create a new message.
+ */
+export const DisconnectCalendarResponseSchema: GenMessage<DisconnectCalendarResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 47);
+
+/**
+ * @generated from message tend.external.v1.ImportAppointmentsRequest
+ */
+export type ImportAppointmentsRequest = Message<"tend.external.v1.ImportAppointmentsRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * The .ics file's text.
+   *
+   * @generated from field: string ics = 3;
+   */
+  ics: string;
+
+  /**
+   * Zone for floating times (no TZID, no Z); empty means UTC.
+   *
+   * @generated from field: string time_zone = 4;
+   */
+  timeZone: string;
+};
+
+/**
+ * Describes the message tend.external.v1.ImportAppointmentsRequest.
+ * Use `create(ImportAppointmentsRequestSchema)` to create a new message.
+ */
+export const ImportAppointmentsRequestSchema: GenMessage<ImportAppointmentsRequest> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 48);
+
+/**
+ * @generated from message tend.external.v1.ImportAppointmentsResponse
+ */
+export type ImportAppointmentsResponse = Message<"tend.external.v1.ImportAppointmentsResponse"> & {
+  /**
+   * @generated from field: repeated tend.external.v1.Appointment appointments = 1;
+   */
+  appointments: Appointment[];
+
+  /**
+   * VEVENTs left out (recurring series), counted.
+   *
+   * @generated from field: int32 skipped = 2;
+   */
+  skipped: number;
+};
+
+/**
+ * Describes the message tend.external.v1.ImportAppointmentsResponse.
+ * Use `create(ImportAppointmentsResponseSchema)` to create a new message.
+ */
+export const ImportAppointmentsResponseSchema: GenMessage<ImportAppointmentsResponse> = /*@__PURE__*/
+  messageDesc(file_tend_external_v1_external, 49);
+
+/**
  * @generated from enum tend.external.v1.AdvisoryKind
  */
 export enum AdvisoryKind {
@@ -1497,6 +1845,60 @@ export const ExternalService: GenService<{
     methodKind: "unary";
     input: typeof GetCalendarFeedRequestSchema;
     output: typeof GetCalendarFeedResponseSchema;
+  },
+  /**
+   * Connects the person's CalDAV calendar (replacing any connection): the server is reached and
+   * the calendar found before anything is stored; the password is stored encrypted.
+   * INVALID_ARGUMENT naming url, username or password when the server refuses them.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.ConnectCalendar
+   */
+  connectCalendar: {
+    methodKind: "unary";
+    input: typeof ConnectCalendarRequestSchema;
+    output: typeof ConnectCalendarResponseSchema;
+  },
+  /**
+   * Two-way sync with the connected calendar now. NOT_FOUND when none is connected;
+   * UNAVAILABLE when the server cannot be reached or answers something that is not CalDAV
+   * (then nothing is changed on either side).
+   *
+   * @generated from rpc tend.external.v1.ExternalService.SyncCalendar
+   */
+  syncCalendar: {
+    methodKind: "unary";
+    input: typeof SyncCalendarRequestSchema;
+    output: typeof SyncCalendarResponseSchema;
+  },
+  /**
+   * The connection and its last sync; NOT_FOUND when none is connected.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.GetCalendarSync
+   */
+  getCalendarSync: {
+    methodKind: "unary";
+    input: typeof GetCalendarSyncRequestSchema;
+    output: typeof GetCalendarSyncResponseSchema;
+  },
+  /**
+   * Forgets the connection and its credentials; appointments stay in Tend and on the server.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.DisconnectCalendar
+   */
+  disconnectCalendar: {
+    methodKind: "unary";
+    input: typeof DisconnectCalendarRequestSchema;
+    output: typeof DisconnectCalendarResponseSchema;
+  },
+  /**
+   * Imports the VEVENTs of an RFC 5545 file as appointments, all or none.
+   *
+   * @generated from rpc tend.external.v1.ExternalService.ImportAppointments
+   */
+  importAppointments: {
+    methodKind: "unary";
+    input: typeof ImportAppointmentsRequestSchema;
+    output: typeof ImportAppointmentsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tend_external_v1_external, 0);
