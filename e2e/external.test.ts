@@ -143,7 +143,7 @@ describe('appointments and the calendar feed through the gateway', () => {
       end: '2030-07-04T09:00',
     });
     expect(bad.status).toBe(400);
-    expect(bad.json.errors).toEqual([{ field: 'local_end', message: 'must be after local_start' }]);
+    expect(bad.json.errors).toEqual([{ field: 'end', message: 'must be after start' }]);
     expect((await call('GET', '/appointments', token)).json.items).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmtpTestServer } from '@tend/notification/testing/smtp-server';
 import { renderApiSchema, schemaFile } from '@tend/web/api-schema';
 import { TendProcess, testPorts, testServiceIdentity } from './tend-process.js';
 import {
@@ -41,6 +42,8 @@ let tend: TendProcess | undefined;
 let browser: Browser;
 // The test speaks to the health service as a service would, to make a person a caregiver.
 let identity: Awaited<ReturnType<typeof testServiceIdentity>>;
+// E-mail goes to a real SMTP server on loopback, so an address can be proven with its code.
+const smtp = new SmtpTestServer();
 
 async function expectAccessible(page: Page, screen: string): Promise<void> {
   expect(await axeViolations(page), `axe-core on ${screen}`).toEqual([]);
@@ -57,6 +60,16 @@ async function signIn(page: Page, who: { email: string }): Promise<void> {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('navigation').waitFor();
+}
+
+/** What `probe` gives once it gives something, asked every 200 ms for up to 30 s. */
+async function until<T>(probe: () => T | undefined): Promise<T> {
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('timed out waiting');
 }
 
 /** Picks a radio button or checkbox by its label, by clicking the label as a person does. */
@@ -76,8 +89,10 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     });
     expect(build.status, 'building apps/web').toBe(0);
     identity = await testServiceIdentity();
+    await smtp.start();
     tend = await TendProcess.start(['serve', '--target=all'], {
       LOG_LEVEL: 'warn',
+      SMTP_URL: smtp.url,
       RATE_LIMIT_PER_MINUTE: '10000',
       ...identity.env,
     });
@@ -88,6 +103,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
   afterAll(async () => {
     await browser?.close();
     expect(await tend?.stop()).toBe(0);
+    await smtp.stop();
   });
 
   it('serves the app at / with a strict CSP, hashed assets cached for a year and the page revalidated', async () => {
@@ -316,6 +332,71 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await page.keyboard.type('78');
     await page.keyboard.press('Enter');
     await page.getByText('Reading saved.').waitFor();
+    expectNoProblems(problems);
+    await context.close();
+  }, 120_000);
+
+  it('shows an urgent reading in the inbox with an unread count and the reminders ahead, keeps quiet hours, and proves an e-mail address by its code', async () => {
+    const nora = { email: `nora-${runId}@example.com` };
+    const registered = await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: nora.email, password, displayName: 'Nora', timezone: 'UTC' }),
+    });
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const asNora = (path: string, body?: unknown) =>
+      fetch(`${base}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // A medicine due in two hours, and a reading that the health service flags as urgent.
+    const inTwoHours = new Date(Date.now() + 2 * 3600_000).toISOString().slice(11, 16);
+    const medication = { name: 'Aspirin', dose: 81, unit: 'mg', schedule: { times: [inTwoHours] } };
+    expect((await asNora('/api/v1/medications', medication)).status).toBe(201);
+    expect((await asNora('/api/v1/vitals', { kind: 'blood_pressure', systolic: 185, diastolic: 125 })).status).toBe(
+      201,
+    );
+
+    const { context, page, problems } = await openContext(browser);
+    await signIn(page, nora);
+    // The alert travels through the event bus to the notification service; the badge polls.
+    const link = page.getByRole('navigation').getByRole('link', { name: /^Notifications/ });
+    await link.getByLabel('Unread: 1').waitFor({ timeout: 60_000 });
+    await link.click();
+    await page.getByRole('heading', { name: 'Notifications', exact: true }).waitFor();
+    await page.getByText('Urgent reading').waitFor();
+    await page.getByText('Time for your Aspirin').waitFor();
+    await expectAccessible(page, 'notifications');
+    await page.getByRole('button', { name: 'Mark as read: Urgent reading' }).click();
+    await page.getByText('Unread: 0').waitFor();
+
+    await page.getByRole('link', { name: 'Choose how and when Tend tells you' }).click();
+    await page.getByRole('heading', { name: 'How Tend tells you' }).waitFor();
+    await page.getByRole('switch', { name: 'Quiet hours' }).locator('xpath=ancestor::label').click();
+    await page.getByLabel('From (HH:MM)').fill('22:30');
+    await page.getByLabel('Until (HH:MM)').fill('06:45');
+    await page.getByRole('button', { name: 'Save' }).nth(1).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const preferences = (await (await asNora('/api/v1/notification-preferences')).json()) as Record<string, unknown>;
+    expect(preferences.quietHours).toEqual({ start: '22:30', end: '06:45' });
+
+    // Text messages are not set up on this server: the form says so beside the choice.
+    await page.getByLabel('Mobile number').fill('+447700900123');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByText('SMS is not configured on this server').waitFor();
+    // An address gets a code by e-mail; given back, the address is proven and the code field goes.
+    await pick(page, 'radio', 'E-mail');
+    await page.getByRole('textbox', { name: 'E-mail address' }).fill(nora.email);
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByText(`The 6 digits sent to ${nora.email}.`).waitFor();
+    const mail = await until(() => smtp.received.find((m) => m.to.includes(nora.email) && /code is \d{6}/.test(m.raw)));
+    await page.getByLabel('Code').fill(/code is (\d{6})/.exec(mail.raw)![1]!);
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText(`The 6 digits sent to ${nora.email}.`).waitFor({ state: 'detached' });
+    const devices = (await (await asNora('/api/v1/devices')).json()) as { items: Record<string, unknown>[] };
+    expect(devices.items).toEqual([expect.objectContaining({ kind: 'email', address: nora.email, verified: true })]);
+    await expectAccessible(page, 'settings-notifications');
     expectNoProblems(problems);
     await context.close();
   }, 120_000);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real servers on loopback for the integration suites (see scripts/infra/README.md).
 #
-#   scripts/infra.sh up [pg|redis|kafka|nginx|voice|all ...]  start (default: pg redis kafka); idempotent
+#   scripts/infra.sh up [pg|redis|kafka|nginx|voice|monitoring|all ...]  start (default: pg redis kafka); idempotent
+#                                                       (monitoring is opt-in, not part of all)
 #   scripts/infra.sh down                               stop everything this script started
 #   scripts/infra.sh env                                `export VAR=value` lines for what is up
 #   scripts/infra.sh status                             one line per component
@@ -922,6 +923,18 @@ voice_up() {
   log "voice engines: pocketsphinx $(dpkg-query -W -f='${Version}' pocketsphinx 2>/dev/null || echo '?'), espeak-ng $(espeak-ng --version 2>/dev/null | awk '{print $3}')"
 }
 
+# --- monitoring (opt-in) ------------------------------------------------------------------
+# Not a server either: Debian's Prometheus, promtool, Alertmanager and amtool, which the alerting
+# end-to-end suite (e2e/monitoring-alerts.test.ts) starts itself on free loopback ports, and
+# .ci/check-monitoring.sh uses to check the rules and routing.
+monitoring_up() {
+  local missing=()
+  command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
+  command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null || missing+=(prometheus-alertmanager)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+  log "monitoring: prometheus $(dpkg-query -W -f='${Version}' prometheus 2>/dev/null || echo '?'), alertmanager $(dpkg-query -W -f='${Version}' prometheus-alertmanager 2>/dev/null || echo '?')"
+}
+
 cmd_up() {
   local want=() c t0
   t0=$(now_ms)
@@ -930,8 +943,8 @@ cmd_up() {
     case $c in
     all) want+=(pg redis kafka nginx voice) ;;
     pg | postgres | postgresql) want+=(pg) ;;
-    redis | kafka | nginx | voice) want+=("$c") ;;
-    *) die "unknown component '$c' (pg, redis, kafka, nginx, voice, all)" ;;
+    redis | kafka | nginx | voice | monitoring) want+=("$c") ;;
+    *) die "unknown component '$c' (pg, redis, kafka, nginx, voice, monitoring, all)" ;;
     esac
   done
   lock
@@ -986,7 +999,7 @@ cmd_clean() {
 }
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {

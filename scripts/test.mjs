@@ -1,10 +1,12 @@
 // `npm test`: brings up the real servers the integration suites use (scripts/infra.sh), runs the
 // unit, integration and e2e suites with Vitest, and ends with one plain summary line.
-// Outside CI, servers that cannot start make their suites skip loudly; in CI (CI=true) that fails.
+// Outside CI, servers that cannot start make their suites skip loudly; in CI (CI=true) that fails,
+// and so does any skipped test that is not on the named allow-list in scripts/test-skips.mjs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { allowedSkips } from './test-skips.mjs';
 
 const inCi = process.env.CI === 'true';
 const infra = (...args) =>
@@ -49,14 +51,45 @@ const vitest = spawnSync(
 );
 
 let summary = 'tests: no result file written';
+let unexplainedSkips = [];
 try {
   const results = JSON.parse(readFileSync(report, 'utf8'));
-  const skipped = results.numPendingTests + results.numTodoTests;
-  summary = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`;
+  const skipped = skippedTests(results);
+  unexplainedSkips = skipped.filter((test) => !allowedSkips.some((a) => a.file === test.file && a.test === test.name));
+  summary = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped.length} skipped`;
+  if (skipped.length > 0) {
+    console.warn(`\nnpm test: WARNING: ${skipped.length} test(s) skipped, proving nothing:`);
+    for (const test of skipped) {
+      const allowed = allowedSkips.find((a) => a.file === test.file && a.test === test.name);
+      console.warn(`  - ${test.file} > ${test.name}${allowed ? ` (allowed: ${allowed.why})` : ''}`);
+    }
+  }
 } catch {
   // Vitest failed before writing a report; its exit code says so.
 }
 rmSync(out, { recursive: true, force: true });
 if (startedHere && process.env.TEND_KEEP_INFRA !== '1') infra('down');
 console.log(summary);
+if (inCi && unexplainedSkips.length > 0) {
+  console.error(
+    `npm test: ${unexplainedSkips.length} skipped test(s) not on the allow-list (scripts/test-skips.mjs); in CI a skip is a failure.`,
+  );
+  process.exit(1);
+}
 process.exit(vitest.status ?? 1);
+
+/**
+ * Every test the JSON report marks as not run (skipped, pending or todo), by file and full
+ * name, including those in files that were skipped whole.
+ */
+function skippedTests(results) {
+  const notRun = new Set(['skipped', 'pending', 'todo', 'disabled']);
+  return results.testResults.flatMap((file) =>
+    file.assertionResults
+      .filter((test) => notRun.has(test.status))
+      .map((test) => ({
+        file: relative(process.cwd(), file.name),
+        name: test.fullName ?? [...test.ancestorTitles, test.title].join(' '),
+      })),
+  );
+}

@@ -24,6 +24,7 @@ import {
   type Readiness,
   type TendConfig,
   type UpstreamStatus,
+  watchDatabase,
 } from '@tend/platform';
 
 /**
@@ -72,6 +73,7 @@ export class Infrastructure {
           });
           const database = this.#database;
           readiness.add({ name: 'database', check: () => database.ping() });
+          watchDatabase(metrics, database);
           return database;
         },
       },

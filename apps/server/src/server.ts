@@ -13,6 +13,7 @@ import {
   type Logger,
   type ModuleDefinition,
   type TendConfig,
+  watchFilesystems,
 } from '@tend/platform';
 import { GatewayServer, trustedProxiesFor } from '@tend/gateway';
 import { Infrastructure } from './infrastructure.js';
@@ -35,6 +36,7 @@ export interface TendServer {
 export function createServer(config: TendConfig, targets: readonly string[]): TendServer {
   const logger = createLogger({ level: config.logLevel });
   const metrics = new Metrics();
+  watchFilesystems(metrics, [config.dataDir]);
   const readiness = new Readiness();
   const infra = new Infrastructure(config, logger, metrics, readiness);
   const services = createServiceModules(infra);

@@ -50,6 +50,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         bus: infra.bus,
         health: infra.transportTo('health'),
         external: infra.transportTo('external'),
+        notification: infra.transportTo('notification'),
         llm: config.llm,
         cache: infra.cache,
         logger,

@@ -58,3 +58,48 @@ self.addEventListener('fetch', (event) => {
     );
   }
 });
+
+// A push message from the notification service: { id, kind, title, body, data, actions }, each
+// action with a signed single-use token. Its buttons answer the reminder without opening the app.
+self.addEventListener('push', (event) => {
+  let message;
+  try {
+    message = event.data ? event.data.json() : undefined;
+  } catch {
+    message = undefined;
+  }
+  if (!message || typeof message.title !== 'string') return;
+  const actions = Array.isArray(message.actions) ? message.actions : [];
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      tag: message.id,
+      icon: '/icon.svg',
+      data: { tokens: Object.fromEntries(actions.map((a) => [a.action, a.token])) },
+      actions: actions.map((a) => ({ action: a.action, title: a.title })),
+      requireInteraction: message.kind === 'emergency',
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const token = event.action ? event.notification.data?.tokens?.[event.action] : undefined;
+  if (token) {
+    event.waitUntil(
+      fetch('/api/v1/actions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      }).catch(() => undefined),
+    );
+    return;
+  }
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (open) return open.navigate('/notifications').then((w) => w?.focus());
+      return self.clients.openWindow('/notifications');
+    }),
+  );
+});

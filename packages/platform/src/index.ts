@@ -56,6 +56,8 @@ export {
   type SafeError,
 } from './logging/logger.js';
 export { Metrics } from './metrics/metrics.js';
+export { watchDatabase } from './metrics/database-metrics.js';
+export { watchFilesystems } from './metrics/filesystem-metrics.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
 export { CompositeService, TaskService } from './lifecycle/composite.js';
@@ -127,7 +129,13 @@ export { localSecretFile, type LocalSecretOptions } from './secrets/local-secret
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';
-export { enqueueEvent, writeWithEvents, type OutboxEventInput, type OutboxContext } from './events/outbox.js';
+export {
+  enqueueEvent,
+  outboxChannel,
+  writeWithEvents,
+  type OutboxEventInput,
+  type OutboxContext,
+} from './events/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions, type RelayRole } from './events/outbox-relay.js';
 export { idempotentHandler, type TransactionalEventHandler } from './events/idempotent-consumer.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';

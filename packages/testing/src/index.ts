@@ -1,4 +1,4 @@
-export { realInfra, requireInfra, type RealInfra } from './real-infra.js';
+export { realInfra, requireInfra, requiredRedisUrl, type RealInfra } from './real-infra.js';
 export {
   databaseTargets,
   testDatabaseOptions,
@@ -6,5 +6,11 @@ export {
   type DatabaseTarget,
   type TestDatabaseOptions,
 } from './database-fixtures.js';
-export { redisServerProcess, redisServerInstalled, freePort, type RedisServerProcess } from './redis-server-process.js';
+export {
+  redisServerProcess,
+  redisServerInstalled,
+  requireRedisServer,
+  freePort,
+  type RedisServerProcess,
+} from './redis-server-process.js';
 export { inProcessTransport, startServiceParts, type ServiceParts } from './service-parts.js';

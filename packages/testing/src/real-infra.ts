@@ -28,6 +28,15 @@ export function realInfra(env: NodeJS.ProcessEnv = process.env): RealInfra {
 }
 
 /**
+ * The infra Redis for a suite's Redis variant. Missing, it warns loudly (outside CI) or fails
+ * (in CI), so a variant never vanishes from the run without a word.
+ */
+export function requiredRedisUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = realInfra(env).redisUrl;
+  return requireInfra('Redis (TEST_REDIS_URL)', url, env) ? url : undefined;
+}
+
+/**
  * Whether a suite that needs `what` can run. Outside CI a missing server skips the suite with a
  * loud message; in CI (`CI=true`) it is a failure, never a silent skip.
  */

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';
+import { requireInfra } from './real-infra.js';
 
 /**
  * A throwaway `redis-server` on loopback that a test owns, for the cases the shared infra
@@ -19,6 +20,14 @@ export interface RedisServerProcess {
 /** Whether a `redis-server` binary is on PATH (the infra script installs Debian's). */
 export function redisServerInstalled(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Whether a suite that starts its own `redis-server` can run: outside CI a missing binary skips
+ * it loudly, in CI it fails.
+ */
+export function requireRedisServer(env: NodeJS.ProcessEnv = process.env): boolean {
+  return requireInfra('redis-server (`bash scripts/infra.sh up redis` installs it)', redisServerInstalled(), env);
 }
 
 /** A loopback port nothing listens on right now. */

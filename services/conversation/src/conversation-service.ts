@@ -38,6 +38,7 @@ import {
 } from '@tend/proto/tend/conversation/v1/conversation';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { EmbeddedBrain, type BrainReply, type Person, type TurnInput } from './brain/embedded-brain.js';
 import { AnswerCache } from './brain/answer-cache.js';
 import { contextWindow, type ConversationSummary, type PastMessage } from './brain/context-window.js';
@@ -57,6 +58,8 @@ export interface ConversationServiceDeps {
   health: Transport;
   /** How the external service is reached (weather, the person's place, appointments). @default none: those questions get "not yet" */
   external?: Transport;
+  /** How the notification service is reached (snoozing and listing reminders). @default none: those requests get "not yet" */
+  notification?: Transport;
   /** A language model to answer with; without one the embedded brain answers everything. */
   llm?: LlmSettings;
   /** Keeps each conversation's recent messages (1 h), and its owner and title (24 h). */
@@ -69,9 +72,10 @@ export interface ConversationServiceDeps {
   clock?: Clock;
   /** @default random UUIDs */
   ids?: Ids;
+  /** The database schema it keeps conversations in (suites use one of their own). @default 'conversation' */
+  schema?: string;
 }
 
-const schema = 'conversation';
 const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 const maxTextLength = 4000;
 /** Recent messages kept per conversation for the model's context, and for how long. */
@@ -86,7 +90,15 @@ interface ConversationMeta {
 }
 const conversationTtlMs = 24 * 3_600_000;
 /** Tools that change the person's record: after one, their cached answers are stale. */
-const writingTools = new Set(['record_vital', 'log_dose', 'set_reminder', 'stop_medication']);
+const writingTools = new Set([
+  'record_vital',
+  'log_dose',
+  'set_reminder',
+  'add_medication',
+  'stop_reminders',
+  'snooze_reminder',
+  'stop_medication',
+]);
 const conversationKey = (conversationId: string) => `conversation:meta:${conversationId}`;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -98,13 +110,15 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export function createConversationService(deps: ConversationServiceDeps): GrpcServiceModule {
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
+  const schema = deps.schema ?? 'conversation';
   const db = deps.database.schema<ConversationTables>(schema);
   const partitions = new MonthlyPartitions(db, 'chat_messages', clock);
   const health = createClient(HealthService, deps.health);
   const paraphrases = new ParaphraseMatcher(corpusTrainingSentences());
   const external = deps.external && createClient(ExternalService, deps.external);
-  const brain = new EmbeddedBrain(health, paraphrases, external);
-  const llm = deps.llm && new LlmBrain(deps.llm, health, external);
+  const notification = deps.notification && createClient(NotificationService, deps.notification);
+  const brain = new EmbeddedBrain(health, paraphrases, external, notification);
+  const llm = deps.llm && new LlmBrain(deps.llm, health, external, notification);
   // 5 failures in a row open it for 30 s: the model is not asked while it is failing.
   const llmPolicy = createResiliencePolicy({
     name: 'llm',

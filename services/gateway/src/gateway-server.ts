@@ -29,6 +29,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { createAuth } from './auth/index.js';
 import { connectPassthrough, rpcPathPrefix } from './connect/connect-passthrough.js';
 import { registerAccessPolicy } from './http/access-policy.js';
+import { checkUpstreamFieldNames } from './http/field-names.js';
+import { collectRouteFacts, describeContract } from './http/openapi-contract.js';
 import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
 import { registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
@@ -170,6 +172,7 @@ export class GatewayServer extends BaseService {
     registerProblemHandlers(app, options.logger);
     await registerEdgeHardening(app, { corsOrigins: options.config.corsOrigins, logger: options.logger });
     registerRequestMetrics(app, { metrics: options.metrics, service: 'gateway' });
+    const routeFacts = collectRouteFacts(app);
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -182,9 +185,13 @@ export class GatewayServer extends BaseService {
         security: [{ bearer: [] }],
       },
       transform: jsonSchemaTransform,
+      // Only the OpenAPI form is produced (`openapi` above), never Swagger 2.
+      transformObject: (document) =>
+        describeContract('openapiObject' in document ? document.openapiObject : document.swaggerObject, routeFacts),
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     registerAccessPolicy(app, (request) => auth.authenticate(request));
+    checkUpstreamFieldNames(app);
     registerApiRateLimit(app, { store: options.rateLimits, perMinute: options.config.rateLimitPerMinute });
 
     registerOpsRoutes(app, options);

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   realInfra,
-  redisServerInstalled,
+  requireRedisServer,
   redisServerProcess,
   requireInfra,
   type RedisServerProcess,
@@ -11,7 +11,7 @@ import { insertTestUser, personCaller, startHealthHarness, type HealthHarness } 
 
 const infra = realInfra();
 
-describe.runIf(redisServerInstalled())('health reads when Redis dies mid-test', () => {
+describe.runIf(requireRedisServer())('health reads when Redis dies mid-test', () => {
   let redis: RedisServerProcess;
   let harness: HealthHarness;
 

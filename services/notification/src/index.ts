@@ -5,4 +5,5 @@ export {
   type NotificationServiceModule,
 } from './notification-service.js';
 export type { SchedulerOptions } from './reminders/reminder-scheduler.js';
-export { missedAfterMs, lateAfterMs } from './reminders/reminder-dispatcher.js';
+export { missedAfterMs } from './reminders/reminder-dispatcher.js';
+export { lateAfterMs } from './reminders/reminder-drafts.js';

@@ -58,13 +58,14 @@ import {
   upcomingReminderMessage,
 } from './notification-proto.js';
 import {
-  channelsFor,
+  deliveryPlanFor,
   kindNames,
   validatePreferences,
   type ChannelName,
   type KindName,
 } from './preferences/preference-rules.js';
 import { PreferenceStore } from './preferences/preference-store.js';
+import { PreparedReminders } from './reminders/prepared-reminders.js';
 import { ReminderDispatcher } from './reminders/reminder-dispatcher.js';
 import { ReminderScheduler, compileSchedulerOptions, type SchedulerOptions } from './reminders/reminder-scheduler.js';
 import { upcomingReminders } from './reminders/reminder-store.js';
@@ -180,10 +181,12 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     deps.channels?.sms &&
     new SmsReplies({ authTokens: deps.channels.sms.providers.map((p) => p.authToken), db, devices, actions, clock });
   const dispatcher = new ReminderDispatcher({ db, preferences, clock, ids, metrics, enabledChannels });
+  const prepared = new PreparedReminders({ db, preferences, clock, ids, metrics, enabledChannels });
   const scheduler = new ReminderScheduler({
     db,
     health,
     dispatcher,
+    prepared,
     clock,
     logger: deps.logger,
     options: compileSchedulerOptions(deps.scheduler),
@@ -274,6 +277,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     if (request.idempotencyKey.length > 200)
       throw ValidationError.field('idempotency_key', 'must be at most 200 characters');
     let channels: ChannelName[];
+    let holdUntil: Date | undefined;
     if (request.channels.length > 0) {
       channels = request.channels.map((c, i) => channelName(c, `channels[${i}]`));
       channels.forEach((channel, i) => {
@@ -284,7 +288,9 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       channels = [...new Set(channels)];
     } else {
       const prefs = await preferences.get(request.userId);
-      channels = channelsFor(kind, prefs, clock.now(), prefs.timeZone).filter((c) => enabledChannels.has(c));
+      const plan = deliveryPlanFor(kind, prefs, clock.now(), prefs.timeZone);
+      channels = plan.channels.filter((c) => enabledChannels.has(c));
+      holdUntil = plan.holdUntil;
     }
     const written = await db.transaction(
       (trx) =>
@@ -299,6 +305,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
               data: {},
               idempotencyKey: request.idempotencyKey || `send:${ids.uuid()}`,
               channels,
+              holdUntil,
             },
           ],
           { schema, clock, ids },

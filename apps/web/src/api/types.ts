@@ -110,3 +110,50 @@ export interface ChatMessage {
   intent?: string;
   createdAt?: string;
 }
+
+/** What a notification is about, as the API names it. */
+export type NotificationKind =
+  'dose_reminder' | 'missed_dose' | 'urgent_reading' | 'emergency' | 'appointment' | 'caregiver_alert';
+
+/** A way a notification reaches a person. */
+export type Channel = 'push' | 'sms' | 'email' | 'in_app';
+
+/** One message in the in-app inbox; `data.reminderId` marks one that Taken/Skip/Snooze can answer. */
+export interface InboxNotification {
+  id: string;
+  kind: string;
+  channel: Channel;
+  title: string;
+  body: string;
+  createdAt: string;
+  readAt?: string;
+  data?: Record<string, string>;
+}
+
+/** A reminder that will fire within the next 24 hours. */
+export interface UpcomingReminder {
+  id: string;
+  kind: 'dose_due' | 'missed_dose_alert' | 'dose_follow_up';
+  fireAt: string;
+  medicationName?: string;
+  localTime?: string;
+  state: string;
+}
+
+/** How and when the person is told: channels per kind, quiet hours, and the follow-up delay. */
+export interface NotificationPreferences {
+  channels: Partial<Record<NotificationKind, Channel[]>>;
+  quietHours: { start: string; end: string } | null;
+  language: 'en' | 'zh' | '';
+  timeZone: string;
+  followUpMinutes: number;
+}
+
+/** A phone, e-mail address or browser push subscription; phones and addresses need a code first. */
+export interface Device {
+  id: string;
+  kind: 'push' | 'phone' | 'email';
+  address: string;
+  verified?: boolean;
+  createdAt: string;
+}

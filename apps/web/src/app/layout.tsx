@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useRouter } from '@tanstack/react-router';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useUnreadCount } from '../api/notification-queries.js';
 import { Button } from '../components/ui.js';
 import { useApi, useSignedIn } from './api-context.js';
 
@@ -73,6 +74,12 @@ export function Layout() {
                 <Link to="/caregivers">{t('nav.caregivers')}</Link>
               </li>
               <li>
+                <Link to="/notifications">
+                  {t('nav.notifications')}
+                  <UnreadBadge />
+                </Link>
+              </li>
+              <li>
                 <Link to="/settings">{t('nav.settings')}</Link>
               </li>
             </ul>
@@ -91,5 +98,18 @@ export function Layout() {
         <Outlet />
       </main>
     </>
+  );
+}
+
+/** How many notifications are unread, beside the navigation's link; nothing when none are. */
+function UnreadBadge() {
+  const { t } = useTranslation();
+  const user = useSignedIn();
+  const unread = useUnreadCount(user !== undefined);
+  if (!unread.data) return null;
+  return (
+    <span className="badge badge-count" aria-label={t('inbox.unread', { count: unread.data })}>
+      {unread.data}
+    </span>
   );
 }

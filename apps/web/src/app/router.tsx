@@ -81,6 +81,11 @@ const patient = createRoute({
   path: '/patients/$patientId',
   component: lazyRouteComponent(() => import('../screens/patient.js'), 'PatientScreen'),
 });
+const notifications = createRoute({
+  getParentRoute: () => signedIn,
+  path: '/notifications',
+  component: lazyRouteComponent(() => import('../screens/notifications.js'), 'NotificationsScreen'),
+});
 const settings = createRoute({
   getParentRoute: () => signedIn,
   path: '/settings',
@@ -90,7 +95,7 @@ const settings = createRoute({
 const routeTree = root.addChildren([
   signIn,
   oidcCallback,
-  signedIn.addChildren([today, talk, vitals, medications, caregivers, patient, settings]),
+  signedIn.addChildren([today, talk, vitals, medications, caregivers, patient, notifications, settings]),
 ]);
 
 /** The app's router: code-defined routes, the API in its context. */

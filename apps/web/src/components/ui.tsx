@@ -55,7 +55,10 @@ export function TextInput(props: {
   );
 }
 
-/** A choice of one among a few, as large radio buttons (easier than a drop-down to hit and read). */
+/**
+ * A choice of one among a few, as large radio buttons (easier than a drop-down to hit and read);
+ * the API's complaint about it (by `name`) shows under it.
+ */
 export function Choice<T extends string>(props: {
   label: string;
   name: string;
@@ -64,6 +67,7 @@ export function Choice<T extends string>(props: {
   options: readonly { id: T; label: string }[];
   orientation?: 'horizontal' | 'vertical';
 }) {
+  const error = useFieldError(props.name);
   return (
     <RadioGroup
       className="choice"
@@ -71,6 +75,7 @@ export function Choice<T extends string>(props: {
       value={props.value}
       onChange={(value) => props.onChange(value as T)}
       orientation={props.orientation ?? 'horizontal'}
+      isInvalid={error !== undefined}
     >
       <Label>{props.label}</Label>
       <div className="choice-options">
@@ -80,6 +85,7 @@ export function Choice<T extends string>(props: {
           </Radio>
         ))}
       </div>
+      <FieldError className="field-error">{error}</FieldError>
     </RadioGroup>
   );
 }
@@ -126,6 +132,23 @@ export function ConfirmButton(props: {
         </Dialog>
       </Modal>
     </DialogTrigger>
+  );
+}
+
+/** A form's Save button, with "Saved" announced above it once the last save went through. */
+export function SaveButton({ saved, pending }: { saved: boolean; pending: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {saved && (
+        <p role="status" className="notice notice-ok">
+          {t('app.saved')}
+        </p>
+      )}
+      <Button type="submit" isDisabled={pending}>
+        {t('app.save')}
+      </Button>
+    </>
   );
 }
 

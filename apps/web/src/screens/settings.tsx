@@ -6,11 +6,15 @@ import { useTranslation } from 'react-i18next';
 import { unwrap } from '../api/problem.js';
 import { useApi, useSignedIn } from '../app/api-context.js';
 import { applyDisplayPrefs, loadDisplayPrefs, type DisplayPrefs, type TextSize } from '../app/display-prefs.js';
-import { Button, Choice, ConfirmButton, fieldErrorsOf, FormProblem, TextInput } from '../components/ui.js';
+import { Button, SaveButton, Choice, ConfirmButton, fieldErrorsOf, FormProblem, TextInput } from '../components/ui.js';
 import { languageOf, type Language } from '../i18n/index.js';
 import { ApiForm } from '../components/api-form.js';
+import { DevicesCard, NotificationPreferencesCard } from './notification-settings.js';
 
-/** Settings: name, time zone, language, text size, contrast, the FHIR file out and in, and deleting the account. */
+/**
+ * Settings: name, time zone, language, text size, contrast, how notifications reach the person,
+ * the FHIR file out and in, and deleting the account.
+ */
 export function SettingsScreen() {
   const { t } = useTranslation();
   return (
@@ -19,6 +23,8 @@ export function SettingsScreen() {
       <div className="grid">
         <Profile />
         <Display />
+        <NotificationPreferencesCard />
+        <DevicesCard />
         <Record />
       </div>
     </div>
@@ -81,14 +87,7 @@ function Profile() {
           value={timezone}
           onChange={setTimezone}
         />
-        {saved && (
-          <p role="status" className="notice notice-ok">
-            {t('app.saved')}
-          </p>
-        )}
-        <Button type="submit" isDisabled={save.isPending}>
-          {t('app.save')}
-        </Button>
+        <SaveButton saved={saved} pending={save.isPending} />
       </ApiForm>
     </section>
   );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   realInfra,
-  redisServerInstalled,
+  requireRedisServer,
   redisServerProcess,
   requireInfra,
   type RedisServerProcess,
@@ -92,7 +92,7 @@ describe.runIf(redisUrl)('RedisCache on the infra Redis', () => {
   });
 });
 
-describe.runIf(redisServerInstalled())('Redis down, slow, and back', () => {
+describe.runIf(requireRedisServer())('Redis down, slow, and back', () => {
   let server: RedisServerProcess;
   let cache: RedisCache;
   let aside: CacheAside;

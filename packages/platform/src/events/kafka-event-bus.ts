@@ -13,7 +13,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { checkBackoff, type RetryBackoff } from './backoff.js';
 import { seedTopics, type TopicSpec } from './cloud-event.js';
-import { deliveryCounter, type DeliveryCounter } from './event-bus-metrics.js';
+import { deliveryCounter, watchConsumerLag, type DeliveryCounter } from './event-bus-metrics.js';
 import type { EventBus, OutgoingEvent, SubscribeOptions, Subscription } from './event-bus.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 
@@ -192,9 +192,11 @@ export class KafkaEventBus extends BaseService implements EventBus {
       maxBufferedMessages: this.#options.maxBufferedMessages ?? 1000,
     });
     this.#subscriptions.add(subscription);
+    const unwatch = watchConsumerLag(this.#options.metrics, options.topic, options.group, () => subscription.lag());
     await subscription.start();
     return {
       close: async () => {
+        unwatch();
         this.#subscriptions.delete(subscription);
         await subscription.close();
       },

@@ -90,6 +90,19 @@ export class KafkaSubscription implements Subscription {
     await this.#loop;
   }
 
+  /**
+   * Messages of the topic this member's partitions hold and the group has not yet committed
+   * (latest offset minus committed offset, from the broker); unknown while not in the group.
+   */
+  async lag(): Promise<number | undefined> {
+    const run = this.#run;
+    if (!run?.stream || run.stop.signal.aborted) return undefined;
+    const lags = await run.consumer.getLag({ topics: [this.#settings.topic] });
+    // -1 marks a partition assigned to another member of the group.
+    const mine = (lags.get(this.#settings.topic) ?? []).filter((lag) => lag >= 0n);
+    return mine.length === 0 ? undefined : Number(mine.reduce((sum, lag) => sum + lag, 0n));
+  }
+
   get #closed(): boolean {
     return this.#closing.signal.aborted;
   }

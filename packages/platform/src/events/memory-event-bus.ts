@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { backoffDelay, checkBackoff, type RetryBackoff } from './backoff.js';
 import type { CloudEvent } from './cloud-event.js';
-import { deliveryCounter, type DeliveryCounter } from './event-bus-metrics.js';
+import { deliveryCounter, watchConsumerLag, type DeliveryCounter } from './event-bus-metrics.js';
 import { withEventTrace } from './trace-context.js';
 import type { EventBus, EventHandler, OutgoingEvent, SubscribeOptions, Subscription } from './event-bus.js';
 
@@ -102,6 +102,8 @@ export class MemoryEventBus extends BaseService implements EventBus {
   readonly #retry: Required<RetryBackoff>;
   readonly #stopTimeoutMs: number;
   readonly #delivered: DeliveryCounter;
+  readonly #metrics: MemoryEventBusOptions['metrics'];
+  readonly #unwatch: (() => void)[] = [];
   readonly #groups = new Map<string, Map<string, Group>>();
   readonly #replay = new Map<string, string[]>();
   readonly #waiting = new Set<PendingPublish>();
@@ -122,6 +124,7 @@ export class MemoryEventBus extends BaseService implements EventBus {
     this.#retry = checkBackoff('memory event bus', options.retry);
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.#delivered = deliveryCounter(options.metrics);
+    this.#metrics = options.metrics;
   }
 
   protected async doStart(): Promise<void> {}
@@ -132,6 +135,7 @@ export class MemoryEventBus extends BaseService implements EventBus {
    */
   protected async doStop(): Promise<void> {
     this.#closed = true;
+    for (const unwatch of this.#unwatch.splice(0)) unwatch();
     for (const publish of this.#waiting) publish.reject(stoppedError());
     this.#waiting.clear();
     const closing: Promise<void>[] = [];
@@ -216,6 +220,8 @@ export class MemoryEventBus extends BaseService implements EventBus {
         dropping: false,
       };
       groups.set(options.group, group);
+      const watched = group;
+      this.#unwatch.push(watchConsumerLag(this.#metrics, options.topic, options.group, () => watched.pending));
       for (const json of this.#replay.get(options.topic) ?? []) {
         this.#append(group, (JSON.parse(json) as CloudEvent).partitionkey, { json });
       }

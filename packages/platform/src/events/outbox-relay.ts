@@ -57,6 +57,12 @@ export function relayLockKey(schema: string): string {
   return digest.readBigInt64BE(0).toString();
 }
 
+/** Seconds the oldest unpublished row has waited, from its event's time; 0 for an empty outbox. */
+function oldestAgeSeconds(oldest: OutboxRow | undefined, now: number): number {
+  const written = oldest ? Date.parse(oldest.event.time) : Number.NaN;
+  return Number.isFinite(written) ? Math.max(0, (now - written) / 1000) : 0;
+}
+
 function positive(owner: string, name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)
     throw new RangeError(`${owner}: ${name} must be a positive number (got ${value})`);
@@ -233,6 +239,7 @@ export class OutboxRelay extends BaseService {
         [this.#batchSize],
       );
       metrics.outboxPending.observe({ schema: this.schema }, rows.length);
+      metrics.outboxOldestAge.set({ schema: this.schema }, oldestAgeSeconds(rows[0], Date.now()));
       if (rows.length === 0) {
         await this.#idle(this.#pollIntervalMs, true);
         continue;

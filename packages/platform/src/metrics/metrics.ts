@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The metrics every Tend process exports at /metrics. One registry per process (not
@@ -39,6 +39,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** One model call (a step of a turn), so a slow or failing model shows apart from Tend's own time. */
+  readonly llmCallDuration = new Histogram({
+    name: 'tend_llm_call_duration_seconds',
+    help: 'Time of one call to a language model, by model and outcome (ok, error, timeout).',
+    labelNames: ['model', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
+    registers: [this.registry],
+  });
+
+  /** Tokens are what a hosted model bills and what bounds its latency. */
+  readonly llmTokens = new Counter({
+    name: 'tend_llm_tokens_total',
+    help: 'Tokens of model calls, by model and kind (input, output).',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly eventsPublished = new Counter({
     name: 'tend_events_published_total',
     help: 'Events published from the outbox to the event bus, by topic.',
@@ -54,10 +71,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * How long the oldest event not yet published has waited in an outbox (0 when it is empty), set
+   * by the relay that leads the schema each round: a bus that refuses events shows as a climbing age.
+   */
+  readonly outboxOldestAge = new Gauge({
+    name: 'tend_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest unpublished event in an outbox, by schema (0 when empty).',
+    labelNames: ['schema'] as const,
+    registers: [this.registry],
+  });
+
   readonly breakerState = new Counter({
     name: 'tend_circuit_breaker_transitions_total',
     help: 'Circuit breaker state changes, by breaker name and new state.',
     labelNames: ['breaker', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * Each breaker's state now (0 closed, 1 half-open, 2 open, 3 isolated): the transition counter
+   * alone cannot tell a breaker that stays open from one that opened once an hour ago.
+   */
+  readonly breakerCurrentState = new Gauge({
+    name: 'tend_circuit_breaker_state',
+    help: 'State of each circuit breaker now: 0 closed, 1 half-open, 2 open, 3 isolated.',
+    labelNames: ['breaker'] as const,
     registers: [this.registry],
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   realInfra,
-  redisServerInstalled,
+  requireRedisServer,
   redisServerProcess,
   requireInfra,
   type RedisServerProcess,
@@ -119,7 +119,7 @@ describe.runIf(redisUrl)('RedisRateLimitStore across replicas', () => {
   });
 });
 
-describe.runIf(redisServerInstalled())('Fallback when Redis is down, and back', () => {
+describe.runIf(requireRedisServer())('Fallback when Redis is down, and back', () => {
   let server: RedisServerProcess;
   let store: FallbackRateLimitStore;
 

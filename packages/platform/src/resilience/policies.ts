@@ -57,6 +57,9 @@ const stateNames: Record<CircuitState, 'closed' | 'open' | 'half-open' | 'isolat
   [CircuitState.Isolated]: 'isolated',
 };
 
+/** `tend_circuit_breaker_state`'s values, ordered by how bad the state is (as dashboards colour them). */
+const stateValues = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+
 /**
  * Builds the policy every outbound call goes through. The breaker sits inside the retry, so a
  * call rejected by an open breaker is not retried against it in a loop: it fails at once with
@@ -70,8 +73,10 @@ export function createResiliencePolicy(options: ResilienceOptions): ResiliencePo
     halfOpenAfter: options.breakerHalfOpenAfterMs ?? 30_000,
     breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5),
   });
+  options.metrics?.breakerCurrentState.set({ breaker: options.name }, stateValues.closed);
   breaker.onStateChange((state) => {
     options.metrics?.breakerState.inc({ breaker: options.name, state: stateNames[state] });
+    options.metrics?.breakerCurrentState.set({ breaker: options.name }, stateValues[stateNames[state]]);
     options.logger?.warn({ breaker: options.name, state: stateNames[state] }, 'circuit breaker changed state');
   });
   const retries = retry(handleAll, {

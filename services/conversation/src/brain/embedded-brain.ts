@@ -2,12 +2,14 @@ import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
+import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { BloodPressureCategory } from '@tend/proto/tend/health/v1/vitals';
 import type { ParaphraseMatcher } from '../understanding/paraphrase-matcher.js';
 import { calendarRequestOf, weatherRequestOf } from '../understanding/external-requests.js';
 import { understand, type Understanding } from '../understanding/understand.js';
 import { HealthTools } from './health-tools.js';
 import { ExternalTools } from './external-tools.js';
+import { ReminderTools } from './reminder-tools.js';
 import type { BrainReply, TurnInput } from './turn.js';
 import { replies, spokenUnit } from './replies.js';
 
@@ -26,6 +28,8 @@ export class EmbeddedBrain {
     private readonly paraphrases?: ParaphraseMatcher,
     /** Weather, the person's place and appointments; without it those questions get "not yet". */
     private readonly external?: Client<typeof ExternalService>,
+    /** Snoozing and listing reminders; without it those requests get "not yet". */
+    private readonly notification?: Client<typeof NotificationService>,
   ) {}
 
   async answer(turn: TurnInput): Promise<BrainReply> {
@@ -94,12 +98,30 @@ export class EmbeddedBrain {
           l,
           turn.medications.filter((m) => m.active).map((m) => m.name),
         );
-      case 'add_reminder': {
-        const medication = this.#pick(u, turn);
-        if (typeof medication === 'string') return medication;
-        if (!u.times || u.times.length === 0) return replies.reminderNeedsTime(l);
-        await tools.setReminder(medication, u.times);
-        return replies.reminderSet(l, medication.name, u.times);
+      case 'add_reminder':
+      case 'add_medication':
+      case 'snooze_reminder':
+      case 'list_reminders':
+      case 'stop_reminders': {
+        const reminders = new ReminderTools(tools, this.notification, turn);
+        const request = u.reminder;
+        const named = u.medication?.name ? turn.medications.find((m) => m.name === u.medication!.name) : undefined;
+        const candidates = u.medication?.candidates ?? [];
+        if (u.intent === 'snooze_reminder') return reminders.snooze(request?.snoozeMinutes, l);
+        if (u.intent === 'list_reminders') return reminders.upcoming(request?.day ?? 'today', l);
+        if (u.intent === 'stop_reminders') return reminders.stopReminding(named, candidates, request?.spokenName, l);
+        return reminders.remind(
+          {
+            medication: named,
+            candidates,
+            spokenName: request?.spokenName,
+            dose: request?.dose,
+            times: u.times ?? [],
+            timeAssumed: request?.timeAssumed ?? false,
+            adding: u.intent === 'add_medication',
+          },
+          l,
+        );
       }
       case 'stop_medication': {
         const medication = this.#pick(u, turn);

@@ -25,7 +25,7 @@ export class HealthTools {
   ) {}
 
   recordVital(spoken: SpokenVital): Promise<Vital | undefined> {
-    return this.#act('record_vital', async () => {
+    return this.record('record_vital', async () => {
       const { vital } = await this.health.recordVital({
         caller: this.turn.caller,
         vital: {
@@ -42,7 +42,7 @@ export class HealthTools {
   }
 
   logDose(medication: Medication, status: 'taken' | 'skipped'): Promise<void> {
-    return this.#act('log_dose', async () => {
+    return this.record('log_dose', async () => {
       await this.health.logDose({
         caller: this.turn.caller,
         medicationId: medication.id,
@@ -53,7 +53,7 @@ export class HealthTools {
   }
 
   vitalSummary(kind: VitalKindName, period: Period): Promise<VitalSummary | undefined> {
-    return this.#act('vital_summary', async () => {
+    return this.record('vital_summary', async () => {
       const { summary } = await this.health.getVitalSummary({
         caller: this.turn.caller,
         kind: vitalKindValues[kind],
@@ -64,7 +64,7 @@ export class HealthTools {
   }
 
   adherence(period: Period): Promise<AdherenceStats | undefined> {
-    return this.#act('adherence', async () => {
+    return this.record('adherence', async () => {
       const { report } = await this.health.getAdherence({ caller: this.turn.caller, ...this.#range(period) });
       return report?.overall;
     });
@@ -72,29 +72,62 @@ export class HealthTools {
 
   /** The doses scheduled in the period that are still to be taken. */
   pendingDoses(period: Period): Promise<ScheduledDose[]> {
-    return this.#act('scheduled_doses', async () => {
+    return this.record('scheduled_doses', async () => {
       const { doses } = await this.health.listScheduledDoses({ caller: this.turn.caller, ...this.#range(period) });
       return doses.filter((d) => d.status === DoseStatus.PENDING);
     });
   }
 
-  /** Adds daily reminder times ("HH:MM", local) to a medication's schedule, keeping the ones it has. */
+  /**
+   * Adds daily reminder times ("HH:MM", local) to a medication's schedule, keeping the ones it
+   * has, and turns its reminders back on if they were stopped.
+   */
   setReminder(medication: Medication, times: readonly string[]): Promise<void> {
-    return this.#act('set_reminder', async () => {
+    return this.record('set_reminder', async () => {
       await this.health.updateMedication({
         caller: this.turn.caller,
         medicationId: medication.id,
         schedule: {
-          times: [...new Set([...(medication.schedule?.times ?? []), ...times])].sort(),
+          // An as-needed medication had no times: its reminders are the new schedule.
+          times: [
+            ...new Set([...(medication.schedule?.asNeeded ? [] : (medication.schedule?.times ?? [])), ...times]),
+          ].sort(),
           days: medication.schedule?.days ?? [],
           asNeeded: false,
         },
+        remindersEnabled: true,
+      });
+    });
+  }
+
+  /** Adds a medication the person named, taken daily at `times` (local "HH:MM"), reminded. */
+  addMedication(name: string, dose: { amount: number; unit: string }, times: readonly string[]): Promise<Medication> {
+    return this.record('add_medication', async () => {
+      const { medication } = await this.health.createMedication({
+        caller: this.turn.caller,
+        name,
+        dose: dose.amount,
+        doseUnit: dose.unit,
+        schedule: { times: [...times], days: [], asNeeded: false },
+        remindersEnabled: true,
+      });
+      return medication!;
+    });
+  }
+
+  /** Stops a medication's reminders; the medication, its schedule and its history stay. */
+  stopReminders(medication: Medication): Promise<void> {
+    return this.record('stop_reminders', async () => {
+      await this.health.updateMedication({
+        caller: this.turn.caller,
+        medicationId: medication.id,
+        remindersEnabled: false,
       });
     });
   }
 
   stopMedication(medication: Medication): Promise<void> {
-    return this.#act('stop_medication', async () => {
+    return this.record('stop_medication', async () => {
       await this.health.updateMedication({ caller: this.turn.caller, medicationId: medication.id, active: false });
     });
   }
@@ -109,7 +142,8 @@ export class HealthTools {
     return { from: timestampFromDate(from), to: timestampFromDate(to) };
   }
 
-  async #act<T>(tool: string, work: () => Promise<T>): Promise<T> {
+  /** Runs one tool call, recording it in `actions` with whether it worked (other tools share it). */
+  async record<T>(tool: string, work: () => Promise<T>): Promise<T> {
     try {
       const result = await work();
       this.actions.push({ tool, ok: true });

@@ -3,6 +3,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
+import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { generateText, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { z } from 'zod';
 import { periods, vitalKindNames } from '../understanding/understand.js';
@@ -11,6 +12,8 @@ import type { BrainReply, TurnInput } from './embedded-brain.js';
 import { HealthTools } from './health-tools.js';
 import { ExternalTools } from './external-tools.js';
 import { externalModelTools } from './external-model-tools.js';
+import { reminderModelTools } from './reminder-model-tools.js';
+import { ReminderTools } from './reminder-tools.js';
 
 /** An OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server). */
 export interface LlmSettings {
@@ -40,6 +43,8 @@ export class LlmBrain {
     private readonly health: Client<typeof HealthService>,
     /** Weather, the person's place and appointments; the model gets those tools only with it. */
     private readonly external?: Client<typeof ExternalService>,
+    /** Snoozing and listing reminders; the model gets those tools only with it. */
+    private readonly notification?: Client<typeof NotificationService>,
   ) {
     const provider = createOpenAICompatible({ name: 'tend-llm', baseURL: settings.baseUrl, apiKey: settings.apiKey });
     this.#model = provider.chatModel(settings.model);
@@ -69,6 +74,7 @@ export class LlmBrain {
         ],
         tools: {
           ...this.#tools(tools),
+          ...reminderModelTools(new ReminderTools(tools, this.notification, turn), tools, locale, !!this.notification),
           ...(this.external && externalModelTools(new ExternalTools(this.external, turn, tools.actions), locale)),
         },
         stopWhen: stepCountIs(this.settings.maxSteps),
@@ -184,17 +190,6 @@ export class LlmBrain {
             dose: `${d.dose} ${d.doseUnit}`,
           })),
       }),
-      set_reminder: tool({
-        description: 'Remind the person daily to take a medication at local times. Only when they asked for it.',
-        inputSchema: z.strictObject({
-          medication,
-          times: z
-            .array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM'))
-            .min(1)
-            .max(12),
-        }),
-        execute: (input) => withMedication(input.medication, (found) => tools.setReminder(found, input.times)),
-      }),
       stop_medication: tool({
         description: 'Stop a medication and its reminders. Only when the person clearly said they stopped it.',
         inputSchema: z.strictObject({ medication }),
@@ -226,6 +221,8 @@ function systemPrompt(turn: TurnInput, locale: 'en' | 'zh'): string {
     `Answer in ${locale === 'zh' ? 'Chinese' : 'English'}, briefly, as spoken words.`,
     'Use the tools to record what they report and to look up their data. Only record what they clearly said.',
     'Never invent doses, diagnoses or medication changes; say you cannot, and suggest asking their clinician.',
+    'A reminder time said without am/pm or a part of the day ("at 8") means the morning, in their time zone; say so.',
+    'Ask for the time before setting a reminder if none was said.',
     ...(turn.context?.earlier ? [turn.context.earlier] : []),
   ].join('\n');
 }

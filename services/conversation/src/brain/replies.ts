@@ -121,12 +121,6 @@ export const replies = {
       : l === 'zh'
         ? `你的药物：${names.join('、')}。`
         : `Your medications: ${names.join(', ')}.`,
-  reminderSet: (l: Locale, medication: string, times: readonly string[]) =>
-    l === 'zh'
-      ? `好的，每天${times.join('、')}提醒你服用${medication}。`
-      : `Done — I'll remind you to take ${medication} at ${times.join(' and ')} every day.`,
-  reminderNeedsTime: (l: Locale) =>
-    l === 'zh' ? '几点提醒你？例如"早上八点"。' : 'What time should I remind you? For example, "at 8 am".',
   stopped: (l: Locale, medication: string) =>
     l === 'zh'
       ? `已停止${medication}，之后不会再提醒。`

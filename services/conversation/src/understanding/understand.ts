@@ -2,6 +2,7 @@ import { matchMedication, type MedicationMatch } from './medication-names.js';
 import { kindNamed, readingOf, type SpokenVital, type VitalKindName } from './readings.js';
 import { digitsForSpokenNumbers } from './spoken-numbers.js';
 import { timesOf } from './spoken-times.js';
+import { reminderRequestOf, type ReminderRequest } from './reminder-requests.js';
 import {
   calendarRequestOf,
   mentionsAir,
@@ -23,6 +24,10 @@ export type IntentName =
   | 'list_medications'
   | 'query_adherence'
   | 'add_reminder'
+  | 'add_medication'
+  | 'snooze_reminder'
+  | 'list_reminders'
+  | 'stop_reminders'
   | 'stop_medication'
   | 'medical_advice'
   | 'weather'
@@ -72,6 +77,8 @@ export interface Understanding {
   place?: string;
   /** An appointment question's or request's details. */
   calendar?: CalendarRequest;
+  /** A reminder request's details: the medication as named, its dose, snooze minutes, the day. */
+  reminder?: ReminderRequest;
 }
 
 /**
@@ -122,6 +129,7 @@ const readOnlyIntents = new Set<IntentName>([
   'list_doses',
   'list_medications',
   'query_adherence',
+  'list_reminders',
   'medical_advice',
   'weather',
   'calendar',
@@ -130,8 +138,6 @@ const readOnlyIntents = new Set<IntentName>([
   'help',
 ]);
 
-const reminder =
-  /\bremind|\breminder|\balert me|\bnotify me|\bping me|\balarm\b|don'?t let me forget|\bschedule (my|the)\b|提醒|闹钟|叫我吃|喊我吃/;
 const stopping =
   /\b(stop(s|ped|ping)?|quit|discontinu(e|ed|ing)|cancel(led)?|drop(ped)?|remove|delete|get rid of)\b|no longer (take|taking|on)|(took|take|taken|taking|put) (me )?off\b|\boff (of )?(my |the )?\w+ (now|for good)|\b(for good|permanently|no more)\b|(don'?t|do not|not|won'?t) (take|taking|need) .*\b(any ?more|any longer)\b|\boff my (list|meds|medications)|停用|停药|停吃|停掉|停了|可以停|不再(吃|服|用)|不用再吃|以后不(吃|服)|删掉|删除|去掉|移除/;
 const skipped =
@@ -179,9 +185,8 @@ export function understand(text: string, context: UnderstandingContext): Underst
   const asked = isQuestion(lower);
 
   if (medicalAdvice.test(lower)) return { ...base, intent: 'medical_advice' };
-  if (reminder.test(lower) && !/did i|have i|吗/.test(lower)) {
-    return { ...base, intent: 'add_reminder', medication, times: timesOf(lower) };
-  }
+  const reminder = reminderRequestOf(lower, text.trim().toLowerCase());
+  if (reminder) return { ...base, intent: reminder.intent, medication, times: reminder.times, reminder };
   if (namesMedication && stopping.test(lower) && !/\b(today|tonight|this (morning|evening))\b|今天|今晚/.test(lower)) {
     return { ...base, intent: 'stop_medication', medication };
   }

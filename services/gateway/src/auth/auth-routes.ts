@@ -1,3 +1,4 @@
+import { noContent } from '../routes/route-kit.js';
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import { RateLimitedError, UnauthenticatedError, ValidationError, type RateLimitStore } from '@tend/platform';
@@ -81,7 +82,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
 
   api.post(
     '/api/v1/auth/register',
-    { schema: { tags, summary: 'Create an account and sign in', body: registerBody, response: { 201: tokensSchema } } },
+    {
+      config: { upstreamFields: { timeZone: 'timezone' } },
+      schema: { tags, summary: 'Create an account and sign in', body: registerBody, response: { 201: tokensSchema } },
+    },
     async (request, reply) => {
       await limit(deps.rateLimits, `register:ip:${request.ip}`, limits.registerPerAddress);
       const { body } = request;
@@ -151,7 +155,13 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
 
   api.post(
     '/api/v1/auth/logout',
-    { schema: { tags, summary: 'End this session: its refresh and access tokens stop working' } },
+    {
+      schema: {
+        tags,
+        summary: 'End this session: its refresh and access tokens stop working',
+        response: { 204: noContent },
+      },
+    },
     async (request, reply) => {
       const principal = await deps.authenticate(request);
       await deps.sessions.revoke(principal.sessionId, 'logout');

@@ -145,6 +145,7 @@ export function registerAccessPolicy(
   });
 }
 
-function isApiRoute(url: string): boolean {
+/** Whether a route is part of the public API (under `/api/`, and the JWKS), not a probe or a page. */
+export function isApiRoute(url: string): boolean {
   return url.startsWith('/api/') || url === '/.well-known/jwks.json';
 }

@@ -9,6 +9,7 @@ import {
 } from '@tend/platform';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { restViolations } from './field-names.js';
 
 /** An RFC 9457 problem document, the body of every error the API returns. */
 export interface Problem {
@@ -73,7 +74,7 @@ export function registerProblemHandlers(app: FastifyInstance, logger: Logger): v
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'body';
-      const errors = error.validation.flatMap((issue) => violationsOfIssue(where, issue));
+      const errors = error.validation.flatMap(violationsOfIssue);
       return sendProblem(request, reply, 400, `invalid ${where}`, errors);
     }
     if (error instanceof RateLimitedError) {
@@ -88,7 +89,11 @@ export function registerProblemHandlers(app: FastifyInstance, logger: Logger): v
         const detail = edge.code === Code.Unavailable ? 'a service is unavailable; try again' : 'internal error';
         return sendProblem(request, reply, status, edge.code === Code.DeadlineExceeded ? 'timed out' : detail);
       }
-      return sendProblem(request, reply, status, edge.rawMessage, fieldViolationsOf(edge));
+      const violations = restViolations(fieldViolationsOf(edge), request.routeOptions.config?.upstreamFields);
+      // A service's message lists its own field names; the client reads the names it sent.
+      const detail =
+        violations.length > 0 ? violations.map((v) => `${v.field}: ${v.message}`).join('; ') : edge.rawMessage;
+      return sendProblem(request, reply, status, detail, violations);
     }
     return sendProblem(request, reply, error.statusCode!, clientErrorDetail(error));
   });
@@ -122,14 +127,17 @@ interface ValidationIssue {
   params: Record<string, unknown>;
 }
 
-function violationsOfIssue(where: string, issue: ValidationIssue): FieldViolation[] {
+/**
+ * A schema issue as the field the client sent: a path into the body, or the name of a query
+ * parameter, path parameter or header, without saying where (as a service's errors name it).
+ */
+function violationsOfIssue(issue: ValidationIssue): FieldViolation[] {
   const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-  const prefix = where === 'body' ? '' : `${where === 'querystring' ? 'query' : where}.`;
   if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params.keys)) {
     return (issue.params.keys as string[]).map((key) => ({
-      field: `${prefix}${path ? `${path}.` : ''}${key}`,
+      field: `${path ? `${path}.` : ''}${key}`,
       message: 'is not a known field',
     }));
   }
-  return [{ field: `${prefix}${path || '(root)'}`, message: issue.message ?? 'is invalid' }];
+  return [{ field: path || '(root)', message: issue.message ?? 'is invalid' }];
 }

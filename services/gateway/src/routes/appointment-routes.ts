@@ -15,7 +15,9 @@ import {
   pageQuery,
   timestampOf,
   zodRoutes,
+  noContent,
 } from './route-kit.js';
+import type { UpstreamFieldNames } from '../http/field-names.js';
 
 const localDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local time YYYY-MM-DDTHH:MM');
 const timeZone = z.string().min(1).max(64).describe('IANA time zone; yours when absent');
@@ -40,6 +42,11 @@ const updateBody = z.strictObject({
 const listQuery = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional(), ...pageQuery });
 const feedParams = z.strictObject({ token: z.string().min(1).max(100) });
 
+/** The service's names for what these routes' clients send. */
+const newAppointmentFields: UpstreamFieldNames = { localStart: 'start', localEnd: 'end' };
+const appointmentFields: UpstreamFieldNames = { appointmentId: 'id', ...newAppointmentFields };
+const appointmentIdFields: UpstreamFieldNames = { appointmentId: 'id' };
+
 /** What the appointment routes call. */
 export interface AppointmentRouteDeps {
   external: Client<typeof ExternalService>;
@@ -62,6 +69,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: Appointmen
   api.post(
     '/api/v1/appointments',
     {
+      config: { upstreamFields: newAppointmentFields },
       schema: { tags, summary: 'Add an appointment (local times)', body: createBody, response: { 201: apiObject } },
     },
     async (request, reply) => {
@@ -102,7 +110,10 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: Appointmen
   );
   api.get(
     '/api/v1/appointments/:id',
-    { schema: { tags, summary: 'One appointment', params: idParams, response: { 200: apiObject } } },
+    {
+      config: { upstreamFields: appointmentIdFields },
+      schema: { tags, summary: 'One appointment', params: idParams, response: { 200: apiObject } },
+    },
     async (request) => {
       const { appointment } = await deps.external.getAppointment({
         caller: callerOfRequest(request),
@@ -114,6 +125,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: Appointmen
   api.patch(
     '/api/v1/appointments/:id',
     {
+      config: { upstreamFields: appointmentFields },
       schema: {
         tags,
         summary: 'Change an appointment',
@@ -140,7 +152,10 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: Appointmen
   );
   api.delete(
     '/api/v1/appointments/:id',
-    { schema: { tags, summary: 'Cancel an appointment', params: idParams } },
+    {
+      config: { upstreamFields: appointmentIdFields },
+      schema: { tags, summary: 'Cancel an appointment', params: idParams, response: { 204: noContent } },
+    },
     async (request, reply) => {
       await deps.external.deleteAppointment({ caller: callerOfRequest(request), appointmentId: request.params.id });
       return reply.code(204).send();
@@ -162,7 +177,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: Appointmen
   );
   api.delete(
     '/api/v1/calendar/feed',
-    { schema: { tags, summary: 'Revoke your iCalendar feed URL' } },
+    { schema: { tags, summary: 'Revoke your iCalendar feed URL', response: { 204: noContent } } },
     async (request, reply) => {
       await deps.external.revokeCalendarFeed({ caller: callerOfRequest(request) });
       return reply.code(204).send();

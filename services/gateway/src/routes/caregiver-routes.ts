@@ -13,8 +13,10 @@ import {
   pageQuery,
   zodRoutes,
   type ApiDeps,
+  noContent,
 } from './route-kit.js';
 import { listVitalsQuery, listVitalsRoute } from './vital-routes.js';
+import type { UpstreamFieldNames } from '../http/field-names.js';
 
 const grantBody = z.strictObject({
   email: z.string().trim().max(254).email(),
@@ -24,6 +26,9 @@ const grantBody = z.strictObject({
     .max(10),
 });
 const listQuery = z.strictObject({ ...pageQuery });
+
+/** A patient's record is named by the patient's id in the path. */
+const patientFields: UpstreamFieldNames = { userId: 'id' };
 const patientOf = (params: unknown) => (params as { id: string }).id;
 
 /**
@@ -37,6 +42,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
   api.post(
     '/api/v1/caregivers',
     {
+      config: { upstreamFields: { caregiverEmail: 'email' } },
       schema: {
         tags: ['caregivers'],
         summary: 'Let a caregiver (by e-mail) see parts of your record',
@@ -73,7 +79,15 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
   );
   api.delete(
     '/api/v1/caregivers/:id',
-    { schema: { tags: ['caregivers'], summary: 'Revoke a caregiver link', params: idParams } },
+    {
+      config: { upstreamFields: { linkId: 'id' } },
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Revoke a caregiver link',
+        params: idParams,
+        response: { 204: noContent },
+      },
+    },
     async (request, reply) => {
       await deps.health.revokeCaregiver({ caller: callerOfRequest(request), linkId: request.params.id });
       return reply.code(204).send();
@@ -100,6 +114,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
   api.get(
     '/api/v1/patients/:id/vitals',
     {
+      config: { upstreamFields: patientFields },
       schema: {
         tags: ['patients'],
         summary: "A patient's readings (scope read_vitals)",
@@ -113,6 +128,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
   api.get(
     '/api/v1/patients/:id/medications',
     {
+      config: { upstreamFields: patientFields },
       schema: {
         tags: ['patients'],
         summary: "A patient's medications (scope read_medications)",
@@ -126,6 +142,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
   api.get(
     '/api/v1/patients/:id/adherence',
     {
+      config: { upstreamFields: patientFields },
       schema: {
         tags: ['patients'],
         summary: "A patient's adherence (scope read_medications)",

@@ -9,7 +9,16 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
-import { apiObject, callerOfRequest, idParams, listResponse, pageOf, pageQuery, zodRoutes } from './route-kit.js';
+import {
+  apiObject,
+  callerOfRequest,
+  idParams,
+  listResponse,
+  pageOf,
+  pageQuery,
+  zodRoutes,
+  noContent,
+} from './route-kit.js';
 
 const registerBody = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('phone'), address: z.string().trim().min(1).max(32) }),
@@ -42,6 +51,13 @@ export function registerDeviceRoutes(app: FastifyInstance, notification: Client<
   api.post(
     '/api/v1/devices',
     {
+      config: {
+        upstreamFields: {
+          pushSubscription: 'subscription',
+          'pushSubscription.p256dh': 'subscription.keys.p256dh',
+          'pushSubscription.auth': 'subscription.keys.auth',
+        },
+      },
       schema: {
         tags,
         summary: 'Add a push subscription, a phone (E.164) or an e-mail address; phones and addresses get a code',
@@ -70,6 +86,7 @@ export function registerDeviceRoutes(app: FastifyInstance, notification: Client<
   api.post(
     '/api/v1/devices/:id/verify',
     {
+      config: { upstreamFields: { deviceId: 'id' } },
       schema: {
         tags,
         summary: 'Verify a phone or address with the code sent to it',
@@ -97,7 +114,10 @@ export function registerDeviceRoutes(app: FastifyInstance, notification: Client<
   );
   api.delete(
     '/api/v1/devices/:id',
-    { schema: { tags, summary: 'Remove a device', params: idParams } },
+    {
+      config: { upstreamFields: { deviceId: 'id' } },
+      schema: { tags, summary: 'Remove a device', params: idParams, response: { 204: noContent } },
+    },
     async (request, reply) => {
       await notification.deleteDevice({ caller: callerOfRequest(request), deviceId: request.params.id });
       return reply.code(204).send();

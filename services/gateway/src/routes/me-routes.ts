@@ -9,7 +9,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
-import { apiObject, callerOfRequest, zodRoutes, type ApiDeps } from './route-kit.js';
+import { apiObject, callerOfRequest, zodRoutes, type ApiDeps, noContent } from './route-kit.js';
 
 const profileBody = z.strictObject({
   birthDate: z.union([z.iso.date(), z.literal('')]).optional(),
@@ -54,6 +54,7 @@ export function registerMeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   api.patch(
     '/api/v1/me',
     {
+      config: { upstreamFields: { timeZone: 'timezone' } },
       schema: {
         tags,
         summary: 'Change your account or profile (not your role or id)',
@@ -101,7 +102,7 @@ export function registerMeRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
   api.delete(
     '/api/v1/me',
-    { schema: { tags, summary: 'Delete your account and all its data' } },
+    { schema: { tags, summary: 'Delete your account and all its data', response: { 204: noContent } } },
     async (request, reply) => {
       await deps.health.deleteUser({ caller: callerOfRequest(request) });
       return reply.code(204).send();

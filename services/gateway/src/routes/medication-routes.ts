@@ -18,6 +18,7 @@ import { boundedText, idempotencyKeyChars, medicationLimits } from '@tend/platfo
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
+import type { UpstreamFieldNames } from '../http/field-names.js';
 import {
   apiObject,
   callerOfRequest,
@@ -30,6 +31,7 @@ import {
   timestampOf,
   zodRoutes,
   type ApiDeps,
+  noContent,
 } from './route-kit.js';
 
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
@@ -80,6 +82,12 @@ const logDoseBody = z.strictObject({
 const listMedicationsQuery = z.strictObject({ active: z.enum(['true', 'false']).optional(), ...pageQuery });
 const periodQuery = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional() });
 const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
+
+/** The service's names for what these routes' clients send. */
+const newMedicationFields: UpstreamFieldNames = { doseUnit: 'unit' };
+const medicationFields: UpstreamFieldNames = { doseUnit: 'unit', medicationId: 'id' };
+const medicationIdFields: UpstreamFieldNames = { medicationId: 'id' };
+const doseFields: UpstreamFieldNames = { medicationId: 'id', occurredAt: 'at' };
 
 function scheduleOf(input: z.infer<typeof schedule>) {
   return create(ScheduleSchema, {
@@ -148,6 +156,7 @@ export function registerMedicationRoutes(app: FastifyInstance, deps: ApiDeps): v
   api.post(
     '/api/v1/medications',
     {
+      config: { upstreamFields: newMedicationFields },
       schema: {
         tags,
         summary: 'Add a medication with its schedule (local times in your time zone)',
@@ -183,7 +192,10 @@ export function registerMedicationRoutes(app: FastifyInstance, deps: ApiDeps): v
   );
   api.get(
     '/api/v1/medications/:id',
-    { schema: { tags, summary: 'One medication', params: idParams, response: { 200: apiObject } } },
+    {
+      config: { upstreamFields: medicationIdFields },
+      schema: { tags, summary: 'One medication', params: idParams, response: { 200: apiObject } },
+    },
     async (request) => {
       const { medication } = await deps.health.getMedication({
         caller: callerOfRequest(request),
@@ -195,6 +207,7 @@ export function registerMedicationRoutes(app: FastifyInstance, deps: ApiDeps): v
   api.patch(
     '/api/v1/medications/:id',
     {
+      config: { upstreamFields: medicationFields },
       schema: {
         tags,
         summary: 'Change a medication (set active: false to stop it)',
@@ -224,7 +237,10 @@ export function registerMedicationRoutes(app: FastifyInstance, deps: ApiDeps): v
   );
   api.delete(
     '/api/v1/medications/:id',
-    { schema: { tags, summary: 'Delete a medication and its schedule', params: idParams } },
+    {
+      config: { upstreamFields: medicationIdFields },
+      schema: { tags, summary: 'Delete a medication and its schedule', params: idParams, response: { 204: noContent } },
+    },
     async (request, reply) => {
       await deps.health.deleteMedication({ caller: callerOfRequest(request), medicationId: request.params.id });
       return reply.code(204).send();
@@ -233,6 +249,7 @@ export function registerMedicationRoutes(app: FastifyInstance, deps: ApiDeps): v
   api.post(
     '/api/v1/medications/:id/doses',
     {
+      config: { upstreamFields: doseFields },
       schema: {
         tags,
         summary: 'Log a dose as taken or skipped (the nearest scheduled dose unless scheduledAt says which)',

@@ -44,6 +44,9 @@ export const listResponse = z.object({
   nextCursor: z.string().nullable(),
 });
 
+/** The answer of a route that returns nothing (204): the API document shows it without a body. */
+export const noContent = z.void().describe('Done; nothing to return');
+
 /** Any JSON object (responses are produced from the service contract by `toApiJson`). */
 export const apiObject = z.record(z.string(), z.unknown());
 

@@ -26,6 +26,7 @@ import {
   timestampOf,
   zodRoutes,
   type ApiDeps,
+  noContent,
 } from './route-kit.js';
 
 const kind = z.enum(apiEnumNames(VitalKindSchema));
@@ -81,6 +82,7 @@ export function registerVitalRoutes(app: FastifyInstance, deps: ApiDeps): void {
   api.post(
     '/api/v1/vitals',
     {
+      config: { upstreamFields: { vital: '' } },
       schema: {
         tags,
         summary: 'Record a reading (normalized to its canonical unit, with its LOINC code)',
@@ -157,7 +159,10 @@ export function registerVitalRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
   api.get(
     '/api/v1/vitals/:id',
-    { schema: { tags, summary: 'One reading', params: idParams, response: { 200: apiObject } } },
+    {
+      config: { upstreamFields: { vitalId: 'id' } },
+      schema: { tags, summary: 'One reading', params: idParams, response: { 200: apiObject } },
+    },
     async (request) => {
       const { vital } = await deps.health.getVital({ caller: callerOfRequest(request), vitalId: request.params.id });
       return toApiJson(VitalSchema, vital!);
@@ -165,7 +170,10 @@ export function registerVitalRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
   api.delete(
     '/api/v1/vitals/:id',
-    { schema: { tags, summary: 'Delete a reading', params: idParams } },
+    {
+      config: { upstreamFields: { vitalId: 'id' } },
+      schema: { tags, summary: 'Delete a reading', params: idParams, response: { 204: noContent } },
+    },
     async (request, reply) => {
       await deps.health.deleteVital({ caller: callerOfRequest(request), vitalId: request.params.id });
       return reply.code(204).send();

@@ -44,6 +44,7 @@ export function registerWeatherRoutes(app: FastifyInstance, external: Client<typ
   api.get(
     '/api/v1/weather',
     {
+      config: { upstreamFields: { localDate: 'date' } },
       schema: {
         tags,
         summary: "A day's forecast at a place or yours (stale: true with its age when the provider is down)",
@@ -97,6 +98,7 @@ export function registerWeatherRoutes(app: FastifyInstance, external: Client<typ
   api.get(
     '/api/v1/advisories',
     {
+      config: { upstreamFields: { localDate: 'date' } },
       schema: {
         tags,
         summary: 'Heat, cold and air-quality advice for your place, weighted by your conditions and medications',

@@ -120,6 +120,8 @@ export interface MedicationsTable {
   times: string[];
   days: number[];
   as_needed: boolean;
+  /** Migration 0007: false when the person asked not to be reminded of it. */
+  reminders_enabled: ColumnType<boolean, boolean | undefined, boolean>;
   idempotency_key: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

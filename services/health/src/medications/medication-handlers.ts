@@ -149,6 +149,7 @@ function medicationCrudHandlers(
               times: schedule.times,
               days: schedule.days,
               as_needed: schedule.asNeeded,
+              reminders_enabled: request.remindersEnabled ?? true,
               idempotency_key: key,
               created_at: now,
               updated_at: now,
@@ -272,6 +273,7 @@ function medicationCrudHandlers(
       violations.throwIfAny();
 
       const active = request.active ?? current.active;
+      const remindersEnabled = request.remindersEnabled ?? current.remindersEnabled !== false;
       const now = context.clock.now();
       const scheduleChanged =
         request.schedule !== undefined ||
@@ -305,6 +307,7 @@ function medicationCrudHandlers(
               times: schedule.times,
               days: schedule.days,
               as_needed: schedule.asNeeded,
+              reminders_enabled: remindersEnabled,
               updated_at: now,
             })
             .where('id', '=', current.id)
@@ -329,7 +332,14 @@ function medicationCrudHandlers(
             type: 'tend.health.medication.changed',
             personId: current.userId,
             subject: current.id,
-            data: { medicationId: current.id, change: 'updated', active, asNeeded: schedule.asNeeded, scheduleChanged },
+            data: {
+              medicationId: current.id,
+              change: 'updated',
+              active,
+              asNeeded: schedule.asNeeded,
+              remindersEnabled,
+              scheduleChanged,
+            },
           });
         },
         { consistencyKey: current.userId },

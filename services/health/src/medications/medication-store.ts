@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ForbiddenError, NotFoundError, ValidationError } from '@tend/platform';
 import { MedicationSchema, ScheduleSchema, type Medication } from '@tend/proto/tend/health/v1/medications';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Actor, CaregiverScopeName } from '../access/access-control.js';
 import { cacheTtlMs, type HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
@@ -28,6 +28,8 @@ export interface MedicationRecord {
   times: string[];
   days: number[];
   asNeeded: boolean;
+  /** Whether its doses are reminded (migration 0007). */
+  remindersEnabled: boolean;
   createdAtMs: number;
   updatedAtMs: number;
   versions: ScheduleVersion[];
@@ -60,7 +62,9 @@ export async function loadMedications(
   if (personId !== undefined) query = query.where('user_id', '=', personId);
   if (medicationIds) {
     if (medicationIds.length === 0) return [];
-    query = query.where('id', 'in', medicationIds);
+    // One array parameter: a statement takes at most 65,535 parameters, and the reminder
+    // listing reads every scheduled medication at once.
+    query = query.where(sql<boolean>`id = any(${medicationIds}::uuid[])`);
   }
   const rows = await query.execute();
   const ids = rows.map((row) => row.id);
@@ -70,7 +74,7 @@ export async function loadMedications(
       : await db
           .selectFrom('medication_schedule_versions')
           .selectAll()
-          .where('medication_id', 'in', ids)
+          .where(sql<boolean>`medication_id = any(${ids}::uuid[])`)
           .orderBy('effective_from')
           .execute();
   const versionsOf = new Map<string, ScheduleVersion[]>();
@@ -103,6 +107,7 @@ export async function loadMedications(
       times: row.times,
       days: row.days.map(Number),
       asNeeded: row.as_needed,
+      remindersEnabled: row.reminders_enabled,
       createdAtMs: new Date(row.created_at).getTime(),
       updatedAtMs: new Date(row.updated_at).getTime(),
       versions: versionsOf.get(row.id) ?? [],
@@ -132,6 +137,8 @@ export function toMedication(context: HealthContext, record: MedicationRecord): 
     startDate: record.startDate,
     endDate: record.endDate,
     active: record.active,
+    // Records cached before migration 0007 lack the field: reminders were on for all of them.
+    remindersEnabled: record.remindersEnabled !== false,
     schedule: create(ScheduleSchema, { times: record.times, days: record.days, asNeeded: record.asNeeded }),
     createdAt: timestampFromDate(new Date(record.createdAtMs)),
     updatedAt: timestampFromDate(new Date(record.updatedAtMs)),

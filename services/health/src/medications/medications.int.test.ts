@@ -6,7 +6,7 @@ import { Role } from '@tend/proto/tend/common/v1/common';
 import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import { type DayOfWeek, MedicationForm, type Medication } from '@tend/proto/tend/health/v1/medications';
 import { ReminderKind } from '@tend/proto/tend/health/v1/reminders';
-import { databaseTargets, realInfra, type DatabaseTarget } from '@tend/testing';
+import { databaseTargets, requiredRedisUrl, type DatabaseTarget } from '@tend/testing';
 import { sql } from 'kysely';
 import type { CaregiverScopeName } from '../access/access-control.js';
 import {
@@ -47,10 +47,10 @@ function iso(timestamp: Parameters<typeof timestampDate>[0] | undefined): string
 }
 
 const setups: { name: string; target: DatabaseTarget; redisUrl?: string }[] = databaseTargets().flatMap((target) => {
-  const redisUrl = realInfra().redisUrl;
+  const redisUrl = target.kind === 'real' ? requiredRedisUrl() : undefined;
   return [
     { name: `${target.kind} PostgreSQL, in-memory cache`, target },
-    ...(redisUrl && target.kind === 'real' ? [{ name: `${target.kind} PostgreSQL, Redis`, target, redisUrl }] : []),
+    ...(redisUrl ? [{ name: `${target.kind} PostgreSQL, Redis`, target, redisUrl }] : []),
   ];
 });
 
@@ -731,6 +731,20 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
         cursor = page.page?.nextCursor ?? '';
       } while (cursor);
       expect(paged).toEqual(first.reminders.map((r) => r.id));
+      // Pages cut by medication hold the same reminders, each medication's on one page.
+      const byMedication: string[][] = [];
+      do {
+        const page = await harness.client.listDueReminders({
+          caller: serviceCaller(),
+          ...window,
+          pageByMedication: true,
+          page: { limit: 1, cursor },
+        });
+        byMedication.push(page.reminders.map((r) => r.id));
+        cursor = page.page?.nextCursor ?? '';
+      } while (cursor);
+      expect(byMedication.flat().sort()).toEqual(first.reminders.map((r) => r.id).sort());
+      expect(byMedication).toContainEqual(mine.map((r) => r.id));
       // Once the dose is logged its reminders are left out.
       clock.set('2027-01-05T00:10:00Z');
       await harness.client.logDose({ caller: ada.caller, medicationId: medication.id, status: DoseStatus.TAKEN });

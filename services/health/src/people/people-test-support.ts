@@ -1,13 +1,13 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { User } from '@tend/proto/tend/health/v1/people';
-import { databaseTargets, realInfra, type DatabaseTarget } from '@tend/testing';
+import { databaseTargets, requiredRedisUrl, type DatabaseTarget } from '@tend/testing';
 import { expect } from 'vitest';
 import { adminCaller, serviceCaller, type HealthHarness } from '../testing/health-harness.js';
 
 /** Where the people suites run: every database target, the real one with real Redis when it is up. */
 export const peopleTestCases: { label: string; target: DatabaseTarget; redisUrl: string | undefined }[] =
   databaseTargets().map((target) => {
-    const redisUrl = target.kind === 'real' ? realInfra().redisUrl : undefined;
+    const redisUrl = target.kind === 'real' ? requiredRedisUrl() : undefined;
     return { label: `${target.kind} PostgreSQL, ${redisUrl ? 'Redis' : 'in-memory'} cache`, target, redisUrl };
   });
 

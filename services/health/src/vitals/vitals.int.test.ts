@@ -12,7 +12,7 @@ import {
   VitalKind,
   VitalSource,
 } from '@tend/proto/tend/health/v1/vitals';
-import { databaseTargets } from '@tend/testing';
+import { databaseTargets, requiredRedisUrl } from '@tend/testing';
 import {
   adminCaller,
   insertTestUser,
@@ -44,7 +44,7 @@ async function rejection(call: Promise<unknown>): Promise<ConnectError> {
 
 const targets = databaseTargets().map((target) => ({
   ...target,
-  redisUrl: target.kind === 'real' ? process.env.TEST_REDIS_URL : undefined,
+  redisUrl: target.kind === 'real' ? requiredRedisUrl() : undefined,
 }));
 
 describe.each(targets)('vitals on $kind PostgreSQL', (target) => {

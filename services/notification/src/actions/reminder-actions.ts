@@ -18,11 +18,21 @@ import { reminderActions, type ActionTokens, type ReminderAction } from './actio
 
 /** How long "Snooze" puts a reminder off. */
 export const snoozeMs = 10 * 60 * 1000;
+/** The longest snooze a person may ask for. */
+const maxSnoozeMinutes = 240;
+/** How far back a reminder still counts as "the one just sent" for a spoken "snooze". */
+const latestReminderWindowMs = 2 * 60 * 60 * 1000;
 
 export interface ActionOutcome {
   action: ReminderAction;
   notificationId: string;
   snoozedUntil?: Date;
+}
+
+/** A snooze of the latest reminder, with what it was about. */
+export interface LatestSnooze extends ActionOutcome {
+  medicationId: string;
+  medicationName: string;
 }
 
 /**
@@ -58,11 +68,49 @@ export class ReminderActions {
     return this.perform(userId, notificationId, action as ReminderAction);
   }
 
+  /**
+   * Snoozes the person's most recent dose reminder sent in the last 2 h that nobody has answered
+   * yet: what "snooze" means when said to the assistant, with no notification in hand.
+   */
+  async snoozeLatest(userId: string, minutes: number): Promise<LatestSnooze> {
+    const wanted = minutes === 0 ? snoozeMs / 60_000 : minutes;
+    if (!Number.isInteger(wanted) || wanted < 1 || wanted > maxSnoozeMinutes) {
+      throw ValidationError.field('minutes', `must be between 1 and ${maxSnoozeMinutes}`);
+    }
+    const { db, clock } = this.deps;
+    const since = new Date(clock.now().getTime() - latestReminderWindowMs);
+    const latest = await db.primary
+      .selectFrom('notifications')
+      .innerJoin('reminders', 'reminders.notification_id', 'notifications.id')
+      .select(['notifications.id', 'reminders.subject_id', 'reminders.payload'])
+      .where('notifications.user_id', '=', userId)
+      .where('notifications.created_at', '>=', since)
+      .where('reminders.kind', 'in', ['dose_due', 'dose_follow_up'])
+      .where('reminders.recipient_user_id', '=', userId)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('used_action_tokens')
+              .select('token_id')
+              .where('token_id', '=', sql<string>`'n:' || ${sql.ref('notifications.id')}::text`),
+          ),
+        ),
+      )
+      .orderBy('notifications.created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!latest) throw new NotFoundError('reminder', 'due now');
+    const outcome = await this.perform(userId, latest.id, 'snooze', undefined, wanted * 60_000);
+    return { ...outcome, medicationId: latest.subject_id, medicationName: latest.payload.medicationName };
+  }
+
   async perform(
     userId: string,
     notificationId: string,
     action: ReminderAction,
     tokenKey?: string,
+    snoozeForMs = snoozeMs,
   ): Promise<ActionOutcome> {
     const { db, clock, ids } = this.deps;
     return db.transaction(async (trx) => {
@@ -89,7 +137,7 @@ export class ReminderActions {
       }
       let snoozedUntil: Date | undefined;
       if (action === 'snooze') {
-        snoozedUntil = new Date(now.getTime() + snoozeMs);
+        snoozedUntil = new Date(now.getTime() + snoozeForMs);
         const original = await trx.selectFrom('reminders').selectAll().where('id', '=', reminderId).executeTakeFirst();
         if (!original) throw new NotFoundError('reminder', reminderId);
         await trx

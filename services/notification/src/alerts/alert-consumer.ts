@@ -10,7 +10,7 @@ import type { EmailSender } from '../channels/email-sender.js';
 import type { SmsSender } from '../channels/sms-sender.js';
 import type { NotificationTables } from '../db/tables.js';
 import { writeNotifications, type NotificationDraft } from '../inbox/notification-writer.js';
-import { channelsFor, type ChannelName, type KindName } from '../preferences/preference-rules.js';
+import { deliveryPlanFor, type ChannelName, type KindName } from '../preferences/preference-rules.js';
 import type { PreferenceStore } from '../preferences/preference-store.js';
 import { alertText, readingText } from './alert-messages.js';
 
@@ -134,15 +134,15 @@ export class AlertConsumer {
   ): Promise<NotificationDraft> {
     const prefs = await this.deps.preferences.get(userId);
     const language = prefs.language || fallbackLanguage;
+    const plan = deliveryPlanFor(kind, prefs, this.deps.clock.now(), prefs.timeZone);
     return {
       userId,
       kind,
       ...text[language],
       data: { source: event.type, subject: event.subject ?? '', patientUserId: event.partitionkey, language },
       idempotencyKey: key,
-      channels: channelsFor(kind, prefs, this.deps.clock.now(), prefs.timeZone).filter((c) =>
-        this.deps.enabledChannels.has(c),
-      ),
+      channels: plan.channels.filter((c) => this.deps.enabledChannels.has(c)),
+      holdUntil: plan.holdUntil,
     };
   }
 

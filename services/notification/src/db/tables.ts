@@ -1,4 +1,5 @@
 import type { ColumnType } from 'kysely';
+import type { PreparedNotification } from '../reminders/prepared-reminders.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
@@ -36,6 +37,8 @@ export interface RemindersTable {
   late: ColumnType<boolean, boolean | undefined, boolean>;
   notification_id: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Timestamp;
+  /** Its notification rendered ahead of its time (migration 0004); null until then. */
+  prepared: ColumnType<PreparedNotification | null, string | null | undefined, string | null>;
 }
 
 /** `notification.notifications` (migration 0001): one message to one person. */

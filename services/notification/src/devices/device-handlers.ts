@@ -35,6 +35,7 @@ type Handlers = Pick<
   | 'deleteDevice'
   | 'getVapidPublicKey'
   | 'performAction'
+  | 'snoozeLatestReminder'
   | 'handleSmsReply'
   | 'listDeadLetters'
 >;
@@ -165,6 +166,16 @@ export function deviceHandlers(deps: DeviceHandlerDeps): Handlers {
       return {
         action: outcome.action,
         notificationId: outcome.notificationId,
+        snoozedUntil: outcome.snoozedUntil && timestampFromDate(outcome.snoozedUntil),
+      };
+    },
+
+    async snoozeLatestReminder(request) {
+      const outcome = await deps.actions.snoozeLatest(deps.personOf(request.caller), request.minutes);
+      return {
+        notificationId: outcome.notificationId,
+        medicationId: outcome.medicationId,
+        medicationName: outcome.medicationName,
         snoozedUntil: outcome.snoozedUntil && timestampFromDate(outcome.snoozedUntil),
       };
     },

@@ -1,7 +1,7 @@
 import { topics, writeWithEvents, type Clock, type Ids } from '@tend/platform';
 import type { Kysely } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
-import type { ChannelName } from '../preferences/preference-rules.js';
+import { interruptingChannels, type ChannelName } from '../preferences/preference-rules.js';
 
 /** The outbox event of a notification placed in an inbox: gateways put it on the person's sockets. */
 export const notificationCreatedType = 'tend.notification.created';
@@ -18,6 +18,8 @@ export interface NotificationDraft {
   /** The same key for the same person is written once, whoever asks and however often. */
   idempotencyKey: string;
   channels: readonly ChannelName[];
+  /** Quiet hours: the interrupting channels (push, SMS) are first tried then, not now. */
+  holdUntil?: Date;
 }
 
 /** A written (or already present) notification. */
@@ -78,17 +80,20 @@ export async function writeNotifications(
   const fresh = rows.filter((row) => insertedIds.has(row.id));
   const draftOf = new Map(drafts.map((draft) => [`${draft.userId}|${draft.idempotencyKey}`, draft]));
 
-  const deliveries = fresh.flatMap((row) =>
-    draftOf.get(`${row.user_id}|${row.idempotency_key}`)!.channels.map((channel) => ({
+  const deliveries = fresh.flatMap((row) => {
+    const draft = draftOf.get(`${row.user_id}|${row.idempotency_key}`)!;
+    const firstAttemptAt = (channel: ChannelName) =>
+      draft.holdUntil && interruptingChannels.includes(channel) ? draft.holdUntil : now;
+    return draft.channels.map((channel) => ({
       id: context.ids.uuid(),
       notification_id: row.id,
       channel,
       status: channel === 'in_app' ? ('delivered' as const) : ('queued' as const),
       attempts: channel === 'in_app' ? 1 : 0,
-      next_attempt_at: channel === 'in_app' ? null : now,
+      next_attempt_at: channel === 'in_app' ? null : firstAttemptAt(channel),
       updated_at: now,
-    })),
-  );
+    }));
+  });
   const events = fresh
     .filter((row) => row.in_app)
     .map((row) => ({

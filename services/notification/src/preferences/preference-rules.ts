@@ -1,4 +1,11 @@
-import { ValidationError, isKnownTimeZone, parseMinuteOfDay, wallClockOf } from '@tend/platform';
+import {
+  ValidationError,
+  addDays,
+  instantOfLocal,
+  isKnownTimeZone,
+  parseMinuteOfDay,
+  wallClockOf,
+} from '@tend/platform';
 
 /** The channels a notification can go out on. */
 export const channelNames = ['in_app', 'push', 'sms', 'email'] as const;
@@ -99,20 +106,45 @@ export function inQuietHours(at: Date, quiet: PersonPreferences['quietHours'], t
   return start < end ? now >= start && now < end : now >= start || now < end;
 }
 
+/** The channels that interrupt (a phone buzzing): held back during quiet hours. */
+export const interruptingChannels: readonly ChannelName[] = ['push', 'sms'];
+
+/** Kinds that go out at once, quiet hours or not. */
+const urgentKinds: readonly KindName[] = ['emergency', 'urgent_reading'];
+
+/** How a notification goes out: on which channels, and when the interrupting ones may be sent. */
+export interface DeliveryPlan {
+  channels: ChannelName[];
+  /** Set in quiet hours: push and SMS wait until then (the end of the quiet hours). */
+  holdUntil?: Date;
+}
+
 /**
- * The channels a notification of `kind` goes out on now: the person's choice for the kind, less
- * the interrupting ones (push, SMS) during quiet hours, where it waits in the inbox instead. An
- * emergency ignores quiet hours.
+ * The channels a notification of `kind` goes out on: the person's choice for the kind. In quiet
+ * hours the interrupting ones (push, SMS) are delayed, not dropped: they are sent when the quiet
+ * hours end, while the inbox (and e-mail) have it at once. An emergency or an urgent reading
+ * ignores quiet hours.
  */
-export function channelsFor(
+export function deliveryPlanFor(
   kind: KindName,
   preferences: PersonPreferences,
   at: Date,
   fallbackZone: string,
-): ChannelName[] {
-  const chosen = preferences.channels[kind];
-  if (kind === 'emergency') return chosen;
+): DeliveryPlan {
+  const channels = preferences.channels[kind];
+  if (urgentKinds.includes(kind)) return { channels };
   const zone = preferences.timeZone || fallbackZone || 'UTC';
-  if (!inQuietHours(at, preferences.quietHours, zone)) return chosen;
-  return chosen.filter((channel) => channel === 'in_app' || channel === 'email');
+  const quiet = preferences.quietHours;
+  if (!quiet || !inQuietHours(at, quiet, zone)) return { channels };
+  if (!channels.some((channel) => interruptingChannels.includes(channel))) return { channels };
+  return { channels, holdUntil: quietHoursEnd(at, quiet, zone) };
+}
+
+/** The instant the quiet hours `at` falls in end, in `timeZone` (the same day, or the next). */
+export function quietHoursEnd(at: Date, quiet: { start: string; end: string }, timeZone: string): Date {
+  const wall = wallClockOf(at.getTime(), timeZone);
+  const end = parseMinuteOfDay(quiet.end)!;
+  const today = { year: wall.year, month: wall.month, day: wall.day };
+  const endDay = wall.hour * 60 + wall.minute < end ? today : addDays(today, 1);
+  return new Date(instantOfLocal(endDay, end, timeZone));
 }

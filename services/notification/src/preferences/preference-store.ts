@@ -70,11 +70,21 @@ export class PreferenceStore {
       follow_up_minutes: preferences.followUpMinutes,
       updated_at: this.clock.now(),
     };
-    await this.db.primary
-      .insertInto('preferences')
-      .values({ user_id: userId, ...values })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
-      .execute();
+    await this.db.transaction(async (trx) => {
+      await trx
+        .insertInto('preferences')
+        .values({ user_id: userId, ...values })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+        .execute();
+      // Reminders rendered ahead with the old channels, quiet hours or language are rendered again.
+      await trx
+        .updateTable('reminders')
+        .set({ prepared: null })
+        .where('recipient_user_id', '=', userId)
+        .where('state', '=', 'pending')
+        .where('prepared', 'is not', null)
+        .execute();
+    });
     return preferences;
   }
 

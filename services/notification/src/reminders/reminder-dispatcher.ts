@@ -3,9 +3,9 @@ import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import { writeNotifications, type NotificationDraft } from '../inbox/notification-writer.js';
 import type { NotificationMetrics } from '../notification-metrics.js';
-import { channelsFor, type ChannelName } from '../preferences/preference-rules.js';
+import type { ChannelName } from '../preferences/preference-rules.js';
 import type { PreferenceStore } from '../preferences/preference-store.js';
-import { reminderMessage } from './reminder-messages.js';
+import { followUpIdOf, reminderDraft } from './reminder-drafts.js';
 import { storedReminderOf, type StoredReminder } from './reminder-store.js';
 
 /**
@@ -16,8 +16,6 @@ import { storedReminderOf, type StoredReminder } from './reminder-store.js';
 export const missedAfterMs = 2 * 60 * 60 * 1000;
 /** A missed-dose alert this overdue is stale news and is dropped (marked `missed`) too. */
 export const staleAlertAfterMs = 12 * 60 * 60 * 1000;
-/** Sent more than this after its time, a reminder says it is late. */
-export const lateAfterMs = 60 * 1000;
 
 export interface DispatcherOptions {
   db: SchemaDatabase<NotificationTables>;
@@ -78,53 +76,26 @@ export class ReminderDispatcher {
           metrics.reminders.inc({ kind: reminder.kind, outcome: 'missed' });
           continue;
         }
-        const prefs = preferences.get(reminder.recipientUserId)!;
-        const isLate = overdueMs > lateAfterMs;
-        const language = prefs.language || (reminder.payload.locale === 'zh' ? 'zh' : 'en');
-        const toPatient = reminder.recipientUserId === reminder.patientUserId;
-        const message = reminderMessage({
-          kind: reminder.kind,
-          payload: reminder.payload,
-          toPatient,
-          language,
+        const {
+          draft,
           late: isLate,
-        });
-        const channels = channelsFor(message.kind, prefs, now, reminder.payload.timeZone).filter((c) =>
-          this.options.enabledChannels.has(c),
-        );
-        drafts.push({
-          userId: reminder.recipientUserId,
-          kind: message.kind,
-          title: message.title,
-          body: message.body,
-          data: {
-            reminderId: reminder.id,
-            reminderKind: reminder.kind,
-            medicationId: reminder.subjectId,
-            patientUserId: reminder.patientUserId,
-            scheduledAt: reminder.scheduledAt.toISOString(),
-            late: String(isLate),
-            language,
-          },
-          idempotencyKey: `reminder:${reminder.id}`,
-          channels,
-        });
+          followUpAt,
+        } = reminderDraft(reminder, preferences.get(reminder.recipientUserId)!, now, this.options.enabledChannels);
+        drafts.push(draft);
         fired.push(reminder);
         if (isLate) late.push(reminder.id);
         metrics.reminderLateness.observe({ kind: reminder.kind }, Math.max(0, overdueMs) / 1000);
         metrics.reminders.inc({ kind: reminder.kind, outcome: isLate ? 'late' : 'fired' });
         // One nudge if the dose is still not logged N minutes after its time (the reconciler
         // cancels it once the dose is logged).
-        const followUpAt = reminder.scheduledAt.getTime() + prefs.followUpMinutes * 60_000;
-        if (reminder.kind === 'dose_due' && prefs.followUpMinutes > 0 && followUpAt > now.getTime()) {
-          // A snoozed reminder's nudge is its dose's nudge: one per dose, keyed by the first reminder.
-          const root = reminder.parentId ?? reminder.id;
+        if (followUpAt) {
+          const { id, parentId } = followUpIdOf(reminder);
           followUps.push({
             ...rows.find((row) => row.id === reminder.id)!,
-            id: `fu_${root}`,
+            id,
             kind: 'dose_follow_up',
-            parent_id: root,
-            fire_at: new Date(followUpAt),
+            parent_id: parentId,
+            fire_at: followUpAt,
             state: 'pending',
           });
         }

@@ -7,6 +7,7 @@ import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Reminder } from '@tend/proto/tend/health/v1/reminders';
 import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
+import type { PreparedReminders } from './prepared-reminders.js';
 import type { DispatchRound, ReminderDispatcher } from './reminder-dispatcher.js';
 import { reconcileWindow } from './reminder-store.js';
 
@@ -23,6 +24,20 @@ export interface SchedulerOptions {
    * fired (late); a follow-up lives while its dose is in the window. @default 2 h
    */
   lookbackMs?: number;
+  /**
+   * How far ahead reminders are rendered, so that at their time one statement per batch sends
+   * them (a 08:00 peak of many people is then mostly written before 08:00). @default 5 min
+   */
+  prepareAheadMs?: number;
+  /** Reminders rendered per transaction. @default 1000 */
+  prepareBatchSize?: number;
+  /** Rendered reminders fired per statement. @default 2000 */
+  fireBatchSize?: number;
+  /**
+   * Firing statements in flight at once (each takes other rows), so that PostgreSQL can use more
+   * than one core for a peak. @default 2
+   */
+  fireConcurrency?: number;
 }
 
 /** Options with defaults filled. */
@@ -31,6 +46,10 @@ export interface CompiledSchedulerOptions {
   batchSize: number;
   reconcileIntervalMs: number;
   lookbackMs: number;
+  prepareAheadMs: number;
+  prepareBatchSize: number;
+  fireBatchSize: number;
+  fireConcurrency: number;
 }
 
 /** Reconciles asked for by events are at least this far apart. */
@@ -45,6 +64,10 @@ export function compileSchedulerOptions(options: SchedulerOptions = {}): Compile
     batchSize: options.batchSize ?? 500,
     reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000,
     lookbackMs: options.lookbackMs ?? 2 * 60 * 60 * 1000,
+    prepareAheadMs: options.prepareAheadMs ?? 5 * 60 * 1000,
+    prepareBatchSize: options.prepareBatchSize ?? 1000,
+    fireBatchSize: options.fireBatchSize ?? 2000,
+    fireConcurrency: options.fireConcurrency ?? 2,
   };
   for (const [name, value] of Object.entries(compiled)) {
     if (!Number.isInteger(value) || value <= 0)
@@ -58,6 +81,7 @@ export interface SchedulerDeps {
   db: SchemaDatabase<NotificationTables>;
   health: Client<typeof HealthService>;
   dispatcher: ReminderDispatcher;
+  prepared: PreparedReminders;
   clock: Clock;
   logger: Logger;
   options: CompiledSchedulerOptions;
@@ -122,15 +146,44 @@ export class ReminderScheduler extends BaseService {
     });
   }
 
-  /** Fires what is due now, batch after batch until none is left. */
+  /**
+   * Fires what is due now, batch after batch until none is left: first the reminders rendered
+   * ahead (one statement per batch), then the rest — not rendered yet, or late — one by one.
+   */
   async dispatchDue(): Promise<DispatchRound> {
     const total: DispatchRound = { claimed: 0, fired: 0, missed: 0 };
+    const { fireBatchSize, fireConcurrency } = this.deps.options;
+    const fireAll = async () => {
+      for (;;) {
+        const batch = await this.deps.prepared.fire(fireBatchSize);
+        total.claimed += batch.claimed;
+        total.fired += batch.claimed;
+        if (batch.claimed < fireBatchSize || this.#stopped) return;
+      }
+    };
+    await Promise.all(Array.from({ length: fireConcurrency }, fireAll));
     for (;;) {
       const round = await this.deps.dispatcher.dispatchDue(this.deps.options.batchSize);
       total.claimed += round.claimed;
       total.fired += round.fired;
       total.missed += round.missed;
       if (round.claimed < this.deps.options.batchSize || this.#stopped) return total;
+    }
+  }
+
+  /**
+   * Renders the reminders due within `prepareAheadMs`, batch after batch, until none is left or
+   * `budgetMs` has passed (so that firing what falls due meanwhile is not held up). Returns how
+   * many it rendered.
+   */
+  async prepareAhead(budgetMs = Number.POSITIVE_INFINITY): Promise<number> {
+    const { prepareAheadMs, prepareBatchSize } = this.deps.options;
+    const started = Date.now();
+    let total = 0;
+    for (;;) {
+      const count = await this.deps.prepared.prepare(prepareAheadMs, prepareBatchSize);
+      total += count;
+      if (count < prepareBatchSize || this.#stopped || Date.now() - started >= budgetMs) return total;
     }
   }
 
@@ -142,6 +195,8 @@ export class ReminderScheduler extends BaseService {
         caller: serviceCaller,
         from: timestampFromDate(from),
         to: timestampFromDate(to),
+        // A page costs only its own schedules: the whole window is read in O(schedules).
+        pageByMedication: true,
         page: { limit: 100, cursor },
       });
       reminders.push(...response.reminders);
@@ -169,12 +224,15 @@ export class ReminderScheduler extends BaseService {
           logger.warn({ err: error }, 'reminder reconcile failed');
         }
       }
+      let busy = false;
       try {
         await this.dispatchDue();
+        // Rendering ahead gives way to firing at least every poll interval.
+        busy = (await this.prepareAhead(options.pollIntervalMs)) >= options.prepareBatchSize;
       } catch (error) {
         logger.warn({ err: error }, 'reminder dispatch failed');
       }
-      if (!this.#stopped) await this.#sleep(options.pollIntervalMs);
+      if (!this.#stopped && !busy) await this.#sleep(options.pollIntervalMs);
     }
   }
 

@@ -87,6 +87,8 @@ export async function reconcileWindow(
             payload: sql`excluded.payload`,
             fire_at: sql`excluded.fire_at`,
             state: sql`'pending'`,
+            // Its message is rendered again from the new content.
+            prepared: null,
             updated_at: now,
           })
           // Only what has not fired; and only rows whose content or state changes, so an

@@ -6,6 +6,7 @@ import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import { QuietHoursSchema, ReminderState } from '@tend/proto/tend/notification/v1/notification';
 import { databaseTargets } from '@tend/testing';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.js';
 
@@ -35,8 +36,10 @@ describe.each(databaseTargets())('reminder scheduler on $kind PostgreSQL', (targ
   };
   const inboxOf = async (userId: string) =>
     (await harness.notification.client.listNotifications({ caller: personCaller(userId) })).notifications;
+  // As the scheduler's loop does: reconcile, render what falls due soon, fire what is due.
   const tick = async () => {
     await harness.notification.module.scheduler.reconcile();
+    await harness.notification.module.scheduler.prepareAhead();
     return harness.notification.module.scheduler.dispatchDue();
   };
 
@@ -66,6 +69,57 @@ describe.each(databaseTargets())('reminder scheduler on $kind PostgreSQL', (targ
     const marked = await harness.notification.client.markRead({ caller: ann.caller, notificationIds: [inbox[0]!.id] });
     expect(marked.updated).toBe(1);
     expect((await harness.notification.client.listNotifications({ caller: ann.caller })).unreadCount).toBe(0);
+  });
+
+  it('renders a reminder ahead of its time and renders it again when the person changes language', async () => {
+    clock.set('2026-03-28T10:57:00Z');
+    const zoe = await newPerson('UTC', 'Zoe');
+    await addMedication(zoe.caller, 'Aspirin', ['11:00']);
+    await tick();
+    const rendered = await harness.db.primary
+      .selectFrom('reminders')
+      .select(['prepared'])
+      .where('recipient_user_id', '=', zoe.id)
+      .where('kind', '=', 'dose_due')
+      .executeTakeFirstOrThrow();
+    expect(rendered.prepared).toMatchObject({ title: 'Time for your Aspirin', inApp: true });
+
+    const { preferences } = await harness.notification.client.getPreferences({ caller: zoe.caller });
+    await harness.notification.client.updatePreferences({
+      caller: zoe.caller,
+      preferences: { ...preferences!, language: 'zh' },
+    });
+    clock.set('2026-03-28T11:00:00.300Z');
+    const round = await tick();
+    expect(round.fired).toBe(1);
+    const inbox = await inboxOf(zoe.id);
+    expect(inbox.map((n) => [n.title, n.data.late])).toEqual([['该服用Aspirin了', 'false']]);
+    // Written whole: its in-app delivery, its live event and the nudge 30 minutes on.
+    const delivery = await harness.db.primary
+      .selectFrom('deliveries')
+      .select(['channel', 'status'])
+      .where('notification_id', '=', inbox[0]!.id)
+      .execute();
+    expect(delivery).toEqual([{ channel: 'in_app', status: 'delivered' }]);
+    const reminders = await harness.db.primary
+      .selectFrom('reminders')
+      .select(['kind', 'state', 'fire_at', 'notification_id'])
+      .where('recipient_user_id', '=', zoe.id)
+      .where('kind', 'in', ['dose_due', 'dose_follow_up'])
+      .orderBy('fire_at')
+      .execute();
+    expect(reminders.map((r) => [r.kind, r.state, new Date(r.fire_at).toISOString()])).toEqual([
+      ['dose_due', 'fired', '2026-03-28T11:00:00.000Z'],
+      ['dose_follow_up', 'pending', '2026-03-28T11:30:00.000Z'],
+    ]);
+    expect(reminders[0]!.notification_id).toBe(inbox[0]!.id);
+    const events = await harness.db.primary
+      .selectFrom('outbox' as never)
+      .select(sql<{ subject: string; data: { title: string } }>`event`.as('event'))
+      .where(sql<boolean>`event->>'subject' = ${inbox[0]!.id}`)
+      .execute();
+    expect(events.map((e) => e.event.data.title)).toEqual(['该服用Aspirin了']);
+    expect((await tick()).fired).toBe(0);
   });
 
   it('keeps a reminder at 08:00 local across DST, spring forward and fall back', async () => {
