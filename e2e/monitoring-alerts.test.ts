@@ -1,3 +1,4 @@
+import { requireInfra } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MonitoringStack,
@@ -7,19 +8,17 @@ import {
 } from './monitoring/monitoring-servers.js';
 import { TendProcess, testPorts } from './tend-process.js';
 
-const installed = monitoringInstalled();
+const installed = requireInfra(
+  'Prometheus and Alertmanager (`bash scripts/infra.sh up monitoring` installs them)',
+  monitoringInstalled(),
+);
 
 /**
  * The whole alerting path with real parts: a Tend health service, Prometheus scraping it with the
  * repository's rules, Alertmanager routing with the repository's config, and a local webhook in
  * place of the pager. The only change to the rules is a shorter `for` on the alert under test.
  */
-describe('alerting end to end: a stopped service pages through Alertmanager', () => {
-  it.skipIf(installed)('needs Prometheus and Alertmanager: run `bash scripts/infra.sh up monitoring`', () => {
-    expect.fail('prometheus or prometheus-alertmanager is not installed');
-  });
-  if (!installed) return;
-
+describe.runIf(installed)('alerting end to end: a stopped service pages through Alertmanager', () => {
   let tend: TendProcess;
   let stack: MonitoringStack;
   let pager: WebhookReceiver;
