@@ -152,7 +152,7 @@ export class KafkaSubscription implements Subscription {
     const consumer = new Consumer<string, Buffer, Buffer, Buffer>({
       clientId: s.clientId,
       bootstrapBrokers: s.brokers,
-      groupId: s.group,
+      groupId: kafkaGroupId(s.group, s.topic),
       autocommit: false,
       sessionTimeout: s.sessionTimeoutMs,
       rebalanceTimeout: s.sessionTimeoutMs,
@@ -322,4 +322,14 @@ async function withTimeout(work: Promise<void> | undefined, ms: number): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The Kafka group a bus group joins on one topic. A bus group is per topic, as in the memory bus;
+ * a Kafka group spans topics, and its members that subscribe to different topics are assigned
+ * each other's partitions, so part of a topic would reach no handler. One Kafka group per
+ * (group, topic) keeps the bus's meaning.
+ */
+export function kafkaGroupId(group: string, topic: string): string {
+  return `${group}.${topic}`;
 }

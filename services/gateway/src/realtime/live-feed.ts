@@ -44,11 +44,8 @@ export class LiveFeed extends BaseService {
   }
 
   protected async doStart(): Promise<void> {
-    const instance = randomUUID();
+    const group = `gateway-live-${randomUUID()}`;
     for (const topic of liveTopics) {
-      // A group per topic: two members of one group that subscribe to different topics can be
-      // assigned each other's partitions, and then part of a topic reaches no one here.
-      const group = `gateway-live-${topic}-${instance}`;
       this.#subscriptions.push(
         await this.bus.subscribe({ topic, group, handler: async (event) => this.#deliver(event) }),
       );
