@@ -173,6 +173,15 @@ export const zh: Messages = {
     speak: '说话',
     stopAndSend: '说完了，发送',
     listening: '正在听…说完后再按一次。',
+    handsFree: {
+      start: '免提对话',
+      stop: '结束免提对话',
+      connecting: '正在打开麦克风…',
+      listening: '正在听。请说话，您停顿时 Tend 就会回答。',
+      thinking: 'Tend 正在回答…',
+      speaking: 'Tend 正在说话。直接说话即可打断。',
+      off: '',
+    },
   },
   care: {
     title: '照护人',
