@@ -258,6 +258,7 @@ export class GatewayServer extends BaseService {
     const sockets = new SocketSessions({
       check: (principal) => socketSessionCheck(principal, auth.sessions, health),
       logger: options.logger,
+      maxPerPerson: options.config.socketsPerPerson,
     });
     auth.sessions.onRevoked((sessionId) => sockets.sessionEnded(sessionId));
     this.#sockets = sockets;
