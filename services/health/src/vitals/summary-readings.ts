@@ -5,7 +5,7 @@ import type { FieldCipher } from '../crypto/field-cipher.js';
 import type { HealthTables } from '../db/tables.js';
 import { bucketBounds, bucketize } from './analytics.js';
 import { exactZero, parseExact } from './exact-numbers.js';
-import { addReading, emptySums, mergeSums, type ReadingSums, type SeriesSums } from './reading-sums.js';
+import { addReading, emptySums, mergeSums, type ReadingSums } from './reading-sums.js';
 import { rollupHourMs } from './vital-rollups.js';
 import { vitalOfRow, type ReadingValues, type VitalRow } from './vital-rows.js';
 import type { VitalKindSpec } from './vital-kinds.js';
@@ -148,7 +148,7 @@ async function rollupSums(
   const seriesOf = (sum: string | null, min: number | null, max: number | null, sumTY: string | null) =>
     sum === null || min === null || max === null
       ? undefined
-      : ({ sum: parseExact(sum), min, max, sumTY: sumTY === null ? exactZero : parseExact(sumTY) });
+      : { sum: parseExact(sum), min, max, sumTY: sumTY === null ? exactZero : parseExact(sumTY) };
   return rows.map((row) => ({
     kind: row.kind,
     bucket: row.bucket,
