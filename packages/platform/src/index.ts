@@ -130,6 +130,9 @@ export {
   type PartitionWindow,
 } from './db/monthly-partitions.js';
 export { localSecretFile, type LocalSecretOptions } from './secrets/local-secret-file.js';
+export type { FieldCipher, SealContext } from './secrets/field-cipher.js';
+export { AesGcmCipher, parseEncryptionKeys, type EncryptionKey } from './secrets/aes-gcm-cipher.js';
+export { createFieldCipher, type CipherSettings } from './secrets/create-field-cipher.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';

@@ -161,6 +161,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     },
     notification: notificationConfig(v),
     passwordHashTestLog2N: testPasswordCost(v),
+    conversationRetentionDays: v.CONVERSATION_RETENTION_DAYS,
     healthLimits: {
       vitalHistoryDays: v.VITAL_HISTORY_DAYS,
       medicationsPerPerson: v.MEDICATIONS_PER_PERSON_MAX,

@@ -81,6 +81,8 @@ export interface TendConfig {
   keysDir: string | undefined;
   /** What one person may store in the health service. */
   healthLimits: HealthLimits;
+  /** `CONVERSATION_RETENTION_DAYS`: how long chat messages are kept. */
+  conversationRetentionDays: number;
 }
 
 /**
