@@ -243,7 +243,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await context.close();
   }, 120_000);
 
-  it("lets a person give a caregiver access, and the caregiver sees what the grant allows, and says what it doesn't", async () => {
+  it("lets a person invite a caregiver, who accepts and sees what the grant allows, and says what it doesn't", async () => {
     const registered = await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -262,6 +262,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
       userId: carerId,
       role: Role.CAREGIVER,
     });
+    // The caregiver's address is proven (an admin's word here), so the invitation reaches them.
+    await health.verifyEmail({ caller: create(CallerSchema, { role: Role.ADMIN, userId: carerId }), userId: carerId });
 
     const owner = await openContext(browser);
     await signIn(owner.page, ann);
@@ -269,7 +271,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await owner.page.getByText('No one has access to your record.').waitFor();
     await owner.page.getByLabel('Their e-mail address').fill(carer.email);
     await pick(owner.page, 'checkbox', 'See your medicines');
-    await owner.page.getByRole('button', { name: 'Give access' }).click();
+    await owner.page.getByRole('button', { name: 'Send invitation' }).click();
+    await owner.page.getByRole('heading', { name: 'Invitations waiting for an answer' }).waitFor();
     await owner.page.getByText(carer.email).waitFor();
     await expectAccessible(owner.page, 'caregivers');
     expectNoProblems(owner.problems);
@@ -278,6 +281,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     const { context, page, problems } = await openContext(browser);
     await signIn(page, carer);
     await openNav(page, 'Caregivers');
+    await page.getByRole('heading', { name: 'Invitations to you' }).waitFor();
+    await page.getByRole('button', { name: `Accept: ${ann.name}` }).click();
     await page.getByRole('link', { name: `View ${ann.name}` }).click();
     await page.getByRole('heading', { name: `${ann.name}’s record` }).waitFor();
     await page.getByText('You may: See your readings').waitFor();

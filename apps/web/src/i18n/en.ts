@@ -188,10 +188,11 @@ export const en = {
     title: 'Caregivers',
     yours: 'People who can see your record',
     none: 'No one has access to your record.',
-    grant: 'Give access',
-    grantTitle: 'Give a caregiver access',
+    grant: 'Send invitation',
+    grantTitle: 'Invite a caregiver',
     email: 'Their e-mail address',
-    emailHint: 'They need a Tend account with this address.',
+    emailHint:
+      'They see the invitation in Tend once they sign in with this address and prove it, and decide whether to accept.',
     scopes: 'What they may do',
     scope: {
       read_vitals: 'See your readings',
@@ -208,6 +209,13 @@ export const en = {
     allows: 'You may: {{scopes}}',
     notAllowed: '{{name}} has not given you access to this.',
     patientTitle: '{{name}}’s record',
+    waiting: 'Invitations waiting for an answer',
+    withdraw: 'Withdraw',
+    invited: 'Invitations to you',
+    offers: 'Offers you: {{scopes}}',
+    accept: 'Accept',
+    decline: 'Decline',
+    verifyToReceive: 'Prove your e-mail address in Settings to see caregiver invitations sent to it.',
   },
   inbox: {
     title: 'Notifications',
