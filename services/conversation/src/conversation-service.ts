@@ -10,6 +10,8 @@ import {
   TaskService,
   UnauthenticatedError,
   ValidationError,
+  codePointLength,
+  nulTextMessage,
   loadMigrations,
   randomIds,
   systemClock,
@@ -305,7 +307,9 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     const began = performance.now();
     const text = request.text.trim();
     if (text === '') throw ValidationError.field('text', 'is required');
-    if (text.length > maxTextLength) throw ValidationError.field('text', `must be at most ${maxTextLength} characters`);
+    if (codePointLength(text) > maxTextLength)
+      throw ValidationError.field('text', `must be at most ${maxTextLength} characters`);
+    if (text.includes('\u0000')) throw ValidationError.field('text', nulTextMessage);
     if (request.locale !== '' && request.locale !== 'en' && request.locale !== 'zh') {
       throw ValidationError.field('locale', 'must be "en" or "zh"');
     }
@@ -472,6 +476,8 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
           const { person } = await personOf(request.caller);
           const now = clock.now();
           const id = ids.uuid();
+          // PostgreSQL's text cannot hold NUL: refused here rather than failing the insert.
+          if (request.title.includes('\u0000')) throw ValidationError.field('title', nulTextMessage);
           const title = request.title.trim().slice(0, 120) || 'New conversation';
           await db.primary
             .insertInto('conversations')

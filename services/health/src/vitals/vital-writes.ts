@@ -1,4 +1,4 @@
-import { NotFoundError, topics } from '@tend/platform';
+import { ConflictError, NotFoundError, topics } from '@tend/platform';
 import type { Transaction } from 'kysely';
 import {
   AttentionReason,
@@ -32,7 +32,9 @@ export interface VitalWriteDeps {
  * Stores validated readings of one person in one transaction: the rows, one `vital.recorded`
  * event each, and an `alert.raised` event (notification queue and analytics) for every urgent
  * flag, so an alert exists exactly when its reading does. All or nothing. With an idempotency
- * key, a retry within 24 h returns the first call's readings and writes nothing.
+ * key, a retry within 24 h returns the first call's readings and writes nothing; a key reused for
+ * other readings, or whose readings were all deleted since, is a ConflictError (nothing to
+ * return that would answer this request, and recording again would undo the deletion).
  */
 export async function storeVitals(
   deps: VitalWriteDeps,
@@ -85,7 +87,7 @@ export async function storeVitals(
               const previous = await claimKey(trx, userId, idempotencyKey, now);
               if (previous) {
                 replayed = true;
-                return previous;
+                return replayOf(previous, readings);
               }
               await context.events.emitWith(trx, trx.insertInto('vitals').values(rows), events);
               await trx
@@ -112,16 +114,48 @@ export async function storeVitals(
   return vitals;
 }
 
+/** What a key's first call recorded: its reading ids in order, and those rows still stored. */
+interface KeyedReadings {
+  ids: string[];
+  rows: Map<string, VitalRow>;
+}
+
 /**
- * Takes the idempotency key for this call, or returns the readings of the call that took it
- * within the window. A concurrent call with the same key waits on the key's row and then replays.
+ * The first call's readings, for a retry of it: the same number of readings, each still stored
+ * one of the same kind and values (its time may have been "now" then). Readings deleted since
+ * are left out and the rest keep the first call's order; when none is left, or the key recorded
+ * other readings, there is nothing to replay.
+ */
+function replayOf(previous: KeyedReadings, readings: readonly NormalizedVital[]): VitalRow[] {
+  const other = () => new ConflictError('idempotency key', 'was used for other readings');
+  if (previous.ids.length !== readings.length) throw other();
+  const rows: VitalRow[] = [];
+  previous.ids.forEach((id, i) => {
+    const row = previous.rows.get(id);
+    if (!row) return;
+    const reading = readings[i]!;
+    const same =
+      row.kind === reading.spec.name &&
+      row.value === reading.value &&
+      row.systolic === reading.systolic &&
+      row.diastolic === reading.diastolic;
+    if (!same) throw other();
+    rows.push(row);
+  });
+  if (rows.length === 0) throw new ConflictError('idempotency key', 'its readings were deleted since');
+  return rows;
+}
+
+/**
+ * Takes the idempotency key for this call, or returns what the call that took it within the
+ * window recorded. A concurrent call with the same key waits on the key's row and then replays.
  */
 async function claimKey(
   trx: Transaction<HealthTables>,
   userId: string,
   key: string,
   now: Date,
-): Promise<VitalRow[] | undefined> {
+): Promise<KeyedReadings | undefined> {
   const claimed = await trx
     .insertInto('vital_idempotency_keys')
     .values({ user_id: userId, idempotency_key: key, vital_ids: [], created_at: now })
@@ -140,11 +174,11 @@ async function claimKey(
     .where('user_id', '=', userId)
     .where('idempotency_key', '=', key)
     .executeTakeFirstOrThrow();
-  if (previous.vital_ids.length === 0) return [];
-  const rows = await trx.selectFrom('vitals').selectAll().where('id', 'in', previous.vital_ids).execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  // Readings deleted since are left out; the rest keep the first call's order.
-  return previous.vital_ids.flatMap((id) => byId.get(id) ?? []);
+  const rows =
+    previous.vital_ids.length === 0
+      ? []
+      : await trx.selectFrom('vitals').selectAll().where('id', 'in', previous.vital_ids).execute();
+  return { ids: previous.vital_ids, rows: new Map(rows.map((r) => [r.id, r])) };
 }
 
 /** A reading's `vital.recorded` event, and an `alert.raised` pair for each urgent flag. */
