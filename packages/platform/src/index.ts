@@ -46,6 +46,8 @@ export {
   ConfigError,
   toConnectError,
   httpStatusOf,
+  httpStatusOfError,
+  GoneError,
   fieldViolationsOf,
   type FieldViolation,
 } from './errors/errors.js';
@@ -169,6 +171,7 @@ export {
   codePointLength,
   idempotencyKeyChars,
   isTextWithin,
+  nulTextMessage,
   textLimitMessage,
 } from './limits/text-length.js';
 export { doseUnits, medicationLimits } from './limits/medication-limits.js';

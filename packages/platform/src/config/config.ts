@@ -120,6 +120,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     kafkaReplicationFactor: v.KAFKA_REPLICATION_FACTOR,
     logLevel: v.LOG_LEVEL,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     encryptionKeys: v.TEND_ENCRYPTION_KEYS,
     serviceKeys: v.TEND_SERVICE_KEYS,

@@ -171,6 +171,12 @@ export const configTable = {
     doc: 'OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`',
     targets: 'every',
   }),
+  SHUTDOWN_GRACE_MS: variable({
+    parse: integer({ min: 0 }),
+    default: 0,
+    doc: 'after SIGTERM, how long health says NOT_SERVING (`/readyz` 503) while all is still served, so balancers stop sending first',
+    targets: 'every',
+  }),
   SHUTDOWN_TIMEOUT_MS: variable({
     parse: integer({ min: 1 }),
     default: 10_000,

@@ -46,6 +46,11 @@ export interface TendConfig {
   logLevel: string;
   /** OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`; unset disables export. */
   otlpEndpoint: string | undefined;
+  /**
+   * After SIGTERM, how long the process keeps serving while its health says NOT_SERVING, so
+   * balancers and Kubernetes endpoints stop sending to it before its ports close. @default 0
+   */
+  shutdownGraceMs: number;
   /** How long in-flight work may take to finish after SIGTERM. @default 10000 */
   shutdownTimeoutMs: number;
   /**

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { ValidationError } from '@tend/platform';
+import { ValidationError, nulTextMessage } from '@tend/platform';
 import { AnswerMode } from '@tend/proto/tend/common/v1/common';
 import {
   ConversationSchema,
@@ -75,6 +75,8 @@ export function conversationRoutes(turns: TurnOrchestrator, history: Conversatio
 
       async createConversation(request) {
         const { person } = await turns.person(request.caller);
+        // PostgreSQL's text cannot hold NUL: refused here rather than failing the insert.
+        if (request.title.includes('\u0000')) throw ValidationError.field('title', nulTextMessage);
         const title = request.title.trim().slice(0, 120) || 'New conversation';
         const created = await history.create(person.id, title);
         return {

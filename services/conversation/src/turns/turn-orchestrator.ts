@@ -1,6 +1,15 @@
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { ValidationError, topics, type Clock, type Ids, type Logger, type Metrics } from '@tend/platform';
+import {
+  ValidationError,
+  codePointLength,
+  nulTextMessage,
+  topics,
+  type Clock,
+  type Ids,
+  type Logger,
+  type Metrics,
+} from '@tend/platform';
 import type { ResiliencePolicy } from '@tend/platform';
 import { AnswerMode, type Caller } from '@tend/proto/tend/common/v1/common';
 import {
@@ -73,7 +82,9 @@ export class TurnOrchestrator {
     const began = performance.now();
     const text = request.text.trim();
     if (text === '') throw ValidationError.field('text', 'is required');
-    if (text.length > maxTextLength) throw ValidationError.field('text', `must be at most ${maxTextLength} characters`);
+    if (codePointLength(text) > maxTextLength)
+      throw ValidationError.field('text', `must be at most ${maxTextLength} characters`);
+    if (text.includes('\u0000')) throw ValidationError.field('text', nulTextMessage);
     if (request.locale !== '' && request.locale !== 'en' && request.locale !== 'zh') {
       throw ValidationError.field('locale', 'must be "en" or "zh"');
     }

@@ -5,6 +5,7 @@ export interface ExternalTables {
   places: PlaceRow;
   appointments: AppointmentRow;
   calendar_feeds: CalendarFeedRow;
+  retired_calendar_feeds: RetiredCalendarFeedRow;
   appointment_reminders: AppointmentReminderRow;
   calendar_connections: CalendarConnectionRow;
   calendar_links: CalendarLinkRow;
@@ -69,4 +70,11 @@ export interface CalendarFeedRow {
   /** SHA-256 of the secret token, hex; the token itself is never stored. */
   token_hash: string;
   created_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A feed token replaced or revoked (migration 0005): its URL answers 410 Gone. */
+export interface RetiredCalendarFeedRow {
+  token_hash: string;
+  user_id: string;
+  retired_at: Date;
 }

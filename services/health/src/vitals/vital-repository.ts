@@ -33,15 +33,16 @@ export class VitalRepository {
 
   /**
    * Stores `rows` (one person's) with `events` and their rollups, all or nothing. With an
-   * idempotency key, a retry within 24 h returns the first call's rows and writes nothing.
+   * idempotency key, a retry within 24 h writes nothing and answers what `replay` makes of what
+   * the first call recorded (it may throw, which rolls back).
    */
   async insert(
     userId: string,
     rows: readonly VitalRow[],
     events: readonly HealthEvent[],
-    idempotencyKey: string,
-    now: Date,
+    idempotency: { key: string; now: Date; replay: (previous: KeyedReadings) => VitalRow[] },
   ): Promise<{ rows: VitalRow[]; replayed: boolean }> {
+    const idempotencyKey = idempotency.key;
     const { db, events: outbox } = this.context;
     const writes = (executor: Kysely<HealthTables>) => [
       executor.insertInto('vitals').values([...rows]),
@@ -57,8 +58,8 @@ export class VitalRepository {
       }
       return await db.transaction(
         async (trx) => {
-          const previous = await claimKey(trx, userId, idempotencyKey, now);
-          if (previous) return { rows: previous, replayed: true };
+          const previous = await claimKey(trx, userId, idempotencyKey, idempotency.now);
+          if (previous) return { rows: idempotency.replay(previous), replayed: true };
           await outbox.emitWith(trx, writes(trx), events);
           await trx
             .updateTable('vital_idempotency_keys')
@@ -156,16 +157,22 @@ export class VitalRepository {
   }
 }
 
+/** What a key's first call recorded: its reading ids in order, and those rows still stored. */
+export interface KeyedReadings {
+  ids: string[];
+  rows: Map<string, VitalRow>;
+}
+
 /**
- * Takes the idempotency key for this call, or returns the readings of the call that took it
- * within the window. A concurrent call with the same key waits on the key's row and then replays.
+ * Takes the idempotency key for this call, or returns what the call that took it within the
+ * window recorded. A concurrent call with the same key waits on the key's row and then replays.
  */
 async function claimKey(
   trx: Transaction<HealthTables>,
   userId: string,
   key: string,
   now: Date,
-): Promise<VitalRow[] | undefined> {
+): Promise<KeyedReadings | undefined> {
   const claimed = await trx
     .insertInto('vital_idempotency_keys')
     .values({ user_id: userId, idempotency_key: key, vital_ids: [], created_at: now })
@@ -184,9 +191,9 @@ async function claimKey(
     .where('user_id', '=', userId)
     .where('idempotency_key', '=', key)
     .executeTakeFirstOrThrow();
-  if (previous.vital_ids.length === 0) return [];
-  const rows = await trx.selectFrom('vitals').selectAll().where('id', 'in', previous.vital_ids).execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  // Readings deleted since are left out; the rest keep the first call's order.
-  return previous.vital_ids.flatMap((id) => byId.get(id) ?? []);
+  const rows =
+    previous.vital_ids.length === 0
+      ? []
+      : await trx.selectFrom('vitals').selectAll().where('id', 'in', previous.vital_ids).execute();
+  return { ids: previous.vital_ids, rows: new Map(rows.map((r) => [r.id, r])) };
 }

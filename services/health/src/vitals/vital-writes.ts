@@ -1,4 +1,4 @@
-import { topics } from '@tend/platform';
+import { ConflictError, topics } from '@tend/platform';
 import {
   AttentionReason,
   AttentionSeverity,
@@ -14,7 +14,7 @@ import type { VitalFeed } from './vital-feed.js';
 import type { NormalizedVital } from './vital-input.js';
 import { sourceNames, vitalKinds } from './vital-kinds.js';
 import type { VitalPartitions } from './vital-partitions.js';
-import type { VitalRepository } from './vital-repository.js';
+import type { KeyedReadings, VitalRepository } from './vital-repository.js';
 import { flagsOfRow, vitalOfRow, type VitalRow } from './vital-rows.js';
 
 /** What the write path needs beyond the shared context. */
@@ -29,7 +29,9 @@ export interface VitalWriteDeps {
  * Stores validated readings of one person in one transaction: the rows, one `vital.recorded`
  * event each, and an `alert.raised` event (notification queue and analytics) for every urgent
  * flag, so an alert exists exactly when its reading does. All or nothing. With an idempotency
- * key, a retry within 24 h returns the first call's readings and writes nothing.
+ * key, a retry within 24 h returns the first call's readings and writes nothing; a key reused for
+ * other readings, or whose readings were all deleted since, is a ConflictError (nothing to
+ * return that would answer this request, and recording again would undo the deletion).
  */
 export async function storeVitals(
   deps: VitalWriteDeps,
@@ -63,13 +65,11 @@ export async function storeVitals(
       created_at: now,
     };
   });
-  const { rows: stored, replayed } = await deps.repository.insert(
-    userId,
-    rows,
-    rows.flatMap(recordedEvents),
-    idempotencyKey,
+  const { rows: stored, replayed } = await deps.repository.insert(userId, rows, rows.flatMap(recordedEvents), {
+    key: idempotencyKey,
     now,
-  );
+    replay: (previous) => replayOf(previous, readings),
+  });
   const vitals = stored.map((row) => vitalOfRow(row, context.cipher));
   if (!replayed)
     deps.feed.publish(
@@ -77,6 +77,32 @@ export async function storeVitals(
       vitals.map((vital) => ({ type: 'recorded', vital })),
     );
   return vitals;
+}
+
+/**
+ * The first call's readings, for a retry of it: the same number of readings, each still stored
+ * one of the same kind and values (its time may have been "now" then). Readings deleted since
+ * are left out and the rest keep the first call's order; when none is left, or the key recorded
+ * other readings, there is nothing to replay.
+ */
+function replayOf(previous: KeyedReadings, readings: readonly NormalizedVital[]): VitalRow[] {
+  const other = () => new ConflictError('idempotency key', 'was used for other readings');
+  if (previous.ids.length !== readings.length) throw other();
+  const rows: VitalRow[] = [];
+  previous.ids.forEach((id, i) => {
+    const row = previous.rows.get(id);
+    if (!row) return;
+    const reading = readings[i]!;
+    const same =
+      row.kind === reading.spec.name &&
+      row.value === reading.value &&
+      row.systolic === reading.systolic &&
+      row.diastolic === reading.diastolic;
+    if (!same) throw other();
+    rows.push(row);
+  });
+  if (rows.length === 0) throw new ConflictError('idempotency key', 'its readings were deleted since');
+  return rows;
 }
 
 /** A reading's `vital.recorded` event, and an `alert.raised` pair for each urgent flag. */
