@@ -119,6 +119,15 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     const asset = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'br' } });
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-type')).toContain('text/javascript');
+    // Compressed when first asked for, the same bytes after: Brotli, gzip, or none as accepted.
+    expect(asset.headers.get('content-encoding')).toBe('br');
+    const source = await asset.text();
+    const gzipped = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(await gzipped.text()).toBe(source);
+    const plain = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(source);
     // A path of the app opens the app; an unknown API path is still the API's 404.
     expect((await fetch(`${base}/medications`)).headers.get('content-type')).toContain('text/html');
     const missing = await fetch(`${base}/api/v1/no-such-thing`);

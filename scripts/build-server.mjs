@@ -15,7 +15,17 @@
 //   node scripts/build-server.mjs          build if stale
 //   node scripts/build-server.mjs --force  build anyway
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,9 +70,30 @@ function inputHash() {
 
 const wanted = inputHash();
 const force = process.argv.includes('--force');
-const built = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
-const outputsExist = workspaces.every((ws) => !existsSync(join(root, ws, 'src')) || existsSync(join(root, ws, 'dist')));
-if (!force && built === wanted && outputsExist) process.exit(0);
+const upToDate = () =>
+  (existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '') === wanted &&
+  workspaces.every((ws) => !existsSync(join(root, ws, 'src')) || existsSync(join(root, ws, 'dist')));
+if (!force && upToDate()) process.exit(0);
+
+// One build at a time: test files and benchmarks start binaries side by side, and a second build
+// would delete the dist/ the first one's process is loading. The others wait, then find it fresh.
+const lockFile = join(root, 'dist', '.server-build-lock');
+mkdirSync(dirname(lockFile), { recursive: true });
+const lockedAt = Date.now();
+for (;;) {
+  try {
+    closeSync(openSync(lockFile, 'wx'));
+    break;
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+    // A lock older than two minutes is left by a build that was killed.
+    const age = Date.now() - (statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > 120_000 || Date.now() - lockedAt > 300_000) rmSync(lockFile, { force: true });
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+}
+process.on('exit', () => rmSync(lockFile, { force: true }));
+if (!force && upToDate()) process.exit(0);
 
 let esbuild;
 try {
@@ -93,7 +124,6 @@ for (const workspace of workspaces) {
     logLevel: 'warning',
   });
 }
-mkdirSync(dirname(stampFile), { recursive: true });
 writeFileSync(stampFile, `${wanted}\n`);
 console.error(
   `server build: ${sources.length} files compiled to <workspace>/dist in ${Math.round(performance.now() - started)} ms`,
