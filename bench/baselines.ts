@@ -2,7 +2,7 @@
 // Node `http` server answering the same JSON, a bare `SELECT 1` round trip, and ghz on the
 // cheapest gRPC call Tend serves (`grpc.health.v1.Health/Check`).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -14,6 +14,7 @@ import { runLoad, waitForReady, type LoadResult } from './load.js';
 /** A bare Node `http` server in its own process, answering every request with one JSON body. */
 export interface BareHttpServer {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,7 +38,14 @@ export async function startBareHttpServer(bodyBytes: number): Promise<BareHttpSe
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   const url = `http://127.0.0.1:${chunk.toString().trim()}/`;
   await waitForReady(url);
-  return { url, stop: () => stopChild(child) };
+  return { url, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 /** Ends a child process this benchmark started and waits for it to exit. */

@@ -55,6 +55,7 @@ export const gatewayDistributed: BenchEntry = {
         url: `${base}/api/v1/medications`,
         token,
         bodyBytes,
+        pids: [gateway.pid!, health.pid!],
         label: 'distributed, GET /api/v1/medications (cached)',
         minRps: 3000,
         maxP99Ms: 30,

@@ -8,7 +8,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { startAllInOne } from './all-in-one.js';
-import { stopChild } from './baselines.js';
+import { cpuSecondsOf, stopChild } from './baselines.js';
 import { postJson, seedPerson } from './gateway-wrk.js';
 import type { BenchRow } from './report.js';
 import type { BenchEntry } from './run.js';
@@ -32,13 +32,6 @@ interface ClientMessage {
 async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-async function cpuSecondsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 /** Raises a running process's open-file limit. */
