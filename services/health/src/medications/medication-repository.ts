@@ -56,6 +56,25 @@ export class MedicationRepository {
     return ((await owner(db.reader())) ?? (await owner(db.primary)))?.user_id;
   }
 
+  /**
+   * Ids of every medication whose doses are reminded (active, scheduled, reminders on), from the
+   * primary: a dose must not be reminded after the medication was stopped. By id; after `after`
+   * and at most `limit` when given.
+   */
+  async remindedIds(page?: { after: string | undefined; limit: number }): Promise<string[]> {
+    let query = this.context.db.primary
+      .selectFrom('medications')
+      .select('id')
+      .where('active', '=', true)
+      .where('as_needed', '=', false)
+      .where('reminders_enabled', '=', true);
+    if (page) {
+      if (page.after !== undefined) query = query.where('id', '>', page.after);
+      query = query.orderBy('id').limit(page.limit);
+    }
+    return (await query.execute()).map((row) => row.id);
+  }
+
   /** The person's IANA time zone, from the primary; NotFound when there is no such person. */
   timeZoneOf(personId: string): Promise<string> {
     return timeZoneOf(this.context.db.primary, personId);
