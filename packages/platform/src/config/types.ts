@@ -81,6 +81,8 @@ export interface TendConfig {
   keysDir: string | undefined;
   /** What one person may store in the health service. */
   healthLimits: HealthLimits;
+  /** `CONVERSATION_RETENTION_DAYS`: how long chat messages are kept. */
+  conversationRetentionDays: number;
 }
 
 /**
@@ -181,6 +183,8 @@ export interface GatewayConfig {
   refreshTokenTtlS: number;
   /** Requests per minute per person (per IP when anonymous). @default 100 */
   rateLimitPerMinute: number;
+  /** Open `/ws` sockets per person per gateway (`WS_SOCKETS_PER_PERSON`). @default 5 */
+  socketsPerPerson: number;
   /** Origins allowed to call the API from a browser. @default [] (none) */
   corsOrigins: string[];
   /**

@@ -55,6 +55,25 @@ export interface CaregiverLinksTable {
   revoked_at: Timestamp | null;
 }
 
+/** `health.caregiver_invitations` (migration 0010): offers of caregiver access, by address. */
+export interface CaregiverInvitationsTable {
+  id: string;
+  patient_id: string;
+  email_hash: Buffer;
+  email_encrypted: string;
+  scopes: string[];
+  status: ColumnType<
+    'pending' | 'accepted' | 'declined' | 'withdrawn',
+    'pending' | 'accepted' | 'declined' | 'withdrawn' | undefined,
+    'pending' | 'accepted' | 'declined' | 'withdrawn'
+  >;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+  answered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  link_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 export interface AuditEventsTable {
   id: string;
   subject_user_id: string;
@@ -201,6 +220,7 @@ export interface HealthTables {
   oidc_identities: OidcIdentitiesTable;
   email_verifications: EmailVerificationsTable;
   caregiver_links: CaregiverLinksTable;
+  caregiver_invitations: CaregiverInvitationsTable;
   audit_events: AuditEventsTable;
   medications: MedicationsTable;
   medication_schedule_versions: MedicationScheduleVersionsTable;
