@@ -70,6 +70,8 @@ async function withRole(persona: Persona & { email?: string }, role: Role): Prom
   );
   const operator = create(CallerSchema, { role: Role.ADMIN, userId: persona.id });
   await health.setUserRole({ caller: operator, userId: persona.id, role });
+  // An address proven by an admin's word, so invitations to it can be seen and accepted.
+  await health.verifyEmail({ caller: operator, userId: persona.id });
   const { json } = await call('POST', '/auth/login', undefined, {
     email: persona.email,
     password: 'correct horse battery staple',
@@ -106,18 +108,18 @@ describe('authorization: every route × who calls it', () => {
     people.admin = await withRole(await register('admin'), Role.ADMIN);
     const carerEmail = (await call('GET', '/me', people.caregiverWithScope.token)).json.email as string;
     const carer2Email = (await call('GET', '/me', people.caregiverWithoutScope.token)).json.email as string;
-    expect(
-      (
-        await call('POST', '/caregivers', owner.token, {
-          email: carerEmail,
-          scopes: ['read_vitals', 'read_medications'],
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (await call('POST', '/caregivers', owner.token, { email: carer2Email, scopes: ['receive_missed_dose_alerts'] }))
-        .status,
-    ).toBe(201);
+    // Access is an invitation the caregiver accepts; inviting answers 202 whatever the address.
+    const invite = async (email: string, scopes: string[]) => {
+      const sent = await call('POST', '/caregivers/invitations', owner.token, { email, scopes });
+      expect(sent.status).toBe(202);
+      return sent.json.id as string;
+    };
+    const first = await invite(carerEmail, ['read_vitals', 'read_medications']);
+    const second = await invite(carer2Email, ['receive_missed_dose_alerts']);
+    const received = await call('GET', '/invitations', people.caregiverWithScope.token);
+    expect(received.json.items.map((i: { id: string }) => i.id)).toEqual([first]);
+    expect((await call('POST', `/invitations/${first}/accept`, people.caregiverWithScope.token)).status).toBe(200);
+    expect((await call('POST', `/invitations/${second}/accept`, people.caregiverWithoutScope.token)).status).toBe(200);
     vitalId = (await call('POST', '/vitals', owner.token, { kind: 'heart_rate', value: 61 })).json.id;
     medicationId = (
       await call('POST', '/medications', owner.token, {
@@ -196,6 +198,11 @@ describe('authorization: every route × who calls it', () => {
     {
       route: 'GET /caregivers',
       request: () => ['GET', '/caregivers'],
+      allowed: everyone.filter((w) => w !== 'anonymous'),
+    },
+    {
+      route: 'GET /caregivers/invitations',
+      request: () => ['GET', '/caregivers/invitations'],
       allowed: everyone.filter((w) => w !== 'anonymous'),
     },
     {

@@ -61,6 +61,7 @@ export { Metrics } from './metrics/metrics.js';
 export { watchDatabase } from './metrics/database-metrics.js';
 export { watchFilesystems } from './metrics/filesystem-metrics.js';
 export { ModelCallTelemetry, type ModelCallOutcome } from './tracing/model-calls.js';
+export { registerRequestTrace, requestTraceContext, runInRequestTrace } from './tracing/request-trace.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
 export { CompositeService, TaskService } from './lifecycle/composite.js';

@@ -8,6 +8,8 @@ import {
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
+  registerRequestTrace,
+  runInRequestTrace,
   withDefaultDeadline,
   type Cache,
   type Database,
@@ -157,7 +159,8 @@ export class GatewayServer extends BaseService {
     const app = Fastify({
       serverFactory: (handler) =>
         createServer((req, res) => {
-          if (req.url?.startsWith(`${rpcPathPrefix}/`)) rpc(req, res);
+          if (req.url?.startsWith(`${rpcPathPrefix}/`))
+            runInRequestTrace(req.method ?? 'POST', req.headers, () => rpc(req, res));
           else handler(req, res);
         }),
       logger: false,
@@ -169,6 +172,8 @@ export class GatewayServer extends BaseService {
       // Behind a proxy: the client's address comes from X-Forwarded-For, from trusted proxies only.
       trustProxy,
     });
+    // First, so every later hook, the handler and the access log run in the request's trace.
+    registerRequestTrace(app);
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     app.addContentTypeParser(
@@ -253,6 +258,7 @@ export class GatewayServer extends BaseService {
     const sockets = new SocketSessions({
       check: (principal) => socketSessionCheck(principal, auth.sessions, health),
       logger: options.logger,
+      maxPerPerson: options.config.socketsPerPerson,
     });
     auth.sessions.onRevoked((sessionId) => sockets.sessionEnded(sessionId));
     this.#sockets = sockets;

@@ -88,6 +88,18 @@ export interface CaregiverGrant {
   createdAt?: string;
 }
 
+/** An offer of caregiver access, waiting for (or past) the invitee's answer. */
+export interface CaregiverInvitation {
+  id: string;
+  patientUserId: string;
+  patientDisplayName: string;
+  email: string;
+  scopes: string[];
+  status: 'pending' | 'accepted' | 'declined' | 'withdrawn' | 'expired';
+  createdAt?: string;
+  expiresAt?: string;
+}
+
 /** The scopes a person can grant a caregiver. */
 export const caregiverScopes = [
   'read_vitals',

@@ -132,6 +132,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       accessTokenTtlS: v.ACCESS_TOKEN_TTL_S,
       refreshTokenTtlS: v.REFRESH_TOKEN_TTL_S,
       rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+      socketsPerPerson: v.WS_SOCKETS_PER_PERSON,
       corsOrigins: v.CORS_ORIGINS,
       trustedProxies: v.TRUSTED_PROXIES,
       oidcProviders: v.OIDC_PROVIDERS,

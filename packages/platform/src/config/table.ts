@@ -281,6 +281,12 @@ export const configTable = {
     doc: 'API requests per person (per address when anonymous) per minute',
     targets: ['gateway'],
   }),
+  WS_SOCKETS_PER_PERSON: variable({
+    parse: integer({ min: 1 }),
+    default: 5,
+    doc: 'open /ws sockets one person may hold on one gateway; one more is closed with 1008',
+    targets: ['gateway'],
+  }),
   CORS_ORIGINS: variable({
     parse: list(httpUrl),
     default: [],

@@ -183,6 +183,8 @@ export interface GatewayConfig {
   refreshTokenTtlS: number;
   /** Requests per minute per person (per IP when anonymous). @default 100 */
   rateLimitPerMinute: number;
+  /** Open `/ws` sockets per person per gateway (`WS_SOCKETS_PER_PERSON`). @default 5 */
+  socketsPerPerson: number;
   /** Origins allowed to call the API from a browser. @default [] (none) */
   corsOrigins: string[];
   /**

@@ -140,17 +140,18 @@ async function principalOfUpgrade(
 
 function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): void {
   const log = deps.logger.child({ component: 'websocket', userId: principal.userId });
-  const send = (message: object): void => {
+  const sendText = (text: string): void => {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > maxBufferedBytes) {
       log.info({ buffered: socket.bufferedAmount }, 'dropping a client that does not read');
       socket.terminate();
       return;
     }
-    socket.send(JSON.stringify(message));
+    socket.send(text);
   };
+  const send = (message: object): void => sendText(JSON.stringify(message));
 
-  const stopListening = deps.feed.listen(principal.userId, send);
+  const stopListening = deps.feed.listen(principal.userId, (_notification, json) => sendText(json));
   let alive = true;
   socket.on('pong', () => (alive = true));
   const heartbeat = setInterval(() => {

@@ -3,6 +3,7 @@ import { createClient, type Client, type ConnectRouter } from '@connectrpc/conne
 import { create } from '@bufbuild/protobuf';
 import { CompositeService, type Clock, type Database, type HealthLimits } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
+import type { CaregiverLink, CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
 import { AesGcmCipher } from '../crypto/aes-gcm-cipher.js';
@@ -125,4 +126,29 @@ export async function insertTestUser(
     })
     .execute();
   return id;
+}
+
+/**
+ * Makes `caregiverId` a caregiver of `patientId` the way people do it: the caregiver's address
+ * is marked proven (an admin's word), the patient invites it, the caregiver accepts. Returns the
+ * link.
+ */
+export async function linkCaregiver(
+  client: Client<typeof HealthService>,
+  patientId: string,
+  caregiverId: string,
+  scopes: CaregiverScope[],
+): Promise<CaregiverLink> {
+  const admin = adminCaller(caregiverId);
+  const { user } = await client.verifyEmail({ caller: admin, userId: caregiverId });
+  const { invitation } = await client.inviteCaregiver({
+    caller: personCaller(patientId),
+    caregiverEmail: user!.email,
+    scopes,
+  });
+  const { link } = await client.acceptCaregiverInvitation({
+    caller: personCaller(caregiverId, user!.role === Role.CAREGIVER ? Role.CAREGIVER : Role.USER),
+    invitationId: invitation!.id,
+  });
+  return link!;
 }
