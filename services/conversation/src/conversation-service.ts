@@ -102,6 +102,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
   const history = new ConversationHistory({ store, seal, cache: cacheAside('conversation'), clock, ids });
   const answers = new AnswerCache({
     answers: cacheAside('conversation-answers'),
+    sharedAnswers: cacheAside('conversation-shared-answers'),
     generations: cacheAside('conversation-answer-generations'),
     seal,
   });

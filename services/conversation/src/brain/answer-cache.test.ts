@@ -18,7 +18,12 @@ function answerCache(cache = new MemoryCache()) {
   const logger = createLogger({ level: 'silent' });
   const aside = (name: string) => new CacheAside({ cache, metrics, logger, name });
   const seal = new ChatSeal(new AesGcmCipher([{ id: 'k1', key: randomBytes(32) }], randomBytes(32)));
-  return new AnswerCache({ answers: aside('conversation-answers'), generations: aside('generations'), seal });
+  return new AnswerCache({
+    answers: aside('conversation-answers'),
+    sharedAnswers: aside('conversation-shared-answers'),
+    generations: aside('generations'),
+    seal,
+  });
 }
 
 describe('answer cache', () => {

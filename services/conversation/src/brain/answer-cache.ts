@@ -17,8 +17,10 @@ const filler =
 
 /** The caches an {@link AnswerCache} keeps its answers and per-person generations in. */
 export interface AnswerCacheDeps {
-  /** Answers; its look-ups are `tend_cache_requests_total{cache="conversation-answers"}`. */
+  /** Answers about one person; look-ups counted as `tend_cache_requests_total{cache="conversation-answers"}`. */
   answers: CacheAside;
+  /** Answers the same for everyone, asked after a personal miss and counted under a name of their own. */
+  sharedAnswers: CacheAside;
   /** Each person's generation number, bumped by any change to their record. */
   generations: CacheAside;
   /** Answers are cached sealed, bound to their key and person. */
@@ -38,8 +40,9 @@ interface CachedAnswer {
  * replaces, so they are never served to someone else nor after the data changed; a generation
  * the cache lost is replaced too, never reset. Only answers to questions are kept: an intent that
  * writes is never answered from here. Answers are sealed like the chat history they come from.
- * Each answer look-up is counted as `tend_cache_requests_total{cache="conversation-answers"}`,
- * so a hit can be seen from outside; a failing cache is a miss, never an error.
+ * Each question is counted once as `tend_cache_requests_total{cache="conversation-answers"}`
+ * (its shared look-up, after a miss there, as `conversation-shared-answers`), so a hit can be
+ * seen from outside; a failing cache is a miss, never an error.
  */
 export class AnswerCache {
   constructor(private readonly deps: AnswerCacheDeps) {}
@@ -51,15 +54,20 @@ export class AnswerCache {
 
   async get(personId: string, locale: string, text: string): Promise<CachedAnswer | undefined> {
     const [personalKey, sharedKey] = await this.#keys(personId, locale, text);
-    return (await this.#lookup(personalKey, personId)) ?? (await this.#lookup(sharedKey, sharedOwner));
+    return (
+      (await this.#lookup(this.deps.answers, personalKey, personId)) ??
+      (await this.#lookup(this.deps.sharedAnswers, sharedKey, sharedOwner))
+    );
   }
 
   async set(personId: string, locale: string, text: string, answer: CachedAnswer): Promise<void> {
     if (!AnswerCache.keeps(answer.intent)) return;
     const [personalKey, sharedKey] = await this.#keys(personId, locale, text);
-    const [key, owner] = personal.has(answer.intent as IntentName) ? [personalKey, personId] : [sharedKey, sharedOwner];
+    const [cache, key, owner] = personal.has(answer.intent as IntentName)
+      ? [this.deps.answers, personalKey, personId]
+      : [this.deps.sharedAnswers, sharedKey, sharedOwner];
     const sealed = this.deps.seal.seal(answer.text, chatPlaces.cachedAnswer(key, owner));
-    await this.deps.answers.set(key, { text: sealed, intent: answer.intent }, ttlMs);
+    await cache.set(key, { text: sealed, intent: answer.intent }, ttlMs);
   }
 
   /** Forgets every cached answer about `personId` (their record changed). */
@@ -67,9 +75,9 @@ export class AnswerCache {
     await this.deps.generations.set(generationKey(personId), randomUUID(), generationTtlMs);
   }
 
-  async #lookup(key: string, owner: string): Promise<CachedAnswer | undefined> {
+  async #lookup(cache: CacheAside, key: string, owner: string): Promise<CachedAnswer | undefined> {
     // Opened while decoding: a value that does not open (tampered, or another key's) is a miss.
-    return this.deps.answers.lookup(key, (json) => {
+    return cache.lookup(key, (json) => {
       const { text, intent } = json as CachedAnswer;
       return { text: this.deps.seal.open(text, chatPlaces.cachedAnswer(key, owner)), intent };
     });

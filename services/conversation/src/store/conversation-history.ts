@@ -129,10 +129,11 @@ export class ConversationHistory {
   /**
    * Stores a turn's messages (sealed) with its event, and puts them in front of the recent
    * messages the turn read, in the cache, so the next turn reads none of them from the database.
+   * A turn that read none (`unread`: its brain has no use for them) drops the cached list instead.
    */
   async recordTurn(
     turn: Omit<TurnWrite, 'messages'> & { messages: readonly TurnMessage[] },
-    recent: RecentMessages,
+    recent: RecentMessages | 'unread',
   ): Promise<void> {
     const { seal } = this.deps;
     const sealed = turn.messages.map((message) => ({
@@ -144,6 +145,7 @@ export class ConversationHistory {
       created_at: message.at,
     }));
     await this.deps.store.recordTurn({ ...turn, messages: sealed });
+    if (recent === 'unread') return this.deps.cache.invalidate(recentKey(turn.conversationId));
     const newest = sealed
       .map((m) => ({
         id: m.id,

@@ -90,12 +90,17 @@ export class TurnOrchestrator {
     }
     const { caller, person } = await personOf(deps.health, request.caller);
     const { id: conversationId, meta } = await deps.history.open(person.id, request.conversationId, text);
+    // Only a model reads the conversation so far: the embedded brain answers each turn alone.
     const [{ medications }, recent] = await Promise.all([
       deps.health.listMedications({ caller, active: true }),
-      request.conversationId ? deps.history.recent(conversationId) : Promise.resolve(noRecentMessages),
+      !deps.model
+        ? ('unread' as const)
+        : request.conversationId
+          ? deps.history.recent(conversationId)
+          : noRecentMessages,
     ]);
     const locale = request.locale === '' ? undefined : request.locale;
-    const context = contextWindow(recent.past, undefined, meta.summary);
+    const context = contextWindow(recent === 'unread' ? [] : recent.past, undefined, meta.summary);
     const answered = await this.#answer(
       { text, caller, person, medications, now: deps.clock.now(), locale, context },
       onToken,
