@@ -301,7 +301,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       channels = [...new Set(channels)];
     } else {
       const prefs = await preferences.get(request.userId);
-      const plan = deliveryPlanFor(kind, prefs, clock.now(), prefs.timeZone);
+      const plan = deliveryPlanFor(kind, prefs, clock.now(), prefs.timeZone, request.urgent);
       channels = plan.channels.filter((c) => enabledChannels.has(c));
       holdUntil = plan.holdUntil;
     }

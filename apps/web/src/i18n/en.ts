@@ -242,6 +242,7 @@ export const en = {
       urgent_reading: 'Readings that need attention',
       appointment: 'Appointments',
       caregiver_alert: 'Alerts about people you care for',
+      health_advisory: 'Heat, cold and air-quality advice',
     },
     channel: { in_app: 'In the app', push: 'Push', email: 'E-mail', sms: 'Text message' },
     quiet: 'Quiet hours',

@@ -240,6 +240,7 @@ export const zh: Messages = {
       urgent_reading: '需要注意的读数',
       appointment: '预约',
       caregiver_alert: '您照护的人的警示',
+      health_advisory: '高温、寒冷和空气质量提示',
     },
     channel: { in_app: '应用内', push: '推送', email: '电子邮件', sms: '短信' },
     quiet: '免打扰时段',

@@ -9,6 +9,17 @@ export interface ExternalTables {
   appointment_reminders: AppointmentReminderRow;
   calendar_connections: CalendarConnectionRow;
   calendar_links: CalendarLinkRow;
+  advisory_notices: AdvisoryNoticeRow;
+}
+
+/** A health advisory a person was notified of: one per kind and local day. */
+export interface AdvisoryNoticeRow {
+  user_id: string;
+  kind: string;
+  /** `YYYY-MM-DD` in the place's zone. */
+  local_date: string;
+  level: string;
+  sent_at: ColumnType<Date, Date | undefined, never>;
 }
 
 /** A person's CalDAV calendar; the password is a field-cipher envelope. */
