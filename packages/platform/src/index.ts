@@ -149,6 +149,13 @@ export { OutboxRelay, type OutboxRelayOptions, type RelayRole } from './events/o
 export { idempotentHandler, type TransactionalEventHandler } from './events/idempotent-consumer.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';
 export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './events/kafka-event-bus.js';
+export {
+  kafkaConnectionOptions,
+  kafkaSaslMechanisms,
+  kafkaSecurityProtocols,
+  type KafkaConnectionOptions,
+  type KafkaSecurity,
+} from './events/kafka-security.js';
 export type { RetryBackoff } from './events/backoff.js';
 export {
   addDays,

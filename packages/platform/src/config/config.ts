@@ -118,6 +118,13 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     redisUrl: v.REDIS_URL,
     kafkaBrokers: v.KAFKA_BROKERS,
     kafkaReplicationFactor: v.KAFKA_REPLICATION_FACTOR,
+    kafkaSecurity: {
+      protocol: v.KAFKA_SECURITY_PROTOCOL,
+      caFile: v.KAFKA_SSL_CA_FILE,
+      saslMechanism: v.KAFKA_SASL_MECHANISM,
+      username: v.KAFKA_SASL_USERNAME,
+      password: v.KAFKA_SASL_PASSWORD,
+    },
     logLevel: v.LOG_LEVEL,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,

@@ -16,6 +16,7 @@ import {
   smtpUrl,
   text,
 } from './parsers.js';
+import { kafkaSaslMechanisms, kafkaSecurityProtocols } from '../events/kafka-security.js';
 import { balancingPolicies, opsRoutePlacements, type OidcProviderConfig, type UpstreamInstance } from './types.js';
 import { optional, perService, variable, type GrpcServiceName } from './variable.js';
 
@@ -151,6 +152,37 @@ export const configTable = {
     default: [],
     defaultDoc: 'in-process bus',
     doc: '`host:port,host:port`',
+    targets: ['event-bus'],
+  }),
+  KAFKA_SECURITY_PROTOCOL: variable({
+    parse: oneOf(kafkaSecurityProtocols),
+    default: 'plaintext',
+    doc: '`plaintext` `ssl` `sasl_plaintext` `sasl_ssl`: events carry health data, so `ssl` or `sasl_ssl` off a private host',
+    targets: ['event-bus'],
+  }),
+  KAFKA_SSL_CA_FILE: optional({
+    parse: text,
+    defaultDoc: "the system's CAs",
+    doc: "PEM file of the CA of the brokers' certificates (TLS protocols; the certificate is always verified)",
+    targets: ['event-bus'],
+  }),
+  KAFKA_SASL_MECHANISM: variable({
+    parse: oneOf(kafkaSaslMechanisms),
+    default: 'scram-sha-512',
+    doc: '`plain` `scram-sha-256` `scram-sha-512` (SASL protocols)',
+    targets: ['event-bus'],
+  }),
+  KAFKA_SASL_USERNAME: optional({
+    parse: text,
+    defaultDoc: 'none',
+    doc: 'SASL user; required with `sasl_ssl` and `sasl_plaintext`',
+    targets: ['event-bus'],
+  }),
+  KAFKA_SASL_PASSWORD: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'none',
+    doc: 'SASL password; required with `sasl_ssl` and `sasl_plaintext`',
     targets: ['event-bus'],
   }),
   KAFKA_REPLICATION_FACTOR: variable({

@@ -1,4 +1,5 @@
 import type { GrpcServiceName } from './variable.js';
+import type { KafkaSecurity } from '../events/kafka-security.js';
 
 /** Everything a Tend process is configured with, validated and with defaults filled in. */
 export interface TendConfig {
@@ -42,6 +43,8 @@ export interface TendConfig {
   kafkaBrokers: string[];
   /** Replication of the topics Tend creates when missing (3 in production). @default 1 */
   kafkaReplicationFactor: number;
+  /** TLS and SASL towards the brokers (`KAFKA_SECURITY_PROTOCOL` and its kin). */
+  kafkaSecurity: KafkaSecurity;
   /** @default 'info' */
   logLevel: string;
   /** OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`; unset disables export. */

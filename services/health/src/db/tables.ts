@@ -81,6 +81,8 @@ export interface AuditEventsTable {
   actor_role: string;
   /** Migration 0006: the service, when an internal service acted on its own. */
   actor_service: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0011: the reason an admin gave for a break-glass access. */
+  break_glass_reason: ColumnType<string | null, string | null | undefined, string | null>;
   action: string;
   resource: string;
   resource_id: string | null;

@@ -178,6 +178,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
             allowed: row.allowed,
             traceId: row.trace_id ?? '',
             attempts: row.attempts,
+            breakGlassReason: row.break_glass_reason ?? '',
             ...(row.last_at && { lastOccurredAt: timestampFromDate(new Date(row.last_at)) }),
           }),
         ),

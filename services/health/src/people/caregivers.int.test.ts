@@ -12,7 +12,14 @@ import {
   startHealthHarness,
   type HealthHarness,
 } from '../testing/health-harness.js';
-import { admin, expectInvalid, failure, peopleTestCases, registerPerson } from './people-test-support.js';
+import {
+  admin,
+  breakGlassAdmin,
+  expectInvalid,
+  failure,
+  peopleTestCases,
+  registerPerson,
+} from './people-test-support.js';
 
 describe.each(peopleTestCases)('caregiver links, audit log and erasure on $label', ({ target, redisUrl }) => {
   let h: HealthHarness;
@@ -305,9 +312,9 @@ describe.each(peopleTestCases)('caregiver links, audit log and erasure on $label
       const patient = await register();
       const carer = await register();
       await linkCaregiver(h.client, patient.id, carer.id, [CaregiverScope.READ_VITALS]);
-      await h.client.getUser({ caller: admin, userId: patient.id }); // audited, and cached
+      await h.client.getUser({ caller: breakGlassAdmin, userId: patient.id }); // audited, and cached
       await h.client.deleteUser({ caller: personCaller(patient.id) });
-      const gone = await failure(h.client.getUser({ caller: admin, userId: patient.id }));
+      const gone = await failure(h.client.getUser({ caller: breakGlassAdmin, userId: patient.id }));
       expect(gone.code).toBe(Code.NotFound);
       expect((await h.client.listPatients({ caller: personCaller(carer.id) })).links).toEqual([]);
       const audit = await h.context.db.primary

@@ -92,10 +92,16 @@ export function personCaller(userId: string, role: Role.USER | Role.CAREGIVER = 
   return create(CallerSchema, { userId, role });
 }
 
-/** A caller acting as an administrator. */
-export function adminCaller(userId: string): Caller {
-  return create(CallerSchema, { userId, role: Role.ADMIN });
+/**
+ * A caller acting as an administrator; with a reason, in break-glass mode (the only way an admin
+ * reaches another person's health data).
+ */
+export function adminCaller(userId: string, breakGlassReason = ''): Caller {
+  return create(CallerSchema, { userId, role: Role.ADMIN, breakGlassReason });
 }
+
+/** A break-glass reason for suites whose admin must reach a person's health data. */
+export const testBreakGlassReason = 'test: an admin acting on a person’s record';
 
 /** A caller acting as an internal service. */
 export function serviceCaller(service = 'test'): Caller {

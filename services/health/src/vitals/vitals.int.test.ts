@@ -15,6 +15,7 @@ import {
 import { databaseTargets, requiredRedisUrl } from '@tend/testing';
 import {
   adminCaller,
+  testBreakGlassReason,
   insertTestUser,
   personCaller,
   serviceCaller,
@@ -273,7 +274,10 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
     });
     await h.client.deleteVital({ caller, vitalId: vitals[0]!.id });
     expect((await rejection(h.client.getVital({ caller, vitalId: vitals[0]!.id }))).code).toBe(Code.NotFound);
-    await h.client.deleteVital({ caller: adminCaller(await newPerson()), vitalId: vitals[1]!.id });
+    await h.client.deleteVital({
+      caller: adminCaller(await newPerson(), testBreakGlassReason),
+      vitalId: vitals[1]!.id,
+    });
     expect((await h.client.listVitals({ caller })).vitals).toEqual([]);
   });
 
