@@ -535,6 +535,19 @@ describe('methods', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect((await call('GET', '/no-such-thing')).status).toBe(404);
   });
+
+  it('answers a method the router would give a templated route by the path item the path is', async () => {
+    const response = await call('DELETE', '/vitals/summary');
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+    expect((await call('PATCH', '/appointments/import', undefined, {})).headers.get('allow')).toBe('POST');
+  });
+
+  it('refuses an over-long path parameter by its schema (400), not with the router’s own 414', async () => {
+    const response = await call('GET', `/calendar/feed/${'0'.repeat(200)}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
 });
 
 describe('deleting an account', () => {

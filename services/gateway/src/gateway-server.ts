@@ -172,6 +172,9 @@ export class GatewayServer extends BaseService {
       forceCloseConnections: 'idle',
       // Behind a proxy: the client's address comes from X-Forwarded-For, from trusted proxies only.
       trustProxy,
+      // The router's own limit (100) answered a longer path parameter 414 with a body of its own;
+      // Node's 16 KiB request-line limit comes first now, and the route's schema answers 400.
+      maxParamLength: 16 * 1024,
     });
     // First, so every later hook, the handler and the access log run in the request's trace.
     registerRequestTrace(app);
