@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compiledTendArgs } from '@tend/testing';
 import { waitForReady } from './load.js';
 
 /** A running `tend serve --target=all`, and how to stop it and remove its data. */
@@ -28,14 +29,7 @@ export async function startAllInOne(options: {
   const profile = process.env.TEND_BENCH_PROFILE;
   const server = spawn(
     process.execPath,
-    [
-      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      '--import',
-      'tsx',
-      'apps/server/src/main.ts',
-      'serve',
-      '--target=all',
-    ],
+    [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...compiledTendArgs(), 'serve', '--target=all'],
     {
       env: {
         ...process.env,

@@ -46,6 +46,8 @@ export {
   ConfigError,
   toConnectError,
   httpStatusOf,
+  httpStatusOfError,
+  GoneError,
   fieldViolationsOf,
   type FieldViolation,
 } from './errors/errors.js';
@@ -130,6 +132,9 @@ export {
   type PartitionWindow,
 } from './db/monthly-partitions.js';
 export { localSecretFile, type LocalSecretOptions } from './secrets/local-secret-file.js';
+export type { FieldCipher, SealContext } from './secrets/field-cipher.js';
+export { AesGcmCipher, parseEncryptionKeys, type EncryptionKey } from './secrets/aes-gcm-cipher.js';
+export { createFieldCipher, type CipherSettings } from './secrets/create-field-cipher.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';
@@ -144,6 +149,13 @@ export { OutboxRelay, type OutboxRelayOptions, type RelayRole } from './events/o
 export { idempotentHandler, type TransactionalEventHandler } from './events/idempotent-consumer.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';
 export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './events/kafka-event-bus.js';
+export {
+  kafkaConnectionOptions,
+  kafkaSaslMechanisms,
+  kafkaSecurityProtocols,
+  type KafkaConnectionOptions,
+  type KafkaSecurity,
+} from './events/kafka-security.js';
 export type { RetryBackoff } from './events/backoff.js';
 export {
   addDays,
@@ -166,6 +178,7 @@ export {
   codePointLength,
   idempotencyKeyChars,
   isTextWithin,
+  nulTextMessage,
   textLimitMessage,
 } from './limits/text-length.js';
 export { doseUnits, medicationLimits } from './limits/medication-limits.js';

@@ -33,9 +33,10 @@ import { createAuth } from './auth/index.js';
 import { connectPassthrough, rpcPathPrefix } from './connect/connect-passthrough.js';
 import { registerAccessPolicy } from './http/access-policy.js';
 import { checkUpstreamFieldNames } from './http/field-names.js';
-import { allowedMethodsOf, collectRouteFacts, describeContract } from './http/openapi-contract.js';
+import { collectRouteFacts, describeContract } from './http/openapi-contract.js';
+import { pathItemsOf } from './http/path-items.js';
 import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
-import { registerProblemHandlers } from './http/problems.js';
+import { registerPathItemGuard, registerProblemHandlers } from './http/problems.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { AccountErasure } from './auth/account-erasure.js';
@@ -182,8 +183,10 @@ export class GatewayServer extends BaseService {
       app.getDefaultJsonParser('error', 'error'),
     );
     const routeFacts = collectRouteFacts(app);
-    registerProblemHandlers(app, options.logger, allowedMethodsOf(routeFacts));
+    const pathItemOf = pathItemsOf(() => routeFacts.values());
+    registerProblemHandlers(app, options.logger, pathItemOf);
     await registerEdgeHardening(app, { corsOrigins: options.config.corsOrigins, logger: options.logger });
+    registerPathItemGuard(app, pathItemOf);
     registerRequestMetrics(app, { metrics: options.metrics, service: 'gateway' });
     await app.register(swagger, {
       openapi: {

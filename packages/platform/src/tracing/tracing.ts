@@ -9,6 +9,10 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, BatchSpanProcessor, ParentBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { register as registerSyncHooks, supportsSyncHooks } from 'import-in-the-middle/register-hooks.mjs';
+
+/** The modules the instrumentations patch: only these go through the ESM hook. */
+const instrumented = ['pg', 'ioredis', 'http', 'https', 'node:http', 'node:https'];
 
 export interface TracingOptions {
   /** `service.name` of every span. */
@@ -47,10 +51,12 @@ export function startTracing(options: TracingOptions): { stop(): Promise<void> }
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   if (!options.otlpEndpoint) return { stop: () => provider.shutdown() };
-  // Only the instrumented libraries go through the ESM hook: wrapping every module costs seconds at start.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: ['pg', 'ioredis', 'http', 'https', 'node:http', 'node:https'] },
-  });
+  // Only the instrumented libraries are wrapped: wrapping every module costs seconds at start.
+  // In-thread (module.registerHooks) where Node supports it: the off-thread loader of
+  // module.register made every import of the process a round trip to the hooks thread, the
+  // largest single cost of a start (bench/README.md, "Start and stop").
+  if (supportsSyncHooks()) registerSyncHooks({ include: instrumented });
+  else register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: instrumented } });
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
