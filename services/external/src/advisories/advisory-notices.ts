@@ -1,11 +1,12 @@
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { BaseService, wallClockOf, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
+import { wallClockOf, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { AdvisoryKind, AdvisoryLevel, type HealthAdvisory } from '@tend/proto/tend/external/v1/external';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import type { ExternalTables } from '../db/tables.js';
 import { localDateOf } from '../local-dates.js';
+import { PeriodicRounds } from '../periodic-rounds.js';
 import { advisoriesFor, type AdvisoryDeps } from './advisory-handlers.js';
 import type { AdvisoryKindName } from './advisory-rules.js';
 
@@ -69,36 +70,12 @@ export interface AdvisoryRound {
  * not); the others wait for the quiet hours to end on the interrupting channels. An advisory that
  * appears later in the day (the air worsening) is sent when a round first sees it.
  */
-export class AdvisoryNotices extends BaseService {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<AdvisoryRound> | undefined;
-
+export class AdvisoryNotices extends PeriodicRounds<AdvisoryRound> {
   constructor(private readonly options: AdvisoryNoticesOptions) {
-    super('advisory-notices');
+    super('advisory-notices', options.everyMs ?? 900_000, { sent: 0, failed: 0 }, options.logger);
   }
 
-  protected async doStart(): Promise<void> {
-    this.#timer = setInterval(() => void this.tick(), this.options.everyMs ?? 900_000);
-    this.#timer.unref();
-  }
-
-  protected async doStop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
-  }
-
-  /** One round over every person with a place; a round already running is not doubled. */
-  async tick(): Promise<AdvisoryRound> {
-    if (this.#running) return { sent: 0, failed: 0 };
-    this.#running = this.#round();
-    try {
-      return await this.#running;
-    } finally {
-      this.#running = undefined;
-    }
-  }
-
-  async #round(): Promise<AdvisoryRound> {
+  protected async round(): Promise<AdvisoryRound> {
     const { db, clock, logger } = this.options;
     const pageSize = this.options.pageSize ?? 200;
     const fromHour = this.options.fromLocalHour ?? 7;
