@@ -64,6 +64,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
         dataDir: config.dataDir,
+        keysDir: config.keysDir,
         channels: {
           email: config.notification.email,
           sms:
