@@ -3,11 +3,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compiledTendArgs } from '@tend/testing';
 import { waitForReady } from './load.js';
 
 /** A running `tend serve --target=all`, and how to stop it and remove its data. */
 export interface AllInOne {
   base: string;
+  /** The server's process id (for its RSS, CPU time and limits). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -26,14 +29,7 @@ export async function startAllInOne(options: {
   const profile = process.env.TEND_BENCH_PROFILE;
   const server = spawn(
     process.execPath,
-    [
-      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      '--import',
-      'tsx',
-      'apps/server/src/main.ts',
-      'serve',
-      '--target=all',
-    ],
+    [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...compiledTendArgs(), 'serve', '--target=all'],
     {
       env: {
         ...process.env,
@@ -64,5 +60,5 @@ export async function startAllInOne(options: {
     await stop();
     throw error;
   }
-  return { base, stop };
+  return { base, pid: server.pid!, stop };
 }

@@ -14,6 +14,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { ScheduleSchema } from '@tend/proto/tend/health/v1/medications';
+import { compiledTendArgs } from '@tend/testing';
 import { ghzBinary, runGhz, tendProtoset } from './ghz.js';
 import { formatResult, waitForReady, type LoadResult } from './load.js';
 
@@ -37,7 +38,7 @@ if (mode === 'real') {
     TEND_BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
   });
 }
-const server = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', 'serve', '--target=health'], {
+const server = spawn(process.execPath, [...compiledTendArgs(), 'serve', '--target=health'], {
   env: { ...process.env, ...env },
   stdio: ['ignore', 'inherit', 'inherit'],
 });

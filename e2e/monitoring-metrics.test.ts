@@ -131,6 +131,7 @@ describe('monitoring queries against what a running Tend exports', () => {
       'gateway',
       'health',
       'conversation',
+      'voice',
       'notification',
       'external',
       'infrastructure',
@@ -144,7 +145,7 @@ describe('monitoring queries against what a running Tend exports', () => {
   it('exports the series the dependency alerts watch, with values from the running process', async () => {
     const exported = exportedFamilies(await (await fetch(`${gateway}/metrics`)).text());
     // Sampled in every all-in-one process: the data volume, the primary, the outbox relays, the
-    // in-process bus's consumer groups and the breakers of the outbound calls.
+    // in-process bus's consumer groups, the breakers of the outbound calls and the voice queue.
     for (const name of [
       'tend_filesystem_avail_bytes',
       'tend_filesystem_size_bytes',
@@ -152,16 +153,23 @@ describe('monitoring queries against what a running Tend exports', () => {
       'tend_outbox_oldest_pending_age_seconds',
       'tend_events_consumer_lag',
       'tend_circuit_breaker_state',
+      'tend_voice_queue_depth',
+      'tend_voice_jobs_running',
     ]) {
       expect(exported.get(name)?.sampled, name).toBe(true);
     }
-    // Exported, with samples once there are replicas, reminders and a model to watch.
+    // Exported, with samples once there are replicas, reminders, a model and speech to watch.
     for (const name of [
       'tend_db_replica_lag_seconds',
       'tend_db_replica_up',
       'tend_reminder_lateness_seconds_bucket',
       'tend_llm_call_duration_seconds_bucket',
       'tend_llm_tokens_total',
+      'tend_voice_recognitions_total',
+      'tend_voice_syntheses_total',
+      'tend_voice_recognition_seconds_bucket',
+      'tend_voice_synthesis_seconds_bucket',
+      'tend_voice_rejections_total',
     ]) {
       expect(exported.has(name), name).toBe(true);
     }

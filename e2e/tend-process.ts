@@ -6,6 +6,7 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
 import { ServiceIdentity, serviceTokenInterceptor } from '@tend/platform';
+import { compiledTendArgs } from '@tend/testing';
 import { exportJWK, generateKeyPair } from 'jose';
 
 /**
@@ -57,7 +58,7 @@ export class TendProcess {
   /** Starts `tend <args>` with the test ports and a fresh data directory. */
   static async start(args: string[], env: Record<string, string> = {}): Promise<TendProcess> {
     const dataDir = await mkdtemp(join(tmpdir(), 'tend-e2e-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', ...args], {
+    const child = spawn(process.execPath, [...compiledTendArgs(), ...args], {
       env: {
         ...process.env,
         LOG_LEVEL: 'info',

@@ -119,6 +119,15 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     const asset = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'br' } });
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-type')).toContain('text/javascript');
+    // Compressed when first asked for, the same bytes after: Brotli, gzip, or none as accepted.
+    expect(asset.headers.get('content-encoding')).toBe('br');
+    const source = await asset.text();
+    const gzipped = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(await gzipped.text()).toBe(source);
+    const plain = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(source);
     // A path of the app opens the app; an unknown API path is still the API's 404.
     expect((await fetch(`${base}/medications`)).headers.get('content-type')).toContain('text/html');
     const missing = await fetch(`${base}/api/v1/no-such-thing`);
@@ -406,29 +415,43 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await context.close();
   }, 120_000);
 
+  /**
+   * A browser whose fake microphone plays `ssml` spoken by eSpeak NG, once, then silence; and a
+   * fresh account signed in on the Talk screen.
+   */
+  async function talkingBrowser(name: string, ssml: string, use: (page: Page) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
+    const wav = join(dir, 'sentence.wav');
+    expect(spawnSync('espeak-ng', ['-v', 'en-us', '-m', '-w', wav, ssml]).status).toBe(0);
+    const speaker = { email: `${name}-${runId}@example.com` };
+    await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: speaker.email, password, displayName: name }),
+    });
+    const withMicrophone = await launchBrowser([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}%noloop`,
+      '--autoplay-policy=no-user-gesture-required',
+    ]);
+    try {
+      const { context, page, problems } = await openContext(withMicrophone);
+      await signIn(page, speaker);
+      await openNav(page, 'Talk');
+      await use(page);
+      expectNoProblems(problems);
+      await context.close();
+    } finally {
+      await withMicrophone.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   it.skipIf(!existsSync('/usr/bin/espeak-ng'))(
     'takes a spoken turn by push-to-talk: the words heard and the answer join the chat',
-    async () => {
-      // Chromium's fake microphone plays a recording of the sentence, spoken by eSpeak NG.
-      const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
-      const wav = join(dir, 'sentence.wav');
-      const spoken = spawnSync('espeak-ng', ['-v', 'en-us', '-w', wav, 'my blood pressure is one forty over ninety']);
-      expect(spoken.status).toBe(0);
-      const speaker = { email: `vera-${runId}@example.com` };
-      await fetch(`${base}/api/v1/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: speaker.email, password, displayName: 'Vera' }),
-      });
-      const withMicrophone = await launchBrowser([
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}%noloop`,
-      ]);
-      try {
-        const { context, page, problems } = await openContext(withMicrophone);
-        await signIn(page, speaker);
-        await openNav(page, 'Talk');
+    () =>
+      talkingBrowser('vera', 'my blood pressure is one forty over ninety', async (page) => {
         await page.getByRole('button', { name: /Speak/ }).click();
         await page.getByText('Listening…').waitFor();
         await page.waitForTimeout(4000);
@@ -437,13 +460,31 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
         await page.locator('.bubble-user', { hasText: /pressure/ }).waitFor({ timeout: 60_000 });
         await page.locator('.bubble-assistant').first().waitFor();
         await expectAccessible(page, 'talk-voice');
-        expectNoProblems(problems);
-        await context.close();
-      } finally {
-        await withMicrophone.close();
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
+      }),
+    120_000,
+  );
+
+  it.skipIf(!existsSync('/usr/bin/espeak-ng'))(
+    'talks hands-free: the end of speech is heard, the answer is spoken, and Tend listens again',
+    () =>
+      // The pause first leaves time for the page to open the microphone and the socket.
+      talkingBrowser(
+        'hana',
+        '<speak><break time="3s"/>my blood pressure is one forty over ninety</speak>',
+        async (page) => {
+          await page.getByRole('button', { name: 'Talk hands-free' }).click();
+          await page.getByText(/^Listening\. Speak when you are ready/).waitFor({ timeout: 30_000 });
+          // No button press ends the turn: the quiet after the sentence does.
+          await page.locator('.bubble-user', { hasText: /pressure/ }).waitFor({ timeout: 60_000 });
+          await page.locator('.bubble-assistant').first().waitFor();
+          // The answer was played aloud, then the next turn began by itself.
+          await page.locator('[data-sentences-spoken]:not([data-sentences-spoken="0"])').waitFor({ timeout: 30_000 });
+          await page.getByText(/^Listening\. Speak when you are ready/).waitFor({ timeout: 30_000 });
+          await expectAccessible(page, 'talk-hands-free');
+          await page.getByRole('button', { name: 'Stop talking hands-free' }).click();
+          await page.getByRole('button', { name: 'Talk hands-free' }).waitFor();
+        },
+      ),
     120_000,
   );
 

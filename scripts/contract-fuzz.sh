@@ -79,10 +79,11 @@ weather_url="$(head -n 1 "$work/weather.url")"
 [ -n "$weather_url" ] || { say 'the fake weather provider did not start'; cat "$work/weather.log" >&2; exit 1; }
 
 say "starting the server on $GATEWAY (data in a temporary directory)"
+node scripts/build-server.mjs
 # The fuzzer sends thousands of requests as one person: the per-person limit must not refuse them.
 TEND_DATA_DIR="$work/data" RATE_LIMIT_PER_MINUTE=1000000 LOG_LEVEL=warn \
   WEATHER_BASE_URL="$weather_url" GEOCODING_BASE_URL="$weather_url" AIR_QUALITY_BASE_URL="$weather_url" \
-  node --enable-source-maps --import tsx apps/server/src/main.ts serve --target=all >"$work/server.log" 2>&1 &
+  node --conditions=compiled apps/server/dist/main.js serve --target=all >"$work/server.log" 2>&1 &
 server_pid=$!
 ready=''
 for _ in $(seq 1 180); do

@@ -3,10 +3,11 @@
 #   entrypoint.sh                      -> tend serve --target=$TEND_TARGET (default all)
 #   entrypoint.sh serve --target=...   -> tend serve --target=...
 #   entrypoint.sh --target=health      -> tend --target=health (serve is the default command)
-# and replaced by Node (exec), so SIGTERM from tini reaches Tend directly.
+# and replaced by Node (exec), so SIGTERM from tini reaches Tend directly. It runs the compiled
+# JavaScript; `--conditions=compiled` makes the @tend/* packages resolve to their dist/ too.
 set -eu
 cd /app
 if [ "$#" -eq 0 ]; then
   set -- serve "--target=${TEND_TARGET:-all}"
 fi
-exec /app/node_modules/.bin/node --enable-source-maps --import tsx apps/server/src/main.ts "$@"
+exec /app/node_modules/.bin/node --conditions=compiled apps/server/dist/main.js "$@"

@@ -120,7 +120,57 @@ function conversation(): Dashboard {
 }
 
 function voice(): Dashboard {
-  return serviceDashboard('voice', 'Voice', 'Speech recognition and synthesis.').build();
+  return serviceDashboard('voice', 'Voice', 'Speech recognition and synthesis.')
+    .withRow(row('Speech'))
+    .withPanel(
+      timeseries(
+        'Recognitions by engine and outcome',
+        'One per utterance, streams included. A provider that fails shows as recognitions by the local engine.',
+        'ops',
+        [
+          {
+            expr: `sum by (engine, outcome) (rate(tend_voice_recognitions_total{${scope}}[$__rate_interval]))`,
+            legend: '{{engine}} {{outcome}}',
+          },
+        ],
+      ),
+    )
+    .withPanel(
+      timeseries('Syntheses by engine and outcome', 'One per request, all its sentences.', 'ops', [
+        {
+          expr: `sum by (engine, outcome) (rate(tend_voice_syntheses_total{${scope}}[$__rate_interval]))`,
+          legend: '{{engine}} {{outcome}}',
+        },
+      ]),
+    )
+    .withPanel(
+      timeseries('Recognition and synthesis P95', 'Successful work, decoding and queueing included.', 's', [
+        {
+          expr: `histogram_quantile(0.95, sum by (engine, le) (rate(tend_voice_recognition_seconds_bucket{${scope},outcome="ok"}[$__rate_interval])))`,
+          legend: 'recognition {{engine}}',
+        },
+        {
+          expr: `histogram_quantile(0.95, sum by (engine, le) (rate(tend_voice_synthesis_seconds_bucket{${scope},outcome="ok"}[$__rate_interval])))`,
+          legend: 'synthesis {{engine}}',
+        },
+      ]),
+    )
+    .withPanel(
+      timeseries('Work queue', 'Speech jobs running and waiting for a slot.', 'short', [
+        { expr: `sum(tend_voice_jobs_running{${scope}})`, legend: 'running' },
+        { expr: `sum(tend_voice_queue_depth{${scope}})`, legend: 'waiting' },
+      ]),
+    )
+    .withPanel(
+      timeseries('Refused: queue full', 'Requests answered RESOURCE_EXHAUSTED because the queue was full.', 'ops', [
+        {
+          expr: `sum by (operation) (rate(tend_voice_rejections_total{${scope}}[$__rate_interval]))`,
+          legend: '{{operation}}',
+        },
+      ]),
+    )
+    .withPanel(breakerPanel(',breaker="voice-provider"'))
+    .build();
 }
 
 function notification(): Dashboard {

@@ -15,3 +15,4 @@ export {
 } from './redis-server-process.js';
 export { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { inProcessTransport, startServiceParts, type ServiceParts } from './service-parts.js';
+export { compiledTendArgs } from './compiled-server.js';

@@ -57,9 +57,11 @@ const contentTypes: Readonly<Record<string, string>> = {
 };
 const compressible = new Set(['.html', '.js', '.css', '.json', '.webmanifest', '.svg', '.txt']);
 
-/** One built file, held in memory with its compressed forms. */
+/** One built file, held in memory with its compressed forms once asked for. */
 interface WebFile {
   body: Buffer;
+  /** Worth compressing (a text type over 1 KiB). */
+  compressible: boolean;
   gzip?: Buffer;
   brotli?: Buffer;
   type: string;
@@ -79,8 +81,10 @@ export interface WebAppOptions {
  * Serves the built web app at `/`: hashed assets with a year's cache, `index.html` revalidated
  * every time (so a new release is picked up at once), gzip or Brotli as the browser accepts,
  * the page's strict CSP, and `index.html` for the app's own paths (`/talk`, `/vitals`, …) so a
- * reload or a shared link opens the right screen. The files are read and compressed once, at
- * start: the whole app is well under a megabyte. Returns false, serving nothing, when the app
+ * reload or a shared link opens the right screen. The files are read once, at start (the whole
+ * app is well under a megabyte), and each is compressed the first time a browser accepts that
+ * encoding: compressing all of them at level 9 up front took seconds of a loaded machine's start.
+ * Returns false, serving nothing, when the app
  * has not been built, so the gateway can keep its plain landing page.
  */
 export function registerWebApp(app: FastifyInstance, options: WebAppOptions): boolean {
@@ -114,8 +118,16 @@ function send(request: FastifyRequest, reply: FastifyReply, file: WebFile): Fast
   if (file.type.startsWith('text/html')) reply.header('content-security-policy', webAppCsp);
   if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
   const accepted = String(request.headers['accept-encoding'] ?? '');
-  if (file.brotli && /\bbr\b/.test(accepted)) return reply.header('content-encoding', 'br').send(file.brotli);
-  if (file.gzip && /\bgzip\b/.test(accepted)) return reply.header('content-encoding', 'gzip').send(file.gzip);
+  if (file.compressible && /\bbr\b/.test(accepted)) {
+    file.brotli ??= brotliCompressSync(file.body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: file.body.length },
+    });
+    return reply.header('content-encoding', 'br').send(file.brotli);
+  }
+  if (file.compressible && /\bgzip\b/.test(accepted)) {
+    file.gzip ??= gzipSync(file.body, { level: 9 });
+    return reply.header('content-encoding', 'gzip').send(file.gzip);
+  }
   return reply.send(file.body);
 }
 
@@ -133,16 +145,11 @@ function loadFiles(dir: string): Map<string, WebFile> {
       const body = readFileSync(path);
       const file: WebFile = {
         body,
+        compressible: compressible.has(extension) && body.length > 1024,
         type: contentTypes[extension] ?? 'application/octet-stream',
         etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
         immutable: url.startsWith('/assets/'),
       };
-      if (compressible.has(extension) && body.length > 1024) {
-        file.gzip = gzipSync(body, { level: 9 });
-        file.brotli = brotliCompressSync(body, {
-          params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
-        });
-      }
       files.set(url, file);
     }
   };

@@ -122,6 +122,9 @@ describe.runIf(enginesInstalled)('voice service on real engines', () => {
       expect(failure.code, String(message)).toBe(Code.InvalidArgument);
       expect(failure.message).toMatch(message);
     }
+    expect(await voice.metrics.text()).toContain(
+      `tend_voice_recognitions_total{engine="none",outcome="invalid"} ${cases.length}`,
+    );
     const good = await voice.client.transcribe({
       caller,
       audio: await spoken('I weigh seventy kilograms'),
@@ -136,6 +139,9 @@ describe.runIf(enginesInstalled)('voice service on real engines', () => {
     );
     expect(failure.code).toBe(Code.FailedPrecondition);
     expect(failure.message).toMatch(/Mandarin/);
+    expect(await voice.metrics.text()).toContain(
+      'tend_voice_recognitions_total{engine="none",outcome="engine-missing"} 1',
+    );
   });
 
   it('refuses anonymous audio', async () => {
@@ -243,6 +249,11 @@ describe.runIf(enginesInstalled)('voice service under load and with a provider',
       expect(refused.length).toBeGreaterThan(0);
       expect(refused[0]!.code).toBe(Code.ResourceExhausted);
       expect(refused[0]!.metadata.get('retry-after')).toBe('1');
+      const text = await voice.metrics.text();
+      expect(text).toContain(`tend_voice_rejections_total{operation="recognition"} ${refused.length}`);
+      expect(text).toContain(`tend_voice_recognitions_total{engine="none",outcome="busy"} ${refused.length}`);
+      expect(text).toContain(`tend_voice_recognitions_total{engine="pocketsphinx",outcome="ok"} ${4 - refused.length}`);
+      expect(text).toContain('tend_voice_queue_depth 0');
     } finally {
       await voice.stop();
     }
@@ -276,6 +287,10 @@ describe.runIf(enginesInstalled)('voice service under load and with a provider',
       const local = await voice.client.transcribe({ caller: voice.caller, audio, language: 'en' });
       expect(local.provider).toBe('pocketsphinx');
       expect(local.text).toContain('blood pressure');
+      // Both answered: the fallback shows only as a recognition by the local engine.
+      const text = await voice.metrics.text();
+      expect(text).toContain('tend_voice_recognitions_total{engine="openai-compatible",outcome="ok"} 1');
+      expect(text).toContain('tend_voice_recognitions_total{engine="pocketsphinx",outcome="ok"} 1');
     } finally {
       await voice.stop();
       server.close();

@@ -43,6 +43,7 @@ import { OpenAiRecognizer, OpenAiSynthesizer, type OpenAiAudioSettings } from '.
 import { sentencesOf } from './sentences.js';
 import { SpeechEngines } from './speech-engines.js';
 import { streamTranscripts } from './stream-transcribe.js';
+import { noEngine, VoiceMetrics, voiceOutcomeOf } from './voice-metrics.js';
 import { VoiceBusyError, WorkPool } from './work-pool.js';
 
 export interface VoiceServiceDeps {
@@ -99,6 +100,8 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
   const maxTextLength = deps.maxTextLength ?? 2000;
   const concurrency = deps.concurrency ?? Math.max(1, os.availableParallelism());
   const pool = new WorkPool(concurrency, deps.maxQueued ?? concurrency * 4);
+  const metrics = VoiceMetrics.of(deps.metrics);
+  const unwatchPool = metrics.watch(pool);
   const db = deps.database.schema<Record<string, never>>(schema);
   let recognizer: PocketsphinxRecognizer | undefined;
   const synthesizer = new EspeakSynthesizer();
@@ -137,7 +140,10 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
       if (lacking.length > 0)
         deps.logger.warn({ missing: lacking }, 'voice: speech engines missing; voice requests will fail');
     },
-    async () => recognizer?.close(),
+    async () => {
+      unwatchPool();
+      await recognizer?.close();
+    },
   );
   const relay = new OutboxRelay({
     schema,
@@ -183,16 +189,25 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
     hints: readonly string[],
     signal: AbortSignal,
   ) => {
-    const type = audioTypeOf(format);
-    const language = languageOf(languageField, 'language', true);
     const began = performance.now();
-    const pcm = await decodeAudio(audio, type, {
-      limits,
-      pcmSampleRate: format?.sampleRateHz || engineSampleRate,
-      signal,
-    });
-    const decodedMs = performance.now() - began;
-    const transcript = await pool.run(() => ready().transcribe(pcm, language, checkHints(hints), signal));
+    let pcm: Pcm;
+    let decodedMs: number;
+    let transcript;
+    try {
+      const type = audioTypeOf(format);
+      const language = languageOf(languageField, 'language', true);
+      pcm = await decodeAudio(audio, type, {
+        limits,
+        pcmSampleRate: format?.sampleRateHz || engineSampleRate,
+        signal,
+      });
+      decodedMs = performance.now() - began;
+      transcript = await pool.run(() => ready().transcribe(pcm, language, checkHints(hints), signal));
+    } catch (error) {
+      metrics.recognized(noEngine, voiceOutcomeOf(error, signal), performance.now() - began);
+      throw error;
+    }
+    metrics.recognized(transcript.engine, 'ok', performance.now() - began);
     const seconds = durationOf(pcm);
     await report(caller, {
       operation: 'transcription',
@@ -271,9 +286,13 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
         },
 
         async synthesize(request, context) {
+          const began = performance.now();
+          let engine = noEngine;
           try {
             const job = await synthesize(request, context.signal);
-            const { audio, pcm, engine } = await speak(job, job.text);
+            const spoken = await speak(job, job.text);
+            const { audio, pcm } = spoken;
+            engine = spoken.engine;
             await report(job.caller, {
               operation: 'synthesis',
               engine,
@@ -281,6 +300,7 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
               audioSeconds: Number(durationOf(pcm).toFixed(3)),
               processingMs: Math.round(performance.now() - job.began),
             });
+            metrics.synthesized(engine, 'ok', performance.now() - began);
             return create(SynthesizeResponseSchema, {
               audio,
               format: { encoding: request.format?.encoding || AudioEncoding.WAV, sampleRateHz: pcm.sampleRate },
@@ -288,15 +308,17 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
               provider: engine,
             });
           } catch (error) {
+            metrics.synthesized(engine, voiceOutcomeOf(error, context.signal), performance.now() - began);
             throw voiceError(error);
           }
         },
 
         async *streamSynthesize(request, context) {
+          const began = performance.now();
+          let engine = noEngine;
           try {
             const job = await synthesize(request.request ?? create(SynthesizeRequestSchema), context.signal);
             let seconds = 0;
-            let engine = '';
             // Sentence by sentence: the first is heard while the rest are still being made.
             for (const sentence of sentencesOf(job.text)) {
               const spoken = await speak(job, sentence);
@@ -312,6 +334,7 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
                 provider: spoken.engine,
               };
             }
+            metrics.synthesized(engine, 'ok', performance.now() - began);
             await report(job.caller, {
               operation: 'synthesis',
               engine,
@@ -320,6 +343,7 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
               processingMs: Math.round(performance.now() - job.began),
             });
           } catch (error) {
+            metrics.synthesized(engine, voiceOutcomeOf(error, context.signal), performance.now() - began);
             throw voiceError(error);
           }
         },

@@ -1176,6 +1176,7 @@ export interface paths {
                 };
                 400: components["responses"]["BadRequest"];
                 404: components["responses"]["NotFound"];
+                410: components["responses"]["Gone"];
                 429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["ServiceUnavailable"];
                 504: components["responses"]["GatewayTimeout"];
@@ -3946,6 +3947,15 @@ export interface components {
         };
         /** @description A service did not answer in time */
         GatewayTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description It existed and was replaced or revoked for good: stop asking for it */
+        Gone: {
             headers: {
                 [name: string]: unknown;
             };

@@ -125,7 +125,13 @@ export interface ChatMessage {
 
 /** What a notification is about, as the API names it. */
 export type NotificationKind =
-  'dose_reminder' | 'missed_dose' | 'urgent_reading' | 'emergency' | 'appointment' | 'caregiver_alert';
+  | 'dose_reminder'
+  | 'missed_dose'
+  | 'urgent_reading'
+  | 'emergency'
+  | 'appointment'
+  | 'caregiver_alert'
+  | 'health_advisory';
 
 /** A way a notification reaches a person. */
 export type Channel = 'push' | 'sms' | 'email' | 'in_app';

@@ -174,6 +174,15 @@ export const en = {
     speak: 'Speak',
     stopAndSend: 'Stop and send',
     listening: 'Listening… press again when you have finished.',
+    handsFree: {
+      start: 'Talk hands-free',
+      stop: 'Stop talking hands-free',
+      connecting: 'Opening the microphone…',
+      listening: 'Listening. Speak when you are ready; Tend answers when you pause.',
+      thinking: 'Tend is answering…',
+      speaking: 'Tend is speaking. Talk to interrupt.',
+      off: '',
+    },
   },
   care: {
     title: 'Caregivers',
@@ -233,6 +242,7 @@ export const en = {
       urgent_reading: 'Readings that need attention',
       appointment: 'Appointments',
       caregiver_alert: 'Alerts about people you care for',
+      health_advisory: 'Heat, cold and air-quality advice',
     },
     channel: { in_app: 'In the app', push: 'Push', email: 'E-mail', sms: 'Text message' },
     quiet: 'Quiet hours',

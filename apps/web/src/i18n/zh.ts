@@ -173,6 +173,15 @@ export const zh: Messages = {
     speak: '说话',
     stopAndSend: '说完了，发送',
     listening: '正在听…说完后再按一次。',
+    handsFree: {
+      start: '免提对话',
+      stop: '结束免提对话',
+      connecting: '正在打开麦克风…',
+      listening: '正在听。请说话，您停顿时 Tend 就会回答。',
+      thinking: 'Tend 正在回答…',
+      speaking: 'Tend 正在说话。直接说话即可打断。',
+      off: '',
+    },
   },
   care: {
     title: '照护人',
@@ -231,6 +240,7 @@ export const zh: Messages = {
       urgent_reading: '需要注意的读数',
       appointment: '预约',
       caregiver_alert: '您照护的人的警示',
+      health_advisory: '高温、寒冷和空气质量提示',
     },
     channel: { in_app: '应用内', push: '推送', email: '电子邮件', sms: '短信' },
     quiet: '免打扰时段',

@@ -127,6 +127,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     },
     logLevel: v.LOG_LEVEL,
     otlpEndpoint: v.OTEL_EXPORTER_OTLP_ENDPOINT,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     encryptionKeys: v.TEND_ENCRYPTION_KEYS,
     serviceKeys: v.TEND_SERVICE_KEYS,
@@ -139,6 +140,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
       accessTokenTtlS: v.ACCESS_TOKEN_TTL_S,
       refreshTokenTtlS: v.REFRESH_TOKEN_TTL_S,
       rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+      socketsPerPerson: v.WS_SOCKETS_PER_PERSON,
       corsOrigins: v.CORS_ORIGINS,
       trustedProxies: v.TRUSTED_PROXIES,
       oidcProviders: v.OIDC_PROVIDERS,
@@ -167,6 +169,7 @@ export function toTendConfig(v: ConfigValues): TendConfig {
     },
     notification: notificationConfig(v),
     passwordHashTestLog2N: testPasswordCost(v),
+    conversationRetentionDays: v.CONVERSATION_RETENTION_DAYS,
     healthLimits: {
       vitalHistoryDays: v.VITAL_HISTORY_DAYS,
       medicationsPerPerson: v.MEDICATIONS_PER_PERSON_MAX,

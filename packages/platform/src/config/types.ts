@@ -49,6 +49,11 @@ export interface TendConfig {
   logLevel: string;
   /** OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`; unset disables export. */
   otlpEndpoint: string | undefined;
+  /**
+   * After SIGTERM, how long the process keeps serving while its health says NOT_SERVING, so
+   * balancers and Kubernetes endpoints stop sending to it before its ports close. @default 0
+   */
+  shutdownGraceMs: number;
   /** How long in-flight work may take to finish after SIGTERM. @default 10000 */
   shutdownTimeoutMs: number;
   /**
@@ -84,6 +89,8 @@ export interface TendConfig {
   keysDir: string | undefined;
   /** What one person may store in the health service. */
   healthLimits: HealthLimits;
+  /** `CONVERSATION_RETENTION_DAYS`: how long chat messages are kept. */
+  conversationRetentionDays: number;
 }
 
 /**
@@ -184,6 +191,8 @@ export interface GatewayConfig {
   refreshTokenTtlS: number;
   /** Requests per minute per person (per IP when anonymous). @default 100 */
   rateLimitPerMinute: number;
+  /** Open `/ws` sockets per person per gateway (`WS_SOCKETS_PER_PERSON`). @default 5 */
+  socketsPerPerson: number;
   /** Origins allowed to call the API from a browser. @default [] (none) */
   corsOrigins: string[];
   /**

@@ -1,20 +1,18 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
-import type { Metrics, ResiliencePolicy } from '@tend/platform';
-
-const breakerValues = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+import { Counter, Histogram } from 'prom-client';
+import type { Metrics } from '@tend/platform';
 
 /**
  * The external service's own series, on the process registry: provider calls by outcome and
- * latency, answers by freshness (fresh, cached, stale, unavailable) and each breaker's state
- * now. Cache hits are `tend_cache_requests_total{cache="weather"}`; breaker transitions are the
- * platform's `tend_circuit_breaker_transitions_total`.
+ * latency, and answers by freshness (fresh, cached, stale, unavailable). Cache hits are
+ * `tend_cache_requests_total{cache="weather"}`; each provider breaker's state and transitions are
+ * the platform's `tend_circuit_breaker_state` and `tend_circuit_breaker_transitions_total`, which
+ * every resilience policy given the metrics keeps.
  */
 export class ExternalMetrics {
   static readonly #byRegistry = new WeakMap<Metrics, ExternalMetrics>();
   readonly providerCalls: Counter<'provider' | 'api' | 'outcome'>;
   readonly providerDuration: Histogram<'provider' | 'api'>;
   readonly answers: Counter<'api' | 'freshness'>;
-  readonly #breakers = new Map<string, ResiliencePolicy>();
 
   private constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -37,16 +35,6 @@ export class ExternalMetrics {
       labelNames: ['api', 'freshness'] as const,
       registers,
     });
-    const breakers = this.#breakers;
-    new Gauge({
-      name: 'tend_external_breaker_state',
-      help: 'State of each provider breaker now: 0 closed, 1 half-open, 2 open, 3 isolated.',
-      labelNames: ['breaker'] as const,
-      registers,
-      collect() {
-        for (const [name, policy] of breakers) this.set({ breaker: name }, breakerValues[policy.breakerState()]);
-      },
-    });
   }
 
   /** The series of a registry, made once (several sources in one process share them). */
@@ -57,10 +45,6 @@ export class ExternalMetrics {
       ExternalMetrics.#byRegistry.set(metrics, found);
     }
     return found;
-  }
-
-  watchBreakers(policies: readonly ResiliencePolicy[]): void {
-    for (const policy of policies) this.#breakers.set(policy.name, policy);
   }
 
   observeCall(provider: string, api: string, outcome: string, ms: number): void {

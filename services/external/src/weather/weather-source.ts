@@ -122,7 +122,6 @@ export class WeatherSource {
       'air-quality': policy('air-quality'),
     };
     this.#metrics = ExternalMetrics.of(options.metrics);
-    this.#metrics.watchBreakers(Object.values(this.policies));
   }
 
   /** The forecast at a point (rounded to the cache grid). */

@@ -142,7 +142,7 @@ describe('weather when the provider fails', () => {
     await h.client.getWeather({ caller, location: 'Berlin' });
     expect(h.fake.requests.forecast).toBe(calls);
     const text = await h.metrics.text();
-    expect(text).toContain('tend_external_breaker_state{breaker="open-meteo-forecast"} 2');
+    expect(text).toContain('tend_circuit_breaker_state{breaker="open-meteo-forecast"} 2');
     expect(text).toMatch(/tend_external_answers_total\{api="forecast",freshness="stale"\} [1-9]/);
     expect(text).toMatch(/tend_circuit_breaker_transitions_total\{breaker="open-meteo-forecast",state="open"\} 1/);
   });

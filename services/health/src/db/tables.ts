@@ -179,6 +179,44 @@ export interface DoseLogTable {
  * The health schema as Kysely sees it. Each migration adds its tables here; the column types
  * mirror the SQL in `services/health/migrations/`.
  */
+/**
+ * `health.vital_rollups` (migration 0011): exact sums of one person's readings of a kind in one
+ * UTC hour. Numeric sums are read as text (the driver's default for numeric) and parsed exactly.
+ */
+export interface VitalRollupsTable {
+  user_id: string;
+  kind: string;
+  hour_start: Timestamp;
+  readings: number;
+  first_ms: ColumnType<string, number, number>;
+  last_ms: ColumnType<string, number, number>;
+  sum_t: string;
+  sum_tt: string;
+  value_sum: string | null;
+  value_min: number | null;
+  value_max: number | null;
+  value_sum_ty: string | null;
+  systolic_sum: string | null;
+  systolic_min: number | null;
+  systolic_max: number | null;
+  systolic_sum_ty: string | null;
+  diastolic_sum: string | null;
+  diastolic_min: number | null;
+  diastolic_max: number | null;
+  diastolic_sum_ty: string | null;
+}
+
+/** `health.vital_attention` (migration 0011): the readings with a single-reading flag, values copied. */
+export interface VitalAttentionTable {
+  user_id: string;
+  kind: string;
+  measured_at: Timestamp;
+  vital_id: string;
+  value: number | null;
+  systolic: number | null;
+  diastolic: number | null;
+}
+
 export interface HealthTables {
   users: UsersTable;
   oidc_identities: OidcIdentitiesTable;
@@ -191,4 +229,6 @@ export interface HealthTables {
   dose_log: DoseLogTable;
   vitals: VitalsTable;
   vital_idempotency_keys: VitalIdempotencyKeysTable;
+  vital_rollups: VitalRollupsTable;
+  vital_attention: VitalAttentionTable;
 }

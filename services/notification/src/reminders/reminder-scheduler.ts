@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import type { PreparedReminders } from './prepared-reminders.js';
 import type { DispatchRound, ReminderDispatcher } from './reminder-dispatcher.js';
+import { PollingLoop } from '../polling-loop.js';
 import { reconcileWindow } from './reminder-store.js';
 
 /** How the scheduler runs; every option has a default fit for production. */
@@ -99,26 +100,22 @@ const serviceCaller = create(CallerSchema, { role: Role.SERVICE, service: 'notif
  * lock) and all of them dispatch, each taking other rows.
  */
 export class ReminderScheduler extends BaseService {
-  #stopped = false;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollingLoop;
   #reconcileWanted = true;
   #nextReconcileAt = 0;
   #lastReconcileAt = 0;
-  #loop: Promise<void> | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
     super('notification-scheduler');
+    this.#loop = new PollingLoop(() => this.#round(), deps.options.pollIntervalMs);
   }
 
   protected async doStart(): Promise<void> {
-    this.#stopped = false;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   protected async doStop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
   }
 
   /** Asks for a reconcile soon (a schedule or dose changed). */
@@ -158,7 +155,7 @@ export class ReminderScheduler extends BaseService {
         const batch = await this.deps.prepared.fire(fireBatchSize);
         total.claimed += batch.claimed;
         total.fired += batch.claimed;
-        if (batch.claimed < fireBatchSize || this.#stopped) return;
+        if (batch.claimed < fireBatchSize || this.#loop.stopping) return;
       }
     };
     await Promise.all(Array.from({ length: fireConcurrency }, fireAll));
@@ -167,7 +164,7 @@ export class ReminderScheduler extends BaseService {
       total.claimed += round.claimed;
       total.fired += round.fired;
       total.missed += round.missed;
-      if (round.claimed < this.deps.options.batchSize || this.#stopped) return total;
+      if (round.claimed < this.deps.options.batchSize || this.#loop.stopping) return total;
     }
   }
 
@@ -183,7 +180,7 @@ export class ReminderScheduler extends BaseService {
     for (;;) {
       const count = await this.deps.prepared.prepare(prepareAheadMs, prepareBatchSize);
       total += count;
-      if (count < prepareBatchSize || this.#stopped || Date.now() - started >= budgetMs) return total;
+      if (count < prepareBatchSize || this.#loop.stopping || Date.now() - started >= budgetMs) return total;
     }
   }
 
@@ -205,45 +202,32 @@ export class ReminderScheduler extends BaseService {
     return reminders;
   }
 
-  async #run(): Promise<void> {
+  /** One turn of the loop: a reconcile when one is due, then firing and rendering ahead; true when more waits. */
+  async #round(): Promise<boolean> {
     const { logger, options } = this.deps;
-    while (!this.#stopped) {
-      const nowMs = Date.now();
-      // Changes come in bursts (a day of doses logged at once): one reconcile a second at most.
-      const asked = this.#reconcileWanted && nowMs - this.#lastReconcileAt >= minReconcileGapMs;
-      if (asked || nowMs >= this.#nextReconcileAt) {
-        this.#reconcileWanted = false;
-        this.#lastReconcileAt = nowMs;
-        this.#nextReconcileAt = nowMs + options.reconcileIntervalMs;
-        try {
-          const result = await this.reconcile();
-          if (result && (result.upserted > 0 || result.cancelled > 0)) logger.debug(result, 'reminders reconciled');
-        } catch (error) {
-          // The health service may be down: what is stored still fires; try again soon.
-          this.#nextReconcileAt = nowMs + Math.min(options.reconcileIntervalMs, 5_000);
-          logger.warn({ err: error }, 'reminder reconcile failed');
-        }
-      }
-      let busy = false;
+    const nowMs = Date.now();
+    // Changes come in bursts (a day of doses logged at once): one reconcile a second at most.
+    const asked = this.#reconcileWanted && nowMs - this.#lastReconcileAt >= minReconcileGapMs;
+    if (asked || nowMs >= this.#nextReconcileAt) {
+      this.#reconcileWanted = false;
+      this.#lastReconcileAt = nowMs;
+      this.#nextReconcileAt = nowMs + options.reconcileIntervalMs;
       try {
-        await this.dispatchDue();
-        // Rendering ahead gives way to firing at least every poll interval.
-        busy = (await this.prepareAhead(options.pollIntervalMs)) >= options.prepareBatchSize;
+        const result = await this.reconcile();
+        if (result && (result.upserted > 0 || result.cancelled > 0)) logger.debug(result, 'reminders reconciled');
       } catch (error) {
-        logger.warn({ err: error }, 'reminder dispatch failed');
+        // The health service may be down: what is stored still fires; try again soon.
+        this.#nextReconcileAt = nowMs + Math.min(options.reconcileIntervalMs, 5_000);
+        logger.warn({ err: error }, 'reminder reconcile failed');
       }
-      if (!this.#stopped && !busy) await this.#sleep(options.pollIntervalMs);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
+    try {
+      await this.dispatchDue();
+      // Rendering ahead gives way to firing at least every poll interval.
+      return (await this.prepareAhead(options.pollIntervalMs)) >= options.prepareBatchSize;
+    } catch (error) {
+      logger.warn({ err: error }, 'reminder dispatch failed');
+      return false;
+    }
   }
 }

@@ -19,6 +19,8 @@ export interface VoiceHarness {
   client: Client<typeof VoiceService>;
   caller: Caller;
   events: CloudEvent[];
+  /** The registry the service's series are on (`metrics.text()` is its /metrics). */
+  metrics: Metrics;
   serving: boolean;
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export async function startVoiceHarness(
     client,
     caller: create(CallerSchema, { userId: '6f1d2a8e-1b2c-4d3e-8f90-123456789abc', role: Role.USER }),
     events,
+    metrics,
     serving: service.serving?.() ?? true,
     async stop() {
       await subscription.close();
