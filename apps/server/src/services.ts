@@ -66,6 +66,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
         dataDir: config.dataDir,
+        keysDir: config.keysDir,
         channels: {
           email: config.notification.email,
           sms:

@@ -86,8 +86,10 @@ export interface NotificationServiceDeps {
   channels?: ChannelSettings;
   /** The delivery worker's timing and retries. @default see `DeliveryWorkerOptions` */
   delivery?: DeliveryWorkerOptions;
-  /** Where generated keys are kept (VAPID, action tokens) when not configured. */
+  /** The data directory; generated keys (VAPID, action tokens) go to `keysDir`, not here. */
   dataDir?: string;
+  /** Where generated keys are kept when not configured (`TEND_KEYS_DIR`, 0700). @default `<dataDir>/keys` */
+  keysDir?: string;
   /** @default 'notification' */
   schema?: string;
   /** @default the system clock */
@@ -153,7 +155,11 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const preferences = new PreferenceStore(db, clock);
   const inbox = new InboxStore(db, clock);
   const devices = new DeviceStore(db, clock, ids);
-  const tokens = await ActionTokens.load({ key: deps.channels?.actionKey, dataDir: deps.dataDir });
+  const tokens = await ActionTokens.load({
+    key: deps.channels?.actionKey,
+    dataDir: deps.dataDir,
+    keysDir: deps.keysDir,
+  });
   const publicUrl = (deps.channels?.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   const email =
     deps.channels?.email &&
@@ -173,7 +179,11 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     });
   const vapid =
     deps.channels?.push &&
-    (await loadVapidKeys({ ...deps.channels.push, dataDir: deps.dataDir ?? join(tmpdir(), 'tend-notification') }));
+    (await loadVapidKeys({
+      ...deps.channels.push,
+      dataDir: deps.dataDir ?? join(tmpdir(), 'tend-notification'),
+      keysDir: deps.keysDir,
+    }));
   const push = vapid && new PushSender(vapid);
   const senders: ChannelSender[] = [email, sms, push].filter((s): s is NonNullable<typeof s> => s !== undefined);
   const enabledChannels = new Set<ChannelName>(['in_app', ...senders.map((s) => s.channel)]);
