@@ -68,7 +68,15 @@ export async function register(base: string, name: string): Promise<{ id: string
 
 /** A person ready for the load, before any fault: registered, a conversation, a medication. */
 export async function newPerson(index: number, base: string): Promise<Person> {
-  const { id, headers } = await register(base, `chaos-${index}`);
+  // Setup, not measured: a sign-up that times out on a busy machine is tried again.
+  let account: Awaited<ReturnType<typeof register>> | undefined;
+  for (let attempt = 1; !account; attempt++) {
+    account = await register(base, `chaos-${index}`).catch((error: unknown) => {
+      if (attempt >= 5) throw error;
+      return undefined;
+    });
+  }
+  const { id, headers } = account;
   const post = async (path: string, body: unknown) => {
     const response = await send(`${base}/api/v1${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
     if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
