@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { EmbeddedPostgres, createLogger } from '@tend/platform';
+import { compiledTendArgs } from '@tend/testing';
 import pg from 'pg';
 import { ghzBinary, runGhz, tendProtoset } from './ghz.js';
 import { runLoad, waitForReady, type LoadResult } from './load.js';
@@ -88,7 +89,7 @@ export async function selectOneRoundTrip(seconds: number, url?: string): Promise
 /** ghz against `tend serve --target=health` (embedded parts): `grpc.health.v1.Health/Check`, 16 in flight. */
 export async function ghzHealthCheck(seconds: number, port: number): Promise<LoadResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tend-bench-health-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', 'serve', '--target=health'], {
+  const child = spawn(process.execPath, [...compiledTendArgs(), 'serve', '--target=health'], {
     env: {
       ...process.env,
       TEND_DATA_DIR: dataDir,

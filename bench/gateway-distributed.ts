@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compiledTendArgs } from '@tend/testing';
 import { deploymentKeys } from '../e2e/real-cluster.js';
 import { stopChild } from './baselines.js';
 import { measureAgainstBare, seedPerson } from './gateway-wrk.js';
@@ -13,7 +14,7 @@ import type { BenchEntry } from './run.js';
 
 /** `tend serve --target=<target>` in its own process, with `env` over this one's. */
 function serve(target: string, env: Record<string, string>) {
-  return spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', 'serve', `--target=${target}`], {
+  return spawn(process.execPath, [...compiledTendArgs(), 'serve', `--target=${target}`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

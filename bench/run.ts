@@ -9,7 +9,17 @@ import { formatResult, type LoadResult } from './load.js';
 import { describeMachine, renderReport, type BenchRow, type BenchSection } from './report.js';
 import { gatewayAllInOne } from './gateway-wrk.js';
 import { gatewayDistributed } from './gateway-distributed.js';
+import { scriptEntry } from './script-entry.js';
 import { webSocketsAtScale } from './websockets.bench.js';
+
+/** `npm start` to /healthz, fresh data directory each time (bench/start-stop.bench.ts). */
+const startUp = scriptEntry({
+  name: 'start-up',
+  title: 'Start-up: npm start to /healthz (median of 3)',
+  args: ['bench/start-stop.bench.ts', '3'],
+  summary: /\/healthz median/,
+  target: { read: /healthz median (\d+) ms/, text: '≤ 2,500 ms', met: (ms) => ms <= 2500 },
+});
 
 /** What a benchmark gets from the runner. */
 export interface BenchContext {
@@ -33,7 +43,7 @@ export interface BenchEntry {
 }
 
 /** The benchmarks `npm run bench` runs, in order. Add new ones here. */
-export const benchmarks: BenchEntry[] = [gatewayAllInOne, gatewayDistributed, webSocketsAtScale];
+export const benchmarks: BenchEntry[] = [startUp, gatewayAllInOne, gatewayDistributed, webSocketsAtScale];
 
 const loadRow = (r: LoadResult): BenchRow => ({
   what: r.name,
