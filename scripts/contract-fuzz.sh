@@ -10,8 +10,12 @@
 #   CONTRACT_FUZZ_PORT_BASE=47100   the server's ports: gateway BASE, admin BASE+1, services BASE+2..BASE+6
 #                                   (GATEWAY_PORT, ADMIN_PORT, <SERVICE>_PORT, when set, win)
 #   CONTRACT_FUZZ_MAX_EXAMPLES=20   test cases per operation and phase
-#   CONTRACT_FUZZ_MAX_TIME=150      seconds the fuzzer may run in all
-#   CONTRACT_FUZZ_SEED              a seed, to repeat a run
+#   CONTRACT_FUZZ_SEED              a seed, to repeat a run (CI gives one, so its runs are the same)
+#   CONTRACT_FUZZ_MAX_TIME          unset: each phase runs once (the bound is MAX_EXAMPLES, so a
+#                                   seed gives the same run on any machine); set: a time budget
+#                                   that fuzzing and stateful testing repeat until spent (longer
+#                                   exploratory runs)
+#   CONTRACT_FUZZ_TIMEOUT=1200      seconds after which a hung run is stopped and fails
 #   CONTRACT_FUZZ_VENV=.ci/venv     where Schemathesis is installed (pip, from PyPI)
 #
 # Checks: all of them, as scripts/contract-fuzz.toml says (not `--checks all` on the command
@@ -29,7 +33,8 @@ export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
 VENV="${CONTRACT_FUZZ_VENV:-$REPO_ROOT/.ci/venv}"
 BASE="${CONTRACT_FUZZ_PORT_BASE:-47100}"
 MAX_EXAMPLES="${CONTRACT_FUZZ_MAX_EXAMPLES:-20}"
-MAX_TIME="${CONTRACT_FUZZ_MAX_TIME:-150}"
+MAX_TIME="${CONTRACT_FUZZ_MAX_TIME:-}"
+TIMEOUT="${CONTRACT_FUZZ_TIMEOUT:-1200}"
 export GATEWAY_PORT="${GATEWAY_PORT:-$BASE}" ADMIN_PORT="${ADMIN_PORT:-$((BASE + 1))}"
 export VOICE_PORT="${VOICE_PORT:-$((BASE + 2))}" CONVERSATION_PORT="${CONVERSATION_PORT:-$((BASE + 3))}"
 export HEALTH_PORT="${HEALTH_PORT:-$((BASE + 4))}" NOTIFICATION_PORT="${NOTIFICATION_PORT:-$((BASE + 5))}"
@@ -104,14 +109,16 @@ token="$(curl -sf "$GATEWAY/api/v1/auth/register" -H 'content-type: application/
 
 seed=()
 [ -n "${CONTRACT_FUZZ_SEED:-}" ] && seed=(--seed "$CONTRACT_FUZZ_SEED")
-say "fuzzing for at most ${MAX_TIME}s, ${MAX_EXAMPLES} examples per operation"
+budget=()
+[ -n "$MAX_TIME" ] && budget=(--max-time "$MAX_TIME")
+say "fuzzing: ${MAX_EXAMPLES} examples per operation and phase${MAX_TIME:+, repeated for ${MAX_TIME}s}${CONTRACT_FUZZ_SEED:+, seed $CONTRACT_FUZZ_SEED}"
 status=0
-"$VENV/bin/st" --config-file "$REPO_ROOT/scripts/contract-fuzz.toml" run "$GATEWAY/openapi.json" \
+timeout "$TIMEOUT" "$VENV/bin/st" --config-file "$REPO_ROOT/scripts/contract-fuzz.toml" run "$GATEWAY/openapi.json" \
   --url "$GATEWAY" \
   --header "Authorization: Bearer $token" \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$MAX_EXAMPLES" \
-  --max-time "$MAX_TIME" \
+  "${budget[@]}" \
   --workers 1 \
   --request-timeout 30 \
   --suppress-health-check all \
