@@ -106,29 +106,28 @@ export async function reconcileWindow(
     upserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
   }
   const ids = rows.map((row) => row.id);
-  // Anti-joins, not `NOT IN (…)`: with more listed ids than fit work_mem, PostgreSQL checks NOT IN
-  // row by row against the whole list: at 100,000 people it exceeded the 5 s statement timeout.
-  const cancelled = await trx
-    .updateTable('reminders')
-    .set({ state: 'cancelled', prepared: null, notification_id: null, updated_at: now })
-    .where('state', '=', 'pending')
-    .where(sql<boolean>`NOT (prepared IS NOT NULL AND fire_at <= ${now})`)
-    .where((eb) =>
-      eb.or([
-        eb.and([
-          eb('parent_id', 'is', null),
-          eb('fire_at', '>=', window.from),
-          eb('fire_at', '<', window.to),
-          sql<boolean>`NOT EXISTS (SELECT 1 FROM unnest(${ids}::text[]) AS l(id) WHERE l.id = reminders.id)`,
-        ]),
-        eb.and([
-          eb('parent_id', 'is not', null),
-          eb('scheduled_at', '>=', window.from),
-          sql<boolean>`NOT EXISTS (SELECT 1 FROM unnest(${ids}::text[]) AS l(id) WHERE l.id = reminders.parent_id)`,
-        ]),
-      ]),
-    )
+  // Two statements with the anti-join at the top of each WHERE, not `NOT IN (…)` nor NOT EXISTS
+  // under an OR: PostgreSQL then checks each row against the whole list, and at 100,000 people
+  // that exceeded the 5 s statement timeout. Reminders of a dose (no parent) in the window that
+  // are no longer listed; then follow-ups whose dose is no longer listed.
+  const cancel = () =>
+    trx
+      .updateTable('reminders')
+      .set({ state: 'cancelled', prepared: null, notification_id: null, updated_at: now })
+      .where('state', '=', 'pending')
+      .where(sql<boolean>`NOT (prepared IS NOT NULL AND fire_at <= ${now})`);
+  const unlisted = await cancel()
+    .where('parent_id', 'is', null)
+    .where('fire_at', '>=', window.from)
+    .where('fire_at', '<', window.to)
+    .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM unnest(${ids}::text[]) AS l(id) WHERE l.id = reminders.id)`)
     .executeTakeFirst();
+  const orphaned = await cancel()
+    .where('parent_id', 'is not', null)
+    .where('scheduled_at', '>=', window.from)
+    .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM unnest(${ids}::text[]) AS l(id) WHERE l.id = reminders.parent_id)`)
+    .executeTakeFirst();
+  const cancelled = { numUpdatedRows: unlisted.numUpdatedRows + orphaned.numUpdatedRows };
   await withdrawUnfired(trx, schema, now);
   return { upserted, cancelled: Number(cancelled.numUpdatedRows) };
 }
