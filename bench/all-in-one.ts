@@ -9,6 +9,8 @@ import { waitForReady } from './load.js';
 /** A running `tend serve --target=all`, and how to stop it and remove its data. */
 export interface AllInOne {
   base: string;
+  /** The server's process id (for its RSS, CPU time and limits). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -58,5 +60,5 @@ export async function startAllInOne(options: {
     await stop();
     throw error;
   }
-  return { base, stop };
+  return { base, pid: server.pid!, stop };
 }

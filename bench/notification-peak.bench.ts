@@ -7,6 +7,7 @@
 // the outbox the lateness of the live events.
 //
 //   npm run bench:notification -- [people=100000] [lead seconds=90]
+//   (BENCH_FIRE_BATCH, BENCH_FIRE_CONCURRENCY: the scheduler's fireBatchSize / fireConcurrency)
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -33,7 +34,12 @@ async function dispatcherOn(database: Database) {
     logger,
     metrics: new Metrics({ defaultMetrics: false }),
     runScheduler: false,
-    scheduler: { batchSize: Number(process.env.BENCH_BATCH ?? 500) },
+    // The firing knobs, to measure a lever (unset: the production defaults).
+    scheduler: {
+      batchSize: Number(process.env.BENCH_BATCH ?? 500),
+      fireBatchSize: process.env.BENCH_FIRE_BATCH ? Number(process.env.BENCH_FIRE_BATCH) : undefined,
+      fireConcurrency: process.env.BENCH_FIRE_CONCURRENCY ? Number(process.env.BENCH_FIRE_CONCURRENCY) : undefined,
+    },
   });
   const parts = new CompositeService('bench-notification', module.parts ?? []);
   await parts.start();

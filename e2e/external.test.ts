@@ -130,7 +130,8 @@ describe('appointments and the calendar feed through the gateway', () => {
     expect(text).toContain('DTSTART:20261220T080000Z');
     expect(text).not.toContain('X-ray');
     expect((await call('DELETE', '/calendar/feed', token)).status).toBe(204);
-    expect((await fetch(`${base}${feed.json.path}`)).status).toBe(404);
+    // Revoked for good: a calendar app still subscribed is told to stop.
+    expect((await fetch(`${base}${feed.json.path}`)).status).toBe(410);
 
     expect((await call('DELETE', `/appointments/${created.json.id}`, token)).status).toBe(204);
     expect((await call('GET', `/appointments/${created.json.id}`, token)).status).toBe(404);

@@ -70,6 +70,8 @@ async function withRole(persona: Persona & { email?: string }, role: Role): Prom
   );
   const operator = create(CallerSchema, { role: Role.ADMIN, userId: persona.id });
   await health.setUserRole({ caller: operator, userId: persona.id, role });
+  // An address proven by an admin's word, so invitations to it can be seen and accepted.
+  await health.verifyEmail({ caller: operator, userId: persona.id });
   const { json } = await call('POST', '/auth/login', undefined, {
     email: persona.email,
     password: 'correct horse battery staple',
@@ -92,6 +94,25 @@ afterAll(async () => {
   expect(await tend?.stop()).toBe(0);
 });
 
+/** Connect and gRPC-Web clients of the health contract through the gateway's /rpc. */
+const clients = (token?: string) => {
+  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+  const auth: Interceptor = (next) => (request) => {
+    if (headers) request.header.set('authorization', headers.authorization);
+    return next(request);
+  };
+  return {
+    connect: createClient(
+      HealthService,
+      createConnectTransport({ baseUrl: `${base}/rpc`, httpVersion: '1.1', interceptors: [auth] }),
+    ),
+    grpcWeb: createClient(
+      HealthService,
+      createGrpcWebTransport({ baseUrl: `${base}/rpc`, httpVersion: '1.1', interceptors: [auth] }),
+    ),
+  };
+};
+
 describe('authorization: every route × who calls it', () => {
   const people: Record<string, Persona> = {};
   let vitalId = '';
@@ -106,18 +127,18 @@ describe('authorization: every route × who calls it', () => {
     people.admin = await withRole(await register('admin'), Role.ADMIN);
     const carerEmail = (await call('GET', '/me', people.caregiverWithScope.token)).json.email as string;
     const carer2Email = (await call('GET', '/me', people.caregiverWithoutScope.token)).json.email as string;
-    expect(
-      (
-        await call('POST', '/caregivers', owner.token, {
-          email: carerEmail,
-          scopes: ['read_vitals', 'read_medications'],
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (await call('POST', '/caregivers', owner.token, { email: carer2Email, scopes: ['receive_missed_dose_alerts'] }))
-        .status,
-    ).toBe(201);
+    // Access is an invitation the caregiver accepts; inviting answers 202 whatever the address.
+    const invite = async (email: string, scopes: string[]) => {
+      const sent = await call('POST', '/caregivers/invitations', owner.token, { email, scopes });
+      expect(sent.status).toBe(202);
+      return sent.json.id as string;
+    };
+    const first = await invite(carerEmail, ['read_vitals', 'read_medications']);
+    const second = await invite(carer2Email, ['receive_missed_dose_alerts']);
+    const received = await call('GET', '/invitations', people.caregiverWithScope.token);
+    expect(received.json.items.map((i: { id: string }) => i.id)).toEqual([first]);
+    expect((await call('POST', `/invitations/${first}/accept`, people.caregiverWithScope.token)).status).toBe(200);
+    expect((await call('POST', `/invitations/${second}/accept`, people.caregiverWithoutScope.token)).status).toBe(200);
     vitalId = (await call('POST', '/vitals', owner.token, { kind: 'heart_rate', value: 61 })).json.id;
     medicationId = (
       await call('POST', '/medications', owner.token, {
@@ -131,23 +152,24 @@ describe('authorization: every route × who calls it', () => {
 
   type Who = 'anonymous' | 'owner' | 'other' | 'caregiverWithScope' | 'caregiverWithoutScope' | 'admin';
   const everyone: Who[] = ['anonymous', 'owner', 'other', 'caregiverWithScope', 'caregiverWithoutScope', 'admin'];
-  // Who gets a 2xx; everyone else must get a 4xx without the owner's data.
+  // Who gets a 2xx; everyone else must get a 4xx without the owner's data. An admin reaches
+  // another person's health data only in break-glass mode (its own tests below).
   const cases: { route: string; request: () => [string, string, unknown?]; allowed: Who[] }[] = [
     {
       route: 'GET /vitals/:id',
       request: () => ['GET', `/vitals/${vitalId}`],
-      allowed: ['owner', 'caregiverWithScope', 'admin'],
+      allowed: ['owner', 'caregiverWithScope'],
     },
     { route: 'DELETE /vitals/:id', request: () => ['DELETE', `/vitals/${vitalId}`], allowed: [] },
     {
       route: 'GET /medications/:id',
       request: () => ['GET', `/medications/${medicationId}`],
-      allowed: ['owner', 'caregiverWithScope', 'admin'],
+      allowed: ['owner', 'caregiverWithScope'],
     },
     {
       route: 'PATCH /medications/:id',
       request: () => ['PATCH', `/medications/${medicationId}`, { instructions: 'with food' }],
-      allowed: ['owner', 'admin'],
+      allowed: ['owner'],
     },
     { route: 'DELETE /medications/:id', request: () => ['DELETE', `/medications/${medicationId}`], allowed: [] },
     {
@@ -162,17 +184,17 @@ describe('authorization: every route × who calls it', () => {
     {
       route: 'GET /patients/:id/vitals',
       request: () => ['GET', `/patients/${people.owner!.id}/vitals`],
-      allowed: ['caregiverWithScope', 'admin'],
+      allowed: ['caregiverWithScope'],
     },
     {
       route: 'GET /patients/:id/medications',
       request: () => ['GET', `/patients/${people.owner!.id}/medications`],
-      allowed: ['caregiverWithScope', 'admin'],
+      allowed: ['caregiverWithScope'],
     },
     {
       route: 'GET /patients/:id/adherence',
       request: () => ['GET', `/patients/${people.owner!.id}/adherence`],
-      allowed: ['caregiverWithScope', 'admin'],
+      allowed: ['caregiverWithScope'],
     },
     {
       route: 'GET /patients',
@@ -196,6 +218,11 @@ describe('authorization: every route × who calls it', () => {
     {
       route: 'GET /caregivers',
       request: () => ['GET', '/caregivers'],
+      allowed: everyone.filter((w) => w !== 'anonymous'),
+    },
+    {
+      route: 'GET /caregivers/invitations',
+      request: () => ['GET', '/caregivers/invitations'],
       allowed: everyone.filter((w) => w !== 'anonymous'),
     },
     {
@@ -228,6 +255,56 @@ describe('authorization: every route × who calls it', () => {
         expect(response.text).not.toContain('"value":61');
       }
     }
+  });
+
+  it('lets an admin see health data only in break-glass mode, with a reason that is audited and counted', async () => {
+    const owner = people.owner!;
+    const admin = people.admin!;
+    const refused = await call('GET', `/patients/${owner.id}/vitals`, admin.token);
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('break-glass');
+    expect(refused.text).not.toContain('"value":61');
+    const short = await call('GET', `/patients/${owner.id}/vitals`, admin.token, undefined, {
+      'tend-break-glass': 'why',
+    });
+    expect(short.status).toBe(400);
+    expect(short.json.errors).toEqual([{ field: 'tend-break-glass', message: expect.stringContaining('10 to 500') }]);
+    const counted = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('tend_break_glass_accesses_total{resource="vitals"}'));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const before = await counted();
+    const reason = 'ticket 4711: patient unconscious in the ER, the doctor needs the readings';
+    const allowed = await call('GET', `/patients/${owner.id}/vitals`, admin.token, undefined, {
+      'tend-break-glass': reason,
+    });
+    expect(allowed.status, allowed.text).toBe(200);
+    expect(allowed.text).toContain('"value":61');
+    expect(await counted()).toBe(before + 1);
+    // The person sees in their own audit log that an admin broke the glass, and why.
+    const log = await clients(owner.token).connect.listAuditEvents({ actorUserId: admin.id });
+    expect(log.events.map((e) => [e.resource, e.allowed, e.breakGlassReason])).toEqual(
+      expect.arrayContaining([
+        ['vitals', true, reason],
+        ['vitals', false, ''],
+      ]),
+    );
+    // A person's header means nothing: a caregiver without the scope stays refused.
+    const notAdmin = await call('GET', `/patients/${owner.id}/vitals`, people.caregiverWithoutScope!.token, undefined, {
+      'tend-break-glass': reason,
+    });
+    expect(notAdmin.status).toBe(403);
+  });
+
+  it('refuses an admin health data through /rpc unless the call carries a break-glass reason', async () => {
+    const owner = people.owner!;
+    const admin = clients(people.admin!.token).connect;
+    await expect(admin.listVitals({ userId: owner.id })).rejects.toMatchObject({ code: Code.PermissionDenied });
+    await expect(admin.exportFhir({ userId: owner.id })).rejects.toMatchObject({ code: Code.PermissionDenied });
+    const reason = 'ticket 4712: data request from the care team, approved';
+    const { vitals } = await admin.listVitals({ userId: owner.id }, { headers: { 'tend-break-glass': reason } });
+    expect(vitals.map((v) => v.value)).toContain(61);
   });
 
   it("never lists someone else's records in one's own lists", async () => {
@@ -458,6 +535,19 @@ describe('methods', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect((await call('GET', '/no-such-thing')).status).toBe(404);
   });
+
+  it('answers a method the router would give a templated route by the path item the path is', async () => {
+    const response = await call('DELETE', '/vitals/summary');
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+    expect((await call('PATCH', '/appointments/import', undefined, {})).headers.get('allow')).toBe('POST');
+  });
+
+  it('refuses an over-long path parameter by its schema (400), not with the router’s own 414', async () => {
+    const response = await call('GET', `/calendar/feed/${'0'.repeat(200)}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
 });
 
 describe('deleting an account', () => {
@@ -556,24 +646,6 @@ describe('Connect and gRPC-Web under /rpc', () => {
     other = await register('rpc-other');
     expect((await call('POST', '/vitals', owner.token, { kind: 'heart_rate', value: 64 })).status).toBe(201);
   });
-
-  const clients = (token?: string) => {
-    const headers = token ? { authorization: `Bearer ${token}` } : undefined;
-    const auth: Interceptor = (next) => (request) => {
-      if (headers) request.header.set('authorization', headers.authorization);
-      return next(request);
-    };
-    return {
-      connect: createClient(
-        HealthService,
-        createConnectTransport({ baseUrl: `${base}/rpc`, httpVersion: '1.1', interceptors: [auth] }),
-      ),
-      grpcWeb: createClient(
-        HealthService,
-        createGrpcWebTransport({ baseUrl: `${base}/rpc`, httpVersion: '1.1', interceptors: [auth] }),
-      ),
-    };
-  };
 
   it.each(['connect', 'grpcWeb'] as const)(
     'serves %s with the token’s caller, whatever caller the request names',

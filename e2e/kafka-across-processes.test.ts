@@ -147,7 +147,9 @@ describe.runIf(ready)('events through the real Kafka between separate processes'
     }
   });
 
-  // Listed in scripts/test-skips.mjs: flaky in the full CI run (no alert consumed within 90 s).
+  // Listed in scripts/test-skips.mjs: it failed again in a full e2e run after the per-topic
+  // groups (in 10 s, not at a timeout), though it passes alone. TEND_E2E_CONSUMER_KILL=1 runs it;
+  // its assertions now name the reading or alert that differs.
   it.runIf(process.env.TEND_E2E_CONSUMER_KILL === '1')(
     'loses and repeats no alert when one of two notification consumers is killed mid-stream',
     async () => {
@@ -173,16 +175,15 @@ describe.runIf(ready)('events through the real Kafka between separate processes'
           systolic: 181 + i,
           diastolic: 121,
         });
-        expect(recorded.status).toBe(201);
+        expect(recorded.status, `reading ${i}: ${JSON.stringify(recorded.json)}`).toBe(201);
         ids.push((recorded.json as { id: string }).id);
       }
       await expect.poll(async () => (await urgent()).length, { timeout: 90_000, interval: 500 }).toBe(readings + 1);
       // Settled: nothing redelivered after the rebalance adds a second copy.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      const final = await urgent();
-      expect(final).toHaveLength(readings + 1);
-      const systolics = final.map((n) => Number(/(\d{3})\/121/.exec(n.body)?.[1])).sort((x, y) => x - y);
-      expect(systolics).toEqual(Array.from({ length: readings + 1 }, (_, i) => 180 + i));
+      // Compared as the list of readings alerted, so a failure shows which is missing or repeated.
+      const systolics = (await urgent()).map((n) => /(\d{3})\/121/.exec(n.body)?.[1] ?? n.body).sort();
+      expect(systolics).toEqual(Array.from({ length: readings + 1 }, (_, i) => String(180 + i)));
     },
     240_000,
   );

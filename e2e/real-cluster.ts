@@ -41,6 +41,15 @@ export async function registerPerson(
   name: string,
   send: (url: string, init?: RequestInit) => Promise<Response> = fetch,
 ): Promise<string> {
+  return (await registerAccount(base, name, send)).accessToken;
+}
+
+/** `registerPerson`, also returning the new person's id (for checks in the database). */
+export async function registerAccount(
+  base: string,
+  name: string,
+  send: (url: string, init?: RequestInit) => Promise<Response> = fetch,
+): Promise<{ accessToken: string; userId: string }> {
   const response = await send(`${base}/api/v1/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -51,7 +60,8 @@ export async function registerPerson(
     }),
   });
   if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { accessToken: string }).accessToken;
+  const body = (await response.json()) as { accessToken: string; user: { id: string } };
+  return { accessToken: body.accessToken, userId: body.user.id };
 }
 
 /**

@@ -252,7 +252,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await context.close();
   }, 120_000);
 
-  it("lets a person give a caregiver access, and the caregiver sees what the grant allows, and says what it doesn't", async () => {
+  it("lets a person invite a caregiver, who accepts and sees what the grant allows, and says what it doesn't", async () => {
     const registered = await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -271,6 +271,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
       userId: carerId,
       role: Role.CAREGIVER,
     });
+    // The caregiver's address is proven (an admin's word here), so the invitation reaches them.
+    await health.verifyEmail({ caller: create(CallerSchema, { role: Role.ADMIN, userId: carerId }), userId: carerId });
 
     const owner = await openContext(browser);
     await signIn(owner.page, ann);
@@ -278,7 +280,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await owner.page.getByText('No one has access to your record.').waitFor();
     await owner.page.getByLabel('Their e-mail address').fill(carer.email);
     await pick(owner.page, 'checkbox', 'See your medicines');
-    await owner.page.getByRole('button', { name: 'Give access' }).click();
+    await owner.page.getByRole('button', { name: 'Send invitation' }).click();
+    await owner.page.getByRole('heading', { name: 'Invitations waiting for an answer' }).waitFor();
     await owner.page.getByText(carer.email).waitFor();
     await expectAccessible(owner.page, 'caregivers');
     expectNoProblems(owner.problems);
@@ -287,6 +290,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     const { context, page, problems } = await openContext(browser);
     await signIn(page, carer);
     await openNav(page, 'Caregivers');
+    await page.getByRole('heading', { name: 'Invitations to you' }).waitFor();
+    await page.getByRole('button', { name: `Accept: ${ann.name}` }).click();
     await page.getByRole('link', { name: `View ${ann.name}` }).click();
     await page.getByRole('heading', { name: `${ann.name}’s record` }).waitFor();
     await page.getByText('You may: See your readings').waitFor();
@@ -410,29 +415,43 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await context.close();
   }, 120_000);
 
+  /**
+   * A browser whose fake microphone plays `ssml` spoken by eSpeak NG, once, then silence; and a
+   * fresh account signed in on the Talk screen.
+   */
+  async function talkingBrowser(name: string, ssml: string, use: (page: Page) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
+    const wav = join(dir, 'sentence.wav');
+    expect(spawnSync('espeak-ng', ['-v', 'en-us', '-m', '-w', wav, ssml]).status).toBe(0);
+    const speaker = { email: `${name}-${runId}@example.com` };
+    await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: speaker.email, password, displayName: name }),
+    });
+    const withMicrophone = await launchBrowser([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}%noloop`,
+      '--autoplay-policy=no-user-gesture-required',
+    ]);
+    try {
+      const { context, page, problems } = await openContext(withMicrophone);
+      await signIn(page, speaker);
+      await openNav(page, 'Talk');
+      await use(page);
+      expectNoProblems(problems);
+      await context.close();
+    } finally {
+      await withMicrophone.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   it.skipIf(!existsSync('/usr/bin/espeak-ng'))(
     'takes a spoken turn by push-to-talk: the words heard and the answer join the chat',
-    async () => {
-      // Chromium's fake microphone plays a recording of the sentence, spoken by eSpeak NG.
-      const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
-      const wav = join(dir, 'sentence.wav');
-      const spoken = spawnSync('espeak-ng', ['-v', 'en-us', '-w', wav, 'my blood pressure is one forty over ninety']);
-      expect(spoken.status).toBe(0);
-      const speaker = { email: `vera-${runId}@example.com` };
-      await fetch(`${base}/api/v1/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: speaker.email, password, displayName: 'Vera' }),
-      });
-      const withMicrophone = await launchBrowser([
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}%noloop`,
-      ]);
-      try {
-        const { context, page, problems } = await openContext(withMicrophone);
-        await signIn(page, speaker);
-        await openNav(page, 'Talk');
+    () =>
+      talkingBrowser('vera', 'my blood pressure is one forty over ninety', async (page) => {
         await page.getByRole('button', { name: /Speak/ }).click();
         await page.getByText('Listening…').waitFor();
         await page.waitForTimeout(4000);
@@ -441,13 +460,31 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
         await page.locator('.bubble-user', { hasText: /pressure/ }).waitFor({ timeout: 60_000 });
         await page.locator('.bubble-assistant').first().waitFor();
         await expectAccessible(page, 'talk-voice');
-        expectNoProblems(problems);
-        await context.close();
-      } finally {
-        await withMicrophone.close();
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
+      }),
+    120_000,
+  );
+
+  it.skipIf(!existsSync('/usr/bin/espeak-ng'))(
+    'talks hands-free: the end of speech is heard, the answer is spoken, and Tend listens again',
+    () =>
+      // The pause first leaves time for the page to open the microphone and the socket.
+      talkingBrowser(
+        'hana',
+        '<speak><break time="3s"/>my blood pressure is one forty over ninety</speak>',
+        async (page) => {
+          await page.getByRole('button', { name: 'Talk hands-free' }).click();
+          await page.getByText(/^Listening\. Speak when you are ready/).waitFor({ timeout: 30_000 });
+          // No button press ends the turn: the quiet after the sentence does.
+          await page.locator('.bubble-user', { hasText: /pressure/ }).waitFor({ timeout: 60_000 });
+          await page.locator('.bubble-assistant').first().waitFor();
+          // The answer was played aloud, then the next turn began by itself.
+          await page.locator('[data-sentences-spoken]:not([data-sentences-spoken="0"])').waitFor({ timeout: 30_000 });
+          await page.getByText(/^Listening\. Speak when you are ready/).waitFor({ timeout: 30_000 });
+          await expectAccessible(page, 'talk-hands-free');
+          await page.getByRole('button', { name: 'Stop talking hands-free' }).click();
+          await page.getByRole('button', { name: 'Talk hands-free' }).waitFor();
+        },
+      ),
     120_000,
   );
 

@@ -4,12 +4,13 @@
 # and compose reads. Production takes them from its secret store (see the `secret` keys in deploy/helm/tend/values.yaml).
 set -euo pipefail
 env_file="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/.env"
-if [[ -f $env_file ]] && grep -q '^TEND_SERVICE_KEYS=' "$env_file" && [[ ${1:-} != --force ]]; then
+if [[ -f $env_file ]] && grep -q '^TEND_SERVICE_KEYS=' "$env_file" && grep -q '^REDIS_PASSWORD=' "$env_file" &&
+  [[ ${1:-} != --force ]]; then
   echo "dev-keys: $env_file already has keys (use --force to replace them)"
   exit 0
 fi
 touch "$env_file"
-sed -i '/^TEND_ENCRYPTION_KEYS=/d; /^TEND_BLIND_INDEX_KEY=/d; /^TEND_JWT_KEYS=/d; /^TEND_SERVICE_KEYS=/d' "$env_file"
+sed -i '/^TEND_ENCRYPTION_KEYS=/d; /^TEND_BLIND_INDEX_KEY=/d; /^TEND_JWT_KEYS=/d; /^TEND_SERVICE_KEYS=/d; /^REDIS_PASSWORD=/d' "$env_file"
 # An Ed25519 private JWK with a kid, as TEND_JWT_KEYS expects (a JSON array; the first signs).
 ed25519_jwks() {
   node -e '
@@ -26,6 +27,8 @@ service_jwks=$(ed25519_jwks tend)
   echo "TEND_BLIND_INDEX_KEY=$(openssl rand -base64 32)"
   echo "TEND_JWT_KEYS='$jwks'"
   echo "TEND_SERVICE_KEYS='$service_jwks'"
+  # Redis's password (compose runs it with --requirepass; every process's REDIS_URL carries it).
+  echo "REDIS_PASSWORD=$(openssl rand -hex 24)"
 } >>"$env_file"
 chmod 0600 "$env_file"
-echo "dev-keys: wrote field-encryption, blind-index, token-signing and service keys to $env_file"
+echo "dev-keys: wrote field-encryption, blind-index, token-signing and service keys and the Redis password to $env_file"

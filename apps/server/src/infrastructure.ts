@@ -91,6 +91,7 @@ export class Infrastructure {
           (this.#bus = createEventBus({
             brokers: config.kafkaBrokers,
             replicationFactor: config.kafkaReplicationFactor,
+            kafkaSecurity: config.kafkaSecurity,
             logger,
             metrics,
           })),

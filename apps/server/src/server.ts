@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   AdminServer,
   CompositeService,
@@ -131,6 +132,8 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
   }
   const runner = new ModuleRunner(resolved, (event) => logger.debug(event, `module ${event.phase}`));
   const began = performance.now();
+  // Only a process that has served has traffic to drain; a failed start stops at once.
+  let started = false;
   return {
     logger,
     modules: resolved.map((m) => m.name),
@@ -138,12 +141,19 @@ export function createServer(config: TendConfig, targets: readonly string[]): Te
       logger.info({ targets, modules: resolved.map((m) => m.name) }, 'starting');
       await runner.start();
       readiness.markStarted();
+      started = true;
       await probeHealth();
       logger.info({ ms: Math.round(performance.now() - began) }, 'started');
     },
     async stop() {
       readiness.markStopping();
       await probeHealth();
+      // The drain grace: NOT_SERVING (and /readyz 503) while every port still serves, in-flight
+      // and new requests alike, until balancers and endpoint lists have stopped sending here.
+      if (started && config.shutdownGraceMs > 0) {
+        logger.info({ graceMs: config.shutdownGraceMs }, 'draining: NOT_SERVING, still serving');
+        await delay(config.shutdownGraceMs);
+      }
       await runner.stop();
       logger.info('stopped');
     },

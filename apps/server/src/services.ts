@@ -1,7 +1,7 @@
-import type { GrpcServiceModule, GrpcServiceName } from '@tend/platform';
+import { createFieldCipher, type FieldCipher, type GrpcServiceModule, type GrpcServiceName } from '@tend/platform';
 import { createConversationService } from '@tend/conversation';
 import { createExternalService, type NotesCipher } from '@tend/external';
-import { createFieldCipher, createHealthService, type FieldCipher } from '@tend/health';
+import { createHealthService } from '@tend/health';
 import { createNotificationService } from '@tend/notification';
 import { createVoiceService } from '@tend/voice';
 import type { Infrastructure } from './infrastructure.js';
@@ -53,6 +53,8 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         notification: infra.transportTo('notification'),
         llm: config.llm,
         cache: infra.cache,
+        cipher: await fieldCipher(),
+        retentionDays: config.conversationRetentionDays,
         logger,
         metrics,
       }),
@@ -64,6 +66,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         logger,
         metrics,
         dataDir: config.dataDir,
+        keysDir: config.keysDir,
         channels: {
           email: config.notification.email,
           sms:

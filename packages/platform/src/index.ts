@@ -46,6 +46,8 @@ export {
   ConfigError,
   toConnectError,
   httpStatusOf,
+  httpStatusOfError,
+  GoneError,
   fieldViolationsOf,
   type FieldViolation,
 } from './errors/errors.js';
@@ -61,6 +63,7 @@ export { Metrics } from './metrics/metrics.js';
 export { watchDatabase } from './metrics/database-metrics.js';
 export { watchFilesystems } from './metrics/filesystem-metrics.js';
 export { ModelCallTelemetry, type ModelCallOutcome } from './tracing/model-calls.js';
+export { registerRequestTrace, requestTraceContext, runInRequestTrace } from './tracing/request-trace.js';
 export { BaseService, type Lifecycle, type ServiceState } from './lifecycle/service.js';
 export { resolveModules, ModuleRunner, type ModuleDefinition } from './lifecycle/modules.js';
 export { CompositeService, TaskService } from './lifecycle/composite.js';
@@ -129,6 +132,9 @@ export {
   type PartitionWindow,
 } from './db/monthly-partitions.js';
 export { localSecretFile, type LocalSecretOptions } from './secrets/local-secret-file.js';
+export type { FieldCipher, SealContext } from './secrets/field-cipher.js';
+export { AesGcmCipher, parseEncryptionKeys, type EncryptionKey } from './secrets/aes-gcm-cipher.js';
+export { createFieldCipher, type CipherSettings } from './secrets/create-field-cipher.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './db/retention.js';
 export { createEventBus, type CreateEventBusOptions } from './events/create-event-bus.js';
 export { seedTopics, parseCloudEvent, InvalidEventError, type TopicSpec } from './events/cloud-event.js';
@@ -143,6 +149,13 @@ export { OutboxRelay, type OutboxRelayOptions, type RelayRole } from './events/o
 export { idempotentHandler, type TransactionalEventHandler } from './events/idempotent-consumer.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './events/memory-event-bus.js';
 export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './events/kafka-event-bus.js';
+export {
+  kafkaConnectionOptions,
+  kafkaSaslMechanisms,
+  kafkaSecurityProtocols,
+  type KafkaConnectionOptions,
+  type KafkaSecurity,
+} from './events/kafka-security.js';
 export type { RetryBackoff } from './events/backoff.js';
 export {
   addDays,
@@ -165,6 +178,7 @@ export {
   codePointLength,
   idempotencyKeyChars,
   isTextWithin,
+  nulTextMessage,
   textLimitMessage,
 } from './limits/text-length.js';
 export { doseUnits, medicationLimits } from './limits/medication-limits.js';

@@ -19,6 +19,7 @@ import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { advisoryHandlers } from './advisories/advisory-handlers.js';
+import { AdvisoryNotices } from './advisories/advisory-notices.js';
 import { appointmentHandlers } from './appointments/appointment-handlers.js';
 import { AppointmentStore } from './appointments/appointment-store.js';
 import { AppointmentReminders } from './appointments/appointment-reminders.js';
@@ -65,6 +66,8 @@ export interface ExternalServiceDeps {
   notification?: Transport;
   /** How often due appointment reminders are looked for. @default 60_000 */
   reminderEveryMs?: number;
+  /** How often each person's health advisories are looked for, to notify them. @default 900_000 */
+  advisoryEveryMs?: number;
   /**
    * Seals appointment notes. The binary passes the process's field cipher (the health record's
    * keys and rotation).
@@ -88,6 +91,7 @@ export interface ExternalServiceDeps {
 export function createExternalService(deps: ExternalServiceDeps): GrpcServiceModule & {
   source: WeatherSource;
   reminders: AppointmentReminders | undefined;
+  advisoryNotices: AdvisoryNotices | undefined;
   calendarSync: CalendarSync;
   calendarSchedule: CalendarSyncSchedule;
 } {
@@ -134,15 +138,12 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
     logger: deps.logger,
     metrics: deps.metrics,
   });
+  const notification = deps.notification && createClient(NotificationService, deps.notification);
   const reminders =
-    deps.notification &&
-    new AppointmentReminders({
-      db,
-      notification: createClient(NotificationService, deps.notification),
-      clock,
-      logger,
-      everyMs: deps.reminderEveryMs,
-    });
+    notification && new AppointmentReminders({ db, notification, clock, logger, everyMs: deps.reminderEveryMs });
+  const advisories = { source, locator, health: createClient(HealthService, deps.health), clock };
+  const advisoryNotices =
+    notification && new AdvisoryNotices({ db, advisories, notification, clock, logger, everyMs: deps.advisoryEveryMs });
   return {
     name: 'external',
     serviceNames: [ExternalService.typeName],
@@ -151,14 +152,21 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
       router.service(ExternalService, {
         ...weatherHandlers({ source, locator, clock }),
         ...placeHandlers({ places, locator }),
-        ...advisoryHandlers({ source, locator, health: createClient(HealthService, deps.health), clock }),
+        ...advisoryHandlers(advisories),
         ...appointmentHandlers(appointments),
         ...calendarFeedHandlers({ db, appointments, clock }),
         ...calendarSyncHandlers({ db, appointments, connections, sync: calendarSync }),
       }),
     reminders,
+    advisoryNotices,
     calendarSync,
     calendarSchedule,
-    parts: [migrate, relay, calendarSchedule, ...(reminders ? [reminders] : [])],
+    parts: [
+      migrate,
+      relay,
+      calendarSchedule,
+      ...(reminders ? [reminders] : []),
+      ...(advisoryNotices ? [advisoryNotices] : []),
+    ],
   };
 }

@@ -39,10 +39,14 @@ export class HealthEvents {
   }
 
   /**
-   * Runs `write` and enqueues `events` as ONE statement: atomic even outside a transaction, and
+   * Runs `write` (one or more data-modifying statements) and enqueues `events` as ONE statement: atomic even outside a transaction, and
    * one round trip for a write and all its events (see `writeWithEvents`).
    */
-  emitWith(db: Kysely<HealthTables>, write: OperationNodeSource, events: readonly HealthEvent[]): Promise<unknown> {
+  emitWith(
+    db: Kysely<HealthTables>,
+    write: OperationNodeSource | readonly OperationNodeSource[],
+    events: readonly HealthEvent[],
+  ): Promise<unknown> {
     return writeWithEvents(
       db,
       write,

@@ -32,7 +32,7 @@ import { medicationHandlers } from './medications/medication-handlers.js';
 import { peopleHandlers } from './people/people-handlers.js';
 import { vitalHandlers } from './vitals/vital-handlers.js';
 import { VitalPartitions } from './vitals/vital-partitions.js';
-import { idempotencyWindowMs } from './vitals/vital-writes.js';
+import { idempotencyWindowMs } from './vitals/vital-repository.js';
 import { PasswordHasher, type ScryptCost } from './people/password-hashing.js';
 
 /** The health service's PostgreSQL schema. */

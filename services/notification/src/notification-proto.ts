@@ -35,6 +35,7 @@ const kindByName: Record<KindName, NotificationKind> = {
   emergency: NotificationKind.EMERGENCY,
   appointment: NotificationKind.APPOINTMENT,
   caregiver_alert: NotificationKind.CAREGIVER_ALERT,
+  health_advisory: NotificationKind.HEALTH_ADVISORY,
 };
 const deliveryByName: Record<string, DeliveryStatus> = {
   queued: DeliveryStatus.QUEUED,

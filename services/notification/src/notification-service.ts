@@ -40,7 +40,7 @@ import { SmsReplies } from './actions/sms-replies.js';
 import type { ChannelSender } from './channels/channel-sender.js';
 import { EmailSender, type EmailSenderOptions } from './channels/email-sender.js';
 import { PushSender, loadVapidKeys } from './channels/push-sender.js';
-import { SmsSender } from './channels/sms-sender.js';
+import { SmsSender, type SmsSenderOptions } from './channels/sms-sender.js';
 import { TwilioApiProvider, type TwilioApiOptions } from './channels/twilio-api.js';
 import type { NotificationTables } from './db/tables.js';
 import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery/delivery-worker.js';
@@ -86,8 +86,10 @@ export interface NotificationServiceDeps {
   channels?: ChannelSettings;
   /** The delivery worker's timing and retries. @default see `DeliveryWorkerOptions` */
   delivery?: DeliveryWorkerOptions;
-  /** Where generated keys are kept (VAPID, action tokens) when not configured. */
+  /** The data directory; generated keys (VAPID, action tokens) go to `keysDir`, not here. */
   dataDir?: string;
+  /** Where generated keys are kept when not configured (`TEND_KEYS_DIR`, 0700). @default `<dataDir>/keys` */
+  keysDir?: string;
   /** @default 'notification' */
   schema?: string;
   /** @default the system clock */
@@ -100,8 +102,14 @@ export interface NotificationServiceDeps {
 export interface ChannelSettings {
   /** E-mail over SMTP. */
   email?: Omit<EmailSenderOptions, 'actionUrl'>;
-  /** SMS providers speaking Twilio's Messages API, in order of preference (failover). */
-  sms?: { providers: TwilioApiOptions[] };
+  /**
+   * SMS providers speaking Twilio's Messages API, in order of preference (failover), with each
+   * provider's timeout and breaker (the sender's defaults when unset).
+   */
+  sms?: { providers: TwilioApiOptions[] } & Pick<
+    SmsSenderOptions,
+    'timeoutMs' | 'breakerThreshold' | 'breakerHalfOpenAfterMs'
+  >;
   /** Web Push; keys generated into `dataDir` when not given. Absent: push off. */
   push?: { publicKey?: string; privateKey?: string; subject?: string };
   /** The gateway's public URL, for the action links in e-mails. @default 'http://127.0.0.1:8080' */
@@ -147,7 +155,11 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const preferences = new PreferenceStore(db, clock);
   const inbox = new InboxStore(db, clock);
   const devices = new DeviceStore(db, clock, ids);
-  const tokens = await ActionTokens.load({ key: deps.channels?.actionKey, dataDir: deps.dataDir });
+  const tokens = await ActionTokens.load({
+    key: deps.channels?.actionKey,
+    dataDir: deps.dataDir,
+    keysDir: deps.keysDir,
+  });
   const publicUrl = (deps.channels?.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   const email =
     deps.channels?.email &&
@@ -161,10 +173,17 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       ),
       logger: deps.logger,
       metrics: deps.metrics,
+      timeoutMs: deps.channels.sms.timeoutMs,
+      breakerThreshold: deps.channels.sms.breakerThreshold,
+      breakerHalfOpenAfterMs: deps.channels.sms.breakerHalfOpenAfterMs,
     });
   const vapid =
     deps.channels?.push &&
-    (await loadVapidKeys({ ...deps.channels.push, dataDir: deps.dataDir ?? join(tmpdir(), 'tend-notification') }));
+    (await loadVapidKeys({
+      ...deps.channels.push,
+      dataDir: deps.dataDir ?? join(tmpdir(), 'tend-notification'),
+      keysDir: deps.keysDir,
+    }));
   const push = vapid && new PushSender(vapid);
   const senders: ChannelSender[] = [email, sms, push].filter((s): s is NonNullable<typeof s> => s !== undefined);
   const enabledChannels = new Set<ChannelName>(['in_app', ...senders.map((s) => s.channel)]);
@@ -292,7 +311,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       channels = [...new Set(channels)];
     } else {
       const prefs = await preferences.get(request.userId);
-      const plan = deliveryPlanFor(kind, prefs, clock.now(), prefs.timeZone);
+      const plan = deliveryPlanFor(kind, prefs, clock.now(), prefs.timeZone, request.urgent);
       channels = plan.channels.filter((c) => enabledChannels.has(c));
       holdUntil = plan.holdUntil;
     }

@@ -26,6 +26,11 @@ export interface StreamTranscriber {
   partialEveryBytes?: number;
   /** Quiet after speech that ends a hands-free utterance. @default 500 */
   hangoverMs?: number;
+  /**
+   * A pause this long starts recognising what was said so far, so that the transcript is ready,
+   * or nearly, when the hangover ends; speech going on discards it. @default 200
+   */
+  speculateAfterMs?: number;
   /** False while speech work is waiting: partials then wait for a free moment. @default always true */
   idle?: () => boolean;
 }
@@ -50,6 +55,8 @@ export async function* streamTranscripts(
   const joined = () => Buffer.concat(chunks);
   let vad: EnergyVad | undefined;
   let endedAtMs = 0;
+  // The final transcript started early, in a pause, and the speech it heard up to then.
+  let speculation: { voicedFrames: number; transcript: Promise<Transcript | undefined> } | undefined;
 
   for await (const request of requests) {
     if (request.event.case === 'config') {
@@ -79,9 +86,18 @@ export async function* streamTranscripts(
       const ended = vad
         .push(new Int16Array(aligned.buffer, 0, aligned.length / 2))
         .find((e) => e.type === 'speech-end');
+      if (speculation && speculation.voicedFrames !== vad.voicedFrames) speculation = undefined;
       if (ended) {
         endedAtMs = ended.atMs;
         break;
+      }
+      if (!speculation && vad.pauseMs >= (transcriber.speculateAfterMs ?? 200) && (transcriber.idle?.() ?? true)) {
+        const { caller, format, language, phraseHints } = config;
+        speculation = {
+          voicedFrames: vad.voicedFrames,
+          // A failed guess costs nothing: the final is then transcribed as usual.
+          transcript: transcriber.transcribe(caller, joined(), format, language, phraseHints).catch(() => undefined),
+        };
       }
     }
     // Partials only in a free moment, and not during the hangover: the final one is what counts.
@@ -108,7 +124,9 @@ export async function* streamTranscripts(
   // A partial still running is not waited for when speech has ended: the final matters now.
   if (!endedAtMs) await partial;
   const { caller, format, language, phraseHints } = config;
-  const final = await transcriber.transcribe(caller, joined(), format, language, phraseHints);
+  // Speech ended without a word since the pause began: the early transcript heard all of it.
+  const speculated = endedAtMs ? await speculation?.transcript : undefined;
+  const final = speculated ?? (await transcriber.transcribe(caller, joined(), format, language, phraseHints));
   yield {
     text: final.text,
     isFinal: true,

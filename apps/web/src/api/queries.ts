@@ -3,7 +3,7 @@ import { useApi } from '../app/api-context.js';
 import type { VitalKind } from '../domain/units.js';
 import { unwrap } from './problem.js';
 import type { paths } from './schema.gen.js';
-import type { Adherence, CaregiverGrant, Medication, ScheduledDose, Vital } from './types.js';
+import type { Adherence, CaregiverGrant, CaregiverInvitation, Medication, ScheduledDose, Vital } from './types.js';
 
 // The screens' reads and writes, each named by what it means; the cache keys live here too, so a
 // write refreshes exactly the reads it changes.
@@ -165,6 +165,25 @@ export function useGrants(side: 'caregivers' | 'patients', enabled = true) {
           ? await unwrap(client.GET('/api/v1/caregivers', { params: { query: { limit: 100 } } }))
           : await unwrap(client.GET('/api/v1/patients', { params: { query: { limit: 100 } } }));
       return result.items as unknown as CaregiverGrant[];
+    },
+  });
+}
+
+/**
+ * Caregiver invitations: the pending ones the person sent, or those sent to the person's own
+ * (verified) address, which they may accept or decline.
+ */
+export function useInvitations(side: 'sent' | 'received') {
+  const { client } = useApi();
+  return useQuery({
+    queryKey: ['invitations', side],
+    retry: false,
+    queryFn: async () => {
+      const result =
+        side === 'sent'
+          ? await unwrap(client.GET('/api/v1/caregivers/invitations', { params: { query: { limit: 100 } } }))
+          : await unwrap(client.GET('/api/v1/invitations'));
+      return result.items as unknown as CaregiverInvitation[];
     },
   });
 }

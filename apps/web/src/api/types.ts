@@ -88,6 +88,18 @@ export interface CaregiverGrant {
   createdAt?: string;
 }
 
+/** An offer of caregiver access, waiting for (or past) the invitee's answer. */
+export interface CaregiverInvitation {
+  id: string;
+  patientUserId: string;
+  patientDisplayName: string;
+  email: string;
+  scopes: string[];
+  status: 'pending' | 'accepted' | 'declined' | 'withdrawn' | 'expired';
+  createdAt?: string;
+  expiresAt?: string;
+}
+
 /** The scopes a person can grant a caregiver. */
 export const caregiverScopes = [
   'read_vitals',
@@ -113,7 +125,13 @@ export interface ChatMessage {
 
 /** What a notification is about, as the API names it. */
 export type NotificationKind =
-  'dose_reminder' | 'missed_dose' | 'urgent_reading' | 'emergency' | 'appointment' | 'caregiver_alert';
+  | 'dose_reminder'
+  | 'missed_dose'
+  | 'urgent_reading'
+  | 'emergency'
+  | 'appointment'
+  | 'caregiver_alert'
+  | 'health_advisory';
 
 /** A way a notification reaches a person. */
 export type Channel = 'push' | 'sms' | 'email' | 'in_app';

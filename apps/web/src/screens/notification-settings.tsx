@@ -32,6 +32,7 @@ const kinds = [
   'urgent_reading',
   'appointment',
   'caregiver_alert',
+  'health_advisory',
 ] as const satisfies readonly NotificationKind[];
 const channels: readonly Channel[] = ['in_app', 'push', 'email', 'sms'];
 

@@ -5,6 +5,7 @@ import { streamMessage, type ChatReply } from '../api/chat.js';
 import { unwrap } from '../api/problem.js';
 import type { ChatMessage } from '../api/types.js';
 import { useApi } from '../app/api-context.js';
+import { canTalkHandsFree, HandsFree } from '../components/hands-free.js';
 import { canRecord, PushToTalk, type SpokenTurn } from '../components/push-to-talk.js';
 import { Button, FormProblem, QueryState, TextInput } from '../components/ui.js';
 import { languageOf } from '../i18n/index.js';
@@ -143,6 +144,16 @@ export function TalkScreen() {
       </ApiForm>
       {canRecord() && (
         <PushToTalk conversationId={ensureConversation} language={language} onTurn={(turn) => void spoken(turn)} />
+      )}
+      {canTalkHandsFree() && (
+        <HandsFree
+          conversationId={conversationId}
+          language={language}
+          onTurn={(turn) => {
+            setConversationId(turn.conversationId);
+            void spoken(turn);
+          }}
+        />
       )}
     </div>
   );

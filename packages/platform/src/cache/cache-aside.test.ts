@@ -219,4 +219,35 @@ describe('CacheAside', () => {
       ['profile:ada', 5],
     ]);
   });
+
+  it('writes through, and a later read is a hit', async () => {
+    const cache = new ControlledCache();
+    const { aside, counts } = setup(cache);
+    await aside.set('recent:c1', ['hello'], 1000);
+    expect(await aside.lookup('recent:c1')).toEqual(['hello']);
+    expect(await counts()).toEqual({ hit: 1, miss: 0, error: 0 });
+  });
+
+  it('looks up without a source: a miss or a failing cache is undefined, never an error', async () => {
+    const cache = new ControlledCache();
+    const { aside, counts } = setup(cache);
+    expect(await aside.lookup('absent')).toBeUndefined();
+    cache.mode = 'failing';
+    expect(await aside.lookup('absent')).toBeUndefined();
+    expect(await counts()).toEqual({ hit: 0, miss: 1, error: 1 });
+  });
+
+  it('a write-through that fails leaves no older value to be read', async () => {
+    const cache = new ControlledCache();
+    const { aside } = setup(cache);
+    await aside.set('k', 'old', 1000);
+    cache.mode = 'failing';
+    await expect(aside.set('k', 'new', 1000)).resolves.toBeUndefined();
+    cache.mode = 'healthy';
+    // The failed write left the key to be invalidated: the old value is deleted, not served.
+    expect(await aside.lookup('k')).toBeUndefined();
+    expect(cache.entries.has('k')).toBe(false);
+    await aside.set('k', 'new', 1000);
+    expect(await aside.lookup('k')).toBe('new');
+  });
 });

@@ -171,6 +171,39 @@ export class CacheAside {
     }
   }
 
+  /**
+   * The cached value for `key`, or undefined on a miss, an undecodable value or a failing cache:
+   * a look-up for values with no source to load from (an answer that would have to be worked
+   * out again, a generation counter). Counted like `get`.
+   */
+  lookup<T>(key: string, decode?: (json: unknown) => T): Promise<T | undefined> {
+    return this.get<T | undefined>({ key, ttlMs: 0, load: () => Promise.resolve(undefined), decode });
+  }
+
+  /**
+   * Writes `value` the caller has just stored at its source (write-through), so the next read
+   * is a hit. Never throws: when the cache cannot be written, the key is invalidated instead
+   * (and bypassed by this process until that succeeds), so an older cached value is not read.
+   */
+  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    const flight = this.#flights.get(key);
+    if (flight) {
+      flight.invalidated = true;
+      this.#flights.delete(key);
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(value);
+    } catch (error) {
+      this.#logger.error({ err: error, key }, 'value cannot be cached as JSON');
+      await this.invalidate(key);
+      return;
+    }
+    // A write that lands replaces whatever stale value a deferred invalidation was guarding.
+    if (await this.#call(() => this.#cache.set(key, json, ttlMs))) await this.invalidate(key);
+    else this.#pendingInvalidations.delete(key);
+  }
+
   /** The `n` most-read keys in the last one to two minutes (by default), most-read first. */
   hotKeys(n = 10): HotKey[] {
     return this.#hotKeys.top(n);

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       kafkaBrokers: [],
       logLevel: 'info',
+      shutdownGraceMs: 0,
       shutdownTimeoutMs: 10_000,
     });
     expect(config.upstreams.health).toEqual([{ url: 'http://127.0.0.1:50053', weight: 1, backup: false }]);

@@ -16,6 +16,7 @@ import {
   smtpUrl,
   text,
 } from './parsers.js';
+import { kafkaSaslMechanisms, kafkaSecurityProtocols } from '../events/kafka-security.js';
 import { balancingPolicies, opsRoutePlacements, type OidcProviderConfig, type UpstreamInstance } from './types.js';
 import { optional, perService, variable, type GrpcServiceName } from './variable.js';
 
@@ -153,6 +154,37 @@ export const configTable = {
     doc: '`host:port,host:port`',
     targets: ['event-bus'],
   }),
+  KAFKA_SECURITY_PROTOCOL: variable({
+    parse: oneOf(kafkaSecurityProtocols),
+    default: 'plaintext',
+    doc: '`plaintext` `ssl` `sasl_plaintext` `sasl_ssl`: events carry health data, so `ssl` or `sasl_ssl` off a private host',
+    targets: ['event-bus'],
+  }),
+  KAFKA_SSL_CA_FILE: optional({
+    parse: text,
+    defaultDoc: "the system's CAs",
+    doc: "PEM file of the CA of the brokers' certificates (TLS protocols; the certificate is always verified)",
+    targets: ['event-bus'],
+  }),
+  KAFKA_SASL_MECHANISM: variable({
+    parse: oneOf(kafkaSaslMechanisms),
+    default: 'scram-sha-512',
+    doc: '`plain` `scram-sha-256` `scram-sha-512` (SASL protocols)',
+    targets: ['event-bus'],
+  }),
+  KAFKA_SASL_USERNAME: optional({
+    parse: text,
+    defaultDoc: 'none',
+    doc: 'SASL user; required with `sasl_ssl` and `sasl_plaintext`',
+    targets: ['event-bus'],
+  }),
+  KAFKA_SASL_PASSWORD: optional({
+    parse: text,
+    secret: true,
+    defaultDoc: 'none',
+    doc: 'SASL password; required with `sasl_ssl` and `sasl_plaintext`',
+    targets: ['event-bus'],
+  }),
   KAFKA_REPLICATION_FACTOR: variable({
     parse: integer({ min: 1 }),
     default: 1,
@@ -171,6 +203,12 @@ export const configTable = {
     doc: 'OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`',
     targets: 'every',
   }),
+  SHUTDOWN_GRACE_MS: variable({
+    parse: integer({ min: 0 }),
+    default: 0,
+    doc: 'after SIGTERM, how long health says NOT_SERVING (`/readyz` 503) while all is still served, so balancers stop sending first',
+    targets: 'every',
+  }),
   SHUTDOWN_TIMEOUT_MS: variable({
     parse: integer({ min: 1 }),
     default: 10_000,
@@ -182,7 +220,7 @@ export const configTable = {
     secret: true,
     defaultDoc: 'generated in `TEND_DATA_DIR`',
     doc: 'AES-256-GCM keys for sensitive fields, `id:base64key,...`; the first seals, all open (rotation)',
-    targets: ['health'],
+    targets: ['health', 'conversation', 'external'],
     requiredWith: 'DATABASE_URL',
   }),
   TEND_BLIND_INDEX_KEY: optional({
@@ -190,8 +228,14 @@ export const configTable = {
     secret: true,
     defaultDoc: 'generated in `TEND_DATA_DIR`',
     doc: 'base64 key (32 bytes) of the keyed hashes that find encrypted values; never rotates',
-    targets: ['health'],
+    targets: ['health', 'conversation', 'external'],
     requiredWith: 'DATABASE_URL',
+  }),
+  CONVERSATION_RETENTION_DAYS: variable({
+    parse: integer({ min: 1, max: 36_500 }),
+    default: 365,
+    doc: 'days a chat message is kept; older ones, and conversations idle as long, are deleted hourly',
+    targets: ['conversation'],
   }),
   VITAL_HISTORY_DAYS: variable({
     parse: integer({ min: 30, max: 54_000 }),
@@ -273,6 +317,12 @@ export const configTable = {
     parse: integer({ min: 1 }),
     default: 100,
     doc: 'API requests per person (per address when anonymous) per minute',
+    targets: ['gateway'],
+  }),
+  WS_SOCKETS_PER_PERSON: variable({
+    parse: integer({ min: 1 }),
+    default: 5,
+    doc: 'open /ws sockets one person may hold on one gateway; one more is closed with 1008',
     targets: ['gateway'],
   }),
   CORS_ORIGINS: variable({

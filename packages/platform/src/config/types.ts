@@ -1,4 +1,5 @@
 import type { GrpcServiceName } from './variable.js';
+import type { KafkaSecurity } from '../events/kafka-security.js';
 
 /** Everything a Tend process is configured with, validated and with defaults filled in. */
 export interface TendConfig {
@@ -42,10 +43,17 @@ export interface TendConfig {
   kafkaBrokers: string[];
   /** Replication of the topics Tend creates when missing (3 in production). @default 1 */
   kafkaReplicationFactor: number;
+  /** TLS and SASL towards the brokers (`KAFKA_SECURITY_PROTOCOL` and its kin). */
+  kafkaSecurity: KafkaSecurity;
   /** @default 'info' */
   logLevel: string;
   /** OTLP/HTTP endpoint for traces, e.g. `http://jaeger:4318`; unset disables export. */
   otlpEndpoint: string | undefined;
+  /**
+   * After SIGTERM, how long the process keeps serving while its health says NOT_SERVING, so
+   * balancers and Kubernetes endpoints stop sending to it before its ports close. @default 0
+   */
+  shutdownGraceMs: number;
   /** How long in-flight work may take to finish after SIGTERM. @default 10000 */
   shutdownTimeoutMs: number;
   /**
@@ -81,6 +89,8 @@ export interface TendConfig {
   keysDir: string | undefined;
   /** What one person may store in the health service. */
   healthLimits: HealthLimits;
+  /** `CONVERSATION_RETENTION_DAYS`: how long chat messages are kept. */
+  conversationRetentionDays: number;
 }
 
 /**
@@ -181,6 +191,8 @@ export interface GatewayConfig {
   refreshTokenTtlS: number;
   /** Requests per minute per person (per IP when anonymous). @default 100 */
   rateLimitPerMinute: number;
+  /** Open `/ws` sockets per person per gateway (`WS_SOCKETS_PER_PERSON`). @default 5 */
+  socketsPerPerson: number;
   /** Origins allowed to call the API from a browser. @default [] (none) */
   corsOrigins: string[];
   /**

@@ -56,6 +56,32 @@ describe.each(databaseTargets())('retention on $kind PostgreSQL', (target) => {
     expect(await task.deleteExpired()).toEqual({ keys: 0, processed_events: 0 });
   });
 
+  it('deletes only expired rows of a partitioned table, whose partitions repeat row positions', async () => {
+    const table = sql.table(`${db.schema}.messages`);
+    await sql`create table ${table} (k text not null, created_at timestamptz not null) partition by range (created_at)`.execute(
+      db.primary,
+    );
+    await sql`create table ${sql.table(`${db.schema}.messages_old`)} partition of ${table}
+        for values from ('2000-01-01') to ('2020-01-01')`.execute(db.primary);
+    await sql`create table ${sql.table(`${db.schema}.messages_new`)} partition of ${table}
+        for values from ('2020-01-01') to ('2200-01-01')`.execute(db.primary);
+    // Each partition's first rows sit at the same ctids: (0,1), (0,2), (0,3).
+    await sql`insert into ${table} (k, created_at) select 'old-' || g, '2010-06-01' from generate_series(1, 3) g`.execute(
+      db.primary,
+    );
+    await sql`insert into ${table} (k, created_at) select 'fresh-' || g, now() from generate_series(1, 3) g`.execute(
+      db.primary,
+    );
+    const task = new RetentionTask({
+      db,
+      logger,
+      rules: [{ table: 'messages', timeColumn: 'created_at', keepMs: day }],
+    });
+    expect(await task.deleteExpired()).toEqual({ messages: 3 });
+    const left = await sql<{ k: string }>`select k from ${table} order by k`.execute(db.primary);
+    expect(left.rows.map((r) => r.k)).toEqual(['fresh-1', 'fresh-2', 'fresh-3']);
+  });
+
   it('refuses a rule that is not a plain identifier', () => {
     expect(
       () => new RetentionTask({ db, logger, rules: [{ table: 'keys; drop table x', timeColumn: 'at', keepMs: 1 }] }),

@@ -66,8 +66,10 @@ export class RetentionTask extends BaseService {
       const column = sql.ref(rule.timeColumn);
       let total = 0;
       for (;;) {
-        const result = await sql`delete from ${table} where ctid in (
-            select ctid from ${table} where ${column} < now() - make_interval(secs => ${rule.keepMs / 1000})
+        // A row's ctid is unique only within one table: a partitioned table's rows are matched by
+        // partition and ctid, or a batch would also delete rows at the same place in newer partitions.
+        const result = await sql`delete from ${table} where (tableoid, ctid) in (
+            select tableoid, ctid from ${table} where ${column} < now() - make_interval(secs => ${rule.keepMs / 1000})
             limit ${batchSize})`.execute(db.primary);
         const count = Number(result.numAffectedRows ?? 0n);
         total += count;

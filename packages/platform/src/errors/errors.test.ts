@@ -1,6 +1,14 @@
 import { Code } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, ValidationError, fieldViolationsOf, httpStatusOf, toConnectError } from './errors.js';
+import {
+  GoneError,
+  NotFoundError,
+  ValidationError,
+  fieldViolationsOf,
+  httpStatusOf,
+  httpStatusOfError,
+  toConnectError,
+} from './errors.js';
 
 describe('toConnectError', () => {
   it('turns bad input into InvalidArgument carrying every field, whatever the language', () => {
@@ -24,5 +32,18 @@ describe('toConnectError', () => {
     const internal = toConnectError(new Error('connection string postgres://secret'));
     expect(internal.code).toBe(Code.Internal);
     expect(internal.message).not.toContain('secret');
+  });
+
+  it('answers a refusal by the record’s state as a conflict, which every write documents', () => {
+    expect(httpStatusOf(Code.FailedPrecondition)).toBe(409);
+    expect(httpStatusOf(Code.AlreadyExists)).toBe(409);
+  });
+
+  it('tells a record removed for good (410) from one never there (404), both NotFound to a service', () => {
+    const gone = toConnectError(new GoneError('calendar feed', 'for this token'));
+    expect(gone.code).toBe(Code.NotFound);
+    expect(httpStatusOfError(gone)).toBe(410);
+    expect(httpStatusOfError(toConnectError(new NotFoundError('calendar feed', 'for this token')))).toBe(404);
+    expect(new GoneError('calendar feed', 'x')).toBeInstanceOf(NotFoundError);
   });
 });

@@ -34,6 +34,15 @@ export class NotFoundError extends Error {
   }
 }
 
+/**
+ * The entity existed and was removed for good (a replaced secret URL): still a NotFoundError to
+ * code that only asks whether it is there, but HTTP answers 410 Gone, so a client polling the
+ * old address learns to stop.
+ */
+export class GoneError extends NotFoundError {
+  override name = 'GoneError';
+}
+
 /** The entity already exists (a unique key is taken). */
 export class ConflictError extends Error {
   override name = 'ConflictError';
@@ -109,7 +118,22 @@ export class ConfigError extends Error {
   }
 }
 
-/** HTTP status for each gRPC code, following the Connect protocol's table. */
+/** Marks a NotFound error as GoneError's: the record existed and was removed for good. */
+const goneHeader = 'x-gone';
+
+/** The HTTP status of an edge error: its code's, but 410 for a GoneError's NotFound. */
+export function httpStatusOfError(error: ConnectError): number {
+  if (error.code === Code.NotFound && error.metadata.get(goneHeader) === 'true') return 410;
+  return httpStatusOf(error.code);
+}
+
+/**
+ * HTTP status for each gRPC code, following the Connect protocol's table but for one code:
+ * FailedPrecondition is a 409, not Connect's 400 (nor 412, which is about conditional request
+ * headers). The API's 400 says which input field is wrong; a failed precondition is the
+ * record's state refusing a well-formed request (no scheduled dose left to skip), the conflict
+ * the 409 of every write describes.
+ */
 const httpStatusByCode: Record<Code, number> = {
   [Code.Canceled]: 499,
   [Code.Unknown]: 500,
@@ -119,7 +143,7 @@ const httpStatusByCode: Record<Code, number> = {
   [Code.AlreadyExists]: 409,
   [Code.PermissionDenied]: 403,
   [Code.ResourceExhausted]: 429,
-  [Code.FailedPrecondition]: 412,
+  [Code.FailedPrecondition]: 409,
   [Code.Aborted]: 409,
   [Code.OutOfRange]: 400,
   [Code.Unimplemented]: 501,
@@ -145,6 +169,11 @@ export function toConnectError(error: unknown): ConnectError {
     const err = new ConnectError(error.message, Code.InvalidArgument, undefined, undefined, error);
     // Header values must be ASCII: JSON's \u escapes carry any message (e.g. Chinese) through.
     err.metadata.set('x-field-violations', asciiJson(error.violations));
+    return err;
+  }
+  if (error instanceof GoneError) {
+    const err = new ConnectError(error.message, Code.NotFound, undefined, undefined, error);
+    err.metadata.set(goneHeader, 'true');
     return err;
   }
   if (error instanceof NotFoundError)

@@ -4,6 +4,7 @@ import type { RetryBackoff } from './backoff.js';
 import type { TopicSpec } from './cloud-event.js';
 import type { EventBus } from './event-bus.js';
 import { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './kafka-event-bus.js';
+import { kafkaConnectionOptions, type KafkaSecurity } from './kafka-security.js';
 import { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.js';
 
 export interface CreateEventBusOptions {
@@ -18,12 +19,17 @@ export interface CreateEventBusOptions {
   metrics?: Metrics;
   /** Topics the Kafka bus creates when missing. @default the seed's topics */
   topics?: readonly TopicSpec[];
+  /** TLS and SASL towards the brokers. @default plaintext */
+  kafkaSecurity?: KafkaSecurity;
   /** Kafka replication factor of created topics. @default 1 */
   replicationFactor?: number;
   /** Redelivery backoff for failing handlers, both buses. @default { initialDelayMs: 100, maxDelayMs: 30_000 } */
   retry?: RetryBackoff;
   /** Further Kafka settings. @default {} */
-  kafka?: Omit<KafkaEventBusOptions, 'brokers' | 'logger' | 'metrics' | 'topics' | 'replicationFactor' | 'retry'>;
+  kafka?: Omit<
+    KafkaEventBusOptions,
+    'brokers' | 'logger' | 'metrics' | 'topics' | 'replicationFactor' | 'retry' | 'connection'
+  >;
   /** Further in-process bus settings. @default {} */
   memory?: Omit<MemoryEventBusOptions, 'logger' | 'metrics' | 'retry'>;
 }
@@ -40,6 +46,7 @@ export function createEventBus(options: CreateEventBusOptions): EventBus {
   return new KafkaEventBus({
     ...options.kafka,
     brokers: parseKafkaBrokers(given!),
+    connection: kafkaConnectionOptions(options.kafkaSecurity),
     logger,
     metrics,
     topics: options.topics,

@@ -15,6 +15,7 @@ import { checkBackoff, type RetryBackoff } from './backoff.js';
 import { seedTopics, type TopicSpec } from './cloud-event.js';
 import { deliveryCounter, watchConsumerLag, type DeliveryCounter } from './event-bus-metrics.js';
 import type { EventBus, OutgoingEvent, SubscribeOptions, Subscription } from './event-bus.js';
+import type { KafkaConnectionOptions } from './kafka-security.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 
 export interface KafkaEventBusOptions {
@@ -23,6 +24,8 @@ export interface KafkaEventBusOptions {
   logger: Logger;
   /** Counts deliveries (`tend_events_delivered_total`). @default none */
   metrics?: Metrics;
+  /** TLS and SASL of every connection (`kafkaConnectionOptions`). @default plaintext */
+  connection?: KafkaConnectionOptions;
   /** Prefix of the client ids the broker sees in its logs and quotas. @default 'tend' */
   clientId?: string;
   /** Topics created at start when missing, with their partitions and retention. @default the seed's topics */
@@ -118,7 +121,13 @@ export class KafkaEventBus extends BaseService implements EventBus {
   }
 
   protected async doStart(): Promise<void> {
-    const base = { bootstrapBrokers: [...this.brokers], connectTimeout: 5_000, timeout: 10_000, retryDelay: 250 };
+    const base = {
+      ...this.#options.connection,
+      bootstrapBrokers: [...this.brokers],
+      connectTimeout: 5_000,
+      timeout: 10_000,
+      retryDelay: 250,
+    };
     this.#admin = new Admin({ ...base, clientId: `${this.#clientId}-admin`, retries: 3 });
     this.#producer = new Producer({
       ...base,
@@ -178,6 +187,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
     if (this.state !== 'running') throw new UnavailableError('event-bus', `Kafka event bus is ${this.state}`);
     const subscription = new KafkaSubscription({
       brokers: [...this.brokers],
+      connection: this.#options.connection ?? {},
       clientId: `${this.#clientId}-${options.group}`,
       topic: options.topic,
       group: options.group,

@@ -5,6 +5,7 @@ import { backoffDelay, sleep, type RetryBackoff } from './backoff.js';
 import { parseCloudEvent, type CloudEvent } from './cloud-event.js';
 import type { EventHandler, Subscription } from './event-bus.js';
 import type { DeliveryCounter } from './event-bus-metrics.js';
+import type { KafkaConnectionOptions } from './kafka-security.js';
 
 type KafkaMessage = Message<string, Buffer, Buffer, Buffer>;
 type KafkaStream = MessagesStream<string, Buffer, Buffer, Buffer>;
@@ -15,6 +16,8 @@ const healthyRunMs = 30_000;
 /** Settings of one subscription, filled in by `KafkaEventBus`. */
 export interface KafkaSubscriptionSettings {
   brokers: string[];
+  /** TLS and SASL of the consumer's connections. */
+  connection: KafkaConnectionOptions;
   clientId: string;
   topic: string;
   group: string;
@@ -150,6 +153,7 @@ export class KafkaSubscription implements Subscription {
   #newRun(): Run {
     const s = this.#settings;
     const consumer = new Consumer<string, Buffer, Buffer, Buffer>({
+      ...s.connection,
       clientId: s.clientId,
       bootstrapBrokers: s.brokers,
       groupId: kafkaGroupId(s.group, s.topic),

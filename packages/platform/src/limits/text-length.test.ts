@@ -35,4 +35,13 @@ describe('text limits', () => {
       maxLength: 200,
     });
   });
+
+  it('refuses a NUL, which PostgreSQL text cannot hold, and says so in the schema', () => {
+    const note = boundedText({ max: 100 });
+    expect(note.safeParse('before\u0000after').error?.issues[0]?.message).toBe('must not contain NUL characters');
+    expect(note.safeParse('tab\tand line\nbreaks').success).toBe(true);
+    const { pattern } = z.toJSONSchema(note) as { pattern: string };
+    expect(new RegExp(pattern).test('a\u0000b')).toBe(false);
+    expect(new RegExp(pattern).test('any other text, 中文 💊')).toBe(true);
+  });
 });

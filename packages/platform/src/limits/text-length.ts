@@ -28,10 +28,14 @@ export function isTextWithin(text: string, min: number, max: number): boolean {
   return length >= min && length <= max;
 }
 
+/** Why a text is refused for holding NUL, in the words the services use too. */
+export const nulTextMessage = 'must not contain NUL characters';
+
 /**
  * A zod string within `[min, max]` code points (trimmed first when `trim`), refused with the
  * same message the services give, so a client sees one wording whichever side checked, and
- * documented in OpenAPI with `minLength`/`maxLength`.
+ * documented in OpenAPI with `minLength`/`maxLength`. It holds no NUL (U+0000): no one writes
+ * one, and PostgreSQL's text cannot store it; the document says so with a `pattern`.
  */
 export function boundedText({ min = 0, max, trim = false }: { min?: number; max: number; trim?: boolean }) {
   const base = trim ? z.string().trim() : z.string();
@@ -39,5 +43,6 @@ export function boundedText({ min = 0, max, trim = false }: { min?: number; max:
   // same limit the refinement checks.
   return base
     .refine((text) => isTextWithin(text, min, max), { message: textLimitMessage(min, max) })
-    .meta(min > 0 ? { minLength: min, maxLength: max } : { maxLength: max });
+    .refine((text) => !text.includes('\u0000'), { message: nulTextMessage })
+    .meta({ ...(min > 0 && { minLength: min }), maxLength: max, pattern: '^[^\\u0000]*$' });
 }

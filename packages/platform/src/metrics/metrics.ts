@@ -110,6 +110,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Accesses an admin made to a person's health data in break-glass mode. Each one is audited
+   * with its reason; any increase pages someone (TendBreakGlassAccess), so an emergency access
+   * is always looked at by a second person.
+   */
+  readonly breakGlassAccesses = new Counter({
+    name: 'tend_break_glass_accesses_total',
+    help: "Admin accesses to a person's health data in break-glass mode, by resource.",
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     // Node's own metrics (event loop lag, heap, GC) unless a test opts out.
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

@@ -1,11 +1,4 @@
-import {
-  create,
-  fromBinary,
-  toBinary,
-  type DescMessage,
-  type DescMethodUnary,
-  type MessageInitShape,
-} from '@bufbuild/protobuf';
+import { clone, create, type DescMessage, type DescMethodUnary, type MessageInitShape } from '@bufbuild/protobuf';
 import {
   createConnectRouter,
   createContextValues,
@@ -31,10 +24,12 @@ export interface InProcessTransportOptions {
 }
 
 /**
- * Calls a service hosted in the same process. Messages still cross as protobuf bytes, so the
- * caller and the service share no objects and see exactly what the network would carry, but a
- * unary call skips HTTP and Connect's stream machinery: it costs an encode and a decode each
- * way plus the interceptors. Streaming calls go through Connect's router transport.
+ * Calls a service hosted in the same process. A unary call skips HTTP, Connect's stream
+ * machinery and protobuf's bytes: each message is deep-copied by its schema (`clone`) on its way
+ * in and out, so the caller and the service share no objects (a cached response cannot be changed
+ * by a caller), at about half the cost of an encode and a decode. Both sides still hold messages
+ * of the contract's types, checked by the same interceptors. Streaming calls go through Connect's
+ * router transport, which encodes.
  */
 export function createInProcessTransport(options: InProcessTransportOptions): Transport {
   const serverInterceptors = options.serverInterceptors ?? [];
@@ -54,7 +49,7 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
       const { method } = request;
       const { message, context } = await registry.invoke(
         registry.find(request.url)!,
-        overTheWire(method.input, request.message),
+        clone(method.input, request.message),
         {
           protocolName: 'in-process',
           url: request.url,
@@ -70,7 +65,7 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
         method,
         header: context.responseHeader,
         trailer: context.responseTrailer,
-        message: overTheWire(method.output, message),
+        message: clone(method.output, message),
       };
     };
 
@@ -104,8 +99,3 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
 }
 
 const neverAborted = new AbortController().signal;
-
-/** A copy of `message` as the receiving side of a network call would decode it. */
-function overTheWire<T extends DescMessage>(schema: T, message: Parameters<typeof toBinary<T>>[1]) {
-  return fromBinary(schema, toBinary(schema, message));
-}

@@ -77,6 +77,23 @@ describe('service identity', () => {
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: Code.Unauthenticated });
   });
 
+  it('refuses a token minted for another service: one for health does not open notification', async () => {
+    const gatewayKey = await privateJwk('gateway');
+    const gateway = new ServiceIdentity({ keys: JSON.stringify([gatewayKey]) });
+    const trustsGateway = new ServiceIdentity({
+      keys: JSON.stringify([await privateJwk('notification')]),
+      publicKeys: JSON.stringify([{ ...gatewayKey, d: undefined }]),
+    });
+    const forHealth = await gateway.token('tend.health.v1.HealthService');
+    expect(await trustsGateway.verify(forHealth, 'tend.health.v1.HealthService')).toBe('gateway');
+    await expect(trustsGateway.verify(forHealth, 'tend.notification.v1.NotificationService')).rejects.toMatchObject({
+      code: Code.Unauthenticated,
+    });
+    const forNotification = await gateway.token('tend.notification.v1.NotificationService');
+    expect(forNotification).not.toBe(forHealth);
+    expect(await trustsGateway.verify(forNotification, 'tend.notification.v1.NotificationService')).toBe('gateway');
+  });
+
   it('names the variable when a key is malformed', () => {
     expect(() => new ServiceIdentity({ keys: '[{"kty":"RSA"}]' })).toThrow(/TEND_SERVICE_KEYS/);
     expect(() => new ServiceIdentity({ publicKeys: 'not json' })).toThrow(/TEND_SERVICE_PUBLIC_KEYS/);

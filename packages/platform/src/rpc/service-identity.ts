@@ -6,8 +6,16 @@ import { ConfigError } from '../errors/errors.js';
 /** The header a service token travels in, on every call from one Tend service to another. */
 export const serviceTokenHeader = 'x-tend-service-token';
 
-/** `aud` of service tokens: they open internal gRPC ports and nothing else. */
-const audience = 'tend-internal';
+/**
+ * `aud` of a service token: the one gRPC service it was minted for (`tend-internal:<package.Service>`),
+ * so a token a callee received cannot be replayed against another service within its minute.
+ */
+export function serviceAudience(callee: string): string {
+  return `tend-internal:${callee}`;
+}
+
+/** The audience of a token minted without naming a callee (tests and tools). */
+const anyCallee = 'tend-internal';
 
 /** A service token lives a minute; a signer makes a new one when less than 20 s are left. */
 const tokenTtlS = 60;
@@ -50,7 +58,7 @@ export class ServiceIdentity {
   readonly #nowS: () => number;
   readonly #signer: Promise<{ name: string; key: CryptoKey }>;
   readonly #trusted: Promise<Map<string, CryptoKey>>;
-  #cached: { token: string; expiresS: number } | undefined;
+  readonly #cached = new Map<string, { token: string; expiresS: number }>();
   /** Tokens already verified, until they expire: a caller reuses one for 40 s. */
   readonly #verified = new Map<string, { service: string; expiresS: number }>();
 
@@ -85,10 +93,15 @@ export class ServiceIdentity {
     return (await this.#signer).name;
   }
 
-  /** A token for the next call, reused while it has more than 20 s to live. */
-  async token(): Promise<string> {
+  /**
+   * A token for the next call to `callee` (a gRPC service's type name), reused while it has more
+   * than 20 s to live.
+   */
+  async token(callee?: string): Promise<string> {
+    const audience = callee === undefined ? anyCallee : serviceAudience(callee);
     const now = Math.floor(this.#nowS());
-    if (this.#cached && this.#cached.expiresS - now > renewBeforeS) return this.#cached.token;
+    const cached = this.#cached.get(audience);
+    if (cached && cached.expiresS - now > renewBeforeS) return cached.token;
     const { name, key } = await this.#signer;
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'EdDSA', kid: name })
@@ -97,13 +110,17 @@ export class ServiceIdentity {
       .setIssuedAt(now)
       .setExpirationTime(now + tokenTtlS)
       .sign(key);
-    this.#cached = { token, expiresS: now + tokenTtlS };
+    this.#cached.set(audience, { token, expiresS: now + tokenTtlS });
     return token;
   }
 
-  /** The service a token proves, or an Unauthenticated error. */
-  async verify(token: string): Promise<string> {
-    const known = this.#verified.get(token);
+  /**
+   * The service a token proves, or an Unauthenticated error. With `callee`, the token must have
+   * been minted for that gRPC service: one for health is refused by notification.
+   */
+  async verify(token: string, callee?: string): Promise<string> {
+    const audience = callee === undefined ? anyCallee : serviceAudience(callee);
+    const known = this.#verified.get(`${audience} ${token}`);
     if (known && known.expiresS > this.#nowS()) return known.service;
     const trusted = await this.#trusted;
     try {
@@ -118,7 +135,7 @@ export class ServiceIdentity {
       );
       if (!payload.sub || payload.exp === undefined) throw new Error('no subject or expiry');
       if (this.#verified.size >= 256) this.#verified.clear();
-      this.#verified.set(token, { service: payload.sub, expiresS: payload.exp });
+      this.#verified.set(`${audience} ${token}`, { service: payload.sub, expiresS: payload.exp });
       return payload.sub;
     } catch {
       throw new ConnectError('the service token is invalid or expired', Code.Unauthenticated);
@@ -140,10 +157,10 @@ function parseKeys<S extends z.ZodType<JWK>>(name: string, value: string | undef
   return result.data;
 }
 
-/** The client side: every outgoing call carries this process's service token. */
+/** The client side: every outgoing call carries this process's service token, minted for its callee. */
 export function serviceTokenInterceptor(identity: ServiceIdentity): Interceptor {
   return (next) => async (req) => {
-    req.header.set(serviceTokenHeader, await identity.token());
+    req.header.set(serviceTokenHeader, await identity.token(req.service.typeName));
     return next(req);
   };
 }
@@ -162,7 +179,7 @@ export function serviceAuthInterceptor(identity: ServiceIdentity): Interceptor {
     if (openServices.has(req.service.typeName)) return next(req);
     const token = req.header.get(serviceTokenHeader);
     if (!token) throw new ConnectError('internal methods need a service token', Code.Unauthenticated);
-    const service = await identity.verify(token);
+    const service = await identity.verify(token, req.service.typeName);
     req.contextValues.set(serviceIdentityKey, service);
     if (!req.stream) stampCaller(req.message, service);
     return next(req);

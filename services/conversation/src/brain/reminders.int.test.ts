@@ -1,7 +1,8 @@
 import { createClient, type Client } from '@connectrpc/connect';
 import { insertTestUser, personCaller } from '@tend/health/testing';
 import { ManualClock, startNotificationHarness, type NotificationHarness } from '@tend/notification/testing';
-import { CompositeService, MemoryEventBus, Metrics, createCache, createLogger } from '@tend/platform';
+import { randomBytes } from 'node:crypto';
+import { AesGcmCipher, CompositeService, MemoryEventBus, Metrics, createCache, createLogger } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { ReminderState } from '@tend/proto/tend/notification/v1/notification';
 import { databaseTargets, inProcessTransport, uniqueSchemaName } from '@tend/testing';
@@ -29,6 +30,7 @@ describe.each(databaseTargets())('reminders through the conversation agent on $k
       health: inProcessTransport((router) => harness.health.routes(router)),
       notification: inProcessTransport((router) => harness.notification.module.routes(router)),
       cache: createCache({ logger }),
+      cipher: new AesGcmCipher([{ id: 'k1', key: randomBytes(32) }], randomBytes(32)),
       logger,
       metrics: new Metrics({ defaultMetrics: false }),
       clock,

@@ -10,7 +10,7 @@ export interface RollingSummariesDeps {
   /** Runs a model call for a person: through the same fair queue and breaker as their turns. */
   run: <T>(personId: string, work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** Stores a conversation's new summary (only if it is newer than the stored one). */
-  save: (conversationId: string, summary: ConversationSummary) => Promise<void>;
+  save: (conversation: SummarizedConversation, summary: ConversationSummary) => Promise<void>;
   logger: Logger;
 }
 
@@ -52,7 +52,7 @@ export class RollingSummaries {
       const text = await this.deps.run(conversation.personId, (signal) =>
         this.deps.llm.summarize(conversation.summary?.text ?? '', messages, conversation.locale, signal),
       );
-      await this.deps.save(conversation.id, { text, through: messages[0]!.at! });
+      await this.deps.save(conversation, { text, through: messages[0]!.at! });
     } catch (error) {
       this.deps.logger.warn({ err: error, conversationId: conversation.id }, 'conversation summary not updated');
     }

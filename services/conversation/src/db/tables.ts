@@ -2,7 +2,7 @@ import type { ColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
-/** `conversation.conversations` (migrations 0001, 0002). */
+/** `conversation.conversations` (migrations 0001, 0002, 0003). */
 export interface ConversationsTable {
   id: string;
   user_id: string;
@@ -13,9 +13,11 @@ export interface ConversationsTable {
   summary: ColumnType<string, string | undefined, string>;
   /** The time of the newest message the summary covers. */
   summary_through: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Whether `title` and `summary` are sealed (field cipher); false only for rows from before 0003. */
+  sealed: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
-/** `conversation.chat_messages` (migration 0001), partitioned by month of `created_at`. */
+/** `conversation.chat_messages` (migrations 0001, 0003), partitioned by month of `created_at`. */
 export interface ChatMessagesTable {
   id: string;
   conversation_id: string;
@@ -25,6 +27,8 @@ export interface ChatMessagesTable {
   mode: 'llm' | 'basic' | null;
   intent: string | null;
   created_at: Timestamp;
+  /** Whether `text` is sealed (field cipher); false only for rows from before 0003. */
+  sealed: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** The conversation service's schema. */

@@ -1,10 +1,11 @@
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { BaseService, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
+import type { Clock, Logger, SchemaDatabase } from '@tend/platform';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import type { ExternalTables } from '../db/tables.js';
 import { localDateTimeOf } from '../local-dates.js';
+import { PeriodicRounds } from '../periodic-rounds.js';
 import { reminderOffsetsMs } from './appointment-store.js';
 
 /** Options of {@link AppointmentReminders}. */
@@ -29,37 +30,19 @@ export interface AppointmentRemindersOptions {
  * of the appointment, so a moved appointment is reminded again at its new time and two
  * instances never both send; the notification's idempotency key makes a retried send one.
  */
-export class AppointmentReminders extends BaseService {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-
+export class AppointmentReminders extends PeriodicRounds<number> {
   constructor(private readonly options: AppointmentRemindersOptions) {
-    super('appointment-reminders');
-  }
-
-  protected async doStart(): Promise<void> {
-    this.#timer = setInterval(() => void this.tick(), this.options.everyMs ?? 60_000);
-    this.#timer.unref();
-  }
-
-  protected async doStop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    super('appointment-reminders', options.everyMs ?? 60_000, 0, options.logger);
   }
 
   /** One round: sends every reminder due now. Returns how many were sent. */
-  async tick(): Promise<number> {
-    if (this.#running) return 0;
+  protected async round(): Promise<number> {
     let sent = 0;
-    this.#running = (async () => {
-      try {
-        for (const offsetMs of reminderOffsetsMs) sent += await this.#sendDue(offsetMs);
-      } catch (error) {
-        this.options.logger.warn({ err: error }, 'appointment reminders failed this round; retried next round');
-      }
-    })();
-    await this.#running;
-    this.#running = undefined;
+    try {
+      for (const offsetMs of reminderOffsetsMs) sent += await this.#sendDue(offsetMs);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'appointment reminders failed this round; retried next round');
+    }
     return sent;
   }
 

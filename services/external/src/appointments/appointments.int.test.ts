@@ -1,6 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import type { CloudEvent } from '@tend/platform';
+import { httpStatusOfError, type CloudEvent } from '@tend/platform';
 import { databaseTargets } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -140,15 +140,22 @@ describe.each(databaseTargets())('appointments and the iCalendar feed on $kind P
     );
   });
 
-  it('serves the feed behind a secret token that rotation and revocation cut off', async () => {
+  it('serves the feed behind a secret token that rotation and revocation cut off, as gone for good', async () => {
     const { token } = await h.client.rotateCalendarFeed({ caller: ada });
     const { ics } = await h.client.getCalendarFeed({ token });
     expect(ics).toContain('SUMMARY:Dentist');
     expect(ics).toContain('DTSTART:20260703T130000Z');
     const { token: rotated } = await h.client.rotateCalendarFeed({ caller: ada });
-    expect((await failure(h.client.getCalendarFeed({ token }))).code).toBe(Code.NotFound);
+    const replaced = await failure(h.client.getCalendarFeed({ token }));
+    expect(replaced.code).toBe(Code.NotFound);
+    expect(httpStatusOfError(replaced)).toBe(410);
+    expect((await h.client.getCalendarFeed({ token: rotated })).ics).toContain('SUMMARY:Dentist');
     await h.client.revokeCalendarFeed({ caller: ada });
-    expect((await failure(h.client.getCalendarFeed({ token: rotated }))).code).toBe(Code.NotFound);
+    expect(httpStatusOfError(await failure(h.client.getCalendarFeed({ token: rotated })))).toBe(410);
+    // A token never handed out is not found, and says nothing of having existed.
+    const unknown = await failure(h.client.getCalendarFeed({ token: 'A'.repeat(43) }));
+    expect(unknown.code).toBe(Code.NotFound);
+    expect(httpStatusOfError(unknown)).toBe(404);
     expect((await failure(h.client.getCalendarFeed({ token: 'short' }))).code).toBe(Code.InvalidArgument);
   });
 });

@@ -1,5 +1,5 @@
 import { ValidationError } from '@tend/platform';
-import { calendarMultiGet, calendarQuery, createAccount, fetchCalendars, getBasicAuthHeaders, propfind } from 'tsdav';
+import { calendarMultiGet, calendarQuery, createAccount, fetchCalendars, propfind } from 'tsdav';
 
 /** Where a person's calendar is and how to sign in to it. */
 export interface CalDavCredentials {
@@ -49,10 +49,7 @@ export class CalDavCalendar {
 
   /** The calendar collection at `url` (found earlier by `discover`). */
   static at(this: void, url: string, credentials: CalDavCredentials): CalDavCalendar {
-    return new CalDavCalendar(
-      url,
-      getBasicAuthHeaders({ username: credentials.username, password: credentials.password }),
-    );
+    return new CalDavCalendar(url, basicAuthHeaders(credentials));
   }
 
   /**
@@ -61,7 +58,7 @@ export class CalDavCalendar {
    * finds. Wrong username or password is a ValidationError naming them.
    */
   static async discover(credentials: CalDavCredentials): Promise<CalDavCalendar> {
-    const headers = getBasicAuthHeaders({ username: credentials.username, password: credentials.password });
+    const headers = basicAuthHeaders(credentials);
     const url = credentials.url.endsWith('/') ? credentials.url : `${credentials.url}/`;
     await checkReachable(url, headers);
     const [self] = await guard('look at the URL', () =>
@@ -217,4 +214,16 @@ async function guard<T>(what: string, call: () => Promise<T>): Promise<T> {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * HTTP Basic credentials in UTF-8 (RFC 7617, `charset="UTF-8"`): tsdav's own helper encodes
+ * Latin-1 only and throws on any other character, so a username in Chinese would fail the call
+ * instead of reaching the server.
+ */
+export function basicAuthHeaders(credentials: Pick<CalDavCredentials, 'username' | 'password'>): {
+  authorization: string;
+} {
+  const pair = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
+  return { authorization: `Basic ${pair}` };
 }

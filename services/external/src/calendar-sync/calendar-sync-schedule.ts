@@ -1,4 +1,5 @@
-import { BaseService, type Clock, type Logger } from '@tend/platform';
+import type { Clock, Logger } from '@tend/platform';
+import { PeriodicRounds } from '../periodic-rounds.js';
 import type { CalendarConnections } from './calendar-connections.js';
 import type { CalendarSync } from './calendar-sync.js';
 
@@ -19,23 +20,9 @@ export interface CalendarSyncScheduleOptions {
  * tenth of the interval apart (at least a second), so a new connection syncs soon; a person's
  * failing server is retried next round and does not stop the others.
  */
-export class CalendarSyncSchedule extends BaseService {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
-
+export class CalendarSyncSchedule extends PeriodicRounds<number> {
   constructor(private readonly options: CalendarSyncScheduleOptions) {
-    super('calendar-sync');
-  }
-
-  protected async doStart(): Promise<void> {
-    const every = Math.max(1_000, Math.floor(this.#everyMs / 10));
-    this.#timer = setInterval(() => void this.tick(), every);
-    this.#timer.unref();
-  }
-
-  protected async doStop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    super('calendar-sync', Math.max(1_000, Math.floor((options.everyMs ?? 900_000) / 10)), 0, options.logger);
   }
 
   get #everyMs(): number {
@@ -43,17 +30,7 @@ export class CalendarSyncSchedule extends BaseService {
   }
 
   /** One round: syncs every calendar that is due. Returns how many synced without error. */
-  async tick(): Promise<number> {
-    if (this.#running) return 0;
-    this.#running = this.#round();
-    try {
-      return await this.#running;
-    } finally {
-      this.#running = undefined;
-    }
-  }
-
-  async #round(): Promise<number> {
+  protected async round(): Promise<number> {
     const { connections, sync, clock, logger } = this.options;
     let synced = 0;
     try {

@@ -5,9 +5,21 @@ export interface ExternalTables {
   places: PlaceRow;
   appointments: AppointmentRow;
   calendar_feeds: CalendarFeedRow;
+  retired_calendar_feeds: RetiredCalendarFeedRow;
   appointment_reminders: AppointmentReminderRow;
   calendar_connections: CalendarConnectionRow;
   calendar_links: CalendarLinkRow;
+  advisory_notices: AdvisoryNoticeRow;
+}
+
+/** A health advisory a person was notified of: one per kind and local day. */
+export interface AdvisoryNoticeRow {
+  user_id: string;
+  kind: string;
+  /** `YYYY-MM-DD` in the place's zone. */
+  local_date: string;
+  level: string;
+  sent_at: ColumnType<Date, Date | undefined, never>;
 }
 
 /** A person's CalDAV calendar; the password is a field-cipher envelope. */
@@ -69,4 +81,11 @@ export interface CalendarFeedRow {
   /** SHA-256 of the secret token, hex; the token itself is never stored. */
   token_hash: string;
   created_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A feed token replaced or revoked (migration 0005): its URL answers 410 Gone. */
+export interface RetiredCalendarFeedRow {
+  token_hash: string;
+  user_id: string;
+  retired_at: Date;
 }

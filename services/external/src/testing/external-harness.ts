@@ -6,6 +6,7 @@ import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/comm
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
+import type { AdvisoryNotices } from '../advisories/advisory-notices.js';
 import type { AppointmentReminders } from '../appointments/appointment-reminders.js';
 import { SingleKeyNotesCipher } from '../appointments/notes-cipher.js';
 import { createExternalService, type ExternalSettings } from '../external-service.js';
@@ -21,6 +22,8 @@ export interface ExternalHarness {
   source: WeatherSource;
   /** Present when a notification service was given. */
   reminders: AppointmentReminders | undefined;
+  /** Present when a notification service was given (driven by hand with `advisoryNotices.tick()`). */
+  advisoryNotices: AdvisoryNotices | undefined;
   metrics: Metrics;
   bus: MemoryEventBus;
   database: Database;
@@ -64,6 +67,7 @@ export async function startExternalHarness(
     notification: options.notification,
     // Suites call tick() themselves.
     reminderEveryMs: 3_600_000,
+    advisoryEveryMs: 3_600_000,
     health: inProcessTransport((router) => health.routes(router)),
     settings: {
       weatherBaseUrl: fake.url,
@@ -88,6 +92,7 @@ export async function startExternalHarness(
     health,
     source: service.source,
     reminders: service.reminders,
+    advisoryNotices: service.advisoryNotices,
     metrics,
     bus,
     database,

@@ -53,6 +53,17 @@ describe('access tokens', () => {
     );
   });
 
+  it('remembers a verified token only until it expires', async () => {
+    const clock = clockAt(Date.parse('2026-11-24T12:00:00Z'));
+    const tokens = new AccessTokens(keys, settings, clock, ids);
+    const { accessToken } = await tokens.issue(principal);
+    expect(await tokens.verify(accessToken)).toEqual(principal);
+    clock.set(Date.parse('2026-11-24T12:30:20Z')); // past exp, within the 30 s clock tolerance
+    expect(await tokens.verify(accessToken)).toEqual(principal);
+    clock.set(Date.parse('2026-11-24T12:31:00Z'));
+    await expect(tokens.verify(accessToken)).rejects.toThrow(UnauthenticatedError);
+  });
+
   it('refuses a token of another issuer or audience', async () => {
     const clock = clockAt(Date.now());
     const foreign = await new AccessTokens(keys, { ...settings, audience: 'someone-else' }, clock, ids).issue(

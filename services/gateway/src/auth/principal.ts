@@ -22,7 +22,15 @@ const protoRoles: Record<PersonRole, Role> = {
   admin: Role.ADMIN,
 };
 
-/** The proto caller for upstream calls made on behalf of `principal`. */
-export function callerOf(principal: Principal): Caller {
-  return create(CallerSchema, { userId: principal.userId, role: protoRoles[principal.role] });
+/** The header in which an admin declares break-glass mode, with the reason. */
+export const breakGlassHeader = 'tend-break-glass';
+
+/**
+ * The proto caller for upstream calls made on behalf of `principal`. An admin's break-glass
+ * reason (the `Tend-Break-Glass` header) goes with it; anyone else's header is ignored. The
+ * health service checks the reason and audits it.
+ */
+export function callerOf(principal: Principal, breakGlass?: string | string[]): Caller {
+  const reason = principal.role === 'admin' && typeof breakGlass === 'string' ? breakGlass : '';
+  return create(CallerSchema, { userId: principal.userId, role: protoRoles[principal.role], breakGlassReason: reason });
 }

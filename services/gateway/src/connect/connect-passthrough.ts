@@ -11,7 +11,7 @@ import {
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { RateLimitStore } from '@tend/platform';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
-import { callerOf, type Principal } from '../auth/principal.js';
+import { breakGlassHeader, callerOf, type Principal } from '../auth/principal.js';
 import { rpcFhirReadMaxBytes, rpcGate, rpcReadMaxBytes } from './rpc-gate.js';
 
 /** Where browsers call the services directly: `/rpc/<package.Service>/<Method>`. */
@@ -42,7 +42,12 @@ export const publicHealthMethods = [
   'logDose',
   'listDoseLog',
   'getAdherence',
-  'grantCaregiver',
+  'inviteCaregiver',
+  'listCaregiverInvitations',
+  'withdrawCaregiverInvitation',
+  'listReceivedInvitations',
+  'acceptCaregiverInvitation',
+  'declineCaregiverInvitation',
   'listCaregivers',
   'revokeCaregiver',
   'listPatients',
@@ -95,7 +100,7 @@ export function connectPassthrough(deps: ConnectPassthroughDeps): (req: Incoming
           if (!principal) throw new ConnectError('not authenticated', Code.Unauthenticated);
           // The client's deadline and cancellation go on to the service.
           return call(
-            { ...request, caller: callerOf(principal) },
+            { ...request, caller: callerOf(principal, context.requestHeader.get(breakGlassHeader) ?? undefined) },
             { signal: context.signal, timeoutMs: context.timeoutMs() },
           );
         };

@@ -18,12 +18,13 @@ declare module 'fastify' {
 
 /**
  * Names every route shares: a list's `page` is the `limit` and `cursor` of the query string, an
- * idempotency key comes as a header.
+ * idempotency key and an admin's break-glass reason come as headers.
  */
 const everyRoute: UpstreamFieldNames = {
   'page.cursor': 'cursor',
   'page.limit': 'limit',
   idempotencyKey: 'idempotency-key',
+  'caller.breakGlassReason': 'tend-break-glass',
 };
 
 /**

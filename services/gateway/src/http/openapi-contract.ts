@@ -12,7 +12,7 @@ declare module 'fastify' {
 }
 
 /** The error statuses the public API answers with a problem document. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 503 | 504;
 
 /** What describing a route needs to know about it. */
 export interface RouteFacts {
@@ -59,6 +59,7 @@ const errorResponses: Record<ErrorStatus, { name: string; description: string }>
     name: 'Conflict',
     description: 'Conflicts with the current state (a duplicate, or a reused idempotency key with other content)',
   },
+  410: { name: 'Gone', description: 'It existed and was replaced or revoked for good: stop asking for it' },
   413: { name: 'ContentTooLarge', description: 'The request body is too large' },
   415: { name: 'UnsupportedMediaType', description: 'The request body is not of a media type the route reads' },
   429: { name: 'TooManyRequests', description: 'Too many requests: wait for `Retry-After` seconds' },
@@ -208,25 +209,4 @@ function withoutBody(status: string, response: Response): Response {
       response.description && response.description !== 'Default Response' ? response.description : description,
     ...(status === '302' && { headers: { Location: { schema: { type: 'string' } } } }),
   };
-}
-
-/**
- * The methods the API serves at a concrete path (`/api/v1/vitals/0f…`), read off the same route
- * facts: a request with another method is answered 405 with them in `Allow`, not 404, since
- * the resource is there. Compiled on first use, once every route is registered.
- */
-export function allowedMethodsOf(facts: ReadonlyMap<string, RouteFacts>): (path: string) => string[] {
-  let patterns: { method: string; pattern: RegExp }[] | undefined;
-  return (path) => {
-    patterns ??= [...facts.values()].map((route) => ({ method: route.method, pattern: pathPattern(route.url) }));
-    const methods = new Set(patterns.filter(({ pattern }) => pattern.test(path)).map(({ method }) => method));
-    return [...methods].sort();
-  };
-}
-
-function pathPattern(url: string): RegExp {
-  const parts = url
-    .split(/(:[A-Za-z0-9_]+)/)
-    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-  return new RegExp(`^${parts.join('')}$`);
 }

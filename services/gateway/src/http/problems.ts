@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import {
   RateLimitedError,
   fieldViolationsOf,
-  httpStatusOf,
+  httpStatusOfError,
   toConnectError,
   type FieldViolation,
   type Logger,
@@ -10,6 +10,7 @@ import {
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { restViolations } from './field-names.js';
+import type { PathItem } from './path-items.js';
 
 /** An RFC 9457 problem document, the body of every error the API returns. */
 export interface Problem {
@@ -31,6 +32,7 @@ const titles: Record<number, string> = {
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
@@ -62,7 +64,9 @@ export function sendProblem(
 
 /**
  * Every failure becomes a problem document with the right status, in one place: an unknown path
- * is a 404, a known one asked with a method it does not serve a 405 with `Allow`; invalid input
+ * is a 404, a known one asked with a method its path item does not serve a 405 with `Allow` (also
+ * when the router would hand it to a templated route the path is not: `DELETE /vitals/summary`
+ * is not `DELETE /vitals/{id}`); invalid input
  * (schema or service) is a 400 naming each field; an upstream's gRPC code maps through the
  * platform's one table; Fastify's own refusals (malformed JSON, too large, wrong media type)
  * keep their 4xx; anything else is a 500 that says nothing about the inside, logged with the
@@ -71,15 +75,12 @@ export function sendProblem(
 export function registerProblemHandlers(
   app: FastifyInstance,
   logger: Logger,
-  allowedMethods: (path: string) => string[] = () => [],
+  pathItemOf: (path: string) => PathItem | undefined = () => undefined,
 ): void {
   const noRoute = (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0]!;
-    const allowed = allowedMethods(path);
-    if (allowed.length > 0 && !allowed.includes(request.method)) {
-      reply.header('allow', allowed.join(', '));
-      return sendProblem(request, reply, 405, `${path} answers ${allowed.join(', ')}, not ${request.method}`);
-    }
+    const allowed = pathItemOf(path)?.methods ?? [];
+    if (allowed.length > 0 && !allowed.includes(request.method)) return methodNotAllowed(request, reply, path, allowed);
     return sendProblem(request, reply, 404, `no route for ${request.method} ${path}`);
   };
   app.setNotFoundHandler(noRoute);
@@ -97,7 +98,7 @@ export function registerProblemHandlers(
     }
     if (error instanceof ConnectError || !isFastifyClientError(error)) {
       const edge = error instanceof ConnectError ? error : toConnectError(error);
-      const status = httpStatusOf(edge.code);
+      const status = httpStatusOfError(edge);
       if (status >= 500) {
         logger.error({ err: error, requestId: request.id, code: Code[edge.code] }, 'request failed');
         const detail = edge.code === Code.Unavailable ? 'a service is unavailable; try again' : 'internal error';
@@ -111,6 +112,27 @@ export function registerProblemHandlers(
     }
     return sendProblem(request, reply, error.statusCode!, clientErrorDetail(error));
   });
+}
+
+/**
+ * The router matches per method, so it hands `DELETE /vitals/summary` to `DELETE /vitals/:id`;
+ * the document (and `Allow`) say `/vitals/summary` serves GET only. A request matched by a
+ * templated route whose path is another, more specific path item's is answered 405 with that
+ * item's methods, before authentication, as the router's own 404 and 405 are.
+ */
+export function registerPathItemGuard(app: FastifyInstance, pathItemOf: (path: string) => PathItem | undefined): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.routeOptions.url;
+    if (url === undefined || !url.includes(':')) return;
+    const path = request.url.split('?')[0]!;
+    const item = pathItemOf(path);
+    if (item && item.url !== url) return methodNotAllowed(request, reply, path, item.methods);
+  });
+}
+
+function methodNotAllowed(request: FastifyRequest, reply: FastifyReply, path: string, allowed: string[]) {
+  reply.header('allow', allowed.join(', '));
+  return sendProblem(request, reply, 405, `${path} answers ${allowed.join(', ')}, not ${request.method}`);
 }
 
 function isFastifyClientError(error: FastifyError): boolean {

@@ -10,7 +10,8 @@ export interface Notification {
   data: unknown;
 }
 
-type Listener = (notification: Notification) => void;
+/** Gets each notification with its JSON text, made once however many sockets a person holds. */
+type Listener = (notification: Notification, json: string) => void;
 
 /** Event types a person is told about live, and the topic each arrives on. */
 const liveTopics = [topics.analyticsEvents.name, topics.notificationQueue.name];
@@ -82,9 +83,10 @@ export class LiveFeed extends BaseService {
       time: event.time,
       data: event.data,
     };
+    const json = JSON.stringify(notification);
     for (const listener of listeners) {
       try {
-        listener(notification);
+        listener(notification, json);
       } catch (error) {
         this.logger.warn({ err: error }, 'live notification listener failed');
       }

@@ -76,4 +76,42 @@ describe('open sockets and the sign-in behind them', () => {
     expect(open(registry).closed).toBeUndefined();
     registry.stop();
   });
+
+  it('checks a session once per round however many sockets it holds, and still closes them all', async () => {
+    let checks = 0;
+    let state: SessionCheck = 'active';
+    const registry = new SocketSessions({
+      check: async () => {
+        checks += 1;
+        return state;
+      },
+      logger,
+      nowMs: () => 1_000,
+      recheckMs: 3_600_000,
+      maxPerPerson: 1_000,
+    });
+    const sockets = Array.from({ length: 300 }, () => open(registry));
+    const other = open(registry, { userId: 'bo', role: 'user', sessionId: 's9' });
+    await registry.recheck();
+    expect(checks).toBe(2);
+    state = 'ended';
+    await registry.recheck();
+    expect(checks).toBe(4);
+    expect(sockets.every((s) => s.closed?.code === sessionEndedCloseCode)).toBe(true);
+    expect(other.closed?.code).toBe(sessionEndedCloseCode);
+    registry.stop();
+  });
+
+  it('counts a person’s sockets apart from everyone else’s, freeing a place when one closes', () => {
+    const registry = new SocketSessions({ check: async () => 'active', logger, maxPerPerson: 2 });
+    const [a1, a2] = [open(registry), open(registry)];
+    const bo = open(registry, { userId: 'bo', role: 'user', sessionId: 's9' });
+    expect(bo.closed).toBeUndefined();
+    expect(open(registry).closed?.code).toBe(1008);
+    registry.sessionEnded('s1');
+    expect(a1.closed?.code).toBe(sessionEndedCloseCode);
+    expect(a2.closed?.code).toBe(sessionEndedCloseCode);
+    expect(open(registry).closed).toBeUndefined();
+    registry.stop();
+  });
 });

@@ -38,6 +38,8 @@ interface OpenSocket {
  */
 export class SocketSessions {
   readonly #open = new Set<OpenSocket>();
+  /** Open sockets per person, so admitting one costs the same at 10 sockets or 100,000. */
+  readonly #heldBy = new Map<string, number>();
   readonly #recheckMs: number;
   readonly #maxPerPerson: number;
   readonly #nowMs: () => number;
@@ -51,14 +53,15 @@ export class SocketSessions {
 
   /** Tracks a socket until it closes; false (and the socket closed) when the person has too many. */
   add(socket: WebSocket, principal: Principal, expiresAtMs: number): boolean {
-    const held = [...this.#open].filter((open) => open.principal.userId === principal.userId).length;
+    const held = this.#heldBy.get(principal.userId) ?? 0;
     if (held >= this.#maxPerPerson) {
       socket.close(1008, `at most ${this.#maxPerPerson} open sockets per person`);
       return false;
     }
     const entry: OpenSocket = { socket, principal, expiresAtMs };
     this.#open.add(entry);
-    socket.once('close', () => this.#open.delete(entry));
+    this.#heldBy.set(principal.userId, held + 1);
+    socket.once('close', () => this.#forget(entry));
     this.#timer ??= setInterval(() => void this.recheck(), this.#recheckMs).unref();
     return true;
   }
@@ -71,10 +74,15 @@ export class SocketSessions {
   /** Checks every open socket once (the timer calls this; tests may too). */
   async recheck(): Promise<void> {
     const now = this.#nowMs();
+    // One check per session and role, however many sockets it holds open.
+    const checks = new Map<string, Promise<SessionCheck>>();
     await Promise.all(
       [...this.#open].map(async (open) => {
         if (open.expiresAtMs <= now) return this.#close(open, 'the access token expired');
-        const state = await this.options.check(open.principal).catch(() => 'active' as const);
+        const key = `${open.principal.sessionId}|${open.principal.userId}|${open.principal.role}`;
+        let check = checks.get(key);
+        if (!check) checks.set(key, (check = this.options.check(open.principal).catch(() => 'active' as const)));
+        const state = await check;
         if (state !== 'active') this.#close(open, reasons[state]);
       }),
     );
@@ -86,8 +94,15 @@ export class SocketSessions {
     this.#timer = undefined;
   }
 
+  #forget(open: OpenSocket): void {
+    if (!this.#open.delete(open)) return;
+    const held = (this.#heldBy.get(open.principal.userId) ?? 1) - 1;
+    if (held > 0) this.#heldBy.set(open.principal.userId, held);
+    else this.#heldBy.delete(open.principal.userId);
+  }
+
   #close(open: OpenSocket, reason: string): void {
-    this.#open.delete(open);
+    this.#forget(open);
     this.options.logger.info({ component: 'websocket', userId: open.principal.userId, reason }, 'closing a socket');
     open.socket.close(sessionEndedCloseCode, reason);
   }

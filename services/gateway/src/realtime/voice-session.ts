@@ -218,7 +218,9 @@ export class VoiceSession {
           type: 'chat.reply',
           turn: id,
           conversationId,
+          messageId: event.value.messageId,
           text: event.value.text,
+          intent: event.value.intent,
           actions: event.value.actions.map((a) => ({ tool: a.tool, ok: a.ok })),
         });
         // The reply that counts may differ from the streamed tokens (a model that failed midway).

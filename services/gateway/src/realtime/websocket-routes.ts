@@ -12,6 +12,7 @@ import { enumToApi } from '../http/api-json.js';
 import { zodRoutes } from '../routes/route-kit.js';
 import type { LiveFeed } from './live-feed.js';
 import type { SocketSessions } from './socket-sessions.js';
+import { Heartbeat } from './heartbeat.js';
 import { bearerToken } from '../http/access-policy.js';
 import { decodeJwt } from 'jose';
 import { VoiceSession, voiceStartMessage, voiceStopMessage, type VoiceSessionDeps } from './voice-session.js';
@@ -76,6 +77,9 @@ export async function registerWebSocket(app: FastifyInstance, deps: WebSocketDep
     },
   });
 
+  const heartbeat = new Heartbeat(heartbeatMs);
+  app.addHook('onClose', async () => heartbeat.stop());
+
   zodRoutes(app).post(
     '/api/v1/ws/tickets',
     {
@@ -106,7 +110,7 @@ export async function registerWebSocket(app: FastifyInstance, deps: WebSocketDep
     },
     (socket, request) => {
       const { principal, expiresAtMs } = request.socketPrincipal!;
-      if (deps.sockets.add(socket, principal, expiresAtMs)) serve(socket, principal, deps);
+      if (deps.sockets.add(socket, principal, expiresAtMs)) serve(socket, principal, deps, heartbeat);
     },
   );
 }
@@ -138,51 +142,43 @@ async function principalOfUpgrade(
   throw new UnauthenticatedError('a WebSocket needs a ticket or a bearer token in Sec-WebSocket-Protocol');
 }
 
-function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): void {
-  const log = deps.logger.child({ component: 'websocket', userId: principal.userId });
-  const send = (message: object): void => {
+function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps, heartbeat: Heartbeat): void {
+  // Made when first needed: most sockets never log or speak, and 100,000 of them add up.
+  let log: Logger | undefined;
+  const logOf = (): Logger => (log ??= deps.logger.child({ component: 'websocket', userId: principal.userId }));
+  const sendText = (text: string): void => {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > maxBufferedBytes) {
-      log.info({ buffered: socket.bufferedAmount }, 'dropping a client that does not read');
+      logOf().info({ buffered: socket.bufferedAmount }, 'dropping a client that does not read');
       socket.terminate();
       return;
     }
-    socket.send(JSON.stringify(message));
+    socket.send(text);
   };
+  const send = (message: object): void => sendText(JSON.stringify(message));
 
-  const stopListening = deps.feed.listen(principal.userId, send);
-  let alive = true;
-  socket.on('pong', () => (alive = true));
-  const heartbeat = setInterval(() => {
-    if (!alive) {
-      socket.terminate();
-      return;
-    }
-    alive = false;
-    socket.ping();
-  }, heartbeatMs);
-  heartbeat.unref();
-  const voice =
-    deps.voice &&
-    new VoiceSession(
+  const stopListening = deps.feed.listen(principal.userId, (_notification, json) => sendText(json));
+  heartbeat.track(socket);
+  let voice: VoiceSession | undefined;
+  const voiceSession = (served: NonNullable<WebSocketDeps['voice']>): VoiceSession =>
+    (voice ??= new VoiceSession(
       callerOf(principal),
-      { ...deps.voice, conversation: deps.conversation, logger: log },
+      { ...served, conversation: deps.conversation, logger: logOf() },
       {
         json: send,
         binary: (bytes) => {
           if (socket.readyState === socket.OPEN) socket.send(bytes, { binary: true });
         },
       },
-    );
+    ));
   socket.on('close', () => {
-    clearInterval(heartbeat);
     stopListening();
     voice?.close();
   });
 
   socket.on('message', (raw, isBinary) => {
     if (isBinary) {
-      if (voice) return voice.audio(bytesOf(raw));
+      if (deps.voice) return voiceSession(deps.voice).audio(bytesOf(raw));
       return send({ type: 'error', code: 'invalid_argument', message: 'frames must be JSON text' });
     }
     let parsed: unknown;
@@ -207,8 +203,8 @@ function serve(socket: WebSocket, principal: Principal, deps: WebSocketDeps): vo
       case 'chat.send':
         return void limitedChat(message.data, principal, deps, send);
       case 'voice.start':
-        if (!voice) return send({ type: 'error', code: 'unavailable', message: 'voice is not served here' });
-        return voice.start(message.data);
+        if (!deps.voice) return send({ type: 'error', code: 'unavailable', message: 'voice is not served here' });
+        return voiceSession(deps.voice).start(message.data);
       case 'voice.stop':
         return voice?.stop();
     }

@@ -186,6 +186,8 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: Appointmen
   api.get(
     '/api/v1/calendar/feed/:token',
     {
+      // A replaced or revoked token's URL: calendar apps stop polling on 410.
+      config: { answers: [410] },
       schema: {
         tags,
         summary: 'The iCalendar (RFC 5545) feed; the token in the URL is the credential',

@@ -1,4 +1,9 @@
-import { CaregiverLinkSchema, CaregiverScopeSchema, type CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
+import {
+  CaregiverInvitationSchema,
+  CaregiverLinkSchema,
+  CaregiverScopeSchema,
+  type CaregiverScope,
+} from '@tend/proto/tend/health/v1/caregivers';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
@@ -18,7 +23,7 @@ import {
 import { listVitalsQuery, listVitalsRoute } from './vital-routes.js';
 import type { UpstreamFieldNames } from '../http/field-names.js';
 
-const grantBody = z.strictObject({
+const inviteBody = z.strictObject({
   email: z.string().trim().max(254).email(),
   scopes: z
     .array(z.enum(apiEnumNames(CaregiverScopeSchema)))
@@ -26,37 +31,133 @@ const grantBody = z.strictObject({
     .max(10),
 });
 const listQuery = z.strictObject({ ...pageQuery });
+const invitationsQuery = z.strictObject({ answered: z.enum(['true', 'false']).optional(), ...pageQuery });
 
 /** A patient's record is named by the patient's id in the path. */
 const patientFields: UpstreamFieldNames = { userId: 'id' };
 const patientOf = (params: unknown) => (params as { id: string }).id;
 
 /**
- * `/api/v1/caregivers` (whom I let see my record, with which scopes) and `/api/v1/patients`
- * (whose record I may see). A caregiver reads a patient's data through the same health calls
+ * `/api/v1/caregivers` (whom I let see my record, with which scopes, and the invitations I sent),
+ * `/api/v1/invitations` (invitations to my address, to accept or decline) and `/api/v1/patients`
+ * (whose record I may see). Access starts only when an invitee accepts, and inviting answers the
+ * same whether the address has an account or not. A caregiver reads a patient's data through the same health calls
  * as the patient, named by the patient's id: the health service checks the link and its scopes
  * on every call, so a missing scope or a revoked link is refused there, whatever the route.
  */
 export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = zodRoutes(app);
   api.post(
-    '/api/v1/caregivers',
+    '/api/v1/caregivers/invitations',
     {
       config: { upstreamFields: { caregiverEmail: 'email' } },
       schema: {
         tags: ['caregivers'],
-        summary: 'Let a caregiver (by e-mail) see parts of your record',
-        body: grantBody,
-        response: { 201: apiObject },
+        summary: 'Invite someone (by e-mail) to see parts of your record; they must accept',
+        description:
+          'The answer is the same whether or not the address has an account: a pending invitation. ' +
+          'Access starts when the holder of a verified account with that address accepts it.',
+        body: inviteBody,
+        response: { 202: apiObject },
       },
     },
     async (request, reply) => {
-      const { link } = await deps.health.grantCaregiver({
+      const { invitation } = await deps.health.inviteCaregiver({
         caller: callerOfRequest(request),
         caregiverEmail: request.body.email,
         scopes: request.body.scopes.map((scope) => enumFromApi(CaregiverScopeSchema, scope) as CaregiverScope),
       });
-      return reply.code(201).send(toApiJson(CaregiverLinkSchema, link!));
+      return reply.code(202).send(toApiJson(CaregiverInvitationSchema, invitation!));
+    },
+  );
+  api.get(
+    '/api/v1/caregivers/invitations',
+    {
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Invitations you sent: the pending ones, or all with answered=true',
+        querystring: invitationsQuery,
+        response: { 200: listResponse },
+      },
+    },
+    async (request) => {
+      const { invitations, page } = await deps.health.listCaregiverInvitations({
+        caller: callerOfRequest(request),
+        includeAnswered: request.query.answered === 'true',
+        page: pageOf(request.query),
+      });
+      return listOf(CaregiverInvitationSchema, invitations, page);
+    },
+  );
+  api.delete(
+    '/api/v1/caregivers/invitations/:id',
+    {
+      config: { upstreamFields: { invitationId: 'id' } },
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Withdraw an invitation you sent',
+        params: idParams,
+        response: { 204: noContent },
+      },
+    },
+    async (request, reply) => {
+      await deps.health.withdrawCaregiverInvitation({
+        caller: callerOfRequest(request),
+        invitationId: request.params.id,
+      });
+      return reply.code(204).send();
+    },
+  );
+  api.get(
+    '/api/v1/invitations',
+    {
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Pending invitations to your verified e-mail address (412 until it is verified)',
+        response: { 200: listResponse },
+      },
+    },
+    async (request) => {
+      const { invitations } = await deps.health.listReceivedInvitations({ caller: callerOfRequest(request) });
+      return listOf(CaregiverInvitationSchema, invitations, undefined);
+    },
+  );
+  api.post(
+    '/api/v1/invitations/:id/accept',
+    {
+      config: { upstreamFields: { invitationId: 'id' } },
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Accept an invitation: you may then see what it grants',
+        params: idParams,
+        response: { 200: apiObject },
+      },
+    },
+    async (request) => {
+      const { link } = await deps.health.acceptCaregiverInvitation({
+        caller: callerOfRequest(request),
+        invitationId: request.params.id,
+      });
+      return toApiJson(CaregiverLinkSchema, link!);
+    },
+  );
+  api.post(
+    '/api/v1/invitations/:id/decline',
+    {
+      config: { upstreamFields: { invitationId: 'id' } },
+      schema: {
+        tags: ['caregivers'],
+        summary: 'Decline an invitation',
+        params: idParams,
+        response: { 204: noContent },
+      },
+    },
+    async (request, reply) => {
+      await deps.health.declineCaregiverInvitation({
+        caller: callerOfRequest(request),
+        invitationId: request.params.id,
+      });
+      return reply.code(204).send();
     },
   );
   api.get(

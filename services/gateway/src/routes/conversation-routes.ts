@@ -6,6 +6,7 @@ import {
   type ConversationService,
   type Reply,
 } from '@tend/proto/tend/conversation/v1/conversation';
+import { boundedText } from '@tend/platform';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { enumToApi } from '../http/api-json.js';
@@ -20,9 +21,9 @@ import {
   zodRoutes,
 } from './route-kit.js';
 
-const createBody = z.strictObject({ title: z.string().trim().max(120).optional() });
+const createBody = z.strictObject({ title: boundedText({ max: 120, trim: true }).optional() });
 const messageBody = z.strictObject({
-  text: z.string().trim().min(1).max(4000),
+  text: boundedText({ min: 1, max: 4000, trim: true }),
   locale: z.enum(['en', 'zh']).optional(),
 });
 const listQuery = z.strictObject({ ...pageQuery });

@@ -7,7 +7,7 @@ import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../auth/principal.js';
+import { breakGlassHeader, callerOf } from '../auth/principal.js';
 import { toApiJson } from '../http/api-json.js';
 
 /** What the API routes call. */
@@ -25,7 +25,7 @@ export function zodRoutes(app: FastifyInstance) {
 /** The proto caller of an authenticated request (the route's access policy guarantees one). */
 export function callerOfRequest(request: FastifyRequest) {
   if (!request.principal) throw new Error(`route ${request.routeOptions.url} reached without a principal`);
-  return callerOf(request.principal);
+  return callerOf(request.principal, request.headers[breakGlassHeader]);
 }
 
 /** An instant in the API: ISO 8601 with an offset. */

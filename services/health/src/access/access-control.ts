@@ -2,6 +2,7 @@ import { trace } from '@opentelemetry/api';
 import {
   ForbiddenError,
   UnauthenticatedError,
+  ValidationError,
   type Clock,
   type Ids,
   type Logger,
@@ -18,7 +19,7 @@ export type CaregiverScopeName =
 /** Who is calling, checked. Internal services act with the `service` role. */
 export type Actor =
   | { kind: 'person'; userId: string; role: 'user' | 'caregiver' }
-  | { kind: 'admin'; userId: string }
+  | { kind: 'admin'; userId: string; breakGlassReason?: string }
   | { kind: 'service'; service: string };
 
 /**
@@ -31,9 +32,14 @@ export function actorOf(caller: Caller | undefined): Actor {
     case Role.SERVICE:
       if (!caller.service) throw new UnauthenticatedError('caller.service is required for the service role');
       return { kind: 'service', service: caller.service };
-    case Role.ADMIN:
+    case Role.ADMIN: {
       if (!caller.userId) throw new UnauthenticatedError('caller.user_id is required');
-      return { kind: 'admin', userId: caller.userId };
+      const reason = caller.breakGlassReason.trim();
+      if (!reason) return { kind: 'admin', userId: caller.userId };
+      if (reason.length < 10 || reason.length > 500)
+        throw ValidationError.field('caller.break_glass_reason', 'must say why, in 10 to 500 characters');
+      return { kind: 'admin', userId: caller.userId, breakGlassReason: reason };
+    }
     case Role.USER:
     case Role.CAREGIVER:
       if (!caller.userId) throw new UnauthenticatedError('caller.user_id is required');
@@ -71,6 +77,18 @@ export interface RefusalAuditOptions {
 const hourMs = 3_600_000;
 
 /**
+ * The resources that are health data. An admin reaches another person's only in break-glass mode;
+ * account administration (roles, e-mail verification, erasure, caregiver links, the audit log)
+ * needs no break-glass.
+ */
+const healthData = new Set(['vitals', 'weekly-summary', 'medications', 'fhir-export', 'fhir-import']);
+
+/** Whether `request` shows an admin someone else's health data: a profile read (conditions, allergies) counts. */
+function isHealthData(request: AccessRequest): boolean {
+  return healthData.has(request.resource) || (request.resource === 'user' && request.action === 'read');
+}
+
+/**
  * Object-level authorization for every health record: a person reaches their own data, a
  * caregiver only what a patient granted within its scopes, an admin and internal services
  * everything. Every access by someone other than the owner (caregiver, admin, internal service)
@@ -82,7 +100,11 @@ export class AccessControl {
     private readonly ids: Ids,
     private readonly clock: Clock,
     private readonly refusals: RefusalAuditOptions = {},
-  ) {}
+  ) {
+    // Each resource's break-glass count exists from the start at 0, so the alert's increase()
+    // sees the first access too.
+    for (const resource of [...healthData, 'user']) refusals.metrics?.breakGlassAccesses.inc({ resource }, 0);
+  }
 
   /** Resolves when `actor` may do `request`, or throws ForbiddenError. */
   async authorize(actor: Actor, request: AccessRequest): Promise<void> {
@@ -93,6 +115,19 @@ export class AccessControl {
         await this.audit(actor, request, false);
         throw new ForbiddenError(`no access to ${request.resource} of this person`);
       }
+    }
+    if (actor.kind === 'admin' && actor.userId !== request.ownerId && isHealthData(request)) {
+      if (!actor.breakGlassReason) {
+        await this.audit(actor, request, false);
+        throw new ForbiddenError(
+          `an admin sees ${request.resource} of another person only in break-glass mode: give a reason in the Tend-Break-Glass header`,
+        );
+      }
+      this.refusals.metrics?.breakGlassAccesses.inc({ resource: request.resource });
+      this.refusals.logger?.warn(
+        { actorUserId: actor.userId, subjectUserId: request.ownerId, resource: request.resource },
+        'break-glass access to health data by an admin',
+      );
     }
     await this.audit(actor, request);
   }
@@ -125,6 +160,7 @@ export class AccessControl {
         actor_user_id: actor.kind === 'service' ? null : actor.userId,
         actor_role: actor.kind === 'service' ? 'service' : actor.kind === 'admin' ? 'admin' : actor.role,
         actor_service: actor.kind === 'service' ? actor.service : null,
+        break_glass_reason: actor.kind === 'admin' ? (actor.breakGlassReason ?? null) : null,
         action: request.action,
         resource: request.resource,
         resource_id: request.resourceId ?? null,

@@ -13,6 +13,7 @@ export const sealedColumns = [
   { table: 'dose_log', column: 'note_encrypted', idColumn: 'id', ownerColumn: 'user_id' },
   { table: 'vitals', column: 'note_encrypted', idColumn: 'id', ownerColumn: 'user_id' },
   { table: 'email_verifications', column: 'message_encrypted', idColumn: 'id', ownerColumn: 'user_id' },
+  { table: 'caregiver_invitations', column: 'email_encrypted', idColumn: 'id', ownerColumn: 'patient_id' },
 ] as const;
 
 type SealedColumn = (typeof sealedColumns)[number];
@@ -31,4 +32,5 @@ export const sealedAt = {
   doseNote: place('dose_log', 'note_encrypted'),
   vitalNote: place('vitals', 'note_encrypted'),
   verificationMessage: place('email_verifications', 'message_encrypted'),
+  invitationEmail: place('caregiver_invitations', 'email_encrypted'),
 };

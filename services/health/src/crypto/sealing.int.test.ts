@@ -5,6 +5,7 @@ import { databaseTargets } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adminCaller,
+  testBreakGlassReason,
   insertTestUser,
   personCaller,
   startHealthHarness,
@@ -32,7 +33,7 @@ const refusal = (promise: Promise<unknown>) =>
 
 describe.each(databaseTargets())('sealed fields bound to their place on $kind PostgreSQL', (target) => {
   let h: HealthHarness;
-  const admin = adminCaller('00000000-0000-4000-8000-000000000001');
+  const admin = adminCaller('00000000-0000-4000-8000-000000000001', testBreakGlassReason);
   beforeAll(async () => {
     h = await startHealthHarness(target, { encryptionKey });
   });

@@ -55,6 +55,25 @@ export interface CaregiverLinksTable {
   revoked_at: Timestamp | null;
 }
 
+/** `health.caregiver_invitations` (migration 0010): offers of caregiver access, by address. */
+export interface CaregiverInvitationsTable {
+  id: string;
+  patient_id: string;
+  email_hash: Buffer;
+  email_encrypted: string;
+  scopes: string[];
+  status: ColumnType<
+    'pending' | 'accepted' | 'declined' | 'withdrawn',
+    'pending' | 'accepted' | 'declined' | 'withdrawn' | undefined,
+    'pending' | 'accepted' | 'declined' | 'withdrawn'
+  >;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+  answered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  link_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
 export interface AuditEventsTable {
   id: string;
   subject_user_id: string;
@@ -62,6 +81,8 @@ export interface AuditEventsTable {
   actor_role: string;
   /** Migration 0006: the service, when an internal service acted on its own. */
   actor_service: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0011: the reason an admin gave for a break-glass access. */
+  break_glass_reason: ColumnType<string | null, string | null | undefined, string | null>;
   action: string;
   resource: string;
   resource_id: string | null;
@@ -158,15 +179,56 @@ export interface DoseLogTable {
  * The health schema as Kysely sees it. Each migration adds its tables here; the column types
  * mirror the SQL in `services/health/migrations/`.
  */
+/**
+ * `health.vital_rollups` (migration 0011): exact sums of one person's readings of a kind in one
+ * UTC hour. Numeric sums are read as text (the driver's default for numeric) and parsed exactly.
+ */
+export interface VitalRollupsTable {
+  user_id: string;
+  kind: string;
+  hour_start: Timestamp;
+  readings: number;
+  first_ms: ColumnType<string, number, number>;
+  last_ms: ColumnType<string, number, number>;
+  sum_t: string;
+  sum_tt: string;
+  value_sum: string | null;
+  value_min: number | null;
+  value_max: number | null;
+  value_sum_ty: string | null;
+  systolic_sum: string | null;
+  systolic_min: number | null;
+  systolic_max: number | null;
+  systolic_sum_ty: string | null;
+  diastolic_sum: string | null;
+  diastolic_min: number | null;
+  diastolic_max: number | null;
+  diastolic_sum_ty: string | null;
+}
+
+/** `health.vital_attention` (migration 0011): the readings with a single-reading flag, values copied. */
+export interface VitalAttentionTable {
+  user_id: string;
+  kind: string;
+  measured_at: Timestamp;
+  vital_id: string;
+  value: number | null;
+  systolic: number | null;
+  diastolic: number | null;
+}
+
 export interface HealthTables {
   users: UsersTable;
   oidc_identities: OidcIdentitiesTable;
   email_verifications: EmailVerificationsTable;
   caregiver_links: CaregiverLinksTable;
+  caregiver_invitations: CaregiverInvitationsTable;
   audit_events: AuditEventsTable;
   medications: MedicationsTable;
   medication_schedule_versions: MedicationScheduleVersionsTable;
   dose_log: DoseLogTable;
   vitals: VitalsTable;
   vital_idempotency_keys: VitalIdempotencyKeysTable;
+  vital_rollups: VitalRollupsTable;
+  vital_attention: VitalAttentionTable;
 }

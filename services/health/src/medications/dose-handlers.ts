@@ -49,6 +49,7 @@ import {
   type MedicationRecord,
 } from './medication-store.js';
 import { expandSchedule, isScheduledDose, type DoseInstant } from './schedule-expansion.js';
+import { DoseLogRepository } from './dose-log-repository.js';
 import { sealedAt } from '../crypto/sealed-columns.js';
 
 const day = 24 * 60 * 60 * 1000;
@@ -78,6 +79,7 @@ interface DoseWithEntry {
  * the limit, before the rest is built.
  */
 async function dosesWithEntries(
+  repository: DoseLogRepository,
   db: Kysely<HealthTables>,
   medications: MedicationRecord[],
   zone: string,
@@ -86,17 +88,12 @@ async function dosesWithEntries(
   maxDoses: number,
 ): Promise<DoseWithEntry[]> {
   if (medications.length === 0 || toMs <= fromMs) return [];
-  const entries = await db
-    .selectFrom('dose_log')
-    .selectAll()
-    .where(
-      'medication_id',
-      'in',
-      medications.map((m) => m.id),
-    )
-    .where('scheduled_at', '>=', new Date(fromMs))
-    .where('scheduled_at', '<', new Date(toMs))
-    .execute();
+  const entries = await repository.entriesForDoses(
+    db,
+    medications.map((m) => m.id),
+    new Date(fromMs),
+    new Date(toMs),
+  );
   const entryOf = new Map(entries.map((e) => [`${e.medication_id}|${new Date(e.scheduled_at ?? 0).getTime()}`, e]));
   const doses: DoseWithEntry[] = [];
   for (const medication of medications) {
@@ -132,6 +129,8 @@ export function doseHandlers(
   context: HealthContext,
   rules = defaultDoseRules,
 ): HealthHandlers<'listScheduledDoses' | 'logDose' | 'listDoseLog' | 'deleteDoseLogEntry' | 'getAdherence'> {
+  const doseLog = new DoseLogRepository(context);
+
   /** The person's medications, or only `medicationId` among them (NotFound when it is not theirs). */
   async function medicationsOf(personId: string, medicationId: string): Promise<MedicationRecord[]> {
     const all = await personMedications(context, personId);
@@ -169,7 +168,7 @@ export function doseHandlers(
         timeZoneOf(reader, personId),
       ]);
       const doses = (
-        await dosesWithEntries(reader, medications, zone, fromMs, toMs, context.limits.scheduledDosesPerRead)
+        await dosesWithEntries(doseLog, reader, medications, zone, fromMs, toMs, context.limits.scheduledDosesPerRead)
       )
         .map((d) => ({ ...d, state: doseState(d.dose.scheduledAtMs, d.entry?.status, nowMs, rules) }))
         .filter((d) => wanted.size === 0 || wanted.has(doseStatusOf(d.state)));
@@ -209,99 +208,74 @@ export function doseHandlers(
       const zone = await timeZoneOf(context.db.primary, personId);
       const key = request.idempotencyKey || null;
 
-      const row = await context.db.transaction(
-        async (trx) => {
-          // One log at a time per medication, so two logs cannot both claim the same dose.
-          await trx.selectFrom('medications').select('id').where('id', '=', medication.id).forUpdate().execute();
-          if (key) {
-            const previous = await trx
-              .selectFrom('dose_log')
-              .selectAll()
-              .where('user_id', '=', personId)
-              .where('idempotency_key', '=', key)
-              .executeTakeFirst();
-            if (previous && now.getTime() - new Date(previous.created_at).getTime() < idempotencyWindowMs)
-              return previous;
-            if (previous)
-              await trx.updateTable('dose_log').set({ idempotency_key: null }).where('id', '=', previous.id).execute();
+      const row = await doseLog.logUnderLock(medication.id, personId, async (write) => {
+        if (key) {
+          const previous = await write.byIdempotencyKey(personId, key);
+          if (previous && now.getTime() - new Date(previous.created_at).getTime() < idempotencyWindowMs)
+            return previous;
+          if (previous) await write.releaseKey(previous.id);
+        }
+        let scheduledAtMs: number | undefined;
+        if (request.scheduledAt) {
+          scheduledAtMs = timestampDate(request.scheduledAt).getTime();
+          if (!isScheduledDose(medication.versions, zone, scheduledAtMs)) {
+            throw ValidationError.field('scheduled_at', 'this medication has no dose scheduled then');
           }
-          let scheduledAtMs: number | undefined;
-          if (request.scheduledAt) {
-            scheduledAtMs = timestampDate(request.scheduledAt).getTime();
-            if (!isScheduledDose(medication.versions, zone, scheduledAtMs)) {
-              throw ValidationError.field('scheduled_at', 'this medication has no dose scheduled then');
-            }
-          } else {
-            const at = occurredAt.getTime();
-            const candidates = expandSchedule(
-              medication.versions,
-              zone,
-              at - rules.matchWindowMs,
-              at + rules.matchWindowMs + 1,
-            );
-            const logged = await trx
-              .selectFrom('dose_log')
-              .select('scheduled_at')
-              .where('medication_id', '=', medication.id)
-              .where('scheduled_at', '>=', new Date(at - rules.matchWindowMs))
-              .where('scheduled_at', '<=', new Date(at + rules.matchWindowMs))
-              .execute();
-            scheduledAtMs = nearestUnloggedDose(
-              candidates.map((c) => c.scheduledAtMs),
-              new Set(logged.map((l) => new Date(l.scheduled_at ?? 0).getTime())),
-              at,
-              rules,
-            );
-            if (scheduledAtMs === undefined && status !== 'taken') {
-              throw new ConnectError('no unlogged scheduled dose near occurred_at to mark', Code.FailedPrecondition);
-            }
+        } else {
+          const at = occurredAt.getTime();
+          const candidates = expandSchedule(
+            medication.versions,
+            zone,
+            at - rules.matchWindowMs,
+            at + rules.matchWindowMs + 1,
+          );
+          const logged = await write.loggedScheduledTimes(
+            medication.id,
+            new Date(at - rules.matchWindowMs),
+            new Date(at + rules.matchWindowMs),
+          );
+          scheduledAtMs = nearestUnloggedDose(
+            candidates.map((c) => c.scheduledAtMs),
+            new Set(logged),
+            at,
+            rules,
+          );
+          if (scheduledAtMs === undefined && status !== 'taken') {
+            throw new ConnectError('no unlogged scheduled dose near occurred_at to mark', Code.FailedPrecondition);
           }
-          const scheduledAt = scheduledAtMs === undefined ? null : new Date(scheduledAtMs);
-          // A scheduled dose has one entry: logging it again replaces the previous one.
-          if (scheduledAt) {
-            await trx
-              .deleteFrom('dose_log')
-              .where('medication_id', '=', medication.id)
-              .where('scheduled_at', '=', scheduledAt)
-              .execute();
-          }
-          const entryId = context.ids.uuid();
-          const inserted = await trx
-            .insertInto('dose_log')
-            .values({
-              id: entryId,
-              user_id: personId,
-              medication_id: medication.id,
-              status: status ?? 'taken',
-              scheduled_at: scheduledAt,
-              occurred_at: status === 'missed' && scheduledAt ? scheduledAt : occurredAt,
-              source,
-              recorded_by_user_id: recordedBy,
-              note_encrypted: request.note
-                ? context.cipher.encrypt(request.note, sealedAt.doseNote(entryId, personId))
-                : null,
-              idempotency_key: key,
-              created_at: now,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await context.events.emit(trx, {
-            type: 'tend.health.dose.logged',
-            personId,
-            subject: inserted.id,
-            data: {
-              entryId: inserted.id,
-              medicationId: medication.id,
-              status: inserted.status,
-              scheduledAt: scheduledAt?.toISOString() ?? null,
-              occurredAt: new Date(inserted.occurred_at).toISOString(),
-              source,
-            },
-          });
-          return inserted;
-        },
-        { consistencyKey: personId },
-      );
+        }
+        const scheduledAt = scheduledAtMs === undefined ? null : new Date(scheduledAtMs);
+        // A scheduled dose has one entry: logging it again replaces the previous one.
+        if (scheduledAt) await write.clearScheduled(medication.id, scheduledAt);
+        const entryId = context.ids.uuid();
+        const loggedStatus = status ?? 'taken';
+        const at = status === 'missed' && scheduledAt ? scheduledAt : occurredAt;
+        return write.insert(
+          {
+            id: entryId,
+            user_id: personId,
+            medication_id: medication.id,
+            status: loggedStatus,
+            scheduled_at: scheduledAt,
+            occurred_at: at,
+            source,
+            recorded_by_user_id: recordedBy,
+            note_encrypted: request.note
+              ? context.cipher.encrypt(request.note, sealedAt.doseNote(entryId, personId))
+              : null,
+            idempotency_key: key,
+            created_at: now,
+          },
+          {
+            entryId,
+            medicationId: medication.id,
+            status: loggedStatus,
+            scheduledAt: scheduledAt?.toISOString() ?? null,
+            occurredAt: at.toISOString(),
+            source,
+          },
+        );
+      });
       let scheduledDose;
       if (row.scheduled_at) {
         const atMs = new Date(row.scheduled_at).getTime();
@@ -316,33 +290,17 @@ export function doseHandlers(
       const limit = pageLimitOf(request.page);
       const after = decodeCursor<{ o: number; i: string }>(request.page, 'dose-log');
       const personId = await authorizedPerson(context, actor, request.userId, 'read', 'read_medications');
-      let query = context.db
-        .reader(personId)
-        .selectFrom('dose_log')
-        .innerJoin('medications', 'medications.id', 'dose_log.medication_id')
-        .selectAll('dose_log')
-        .select('medications.name as medication_name')
-        .where('dose_log.user_id', '=', personId);
-      if (request.from) query = query.where('dose_log.occurred_at', '>=', timestampDate(request.from));
-      if (request.to) query = query.where('dose_log.occurred_at', '<', timestampDate(request.to));
-      if (request.medicationId) {
-        if (!isUuid(request.medicationId)) throw new NotFoundError('medication', request.medicationId);
-        query = query.where('dose_log.medication_id', '=', request.medicationId);
+      if (request.medicationId && !isUuid(request.medicationId)) {
+        throw new NotFoundError('medication', request.medicationId);
       }
-      if (after) {
-        const at = new Date(after.o);
-        query = query.where((eb) =>
-          eb.or([
-            eb('dose_log.occurred_at', '<', at),
-            eb.and([eb('dose_log.occurred_at', '=', at), eb('dose_log.id', '<', after.i)]),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('dose_log.occurred_at', 'desc')
-        .orderBy('dose_log.id', 'desc')
-        .limit(limit + 1)
-        .execute();
+      const rows = await doseLog.page({
+        personId,
+        limit,
+        ...(request.from && { from: timestampDate(request.from) }),
+        ...(request.to && { to: timestampDate(request.to) }),
+        ...(request.medicationId && { medicationId: request.medicationId }),
+        ...(after && { after: { at: new Date(after.o), id: after.i } }),
+      });
       const page = rows.slice(0, limit);
       const last = rows.length > limit ? page[page.length - 1] : undefined;
       return create(ListDoseLogResponseSchema, {
@@ -353,13 +311,7 @@ export function doseHandlers(
 
     async deleteDoseLogEntry(request) {
       const actor = actorOf(request.caller);
-      const entry = isUuid(request.entryId)
-        ? await context.db.primary
-            .selectFrom('dose_log')
-            .selectAll()
-            .where('id', '=', request.entryId)
-            .executeTakeFirst()
-        : undefined;
+      const entry = isUuid(request.entryId) ? await doseLog.find(request.entryId) : undefined;
       if (!entry) throw new NotFoundError('dose log entry', request.entryId);
       await authorizeRecord(
         context,
@@ -368,18 +320,7 @@ export function doseHandlers(
         'write',
         'log_doses',
       );
-      await context.db.transaction(
-        async (trx) => {
-          await trx.deleteFrom('dose_log').where('id', '=', entry.id).execute();
-          await context.events.emit(trx, {
-            type: 'tend.health.dose.logged',
-            personId: entry.user_id,
-            subject: entry.id,
-            data: { entryId: entry.id, medicationId: entry.medication_id, change: 'deleted' },
-          });
-        },
-        { consistencyKey: entry.user_id },
-      );
+      await doseLog.delete(entry);
       return create(DeleteDoseLogEntryResponseSchema, {});
     },
 
@@ -395,6 +336,7 @@ export function doseHandlers(
       ]);
       const dueTo = Math.min(toMs, nowMs);
       const doses = await dosesWithEntries(
+        doseLog,
         reader,
         medications,
         zone,
@@ -402,28 +344,18 @@ export function doseHandlers(
         dueTo,
         context.limits.scheduledDosesPerRead,
       );
-      const extras =
-        medications.length === 0
-          ? []
-          : await reader
-              .selectFrom('dose_log')
-              .select(['medication_id'])
-              .where(
-                'medication_id',
-                'in',
-                medications.map((m) => m.id),
-              )
-              .where('scheduled_at', 'is', null)
-              .where('status', '=', 'taken')
-              .where('occurred_at', '>=', new Date(fromMs))
-              .where('occurred_at', '<', new Date(toMs))
-              .execute();
+      const extras = await doseLog.unscheduledTaken(
+        reader,
+        medications.map((m) => m.id),
+        new Date(fromMs),
+        new Date(toMs),
+      );
       const byMedication = medications
         .map((medication) => {
           const states: DoseState[] = doses
             .filter((d) => d.medication.id === medication.id)
             .map((d) => doseState(d.dose.scheduledAtMs, d.entry?.status, nowMs, rules));
-          const unscheduled = extras.filter((e) => e.medication_id === medication.id).length;
+          const unscheduled = extras.filter((id) => id === medication.id).length;
           return { medication, counts: adherenceOf(states, unscheduled), seen: states.length + unscheduled };
         })
         .filter((m) => m.seen > 0);

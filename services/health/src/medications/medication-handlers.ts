@@ -7,10 +7,8 @@ import {
   ListMedicationsResponseSchema,
   UpdateMedicationResponseSchema,
 } from '@tend/proto/tend/health/v1/medications';
-import type { Kysely } from 'kysely';
 import { actorOf } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
-import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { doseHandlers } from './dose-handlers.js';
 import {
@@ -26,24 +24,11 @@ import {
   checkRxnorm,
   checkSchedule,
 } from './medication-input.js';
-import { checkMedicationCap, checkScheduleVersionCap } from './medication-caps.js';
-import {
-  authorizeRecord,
-  authorizedPerson,
-  byNameThenId,
-  isUuid,
-  loadMedications,
-  medicationsCacheKey,
-  personMedications,
-  timeZoneOf,
-  toMedication,
-  type MedicationRecord,
-} from './medication-store.js';
+import { authorizeRecord, authorizedPerson, byNameThenId, isUuid, toMedication } from './medication-store.js';
+import { MedicationRepository } from './medication-repository.js';
 import { reminderHandlers } from './reminder-handlers.js';
 import { startOfLocalDay } from './schedule-expansion.js';
 import { sealedAt } from '../crypto/sealed-columns.js';
-
-const idempotencyWindowMs = 24 * 60 * 60 * 1000;
 
 /** The medications, doses, adherence and reminders methods of the health service. */
 export function medicationHandlers(
@@ -72,13 +57,7 @@ export function medicationHandlers(
 function medicationCrudHandlers(
   context: HealthContext,
 ): HealthHandlers<'createMedication' | 'getMedication' | 'listMedications' | 'updateMedication' | 'deleteMedication'> {
-  /** The one medication `id` from the database, or NotFound. */
-  async function recordOf(db: Kysely<HealthTables>, id: string): Promise<MedicationRecord> {
-    if (!isUuid(id)) throw new NotFoundError('medication', id);
-    const [record] = await loadMedications(db, undefined, [id]);
-    if (!record) throw new NotFoundError('medication', id);
-    return record;
-  }
+  const medications = new MedicationRepository(context);
 
   return {
     async createMedication(request) {
@@ -95,7 +74,7 @@ function medicationCrudHandlers(
       checkDate(request.endDate, violations, 'end_date');
       const schedule = checkSchedule(request.schedule, violations);
       checkIdempotencyKey(request.idempotencyKey, violations);
-      const zone = await timeZoneOf(context.db.primary, personId);
+      const zone = await medications.timeZoneOf(personId);
       const now = context.clock.now();
       const startDate = request.startDate || formatLocalDate(localDateOf(now.getTime(), zone));
       checkDateOrder(startDate, request.endDate, violations);
@@ -108,121 +87,58 @@ function medicationCrudHandlers(
       const effectiveFrom = new Date(
         request.startDate ? Math.min(now.getTime(), startOfLocalDay(startDate, zone)) : now.getTime(),
       );
-      const createdId = await context.db.transaction(
-        async (trx) => {
-          if (key) {
-            const previous = await trx
-              .selectFrom('medications')
-              .select(['id', 'created_at'])
-              .where('user_id', '=', personId)
-              .where('idempotency_key', '=', key)
-              .forUpdate()
-              .executeTakeFirst();
-            if (previous && now.getTime() - new Date(previous.created_at).getTime() < idempotencyWindowMs) {
-              return previous.id;
-            }
-            // The key's window is over: it may be used again.
-            if (previous)
-              await trx
-                .updateTable('medications')
-                .set({ idempotency_key: null })
-                .where('id', '=', previous.id)
-                .execute();
-          }
-          await checkMedicationCap(trx, personId, context.limits.medicationsPerPerson);
-          const inserted = await trx
-            .insertInto('medications')
-            .values({
-              id,
-              user_id: personId,
-              name,
-              rxnorm_code: request.rxnormCode,
-              dose: request.dose,
-              dose_unit: request.doseUnit,
-              form: request.form,
-              instructions_encrypted: request.instructions
-                ? context.cipher.encrypt(request.instructions, sealedAt.medicationInstructions(id, personId))
-                : null,
-              start_date: startDate,
-              end_date: request.endDate || null,
-              active: true,
-              times: schedule.times,
-              days: schedule.days,
-              as_needed: schedule.asNeeded,
-              reminders_enabled: request.remindersEnabled ?? true,
-              idempotency_key: key,
-              created_at: now,
-              updated_at: now,
-            })
-            .onConflict((oc) =>
-              oc.columns(['user_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing(),
-            )
-            .returning('id')
-            .executeTakeFirst();
-          if (!inserted) {
-            // A concurrent request with the same key won; answer with its medication.
-            const winner = await trx
-              .selectFrom('medications')
-              .select('id')
-              .where('user_id', '=', personId)
-              .where('idempotency_key', '=', key)
-              .executeTakeFirstOrThrow();
-            return winner.id;
-          }
-          await trx
-            .insertInto('medication_schedule_versions')
-            .values({
-              medication_id: id,
-              effective_from: effectiveFrom,
-              times: schedule.times,
-              days: schedule.days,
-              as_needed: schedule.asNeeded,
-              active: true,
-              start_date: startDate,
-              end_date: request.endDate || null,
-            })
-            .execute();
-          await context.events.emit(trx, {
-            type: 'tend.health.medication.changed',
-            personId,
-            subject: id,
-            data: { medicationId: id, change: 'created', active: true, asNeeded: schedule.asNeeded },
-          });
-          return id;
+      const createdId = await medications.create(
+        {
+          id,
+          user_id: personId,
+          name,
+          rxnorm_code: request.rxnormCode,
+          dose: request.dose,
+          dose_unit: request.doseUnit,
+          form: request.form,
+          instructions_encrypted: request.instructions
+            ? context.cipher.encrypt(request.instructions, sealedAt.medicationInstructions(id, personId))
+            : null,
+          start_date: startDate,
+          end_date: request.endDate || null,
+          active: true,
+          times: schedule.times,
+          days: schedule.days,
+          as_needed: schedule.asNeeded,
+          reminders_enabled: request.remindersEnabled ?? true,
+          idempotency_key: key,
+          created_at: now,
+          updated_at: now,
         },
-        { consistencyKey: personId },
+        {
+          effective_from: effectiveFrom,
+          times: schedule.times,
+          days: schedule.days,
+          as_needed: schedule.asNeeded,
+          active: true,
+          start_date: startDate,
+          end_date: request.endDate || null,
+        },
+        { medicationId: id, change: 'created', active: true, asNeeded: schedule.asNeeded },
+        now,
       );
-      await context.cache.invalidate(medicationsCacheKey(personId));
-      const record = await recordOf(context.db.primary, createdId);
+      const record = await medications.find(createdId);
       return create(CreateMedicationResponseSchema, { medication: toMedication(context, record) });
     },
 
     async getMedication(request) {
       const actor = actorOf(request.caller);
       if (!isUuid(request.medicationId)) throw new NotFoundError('medication', request.medicationId);
-      // The owner never changes, so any copy of the row names it; a replica that has not seen a
-      // new row yet falls back to the primary.
-      const ownerRow =
-        (await context.db
-          .reader()
-          .selectFrom('medications')
-          .select('user_id')
-          .where('id', '=', request.medicationId)
-          .executeTakeFirst()) ??
-        (await context.db.primary
-          .selectFrom('medications')
-          .select('user_id')
-          .where('id', '=', request.medicationId)
-          .executeTakeFirst());
-      if (!ownerRow) throw new NotFoundError('medication', request.medicationId);
+      const ownerId = await medications.ownerOf(request.medicationId);
+      if (!ownerId) throw new NotFoundError('medication', request.medicationId);
       await authorizeRecord(
         context,
         actor,
-        { ownerId: ownerRow.user_id, entity: 'medication', id: request.medicationId },
+        { ownerId, entity: 'medication', id: request.medicationId },
         'read',
         'read_medications',
       );
-      const record = (await personMedications(context, ownerRow.user_id)).find((m) => m.id === request.medicationId);
+      const record = (await medications.ofPerson(ownerId)).find((m) => m.id === request.medicationId);
       if (!record) throw new NotFoundError('medication', request.medicationId);
       return create(GetMedicationResponseSchema, { medication: toMedication(context, record) });
     },
@@ -233,7 +149,7 @@ function medicationCrudHandlers(
       const after = decodeCursor<{ n: string; i: string }>(request.page, 'medications');
       const personId = await authorizedPerson(context, actor, request.userId, 'read', 'read_medications');
       const needle = request.nameContains.toLowerCase();
-      const matching = (await personMedications(context, personId)).filter(
+      const matching = (await medications.ofPerson(personId)).filter(
         (m) =>
           (request.active === undefined || m.active === request.active) &&
           (needle === '' || m.name.toLowerCase().includes(needle)) &&
@@ -249,7 +165,7 @@ function medicationCrudHandlers(
 
     async updateMedication(request) {
       const actor = actorOf(request.caller);
-      const current = await recordOf(context.db.primary, request.medicationId);
+      const current = await medications.find(request.medicationId);
       await authorizeRecord(
         context,
         actor,
@@ -280,78 +196,59 @@ function medicationCrudHandlers(
         startDate !== current.startDate ||
         endDate !== current.endDate ||
         active !== current.active;
-      await context.db.transaction(
-        async (trx) => {
-          if (scheduleChanged)
-            await checkScheduleVersionCap(trx, current.id, context.limits.scheduleVersionsPerMedication);
-          await trx
-            .updateTable('medications')
-            .set({
-              name,
-              rxnorm_code: request.rxnormCode ?? current.rxnormCode,
-              dose: request.dose ?? current.dose,
-              dose_unit: request.doseUnit ?? current.doseUnit,
-              form: request.form ?? current.form,
-              instructions_encrypted:
-                request.instructions === undefined
-                  ? current.instructionsEncrypted
-                  : request.instructions
-                    ? context.cipher.encrypt(
-                        request.instructions,
-                        sealedAt.medicationInstructions(current.id, current.userId),
-                      )
-                    : null,
-              start_date: startDate,
-              end_date: endDate || null,
-              active,
-              times: schedule.times,
-              days: schedule.days,
-              as_needed: schedule.asNeeded,
-              reminders_enabled: remindersEnabled,
-              updated_at: now,
-            })
-            .where('id', '=', current.id)
-            .execute();
-          if (scheduleChanged) {
-            // Effective from now: doses due before keep the schedule they had.
-            const version = {
-              times: schedule.times,
-              days: schedule.days,
-              as_needed: schedule.asNeeded,
-              active,
-              start_date: startDate,
-              end_date: endDate || null,
-            };
-            await trx
-              .insertInto('medication_schedule_versions')
-              .values({ medication_id: current.id, effective_from: now, ...version })
-              .onConflict((oc) => oc.columns(['medication_id', 'effective_from']).doUpdateSet(version))
-              .execute();
-          }
-          await context.events.emit(trx, {
-            type: 'tend.health.medication.changed',
-            personId: current.userId,
-            subject: current.id,
-            data: {
-              medicationId: current.id,
-              change: 'updated',
-              active,
-              asNeeded: schedule.asNeeded,
-              remindersEnabled,
-              scheduleChanged,
-            },
-          });
+      await medications.update(
+        current,
+        {
+          name,
+          rxnorm_code: request.rxnormCode ?? current.rxnormCode,
+          dose: request.dose ?? current.dose,
+          dose_unit: request.doseUnit ?? current.doseUnit,
+          form: request.form ?? current.form,
+          instructions_encrypted:
+            request.instructions === undefined
+              ? current.instructionsEncrypted
+              : request.instructions
+                ? context.cipher.encrypt(
+                    request.instructions,
+                    sealedAt.medicationInstructions(current.id, current.userId),
+                  )
+                : null,
+          start_date: startDate,
+          end_date: endDate || null,
+          active,
+          times: schedule.times,
+          days: schedule.days,
+          as_needed: schedule.asNeeded,
+          reminders_enabled: remindersEnabled,
+          updated_at: now,
         },
-        { consistencyKey: current.userId },
+        scheduleChanged
+          ? {
+              times: schedule.times,
+              days: schedule.days,
+              as_needed: schedule.asNeeded,
+              active,
+              start_date: startDate,
+              end_date: endDate || null,
+            }
+          : undefined,
+        {
+          medicationId: current.id,
+          change: 'updated',
+          active,
+          asNeeded: schedule.asNeeded,
+          remindersEnabled,
+          scheduleChanged,
+        },
+        now,
       );
-      await context.cache.invalidate(medicationsCacheKey(current.userId));
-      const record = await recordOf(context.db.primary, current.id);
+      const record = await medications.find(current.id);
       return create(UpdateMedicationResponseSchema, { medication: toMedication(context, record) });
     },
 
     async deleteMedication(request) {
       const actor = actorOf(request.caller);
-      const current = await recordOf(context.db.primary, request.medicationId);
+      const current = await medications.find(request.medicationId);
       await authorizeRecord(
         context,
         actor,
@@ -359,20 +256,7 @@ function medicationCrudHandlers(
         'write',
         undefined,
       );
-      await context.db.transaction(
-        async (trx) => {
-          // The dose log and schedule versions go with it (ON DELETE CASCADE).
-          await trx.deleteFrom('medications').where('id', '=', current.id).execute();
-          await context.events.emit(trx, {
-            type: 'tend.health.medication.changed',
-            personId: current.userId,
-            subject: current.id,
-            data: { medicationId: current.id, change: 'deleted' },
-          });
-        },
-        { consistencyKey: current.userId },
-      );
-      await context.cache.invalidate(medicationsCacheKey(current.userId));
+      await medications.delete(current);
       return create(DeleteMedicationResponseSchema, {});
     },
   };

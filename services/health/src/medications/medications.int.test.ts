@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import type { CaregiverScopeName } from '../access/access-control.js';
 import {
   adminCaller,
+  testBreakGlassReason,
   insertTestUser,
   personCaller,
   serviceCaller,
@@ -291,7 +292,7 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
         ).code,
       ).toBe(Code.PermissionDenied);
       const updated = await harness.client.updateMedication({
-        caller: adminCaller(admin),
+        caller: adminCaller(admin, testBreakGlassReason),
         medicationId: medication.id,
         dose: 850,
       });

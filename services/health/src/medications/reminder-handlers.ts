@@ -7,6 +7,7 @@ import type { HealthContext } from '../context.js';
 import type { HealthHandlers } from '../handlers.js';
 import { defaultDoseRules } from './dose-rules.js';
 import { dueReminders } from './due-reminders.js';
+import { MedicationRepository } from './medication-repository.js';
 
 const maxWindowMs = 24 * 60 * 60 * 1000;
 
@@ -22,6 +23,7 @@ const byFireAtThenId = (a: Reminder, b: Reminder) =>
  * window of N schedules costs O(N) rather than O(N²/page).
  */
 export function reminderHandlers(context: HealthContext, rules = defaultDoseRules): HealthHandlers<'listDueReminders'> {
+  const medications = new MedicationRepository(context);
   return {
     async listDueReminders(request) {
       const actor = actorOf(request.caller);
@@ -35,19 +37,10 @@ export function reminderHandlers(context: HealthContext, rules = defaultDoseRule
       const limit = pageLimitOf(request.page);
 
       const db = context.db.primary;
-      const scheduled = () =>
-        db
-          .selectFrom('medications')
-          .select('id')
-          .where('active', '=', true)
-          .where('as_needed', '=', false)
-          .where('reminders_enabled', '=', true);
 
       if (request.pageByMedication) {
         const after = decodeCursor<{ m: string }>(request.page, 'reminders-by-medication');
-        const ids = (
-          await (after ? scheduled().where('id', '>', after.m) : scheduled()).orderBy('id').limit(limit).execute()
-        ).map((m) => m.id);
+        const ids = await medications.remindedIds({ after: after?.m, limit });
         const reminders = (await dueReminders(context, db, ids, { fromMs, toMs }, rules)).sort(byFireAtThenId);
         return create(ListDueRemindersResponseSchema, {
           reminders,
@@ -56,7 +49,7 @@ export function reminderHandlers(context: HealthContext, rules = defaultDoseRule
       }
 
       const after = decodeCursor<{ f: number; i: string }>(request.page, 'reminders');
-      const ids = (await scheduled().execute()).map((m) => m.id);
+      const ids = await medications.remindedIds();
       const reminders = await dueReminders(context, db, ids, { fromMs, toMs }, rules);
       const ordered = reminders
         .sort(byFireAtThenId)

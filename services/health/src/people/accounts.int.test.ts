@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personCaller, startHealthHarness, type HealthHarness } from '../testing/health-harness.js';
 import {
   admin,
+  breakGlassAdmin,
   expectInvalid,
   failure,
   gateway,
@@ -107,16 +108,24 @@ describe.each(peopleTestCases)('accounts and profiles on $label', ({ target, red
       // Refusals of the same resource and action within the hour share one event (finding 18).
       expect(attempts.events.reduce((sum, e) => sum + e.attempts, 0)).toBe(5);
       expect(attempts.events.every((e) => !e.allowed)).toBe(true);
-      const { user } = await h.client.getUser({ caller: admin, userId: a.id });
+      // An admin sees no one's profile (conditions, allergies) without break-glass, and is audited.
+      const plain = await failure(h.client.getUser({ caller: admin, userId: a.id }));
+      expect(plain.code).toBe(Code.PermissionDenied);
+      expect(plain.rawMessage).toContain('break-glass');
+      const { user } = await h.client.getUser({ caller: breakGlassAdmin, userId: a.id });
       expect(user!.displayName).toBe('Ann');
       const { events } = await h.client.listAuditEvents({ caller: personCaller(a.id) });
-      expect(events.map((e) => [e.actor?.userId, e.actor?.role, e.action])).toContainEqual([
-        admin.userId,
-        Role.ADMIN,
-        'read',
+      const byAdmin = events.filter((e) => e.actor?.userId === admin.userId);
+      expect(byAdmin.map((e) => [e.actor?.role, e.action, e.allowed, e.breakGlassReason])).toEqual([
+        [Role.ADMIN, 'read', true, breakGlassAdmin.breakGlassReason],
+        [Role.ADMIN, 'read', false, ''],
       ]);
+      await expectInvalid(
+        h.client.getUser({ caller: { ...admin, breakGlassReason: 'because' }, userId: a.id }),
+        'caller.break_glass_reason',
+      );
       const missing = await failure(
-        h.client.getUser({ caller: admin, userId: '00000000-0000-4000-8000-000000000999' }),
+        h.client.getUser({ caller: breakGlassAdmin, userId: '00000000-0000-4000-8000-000000000999' }),
       );
       expect(missing.code).toBe(Code.NotFound);
       await expectInvalid(h.client.getUser({ caller: admin, userId: 'nope' }), 'user_id');
@@ -306,12 +315,12 @@ describe.each(peopleTestCases)('accounts and profiles on $label', ({ target, red
         schedule: { times: ['08:00'] },
       });
       // Both reads are now cached.
-      expect((await h.client.listMedications({ caller: admin, userId: a.id })).medications).toHaveLength(1);
-      await h.client.getUser({ caller: admin, userId: a.id });
+      expect((await h.client.listMedications({ caller: breakGlassAdmin, userId: a.id })).medications).toHaveLength(1);
+      await h.client.getUser({ caller: breakGlassAdmin, userId: a.id });
       await h.client.deleteUser({ caller: personCaller(a.id) });
-      expect((await failure(h.client.getUser({ caller: admin, userId: a.id }))).code).toBe(Code.NotFound);
+      expect((await failure(h.client.getUser({ caller: breakGlassAdmin, userId: a.id }))).code).toBe(Code.NotFound);
       const medications = await h.client
-        .listMedications({ caller: admin, userId: a.id })
+        .listMedications({ caller: breakGlassAdmin, userId: a.id })
         .then((r) => r.medications.length)
         .catch(() => 0);
       expect(medications).toBe(0);

@@ -1,31 +1,21 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { NotFoundError, ValidationError, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
-import { CallerSchema, Role, type PageRequest } from '@tend/proto/tend/common/v1/common';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { NotFoundError, ValidationError, pageResponse } from '@tend/platform';
+import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import {
   AuditEventSchema,
-  CaregiverLinkSchema,
-  CaregiverScope,
-  GrantCaregiverResponseSchema,
   ListAuditEventsResponseSchema,
   ListCaregiversResponseSchema,
   ListPatientsResponseSchema,
   RevokeCaregiverResponseSchema,
-  type CaregiverLink,
 } from '@tend/proto/tend/health/v1/caregivers';
-import type { Kysely } from 'kysely';
-import { actorOf, type CaregiverScopeName } from '../access/access-control.js';
+import { actorOf } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
-import type { HealthTables } from '../db/tables.js';
 import type { HealthHandlers } from '../handlers.js';
 import { subjectOf } from './account-handlers.js';
-import { normaliseEmail } from './account-rules.js';
-
-/** Where a newest-first list stopped: the last item's time (epoch ms) and id, the tie-breaker. */
-interface PagePosition {
-  at: number;
-  id: string;
-}
+import { linkOfRow, linksWithNames, pageOf, type PagePosition } from './caregiver-links.js';
+import { checkUserId, roleOf, type RoleName } from './person-records.js';
 
 /** Where the audit log stopped: the last entry's time (epoch ms) and write order, the tie-breaker. */
 interface AuditPosition {
@@ -33,90 +23,19 @@ interface AuditPosition {
   seq: string;
 }
 
-/** The page a request asks for: its size and, after the first page, where to continue. */
-function pageOf<P extends object = PagePosition>(
-  page: PageRequest | undefined,
-  list: string,
-): { limit: number; after: P | undefined; list: string } {
-  return { limit: pageLimitOf(page), after: decodeCursor<P>(page, list), list };
-}
-import { checkUserId, roleOf, type RoleName } from './person-records.js';
-import { sealedAt } from '../crypto/sealed-columns.js';
-
 /** The caregiver and audit-log methods of the health service. */
 export type CaregiverMethods =
   'grantCaregiver' | 'listCaregivers' | 'revokeCaregiver' | 'listPatients' | 'listAuditEvents';
 
-const scopeNames: Record<Exclude<CaregiverScope, CaregiverScope.UNSPECIFIED>, CaregiverScopeName> = {
-  [CaregiverScope.READ_VITALS]: 'read_vitals',
-  [CaregiverScope.READ_MEDICATIONS]: 'read_medications',
-  [CaregiverScope.RECEIVE_MISSED_DOSE_ALERTS]: 'receive_missed_dose_alerts',
-  [CaregiverScope.LOG_DOSES]: 'log_doses',
-  [CaregiverScope.RECORD_VITALS]: 'record_vitals',
-};
-
-/**
- * The stored scope names of a grant, de-duplicated and in enum order. At least one known scope
- * is required; an unknown or unspecified one is rejected naming `scopes`.
- */
-export function scopeNamesOf(scopes: readonly CaregiverScope[]): CaregiverScopeName[] {
-  if (scopes.length === 0) throw ValidationError.field('scopes', 'at least one scope is required');
-  const unique = [...new Set(scopes)].sort((a, b) => a - b);
-  return unique.map((scope) => {
-    const name = scopeNames[scope as keyof typeof scopeNames] as CaregiverScopeName | undefined;
-    if (!name) throw ValidationError.field('scopes', `${scope} is not a caregiver scope`);
-    return name;
-  });
-}
-
-function scopeOf(name: string): CaregiverScope {
-  const entry = Object.entries(scopeNames).find(([, value]) => value === name);
-  return entry ? Number(entry[0]) : CaregiverScope.UNSPECIFIED;
-}
-
-function linksWithNames(db: Kysely<HealthTables>) {
-  return db
-    .selectFrom('caregiver_links as l')
-    .innerJoin('users as p', 'p.id', 'l.patient_id')
-    .innerJoin('users as c', 'c.id', 'l.caregiver_id')
-    .select([
-      'l.id',
-      'l.patient_id',
-      'l.caregiver_id',
-      'l.scopes',
-      'l.created_at',
-      'l.updated_at',
-      'l.revoked_at',
-      'p.display_name as patient_name',
-      'c.display_name as caregiver_name',
-      'c.email_encrypted as caregiver_email',
-    ]);
-}
-
-type LinkRow = Awaited<ReturnType<ReturnType<typeof linksWithNames>['executeTakeFirstOrThrow']>>;
-
 /**
  * Caregiver links — a patient's consent for someone to follow parts of their record — and the
- * audit log of what others did with it. A grant names the caregiver by account e-mail (found
- * through the blind index); an unknown e-mail is NOT_FOUND and says nothing more.
+ * audit log of what others did with it. Links start when an invitee accepts an invitation
+ * (`caregiver-invitations.ts`); the old direct grant, whose NOT_FOUND for an unknown address told
+ * anyone who had an account, is refused.
  */
 export function caregiverHandlers(context: HealthContext): HealthHandlers<CaregiverMethods> {
-  const { db, cipher, access, clock, ids } = context;
-
-  function linkOf(row: LinkRow): CaregiverLink {
-    return create(CaregiverLinkSchema, {
-      id: row.id,
-      patientUserId: row.patient_id,
-      patientDisplayName: row.patient_name,
-      caregiverUserId: row.caregiver_id,
-      caregiverDisplayName: row.caregiver_name,
-      caregiverEmail: cipher.decrypt(row.caregiver_email, sealedAt.userEmail(row.caregiver_id)),
-      scopes: row.scopes.map(scopeOf),
-      createdAt: timestampFromDate(new Date(row.created_at)),
-      updatedAt: timestampFromDate(new Date(row.updated_at)),
-      revokedAt: row.revoked_at ? timestampFromDate(new Date(row.revoked_at)) : undefined,
-    });
-  }
+  const { db, cipher, access, clock } = context;
+  const linkOf = (row: Parameters<typeof linkOfRow>[1]) => linkOfRow(cipher, row);
 
   /** One newest-first page of links where `column` is `userId`. */
   async function linkPage(
@@ -155,50 +74,11 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
   }
 
   return {
-    async grantCaregiver(req) {
-      const actor = actorOf(req.caller);
-      const patientId = subjectOf(actor, req.userId);
-      await access.authorize(actor, { ownerId: patientId, action: 'write', resource: 'caregiver_links' });
-      const scopes = scopeNamesOf(req.scopes);
-      const email = normaliseEmail('caregiver_email', req.caregiverEmail);
-      const caregiver = await db.primary
-        .selectFrom('users')
-        .select('id')
-        .where('email_hash', '=', cipher.blindIndex(email))
-        .executeTakeFirst();
-      if (!caregiver) throw new NotFoundError('caregiver', 'with this e-mail');
-      if (caregiver.id === patientId)
-        throw ValidationError.field('caregiver_email', "is the patient's own; a person cannot be their own caregiver");
-      const now = clock.now();
-      const linkId = await db.transaction(
-        async (trx) => {
-          const patient = await trx.selectFrom('users').select('id').where('id', '=', patientId).executeTakeFirst();
-          if (!patient) throw new NotFoundError('user', patientId);
-          // A re-grant to an active caregiver replaces the scopes of the same link.
-          const row = await trx
-            .insertInto('caregiver_links')
-            .values({
-              id: ids.uuid(),
-              patient_id: patientId,
-              caregiver_id: caregiver.id,
-              scopes,
-              created_at: now,
-              updated_at: now,
-            })
-            .onConflict((oc) =>
-              oc
-                .columns(['patient_id', 'caregiver_id'])
-                .where('revoked_at', 'is', null)
-                .doUpdateSet({ scopes, updated_at: now }),
-            )
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          return row.id;
-        },
-        { consistencyKey: patientId },
+    async grantCaregiver() {
+      throw new ConnectError(
+        'caregiver access is an invitation the caregiver accepts now: use InviteCaregiver',
+        Code.FailedPrecondition,
       );
-      const row = await linksWithNames(db.primary).where('l.id', '=', linkId).executeTakeFirstOrThrow();
-      return create(GrantCaregiverResponseSchema, { link: linkOf(row) });
     },
 
     async listCaregivers(req) {
@@ -298,6 +178,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
             allowed: row.allowed,
             traceId: row.trace_id ?? '',
             attempts: row.attempts,
+            breakGlassReason: row.break_glass_reason ?? '',
             ...(row.last_at && { lastOccurredAt: timestampFromDate(new Date(row.last_at)) }),
           }),
         ),

@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import type { User } from '@tend/proto/tend/health/v1/people';
 import { databaseTargets, requiredRedisUrl, type DatabaseTarget } from '@tend/testing';
 import { expect } from 'vitest';
-import { adminCaller, serviceCaller, type HealthHarness } from '../testing/health-harness.js';
+import { adminCaller, serviceCaller, testBreakGlassReason, type HealthHarness } from '../testing/health-harness.js';
 
 /** Where the people suites run: every database target, the real one with real Redis when it is up. */
 export const peopleTestCases: { label: string; target: DatabaseTarget; redisUrl: string | undefined }[] =
@@ -15,6 +15,8 @@ export const peopleTestCases: { label: string; target: DatabaseTarget; redisUrl:
 export const gateway = serviceCaller('gateway');
 /** An administrator; admins need no account row to act. */
 export const admin = adminCaller('00000000-0000-4000-8000-00000000a001');
+/** The same administrator in break-glass mode, which reaches a person's health data. */
+export const breakGlassAdmin = adminCaller('00000000-0000-4000-8000-00000000a001', testBreakGlassReason);
 /** Every registered test person's password. */
 export const password = 'correct horse battery';
 

@@ -3,6 +3,7 @@ import { createClient, type Client, type ConnectRouter } from '@connectrpc/conne
 import { create } from '@bufbuild/protobuf';
 import { CompositeService, type Clock, type Database, type HealthLimits } from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
+import type { CaregiverLink, CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
 import { AesGcmCipher } from '../crypto/aes-gcm-cipher.js';
@@ -91,10 +92,16 @@ export function personCaller(userId: string, role: Role.USER | Role.CAREGIVER = 
   return create(CallerSchema, { userId, role });
 }
 
-/** A caller acting as an administrator. */
-export function adminCaller(userId: string): Caller {
-  return create(CallerSchema, { userId, role: Role.ADMIN });
+/**
+ * A caller acting as an administrator; with a reason, in break-glass mode (the only way an admin
+ * reaches another person's health data).
+ */
+export function adminCaller(userId: string, breakGlassReason = ''): Caller {
+  return create(CallerSchema, { userId, role: Role.ADMIN, breakGlassReason });
 }
+
+/** A break-glass reason for suites whose admin must reach a person's health data. */
+export const testBreakGlassReason = 'test: an admin acting on a person’s record';
 
 /** A caller acting as an internal service. */
 export function serviceCaller(service = 'test'): Caller {
@@ -125,4 +132,29 @@ export async function insertTestUser(
     })
     .execute();
   return id;
+}
+
+/**
+ * Makes `caregiverId` a caregiver of `patientId` the way people do it: the caregiver's address
+ * is marked proven (an admin's word), the patient invites it, the caregiver accepts. Returns the
+ * link.
+ */
+export async function linkCaregiver(
+  client: Client<typeof HealthService>,
+  patientId: string,
+  caregiverId: string,
+  scopes: CaregiverScope[],
+): Promise<CaregiverLink> {
+  const admin = adminCaller(caregiverId);
+  const { user } = await client.verifyEmail({ caller: admin, userId: caregiverId });
+  const { invitation } = await client.inviteCaregiver({
+    caller: personCaller(patientId),
+    caregiverEmail: user!.email,
+    scopes,
+  });
+  const { link } = await client.acceptCaregiverInvitation({
+    caller: personCaller(caregiverId, user!.role === Role.CAREGIVER ? Role.CAREGIVER : Role.USER),
+    invitationId: invitation!.id,
+  });
+  return link!;
 }

@@ -1,62 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
-import {
-  addDays,
-  bucketize,
-  defaultBucketSize,
-  isoWeekStart,
-  localDate,
-  localMidnight,
-  statsOf,
-  trendPerWeek,
-} from './analytics.js';
+import { addDays, bucketize, defaultBucketSize, isoWeekStart, localDate, localMidnight } from './analytics.js';
 import { isKnownTimeZone } from '@tend/platform';
 
 const day = 86_400_000;
-
-describe('statistics', () => {
-  it('min, max and mean; nothing for no values', () => {
-    expect(statsOf([120, 130, 110])).toEqual({ min: 110, max: 130, mean: 120 });
-    expect(statsOf([])).toBeUndefined();
-  });
-});
-
-describe('trend per week', () => {
-  const start = Date.UTC(2026, 0, 1);
-
-  it('is the least-squares slope in units per week', () => {
-    // +1 kg per day on a line: +7 per week.
-    const points = [0, 1, 2, 3].map((d) => ({ at: new Date(start + d * day), value: 70 + d }));
-    expect(trendPerWeek(points)).toBeCloseTo(7, 9);
-  });
-
-  it('fits noisy points by least squares', () => {
-    // x in weeks 0, 1, 2; y 1, 3, 2 → slope 0.5.
-    const points = [1, 3, 2].map((value, w) => ({ at: new Date(start + w * 7 * day), value }));
-    expect(trendPerWeek(points)).toBeCloseTo(0.5, 9);
-  });
-
-  it('falls when values fall', () => {
-    const points = [0, 7].map((d, i) => ({ at: new Date(start + d * day), value: 140 - i * 10 }));
-    expect(trendPerWeek(points)).toBeCloseTo(-10, 9);
-  });
-
-  it('copes with a year of readings a minute apart', () => {
-    // As many points as a year of a minute-by-minute monitor: more than a call can take as arguments.
-    const points = Array.from({ length: 366 * 24 * 60 }, (_, i) => ({ at: new Date(start + i * 60_000), value: 100 }));
-    expect(trendPerWeek(points)).toBe(0);
-  });
-
-  it('is absent with one reading or a span under a day', () => {
-    expect(trendPerWeek([{ at: new Date(start), value: 1 }])).toBeUndefined();
-    expect(
-      trendPerWeek([
-        { at: new Date(start), value: 1 },
-        { at: new Date(start + day - 1), value: 5 },
-      ]),
-    ).toBeUndefined();
-  });
-});
 
 describe('local days and weeks', () => {
   it('finds local midnight on both sides of a DST change', () => {

@@ -2,57 +2,6 @@ import { formatLocalDate, instantOfLocal, localDateFormatter, localDateOf, parse
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 
 const dayMs = 24 * 60 * 60 * 1000;
-const weekMs = 7 * dayMs;
-
-/** Minimum, maximum and mean of a series; undefined for an empty one. */
-export function statsOf(values: readonly number[]): { min: number; max: number; mean: number } | undefined {
-  if (values.length === 0) return undefined;
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-  }
-  return { min, max, mean: sum / values.length };
-}
-
-/**
- * Least-squares slope of `value` against time, in value units per week. Undefined with fewer than
- * two points or when they span less than a day: a slope over minutes says nothing about a trend.
- */
-export function trendPerWeek(points: readonly { at: Date; value: number }[]): number | undefined {
-  if (points.length < 2) return undefined;
-  const times = points.map((p) => p.at.getTime());
-  if (spanOf(times) < dayMs) return undefined;
-  // Centre the times so the sums stay small and precise.
-  const t0 = times[0]!;
-  const xs = times.map((t) => (t - t0) / weekMs);
-  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const meanY = points.reduce((a, p) => a + p.value, 0) / points.length;
-  let sxy = 0;
-  let sxx = 0;
-  xs.forEach((x, i) => {
-    sxy += (x - meanX) * (points[i]!.value - meanY);
-    sxx += (x - meanX) ** 2;
-  });
-  return sxx === 0 ? undefined : sxy / sxx;
-}
-
-/**
- * Latest minus earliest. A loop, not `Math.max(...times)`: spreading a year of minute-by-minute
- * readings as arguments overflows the stack.
- */
-function spanOf(times: readonly number[]): number {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const t of times) {
-    if (t < min) min = t;
-    if (t > max) max = t;
-  }
-  return max - min;
-}
 
 /** The local calendar date of an instant in `timeZone`, "YYYY-MM-DD". */
 export function localDate(at: Date, timeZone: string): string {
@@ -82,6 +31,38 @@ export function defaultBucketSize(from: Date, to: Date): BucketSize.DAY | Bucket
   return to.getTime() - from.getTime() <= 31 * dayMs ? BucketSize.DAY : BucketSize.WEEK;
 }
 
+/**
+ * The start dates of the buckets covering [from, to) in the person's zone, in time order: every
+ * local day (or the Monday of every ISO week) the period touches.
+ */
+export function bucketStarts(from: Date, to: Date, size: BucketSize.DAY | BucketSize.WEEK, timeZone: string): string[] {
+  const keyOf = bucketKey(size);
+  const first = keyOf(localDate(from, timeZone));
+  const last = keyOf(localDate(new Date(Math.max(from.getTime(), to.getTime() - 1)), timeZone));
+  const dates: string[] = [];
+  for (let date = first; date <= last; date = addDays(date, bucketDays(size))) dates.push(date);
+  return dates;
+}
+
+/**
+ * The instants the buckets of [from, to) start at, plus the one after the last ends: local
+ * midnight of each start date. A reading at `t` is in bucket i when bounds[i] ≤ t < bounds[i + 1].
+ */
+export function bucketBounds(
+  from: Date,
+  to: Date,
+  size: BucketSize.DAY | BucketSize.WEEK,
+  timeZone: string,
+): { starts: string[]; bounds: number[] } {
+  const starts = bucketStarts(from, to, size, timeZone);
+  const after = addDays(starts.at(-1)!, bucketDays(size));
+  return { starts, bounds: [...starts, after].map((date) => localMidnight(date, timeZone).getTime()) };
+}
+
+const bucketDays = (size: BucketSize.DAY | BucketSize.WEEK) => (size === BucketSize.WEEK ? 7 : 1);
+const bucketKey = (size: BucketSize.DAY | BucketSize.WEEK) => (date: string) =>
+  size === BucketSize.WEEK ? isoWeekStart(date) : date;
+
 /** One bucket's start date and the items that fell into it. */
 export interface Bucket<T> {
   startDate: string;
@@ -99,13 +80,10 @@ export function bucketize<T extends { at: Date }>(
   size: BucketSize.DAY | BucketSize.WEEK,
   timeZone: string,
 ): Bucket<T>[] {
-  const keyOf = (date: string) => (size === BucketSize.WEEK ? isoWeekStart(date) : date);
-  const step = size === BucketSize.WEEK ? 7 : 1;
-  const first = keyOf(localDate(from, timeZone));
-  const last = keyOf(localDate(new Date(Math.max(from.getTime(), to.getTime() - 1)), timeZone));
+  const keyOf = bucketKey(size);
   const buckets: Bucket<T>[] = [];
   const byDate = new Map<string, Bucket<T>>();
-  for (let date = first; date <= last; date = addDays(date, step)) {
+  for (const date of bucketStarts(from, to, size, timeZone)) {
     const bucket = { startDate: date, items: [] };
     buckets.push(bucket);
     byDate.set(date, bucket);

@@ -5,7 +5,6 @@ import {
   ForbiddenError,
   NotFoundError,
   ValidationError,
-  isKnownTimeZone,
   parseLocalDate,
   decodeCursor,
   pageLimitOf,
@@ -24,8 +23,8 @@ import { normalizeVitalInput } from './vital-input.js';
 import { reportUnit, specOf, vitalKinds } from './vital-kinds.js';
 import { VitalPartitions } from './vital-partitions.js';
 import { vitalOfRow, type VitalRow } from './vital-rows.js';
-import { readSummaryReadings } from './summary-readings.js';
-import { sortFlagsNewestFirst, summarizeVitals } from './vital-summary.js';
+import { noReadings, sortFlagsNewestFirst, summaryOfParts } from './vital-summary.js';
+import { VitalRepository } from './vital-repository.js';
 import { storeVitals, type VitalWriteDeps } from './vital-writes.js';
 
 /** Readings a batch takes at once (the contract: 1–1000). */
@@ -60,12 +59,14 @@ type VitalMethods =
  * seen that person's writes.
  */
 export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMethods> {
+  const repository = new VitalRepository(context);
   const deps: VitalWriteDeps = {
     context,
     partitions: new VitalPartitions(context.db, context.clock, context.limits.vitalHistoryDays),
     feed: new VitalFeed(),
+    repository,
   };
-  const { db, access, cipher } = context;
+  const { access, cipher } = context;
   // The weekly summary's adherence comes from the medications area's own method, so it follows
   // that area's rules and access checks (CAREGIVER_SCOPE_READ_MEDICATIONS) exactly.
   const { getAdherence } = doseHandlers(context);
@@ -80,13 +81,7 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
   /** A reading by id, only when the caller may `action` it; NotFound otherwise. */
   const findVital = async (actor: Actor, vitalId: string, action: 'read' | 'write'): Promise<VitalRow> => {
     if (!uuidPattern.test(vitalId)) throw new NotFoundError('vital', vitalId);
-    const byId = (reader: typeof db.primary) =>
-      reader.selectFrom('vitals').selectAll().where('id', '=', vitalId).executeTakeFirst();
-    // Writes and misses go to the primary: a replica may not have the reading yet.
-    const row =
-      action === 'read'
-        ? ((await byId(db.reader(actor.kind === 'service' ? undefined : actor.userId))) ?? (await byId(db.primary)))
-        : await byId(db.primary);
+    const row = await repository.find(vitalId, actor.kind === 'service' ? undefined : actor.userId, action === 'write');
     if (!row) throw new NotFoundError('vital', vitalId);
     try {
       await access.authorize(actor, {
@@ -102,17 +97,6 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       throw error;
     }
     return row;
-  };
-
-  const timeZoneOf = async (userId: string): Promise<string> => {
-    const user = await db
-      .reader(userId)
-      .selectFrom('users')
-      .select('time_zone')
-      .where('id', '=', userId)
-      .executeTakeFirst();
-    if (!user) throw new NotFoundError('user', userId);
-    return isKnownTimeZone(user.time_zone) ? user.time_zone : 'UTC';
   };
 
   return {
@@ -153,27 +137,14 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
         throw ValidationError.field('kind', 'must be a known vital kind');
       }
       await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
-      let query = db
-        .reader(userId)
-        .selectFrom('vitals')
-        .selectAll()
-        .where('user_id', '=', userId)
-        .orderBy('measured_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1);
-      const spec = specOf(req.kind);
-      if (spec) query = query.where('kind', '=', spec.name);
-      if (req.from) query = query.where('measured_at', '>=', timestampDate(req.from));
-      if (req.to) query = query.where('measured_at', '<', timestampDate(req.to));
-      if (cursor) {
-        query = query.where((eb) =>
-          eb.or([
-            eb('measured_at', '<', new Date(cursor.at)),
-            eb.and([eb('measured_at', '=', new Date(cursor.at)), eb('id', '<', cursor.id)]),
-          ]),
-        );
-      }
-      const rows = await query.execute();
+      const rows = await repository.page({
+        userId,
+        limit,
+        ...(specOf(req.kind) && { kind: specOf(req.kind)!.name }),
+        ...(req.from && { from: timestampDate(req.from) }),
+        ...(req.to && { to: timestampDate(req.to) }),
+        ...(cursor && { after: cursor }),
+      });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -188,22 +159,7 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
     async deleteVital(req) {
       const actor = actorOf(req.caller);
       const row = await findVital(actor, req.vitalId, 'write');
-      await db.transaction(
-        async (trx) => {
-          await trx
-            .deleteFrom('vitals')
-            .where('id', '=', row.id)
-            .where('measured_at', '=', new Date(row.measured_at))
-            .execute();
-          await context.events.emit(trx, {
-            type: 'tend.health.vital.deleted',
-            personId: row.user_id,
-            subject: row.id,
-            data: { vitalId: row.id, kind: row.kind },
-          });
-        },
-        { consistencyKey: row.user_id },
-      );
+      await repository.delete(row);
       deps.feed.publish(row.user_id, [{ type: 'deleted', vitalId: row.id }]);
       return {};
     },
@@ -267,15 +223,14 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
         throw ValidationError.field('from', `the period must be at most ${maxSummaryDays} days`);
       }
       await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
-      const timeZone = await timeZoneOf(userId);
-      const period = { userId, from, to, kind: spec.name };
-      const { byKind, latest } = await readSummaryReadings(db.reader(userId), cipher, period);
+      const timeZone = await repository.timeZoneOf(userId);
       const bucketSize =
         req.bucketSize === BucketSize.DAY || req.bucketSize === BucketSize.WEEK
           ? req.bucketSize
           : defaultBucketSize(from, to);
+      const parts = await repository.summaryParts({ userId, from, to, kinds: [spec], bucketSize, timeZone });
       const request = { spec, from, to, bucketSize, unit: req.unit, timeZone };
-      return { summary: summarizeVitals(byKind.get(spec.name) ?? [], request, latest.get(spec.name)) };
+      return { summary: summaryOfParts(request, parts.get(spec.name) ?? noReadings(request)) };
     },
 
     async getWeeklySummary(req, ctx) {
@@ -298,7 +253,7 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
         });
         readsVitals = false;
       }
-      const timeZone = await timeZoneOf(userId);
+      const timeZone = await repository.timeZoneOf(userId);
       const startDate = req.startDate || addDays(isoWeekStart(localDate(context.clock.now(), timeZone)), -7);
       const endDate = addDays(startDate, 6);
       const from = localMidnight(startDate, timeZone);
@@ -313,12 +268,13 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
         if (!(error instanceof ForbiddenError)) throw error;
       }
       if (!readsVitals) return { summary };
-      const { byKind, latest } = await readSummaryReadings(db.reader(userId), cipher, { userId, from, to });
-      for (const spec of Object.values(vitalKinds)) {
-        const ofKind = byKind.get(spec.name);
+      const kinds = Object.values(vitalKinds);
+      const parts = await repository.summaryParts({ userId, from, to, kinds, bucketSize: BucketSize.DAY, timeZone });
+      for (const spec of kinds) {
+        const ofKind = parts.get(spec.name);
         if (!ofKind) continue;
         const request = { spec, from, to, bucketSize: BucketSize.DAY, unit: '', timeZone } as const;
-        summary.vitals.push(summarizeVitals(ofKind, request, latest.get(spec.name)));
+        summary.vitals.push(summaryOfParts(request, ofKind));
       }
       summary.flags = sortFlagsNewestFirst(summary.vitals.flatMap((v) => v.flags));
       return { summary };

@@ -1,10 +1,13 @@
 import { ValidationError } from '@tend/platform';
 import { VitalKind, VitalSource } from '@tend/proto/tend/health/v1/vitals';
+import { exactOf, exactZero, identityConversion, type LinearConversion } from './exact-numbers.js';
 
 /** A unit a kind accepts, and how a value in it becomes the canonical unit and back. */
 interface UnitConversion {
   toCanonical(value: number): number;
   fromCanonical(value: number): number;
+  /** `fromCanonical` as exact numbers, for statistics computed exactly. */
+  exact: LinearConversion;
 }
 
 /** The allowed range of a value in the canonical unit; `minExclusive` for "> 0". */
@@ -31,11 +34,15 @@ export interface VitalKindSpec {
   integer?: boolean;
 }
 
-const same: UnitConversion = { toCanonical: (v) => v, fromCanonical: (v) => v };
-const scale = (factor: number): UnitConversion => ({
-  toCanonical: (v) => v * factor,
-  fromCanonical: (v) => v / factor,
-});
+const same: UnitConversion = { toCanonical: (v) => v, fromCanonical: (v) => v, exact: identityConversion };
+const scale = (factor: number): UnitConversion => {
+  const exact = exactOf(factor);
+  return {
+    toCanonical: (v) => v * factor,
+    fromCanonical: (v) => v / factor,
+    exact: { num: 10n ** BigInt(exact.scale), den: exact.num, offset: exactZero },
+  };
+};
 // Exact by definition of the international avoirdupois pound.
 const poundInKg = 0.45359237;
 // The factor the contract fixes for glucose (molar mass 180.16 g/mol).
@@ -43,6 +50,7 @@ const glucoseMgPerMmol = 18.016;
 const fahrenheit: UnitConversion = {
   toCanonical: (v) => ((v - 32) * 5) / 9,
   fromCanonical: (v) => (v * 9) / 5 + 32,
+  exact: { num: 9n, den: 5n, offset: { num: 32n, scale: 0 } },
 };
 
 /** LOINC codes of the blood-pressure components. */
@@ -161,6 +169,11 @@ export function toCanonical(spec: VitalKindSpec, value: number, unit: string, un
 /** Converts a canonical value to `unit` (empty: canonical), e.g. for a summary in pounds. */
 export function fromCanonical(spec: VitalKindSpec, value: number, unit: string, unitField = 'unit'): number {
   return roundMicro(conversionOf(spec, unit, unitField).fromCanonical(value));
+}
+
+/** `fromCanonical` to `unit` (empty: canonical) as exact numbers, for exact statistics. */
+export function exactConversion(spec: VitalKindSpec, unit: string): LinearConversion {
+  return conversionOf(spec, unit, 'unit').exact;
 }
 
 /** The UCUM spelling a summary reports in: the canonical unit when `unit` is empty. */

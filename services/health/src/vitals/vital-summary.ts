@@ -17,9 +17,19 @@ import {
   type AttentionFlag,
   type Vital,
 } from '@tend/proto/tend/health/v1/vitals';
-import { bucketize, statsOf, trendPerWeek } from './analytics.js';
+import { bucketize, bucketStarts } from './analytics.js';
+import { identityConversion } from './exact-numbers.js';
+import {
+  addReading,
+  emptySums,
+  mergeSums,
+  seriesMean,
+  seriesTrend,
+  type ReadingSums,
+  type SeriesSums,
+} from './reading-sums.js';
 import { bloodPressureCategory, rapidWeightChange } from './vital-attention.js';
-import { fromCanonical, reportUnit, type VitalKindSpec } from './vital-kinds.js';
+import { exactConversion, fromCanonical, reportUnit, type VitalKindSpec } from './vital-kinds.js';
 import { flagsOfRow, type ReadingValues } from './vital-rows.js';
 
 /** What one summary covers. */
@@ -33,83 +43,111 @@ export interface SummaryRequest {
   timeZone: string;
 }
 
+/** The sums of one bucket of a summary: a local day or an ISO week starting `startDate`. */
+export interface BucketSums {
+  startDate: string;
+  sums: ReadingSums;
+}
+
+/**
+ * What a summary is made of, however it was read: the sums of every bucket of the period (in
+ * time order, empty ones included), the readings with a single-reading flag and, for weight, the
+ * whole series (both oldest first, ties by id), and the newest reading as the API shows it.
+ */
+export interface SummaryParts {
+  buckets: readonly BucketSums[];
+  flagged: readonly ReadingValues[];
+  weights: readonly ReadingValues[];
+  latest: Vital | undefined;
+}
+
 /**
  * The statistics of one kind over [from, to) from its rows (any order): count, min/max/mean,
  * latest, least-squares trend per week, local-day or ISO-week buckets, the guideline category of
  * the mean blood pressure, and attention flags (single readings plus rapid weight change),
  * newest first. Numbers are in the requested unit; `latest` stays canonical like every Vital.
- * `latest` is the `newestReading` of `rows` as the API shows it: only that one row needs to be
- * read whole.
+ * `latest` is the `newestReading` of `rows` as the API shows it. The same as `summaryOfParts` over
+ * hourly rollups, to the bit: both add up exactly.
  */
 export function summarizeVitals(
   rows: readonly ReadingValues[],
   request: SummaryRequest,
   latest: Vital | undefined,
 ): VitalSummary {
-  const { spec, from, to, bucketSize, timeZone } = request;
-  const unit = reportUnit(spec, request.unit);
-  const convert = (v: number) => fromCanonical(spec, v, request.unit);
   const sorted = [...rows].sort(compareReadings);
-  const points = sorted.map((row) => ({
-    row,
-    at: row.measured_at,
-    value: row.value === null ? null : convert(row.value),
-    systolic: row.systolic === null ? null : convert(row.systolic),
-    diastolic: row.diastolic === null ? null : convert(row.diastolic),
-  }));
-  const isBp = spec.kind === VitalKind.BLOOD_PRESSURE;
-  // A loop, not flatMap: no array per reading. Built only for the kind's own numbers.
-  const series = (pick: (p: (typeof points)[number]) => number | null) => {
-    const out: { at: Date; value: number }[] = [];
-    for (const p of points) {
-      const value = pick(p);
-      if (value !== null) out.push({ at: p.at, value });
-    }
-    return out;
+  const items = sorted.map((row) => ({ at: row.measured_at, row }));
+  const buckets = bucketize(items, request.from, request.to, request.bucketSize, request.timeZone).map((bucket) => {
+    const sums = emptySums();
+    for (const item of bucket.items) addReading(sums, item.row);
+    return { startDate: bucket.startDate, sums };
+  });
+  const isWeight = request.spec.kind === VitalKind.WEIGHT;
+  return summaryOfParts(request, { buckets, flagged: sorted, weights: isWeight ? sorted : [], latest });
+}
+
+/** The parts of a summary of a period without readings: every bucket, empty. */
+export function noReadings(request: SummaryRequest): SummaryParts {
+  const starts = bucketStarts(request.from, request.to, request.bucketSize, request.timeZone);
+  return {
+    buckets: starts.map((startDate) => ({ startDate, sums: emptySums() })),
+    flagged: [],
+    weights: [],
+    latest: undefined,
   };
-  const stats = (xs: readonly { value: number }[]) => toStats(statsOf(xs.map((x) => x.value)));
+}
+
+/**
+ * A summary from its parts. Means and trends are exact values rounded once (so they do not depend
+ * on the order readings are added in); minimum and maximum are the readings' own, converted.
+ */
+export function summaryOfParts(request: SummaryRequest, parts: SummaryParts): VitalSummary {
+  const { spec, from, to, bucketSize } = request;
+  const unit = reportUnit(spec, request.unit);
+  const conversion = exactConversion(spec, request.unit);
+  const total = emptySums();
+  for (const bucket of parts.buckets) mergeSums(total, bucket.sums);
+  const stats = (sums: ReadingSums, series: SeriesSums | undefined): VitalStats | undefined => {
+    const mean = seriesMean(series, sums.count, conversion);
+    if (!series || mean === undefined) return undefined;
+    const convert = (v: number) => fromCanonical(spec, v, request.unit);
+    return create(VitalStatsSchema, { min: convert(series.min), max: convert(series.max), mean });
+  };
+  const isBp = spec.kind === VitalKind.BLOOD_PRESSURE;
   const summary = create(VitalSummarySchema, {
     kind: spec.kind,
     unit,
     from: timestampFromDate(from),
     to: timestampFromDate(to),
-    count: points.length,
+    count: total.count,
     bucketSize,
     bpCategory: BloodPressureCategory.UNSPECIFIED,
   });
   if (isBp) {
-    const systolics = series((p) => p.systolic);
-    const diastolics = series((p) => p.diastolic);
-    summary.systolic = stats(systolics);
-    summary.diastolic = stats(diastolics);
-    summary.trendPerWeek = trendPerWeek(systolics);
-    summary.diastolicTrendPerWeek = trendPerWeek(diastolics);
+    summary.systolic = stats(total, total.systolic);
+    summary.diastolic = stats(total, total.diastolic);
+    summary.trendPerWeek = seriesTrend(total, total.systolic, conversion);
+    summary.diastolicTrendPerWeek = seriesTrend(total, total.diastolic, conversion);
     // Categories are defined in mm[Hg]: classify the canonical means.
-    const canonicalMean = (pick: (r: ReadingValues) => number | null) =>
-      statsOf(sorted.flatMap((r) => pick(r) ?? []))?.mean;
-    const meanSystolic = canonicalMean((r) => r.systolic);
-    const meanDiastolic = canonicalMean((r) => r.diastolic);
+    const meanSystolic = seriesMean(total.systolic, total.count, identityConversion);
+    const meanDiastolic = seriesMean(total.diastolic, total.count, identityConversion);
     if (meanSystolic !== undefined && meanDiastolic !== undefined) {
       summary.bpCategory = bloodPressureCategory(meanSystolic, meanDiastolic);
     }
   } else {
-    const values = series((p) => p.value);
-    summary.value = stats(values);
-    summary.trendPerWeek = trendPerWeek(values);
+    summary.value = stats(total, total.value);
+    summary.trendPerWeek = seriesTrend(total, total.value, conversion);
   }
-  if (latest) summary.latest = latest;
-  summary.buckets = bucketize(points, from, to, bucketSize, timeZone).map((bucket) => {
-    const inBucket = (pick: (p: (typeof points)[number]) => number | null) =>
-      toStats(statsOf(bucket.items.flatMap((p) => pick(p) ?? [])));
-    return create(VitalBucketSchema, {
-      startDate: bucket.startDate,
-      count: bucket.items.length,
+  if (parts.latest) summary.latest = parts.latest;
+  summary.buckets = parts.buckets.map(({ startDate, sums }) =>
+    create(VitalBucketSchema, {
+      startDate,
+      count: sums.count,
       ...(isBp
-        ? { systolic: inBucket((p) => p.systolic), diastolic: inBucket((p) => p.diastolic) }
-        : { value: inBucket((p) => p.value) }),
-    });
-  });
-  summary.flags = flagsOfSeries(spec, sorted);
+        ? { systolic: stats(sums, sums.systolic), diastolic: stats(sums, sums.diastolic) }
+        : { value: stats(sums, sums.value) }),
+    }),
+  );
+  summary.flags = flagsOfSeries(spec, parts.flagged, parts.weights);
   return summary;
 }
 
@@ -128,12 +166,19 @@ export function newestReading<R extends ReadingValues>(rows: readonly R[]): R | 
   return newest;
 }
 
-/** Flags of single readings and of the series, newest first. */
-export function flagsOfSeries(spec: VitalKindSpec, sortedRows: readonly ReadingValues[]): AttentionFlag[] {
-  const flags = sortedRows.flatMap(flagsOfRow);
+/**
+ * Flags of single readings (of `flagged`; readings without flags may be among them) and of the
+ * weight series, newest first. Both lists oldest first, ties by id.
+ */
+export function flagsOfSeries(
+  spec: VitalKindSpec,
+  flagged: readonly ReadingValues[],
+  weights: readonly ReadingValues[],
+): AttentionFlag[] {
+  const flags = flagged.flatMap(flagsOfRow);
   if (spec.kind === VitalKind.WEIGHT) {
     const changed = rapidWeightChange(
-      sortedRows.flatMap((row) => (row.value === null ? [] : [{ value: row.value, at: new Date(row.measured_at) }])),
+      weights.flatMap((row) => (row.value === null ? [] : [{ value: row.value, at: new Date(row.measured_at) }])),
     );
     if (changed) {
       flags.push(
@@ -154,8 +199,4 @@ export function sortFlagsNewestFirst(flags: AttentionFlag[]): AttentionFlag[] {
   const time = (f: AttentionFlag) =>
     f.measuredAt ? Number(f.measuredAt.seconds) * 1000 + f.measuredAt.nanos / 1e6 : 0;
   return flags.sort((a, b) => time(b) - time(a));
-}
-
-function toStats(stats: { min: number; max: number; mean: number } | undefined): VitalStats | undefined {
-  return stats && create(VitalStatsSchema, stats);
 }

@@ -1,5 +1,4 @@
-import { NotFoundError, topics } from '@tend/platform';
-import type { Transaction } from 'kysely';
+import { ConflictError, topics } from '@tend/platform';
 import {
   AttentionReason,
   AttentionSeverity,
@@ -11,28 +10,28 @@ import type { Actor } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
 import { sealedAt } from '../crypto/sealed-columns.js';
 import type { HealthEvent } from '../events.js';
-import type { HealthTables } from '../db/tables.js';
 import type { VitalFeed } from './vital-feed.js';
 import type { NormalizedVital } from './vital-input.js';
 import { sourceNames, vitalKinds } from './vital-kinds.js';
 import type { VitalPartitions } from './vital-partitions.js';
+import type { KeyedReadings, VitalRepository } from './vital-repository.js';
 import { flagsOfRow, vitalOfRow, type VitalRow } from './vital-rows.js';
-
-/** How long an idempotency key returns the first result. */
-export const idempotencyWindowMs = 24 * 60 * 60 * 1000;
 
 /** What the write path needs beyond the shared context. */
 export interface VitalWriteDeps {
   context: HealthContext;
   partitions: VitalPartitions;
   feed: VitalFeed;
+  repository: VitalRepository;
 }
 
 /**
  * Stores validated readings of one person in one transaction: the rows, one `vital.recorded`
  * event each, and an `alert.raised` event (notification queue and analytics) for every urgent
  * flag, so an alert exists exactly when its reading does. All or nothing. With an idempotency
- * key, a retry within 24 h returns the first call's readings and writes nothing.
+ * key, a retry within 24 h returns the first call's readings and writes nothing; a key reused for
+ * other readings, or whose readings were all deleted since, is a ConflictError (nothing to
+ * return that would answer this request, and recording again would undo the deletion).
  */
 export async function storeVitals(
   deps: VitalWriteDeps,
@@ -66,43 +65,11 @@ export async function storeVitals(
       created_at: now,
     };
   });
-  let stored: VitalRow[];
-  let replayed = false;
-  const events = rows.flatMap(recordedEvents);
-  try {
-    stored =
-      idempotencyKey === ''
-        ? // The common case is one statement: rows and events, no transaction round trips.
-          await context.db.writeStatement(
-            async (db) => {
-              await context.events.emitWith(db, db.insertInto('vitals').values(rows), events);
-              return rows;
-            },
-            { consistencyKey: userId },
-          )
-        : await context.db.transaction(
-            async (trx) => {
-              const previous = await claimKey(trx, userId, idempotencyKey, now);
-              if (previous) {
-                replayed = true;
-                return previous;
-              }
-              await context.events.emitWith(trx, trx.insertInto('vitals').values(rows), events);
-              await trx
-                .updateTable('vital_idempotency_keys')
-                .set({ vital_ids: rows.map((r) => r.id) })
-                .where('user_id', '=', userId)
-                .where('idempotency_key', '=', idempotencyKey)
-                .execute();
-              return rows;
-            },
-            { consistencyKey: userId },
-          );
-  } catch (error) {
-    // 23503: the person does not exist (vitals.user_id references users).
-    if ((error as { code?: unknown }).code === '23503') throw new NotFoundError('user', userId, { cause: error });
-    throw error;
-  }
+  const { rows: stored, replayed } = await deps.repository.insert(userId, rows, rows.flatMap(recordedEvents), {
+    key: idempotencyKey,
+    now,
+    replay: (previous) => replayOf(previous, readings),
+  });
   const vitals = stored.map((row) => vitalOfRow(row, context.cipher));
   if (!replayed)
     deps.feed.publish(
@@ -113,38 +80,29 @@ export async function storeVitals(
 }
 
 /**
- * Takes the idempotency key for this call, or returns the readings of the call that took it
- * within the window. A concurrent call with the same key waits on the key's row and then replays.
+ * The first call's readings, for a retry of it: the same number of readings, each still stored
+ * one of the same kind and values (its time may have been "now" then). Readings deleted since
+ * are left out and the rest keep the first call's order; when none is left, or the key recorded
+ * other readings, there is nothing to replay.
  */
-async function claimKey(
-  trx: Transaction<HealthTables>,
-  userId: string,
-  key: string,
-  now: Date,
-): Promise<VitalRow[] | undefined> {
-  const claimed = await trx
-    .insertInto('vital_idempotency_keys')
-    .values({ user_id: userId, idempotency_key: key, vital_ids: [], created_at: now })
-    .onConflict((oc) =>
-      oc
-        .columns(['user_id', 'idempotency_key'])
-        .doUpdateSet({ vital_ids: [], created_at: now })
-        .where('vital_idempotency_keys.created_at', '<', new Date(now.getTime() - idempotencyWindowMs)),
-    )
-    .returning('user_id')
-    .executeTakeFirst();
-  if (claimed) return undefined;
-  const previous = await trx
-    .selectFrom('vital_idempotency_keys')
-    .select('vital_ids')
-    .where('user_id', '=', userId)
-    .where('idempotency_key', '=', key)
-    .executeTakeFirstOrThrow();
-  if (previous.vital_ids.length === 0) return [];
-  const rows = await trx.selectFrom('vitals').selectAll().where('id', 'in', previous.vital_ids).execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  // Readings deleted since are left out; the rest keep the first call's order.
-  return previous.vital_ids.flatMap((id) => byId.get(id) ?? []);
+function replayOf(previous: KeyedReadings, readings: readonly NormalizedVital[]): VitalRow[] {
+  const other = () => new ConflictError('idempotency key', 'was used for other readings');
+  if (previous.ids.length !== readings.length) throw other();
+  const rows: VitalRow[] = [];
+  previous.ids.forEach((id, i) => {
+    const row = previous.rows.get(id);
+    if (!row) return;
+    const reading = readings[i]!;
+    const same =
+      row.kind === reading.spec.name &&
+      row.value === reading.value &&
+      row.systolic === reading.systolic &&
+      row.diastolic === reading.diastolic;
+    if (!same) throw other();
+    rows.push(row);
+  });
+  if (rows.length === 0) throw new ConflictError('idempotency key', 'its readings were deleted since');
+  return rows;
 }
 
 /** A reading's `vital.recorded` event, and an `alert.raised` pair for each urgent flag. */

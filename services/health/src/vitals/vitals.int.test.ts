@@ -15,6 +15,7 @@ import {
 import { databaseTargets, requiredRedisUrl } from '@tend/testing';
 import {
   adminCaller,
+  testBreakGlassReason,
   insertTestUser,
   personCaller,
   serviceCaller,
@@ -139,6 +140,31 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
     expect((await h.client.listVitals({ caller })).vitals).toHaveLength(1);
   });
 
+  it('a key reused for another reading is a conflict, and records nothing', async () => {
+    const caller = personCaller(await newPerson());
+    await h.client.recordVital({ caller, vital: reading(VitalKind.HEART_RATE, 64), idempotencyKey: 'k1' });
+    const other = await rejection(
+      h.client.recordVital({ caller, vital: reading(VitalKind.SPO2, 50), idempotencyKey: 'k1' }),
+    );
+    expect(other.code).toBe(Code.AlreadyExists);
+    expect((await h.client.listVitals({ caller })).vitals.map((v) => v.kind)).toEqual([VitalKind.HEART_RATE]);
+  });
+
+  it('a retry whose reading was deleted since is a conflict, not a failure, and does not record it again', async () => {
+    const caller = personCaller(await newPerson());
+    const { vital } = await h.client.recordVital({
+      caller,
+      vital: reading(VitalKind.SPO2, 50),
+      idempotencyKey: 'low-spo2',
+    });
+    await h.client.deleteVital({ caller, vitalId: vital!.id });
+    const retry = await rejection(
+      h.client.recordVital({ caller, vital: reading(VitalKind.SPO2, 50), idempotencyKey: 'low-spo2' }),
+    );
+    expect(retry.code).toBe(Code.AlreadyExists);
+    expect((await h.client.listVitals({ caller })).vitals).toEqual([]);
+  });
+
   it('stores the note encrypted: the raw table holds no plaintext', async () => {
     const ada = await newPerson();
     const note = 'after climbing the stairs to Grandma';
@@ -248,7 +274,10 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
     });
     await h.client.deleteVital({ caller, vitalId: vitals[0]!.id });
     expect((await rejection(h.client.getVital({ caller, vitalId: vitals[0]!.id }))).code).toBe(Code.NotFound);
-    await h.client.deleteVital({ caller: adminCaller(await newPerson()), vitalId: vitals[1]!.id });
+    await h.client.deleteVital({
+      caller: adminCaller(await newPerson(), testBreakGlassReason),
+      vitalId: vitals[1]!.id,
+    });
     expect((await h.client.listVitals({ caller })).vitals).toEqual([]);
   });
 

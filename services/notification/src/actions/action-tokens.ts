@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ValidationError } from '@tend/platform';
+import { ValidationError, localSecretFile } from '@tend/platform';
 
 /** What a reminder's buttons do. */
 export const reminderActions = ['taken', 'skip', 'snooze'] as const;
@@ -31,19 +31,23 @@ export class ActionTokens {
     if (key.length < 32) throw new RangeError('the action-token key must be at least 32 bytes');
   }
 
-  /** The key from configuration (base64), else the one kept in the data directory, else a new one there. */
-  static async load(options: { key?: string; dataDir?: string }): Promise<ActionTokens> {
+  /**
+   * The key from configuration (base64), else the one kept in the keys directory (`TEND_KEYS_DIR`,
+   * 0700, by default `<dataDir>/keys`), else a new one there. A key an older version kept in the
+   * data directory itself is carried over and its file removed.
+   */
+  static async load(options: { key?: string; dataDir?: string; keysDir?: string }): Promise<ActionTokens> {
     if (options.key) return new ActionTokens(Buffer.from(options.key, 'base64'));
     if (!options.dataDir) return new ActionTokens(randomBytes(32));
-    const file = join(options.dataDir, 'notification-action-key');
-    try {
-      return new ActionTokens(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
-    } catch {
-      const key = randomBytes(32);
-      await mkdir(options.dataDir, { recursive: true });
-      await writeFile(file, key.toString('base64'), { mode: 0o600 });
-      return new ActionTokens(key);
-    }
+    const former = join(options.dataDir, 'notification-action-key');
+    const key = await localSecretFile<string>({
+      keysDir: options.keysDir ?? join(options.dataDir, 'keys'),
+      name: 'notification-action-key.json',
+      make: async () =>
+        (await readFile(former, 'utf8').catch(() => undefined))?.trim() || randomBytes(32).toString('base64'),
+    });
+    await rm(former, { force: true });
+    return new ActionTokens(Buffer.from(key, 'base64'));
   }
 
   sign(claims: Omit<ActionClaims, 'tokenId'>): string {

@@ -126,7 +126,8 @@ export class ReminderActions {
       if (!notification) throw new NotFoundError('notification', notificationId);
       const { reminderId, medicationId, scheduledAt, reminderKind } = notification.data;
       if (!reminderId || !medicationId || !scheduledAt || reminderKind === 'missed_dose_alert') {
-        throw ValidationError.field('notification_id', 'is not a dose reminder');
+        // Only a dose reminder takes an action: for any other notification there is none to take.
+        throw new NotFoundError('dose reminder', notificationId);
       }
       const keys = [`n:${notificationId}`, ...(tokenKey ? [tokenKey] : [])];
       const used = await trx

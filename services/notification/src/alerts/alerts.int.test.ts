@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { insertTestUser, personCaller } from '@tend/health/testing';
+import { insertTestUser, linkCaregiver, personCaller } from '@tend/health/testing';
 import type { CloudEvent } from '@tend/platform';
 import { CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { databaseTargets } from '@tend/testing';
@@ -51,16 +51,8 @@ describe.each(databaseTargets())('alerts on $kind PostgreSQL', (target) => {
       email: `cy-${patient}@example.test`,
       role: 'caregiver',
     });
-    await harness.health.client.grantCaregiver({
-      caller: personCaller(patient),
-      caregiverEmail: `bo-${patient}@example.test`,
-      scopes: [CaregiverScope.READ_VITALS],
-    });
-    await harness.health.client.grantCaregiver({
-      caller: personCaller(patient),
-      caregiverEmail: `cy-${patient}@example.test`,
-      scopes: [CaregiverScope.RECEIVE_MISSED_DOSE_ALERTS],
-    });
+    await linkCaregiver(harness.health.client, patient, reader, [CaregiverScope.READ_VITALS]);
+    await linkCaregiver(harness.health.client, patient, other, [CaregiverScope.RECEIVE_MISSED_DOSE_ALERTS]);
     return { patient, reader, other };
   };
 

@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import webpush from 'web-push';
+import { localSecretFile } from '@tend/platform';
 import {
   PermanentDeliveryError,
   type ChannelSender,
@@ -27,21 +27,22 @@ export async function loadVapidKeys(options: {
   privateKey?: string;
   subject?: string;
   dataDir: string;
+  /** Where generated keys live (`TEND_KEYS_DIR`). @default `<dataDir>/keys` */
+  keysDir?: string;
 }): Promise<VapidKeys> {
   const subject = options.subject ?? 'mailto:notifications@tend.local';
   if (options.publicKey && options.privateKey) {
     return { publicKey: options.publicKey, privateKey: options.privateKey, subject };
   }
-  const file = join(options.dataDir, 'vapid-keys.json');
-  try {
-    const stored = JSON.parse(await readFile(file, 'utf8')) as { publicKey: string; privateKey: string };
-    return { ...stored, subject };
-  } catch {
-    const keys = webpush.generateVAPIDKeys();
-    await mkdir(options.dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(keys), { mode: 0o600 });
-    return { ...keys, subject };
-  }
+  // Generated keys live in the 0700 keys directory with the others, never beside the data; a
+  // file an older version left in the data directory moves there.
+  const stored = await localSecretFile<{ publicKey: string; privateKey: string }>({
+    keysDir: options.keysDir ?? join(options.dataDir, 'keys'),
+    name: 'vapid-keys.json',
+    formerPath: join(options.dataDir, 'vapid-keys.json'),
+    make: () => webpush.generateVAPIDKeys(),
+  });
+  return { publicKey: stored.publicKey, privateKey: stored.privateKey, subject };
 }
 
 /**

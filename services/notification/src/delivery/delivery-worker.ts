@@ -20,6 +20,7 @@ import type { DeviceKind, NotificationTables } from '../db/tables.js';
 import type { DeviceStore } from '../devices/device-store.js';
 import type { NotificationMetrics } from '../notification-metrics.js';
 import type { PreferenceStore } from '../preferences/preference-store.js';
+import { PollingLoop } from '../polling-loop.js';
 import { retryDelayMs } from './delivery-backoff.js';
 
 export interface DeliveryWorkerOptions {
@@ -83,9 +84,7 @@ interface Claimed {
 export class DeliveryWorker extends BaseService {
   readonly #senders = new Map<string, { sender: ChannelSender; policy: ResiliencePolicy }>();
   readonly #options: Required<DeliveryWorkerOptions>;
-  #stopped = false;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollingLoop;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     super('notification-delivery');
@@ -101,6 +100,14 @@ export class DeliveryWorker extends BaseService {
       breakerHalfOpenAfterMs: 30_000,
       ...deps.options,
     };
+    this.#loop = new PollingLoop(async () => {
+      try {
+        await this.deliverDue();
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'delivery round failed');
+      }
+      return false;
+    }, this.#options.pollIntervalMs);
     for (const sender of deps.senders) {
       this.#senders.set(sender.channel, {
         sender,
@@ -122,14 +129,11 @@ export class DeliveryWorker extends BaseService {
   }
 
   protected async doStart(): Promise<void> {
-    this.#stopped = false;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   protected async doStop(): Promise<void> {
-    this.#stopped = true;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
   }
 
   /** Sends what is due now, round after round until nothing is. Returns how many were handled. */
@@ -138,25 +142,7 @@ export class DeliveryWorker extends BaseService {
     for (;;) {
       const handled = await this.#round();
       total += handled;
-      if (handled < this.#options.batchSize || this.#stopped) return total;
-    }
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      try {
-        await this.deliverDue();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'delivery round failed');
-      }
-      if (this.#stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#options.pollIntervalMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (handled < this.#options.batchSize || this.#loop.stopping) return total;
     }
   }
 

@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   UnavailableError,
   ValidationError,
+  pageLimitOf,
   type Clock,
   type Ids,
   type SchemaDatabase,
@@ -189,8 +190,8 @@ export function deviceHandlers(deps: DeviceHandlerDeps): Handlers {
       if (request.caller?.role !== Role.ADMIN && request.caller?.role !== Role.SERVICE) {
         throw new ForbiddenError('dead letters are for admins');
       }
-      const limit = request.page?.limit || 50;
-      if (limit < 1 || limit > 100) throw ValidationError.field('page.limit', 'must be between 1 and 100');
+      // Page sizes and their wording are every list's (the platform's pagination).
+      const limit = pageLimitOf(request.page);
       const before = request.page?.cursor ? new Date(Number(request.page.cursor)) : undefined;
       if (before && Number.isNaN(before.getTime()))
         throw ValidationError.field('page.cursor', 'is not a cursor this list gave out');

@@ -45,6 +45,39 @@ export interface WriterContext {
   ids: Ids;
 }
 
+/** A notification's row as written: `createdAt` is when it shows in the inbox (its due time, if written ahead). */
+export function notificationRow(draft: NotificationDraft, id: string, createdAt: Date) {
+  return {
+    id,
+    user_id: draft.userId,
+    kind: draft.kind,
+    title: draft.title,
+    body: draft.body,
+    data: JSON.stringify(draft.data),
+    idempotency_key: draft.idempotencyKey,
+    in_app: draft.channels.includes('in_app'),
+    created_at: createdAt,
+  };
+}
+
+/**
+ * A notification's delivery rows, one per channel, as of `at` (now, or the due time when written
+ * ahead): the in-app one delivered by the write itself, the others queued from `at`, except the
+ * interrupting channels (push, SMS), which in quiet hours wait until they end (`holdUntil`).
+ */
+export function deliveryRows(draft: NotificationDraft, notificationId: string, at: Date, ids: Ids) {
+  return draft.channels.map((channel) => ({
+    id: ids.uuid(),
+    notification_id: notificationId,
+    channel,
+    status: channel === 'in_app' ? ('delivered' as const) : ('queued' as const),
+    attempts: channel === 'in_app' ? 1 : 0,
+    next_attempt_at:
+      channel === 'in_app' ? null : draft.holdUntil && interruptingChannels.includes(channel) ? draft.holdUntil : at,
+    updated_at: at,
+  }));
+}
+
 /**
  * Writes notifications, their per-channel delivery records and the in-app event, all in the
  * caller's transaction (three statements for any batch size): a notification exists exactly when
@@ -59,17 +92,7 @@ export async function writeNotifications(
 ): Promise<WrittenNotification[]> {
   if (drafts.length === 0) return [];
   const now = context.clock.now();
-  const rows = drafts.map((draft) => ({
-    id: context.ids.uuid(),
-    user_id: draft.userId,
-    kind: draft.kind,
-    title: draft.title,
-    body: draft.body,
-    data: JSON.stringify(draft.data),
-    idempotency_key: draft.idempotencyKey,
-    in_app: draft.channels.includes('in_app'),
-    created_at: now,
-  }));
+  const rows = drafts.map((draft) => notificationRow(draft, context.ids.uuid(), now));
   const inserted = await trx
     .insertInto('notifications')
     .values(rows)
@@ -80,20 +103,9 @@ export async function writeNotifications(
   const fresh = rows.filter((row) => insertedIds.has(row.id));
   const draftOf = new Map(drafts.map((draft) => [`${draft.userId}|${draft.idempotencyKey}`, draft]));
 
-  const deliveries = fresh.flatMap((row) => {
-    const draft = draftOf.get(`${row.user_id}|${row.idempotency_key}`)!;
-    const firstAttemptAt = (channel: ChannelName) =>
-      draft.holdUntil && interruptingChannels.includes(channel) ? draft.holdUntil : now;
-    return draft.channels.map((channel) => ({
-      id: context.ids.uuid(),
-      notification_id: row.id,
-      channel,
-      status: channel === 'in_app' ? ('delivered' as const) : ('queued' as const),
-      attempts: channel === 'in_app' ? 1 : 0,
-      next_attempt_at: channel === 'in_app' ? null : firstAttemptAt(channel),
-      updated_at: now,
-    }));
-  });
+  const deliveries = fresh.flatMap((row) =>
+    deliveryRows(draftOf.get(`${row.user_id}|${row.idempotency_key}`)!, row.id, now, context.ids),
+  );
   const events = fresh
     .filter((row) => row.in_app)
     .map((row) => ({

@@ -30,6 +30,11 @@ describe('preference rules', () => {
       channels: ['in_app', 'push', 'sms', 'email'],
     });
     expect(deliveryPlanFor('urgent_reading', preferences, night, 'UTC').holdUntil).toBeUndefined();
+    // An advisory waits like a reminder, unless its sender marks it urgent (a danger).
+    expect(deliveryPlanFor('health_advisory', preferences, night, 'UTC').holdUntil).toEqual(
+      new Date('2026-06-02T07:00:00Z'),
+    );
+    expect(deliveryPlanFor('health_advisory', preferences, night, 'UTC', true).holdUntil).toBeUndefined();
     expect(deliveryPlanFor('dose_reminder', preferences, new Date('2026-06-01T12:00:00Z'), 'UTC')).toEqual({
       channels: ['in_app', 'push'],
     });

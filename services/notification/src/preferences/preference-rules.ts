@@ -19,6 +19,7 @@ export const kindNames = [
   'emergency',
   'appointment',
   'caregiver_alert',
+  'health_advisory',
 ] as const;
 export type KindName = (typeof kindNames)[number];
 
@@ -47,6 +48,7 @@ export function defaultPreferences(): PersonPreferences {
       emergency: ['in_app', 'push', 'sms', 'email'],
       appointment: ['in_app', 'push'],
       caregiver_alert: ['in_app', 'push', 'email'],
+      health_advisory: ['in_app', 'push'],
     },
     language: '',
     timeZone: '',
@@ -123,16 +125,17 @@ export interface DeliveryPlan {
  * The channels a notification of `kind` goes out on: the person's choice for the kind. In quiet
  * hours the interrupting ones (push, SMS) are delayed, not dropped: they are sent when the quiet
  * hours end, while the inbox (and e-mail) have it at once. An emergency or an urgent reading
- * ignores quiet hours.
+ * ignores quiet hours, as does a notification its sender marks `urgent` (a danger-level advisory).
  */
 export function deliveryPlanFor(
   kind: KindName,
   preferences: PersonPreferences,
   at: Date,
   fallbackZone: string,
+  urgent = false,
 ): DeliveryPlan {
   const channels = preferences.channels[kind];
-  if (urgentKinds.includes(kind)) return { channels };
+  if (urgent || urgentKinds.includes(kind)) return { channels };
   const zone = preferences.timeZone || fallbackZone || 'UTC';
   const quiet = preferences.quietHours;
   if (!quiet || !inQuietHours(at, quiet, zone)) return { channels };

@@ -1,9 +1,14 @@
 import { outboxChannel, topics, type Clock, type Ids, type SchemaDatabase } from '@tend/platform';
 import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
-import { notificationCreatedType, notificationSource } from '../inbox/notification-writer.js';
+import {
+  deliveryRows,
+  notificationCreatedType,
+  notificationRow,
+  notificationSource,
+} from '../inbox/notification-writer.js';
 import type { NotificationMetrics } from '../notification-metrics.js';
-import { interruptingChannels, type ChannelName } from '../preferences/preference-rules.js';
+import type { ChannelName } from '../preferences/preference-rules.js';
 import type { PreferenceStore } from '../preferences/preference-store.js';
 import { missedAfterMs } from './reminder-dispatcher.js';
 import { reminderDraft } from './reminder-drafts.js';
@@ -97,18 +102,9 @@ export class PreparedReminders {
       });
       const inserted = await trx
         .insertInto('notifications')
+        // Dated at the due time: the inbox shows it from then.
         .values(
-          written.map(({ reminder, draft, notificationId }) => ({
-            id: notificationId,
-            user_id: draft.userId,
-            kind: draft.kind,
-            title: draft.title,
-            body: draft.body,
-            data: JSON.stringify(draft.data),
-            idempotency_key: draft.idempotencyKey,
-            in_app: draft.channels.includes('in_app'),
-            created_at: reminder.fireAt,
-          })),
+          written.map(({ reminder, draft, notificationId }) => notificationRow(draft, notificationId, reminder.fireAt)),
         )
         .onConflict((oc) => oc.columns(['user_id', 'idempotency_key']).doNothing())
         .returning('id')
@@ -135,22 +131,9 @@ export class PreparedReminders {
         const idOf = new Map(existing.map((n) => [n.idempotency_key, n.id]));
         for (const w of before) w.notificationId = idOf.get(w.draft.idempotencyKey) ?? w.notificationId;
       }
+      // In the inbox from its date; the other channels are sent from then.
       const deliveries = staged.flatMap(({ reminder, draft, notificationId }) =>
-        draft.channels.map((channel) => ({
-          id: ids.uuid(),
-          notification_id: notificationId,
-          channel,
-          // In the inbox from its date; the other channels are sent from then.
-          status: channel === 'in_app' ? ('delivered' as const) : ('queued' as const),
-          attempts: channel === 'in_app' ? 1 : 0,
-          next_attempt_at:
-            channel === 'in_app'
-              ? null
-              : draft.holdUntil && interruptingChannels.includes(channel)
-                ? draft.holdUntil
-                : reminder.fireAt,
-          updated_at: reminder.fireAt,
-        })),
+        deliveryRows(draft, notificationId, reminder.fireAt, ids),
       );
       if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute();
       await sql`

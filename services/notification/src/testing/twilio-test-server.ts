@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { twilioSignature } from '../channels/twilio-api.js';
 
@@ -23,13 +23,19 @@ export interface SignedStatusCallback {
  * A local server speaking Twilio's Messages resource: `POST /2010-04-01/Accounts/{sid}/Messages.json`,
  * form-encoded, HTTP basic auth checked against the account SID and token (401 with Twilio's
  * error shape otherwise), 201 with the message resource on success. `failWith(status)` makes it
- * answer every send with that status, as a provider having an outage would.
+ * answer every send with that status, as a provider having an outage would; `hang()` makes it
+ * take each send and never answer (a provider timing out), accepting none of them.
  */
 export class TwilioTestServer {
   readonly accepted: AcceptedSms[] = [];
   /** Requests refused for bad credentials. */
   unauthorized = 0;
   #failStatus: number | undefined;
+  #hanging = false;
+  /** Sends held unanswered while hanging; dropped, unaccepted, when it answers again. */
+  readonly #held = new Set<ServerResponse>();
+  /** Sends refused or left unanswered by an outage. */
+  refused = 0;
   #server: Server;
   port = 0;
 
@@ -53,8 +59,16 @@ export class TwilioTestServer {
         if (request.method !== 'POST' || request.url !== `/2010-04-01/Accounts/${this.accountSid}/Messages.json`) {
           return json(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
         }
-        if (this.#failStatus)
+        if (this.#hanging) {
+          this.refused += 1;
+          this.#held.add(response);
+          response.on('close', () => this.#held.delete(response));
+          return;
+        }
+        if (this.#failStatus) {
+          this.refused += 1;
           return json(this.#failStatus, { code: 20500, message: 'Internal Server Error', status: this.#failStatus });
+        }
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         const to = form.get('To') ?? '';
         if (!/^\+[1-9]\d{6,14}$/.test(to)) {
@@ -118,7 +132,20 @@ export class TwilioTestServer {
     this.#failStatus = status;
   }
 
+  /** Takes sends and never answers them, until `answer()`. */
+  hang(): void {
+    this.#hanging = true;
+  }
+
+  /** Answers again: the sends held unanswered are dropped (their connections cut), none accepted. */
+  answer(): void {
+    this.#hanging = false;
+    for (const response of this.#held) response.destroy();
+    this.#held.clear();
+  }
+
   async stop(): Promise<void> {
+    this.answer();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }

@@ -35,6 +35,7 @@ export class EnergyVad {
   #voicedRun = 0;
   #quietRun = 0;
   #frames = 0;
+  #voicedFrames = 0;
   #speaking = false;
 
   constructor(options: VadOptions = {}) {
@@ -50,6 +51,16 @@ export class EnergyVad {
   /** True between speech-start and speech-end. */
   get speaking(): boolean {
     return this.#speaking;
+  }
+
+  /** How long it has been quiet since the last voiced frame, while speaking; 0 otherwise. */
+  get pauseMs(): number {
+    return this.#speaking ? this.#quietRun * this.#frameMs : 0;
+  }
+
+  /** Voiced frames seen so far: a change tells that speech went on since it was last read. */
+  get voicedFrames(): number {
+    return this.#voicedFrames;
   }
 
   /** Feeds samples; returns what started or ended within them. */
@@ -76,6 +87,7 @@ export class EnergyVad {
     if (!voiced) this.#noiseDb += (db - this.#noiseDb) * (db < this.#noiseDb ? 0.5 : 0.05);
     const atMs = this.#frames * this.#frameMs;
     if (voiced) {
+      this.#voicedFrames++;
       this.#voicedRun++;
       this.#quietRun = 0;
       if (!this.#speaking && this.#voicedRun >= this.#startFrames) {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/common/v1/common.proto.
  */
 export const file_tend_common_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Cht0ZW5kL2NvbW1vbi92MS9jb21tb24ucHJvdG8SDnRlbmQuY29tbW9uLnYxIk4KBkNhbGxlchIPCgd1c2VyX2lkGAEgASgJEiIKBHJvbGUYAiABKA4yFC50ZW5kLmNvbW1vbi52MS5Sb2xlEg8KB3NlcnZpY2UYAyABKAkiLAoLUGFnZVJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJIiMKDFBhZ2VSZXNwb25zZRITCgtuZXh0X2N1cnNvchgBIAEoCSphCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABINCglST0xFX1VTRVIQARISCg5ST0xFX0NBUkVHSVZFUhACEg4KClJPTEVfQURNSU4QAxIQCgxST0xFX1NFUlZJQ0UQBCpVCgpBbnN3ZXJNb2RlEhsKF0FOU1dFUl9NT0RFX1VOU1BFQ0lGSUVEEAASEwoPQU5TV0VSX01PREVfTExNEAESFQoRQU5TV0VSX01PREVfQkFTSUMQAmIGcHJvdG8z");
+  fileDesc("Cht0ZW5kL2NvbW1vbi92MS9jb21tb24ucHJvdG8SDnRlbmQuY29tbW9uLnYxImoKBkNhbGxlchIPCgd1c2VyX2lkGAEgASgJEiIKBHJvbGUYAiABKA4yFC50ZW5kLmNvbW1vbi52MS5Sb2xlEg8KB3NlcnZpY2UYAyABKAkSGgoSYnJlYWtfZ2xhc3NfcmVhc29uGAQgASgJIiwKC1BhZ2VSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFEg4KBmN1cnNvchgCIAEoCSIjCgxQYWdlUmVzcG9uc2USEwoLbmV4dF9jdXJzb3IYASABKAkqYQoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDQoJUk9MRV9VU0VSEAESEgoOUk9MRV9DQVJFR0lWRVIQAhIOCgpST0xFX0FETUlOEAMSEAoMUk9MRV9TRVJWSUNFEAQqVQoKQW5zd2VyTW9kZRIbChdBTlNXRVJfTU9ERV9VTlNQRUNJRklFRBAAEhMKD0FOU1dFUl9NT0RFX0xMTRABEhUKEUFOU1dFUl9NT0RFX0JBU0lDEAJiBnByb3RvMw");
 
 /**
  * Who a call acts for. The gateway fills it from the verified access token; internal services
@@ -37,6 +37,16 @@ export type Caller = Message<"tend.common.v1.Caller"> & {
    * @generated from field: string service = 3;
    */
   service: string;
+
+  /**
+   * Break-glass: why an admin needs to see a person's health data now (at least 10 characters).
+   * Without it an admin reaches no one else's health data; with it every access is audited with
+   * this reason and raises an alert. The gateway fills it from the admin's `Tend-Break-Glass`
+   * header; it is ignored for every other role.
+   *
+   * @generated from field: string break_glass_reason = 4;
+   */
+  breakGlassReason: string;
 };
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/health/v1/caregivers.proto.
  */
 export const file_tend_health_v1_caregivers: GenFile = /*@__PURE__*/
-  fileDesc("Ch90ZW5kL2hlYWx0aC92MS9jYXJlZ2l2ZXJzLnByb3RvEg50ZW5kLmhlYWx0aC52MSLmAgoNQ2FyZWdpdmVyTGluaxIKCgJpZBgBIAEoCRIXCg9wYXRpZW50X3VzZXJfaWQYAiABKAkSHAoUcGF0aWVudF9kaXNwbGF5X25hbWUYAyABKAkSGQoRY2FyZWdpdmVyX3VzZXJfaWQYBCABKAkSHgoWY2FyZWdpdmVyX2Rpc3BsYXlfbmFtZRgFIAEoCRIXCg9jYXJlZ2l2ZXJfZW1haWwYBiABKAkSLgoGc2NvcGVzGAcgAygOMh4udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyU2NvcGUSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimQEKFUdyYW50Q2FyZWdpdmVyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCRIXCg9jYXJlZ2l2ZXJfZW1haWwYAyABKAkSLgoGc2NvcGVzGAQgAygOMh4udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyU2NvcGUiRQoWR3JhbnRDYXJlZ2l2ZXJSZXNwb25zZRIrCgRsaW5rGAEgASgLMh0udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyTGluayJRChZSZXZva2VDYXJlZ2l2ZXJSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgdsaW5rX2lkGAIgASgJIkYKF1Jldm9rZUNhcmVnaXZlclJlc3BvbnNlEisKBGxpbmsYASABKAsyHS50ZW5kLmhlYWx0aC52MS5DYXJlZ2l2ZXJMaW5rIpQBChVMaXN0Q2FyZWdpdmVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSFwoPaW5jbHVkZV9yZXZva2VkGAMgASgIEikKBHBhZ2UYBCABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJyChZMaXN0Q2FyZWdpdmVyc1Jlc3BvbnNlEiwKBWxpbmtzGAEgAygLMh0udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyTGluaxIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlIpwBChNMaXN0UGF0aWVudHNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIZChFjYXJlZ2l2ZXJfdXNlcl9pZBgCIAEoCRIXCg9pbmNsdWRlX3Jldm9rZWQYAyABKAgSKQoEcGFnZRgEIAEoCzIbLnRlbmQuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0InAKFExpc3RQYXRpZW50c1Jlc3BvbnNlEiwKBWxpbmtzGAEgAygLMh0udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyTGluaxIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlIpYCCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVhY3RvchgDIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIXCg9zdWJqZWN0X3VzZXJfaWQYBCABKAkSDgoGYWN0aW9uGAUgASgJEhAKCHJlc291cmNlGAYgASgJEg8KB2FsbG93ZWQYByABKAgSEAoIdHJhY2VfaWQYCCABKAkSEAoIYXR0ZW1wdHMYCSABKAUSNAoQbGFzdF9vY2N1cnJlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi5QEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSFQoNYWN0b3JfdXNlcl9pZBgDIAEoCRIoCgRmcm9tGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoEcGFnZRgGIAEoCzIbLnRlbmQuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0InEKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEioKBmV2ZW50cxgBIAMoCzIaLnRlbmQuaGVhbHRoLnYxLkF1ZGl0RXZlbnQSKgoEcGFnZRgCIAEoCzIcLnRlbmQuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSrqAQoOQ2FyZWdpdmVyU2NvcGUSHwobQ0FSRUdJVkVSX1NDT1BFX1VOU1BFQ0lGSUVEEAASHwobQ0FSRUdJVkVSX1NDT1BFX1JFQURfVklUQUxTEAESJAogQ0FSRUdJVkVSX1NDT1BFX1JFQURfTUVESUNBVElPTlMQAhIuCipDQVJFR0lWRVJfU0NPUEVfUkVDRUlWRV9NSVNTRURfRE9TRV9BTEVSVFMQAxIdChlDQVJFR0lWRVJfU0NPUEVfTE9HX0RPU0VTEAQSIQodQ0FSRUdJVkVSX1NDT1BFX1JFQ09SRF9WSVRBTFMQBWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
+  fileDesc("Ch90ZW5kL2hlYWx0aC92MS9jYXJlZ2l2ZXJzLnByb3RvEg50ZW5kLmhlYWx0aC52MSLmAgoNQ2FyZWdpdmVyTGluaxIKCgJpZBgBIAEoCRIXCg9wYXRpZW50X3VzZXJfaWQYAiABKAkSHAoUcGF0aWVudF9kaXNwbGF5X25hbWUYAyABKAkSGQoRY2FyZWdpdmVyX3VzZXJfaWQYBCABKAkSHgoWY2FyZWdpdmVyX2Rpc3BsYXlfbmFtZRgFIAEoCRIXCg9jYXJlZ2l2ZXJfZW1haWwYBiABKAkSLgoGc2NvcGVzGAcgAygOMh4udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyU2NvcGUSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKcmV2b2tlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinQEKFUdyYW50Q2FyZWdpdmVyUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCRIXCg9jYXJlZ2l2ZXJfZW1haWwYAyABKAkSLgoGc2NvcGVzGAQgAygOMh4udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyU2NvcGU6AhgBIkkKFkdyYW50Q2FyZWdpdmVyUmVzcG9uc2USKwoEbGluaxgBIAEoCzIdLnRlbmQuaGVhbHRoLnYxLkNhcmVnaXZlckxpbms6AhgBIvQCChNDYXJlZ2l2ZXJJbnZpdGF0aW9uEgoKAmlkGAEgASgJEhcKD3BhdGllbnRfdXNlcl9pZBgCIAEoCRIcChRwYXRpZW50X2Rpc3BsYXlfbmFtZRgDIAEoCRINCgVlbWFpbBgEIAEoCRIuCgZzY29wZXMYBSADKA4yHi50ZW5kLmhlYWx0aC52MS5DYXJlZ2l2ZXJTY29wZRI5CgZzdGF0dXMYBiABKA4yKS50ZW5kLmhlYWx0aC52MS5DYXJlZ2l2ZXJJbnZpdGF0aW9uU3RhdHVzEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2Fuc3dlcmVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdsaW5rX2lkGAogASgJIpoBChZJbnZpdGVDYXJlZ2l2ZXJSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhcKD2NhcmVnaXZlcl9lbWFpbBgDIAEoCRIuCgZzY29wZXMYBCADKA4yHi50ZW5kLmhlYWx0aC52MS5DYXJlZ2l2ZXJTY29wZSJSChdJbnZpdGVDYXJlZ2l2ZXJSZXNwb25zZRI3CgppbnZpdGF0aW9uGAEgASgLMiMudGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVySW52aXRhdGlvbiKfAQofTGlzdENhcmVnaXZlckludml0YXRpb25zUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDwoHdXNlcl9pZBgCIAEoCRIYChBpbmNsdWRlX2Fuc3dlcmVkGAMgASgIEikKBHBhZ2UYBCABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKIAQogTGlzdENhcmVnaXZlckludml0YXRpb25zUmVzcG9uc2USOAoLaW52aXRhdGlvbnMYASADKAsyIy50ZW5kLmhlYWx0aC52MS5DYXJlZ2l2ZXJJbnZpdGF0aW9uEioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiYwoiV2l0aGRyYXdDYXJlZ2l2ZXJJbnZpdGF0aW9uUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISFQoNaW52aXRhdGlvbl9pZBgCIAEoCSJeCiNXaXRoZHJhd0NhcmVnaXZlckludml0YXRpb25SZXNwb25zZRI3CgppbnZpdGF0aW9uGAEgASgLMiMudGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVySW52aXRhdGlvbiJICh5MaXN0UmVjZWl2ZWRJbnZpdGF0aW9uc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyIlsKH0xpc3RSZWNlaXZlZEludml0YXRpb25zUmVzcG9uc2USOAoLaW52aXRhdGlvbnMYASADKAsyIy50ZW5kLmhlYWx0aC52MS5DYXJlZ2l2ZXJJbnZpdGF0aW9uImEKIEFjY2VwdENhcmVnaXZlckludml0YXRpb25SZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIVCg1pbnZpdGF0aW9uX2lkGAIgASgJIlAKIUFjY2VwdENhcmVnaXZlckludml0YXRpb25SZXNwb25zZRIrCgRsaW5rGAEgASgLMh0udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyTGluayJiCiFEZWNsaW5lQ2FyZWdpdmVySW52aXRhdGlvblJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEhUKDWludml0YXRpb25faWQYAiABKAkiXQoiRGVjbGluZUNhcmVnaXZlckludml0YXRpb25SZXNwb25zZRI3CgppbnZpdGF0aW9uGAEgASgLMiMudGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVySW52aXRhdGlvbiJRChZSZXZva2VDYXJlZ2l2ZXJSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgdsaW5rX2lkGAIgASgJIkYKF1Jldm9rZUNhcmVnaXZlclJlc3BvbnNlEisKBGxpbmsYASABKAsyHS50ZW5kLmhlYWx0aC52MS5DYXJlZ2l2ZXJMaW5rIpQBChVMaXN0Q2FyZWdpdmVyc1JlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEg8KB3VzZXJfaWQYAiABKAkSFwoPaW5jbHVkZV9yZXZva2VkGAMgASgIEikKBHBhZ2UYBCABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJyChZMaXN0Q2FyZWdpdmVyc1Jlc3BvbnNlEiwKBWxpbmtzGAEgAygLMh0udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyTGluaxIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlIpwBChNMaXN0UGF0aWVudHNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIZChFjYXJlZ2l2ZXJfdXNlcl9pZBgCIAEoCRIXCg9pbmNsdWRlX3Jldm9rZWQYAyABKAgSKQoEcGFnZRgEIAEoCzIbLnRlbmQuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0InAKFExpc3RQYXRpZW50c1Jlc3BvbnNlEiwKBWxpbmtzGAEgAygLMh0udGVuZC5oZWFsdGgudjEuQ2FyZWdpdmVyTGluaxIqCgRwYWdlGAIgASgLMhwudGVuZC5jb21tb24udjEuUGFnZVJlc3BvbnNlIrICCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVhY3RvchgDIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIXCg9zdWJqZWN0X3VzZXJfaWQYBCABKAkSDgoGYWN0aW9uGAUgASgJEhAKCHJlc291cmNlGAYgASgJEg8KB2FsbG93ZWQYByABKAgSEAoIdHJhY2VfaWQYCCABKAkSEAoIYXR0ZW1wdHMYCSABKAUSNAoQbGFzdF9vY2N1cnJlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSYnJlYWtfZ2xhc3NfcmVhc29uGAsgASgJIuUBChZMaXN0QXVkaXRFdmVudHNSZXF1ZXN0EiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIPCgd1c2VyX2lkGAIgASgJEhUKDWFjdG9yX3VzZXJfaWQYAyABKAkSKAoEZnJvbRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBHBhZ2UYBiABKAsyGy50ZW5kLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJxChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIqCgZldmVudHMYASADKAsyGi50ZW5kLmhlYWx0aC52MS5BdWRpdEV2ZW50EioKBHBhZ2UYAiABKAsyHC50ZW5kLmNvbW1vbi52MS5QYWdlUmVzcG9uc2Uq6gEKDkNhcmVnaXZlclNjb3BlEh8KG0NBUkVHSVZFUl9TQ09QRV9VTlNQRUNJRklFRBAAEh8KG0NBUkVHSVZFUl9TQ09QRV9SRUFEX1ZJVEFMUxABEiQKIENBUkVHSVZFUl9TQ09QRV9SRUFEX01FRElDQVRJT05TEAISLgoqQ0FSRUdJVkVSX1NDT1BFX1JFQ0VJVkVfTUlTU0VEX0RPU0VfQUxFUlRTEAMSHQoZQ0FSRUdJVkVSX1NDT1BFX0xPR19ET1NFUxAEEiEKHUNBUkVHSVZFUl9TQ09QRV9SRUNPUkRfVklUQUxTEAUqmQIKGUNhcmVnaXZlckludml0YXRpb25TdGF0dXMSKwonQ0FSRUdJVkVSX0lOVklUQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASJwojQ0FSRUdJVkVSX0lOVklUQVRJT05fU1RBVFVTX1BFTkRJTkcQARIoCiRDQVJFR0lWRVJfSU5WSVRBVElPTl9TVEFUVVNfQUNDRVBURUQQAhIoCiRDQVJFR0lWRVJfSU5WSVRBVElPTl9TVEFUVVNfREVDTElORUQQAxIpCiVDQVJFR0lWRVJfSU5WSVRBVElPTl9TVEFUVVNfV0lUSERSQVdOEAQSJwojQ0FSRUdJVkVSX0lOVklUQVRJT05fU1RBVFVTX0VYUElSRUQQBWIGcHJvdG8z", [file_google_protobuf_timestamp, file_tend_common_v1_common]);
 
 /**
  * One patient → caregiver grant.
@@ -90,10 +90,12 @@ export const CaregiverLinkSchema: GenMessage<CaregiverLink> = /*@__PURE__*/
   messageDesc(file_tend_health_v1_caregivers, 0);
 
 /**
- * A patient (or an admin for them) grants a caregiver access. Granting again to a caregiver who
- * already has an active link replaces that link's scopes and returns it.
+ * Deprecated: answering it told anyone whether an address had an account (NOT_FOUND for an
+ * unknown one). Access is now an invitation the caregiver accepts (InviteCaregiver); this call is
+ * refused with FAILED_PRECONDITION.
  *
  * @generated from message tend.health.v1.GrantCaregiverRequest
+ * @deprecated
  */
 export type GrantCaregiverRequest = Message<"tend.health.v1.GrantCaregiverRequest"> & {
   /**
@@ -127,12 +129,14 @@ export type GrantCaregiverRequest = Message<"tend.health.v1.GrantCaregiverReques
 /**
  * Describes the message tend.health.v1.GrantCaregiverRequest.
  * Use `create(GrantCaregiverRequestSchema)` to create a new message.
+ * @deprecated
  */
 export const GrantCaregiverRequestSchema: GenMessage<GrantCaregiverRequest> = /*@__PURE__*/
   messageDesc(file_tend_health_v1_caregivers, 1);
 
 /**
  * @generated from message tend.health.v1.GrantCaregiverResponse
+ * @deprecated
  */
 export type GrantCaregiverResponse = Message<"tend.health.v1.GrantCaregiverResponse"> & {
   /**
@@ -144,9 +148,365 @@ export type GrantCaregiverResponse = Message<"tend.health.v1.GrantCaregiverRespo
 /**
  * Describes the message tend.health.v1.GrantCaregiverResponse.
  * Use `create(GrantCaregiverResponseSchema)` to create a new message.
+ * @deprecated
  */
 export const GrantCaregiverResponseSchema: GenMessage<GrantCaregiverResponse> = /*@__PURE__*/
   messageDesc(file_tend_health_v1_caregivers, 2);
+
+/**
+ * A patient's offer to let the holder of an e-mail address follow parts of their record. It says
+ * nothing about whether the address has an account: the patient sees the same pending invitation
+ * either way, and access begins only when the holder of a verified account with that address
+ * accepts it.
+ *
+ * @generated from message tend.health.v1.CaregiverInvitation
+ */
+export type CaregiverInvitation = Message<"tend.health.v1.CaregiverInvitation"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string patient_user_id = 2;
+   */
+  patientUserId: string;
+
+  /**
+   * @generated from field: string patient_display_name = 3;
+   */
+  patientDisplayName: string;
+
+  /**
+   * The address invited, as the patient typed it (normalised).
+   *
+   * @generated from field: string email = 4;
+   */
+  email: string;
+
+  /**
+   * @generated from field: repeated tend.health.v1.CaregiverScope scopes = 5;
+   */
+  scopes: CaregiverScope[];
+
+  /**
+   * @generated from field: tend.health.v1.CaregiverInvitationStatus status = 6;
+   */
+  status: CaregiverInvitationStatus;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 8;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * When it was accepted, declined or withdrawn.
+   *
+   * @generated from field: google.protobuf.Timestamp answered_at = 9;
+   */
+  answeredAt?: Timestamp | undefined;
+
+  /**
+   * The link an accepted invitation made.
+   *
+   * @generated from field: string link_id = 10;
+   */
+  linkId: string;
+};
+
+/**
+ * Describes the message tend.health.v1.CaregiverInvitation.
+ * Use `create(CaregiverInvitationSchema)` to create a new message.
+ */
+export const CaregiverInvitationSchema: GenMessage<CaregiverInvitation> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 3);
+
+/**
+ * A patient (or an admin for them) invites a caregiver by e-mail. The answer is the same whether
+ * or not an account has the address, and the work done is the same too (no account is looked
+ * up). Inviting an address again while an invitation to it is pending replaces its scopes and
+ * restarts its 14 days. INVALID_ARGUMENT when the address is the patient's own; at most 50
+ * pending invitations per patient.
+ *
+ * @generated from message tend.health.v1.InviteCaregiverRequest
+ */
+export type InviteCaregiverRequest = Message<"tend.health.v1.InviteCaregiverRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The patient; empty means the caller.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string caregiver_email = 3;
+   */
+  caregiverEmail: string;
+
+  /**
+   * At least one. Accepting gives exactly these (an existing link to the same person takes them).
+   *
+   * @generated from field: repeated tend.health.v1.CaregiverScope scopes = 4;
+   */
+  scopes: CaregiverScope[];
+};
+
+/**
+ * Describes the message tend.health.v1.InviteCaregiverRequest.
+ * Use `create(InviteCaregiverRequestSchema)` to create a new message.
+ */
+export const InviteCaregiverRequestSchema: GenMessage<InviteCaregiverRequest> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 4);
+
+/**
+ * @generated from message tend.health.v1.InviteCaregiverResponse
+ */
+export type InviteCaregiverResponse = Message<"tend.health.v1.InviteCaregiverResponse"> & {
+  /**
+   * @generated from field: tend.health.v1.CaregiverInvitation invitation = 1;
+   */
+  invitation?: CaregiverInvitation | undefined;
+};
+
+/**
+ * Describes the message tend.health.v1.InviteCaregiverResponse.
+ * Use `create(InviteCaregiverResponseSchema)` to create a new message.
+ */
+export const InviteCaregiverResponseSchema: GenMessage<InviteCaregiverResponse> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 5);
+
+/**
+ * The invitations a patient sent, newest first.
+ *
+ * @generated from message tend.health.v1.ListCaregiverInvitationsRequest
+ */
+export type ListCaregiverInvitationsRequest = Message<"tend.health.v1.ListCaregiverInvitationsRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * The patient; empty means the caller.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * Also the accepted, declined, withdrawn and expired ones.
+   *
+   * @generated from field: bool include_answered = 3;
+   */
+  includeAnswered: boolean;
+
+  /**
+   * @generated from field: tend.common.v1.PageRequest page = 4;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message tend.health.v1.ListCaregiverInvitationsRequest.
+ * Use `create(ListCaregiverInvitationsRequestSchema)` to create a new message.
+ */
+export const ListCaregiverInvitationsRequestSchema: GenMessage<ListCaregiverInvitationsRequest> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 6);
+
+/**
+ * @generated from message tend.health.v1.ListCaregiverInvitationsResponse
+ */
+export type ListCaregiverInvitationsResponse = Message<"tend.health.v1.ListCaregiverInvitationsResponse"> & {
+  /**
+   * @generated from field: repeated tend.health.v1.CaregiverInvitation invitations = 1;
+   */
+  invitations: CaregiverInvitation[];
+
+  /**
+   * @generated from field: tend.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message tend.health.v1.ListCaregiverInvitationsResponse.
+ * Use `create(ListCaregiverInvitationsResponseSchema)` to create a new message.
+ */
+export const ListCaregiverInvitationsResponseSchema: GenMessage<ListCaregiverInvitationsResponse> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 7);
+
+/**
+ * The patient takes back a pending invitation. Withdrawing an answered one returns it unchanged.
+ *
+ * @generated from message tend.health.v1.WithdrawCaregiverInvitationRequest
+ */
+export type WithdrawCaregiverInvitationRequest = Message<"tend.health.v1.WithdrawCaregiverInvitationRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string invitation_id = 2;
+   */
+  invitationId: string;
+};
+
+/**
+ * Describes the message tend.health.v1.WithdrawCaregiverInvitationRequest.
+ * Use `create(WithdrawCaregiverInvitationRequestSchema)` to create a new message.
+ */
+export const WithdrawCaregiverInvitationRequestSchema: GenMessage<WithdrawCaregiverInvitationRequest> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 8);
+
+/**
+ * @generated from message tend.health.v1.WithdrawCaregiverInvitationResponse
+ */
+export type WithdrawCaregiverInvitationResponse = Message<"tend.health.v1.WithdrawCaregiverInvitationResponse"> & {
+  /**
+   * @generated from field: tend.health.v1.CaregiverInvitation invitation = 1;
+   */
+  invitation?: CaregiverInvitation | undefined;
+};
+
+/**
+ * Describes the message tend.health.v1.WithdrawCaregiverInvitationResponse.
+ * Use `create(WithdrawCaregiverInvitationResponseSchema)` to create a new message.
+ */
+export const WithdrawCaregiverInvitationResponseSchema: GenMessage<WithdrawCaregiverInvitationResponse> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 9);
+
+/**
+ * The pending invitations to the caller's own address, newest first (at most 100). Only a
+ * verified address receives invitations: FAILED_PRECONDITION until the caller proved it, so an
+ * account made with someone else's address learns nothing about who invited that address.
+ *
+ * @generated from message tend.health.v1.ListReceivedInvitationsRequest
+ */
+export type ListReceivedInvitationsRequest = Message<"tend.health.v1.ListReceivedInvitationsRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+};
+
+/**
+ * Describes the message tend.health.v1.ListReceivedInvitationsRequest.
+ * Use `create(ListReceivedInvitationsRequestSchema)` to create a new message.
+ */
+export const ListReceivedInvitationsRequestSchema: GenMessage<ListReceivedInvitationsRequest> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 10);
+
+/**
+ * @generated from message tend.health.v1.ListReceivedInvitationsResponse
+ */
+export type ListReceivedInvitationsResponse = Message<"tend.health.v1.ListReceivedInvitationsResponse"> & {
+  /**
+   * @generated from field: repeated tend.health.v1.CaregiverInvitation invitations = 1;
+   */
+  invitations: CaregiverInvitation[];
+};
+
+/**
+ * Describes the message tend.health.v1.ListReceivedInvitationsResponse.
+ * Use `create(ListReceivedInvitationsResponseSchema)` to create a new message.
+ */
+export const ListReceivedInvitationsResponseSchema: GenMessage<ListReceivedInvitationsResponse> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 11);
+
+/**
+ * The invitee accepts: a caregiver link with the invitation's scopes starts (or, when one is
+ * active already, takes those scopes). NOT_FOUND for an invitation that is not pending, has
+ * expired, or is to another address; FAILED_PRECONDITION while the caller's address is unproven.
+ *
+ * @generated from message tend.health.v1.AcceptCaregiverInvitationRequest
+ */
+export type AcceptCaregiverInvitationRequest = Message<"tend.health.v1.AcceptCaregiverInvitationRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string invitation_id = 2;
+   */
+  invitationId: string;
+};
+
+/**
+ * Describes the message tend.health.v1.AcceptCaregiverInvitationRequest.
+ * Use `create(AcceptCaregiverInvitationRequestSchema)` to create a new message.
+ */
+export const AcceptCaregiverInvitationRequestSchema: GenMessage<AcceptCaregiverInvitationRequest> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 12);
+
+/**
+ * @generated from message tend.health.v1.AcceptCaregiverInvitationResponse
+ */
+export type AcceptCaregiverInvitationResponse = Message<"tend.health.v1.AcceptCaregiverInvitationResponse"> & {
+  /**
+   * @generated from field: tend.health.v1.CaregiverLink link = 1;
+   */
+  link?: CaregiverLink | undefined;
+};
+
+/**
+ * Describes the message tend.health.v1.AcceptCaregiverInvitationResponse.
+ * Use `create(AcceptCaregiverInvitationResponseSchema)` to create a new message.
+ */
+export const AcceptCaregiverInvitationResponseSchema: GenMessage<AcceptCaregiverInvitationResponse> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 13);
+
+/**
+ * The invitee declines; the same NOT_FOUND and FAILED_PRECONDITION as accepting.
+ *
+ * @generated from message tend.health.v1.DeclineCaregiverInvitationRequest
+ */
+export type DeclineCaregiverInvitationRequest = Message<"tend.health.v1.DeclineCaregiverInvitationRequest"> & {
+  /**
+   * @generated from field: tend.common.v1.Caller caller = 1;
+   */
+  caller?: Caller | undefined;
+
+  /**
+   * @generated from field: string invitation_id = 2;
+   */
+  invitationId: string;
+};
+
+/**
+ * Describes the message tend.health.v1.DeclineCaregiverInvitationRequest.
+ * Use `create(DeclineCaregiverInvitationRequestSchema)` to create a new message.
+ */
+export const DeclineCaregiverInvitationRequestSchema: GenMessage<DeclineCaregiverInvitationRequest> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 14);
+
+/**
+ * @generated from message tend.health.v1.DeclineCaregiverInvitationResponse
+ */
+export type DeclineCaregiverInvitationResponse = Message<"tend.health.v1.DeclineCaregiverInvitationResponse"> & {
+  /**
+   * @generated from field: tend.health.v1.CaregiverInvitation invitation = 1;
+   */
+  invitation?: CaregiverInvitation | undefined;
+};
+
+/**
+ * Describes the message tend.health.v1.DeclineCaregiverInvitationResponse.
+ * Use `create(DeclineCaregiverInvitationResponseSchema)` to create a new message.
+ */
+export const DeclineCaregiverInvitationResponseSchema: GenMessage<DeclineCaregiverInvitationResponse> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_caregivers, 15);
 
 /**
  * The patient, the caregiver (stepping back) or an admin may revoke. Revoking takes effect at
@@ -171,7 +531,7 @@ export type RevokeCaregiverRequest = Message<"tend.health.v1.RevokeCaregiverRequ
  * Use `create(RevokeCaregiverRequestSchema)` to create a new message.
  */
 export const RevokeCaregiverRequestSchema: GenMessage<RevokeCaregiverRequest> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 3);
+  messageDesc(file_tend_health_v1_caregivers, 16);
 
 /**
  * Revoking an already revoked link returns it unchanged.
@@ -190,7 +550,7 @@ export type RevokeCaregiverResponse = Message<"tend.health.v1.RevokeCaregiverRes
  * Use `create(RevokeCaregiverResponseSchema)` to create a new message.
  */
 export const RevokeCaregiverResponseSchema: GenMessage<RevokeCaregiverResponse> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 4);
+  messageDesc(file_tend_health_v1_caregivers, 17);
 
 /**
  * The caregivers of one patient, newest first.
@@ -226,7 +586,7 @@ export type ListCaregiversRequest = Message<"tend.health.v1.ListCaregiversReques
  * Use `create(ListCaregiversRequestSchema)` to create a new message.
  */
 export const ListCaregiversRequestSchema: GenMessage<ListCaregiversRequest> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 5);
+  messageDesc(file_tend_health_v1_caregivers, 18);
 
 /**
  * @generated from message tend.health.v1.ListCaregiversResponse
@@ -248,7 +608,7 @@ export type ListCaregiversResponse = Message<"tend.health.v1.ListCaregiversRespo
  * Use `create(ListCaregiversResponseSchema)` to create a new message.
  */
 export const ListCaregiversResponseSchema: GenMessage<ListCaregiversResponse> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 6);
+  messageDesc(file_tend_health_v1_caregivers, 19);
 
 /**
  * The patients of one caregiver, newest first.
@@ -284,7 +644,7 @@ export type ListPatientsRequest = Message<"tend.health.v1.ListPatientsRequest"> 
  * Use `create(ListPatientsRequestSchema)` to create a new message.
  */
 export const ListPatientsRequestSchema: GenMessage<ListPatientsRequest> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 7);
+  messageDesc(file_tend_health_v1_caregivers, 20);
 
 /**
  * @generated from message tend.health.v1.ListPatientsResponse
@@ -306,7 +666,7 @@ export type ListPatientsResponse = Message<"tend.health.v1.ListPatientsResponse"
  * Use `create(ListPatientsResponseSchema)` to create a new message.
  */
 export const ListPatientsResponseSchema: GenMessage<ListPatientsResponse> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 8);
+  messageDesc(file_tend_health_v1_caregivers, 21);
 
 /**
  * One access to a person's record by someone other than that person (a caregiver, an admin, or an
@@ -381,6 +741,13 @@ export type AuditEvent = Message<"tend.health.v1.AuditEvent"> & {
    * @generated from field: google.protobuf.Timestamp last_occurred_at = 10;
    */
   lastOccurredAt?: Timestamp | undefined;
+
+  /**
+   * The reason an admin gave for a break-glass access; empty otherwise.
+   *
+   * @generated from field: string break_glass_reason = 11;
+   */
+  breakGlassReason: string;
 };
 
 /**
@@ -388,7 +755,7 @@ export type AuditEvent = Message<"tend.health.v1.AuditEvent"> & {
  * Use `create(AuditEventSchema)` to create a new message.
  */
 export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 9);
+  messageDesc(file_tend_health_v1_caregivers, 22);
 
 /**
  * Newest first. A person may list the events about their own record; an admin any person's.
@@ -438,7 +805,7 @@ export type ListAuditEventsRequest = Message<"tend.health.v1.ListAuditEventsRequ
  * Use `create(ListAuditEventsRequestSchema)` to create a new message.
  */
 export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 10);
+  messageDesc(file_tend_health_v1_caregivers, 23);
 
 /**
  * @generated from message tend.health.v1.ListAuditEventsResponse
@@ -460,7 +827,7 @@ export type ListAuditEventsResponse = Message<"tend.health.v1.ListAuditEventsRes
  * Use `create(ListAuditEventsResponseSchema)` to create a new message.
  */
 export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_caregivers, 11);
+  messageDesc(file_tend_health_v1_caregivers, 24);
 
 /**
  * What a caregiver may do with a patient's record. A link, not a role, is what authorises a
@@ -517,4 +884,57 @@ export enum CaregiverScope {
  */
 export const CaregiverScopeSchema: GenEnum<CaregiverScope> = /*@__PURE__*/
   enumDesc(file_tend_health_v1_caregivers, 0);
+
+/**
+ * Where an invitation stands.
+ *
+ * @generated from enum tend.health.v1.CaregiverInvitationStatus
+ */
+export enum CaregiverInvitationStatus {
+  /**
+   * @generated from enum value: CAREGIVER_INVITATION_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for the invitee; nobody has access yet.
+   *
+   * @generated from enum value: CAREGIVER_INVITATION_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * The invitee accepted: `link_id` names the caregiver link it made.
+   *
+   * @generated from enum value: CAREGIVER_INVITATION_STATUS_ACCEPTED = 2;
+   */
+  ACCEPTED = 2,
+
+  /**
+   * The invitee said no.
+   *
+   * @generated from enum value: CAREGIVER_INVITATION_STATUS_DECLINED = 3;
+   */
+  DECLINED = 3,
+
+  /**
+   * The patient took it back before an answer.
+   *
+   * @generated from enum value: CAREGIVER_INVITATION_STATUS_WITHDRAWN = 4;
+   */
+  WITHDRAWN = 4,
+
+  /**
+   * Nobody answered within 14 days.
+   *
+   * @generated from enum value: CAREGIVER_INVITATION_STATUS_EXPIRED = 5;
+   */
+  EXPIRED = 5,
+}
+
+/**
+ * Describes the enum tend.health.v1.CaregiverInvitationStatus.
+ */
+export const CaregiverInvitationStatusSchema: GenEnum<CaregiverInvitationStatus> = /*@__PURE__*/
+  enumDesc(file_tend_health_v1_caregivers, 1);
 
