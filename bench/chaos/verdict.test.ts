@@ -54,6 +54,7 @@ describe('the chaos verdict', () => {
 
   it('counts an alert the fault held up past 10 s as a slow recovery', () => {
     const row = chaosRow('kafka-stopped', [ok(0, 1)], () => false, 1_000, { ...clean, alertDelayMs: 10_001 });
+    expect(row.recoveredBy).toEqual({ requestsMs: 0, alertsMs: 10_001 });
     expect(chaosFailures(row)).toEqual(['recovery 10.0 s']);
   });
 

@@ -20,6 +20,8 @@ export interface ChaosRow {
   events: number;
   /** From the fault's end to the last failed request, or to the last alert held up by it. */
   recoveryMs: number;
+  /** The two parts of `recoveryMs`: requests failing, and alerts arriving late. */
+  recoveredBy: { requestsMs: number; alertsMs: number };
   /** The failed requests by operation and status (`"dose 503"`), to tell what failed. */
   failedBy: Record<string, number>;
 }
@@ -48,6 +50,7 @@ export function chaosRow(
     duplicated: ledger.duplicatedWrites + ledger.duplicatedAlerts,
     events: ledger.events,
     recoveryMs: Math.max(lastFailure - endedAt, ledger.alertDelayMs),
+    recoveredBy: { requestsMs: lastFailure - endedAt, alertsMs: ledger.alertDelayMs },
     failedBy: Object.fromEntries(
       [...Map.groupBy(failed, (s) => `${s.op} ${s.status}`)].map(([what, all]) => [what, all.length]),
     ),
