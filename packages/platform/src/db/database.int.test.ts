@@ -7,7 +7,7 @@ import { realInfra, requireInfra } from '@tend/testing';
 import { type Generated, type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TimeoutError } from '../errors/errors.js';
+import { TimeoutError, UnavailableError } from '../errors/errors.js';
 import { createLogger } from '../logging/logger.js';
 import { createDatabase } from './create-database.js';
 import type { Database, Migration } from './database.js';
@@ -386,6 +386,23 @@ describe.each(targets)('Database ($kind)', (target) => {
     } finally {
       await misconfigured.stop();
     }
+  });
+
+  it('survives the server ending a connection a transaction holds between statements', async () => {
+    const db = database.schema(newSchema());
+    const failure = await db.primary
+      .transaction()
+      .execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        await sql`SELECT pg_terminate_backend(${rows[0]!.pid})`.execute(db.primary);
+        // The server's notice arrives while no statement runs on that connection.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sql`SELECT 1`.execute(trx);
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnavailableError);
+    // The process is alive, and the pool gives out working connections.
+    expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db.primary)).rows).toEqual([{ one: 1 }]);
   });
 
   it('bounds a slow query with the statement timeout and says so', async () => {

@@ -38,7 +38,7 @@ export function translateDatabaseError(error: unknown, statementTimeoutMs: numbe
       return new UnavailableError('database', `database is unavailable: ${error.message}`, { cause: error });
     }
   }
-  if (/^Connection terminated|timeout exceeded when trying to connect/.test(error.message)) {
+  if (/^Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(error.message)) {
     return new UnavailableError('database', `database is unavailable: ${error.message}`, { cause: error });
   }
   return error;
@@ -75,6 +75,11 @@ export function translatingPool(pool: pg.Pool, statementTimeoutMs: number): Post
       const client = await pool.connect().catch(translate);
       let adapter = wrapped.get(client);
       if (!adapter) {
+        // The pool listens for errors only while a client is idle. One the server ends while it is
+        // checked out between statements (a transaction, a replica stopped, an administrator's
+        // terminate) emits 'error' with no listener, which crashes the process; the statement that
+        // uses it next fails instead, and the pool drops it on release as no longer queryable.
+        client.on('error', () => undefined);
         adapter = wrap(client);
         wrapped.set(client, adapter);
       }
