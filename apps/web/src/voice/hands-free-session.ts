@@ -203,10 +203,14 @@ export class HandsFreeSession {
       case 'voice.error':
       case 'error': {
         const problem = message as { code: string; message: string; field?: string };
-        this.events.error(problem);
-        // Audio the recogniser could not use (silence, noise) is not the end: listen again.
-        if (problem.code === 'invalid_argument' && this.#state !== 'off') this.#beginTurn();
-        else this.stop();
+        // Audio the recogniser could not use (noise), or a long silence that ran out the turn's
+        // time, is not the end of the conversation: listen again.
+        if ((problem.code === 'invalid_argument' || problem.code === 'deadlineexceeded') && this.#state !== 'off') {
+          this.#beginTurn();
+        } else {
+          this.events.error(problem);
+          this.stop();
+        }
         break;
       }
     }
