@@ -2019,7 +2019,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pending invitations to your verified e-mail address (412 until it is verified) */
+        /** Pending invitations to your verified e-mail address (409 until it is verified) */
         get: {
             parameters: {
                 query?: never;
@@ -2046,6 +2046,7 @@ export interface paths {
                 401: components["responses"]["Unauthorized"];
                 403: components["responses"]["Forbidden"];
                 404: components["responses"]["NotFound"];
+                409: components["responses"]["Conflict"];
                 429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["ServiceUnavailable"];
                 504: components["responses"]["GatewayTimeout"];

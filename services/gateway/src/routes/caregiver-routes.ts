@@ -24,7 +24,12 @@ import { listVitalsQuery, listVitalsRoute } from './vital-routes.js';
 import type { UpstreamFieldNames } from '../http/field-names.js';
 
 const inviteBody = z.strictObject({
-  email: z.string().trim().max(254).email(),
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .email()
+    .refine((email) => email.lastIndexOf('@') <= 64, 'the part before @ must be at most 64 characters'),
   scopes: z
     .array(z.enum(apiEnumNames(CaregiverScopeSchema)))
     .min(1)
@@ -111,9 +116,11 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
   api.get(
     '/api/v1/invitations',
     {
+      // Until the person has proven their address, the invitations sent to it are not theirs to see.
+      config: { answers: [409] },
       schema: {
         tags: ['caregivers'],
-        summary: 'Pending invitations to your verified e-mail address (412 until it is verified)',
+        summary: 'Pending invitations to your verified e-mail address (409 until it is verified)',
         response: { 200: listResponse },
       },
     },

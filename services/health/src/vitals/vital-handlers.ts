@@ -219,6 +219,9 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       const to = req.to ? timestampDate(req.to) : context.clock.now();
       const from = req.from ? timestampDate(req.from) : new Date(to.getTime() - 7 * dayMs);
       if (!(from < to)) throw ValidationError.field('from', 'must be before to');
+      // Local calendar days are four-digit years; no reading can be older than that anyway.
+      if (from.getUTCFullYear() < 1900)
+        throw ValidationError.field(req.from ? 'from' : 'to', 'must be in 1900 or later');
       if (to.getTime() - from.getTime() > maxSummaryDays * dayMs) {
         throw ValidationError.field('from', `the period must be at most ${maxSummaryDays} days`);
       }

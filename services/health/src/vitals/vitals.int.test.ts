@@ -395,6 +395,12 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
       Code.InvalidArgument,
     );
     expect((await rejection(h.client.getVitalSummary({ caller }))).code).toBe(Code.InvalidArgument);
+    // A period in year 20 has no local calendar days to bucket by: named, not an internal error.
+    const ancient = await rejection(
+      h.client.getVitalSummary({ caller, kind: VitalKind.WEIGHT, to: at('0020-02-29T00:00:00Z') }),
+    );
+    expect(ancient.code).toBe(Code.InvalidArgument);
+    expect(ancient.rawMessage).toBe('to: must be in 1900 or later');
   });
 
   it('summarises many readings as it would from their whole rows, across a DST change', async () => {
