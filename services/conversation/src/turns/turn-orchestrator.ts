@@ -2,8 +2,9 @@ import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import {
   ValidationError,
-  codePointLength,
+  isTextWithin,
   nulTextMessage,
+  textLimitMessage,
   topics,
   type Clock,
   type Ids,
@@ -82,8 +83,7 @@ export class TurnOrchestrator {
     const began = performance.now();
     const text = request.text.trim();
     if (text === '') throw ValidationError.field('text', 'is required');
-    if (codePointLength(text) > maxTextLength)
-      throw ValidationError.field('text', `must be at most ${maxTextLength} characters`);
+    if (!isTextWithin(text, 0, maxTextLength)) throw ValidationError.field('text', textLimitMessage(0, maxTextLength));
     if (text.includes('\u0000')) throw ValidationError.field('text', nulTextMessage);
     if (request.locale !== '' && request.locale !== 'en' && request.locale !== 'zh') {
       throw ValidationError.field('locale', 'must be "en" or "zh"');
