@@ -40,7 +40,9 @@ if (process.env.TEND_INFRA !== 'skip') {
     }
   }
 }
-const env = { ...process.env, ...infraEnv() };
+// Colour only on a terminal: CI sets CI=true, which alone turns Vitest's colours on, and a log
+// full of escape codes hides the summary line from anything that reads it.
+const env = { ...process.env, ...infraEnv(), ...(process.stdout.isTTY ? {} : { NO_COLOR: '1' }) };
 
 const out = mkdtempSync(join(tmpdir(), 'tend-test-'));
 const report = join(out, 'results.json');
