@@ -208,4 +208,43 @@ describe('asking Tend about weather, places and appointments', () => {
     expect((await call('GET', '/appointments', token)).json.items).toEqual([]);
     expect((await sayZh('我下周有什么预约')).text).toBe('您没有安排的预约。');
   });
+
+  it('finds the next visit of a weekly appointment and cancels that visit alone', async () => {
+    // Weekly at 10:00 Berlin on the weekday two days from now, begun five weeks ago, endless.
+    const inTwoDays = new Date(Date.now() + 2 * 86_400_000);
+    const weekday = inTwoDays.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'Europe/Berlin' });
+    const firstDay = new Date(inTwoDays.getTime() - 35 * 86_400_000).toLocaleDateString('sv-SE', {
+      timeZone: 'Europe/Berlin',
+    });
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//Clinic//EN',
+      'BEGIN:VEVENT',
+      'UID:weekly-physio@clinic',
+      `DTSTART;TZID=Europe/Berlin:${firstDay.replace(/-/g, '')}T100000`,
+      `DTEND;TZID=Europe/Berlin:${firstDay.replace(/-/g, '')}T104500`,
+      'RRULE:FREQ=WEEKLY',
+      'SUMMARY:Physio',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const imported = await call('POST', '/appointments/import', token, { ics });
+    expect([imported.status, imported.json.created, imported.json.items[0].rrule]).toEqual([201, 1, 'FREQ=WEEKLY']);
+    const next = await say('When is my next appointment?');
+    expect(next.text).toMatch(new RegExp(`^Your next appointment is Physio on ${weekday} .* at 10:00`));
+    const cancelled = await say(`Cancel ${weekday}'s appointment`);
+    expect(cancelled.text).toMatch(new RegExp(`^Cancelled: Physio on ${weekday}`));
+    // The series goes on: the visit a week later is the next one now.
+    const from = new Date().toISOString();
+    const visits = (await call('GET', `/appointments?from=${from}&limit=2`, token)).json.items;
+    const weekLater = new Date(inTwoDays.getTime() + 7 * 86_400_000).toLocaleDateString('sv-SE', {
+      timeZone: 'Europe/Berlin',
+    });
+    expect(visits.map((a: { title: string; localStart: string }) => [a.title, a.localStart])[0]).toEqual([
+      'Physio',
+      `${weekLater}T10:00`,
+    ]);
+  });
 });
