@@ -55,6 +55,15 @@ describe('answer cache', () => {
     expect(await answers.get('ann', 'en', 'I took my metformin')).toBeUndefined();
   });
 
+  it("keeps no answer about a person's appointments or the weather at their place", async () => {
+    const answers = answerCache();
+    await answers.set('ann', 'en', 'when is my next appointment?', { text: 'Dentist on Friday', intent: 'calendar' });
+    await answers.set('ann', 'en', "what's the weather tomorrow?", { text: 'Berlin: rain', intent: 'weather' });
+    expect(await answers.get('bob', 'en', 'when is my next appointment?')).toBeUndefined();
+    expect(await answers.get('ann', 'en', 'when is my next appointment?')).toBeUndefined();
+    expect(await answers.get('bob', 'en', "what's the weather tomorrow?")).toBeUndefined();
+  });
+
   it('keeps answers sealed in the cache', async () => {
     const cache = new WrittenCache();
     const answers = answerCache(cache);

@@ -6,8 +6,12 @@ import type { IntentName } from '../understanding/understand.js';
 
 /** Answers that say something about the person's own record: cached per person, dropped when it changes. */
 const personal = new Set<IntentName>(['query_vitals', 'list_doses', 'list_medications', 'query_adherence', 'greeting']);
-/** Answers that are the same for everyone. */
-const shared = new Set<IntentName>(['help', 'thanks', 'medical_advice', 'weather', 'calendar', 'unknown']);
+/**
+ * Answers that are the same for everyone. Not weather (it is the person's own place) nor calendar
+ * (the person's own appointments, which change without touching their health record): those
+ * are never cached.
+ */
+const shared = new Set<IntentName>(['help', 'thanks', 'medical_advice', 'unknown']);
 const ttlMs = 30 * 60_000;
 const generationTtlMs = 24 * 3_600_000;
 /** The owner shared answers are sealed for. */
