@@ -95,3 +95,12 @@ describe('withoutOccurrence', () => {
     expect(withoutOccurrence(series, new Date('2026-10-26T09:00:00Z'))).toBeUndefined();
   });
 });
+
+describe('readRule', () => {
+  it('refuses a rule whose parts contradict its FREQ, one without FREQ and one more often than hourly', () => {
+    expect(() => readRule('FREQ=WEEKLY;BYYEARDAY=3')).toThrow(/cannot be followed: For WEEKLY recurrences/);
+    expect(() => readRule('COUNT=3')).toThrow(/is not a recurrence rule|has no FREQ/);
+    expect(() => readRule('FREQ=MINUTELY;COUNT=3')).toThrow(/more often than hourly/);
+    expect(readRule('FREQ=WEEKLY;COUNT=3').toString()).toBe('FREQ=WEEKLY;COUNT=3');
+  });
+});

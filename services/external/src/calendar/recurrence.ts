@@ -71,6 +71,18 @@ export function readRule(rrule: string): ICAL.Recur {
   if (recur.interval !== undefined && (!Number.isInteger(recur.interval) || recur.interval < 1)) {
     throw new InvalidRecurrenceError(`RRULE "${rrule}" has an INTERVAL that is not a positive number`);
   }
+  if (recur.freq === 'SECONDLY' || recur.freq === 'MINUTELY') {
+    throw new InvalidRecurrenceError(`RRULE "${rrule}" repeats more often than hourly`);
+  }
+  try {
+    // ical.js checks the BY parts against FREQ when it first steps through a rule (on a copy:
+    // stepping fills in parts from the start it is given).
+    const copy = ICAL.Recur.fromString(rrule);
+    copy.iterator(ICAL.Time.fromData({ year: 2026, month: 1, day: 1, hour: 9, minute: 0 })).next();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new InvalidRecurrenceError(`RRULE "${rrule}" cannot be followed: ${why}`, { cause: error });
+  }
   return recur;
 }
 
