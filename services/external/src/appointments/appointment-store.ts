@@ -105,7 +105,12 @@ export class AppointmentStore {
     return this.#appointmentOf(await this.#row(id, userId));
   }
 
-  async update(id: string, userId: string | undefined, merge: (current: Appointment) => AppointmentFields) {
+  /** Changes an appointment; `merge` sees it as it is, with its series' rule (null for one visit). */
+  async update(
+    id: string,
+    userId: string | undefined,
+    merge: (current: Appointment, recurrence: Recurrence | null) => AppointmentFields,
+  ) {
     return this.db.transaction(async (trx) => {
       const current = await trx
         .selectFrom('appointments')
@@ -114,7 +119,7 @@ export class AppointmentStore {
         .forUpdate()
         .executeTakeFirst();
       if (!current || (userId !== undefined && current.user_id !== userId)) throw new NotFoundError('appointment', id);
-      const fields = merge(this.#appointmentOf(current));
+      const fields = merge(this.#appointmentOf(current), recurrenceOf(current));
       const columns = this.#columns(fields, current);
       const row: Row = { ...current, ...columns, updated_at: this.clock.now(), sequence: current.sequence + 1 };
       await writeWithEvents(
