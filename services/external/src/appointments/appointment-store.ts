@@ -15,7 +15,7 @@ import type { Selectable, Transaction } from 'kysely';
 import type { AppointmentRow, ExternalTables } from '../db/tables.js';
 import { localDateTimeOf } from '../local-dates.js';
 import type { AppointmentFields } from './appointment-input.js';
-import type { NotesCipher } from './notes-cipher.js';
+import { UnboundValueError, sealedAt, type NotesCipher } from './notes-cipher.js';
 
 /** Event types on `notification_queue` when a person's appointments change. */
 export type AppointmentEventType =
@@ -61,10 +61,11 @@ export class AppointmentStore {
 
   async create(userId: string, fields: AppointmentFields): Promise<Appointment> {
     const now = this.clock.now();
+    const id = this.ids.uuid();
     const row: Row = {
-      id: this.ids.uuid(),
+      id,
       user_id: userId,
-      ...this.#columns(fields),
+      ...this.#columns(fields, id, userId),
       created_at: now,
       updated_at: now,
       sequence: 0,
@@ -97,17 +98,13 @@ export class AppointmentStore {
         .executeTakeFirst();
       if (!current || (userId !== undefined && current.user_id !== userId)) throw new NotFoundError('appointment', id);
       const fields = merge(this.#appointmentOf(current));
-      const row: Row = {
-        ...current,
-        ...this.#columns(fields),
-        updated_at: this.clock.now(),
-        sequence: current.sequence + 1,
-      };
+      const columns = this.#columns(fields, id, current.user_id);
+      const row: Row = { ...current, ...columns, updated_at: this.clock.now(), sequence: current.sequence + 1 };
       await writeWithEvents(
         trx,
         trx
           .updateTable('appointments')
-          .set({ ...this.#columns(fields), updated_at: row.updated_at, sequence: row.sequence })
+          .set({ ...columns, updated_at: row.updated_at, sequence: row.sequence })
           .where('id', '=', id),
         [this.#event('tend.external.appointment.changed', row)],
         this.#context,
@@ -141,10 +138,10 @@ export class AppointmentStore {
     batch: AppointmentBatch,
   ): Promise<AppointmentBatchResult> {
     const now = this.clock.now();
-    const created: Row[] = batch.create.map(({ id, fields }) => ({
-      id: id ?? this.ids.uuid(),
+    const created: Row[] = batch.create.map(({ id = this.ids.uuid(), fields }) => ({
+      id,
       user_id: userId,
-      ...this.#columns(fields),
+      ...this.#columns(fields, id, userId),
       created_at: now,
       updated_at: now,
       sequence: 0,
@@ -174,12 +171,13 @@ export class AppointmentStore {
     for (const { id, fields } of batch.update) {
       const row = byId.get(id);
       if (!row) continue;
-      const next: Row = { ...row, ...this.#columns(fields), updated_at: now, sequence: row.sequence + 1 };
+      const columns = this.#columns(fields, id, userId);
+      const next: Row = { ...row, ...columns, updated_at: now, sequence: row.sequence + 1 };
       await writeWithEvents(
         trx,
         trx
           .updateTable('appointments')
-          .set({ ...this.#columns(fields), updated_at: now, sequence: next.sequence })
+          .set({ ...columns, updated_at: now, sequence: next.sequence })
           .where('id', '=', id),
         [this.#event('tend.external.appointment.changed', next)],
         this.#context,
@@ -267,7 +265,8 @@ export class AppointmentStore {
     return row;
   }
 
-  #columns(fields: AppointmentFields) {
+  /** The row's columns for `fields`, the notes sealed for appointment `id` of `userId`. */
+  #columns(fields: AppointmentFields, id: string, userId: string) {
     return {
       title: fields.title,
       clinician: fields.clinician,
@@ -275,7 +274,9 @@ export class AppointmentStore {
       starts_at: fields.startsAt,
       ends_at: fields.endsAt,
       time_zone: fields.timeZone,
-      notes_encrypted: fields.notes === '' ? null : this.cipher.encrypt(fields.notes),
+      notes_encrypted:
+        fields.notes === '' ? null : this.cipher.encrypt(fields.notes, sealedAt.appointmentNotes(id, userId)),
+      notes_bound: true,
     };
   }
 
@@ -289,13 +290,19 @@ export class AppointmentStore {
       startsAt: timestampFromDate(row.starts_at),
       endsAt: timestampFromDate(row.ends_at),
       timeZone: row.time_zone,
-      notes: row.notes_encrypted === null ? '' : this.cipher.decrypt(row.notes_encrypted),
+      notes: this.#notesOf(row),
       createdAt: timestampFromDate(row.created_at),
       updatedAt: timestampFromDate(row.updated_at),
       localStart: localDateTimeOf(row.starts_at, row.time_zone),
       localEnd: localDateTimeOf(row.ends_at, row.time_zone),
       sequence: row.sequence,
     });
+  }
+
+  #notesOf(row: Row): string {
+    if (row.notes_encrypted === null) return '';
+    if (!row.notes_bound) throw new UnboundValueError('appointment', row.id);
+    return this.cipher.decrypt(row.notes_encrypted, sealedAt.appointmentNotes(row.id, row.user_id));
   }
 
   #event(type: AppointmentEventType, row: Row): OutboxEventInput {
