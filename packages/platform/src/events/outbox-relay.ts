@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import { BaseService } from '../lifecycle/service.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -35,6 +36,15 @@ export interface OutboxRelayOptions {
   backoff?: RetryBackoff;
   /** A publish that has not been acknowledged by then counts as failed and is retried. @default 60_000 */
   publishTimeoutMs?: number;
+  /**
+   * Set when the schema's outbox has a `deliver_at` column (a service migration adds it): a row
+   * with a time there is held until then, so that a service can write an event ahead of its time
+   * (a reminder's) and have nothing left but the publish when it comes. While held, the service
+   * may delete the row to take the event back: the relay publishes held rows under a row lock
+   * (`FOR UPDATE SKIP LOCKED`), so a delete either removes it before then or finds it published.
+   * Held rows go out in (deliver_at, seq) order, beside and never behind the others.
+   */
+  deliverAt?: { clock: Clock };
 }
 
 /** Whether this relay is the one publishing its schema's outbox. */
@@ -235,14 +245,18 @@ export class OutboxRelay extends BaseService {
         lastCleanup = Date.now();
       }
       this.#notified = false;
+      const held = this.#options.deliverAt ? await this.#heldRound(session, table) : undefined;
       const { rows } = await session.query<OutboxRow>(
-        `select seq, topic, event from ${table} where published_at is null order by seq limit $1`,
+        `select seq, topic, event from ${table} where published_at is null${
+          held ? ' and deliver_at is null' : ''
+        } order by seq limit $1`,
         [this.#batchSize],
       );
       metrics.outboxPending.observe({ schema: this.schema }, rows.length);
       metrics.outboxOldestAge.set({ schema: this.schema }, oldestAgeSeconds(rows[0], Date.now()));
       if (rows.length === 0) {
-        await this.#idle(this.#pollIntervalMs, true);
+        if (held && held.published > 0) continue;
+        await this.#idle(Math.min(this.#pollIntervalMs, held?.nextInMs ?? Number.POSITIVE_INFINITY), true);
         continue;
       }
       try {
@@ -276,6 +290,48 @@ export class OutboxRelay extends BaseService {
       for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
       for (const [topic, count] of perTopic) metrics.eventsPublished.inc({ topic }, count);
     }
+  }
+
+  /**
+   * Publishes one batch of the held rows whose time has come, in a transaction that locks them
+   * (skipping rows a service is deleting) until they are marked published. Returns how many it
+   * published and how long until the next held row is due; a failed publish rolls back (the rows
+   * wait, as unpublished rows do) and is retried at the next round, a lost session throws.
+   */
+  async #heldRound(session: pg.Client, table: string): Promise<{ published: number; nextInMs: number | undefined }> {
+    const now = this.#options.deliverAt!.clock.now();
+    await session.query('begin');
+    let committed = false;
+    try {
+      const { rows } = await session.query<OutboxRow>(
+        `select seq, topic, event from ${table} where published_at is null and deliver_at <= $1
+           order by deliver_at, seq limit $2 for update skip locked`,
+        [now, this.#batchSize],
+      );
+      if (rows.length > 0) {
+        await this.#publish(rows);
+        await session.query(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [
+          rows.map((row) => row.seq),
+        ]);
+        const perTopic = new Map<string, number>();
+        for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+        for (const [topic, count] of perTopic) this.#options.metrics.eventsPublished.inc({ topic }, count);
+      }
+      await session.query('commit');
+      committed = true;
+      if (rows.length > 0) return { published: rows.length, nextInMs: 0 };
+    } catch (error) {
+      if (!committed) await session.query('rollback').catch(() => undefined);
+      this.#throwIfSessionLost();
+      if (this.#stopped) return { published: 0, nextInMs: undefined };
+      this.#logger.debug({ err: error }, 'held events not published; retrying');
+      return { published: 0, nextInMs: this.#backoff.initialDelayMs };
+    }
+    const { rows: next } = await session.query<{ at: Date | null }>(
+      `select min(deliver_at) as at from ${table} where published_at is null and deliver_at is not null`,
+    );
+    const at = next[0]?.at;
+    return { published: 0, nextInMs: at ? Math.max(0, new Date(at).getTime() - now.getTime()) : undefined };
   }
 
   /** Hands a batch to the bus; resolves on acknowledgement, rejects on failure, timeout or stop. */
