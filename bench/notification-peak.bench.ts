@@ -132,7 +132,7 @@ async function report(
     `${label}: ${people} due at once → delivered ${r.n}, not fired ${pending[0]!.n}, duplicates ${Number(r.n) - Number(r.keys)}, ` +
       `live events ${events[0]!.n}, ${events[0]!.unpublished} unpublished (published p50 ${Number(events[0]!.p50).toFixed(2)} s, ` +
       `p99 ${Number(events[0]!.p99).toFixed(2)} s, max ${Number(events[0]!.max).toFixed(2)} s after the due time); inbox date (created_at) lateness p50 ${Number(r.p50).toFixed(2)} s, p99 ${Number(r.p99).toFixed(2)} s, ` +
-      `max ${Number(r.max).toFixed(2)} s; seen in the inbox (polled every 100 ms): 50 % at ${progress.inbox.at(0.5, people, dueAt)}, ` +
+      `max ${Number(r.max).toFixed(2)} s; seen in the inbox (polled every second): 50 % at ${progress.inbox.at(0.5, people, dueAt)}, ` +
       `99 % at ${progress.inbox.at(0.99, people, dueAt)}, all at ${progress.inbox.at(1, people, dueAt)}; ` +
       `seen fired: 50 % at ${progress.fired.at(0.5, people, dueAt)}, 99 % at ${progress.fired.at(0.99, people, dueAt)}, ` +
       `all at ${progress.fired.at(1, people, dueAt)}; benchmark process CPU since start ` +
@@ -198,7 +198,7 @@ async function watch(database: Database, people: number, dueAt: Date, onPublishe
     fired.add(Date.now(), firedNow);
     onPublished?.(published);
     if (count >= people && firedNow >= people && published >= people) return { inbox, fired };
-    await sleep(250);
+    await sleep(1000);
   }
 }
 

@@ -44,7 +44,13 @@ export interface OutboxRelayOptions {
    * (`FOR UPDATE SKIP LOCKED`), so a delete either removes it before then or finds it published.
    * Held rows go out in (deliver_at, seq) order, beside and never behind the others.
    */
-  deliverAt?: { clock: Clock };
+  deliverAt?: {
+    clock: Clock;
+    /** Held rows are read and locked this long before their time. @default 0 */
+    lookaheadMs?: number;
+    /** Most held rows read per round (published in batches of `batchSize`). @default batchSize */
+    batchSize?: number;
+  };
 }
 
 /** Whether this relay is the one publishing its schema's outbox. */
@@ -293,33 +299,53 @@ export class OutboxRelay extends BaseService {
   }
 
   /**
-   * Publishes one batch of the held rows whose time has come, in a transaction that locks them
-   * (skipping rows a service is deleting) until they are marked published. Returns how many it
-   * published and how long until the next held row is due; a failed publish rolls back (the rows
-   * wait, as unpublished rows do) and is retried at the next round, a lost session throws.
+   * Publishes the held rows whose time has come, or comes within `lookaheadMs`: it reads and locks
+   * them ahead (`FOR UPDATE SKIP LOCKED`, skipping rows a service is deleting), waits for each
+   * one's time, publishes it in batches, and marks what it published in the same transaction, so
+   * that at a peak's time only the publishing is left. A service deleting a locked row waits
+   * for the commit and finds it published. Rows whose time did not come within the lookahead
+   * (a clock held back in a test) are released unpublished. Returns how many it published and
+   * how long until the next held row is due; a failed publish rolls back (the rows wait, as
+   * unpublished rows do) and is retried at the next round, a lost session throws.
    */
   async #heldRound(session: pg.Client, table: string): Promise<{ published: number; nextInMs: number | undefined }> {
-    const now = this.#options.deliverAt!.clock.now();
+    const { clock, lookaheadMs = 0, batchSize = this.#batchSize } = this.#options.deliverAt!;
+    const now = clock.now();
     await session.query('begin');
     let committed = false;
     try {
-      const { rows } = await session.query<OutboxRow>(
-        `select seq, topic, event from ${table} where published_at is null and deliver_at <= $1
+      const { rows } = await session.query<OutboxRow & { deliver_at: Date }>(
+        `select seq, topic, event, deliver_at from ${table} where published_at is null and deliver_at <= $1
            order by deliver_at, seq limit $2 for update skip locked`,
-        [now, this.#batchSize],
+        [new Date(now.getTime() + lookaheadMs), batchSize],
       );
-      if (rows.length > 0) {
-        await this.#publish(rows);
+      const published: OutboxRow[] = [];
+      const giveUpAt = Date.now() + lookaheadMs + this.#pollIntervalMs;
+      while (published.length < rows.length && !this.#stopped) {
+        const at = clock.now().getTime();
+        const due = rows.slice(published.length).filter((row) => new Date(row.deliver_at).getTime() <= at);
+        if (due.length === 0) {
+          if (Date.now() >= giveUpAt) break;
+          const wait = new Date(rows[published.length]!.deliver_at).getTime() - at;
+          await sleep(Math.max(1, Math.min(wait, giveUpAt - Date.now())), this.#stop.signal);
+          continue;
+        }
+        for (let start = 0; start < due.length; start += this.#batchSize) {
+          await this.#publish(due.slice(start, start + this.#batchSize));
+        }
+        published.push(...due);
+      }
+      if (published.length > 0) {
         await session.query(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [
-          rows.map((row) => row.seq),
+          published.map((row) => row.seq),
         ]);
         const perTopic = new Map<string, number>();
-        for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+        for (const row of published) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
         for (const [topic, count] of perTopic) this.#options.metrics.eventsPublished.inc({ topic }, count);
       }
       await session.query('commit');
       committed = true;
-      if (rows.length > 0) return { published: rows.length, nextInMs: 0 };
+      if (published.length > 0) return { published: published.length, nextInMs: 0 };
     } catch (error) {
       if (!committed) await session.query('rollback').catch(() => undefined);
       this.#throwIfSessionLost();
@@ -331,7 +357,11 @@ export class OutboxRelay extends BaseService {
       `select min(deliver_at) as at from ${table} where published_at is null and deliver_at is not null`,
     );
     const at = next[0]?.at;
-    return { published: 0, nextInMs: at ? Math.max(0, new Date(at).getTime() - now.getTime()) : undefined };
+    // Woken early enough to read the next ones ahead.
+    return {
+      published: 0,
+      nextInMs: at ? Math.max(0, new Date(at).getTime() - now.getTime() - lookaheadMs) : undefined,
+    };
   }
 
   /** Hands a batch to the bus; resolves on acknowledgement, rejects on failure, timeout or stop. */
