@@ -320,6 +320,8 @@ export class OutboxRelay extends BaseService {
         [new Date(now.getTime() + lookaheadMs), batchSize],
       );
       const published: OutboxRow[] = [];
+      // When the bus acknowledged each row: the transaction's now() is its start, before the wait.
+      const acknowledgedAt: Date[] = [];
       const giveUpAt = Date.now() + lookaheadMs + this.#pollIntervalMs;
       while (published.length < rows.length && !this.#stopped) {
         const at = clock.now().getTime();
@@ -331,14 +333,19 @@ export class OutboxRelay extends BaseService {
           continue;
         }
         for (let start = 0; start < due.length; start += this.#batchSize) {
-          await this.#publish(due.slice(start, start + this.#batchSize));
+          const batch = due.slice(start, start + this.#batchSize);
+          await this.#publish(batch);
+          const at = new Date();
+          for (let i = 0; i < batch.length; i++) acknowledgedAt.push(at);
         }
         published.push(...due);
       }
       if (published.length > 0) {
-        await session.query(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [
-          published.map((row) => row.seq),
-        ]);
+        await session.query(
+          `update ${table} as o set published_at = v.at from unnest($1::bigint[], $2::timestamptz[]) as v(seq, at)
+             where o.seq = v.seq`,
+          [published.map((row) => row.seq), acknowledgedAt],
+        );
         const perTopic = new Map<string, number>();
         for (const row of published) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
         for (const [topic, count] of perTopic) this.#options.metrics.eventsPublished.inc({ topic }, count);
