@@ -319,6 +319,32 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await context.close();
   }, 120_000);
 
+  it("follows the browser's text size: at 200 % every screen's text doubles and nothing needs scrolling sideways", async () => {
+    const { context, page, problems } = await openContext(browser);
+    // What a person sets as the browser's font size (Chromium's default is 16 px).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32 } });
+    const tess = { email: `tess-${runId}@example.com` };
+    await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: tess.email, password, displayName: 'Tess' }),
+    });
+    await signIn(page, tess);
+    for (const screen of ['Today', 'Talk', 'Health', 'Medicines', 'Caregivers', 'Notifications', 'Settings']) {
+      await openNav(page, screen);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      const layout = await page.evaluate<{ root: number; overflow: number }>(`({
+        root: parseFloat(getComputedStyle(document.documentElement).fontSize),
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      })`);
+      expect(layout, screen).toEqual({ root: 40, overflow: 0 });
+    }
+    await screenshot(page, 'settings-text-200');
+    expectNoProblems(problems);
+    await context.close();
+  }, 120_000);
+
   it('can be used with the keyboard alone: sign in, go to Health, log a reading', async () => {
     const { context, page, problems } = await openContext(browser);
     await page.goto(`${base}/signin`);
