@@ -3,6 +3,7 @@ import { VitalSummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import {
   BloodPressureCategory,
   BloodPressureCategorySchema,
+  RecordVitalRequestSchema,
   VitalInputSchema,
   VitalKindSchema,
   VitalSchema,
@@ -10,10 +11,10 @@ import {
   type VitalKind,
   type VitalSource,
 } from '@tend/proto/tend/health/v1/vitals';
-import { boundedText, idempotencyKeyChars } from '@tend/platform';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, enumToApi, toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import {
   apiObject,
   callerOfRequest,
@@ -69,7 +70,9 @@ const listVitalsQuery = z.strictObject({
 
 const summaryQuery = z.strictObject({ kind, from: isoInstant.optional(), to: isoInstant.optional() });
 
-const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
+const idempotencyHeaders = z.object({
+  'idempotency-key': contractText(RecordVitalRequestSchema.field.idempotencyKey, { min: 1 }).optional(),
+});
 
 /** The vitals list of `userId` (empty: the caller), for `/vitals` and a caregiver's `/patients/:id/vitals`. */
 export function listVitalsRoute(deps: ApiDeps, userIdOf: (params: unknown) => string) {
