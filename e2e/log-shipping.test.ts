@@ -55,7 +55,8 @@ describe.runIf(installed)('log shipping: Tend’s log lines reach OpenSearch as 
     });
     // A crash before the logger exists writes plain text: it is shipped too, kept whole.
     plain.write('node:internal/modules/run_main:123 triggerUncaughtException(\n');
-    await tend.waitForHttp(`${base}/readyz`);
+    // OpenSearch starts beside it on the same two cores: give Tend longer than the usual minute.
+    await tend.waitForHttp(`${base}/readyz`, 180_000);
     opensearch = await node;
     shipper = startLogShipper({ files: join(dir, '**', '*.log'), opensearchUrl: opensearch.url, index });
   }, 400_000);
