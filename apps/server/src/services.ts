@@ -1,4 +1,5 @@
-import { createFieldCipher, type FieldCipher, type GrpcServiceModule, type GrpcServiceName } from '@tend/platform';
+import { createFieldCipher, type FieldCipher, type GrpcServiceName } from '@tend/core';
+import { type GrpcServiceModule } from '@tend/rpc';
 import { createConversationService } from '@tend/conversation';
 import { createExternalService, type NotesCipher } from '@tend/external';
 import { createHealthService } from '@tend/health';

@@ -1,4 +1,4 @@
-import { ValidationError, type FieldViolation } from '@tend/platform';
+import { ValidationError, type FieldViolation } from '@tend/core';
 import { instantOfLocal, isKnownTimeZone } from '../local-dates.js';
 
 /** An appointment's fields as stored, checked. */

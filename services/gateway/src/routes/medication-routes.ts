@@ -14,7 +14,7 @@ import {
   ScheduleSchema,
   type DayOfWeek,
 } from '@tend/proto/tend/health/v1/medications';
-import { boundedText, doseUnits, idempotencyKeyChars, medicationLimits } from '@tend/platform';
+import { boundedText, doseUnits, idempotencyKeyChars, medicationLimits } from '@tend/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';

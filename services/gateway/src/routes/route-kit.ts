@@ -1,7 +1,7 @@
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
-import { pageSizes } from '@tend/platform';
+import { pageSizes } from '@tend/rpc';
 import { PageRequestSchema, type PageRequest, type PageResponse } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

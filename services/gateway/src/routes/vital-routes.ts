@@ -10,7 +10,7 @@ import {
   type VitalKind,
   type VitalSource,
 } from '@tend/proto/tend/health/v1/vitals';
-import { boundedText, idempotencyKeyChars } from '@tend/platform';
+import { boundedText, idempotencyKeyChars } from '@tend/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, enumToApi, toApiJson } from '../http/api-json.js';

@@ -1,12 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  UnauthenticatedError,
-  ValidationError,
-  topics,
-} from '@tend/platform';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '@tend/core';
+import { topics } from '@tend/events';
 import { Role } from '@tend/proto/tend/common/v1/common';
 import {
   ChangePasswordResponseSchema,
