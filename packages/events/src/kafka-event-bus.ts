@@ -250,7 +250,12 @@ export class KafkaEventBus extends BaseService implements EventBus {
     try {
       await admin.createTopics({
         topics: [{ topic: name, partitions: spec.partitions, replicas: this.#replicationFactor }],
-        configs: [{ name: 'retention.ms', value: String(spec.retentionDays * 86_400_000) }],
+        configs: [
+          { name: 'retention.ms', value: String(spec.retentionDays * 86_400_000) },
+          // Kafka deletes whole segments only, and a quiet topic's segment stays open for a week:
+          // a segment of at most a day keeps an event no more than a day past its retention.
+          { name: 'segment.ms', value: String(Math.min(spec.retentionDays, 1) * 86_400_000) },
+        ],
       });
       this.#logger.info(
         { topic: name, partitions: spec.partitions, retentionDays: spec.retentionDays },

@@ -30,6 +30,8 @@ export interface ExternalHarness {
   bus: MemoryEventBus;
   database: Database;
   schema: string;
+  /** The key that seals notes and calendar passwords (a second instance shares it). */
+  cipher: SingleKeyNotesCipher;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,11 @@ export interface ExternalHarnessOptions {
   settings?: ExternalSettings;
   /** The notification service, for appointment reminders (driven by hand with `reminders.tick()`). */
   notification?: Transport;
+  /**
+   * Another instance of the service on the same database schema, key and health service, as a
+   * second replica would run; stopping it leaves the first one's parts running.
+   */
+  alongside?: ExternalHarness;
 }
 
 /**
@@ -52,11 +59,15 @@ export async function startExternalHarness(
   options: ExternalHarnessOptions = {},
 ): Promise<ExternalHarness> {
   const fake = await new FakeOpenMeteo(options.clock ? () => options.clock!.now() : undefined).start();
-  const health = await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock });
-  const { database, cache, bus, logger, metrics, schema, ...infra } = await startServiceParts(target, {
-    schemaPrefix: 'external',
-    redisUrl: options.redisUrl,
-  });
+  const shared = options.alongside;
+  const health =
+    shared?.health ?? (await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock }));
+  const parts0 = await startServiceParts(target, { schemaPrefix: 'external', redisUrl: options.redisUrl });
+  const { cache, logger, metrics } = parts0;
+  const database = shared?.database ?? parts0.database;
+  const bus = shared?.bus ?? parts0.bus;
+  const schema = shared?.schema ?? parts0.schema;
+  const cipher = shared?.cipher ?? new SingleKeyNotesCipher(randomBytes(32));
   const service = createExternalService({
     database,
     bus,
@@ -65,7 +76,7 @@ export async function startExternalHarness(
     metrics,
     schema,
     clock: options.clock,
-    cipher: new SingleKeyNotesCipher(randomBytes(32)),
+    cipher,
     notification: options.notification,
     // Suites call tick() themselves.
     reminderEveryMs: 3_600_000,
@@ -99,10 +110,11 @@ export async function startExternalHarness(
     bus,
     database,
     schema,
+    cipher,
     async stop() {
       await parts.stop();
-      await infra.stop();
-      await health.stop();
+      await parts0.stop();
+      if (!shared) await health.stop();
       await fake.stop();
     },
   };

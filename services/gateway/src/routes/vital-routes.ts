@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { VitalSummarySchema } from '@tend/proto/tend/health/v1/analytics';
+import { BucketSizeSchema, VitalSummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import {
   BloodPressureCategory,
   BloodPressureCategorySchema,
@@ -67,7 +67,13 @@ const listVitalsQuery = z.strictObject({
   ...pageQuery,
 });
 
-const summaryQuery = z.strictObject({ kind, from: isoInstant.optional(), to: isoInstant.optional() });
+const summaryQuery = z.strictObject({
+  kind,
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
+  // Days or weeks; absent means days for periods up to 31 days, weeks beyond (a year's chart asks for days).
+  bucketSize: z.enum(apiEnumNames(BucketSizeSchema)).optional(),
+});
 
 const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
 
@@ -161,6 +167,7 @@ export function registerVitalRoutes(app: FastifyInstance, deps: ApiDeps): void {
         kind: enumFromApi(VitalKindSchema, query.kind) as VitalKind,
         from: timestampOf(query.from),
         to: timestampOf(query.to),
+        bucketSize: query.bucketSize === undefined ? undefined : enumFromApi(BucketSizeSchema, query.bucketSize),
       });
       const full = toApiJson(VitalSummarySchema, summary!);
       const stats = (summary!.value ?? summary!.systolic) as { min: number; max: number; mean: number } | undefined;
