@@ -1,31 +1,28 @@
 import type { Transport } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
+import { createCache, createRateLimitStore, type Cache, type RateLimitStore } from '@tend/cache';
+import { createDatabase, type Database, watchDatabase } from '@tend/db';
+import { createEventBus, type EventBus } from '@tend/events';
 import {
-  createCache,
-  createDatabase,
-  createEventBus,
   BalancedTransport,
   createInProcessTransport,
-  createRateLimitStore,
-  grpcServiceNames,
+  requestValidationInterceptor,
   serverInterceptor,
   ServiceIdentity,
   serviceTokenInterceptor,
   tracePropagationInterceptor,
-  type Cache,
-  type Database,
-  type EventBus,
   type GrpcServiceModule,
+  type Readiness,
+  type UpstreamStatus,
+} from '@tend/rpc';
+import {
+  grpcServiceNames,
   type GrpcServiceName,
   type Logger,
   type Metrics,
   type ModuleDefinition,
-  type RateLimitStore,
-  type Readiness,
   type TendConfig,
-  type UpstreamStatus,
-  watchDatabase,
-} from '@tend/platform';
+} from '@tend/core';
 
 /**
  * The shared parts of a process (database, cache, event bus, rate-limit store) and the one
@@ -165,7 +162,10 @@ export class Infrastructure {
     if (local) {
       return createInProcessTransport({
         routes: (router) => local.routes(router),
-        serverInterceptors: [serverInterceptor({ service: name, metrics: this.metrics, logger: this.logger })],
+        serverInterceptors: [
+          serverInterceptor({ service: name, metrics: this.metrics, logger: this.logger }),
+          requestValidationInterceptor(),
+        ],
         clientInterceptors: interceptors,
       });
     }

@@ -1,27 +1,22 @@
 import { createClient, type Transport } from '@connectrpc/connect';
+import { CacheAside, type Cache } from '@tend/cache';
+import { OutboxRelay, topics, type EventBus, type Subscription } from '@tend/events';
+import { RetentionTask, type Database } from '@tend/db';
 import {
-  CacheAside,
-  OutboxRelay,
-  RetentionTask,
   createResiliencePolicy,
   TaskService,
   randomIds,
   systemClock,
-  topics,
-  type Cache,
   type Clock,
-  type Database,
-  type EventBus,
   type FieldCipher,
-  type GrpcServiceModule,
   type Ids,
   type Logger,
   type Metrics,
-  type Subscription,
-} from '@tend/platform';
+} from '@tend/core';
+import { type GrpcServiceModule } from '@tend/rpc';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
-import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { EmbeddedBrain } from './brain/embedded-brain.js';
 import { AnswerCache } from './brain/answer-cache.js';
@@ -107,7 +102,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     seal,
   });
 
-  const health = createClient(HealthService, deps.health);
+  const health = createClient(HealthPublicService, deps.health);
   const external = deps.external && createClient(ExternalService, deps.external);
   const notification = deps.notification && createClient(NotificationService, deps.notification);
   const brain = new EmbeddedBrain(health, new ParaphraseMatcher(corpusTrainingSentences()), external, notification);

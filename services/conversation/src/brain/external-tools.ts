@@ -1,6 +1,6 @@
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { addDays, formatLocalDate, instantOfLocal, isoWeekday, localDateOf, type LocalDate } from '@tend/platform';
+import { addDays, formatLocalDate, instantOfLocal, isoWeekday, localDateOf, type LocalDate } from '@tend/core';
 import type { Appointment, ExternalService, WeatherForecast } from '@tend/proto/tend/external/v1/external';
 import type { AppointmentDay, CalendarRequest, WeatherRequest } from '../understanding/external-requests.js';
 import type { ToolAction, TurnInput } from './turn.js';
@@ -211,7 +211,12 @@ export class ExternalTools {
     }
     const target = matching[0]!;
     await this.#act('cancel_appointment', () =>
-      this.external.deleteAppointment({ caller: this.turn.caller, appointmentId: target.id }),
+      // A visit of a recurring appointment is cancelled alone; the series goes on.
+      this.external.deleteAppointment({
+        caller: this.turn.caller,
+        appointmentId: target.id,
+        occurrenceStart: target.rrule ? target.startsAt : undefined,
+      }),
     );
     return l === 'zh' ? `已取消：${spoken(target, l)}。` : `Cancelled: ${spoken(target, l)}.`;
   }

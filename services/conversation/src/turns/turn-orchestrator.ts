@@ -5,13 +5,13 @@ import {
   isTextWithin,
   nulTextMessage,
   textLimitMessage,
-  topics,
   type Clock,
   type Ids,
   type Logger,
   type Metrics,
-} from '@tend/platform';
-import type { ResiliencePolicy } from '@tend/platform';
+} from '@tend/core';
+import { topics } from '@tend/events';
+import type { ResiliencePolicy } from '@tend/core';
 import { AnswerMode, type Caller } from '@tend/proto/tend/common/v1/common';
 import {
   ProcessConversationResponseSchema,
@@ -19,7 +19,7 @@ import {
   type ProcessConversationRequest,
   type ProcessConversationResponse,
 } from '@tend/proto/tend/conversation/v1/conversation';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { AnswerCache } from '../brain/answer-cache.js';
 import { contextWindow } from '../brain/context-window.js';
 import type { EmbeddedBrain } from '../brain/embedded-brain.js';
@@ -54,7 +54,7 @@ export interface TurnModel {
 }
 
 export interface TurnOrchestratorDeps {
-  health: Client<typeof HealthService>;
+  health: Client<typeof HealthPublicService>;
   history: ConversationHistory;
   brain: EmbeddedBrain;
   /** @default none: the embedded brain answers everything */

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { GoneError, NotFoundError, ValidationError, type Clock, type SchemaDatabase } from '@tend/platform';
+import { GoneError, NotFoundError, ValidationError, type Clock } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import type { Transaction } from 'kysely';
 import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { subjectOf } from '../access.js';
@@ -76,11 +77,12 @@ export function calendarFeedHandlers(deps: {
       const all = [];
       let cursor = '';
       do {
-        const page = await deps.appointments.list(feed.user_id, window, 100, cursor);
+        const page = await deps.appointments.list(feed.user_id, window, 100, cursor, { expand: false });
         all.push(...page.appointments);
         cursor = page.nextCursor;
       } while (cursor !== '' && all.length < 5000);
-      return { ics: appointmentsCalendar(all, { name: 'Tend appointments', now }) };
+      const series = await deps.appointments.recurrences(feed.user_id);
+      return { ics: appointmentsCalendar(all, { name: 'Tend appointments', now, series }) };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { isKnownTimeZone, NotFoundError } from '@tend/platform';
+import { isKnownTimeZone, NotFoundError } from '@tend/core';
 import type { Kysely, Transaction } from 'kysely';
 import type { HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';
@@ -132,6 +132,7 @@ export class VitalRepository {
           personId: row.user_id,
           subject: row.id,
           data: { vitalId: row.id, kind: row.kind },
+          live: 'same',
         });
       },
       { consistencyKey: row.user_id },
