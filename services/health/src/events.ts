@@ -1,4 +1,4 @@
-import { enqueueEvent, topics, writeWithEvents, type Clock, type Ids, type OutboxEventInput } from '@tend/platform';
+import { topics, writeWithEvents, type Clock, type Ids, type OutboxEventInput } from '@tend/platform';
 import type { Kysely, OperationNodeSource } from 'kysely';
 import type { HealthTables } from './db/tables.js';
 
@@ -18,9 +18,19 @@ export interface HealthEvent {
   type: HealthEventType;
   personId: string;
   subject?: string;
+  /**
+   * What every consumer of `topic` may read. On `analytics_events` (kept 90 days, read by every
+   * service) that is ids, kinds, times and states, never a measured value: see `live`.
+   */
   data: Record<string, unknown>;
   /** @default analytics_events */
   topic?: string;
+  /**
+   * What the person is told on their own live feed, sent as a second event on `live_events`
+   * (kept a day, read only by the gateways): `data` itself, or a fuller copy when the person
+   * should see what analytics must not (a reading's value). Absent: nothing is sent live.
+   */
+  live?: Record<string, unknown> | 'same';
 }
 
 /**
@@ -35,7 +45,7 @@ export class HealthEvents {
   ) {}
 
   emit(trx: Kysely<HealthTables>, event: HealthEvent): Promise<unknown> {
-    return enqueueEvent(trx, this.#input(event), this.#context);
+    return writeWithEvents(trx, undefined, this.#inputs(event), this.#context);
   }
 
   /**
@@ -50,7 +60,7 @@ export class HealthEvents {
     return writeWithEvents(
       db,
       write,
-      events.map((event) => this.#input(event)),
+      events.flatMap((event) => this.#inputs(event)),
       this.#context,
     );
   }
@@ -59,8 +69,8 @@ export class HealthEvents {
     return { schema: this.schema, ids: this.ids, clock: this.clock };
   }
 
-  #input(event: HealthEvent): OutboxEventInput {
-    return {
+  #inputs(event: HealthEvent): OutboxEventInput[] {
+    const input = {
       topic: event.topic ?? topics.analyticsEvents.name,
       type: event.type,
       source: '/tend/health',
@@ -68,5 +78,7 @@ export class HealthEvents {
       partitionKey: event.personId,
       data: event.data,
     };
+    if (event.live === undefined) return [input];
+    return [input, { ...input, topic: topics.liveEvents.name, data: event.live === 'same' ? event.data : event.live }];
   }
 }

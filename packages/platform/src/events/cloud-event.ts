@@ -38,6 +38,9 @@ export const topics = {
   voiceProcessing: { name: 'voice_processing', partitions: 5, retentionDays: 3 },
   notificationQueue: { name: 'notification_queue', partitions: 15, retentionDays: 1 },
   analyticsEvents: { name: 'analytics_events', partitions: 30, retentionDays: 90 },
+  // What a person is told live about their own record, values included: read only by the
+  // gateways' live feeds, from the newest offset, so a day bounds an idle broker's copy.
+  liveEvents: { name: 'live_events', partitions: 10, retentionDays: 1 },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicName = (typeof topics)[keyof typeof topics]['name'];

@@ -1,4 +1,5 @@
 import { realInfra, requireInfra } from '@tend/testing';
+import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomIds, systemClock } from '../clock.js';
@@ -364,6 +365,35 @@ describe.runIf(hasPostgres)('in-process bus across a restart', () => {
       }
     } finally {
       await t.drop();
+    }
+  });
+});
+
+/** Retention as the broker applies it: Kafka deletes closed segments only. */
+describe.runIf(hasKafka)('Kafka topics the bus creates', () => {
+  it('closes a segment at least daily, so a one-day topic keeps an event no more than two days', async () => {
+    const topic: TopicSpec = { name: `retained_${run}`, partitions: 1, retentionDays: 1 };
+    const long: TopicSpec = { name: `retained_long_${run}`, partitions: 1, retentionDays: 90 };
+    createdTopics.push(topic.name, long.name);
+    const bus = new KafkaEventBus({ brokers: kafkaBrokers!, logger, topics: [topic, long], retry });
+    await bus.start();
+    await bus.stop();
+    const admin = new Admin({ clientId: 'tend-test-topics', bootstrapBrokers: kafkaBrokers! });
+    try {
+      const described = await admin.describeConfigs({
+        resources: [topic, long].map((spec) => ({
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: spec.name,
+          configurationKeys: ['retention.ms', 'segment.ms'],
+        })),
+      });
+      const configs = Object.fromEntries(
+        described.map((d) => [d.resourceName, Object.fromEntries(d.configs.map((c) => [c.name, c.value]))]),
+      );
+      expect(configs[topic.name]).toEqual({ 'retention.ms': '86400000', 'segment.ms': '86400000' });
+      expect(configs[long.name]).toEqual({ 'retention.ms': String(90 * 86_400_000), 'segment.ms': '86400000' });
+    } finally {
+      await admin.close();
     }
   });
 });

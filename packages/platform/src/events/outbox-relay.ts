@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import { BaseService } from '../lifecycle/service.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { backoffDelay, checkBackoff, sleep, type RetryBackoff } from './backoff.js';
+import { backoffDelay, checkBackoff, outageProbeBackoff, sleep, type RetryBackoff } from './backoff.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventBus } from './event-bus.js';
 import { outboxChannel } from './outbox.js';
@@ -32,7 +32,10 @@ export interface OutboxRelayOptions {
   retentionMs?: number;
   /** How often the active relay deletes expired rows. @default 60_000 */
   cleanupIntervalMs?: number;
-  /** Waits between failed publishes or lost database sessions. @default { initialDelayMs: 250, maxDelayMs: 30_000 } */
+  /**
+   * Waits between failed publishes or lost database sessions; its ceiling bounds how long after
+   * the bus's return the outbox drains. @default { initialDelayMs: 250, maxDelayMs: 2_000 } (`outageProbeBackoff`)
+   */
   backoff?: RetryBackoff;
   /** A publish that has not been acknowledged by then counts as failed and is retried. @default 60_000 */
   publishTimeoutMs?: number;
@@ -135,7 +138,7 @@ export class OutboxRelay extends BaseService {
     this.#retentionMs = positive(owner, 'retentionMs', options.retentionMs ?? 86_400_000);
     this.#cleanupIntervalMs = positive(owner, 'cleanupIntervalMs', options.cleanupIntervalMs ?? 60_000);
     this.#publishTimeoutMs = positive(owner, 'publishTimeoutMs', options.publishTimeoutMs ?? 60_000);
-    this.#backoff = checkBackoff(owner, { initialDelayMs: 250, ...options.backoff });
+    this.#backoff = checkBackoff(owner, { ...outageProbeBackoff, initialDelayMs: 250, ...options.backoff });
     this.#logger = options.logger.child({ component: 'outbox-relay', schema: options.schema });
   }
 

@@ -1,14 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client, type Transport } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import { CompositeService, type Clock, type Database, type MemoryEventBus, type Metrics } from '@tend/platform';
+import {
+  AesGcmCipher,
+  CompositeService,
+  type Clock,
+  type Database,
+  type MemoryEventBus,
+  type Metrics,
+} from '@tend/platform';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
 import type { AdvisoryNotices } from '../advisories/advisory-notices.js';
 import type { AppointmentReminders } from '../appointments/appointment-reminders.js';
-import { SingleKeyNotesCipher } from '../appointments/notes-cipher.js';
 import { createExternalService, type ExternalSettings } from '../external-service.js';
 import type { WeatherSource } from '../weather/weather-source.js';
 import { FakeOpenMeteo } from './fake-open-meteo.js';
@@ -25,6 +31,8 @@ export interface ExternalHarness {
   /** Present when a notification service was given (driven by hand with `advisoryNotices.tick()`). */
   advisoryNotices: AdvisoryNotices | undefined;
   metrics: Metrics;
+  /** The field cipher that seals notes and calendar passwords (a second instance shares it). */
+  cipher: AesGcmCipher;
   bus: MemoryEventBus;
   database: Database;
   schema: string;
@@ -38,6 +46,11 @@ export interface ExternalHarnessOptions {
   settings?: ExternalSettings;
   /** The notification service, for appointment reminders (driven by hand with `reminders.tick()`). */
   notification?: Transport;
+  /**
+   * Another instance of the service on the same database schema, key and health service, as a
+   * second replica would run; stopping it leaves the first one's parts running.
+   */
+  alongside?: ExternalHarness;
 }
 
 /**
@@ -50,11 +63,15 @@ export async function startExternalHarness(
   options: ExternalHarnessOptions = {},
 ): Promise<ExternalHarness> {
   const fake = await new FakeOpenMeteo(options.clock ? () => options.clock!.now() : undefined).start();
-  const health = await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock });
-  const { database, cache, bus, logger, metrics, schema, ...infra } = await startServiceParts(target, {
-    schemaPrefix: 'external',
-    redisUrl: options.redisUrl,
-  });
+  const shared = options.alongside;
+  const health =
+    shared?.health ?? (await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock }));
+  const parts0 = await startServiceParts(target, { schemaPrefix: 'external', redisUrl: options.redisUrl });
+  const { cache, logger, metrics } = parts0;
+  const database = shared?.database ?? parts0.database;
+  const bus = shared?.bus ?? parts0.bus;
+  const schema = shared?.schema ?? parts0.schema;
+  const cipher = shared?.cipher ?? new AesGcmCipher([{ id: 'k1', key: randomBytes(32) }], randomBytes(32));
   const service = createExternalService({
     database,
     bus,
@@ -63,7 +80,7 @@ export async function startExternalHarness(
     metrics,
     schema,
     clock: options.clock,
-    cipher: new SingleKeyNotesCipher(randomBytes(32)),
+    cipher,
     notification: options.notification,
     // Suites call tick() themselves.
     reminderEveryMs: 3_600_000,
@@ -94,13 +111,14 @@ export async function startExternalHarness(
     reminders: service.reminders,
     advisoryNotices: service.advisoryNotices,
     metrics,
+    cipher,
     bus,
     database,
     schema,
     async stop() {
       await parts.stop();
-      await infra.stop();
-      await health.stop();
+      await parts0.stop();
+      if (!shared) await health.stop();
       await fake.stop();
     },
   };

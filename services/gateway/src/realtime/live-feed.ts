@@ -13,8 +13,12 @@ export interface Notification {
 /** Gets each notification with its JSON text, made once however many sockets a person holds. */
 type Listener = (notification: Notification, json: string) => void;
 
-/** Event types a person is told about live, and the topic each arrives on. */
-const liveTopics = [topics.analyticsEvents.name, topics.notificationQueue.name];
+/**
+ * Event types a person is told about live, and the topics they arrive on: changes to their record
+ * on `live_events` (the only topic that carries a reading's value besides the notification
+ * queue; analytics events carry none), alerts and inbox notifications on `notification_queue`.
+ */
+const liveTopics = [topics.liveEvents.name, topics.notificationQueue.name];
 const liveTypes = new Set([
   'tend.health.vital.recorded',
   'tend.health.vital.deleted',
@@ -34,7 +38,7 @@ const liveTypes = new Set([
 export class LiveFeed extends BaseService {
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #subscriptions: Subscription[] = [];
-  // An alert goes to two topics (notification queue and analytics); the person hears it once.
+  // A redelivered event (a relay retry, a rebalance) is heard once.
   readonly #recent = new Set<string>();
 
   constructor(

@@ -124,6 +124,7 @@ export class DoseLogRepository {
           personId: entry.user_id,
           subject: entry.id,
           data: { entryId: entry.id, medicationId: entry.medication_id, change: 'deleted' },
+          live: 'same',
         });
       },
       { consistencyKey: entry.user_id },
@@ -162,7 +163,7 @@ export class DoseLogRepository {
       },
       async insert(values, data) {
         const inserted = await trx.insertInto('dose_log').values(values).returningAll().executeTakeFirstOrThrow();
-        await events.emit(trx, { type: 'tend.health.dose.logged', personId, subject: inserted.id, data });
+        await events.emit(trx, { type: 'tend.health.dose.logged', personId, subject: inserted.id, data, live: 'same' });
         return inserted;
       },
     };

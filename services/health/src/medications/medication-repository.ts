@@ -140,6 +140,7 @@ export class MedicationRepository {
           personId,
           subject: medication.id,
           data: change,
+          live: 'same',
         });
         return medication.id;
       },
@@ -178,6 +179,7 @@ export class MedicationRepository {
           personId: current.userId,
           subject: current.id,
           data: change,
+          live: 'same',
         });
       },
       { consistencyKey: current.userId },
@@ -196,6 +198,7 @@ export class MedicationRepository {
           personId: current.userId,
           subject: current.id,
           data: { medicationId: current.id, change: 'deleted' },
+          live: 'same',
         });
       },
       { consistencyKey: current.userId },

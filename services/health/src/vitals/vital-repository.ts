@@ -132,6 +132,7 @@ export class VitalRepository {
           personId: row.user_id,
           subject: row.id,
           data: { vitalId: row.id, kind: row.kind },
+          live: 'same',
         });
       },
       { consistencyKey: row.user_id },

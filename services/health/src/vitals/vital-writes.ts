@@ -105,42 +105,50 @@ function replayOf(previous: KeyedReadings, readings: readonly NormalizedVital[])
   return rows;
 }
 
-/** A reading's `vital.recorded` event, and an `alert.raised` pair for each urgent flag. */
+/**
+ * A reading's `vital.recorded` event, and an `alert.raised` pair for each urgent flag. Analytics
+ * (kept 90 days, read by every service) learns what was measured and when, never the value; the
+ * person's live feed gets the value on `live_events`, and the notification service the alert's
+ * values on `notification_queue` (both kept a day), to say what was measured.
+ */
 function recordedEvents(row: VitalRow): HealthEvent[] {
   const measuredAt = new Date(row.measured_at).toISOString();
-  // Values, unit and codes only: the note never leaves the table.
+  // The note never leaves the table; values only where someone is told them.
+  const values = {
+    ...(row.value !== null && { value: row.value }),
+    ...(row.systolic !== null && { systolic: row.systolic, diastolic: row.diastolic }),
+  };
+  const recorded = {
+    vitalId: row.id,
+    kind: row.kind,
+    unit: row.unit,
+    loinc: row.loinc,
+    measuredAt,
+    source: row.source,
+  };
   const events: HealthEvent[] = [
     {
       type: 'tend.health.vital.recorded',
       personId: row.user_id,
       subject: row.id,
-      data: {
-        vitalId: row.id,
-        kind: row.kind,
-        ...(row.value !== null && { value: row.value }),
-        ...(row.systolic !== null && { systolic: row.systolic, diastolic: row.diastolic }),
-        unit: row.unit,
-        loinc: row.loinc,
-        measuredAt,
-        source: row.source,
-      },
+      data: recorded,
+      live: { ...recorded, ...values },
     },
   ];
   for (const flag of flagsOfRow(row)) {
     if (flag.severity !== AttentionSeverity.URGENT) continue;
-    const data = {
+    const alert = {
       reason: AttentionReason[flag.reason].toLowerCase(),
       severity: 'urgent',
       kind: vitalKinds[flag.kind as Exclude<VitalKind, VitalKind.UNSPECIFIED>].name,
       vitalId: row.id,
       measuredAt,
-      ...(row.value !== null && { value: row.value }),
-      ...(row.systolic !== null && { systolic: row.systolic, diastolic: row.diastolic }),
-      unit: row.unit,
     };
-    for (const topic of [topics.notificationQueue.name, topics.analyticsEvents.name]) {
-      events.push({ type: 'tend.health.alert.raised', personId: row.user_id, subject: row.id, data, topic });
-    }
+    const base = { type: 'tend.health.alert.raised', personId: row.user_id, subject: row.id } as const;
+    events.push(
+      { ...base, data: { ...alert, ...values, unit: row.unit }, topic: topics.notificationQueue.name },
+      { ...base, data: alert, topic: topics.analyticsEvents.name },
+    );
   }
   return events;
 }

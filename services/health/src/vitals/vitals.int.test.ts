@@ -58,6 +58,14 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
   });
 
   const newPerson = (timeZone = 'UTC') => insertTestUser(h.context, { timeZone });
+  /** The events waiting in the outbox about one person, with their topics. */
+  const eventsOf = async (personId: string) => {
+    const rows = await sql<{ topic: string; event: { type: string; data: Record<string, unknown> } }>`
+      SELECT topic, event FROM ${sql.id(h.schema, 'outbox')} WHERE event->>'partitionkey' = ${personId}`.execute(
+      h.context.db.primary,
+    );
+    return rows.rows;
+  };
   const link = async (patientId: string, caregiverId: string, scopes: string[]) => {
     await h.context.db.primary
       .insertInto('caregiver_links')
@@ -192,19 +200,42 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
     const { vital } = await h.client.recordVital({ caller: personCaller(ada), vital: bp(185, 110) });
     expect(vital?.bpCategory).toBe(C.HYPERTENSIVE_CRISIS);
     expect(vital?.flags.map((f) => f.vitalId)).toEqual([vital!.id]);
-    const alerts = await h.context.db.primary
-      .selectFrom('outbox' as never)
-      .select(['topic' as never, 'event' as never])
-      .where(sql`event->>'type'`, '=', 'tend.health.alert.raised')
-      .where(sql`event->>'partitionkey'`, '=', ada)
-      .execute();
-    const rows = alerts as unknown as { topic: string; event: { data: Record<string, unknown> } }[];
-    expect(rows.map((r) => r.topic).sort()).toEqual(['analytics_events', 'notification_queue']);
-    expect(rows[0]?.event.data).toMatchObject({
-      reason: 'hypertensive_crisis',
-      severity: 'urgent',
+    const alerts = (await eventsOf(ada)).filter((e) => e.event.type === 'tend.health.alert.raised');
+    expect(alerts.map((r) => r.topic).sort()).toEqual(['analytics_events', 'notification_queue']);
+    for (const alert of alerts) {
+      expect(alert.event.data).toMatchObject({ reason: 'hypertensive_crisis', severity: 'urgent', vitalId: vital!.id });
+    }
+  });
+
+  it('tells analytics what was measured and when, never the value; only the person’s live feed and the notifier get it', async () => {
+    const ada = await newPerson();
+    const { vital } = await h.client.recordVital({ caller: personCaller(ada), vital: bp(187, 123) });
+    const events = await eventsOf(ada);
+    const on = (topic: string, type: string) =>
+      events.find((e) => e.topic === topic && e.event.type === `tend.health.${type}`)?.event;
+    const analytics = events.filter((e) => e.topic === 'analytics_events');
+    expect(analytics.map((e) => e.event.type).sort()).toEqual([
+      'tend.health.alert.raised',
+      'tend.health.vital.recorded',
+    ]);
+    for (const { event } of analytics) {
+      expect(event.data).not.toHaveProperty('systolic');
+      expect(event.data).not.toHaveProperty('diastolic');
+      expect(event.data).not.toHaveProperty('value');
+      expect(JSON.stringify(event)).not.toMatch(/187|123/);
+    }
+    expect(on('analytics_events', 'vital.recorded')?.data).toMatchObject({
       vitalId: vital!.id,
+      kind: 'blood_pressure',
+      measuredAt: expect.any(String),
     });
+    expect(on('live_events', 'vital.recorded')?.data).toMatchObject({
+      vitalId: vital!.id,
+      systolic: 187,
+      diastolic: 123,
+    });
+    expect(on('notification_queue', 'alert.raised')?.data).toMatchObject({ systolic: 187, diastolic: 123 });
+    expect(on('live_events', 'alert.raised')).toBeUndefined();
   });
 
   it('another person reaches none of it (BOLA)', async () => {
