@@ -14,15 +14,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRouterTransport } from '@connectrpc/connect';
-import {
-  CompositeService,
-  MemoryEventBus,
-  Metrics,
-  OutboxRelay,
-  createDatabase,
-  createLogger,
-  type Database,
-} from '@tend/platform';
+import { CompositeService, Metrics, createLogger } from '@tend/core';
+import { MemoryEventBus, OutboxRelay } from '@tend/events';
+import { createDatabase, type Database } from '@tend/db';
 import { createNotificationService } from '@tend/notification';
 import { sql } from 'kysely';
 
