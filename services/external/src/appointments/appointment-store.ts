@@ -1,15 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import {
-  NotFoundError,
-  ValidationError,
-  topics,
-  writeWithEvents,
-  type Clock,
-  type Ids,
-  type OutboxEventInput,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { NotFoundError, ValidationError, type Clock, type Ids } from '@tend/core';
+import { topics, writeWithEvents, type OutboxEventInput } from '@tend/events';
+import { type SchemaDatabase } from '@tend/db';
 import { AppointmentSchema, type Appointment } from '@tend/proto/tend/external/v1/external';
 import type { Insertable, Selectable, Transaction } from 'kysely';
 import { lastEndOf, recurrenceSchema, type Occurrence, type Recurrence } from '../calendar/recurrence.js';
@@ -17,7 +10,7 @@ import type { AppointmentRow, ExternalTables } from '../db/tables.js';
 import { localDateTimeOf } from '../local-dates.js';
 import type { AppointmentFields } from './appointment-input.js';
 import { mergeOccurrences, occurrenceCursor, type OccurrenceCursor } from './appointment-occurrences.js';
-import type { NotesCipher } from './notes-cipher.js';
+import { UnboundValueError, sealedAt, type NotesCipher } from './notes-cipher.js';
 
 /** Event types on `notification_queue` when a person's appointments change. */
 export type AppointmentEventType =
@@ -78,10 +71,11 @@ export class AppointmentStore {
 
   async create(userId: string, fields: AppointmentFields): Promise<Appointment> {
     const now = this.clock.now();
+    const id = this.ids.uuid();
     const row: Row = {
-      id: this.ids.uuid(),
+      id,
       user_id: userId,
-      ...this.#columns(fields, undefined),
+      ...this.#columns(fields, undefined, id, userId),
       ...sourceColumns(undefined),
       created_at: now,
       updated_at: now,
@@ -120,7 +114,7 @@ export class AppointmentStore {
         .executeTakeFirst();
       if (!current || (userId !== undefined && current.user_id !== userId)) throw new NotFoundError('appointment', id);
       const fields = merge(this.#appointmentOf(current), recurrenceOf(current));
-      const columns = this.#columns(fields, current);
+      const columns = this.#columns(fields, current, id, current.user_id);
       const row: Row = { ...current, ...columns, updated_at: this.clock.now(), sequence: current.sequence + 1 };
       await writeWithEvents(
         trx,
@@ -160,10 +154,10 @@ export class AppointmentStore {
     batch: AppointmentBatch,
   ): Promise<AppointmentBatchResult> {
     const now = this.clock.now();
-    const created: Row[] = batch.create.map(({ id, fields, source }) => ({
-      id: id ?? this.ids.uuid(),
+    const created: Row[] = batch.create.map(({ id = this.ids.uuid(), fields, source }) => ({
+      id,
       user_id: userId,
-      ...this.#columns(fields, undefined),
+      ...this.#columns(fields, undefined, id, userId),
       ...sourceColumns(source),
       created_at: now,
       updated_at: now,
@@ -195,7 +189,7 @@ export class AppointmentStore {
       const row = byId.get(id);
       if (!row) continue;
       // A copy without a source (Tend's own, back from a calendar) keeps the identity it had.
-      const columns = { ...this.#columns(fields, row), ...(source ? sourceColumns(source) : {}) };
+      const columns = { ...this.#columns(fields, row, id, userId), ...(source ? sourceColumns(source) : {}) };
       const next: Row = { ...row, ...columns, updated_at: now, sequence: row.sequence + 1 };
       await writeWithEvents(
         trx,
@@ -362,8 +356,11 @@ export class AppointmentStore {
     return row;
   }
 
-  /** The columns of `fields`; a series' rule stays as `current` has it unless `fields` says. */
-  #columns(fields: AppointmentFields, current: Row | undefined) {
+  /**
+   * The row's columns for `fields`, the notes sealed for appointment `id` of `userId`; a series'
+   * rule stays as `current` has it unless `fields` says.
+   */
+  #columns(fields: AppointmentFields, current: Row | undefined, id: string, userId: string) {
     const recurrence = fields.recurrence === undefined ? (current ? recurrenceOf(current) : null) : fields.recurrence;
     const lastEnd = recurrence ? lastEndOf({ ...fields, recurrence }) : fields.endsAt;
     return {
@@ -373,7 +370,9 @@ export class AppointmentStore {
       starts_at: fields.startsAt,
       ends_at: fields.endsAt,
       time_zone: fields.timeZone,
-      notes_encrypted: fields.notes === '' ? null : this.cipher.encrypt(fields.notes),
+      notes_encrypted:
+        fields.notes === '' ? null : this.cipher.encrypt(fields.notes, sealedAt.appointmentNotes(id, userId)),
+      notes_bound: true,
       recurrence: recurrence ? JSON.stringify(recurrence) : null,
       last_ends_at: lastEnd ?? null,
     };
@@ -392,7 +391,7 @@ export class AppointmentStore {
       startsAt: timestampFromDate(startsAt),
       endsAt: timestampFromDate(endsAt),
       timeZone: row.time_zone,
-      notes: row.notes_encrypted === null ? '' : this.cipher.decrypt(row.notes_encrypted),
+      notes: this.#notesOf(row),
       createdAt: timestampFromDate(row.created_at),
       updatedAt: timestampFromDate(row.updated_at),
       localStart: localDateTimeOf(startsAt, row.time_zone),
@@ -401,6 +400,12 @@ export class AppointmentStore {
       rrule: recurrenceOf(row)?.rrule ?? '',
       uid: row.uid ?? '',
     });
+  }
+
+  #notesOf(row: Row): string {
+    if (row.notes_encrypted === null) return '';
+    if (!row.notes_bound) throw new UnboundValueError('appointment', row.id);
+    return this.cipher.decrypt(row.notes_encrypted, sealedAt.appointmentNotes(row.id, row.user_id));
   }
 
   #event(type: AppointmentEventType, row: Row): OutboxEventInput {

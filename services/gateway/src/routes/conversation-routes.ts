@@ -7,7 +7,7 @@ import {
   type ConversationService,
   type Reply,
 } from '@tend/proto/tend/conversation/v1/conversation';
-import { boundedText } from '@tend/platform';
+import { boundedText } from '@tend/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { enumToApi } from '../http/api-json.js';

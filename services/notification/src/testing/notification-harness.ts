@@ -1,14 +1,7 @@
 import { createClient, type Client } from '@connectrpc/connect';
-import {
-  CompositeService,
-  MemoryEventBus,
-  Metrics,
-  createLogger,
-  type Clock,
-  type EventBus,
-  type Logger,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { CompositeService, Metrics, createLogger, type Clock, type Logger } from '@tend/core';
+import { MemoryEventBus, type EventBus } from '@tend/events';
+import { type SchemaDatabase } from '@tend/db';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { inProcessTransport, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
@@ -109,7 +102,9 @@ export async function startNotificationHarness(
       schema,
       clock: options.clock,
       runScheduler: instanceOptions.runScheduler ?? options.runScheduler ?? false,
-      scheduler: options.scheduler,
+      // Suites set the clock to a reminder's time and look at it fired then; the held-events
+      // suite keeps the production wait before the fired mark.
+      scheduler: { fireHeldAfterMs: 0, ...options.scheduler },
       channels: options.channels,
       delivery: options.delivery,
       dataDir: options.dataDir,
