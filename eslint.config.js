@@ -4,13 +4,45 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 // The boundaries of ARCHITECTURE.md's code map, as rules. Written over folder patterns, so a new
 // service, package or app is covered the day its folder appears.
 const services = readdirSync(new URL('./services', import.meta.url), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
+
+/** Every workspace with a package.json: each declares what its files import. */
+const workspaces = ['packages', 'services', 'apps'].flatMap((dir) =>
+  readdirSync(new URL(`./${dir}`, import.meta.url), { withFileTypes: true })
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(new URL(`./${dir}/${entry.name}/package.json`, import.meta.url)),
+    )
+    .map((entry) => `${dir}/${entry.name}`)
+    .filter((workspace) => workspace !== 'apps/web'),
+);
+
+/**
+ * A workspace imports only what its own package.json declares (tests and test harnesses may use
+ * its devDependencies and the root's tools, such as Vitest), so each package's dependencies match
+ * its imports and a split package cannot lean on what a sibling happens to install.
+ */
+const declaredDependencies = workspaces.map((workspace) => ({
+  files: [`${workspace}/src/**`],
+  rules: {
+    'import-x/no-extraneous-dependencies': [
+      'error',
+      {
+        packageDir: [`./${workspace}`, '.'],
+        // config-docs.ts writes the README at development time (npm run config:docs), with prettier.
+        devDependencies: ['**/*.test.ts', '**/src/testing/**', '**/*test-support.ts', 'apps/server/src/config-docs.ts'],
+        optionalDependencies: false,
+        peerDependencies: false,
+        includeTypes: true,
+      },
+    ],
+  },
+}));
 
 /** Import specifiers nobody may use: another package's files by path or past its exports. */
 const packageByPath = [
@@ -50,7 +82,15 @@ const boundaryZones = [
   },
   {
     target: './apps/web',
-    from: ['./services', './packages/platform', './packages/testing'],
+    from: [
+      './services',
+      './packages/core',
+      './packages/rpc',
+      './packages/db',
+      './packages/events',
+      './packages/cache',
+      './packages/testing',
+    ],
     message: 'The web app runs in a browser and talks to the gateway over HTTP only.',
   },
 ];
@@ -94,6 +134,7 @@ export default tseslint.config(
       'import-x/no-restricted-paths': ['error', { zones: boundaryZones }],
     },
   },
+  ...declaredDependencies,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

@@ -1,7 +1,8 @@
 // The health service hosted in-process by a GrpcServer on embedded or real PostgreSQL, for the
 // benchmarks that call it over real gRPC (h2c) from the same process.
 import { startHealthHarness } from '@tend/health/testing';
-import { GrpcServer, Metrics, createLogger } from '@tend/platform';
+import { GrpcServer } from '@tend/rpc';
+import { Metrics, createLogger } from '@tend/core';
 import type { DatabaseTarget } from '@tend/testing';
 
 export { insertTestUser } from '@tend/health/testing';

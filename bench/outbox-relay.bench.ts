@@ -3,17 +3,9 @@
 // Needs TEST_DATABASE_URL (and TEST_KAFKA_BROKERS for kafka): `eval "$(bash scripts/infra.sh env)"`.
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import {
-  Metrics,
-  OutboxRelay,
-  createDatabase,
-  createEventBus,
-  createLogger,
-  enqueueEvent,
-  randomIds,
-  systemClock,
-  type OutgoingEvent,
-} from '@tend/platform';
+import { Metrics, createLogger, randomIds, systemClock } from '@tend/core';
+import { OutboxRelay, createEventBus, enqueueEvent, type OutgoingEvent } from '@tend/events';
+import { createDatabase } from '@tend/db';
 
 const [kind = 'kafka', drainArg = '20000', samplesArg = '300', batchArg = '500'] = process.argv.slice(2);
 const url = process.env.TEST_DATABASE_URL;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Validator, format } from '@cfworker/json-schema';
-import { configTable } from '@tend/platform';
+import { configTable } from '@tend/core';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 

@@ -1,4 +1,5 @@
-import { createDatabase, createLogger, type Database } from '@tend/platform';
+import { createDatabase, type Database } from '@tend/db';
+import { createLogger } from '@tend/core';
 import { realInfra, requireInfra } from '@tend/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Health, HealthCheckResponse_ServingStatus } from '@tend/proto/grpc/health/v1/health';
-import { ServiceIdentity, serviceTokenInterceptor } from '@tend/platform';
+import { ServiceIdentity, serviceTokenInterceptor } from '@tend/rpc';
 import { compiledTendArgs } from '@tend/testing';
 import { exportJWK, generateKeyPair } from 'jose';
 

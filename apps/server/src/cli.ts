@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@tend/platform/bootstrap';
+import { ConfigError } from '@tend/core/bootstrap';
 
 /** What the command line asks for. */
 export type Command =

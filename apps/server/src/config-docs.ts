@@ -1,10 +1,10 @@
 import { format, resolveConfig } from 'prettier';
-import { configMarkdownTable } from '@tend/platform/bootstrap';
+import { configMarkdownTable } from '@tend/core/bootstrap';
 import { servicesRunning } from './module-graph.js';
 
 /** Marks the README's generated table; everything between them is rewritten. */
 export const configTableMarkers = {
-  begin: '<!-- config:begin — generated from packages/platform/src/config/table.ts by `npm run config:docs` -->',
+  begin: '<!-- config:begin — generated from packages/core/src/config/table.ts by `npm run config:docs` -->',
   end: '<!-- config:end -->',
 } as const;
 

@@ -1,32 +1,28 @@
 import type { Transport } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
+import { createCache, createRateLimitStore, type Cache, type RateLimitStore } from '@tend/cache';
+import { createDatabase, type Database, watchDatabase } from '@tend/db';
+import { createEventBus, type EventBus } from '@tend/events';
 import {
-  createCache,
-  createDatabase,
-  createEventBus,
   BalancedTransport,
   createInProcessTransport,
-  createRateLimitStore,
-  grpcServiceNames,
   requestValidationInterceptor,
   serverInterceptor,
   ServiceIdentity,
   serviceTokenInterceptor,
   tracePropagationInterceptor,
-  type Cache,
-  type Database,
-  type EventBus,
   type GrpcServiceModule,
+  type Readiness,
+  type UpstreamStatus,
+} from '@tend/rpc';
+import {
+  grpcServiceNames,
   type GrpcServiceName,
   type Logger,
   type Metrics,
   type ModuleDefinition,
-  type RateLimitStore,
-  type Readiness,
   type TendConfig,
-  type UpstreamStatus,
-  watchDatabase,
-} from '@tend/platform';
+} from '@tend/core';
 
 /**
  * The shared parts of a process (database, cache, event bus, rate-limit store) and the one

@@ -1,5 +1,5 @@
 // The one binary: `tend serve --target=all|<service>,...`. Signals are handled here and only here.
-import { ConfigError, describeConfig, readConfig, startTracing, toTendConfig } from '@tend/platform/bootstrap';
+import { ConfigError, describeConfig, readConfig, startTracing, toTendConfig } from '@tend/core/bootstrap';
 import { parseCommand, usage } from './cli.js';
 import { modulesFor } from './module-graph.js';
 

@@ -1,4 +1,4 @@
-import { resolveModules, type ConfigTarget } from '@tend/platform/bootstrap';
+import { resolveModules, type ConfigTarget } from '@tend/core/bootstrap';
 
 /**
  * Which modules each module needs, and which can be asked for with `--target`. The server

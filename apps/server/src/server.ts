@@ -1,21 +1,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { AdminServer, GrpcServer, Readiness, type GrpcServiceModule } from '@tend/rpc';
 import {
-  AdminServer,
   CompositeService,
   ConfigError,
-  GrpcServer,
   Metrics,
   ModuleRunner,
-  Readiness,
   createLogger,
   resolveModules,
-  type GrpcServiceModule,
   type GrpcServiceName,
   type Logger,
   type ModuleDefinition,
   type TendConfig,
   watchFilesystems,
-} from '@tend/platform';
+} from '@tend/core';
 import { GatewayServer, trustedProxiesFor } from '@tend/gateway';
 import { Infrastructure } from './infrastructure.js';
 import { moduleGraph } from './module-graph.js';

@@ -1,4 +1,5 @@
-import { createFieldCipher, type GrpcServiceModule, type GrpcServiceName } from '@tend/platform';
+import { createFieldCipher, type GrpcServiceName } from '@tend/core';
+import { type GrpcServiceModule } from '@tend/rpc';
 import { createConversationService } from '@tend/conversation';
 import { createExternalService } from '@tend/external';
 import { createHealthService } from '@tend/health';

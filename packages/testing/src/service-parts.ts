@@ -1,16 +1,9 @@
 import { createRouterTransport, type ConnectRouter, type Transport } from '@connectrpc/connect';
-import {
-  MemoryEventBus,
-  Metrics,
-  createCache,
-  createDatabase,
-  createLogger,
-  errorMappingInterceptor,
-  type Cache,
-  type Database,
-  type Lifecycle,
-  type Logger,
-} from '@tend/platform';
+import { MemoryEventBus } from '@tend/events';
+import { Metrics, createLogger, type Lifecycle, type Logger } from '@tend/core';
+import { createCache, type Cache } from '@tend/cache';
+import { createDatabase, type Database } from '@tend/db';
+import { errorMappingInterceptor } from '@tend/rpc';
 import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from './database-fixtures.js';
 
 /** What a service's test harness runs it on, started, and how to take it all down again. */

@@ -1,24 +1,19 @@
 import { createClient, type Transport } from '@connectrpc/connect';
+import { CacheAside, type Cache } from '@tend/cache';
+import { OutboxRelay, topics, type EventBus, type Subscription } from '@tend/events';
+import { RetentionTask, type Database } from '@tend/db';
 import {
-  CacheAside,
-  OutboxRelay,
-  RetentionTask,
   createResiliencePolicy,
   TaskService,
   randomIds,
   systemClock,
-  topics,
-  type Cache,
   type Clock,
-  type Database,
-  type EventBus,
   type FieldCipher,
-  type GrpcServiceModule,
   type Ids,
   type Logger,
   type Metrics,
-  type Subscription,
-} from '@tend/platform';
+} from '@tend/core';
+import { type GrpcServiceModule } from '@tend/rpc';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';

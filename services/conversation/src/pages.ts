@@ -1,4 +1,5 @@
-import { ValidationError, decodeCursor, encodeCursor, pageLimitOf } from '@tend/platform';
+import { ValidationError } from '@tend/core';
+import { decodeCursor, encodeCursor, pageLimitOf } from '@tend/rpc';
 import { sql } from 'kysely';
 import type { PageRequest } from '@tend/proto/tend/common/v1/common';
 

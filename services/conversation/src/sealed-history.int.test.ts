@@ -1,16 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createClient } from '@connectrpc/connect';
 import { insertTestUser, personCaller, startHealthHarness, type HealthHarness } from '@tend/health/testing';
-import {
-  AesGcmCipher,
-  CompositeService,
-  MemoryCache,
-  MemoryEventBus,
-  Metrics,
-  createLogger,
-  topics,
-  type Clock,
-} from '@tend/platform';
+import { AesGcmCipher, CompositeService, Metrics, createLogger, type Clock } from '@tend/core';
+import { MemoryCache } from '@tend/cache';
+import { MemoryEventBus, topics } from '@tend/events';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { databaseTargets, inProcessTransport, uniqueSchemaName } from '@tend/testing';
 import { sql } from 'kysely';

@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthenticatedError, ValidationError } from '@tend/platform';
+import { ForbiddenError, UnauthenticatedError, ValidationError } from '@tend/core';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,20 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { createClient, type Transport } from '@connectrpc/connect';
-import {
-  OutboxRelay,
-  TaskService,
-  loadMigrations,
-  randomIds,
-  systemClock,
-  type Cache,
-  type Clock,
-  type Database,
-  type EventBus,
-  type GrpcServiceModule,
-  type Ids,
-  type Logger,
-  type Metrics,
-} from '@tend/platform';
+import { OutboxRelay, type EventBus } from '@tend/events';
+import { TaskService, randomIds, systemClock, type Clock, type Ids, type Logger, type Metrics } from '@tend/core';
+import { loadMigrations, type Database } from '@tend/db';
+import { type Cache } from '@tend/cache';
+import { type GrpcServiceModule } from '@tend/rpc';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';

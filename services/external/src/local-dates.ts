@@ -6,11 +6,11 @@ import {
   parseLocalDate,
   parseMinuteOfDay,
   wallClockOf,
-} from '@tend/platform';
+} from '@tend/core';
 
 // The external service speaks in local texts (`YYYY-MM-DD`, `YYYY-MM-DDTHH:MM`) at its edges;
 // these read and write them over the platform's one time-zone module.
-export { isKnownTimeZone } from '@tend/platform';
+export { isKnownTimeZone } from '@tend/core';
 
 /** The calendar day (`YYYY-MM-DD`) an instant falls on in an IANA zone. */
 export function localDateOf(instant: Date, timeZone: string): string {

@@ -1,4 +1,4 @@
-import { BaseService, type Logger } from '@tend/platform';
+import { BaseService, type Logger } from '@tend/core';
 
 /**
  * A service part that runs a round every `everyMs` (appointment reminders, advisory notices,

@@ -5,22 +5,23 @@ import { createClient, type Transport } from '@connectrpc/connect';
 import {
   BaseService,
   ConfigError,
+  type GatewayConfig,
+  type Logger,
+  type Metrics,
+  type OpsRoutePlacement,
+} from '@tend/core';
+import {
   listen,
   registerOpsRoutes,
   registerRequestMetrics,
   registerRequestTrace,
   runInRequestTrace,
   withDefaultDeadline,
-  type Cache,
-  type Database,
-  type EventBus,
-  type GatewayConfig,
-  type Logger,
-  type Metrics,
-  type OpsRoutePlacement,
-  type RateLimitStore,
   type Readiness,
-} from '@tend/platform';
+} from '@tend/rpc';
+import { type Cache, type RateLimitStore } from '@tend/cache';
+import { type Database } from '@tend/db';
+import { type EventBus } from '@tend/events';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { VoiceService } from '@tend/proto/tend/voice/v1/voice';

@@ -1,4 +1,6 @@
-import type { CacheAside, Clock, HealthLimits, Ids, Logger, Metrics, SchemaDatabase } from '@tend/platform';
+import type { CacheAside } from '@tend/cache';
+import type { Clock, HealthLimits, Ids, Logger, Metrics } from '@tend/core';
+import type { SchemaDatabase } from '@tend/db';
 import type { AccessControl } from './access/access-control.js';
 import type { FieldCipher } from './crypto/field-cipher.js';
 import type { HealthTables } from './db/tables.js';

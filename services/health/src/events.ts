@@ -1,4 +1,5 @@
-import { topics, writeWithEvents, type Clock, type Ids, type OutboxEventInput } from '@tend/platform';
+import { topics, writeWithEvents, type OutboxEventInput } from '@tend/events';
+import { type Clock, type Ids } from '@tend/core';
 import type { Kysely, OperationNodeSource } from 'kysely';
 import type { HealthTables } from './db/tables.js';
 

@@ -1,25 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@connectrpc/connect';
+import { CacheAside, type Cache } from '@tend/cache';
+import { OutboxRelay, type EventBus } from '@tend/events';
+import { RetentionTask, loadMigrations, type Database } from '@tend/db';
 import {
-  CacheAside,
-  OutboxRelay,
-  RetentionTask,
   TaskService,
-  createInProcessTransport,
-  errorMappingInterceptor,
-  loadMigrations,
   randomIds,
   systemClock,
-  type Cache,
   type Clock,
-  type Database,
-  type EventBus,
   type HealthLimits,
-  type GrpcServiceModule,
   type Ids,
   type Logger,
   type Metrics,
-} from '@tend/platform';
+} from '@tend/core';
+import { createInProcessTransport, errorMappingInterceptor, type GrpcServiceModule } from '@tend/rpc';
 import { HealthInternalService } from '@tend/proto/tend/health/v1/health_internal_service';
 import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';

@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import type { Metrics } from '@tend/platform';
+import type { Metrics } from '@tend/core';
 
 /**
  * The notification service's own metrics, on the process registry: how late reminders fire, what

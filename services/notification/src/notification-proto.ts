@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import {
   Channel,
   ChannelDeliverySchema,

@@ -3,24 +3,19 @@ import { create } from '@bufbuild/protobuf';
 import { createClient, type HandlerContext, type Transport } from '@connectrpc/connect';
 import {
   ForbiddenError,
-  OutboxRelay,
-  idempotentHandler,
   TaskService,
   UnauthenticatedError,
   ValidationError,
-  loadMigrations,
   randomIds,
   systemClock,
-  topics,
   type Clock,
-  type Database,
-  type EventBus,
-  type GrpcServiceModule,
   type Ids,
   type Logger,
   type Metrics,
-  type Subscription,
-} from '@tend/platform';
+} from '@tend/core';
+import { OutboxRelay, idempotentHandler, topics, type EventBus, type Subscription } from '@tend/events';
+import { loadMigrations, type Database } from '@tend/db';
+import { type GrpcServiceModule } from '@tend/rpc';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import {

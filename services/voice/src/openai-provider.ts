@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UnavailableError } from '@tend/platform';
+import { UnavailableError } from '@tend/core';
 import { encodeWav, decodeWav } from './audio/wav.js';
 import type { Pcm } from './audio/audio-errors.js';
 import type { Recognizer, Speech, Synthesizer, Transcript, VoiceInfo, VoiceLanguage } from './engines/engine.js';

@@ -1,4 +1,4 @@
-import { ValidationError, type Logger, type ResiliencePolicy } from '@tend/platform';
+import { ValidationError, type Logger, type ResiliencePolicy } from '@tend/core';
 import type { Pcm } from './audio/audio-errors.js';
 import type { Recognizer, Speech, Synthesizer, Transcript, VoiceInfo, VoiceLanguage } from './engines/engine.js';
 

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
 import {
   AudioEncoding,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metrics, ValidationError } from '@tend/platform';
+import { Metrics, ValidationError } from '@tend/core';
 import { EngineMissingError } from './engines/engine.js';
 import { VoiceMetrics, voiceOutcomeOf } from './voice-metrics.js';
 import { VoiceBusyError } from './work-pool.js';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { ValidationError, type Metrics } from '@tend/platform';
+import { ValidationError, type Metrics } from '@tend/core';
 import { EngineMissingError } from './engines/engine.js';
 import { VoiceBusyError } from './work-pool.js';
 

@@ -2,8 +2,8 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { OutboxRelay, topics, writeWithEvents, type EventBus } from '@tend/events';
 import {
-  OutboxRelay,
   TaskService,
   UnauthenticatedError,
   ValidationError,
@@ -11,16 +11,13 @@ import {
   randomIds,
   systemClock,
   toConnectError,
-  topics,
-  writeWithEvents,
   type Clock,
-  type Database,
-  type EventBus,
-  type GrpcServiceModule,
   type Ids,
   type Logger,
   type Metrics,
-} from '@tend/platform';
+} from '@tend/core';
+import { type Database } from '@tend/db';
+import { type GrpcServiceModule } from '@tend/rpc';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
 import {
   AudioEncoding,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AesGcmCipher, CacheAside, MemoryCache, Metrics, createLogger } from '@tend/platform';
+import { AesGcmCipher, Metrics, createLogger } from '@tend/core';
+import { CacheAside, MemoryCache } from '@tend/cache';
 import { describe, expect, it } from 'vitest';
 import { ChatSeal } from '../store/chat-seal.js';
 import { AnswerCache, normalise } from './answer-cache.js';

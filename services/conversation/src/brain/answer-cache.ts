@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CacheAside } from '@tend/platform';
+import type { CacheAside } from '@tend/cache';
 import { chatPlaces, type ChatSeal } from '../store/chat-seal.js';
 import { digitsForSpokenNumbers } from '../understanding/spoken-numbers.js';
 import type { IntentName } from '../understanding/understand.js';

@@ -1,6 +1,6 @@
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { addDays, formatLocalDate, instantOfLocal, isoWeekday, localDateOf, type LocalDate } from '@tend/platform';
+import { addDays, formatLocalDate, instantOfLocal, isoWeekday, localDateOf, type LocalDate } from '@tend/core';
 import type { Appointment, ExternalService, WeatherForecast } from '@tend/proto/tend/external/v1/external';
 import type { AppointmentDay, CalendarRequest, WeatherRequest } from '../understanding/external-requests.js';
 import type { ToolAction, TurnInput } from './turn.js';

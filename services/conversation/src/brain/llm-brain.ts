@@ -4,7 +4,7 @@ import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
-import { ModelCallTelemetry, type Metrics } from '@tend/platform';
+import { ModelCallTelemetry, type Metrics } from '@tend/core';
 import { generateText, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { z } from 'zod';
 import { periods, vitalKindNames } from '../understanding/understand.js';

@@ -1,4 +1,4 @@
-import { addDays, instantOfLocal, localDateOf } from '@tend/platform';
+import { addDays, instantOfLocal, localDateOf } from '@tend/core';
 import { weekdays, type Period, type Weekday } from '../understanding/understand.js';
 
 /**

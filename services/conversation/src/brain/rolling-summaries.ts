@@ -1,4 +1,4 @@
-import type { Logger } from '@tend/platform';
+import type { Logger } from '@tend/core';
 import type { ConversationSummary, PastMessage } from './context-window.js';
 import type { LlmBrain } from './llm-brain.js';
 

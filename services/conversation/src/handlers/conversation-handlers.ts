@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { ValidationError, nulTextMessage } from '@tend/platform';
+import { ValidationError, nulTextMessage } from '@tend/core';
 import { AnswerMode } from '@tend/proto/tend/common/v1/common';
 import {
   ConversationSchema,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AesGcmCipher } from '@tend/platform';
+import { AesGcmCipher } from '@tend/core';
 import { describe, expect, it } from 'vitest';
 import { ChatSeal, chatPlaces } from './chat-seal.js';
 

@@ -1,4 +1,4 @@
-import type { FieldCipher, Logger, SealContext } from '@tend/platform';
+import type { FieldCipher, Logger, SealContext } from '@tend/core';
 import type { ConversationStore, StoredConversation, StoredMessage } from './conversation-store.js';
 
 /**

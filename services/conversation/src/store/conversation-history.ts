@@ -1,4 +1,5 @@
-import { NotFoundError, ValidationError, type CacheAside, type Clock, type Ids } from '@tend/platform';
+import { NotFoundError, ValidationError, type Clock, type Ids } from '@tend/core';
+import { type CacheAside } from '@tend/cache';
 import type { PageRequest } from '@tend/proto/tend/common/v1/common';
 import type { ConversationSummary, PastMessage } from '../brain/context-window.js';
 import { newestFirstPage } from '../pages.js';

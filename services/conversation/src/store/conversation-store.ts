@@ -1,13 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import {
-  MonthlyPartitions,
-  loadMigrations,
-  writeWithEvents,
-  type Clock,
-  type Ids,
-  type OutboxEventInput,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { MonthlyPartitions, loadMigrations, type SchemaDatabase } from '@tend/db';
+import { writeWithEvents, type OutboxEventInput } from '@tend/events';
+import { type Clock, type Ids } from '@tend/core';
 import type { Selectable } from 'kysely';
 import type { ChatMessagesTable, ConversationTables, ConversationsTable } from '../db/tables.js';
 import { olderThan, type PagePosition } from '../pages.js';

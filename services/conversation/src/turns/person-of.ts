@@ -1,5 +1,5 @@
 import type { Client } from '@connectrpc/connect';
-import { UnauthenticatedError } from '@tend/platform';
+import { UnauthenticatedError } from '@tend/core';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
 import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Person } from '../brain/turn.js';

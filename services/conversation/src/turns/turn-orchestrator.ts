@@ -5,13 +5,13 @@ import {
   isTextWithin,
   nulTextMessage,
   textLimitMessage,
-  topics,
   type Clock,
   type Ids,
   type Logger,
   type Metrics,
-} from '@tend/platform';
-import type { ResiliencePolicy } from '@tend/platform';
+} from '@tend/core';
+import { topics } from '@tend/events';
+import type { ResiliencePolicy } from '@tend/core';
 import { AnswerMode, type Caller } from '@tend/proto/tend/common/v1/common';
 import {
   ProcessConversationResponseSchema,

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { wallClockOf, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
+import { wallClockOf, type Clock, type Logger } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { AdvisoryKind, AdvisoryLevel, type HealthAdvisory } from '@tend/proto/tend/external/v1/external';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';

@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { ValidationError, pageLimitOf, pageSizes } from '@tend/platform';
+import { ValidationError } from '@tend/core';
+import { pageLimitOf, pageSizes } from '@tend/rpc';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { CalendarEventSchema, type ExternalService } from '@tend/proto/tend/external/v1/external';
 import { isUuid, requireCaller, subjectOf } from '../access.js';

@@ -1,4 +1,4 @@
-import { ValidationError, type FieldViolation } from '@tend/platform';
+import { ValidationError, type FieldViolation } from '@tend/core';
 import type { Recurrence } from '../calendar/recurrence.js';
 import { instantOfLocal, isKnownTimeZone } from '../local-dates.js';
 

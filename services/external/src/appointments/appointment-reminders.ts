@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import type { Clock, Logger, SchemaDatabase } from '@tend/platform';
+import type { Clock, Logger } from '@tend/core';
+import type { SchemaDatabase } from '@tend/db';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import type { Selectable } from 'kysely';

@@ -1,15 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import {
-  NotFoundError,
-  ValidationError,
-  topics,
-  writeWithEvents,
-  type Clock,
-  type Ids,
-  type OutboxEventInput,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { NotFoundError, ValidationError, type Clock, type Ids } from '@tend/core';
+import { topics, writeWithEvents, type OutboxEventInput } from '@tend/events';
+import { type SchemaDatabase } from '@tend/db';
 import { AppointmentSchema, type Appointment } from '@tend/proto/tend/external/v1/external';
 import type { Insertable, Selectable, Transaction } from 'kysely';
 import { lastEndOf, recurrenceSchema, type Occurrence, type Recurrence } from '../calendar/recurrence.js';

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { httpStatusOfError, type CloudEvent } from '@tend/platform';
+import { httpStatusOfError } from '@tend/core';
+import { type CloudEvent } from '@tend/events';
 import { databaseTargets } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

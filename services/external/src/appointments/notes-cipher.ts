@@ -1,4 +1,4 @@
-import { UnavailableError, type FieldCipher, type SealContext } from '@tend/platform';
+import { UnavailableError, type FieldCipher, type SealContext } from '@tend/core';
 
 /**
  * Seals the external service's free text at rest: the process's field cipher (the same keys and

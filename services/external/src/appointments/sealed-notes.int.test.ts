@@ -1,5 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { systemClock } from '@tend/platform';
+import { systemClock } from '@tend/core';
 import { databaseTargets } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalendarConnections } from '../calendar-sync/calendar-connections.js';

@@ -1,4 +1,5 @@
-import type { Logger, SchemaDatabase } from '@tend/platform';
+import type { Logger } from '@tend/core';
+import type { SchemaDatabase } from '@tend/db';
 import { sql } from 'kysely';
 import type { ExternalTables } from '../db/tables.js';
 import { sealedAt, tableOnlyPlace, type NotesCipher } from './notes-cipher.js';

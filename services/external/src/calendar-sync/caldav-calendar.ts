@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { calendarMultiGet, calendarQuery, createAccount, fetchCalendars, propfind } from 'tsdav';
 
 /** Where a person's calendar is and how to sign in to it. */

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { NotFoundError, type Clock, type SchemaDatabase } from '@tend/platform';
+import { NotFoundError, type Clock } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { CalendarSyncSchema, type CalendarSync } from '@tend/proto/tend/external/v1/external';
 import type { Selectable, Transaction } from 'kysely';
 import { UnboundValueError, sealedAt, type NotesCipher } from '../appointments/notes-cipher.js';

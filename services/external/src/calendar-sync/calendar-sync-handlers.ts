@@ -1,5 +1,6 @@
 import type { ServiceImpl } from '@connectrpc/connect';
-import { ValidationError, type FieldViolation, type SchemaDatabase } from '@tend/platform';
+import { ValidationError, type FieldViolation } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { subjectOf } from '../access.js';
 import type { AppointmentStore } from '../appointments/appointment-store.js';

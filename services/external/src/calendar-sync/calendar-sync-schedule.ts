@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@tend/platform';
+import type { Clock, Logger } from '@tend/core';
 import { PeriodicRounds } from '../periodic-rounds.js';
 import type { CalendarConnections } from './calendar-connections.js';
 import type { CalendarSync } from './calendar-sync.js';

@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import { UnavailableError, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
+import { UnavailableError, type Clock, type Logger } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { SyncCountsSchema, type Appointment, type SyncCounts } from '@tend/proto/tend/external/v1/external';
 import type { AppointmentBatch, AppointmentStore } from '../appointments/appointment-store.js';
 import type { Transaction } from 'kysely';

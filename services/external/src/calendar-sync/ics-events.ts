@@ -1,5 +1,5 @@
 import ICAL from 'ical.js';
-import { ValidationError, type FieldViolation } from '@tend/platform';
+import { ValidationError, type FieldViolation } from '@tend/core';
 import type { Appointment } from '@tend/proto/tend/external/v1/external';
 import type { AppointmentFields } from '../appointments/appointment-input.js';
 import { appointmentEvent, fold } from '../calendar/icalendar.js';

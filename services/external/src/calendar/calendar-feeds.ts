@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { GoneError, NotFoundError, ValidationError, type Clock, type SchemaDatabase } from '@tend/platform';
+import { GoneError, NotFoundError, ValidationError, type Clock } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import type { Transaction } from 'kysely';
 import type { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { subjectOf } from '../access.js';

@@ -1,4 +1,4 @@
-import { ValidationError, type Clock } from '@tend/platform';
+import { ValidationError, type Clock } from '@tend/core';
 import type { Place } from '@tend/proto/tend/external/v1/external';
 import { parseLocation } from '../weather/locations.js';
 import type { WeatherSource } from '../weather/weather-source.js';

@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client, type Transport } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import {
-  AesGcmCipher,
-  CompositeService,
-  type Clock,
-  type Database,
-  type MemoryEventBus,
-  type Metrics,
-} from '@tend/platform';
+import { AesGcmCipher, CompositeService, type Clock, type Metrics } from '@tend/core';
+import { type Database } from '@tend/db';
+import { type MemoryEventBus } from '@tend/events';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';

@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import type { Metrics } from '@tend/platform';
+import type { Metrics } from '@tend/core';
 
 /**
  * The external service's own series, on the process registry: provider calls by outcome and

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { WeatherForecastSchema, WeatherHourSchema, type WeatherForecast } from '@tend/proto/tend/external/v1/external';
 import { describeWeatherCode } from './weather-codes.js';
 import type { ProviderForecast } from './weather-provider.js';

@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import type { Coordinates } from './weather-provider.js';
 
 /** A location as asked for: coordinates given outright, or a name to geocode. */

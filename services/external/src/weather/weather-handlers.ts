@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { ValidationError, type Clock } from '@tend/platform';
+import { ValidationError, type Clock } from '@tend/core';
 import {
   BatchGetWeatherResultSchema,
   type ExternalService,

@@ -1,14 +1,13 @@
+import { CacheAside, type Cache } from '@tend/cache';
 import {
-  CacheAside,
   UnavailableError,
   createResiliencePolicy,
   systemClock,
-  type Cache,
   type Clock,
   type Logger,
   type Metrics,
   type ResiliencePolicy,
-} from '@tend/platform';
+} from '@tend/core';
 import { roundCoordinates, roundedKey } from './locations.js';
 import { ExternalMetrics } from './external-metrics.js';
 import type {

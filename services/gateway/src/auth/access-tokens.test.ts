@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnauthenticatedError, type Clock } from '@tend/platform';
+import { UnauthenticatedError, type Clock } from '@tend/core';
 import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccessTokens } from './access-tokens.js';

@@ -1,4 +1,4 @@
-import { UnauthenticatedError, type Clock, type Ids } from '@tend/platform';
+import { UnauthenticatedError, type Clock, type Ids } from '@tend/core';
 import { SignJWT, createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { PersonRole, Principal } from './principal.js';

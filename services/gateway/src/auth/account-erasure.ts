@@ -1,4 +1,5 @@
-import { BaseService, topics, type EventBus, type Logger, type Subscription } from '@tend/platform';
+import { BaseService, type Logger } from '@tend/core';
+import { topics, type EventBus, type Subscription } from '@tend/events';
 import { z } from 'zod';
 import type { Sessions } from './sessions.js';
 

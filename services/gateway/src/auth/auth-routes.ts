@@ -1,7 +1,8 @@
 import { apiEmail, noContent } from '../routes/route-kit.js';
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { RateLimitedError, UnauthenticatedError, ValidationError, type RateLimitStore } from '@tend/platform';
+import { RateLimitedError, UnauthenticatedError, ValidationError } from '@tend/core';
+import { type RateLimitStore } from '@tend/cache';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { UpdateUserRequestSchema, UserSchema, type User } from '@tend/proto/tend/health/v1/people';

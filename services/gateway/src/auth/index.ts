@@ -2,17 +2,15 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@connectrpc/connect';
 import {
   UnauthenticatedError,
-  loadMigrations,
   randomIds,
   systemClock,
-  type Cache,
   type Clock,
-  type Database,
   type GatewayConfig,
   type Ids,
   type Logger,
-  type RateLimitStore,
-} from '@tend/platform';
+} from '@tend/core';
+import { loadMigrations, type Database } from '@tend/db';
+import { type Cache, type RateLimitStore } from '@tend/cache';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken } from '../http/access-policy.js';

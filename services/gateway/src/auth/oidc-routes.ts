@@ -1,14 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import {
-  ConflictError,
-  NotFoundError,
-  UnauthenticatedError,
-  type Cache,
-  type Logger,
-  type OidcProviderConfig,
-} from '@tend/platform';
+import { ConflictError, NotFoundError, UnauthenticatedError, type Logger, type OidcProviderConfig } from '@tend/core';
+import { type Cache } from '@tend/cache';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { OidcIdentitySchema, type User } from '@tend/proto/tend/health/v1/people';

@@ -1,4 +1,4 @@
-import type { FieldViolation } from '@tend/platform';
+import type { FieldViolation } from '@tend/core';
 
 /** The health service stores a password of at least this length; the gateway asks for the same. */
 export const minPasswordLength = 10;

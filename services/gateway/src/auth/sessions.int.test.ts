@@ -1,15 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import {
-  createDatabase,
-  createLogger,
-  loadMigrations,
-  MemoryCache,
-  randomIds,
-  systemClock,
-  type Cache,
-  type Database,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { createDatabase, loadMigrations, type Database, type SchemaDatabase } from '@tend/db';
+import { createLogger, randomIds, systemClock } from '@tend/core';
+import { MemoryCache, type Cache } from '@tend/cache';
 import { databaseTargets, testDatabaseOptions, uniqueSchemaName, type TestDatabaseOptions } from '@tend/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

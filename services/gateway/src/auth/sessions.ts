@@ -1,12 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  UnauthenticatedError,
-  type Cache,
-  type Clock,
-  type Ids,
-  type Logger,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { UnauthenticatedError, type Clock, type Ids, type Logger } from '@tend/core';
+import { type Cache } from '@tend/cache';
+import { type SchemaDatabase } from '@tend/db';
 import type { Selectable } from 'kysely';
 
 /** `gateway.sessions` and `gateway.refresh_tokens` (migration 0001). */

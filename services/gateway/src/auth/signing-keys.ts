@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { ConfigError, localSecretFile } from '@tend/platform';
+import { ConfigError, localSecretFile } from '@tend/core';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 
 /** The algorithms access tokens may be signed with; anything else (`none`, HS256 …) is refused. */

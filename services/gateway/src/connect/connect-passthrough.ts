@@ -9,7 +9,7 @@ import {
   type HandlerContext,
 } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import type { RateLimitStore } from '@tend/platform';
+import type { RateLimitStore } from '@tend/cache';
 import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { breakGlassHeader, callerOf, type Principal } from '../auth/principal.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RateLimitStore } from '@tend/platform';
+import type { RateLimitStore } from '@tend/cache';
 import type { Principal } from '../auth/principal.js';
 
 /** Largest request message `/rpc` reads: the same 1 MiB as the REST API. */

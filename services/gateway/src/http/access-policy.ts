@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthenticatedError } from '@tend/platform';
+import { ForbiddenError, UnauthenticatedError } from '@tend/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PersonRole, Principal } from '../auth/principal.js';
 

@@ -4,7 +4,7 @@ import {
   type FieldRules,
   type StringRules,
 } from '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js';
-import { boundedText } from '@tend/platform';
+import { boundedText } from '@tend/core';
 import { z } from 'zod';
 
 /**

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '@tend/platform';
+import { createLogger } from '@tend/core';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { registerEdgeHardening, staticSecurityHeaders } from './edge-hardening.js';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
-import type { Logger, RateLimitStore } from '@tend/platform';
+import type { Logger } from '@tend/core';
+import type { RateLimitStore } from '@tend/cache';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendProblem } from './problems.js';
 

@@ -1,4 +1,4 @@
-import type { FieldViolation } from '@tend/platform';
+import type { FieldViolation } from '@tend/core';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
 /**

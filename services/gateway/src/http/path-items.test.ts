@@ -1,4 +1,4 @@
-import { createLogger } from '@tend/platform';
+import { createLogger } from '@tend/core';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { pathItemsOf, type RouteMethod } from './path-items.js';

@@ -6,7 +6,7 @@ import {
   toConnectError,
   type FieldViolation,
   type Logger,
-} from '@tend/platform';
+} from '@tend/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { restViolations } from './field-names.js';

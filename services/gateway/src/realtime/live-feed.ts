@@ -1,4 +1,5 @@
-import { BaseService, topics, type CloudEvent, type EventBus, type Logger, type Subscription } from '@tend/platform';
+import { BaseService, type Logger } from '@tend/core';
+import { topics, type CloudEvent, type EventBus, type Subscription } from '@tend/events';
 import { randomUUID } from 'node:crypto';
 
 /** What a connected client is sent when something happens to its person's record. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createLogger } from '@tend/platform';
+import { createLogger } from '@tend/core';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/principal.js';

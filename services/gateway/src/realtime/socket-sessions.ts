@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import type { Logger } from '@tend/platform';
+import type { Logger } from '@tend/core';
 import { Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { WebSocket } from 'ws';

@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import type { Logger } from '@tend/platform';
+import type { Logger } from '@tend/core';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
 import type { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { UnauthenticatedError, type Cache, type Logger, type RateLimitStore } from '@tend/platform';
+import { UnauthenticatedError, type Logger } from '@tend/core';
+import { type Cache, type RateLimitStore } from '@tend/cache';
 import { AnswerModeSchema } from '@tend/proto/tend/common/v1/common';
 import type { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import type { Cache } from '@tend/platform';
+import type { Cache } from '@tend/cache';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
 import type { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';

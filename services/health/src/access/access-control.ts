@@ -7,8 +7,8 @@ import {
   type Ids,
   type Logger,
   type Metrics,
-  type SchemaDatabase,
-} from '@tend/platform';
+} from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import type { HealthTables } from '../db/tables.js';
 

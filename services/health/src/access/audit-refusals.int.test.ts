@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Metrics } from '@tend/platform';
+import { Metrics } from '@tend/core';
 import { databaseTargets } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertTestUser, personCaller, startHealthHarness, type HealthHarness } from '../testing/health-harness.js';

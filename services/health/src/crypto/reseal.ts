@@ -1,4 +1,5 @@
-import type { Logger, SchemaDatabase } from '@tend/platform';
+import type { Logger } from '@tend/core';
+import type { SchemaDatabase } from '@tend/db';
 import { sql } from 'kysely';
 import type { HealthTables } from '../db/tables.js';
 import type { FieldCipher } from './field-cipher.js';

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ValidationError, fieldViolationsOf } from '@tend/platform';
+import { ValidationError, fieldViolationsOf } from '@tend/core';
 import { PageRequestSchema, type PageResponse } from '@tend/proto/tend/common/v1/common';
 import { FhirImportIssueSchema, type FhirImportIssue } from '@tend/proto/tend/health/v1/fhir';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';

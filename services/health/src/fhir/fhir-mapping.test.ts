@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { DoseLogEntrySchema, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import { DayOfWeek, MedicationSchema, ScheduleSchema } from '@tend/proto/tend/health/v1/medications';
 import { VitalKind, VitalSchema, VitalSource } from '@tend/proto/tend/health/v1/vitals';

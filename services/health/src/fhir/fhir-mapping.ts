@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { DoseStatus, type DoseLogEntry } from '@tend/proto/tend/health/v1/doses';
 import { DayOfWeek, type Medication } from '@tend/proto/tend/health/v1/medications';
 import { Sex, type User } from '@tend/proto/tend/health/v1/people';

@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { NotFoundError, ValidationError, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
+import { NotFoundError, ValidationError } from '@tend/core';
+import { decodeCursor, pageLimitOf, pageResponse } from '@tend/rpc';
 import {
   AdherenceReportSchema,
   AdherenceStatsSchema,

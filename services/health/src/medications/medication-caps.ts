@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import type { Transaction } from 'kysely';
 import type { HealthTables } from '../db/tables.js';
 

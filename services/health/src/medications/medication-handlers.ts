@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import { NotFoundError, formatLocalDate, localDateOf, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
+import { NotFoundError, formatLocalDate, localDateOf } from '@tend/core';
+import { decodeCursor, pageLimitOf, pageResponse } from '@tend/rpc';
 import {
   CreateMedicationResponseSchema,
   DeleteMedicationResponseSchema,

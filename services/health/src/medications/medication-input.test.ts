@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { create } from '@bufbuild/protobuf';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { ScheduleSchema, type DayOfWeek } from '@tend/proto/tend/health/v1/medications';
 import {
   Violations,

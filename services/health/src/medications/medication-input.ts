@@ -8,7 +8,7 @@ import {
   parseMinuteOfDay,
   textLimitMessage,
   type FieldViolation,
-} from '@tend/platform';
+} from '@tend/core';
 import { MedicationForm, type Schedule } from '@tend/proto/tend/health/v1/medications';
 
 /** Units a dose may be given in (the platform's one list, which the gateway's schema shares). */

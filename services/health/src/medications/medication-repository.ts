@@ -1,4 +1,4 @@
-import { NotFoundError } from '@tend/platform';
+import { NotFoundError } from '@tend/core';
 import type { Insertable, Updateable } from 'kysely';
 import type { HealthContext } from '../context.js';
 import type { MedicationScheduleVersionsTable, MedicationsTable } from '../db/tables.js';

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ForbiddenError, NotFoundError, ValidationError } from '@tend/platform';
+import { ForbiddenError, NotFoundError, ValidationError } from '@tend/core';
 import { MedicationSchema, ScheduleSchema, type Medication } from '@tend/proto/tend/health/v1/medications';
 import { sql, type Kysely } from 'kysely';
 import type { Actor, CaregiverScopeName } from '../access/access-control.js';

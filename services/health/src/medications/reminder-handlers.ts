@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { ForbiddenError, ValidationError, decodeCursor, pageLimitOf, pageResponse } from '@tend/platform';
+import { ForbiddenError, ValidationError } from '@tend/core';
+import { decodeCursor, pageLimitOf, pageResponse } from '@tend/rpc';
 import { ListDueRemindersResponseSchema, type Reminder } from '@tend/proto/tend/health/v1/reminders';
 import { actorOf } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instantOfLocal, zoneOffsetMs } from '@tend/platform';
+import { instantOfLocal, zoneOffsetMs } from '@tend/core';
 import { expandSchedule, isScheduledDose, type ScheduleVersion } from './schedule-expansion.js';
 
 const hour = 60 * 60 * 1000;

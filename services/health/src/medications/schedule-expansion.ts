@@ -8,7 +8,7 @@ import {
   parseLocalDate,
   parseMinuteOfDay,
   wallClockOf,
-} from '@tend/platform';
+} from '@tend/core';
 
 /**
  * One version of a medication's schedule: what was in force from `effectiveFromMs` until the next

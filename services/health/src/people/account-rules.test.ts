@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { describe, expect, it } from 'vitest';
 import {
   checkBirthDate,

@@ -1,4 +1,4 @@
-import { ValidationError, isKnownTimeZone } from '@tend/platform';
+import { ValidationError, isKnownTimeZone } from '@tend/core';
 
 /** Shortest password accepted: 10 characters (NIST SP 800-63B asks for at least 8). */
 export const minPasswordLength = 10;

@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { NotFoundError, ValidationError, pageResponse } from '@tend/platform';
+import { NotFoundError, ValidationError } from '@tend/core';
+import { pageResponse } from '@tend/rpc';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import {
   AuditEventSchema,
@@ -14,14 +15,10 @@ import { actorOf } from '../access/access-control.js';
 import type { HealthContext } from '../context.js';
 import type { HealthHandlers } from '../handlers.js';
 import { subjectOf } from './account-handlers.js';
-import { linkOfRow, linksWithNames, pageOf, type PagePosition } from './caregiver-links.js';
+import { AuditLog, type AuditPosition } from '../access/audit-log.js';
+import { CaregiverLinkRepository } from './caregiver-link-repository.js';
+import { linkOfRow, pageOf, type PagePosition } from './caregiver-links.js';
 import { checkUserId, roleOf, type RoleName } from './person-records.js';
-
-/** Where the audit log stopped: the last entry's time (epoch ms) and write order, the tie-breaker. */
-interface AuditPosition {
-  at: number;
-  seq: string;
-}
 
 /** The caregiver and audit-log methods of the health service. */
 export type CaregiverMethods =
@@ -34,38 +31,22 @@ export type CaregiverMethods =
  * anyone who had an account, is refused.
  */
 export function caregiverHandlers(context: HealthContext): HealthHandlers<CaregiverMethods> {
-  const { db, cipher, access, clock } = context;
+  const { cipher, access } = context;
+  const links = new CaregiverLinkRepository(context);
+  const auditLog = new AuditLog(context);
   const linkOf = (row: Parameters<typeof linkOfRow>[1]) => linkOfRow(cipher, row);
 
-  /** One newest-first page of links where `column` is `userId`. */
+  /** One newest-first page of the links on `side` of `userId`, as the contract shows it. */
   async function linkPage(
-    column: 'l.patient_id' | 'l.caregiver_id',
+    side: 'patient' | 'caregiver',
     userId: string,
     includeRevoked: boolean,
     page: ReturnType<typeof pageOf<PagePosition>>,
   ) {
-    // The primary, like AccessControl: a grant is written under the patient's consistency key, so
-    // the caregiver's replica read could miss it, and a list must never show a revoked link active.
-    let query = linksWithNames(db.primary).where(column, '=', userId);
-    if (!includeRevoked) query = query.where('l.revoked_at', 'is', null);
-    const after: PagePosition | undefined = page.after;
-    if (after)
-      query = query.where((eb) =>
-        eb.or([
-          eb('l.created_at', '<', new Date(after.at)),
-          eb.and([eb('l.created_at', '=', new Date(after.at)), eb('l.id', '<', after.id)]),
-        ]),
-      );
-    const rows = await query
-      .orderBy('l.created_at', 'desc')
-      .orderBy('l.id', 'desc')
-      .limit(page.limit + 1)
-      .execute();
-    const more = rows.length > page.limit;
-    const items = rows.slice(0, page.limit);
-    const last = items.at(-1);
+    const { rows, more } = await links.page(side, userId, { includeRevoked, limit: page.limit, after: page.after });
+    const last = rows.at(-1);
     return {
-      links: items.map(linkOf),
+      links: rows.map(linkOf),
       page: pageResponse(
         page.list,
         more && last ? { at: new Date(last.created_at).getTime(), id: last.id } : undefined,
@@ -86,17 +67,13 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
       const patientId = subjectOf(actor, req.userId);
       const page = pageOf(req.page, 'caregivers');
       await access.authorize(actor, { ownerId: patientId, action: 'read', resource: 'caregiver_links' });
-      return create(ListCaregiversResponseSchema, await linkPage('l.patient_id', patientId, req.includeRevoked, page));
+      return create(ListCaregiversResponseSchema, await linkPage('patient', patientId, req.includeRevoked, page));
     },
 
     async revokeCaregiver(req) {
       const actor = actorOf(req.caller);
       const linkId = checkUserId('link_id', req.linkId);
-      const link = await db.primary
-        .selectFrom('caregiver_links')
-        .select(['patient_id', 'caregiver_id'])
-        .where('id', '=', linkId)
-        .executeTakeFirst();
+      const link = await links.parties(linkId);
       // Someone who is neither side of the link learns nothing about it, not even that it exists.
       const party = actor.kind === 'person' && link && [link.patient_id, link.caregiver_id].includes(actor.userId);
       if (!link || (actor.kind === 'person' && !party)) throw new NotFoundError('caregiver link', linkId);
@@ -107,17 +84,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
           resource: 'caregiver_link',
           resourceId: linkId,
         });
-      await db.transaction(
-        (trx) =>
-          trx
-            .updateTable('caregiver_links')
-            .set({ revoked_at: clock.now() })
-            .where('id', '=', linkId)
-            .where('revoked_at', 'is', null)
-            .execute(),
-        { consistencyKey: link.patient_id },
-      );
-      const row = await linksWithNames(db.primary).where('l.id', '=', linkId).executeTakeFirst();
+      const row = await links.revoke(linkId, link.patient_id);
       if (!row) throw new NotFoundError('caregiver link', linkId);
       return create(RevokeCaregiverResponseSchema, { link: linkOf(row) });
     },
@@ -127,10 +94,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
       const caregiverId = subjectOf(actor, req.caregiverUserId, 'caregiver_user_id');
       const page = pageOf(req.page, 'patients');
       await access.authorize(actor, { ownerId: caregiverId, action: 'read', resource: 'caregiver_links' });
-      return create(
-        ListPatientsResponseSchema,
-        await linkPage('l.caregiver_id', caregiverId, req.includeRevoked, page),
-      );
+      return create(ListPatientsResponseSchema, await linkPage('caregiver', caregiverId, req.includeRevoked, page));
     },
 
     async listAuditEvents(req) {
@@ -142,26 +106,14 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
       const to = req.to ? timestampDate(req.to) : undefined;
       if (from && to && from >= to) throw ValidationError.field('to', 'must be after from');
       await access.authorize(actor, { ownerId: subjectId, action: 'read', resource: 'audit_events' });
-      // Audit entries are written straight to the primary without a consistency key; read them there
-      // so an access shows up in the person's log at once.
-      let query = db.primary.selectFrom('audit_events').selectAll().where('subject_user_id', '=', subjectId);
-      if (actorUserId) query = query.where('actor_user_id', '=', actorUserId);
-      if (from) query = query.where('at', '>=', from);
-      if (to) query = query.where('at', '<', to);
-      const after = page.after;
-      if (after)
-        query = query.where((eb) =>
-          eb.or([
-            eb('at', '<', new Date(after.at)),
-            eb.and([eb('at', '=', new Date(after.at)), eb('seq', '<', after.seq)]),
-          ]),
-        );
-      const rows = await query
-        .orderBy('at', 'desc')
-        .orderBy('seq', 'desc')
-        .limit(page.limit + 1)
-        .execute();
-      const items = rows.slice(0, page.limit);
+      const { rows: items, more } = await auditLog.page({
+        subjectId,
+        actorUserId,
+        from,
+        to,
+        after: page.after,
+        limit: page.limit,
+      });
       const last = items.at(-1);
       return create(ListAuditEventsResponseSchema, {
         events: items.map((row) =>
@@ -182,10 +134,7 @@ export function caregiverHandlers(context: HealthContext): HealthHandlers<Caregi
             ...(row.last_at && { lastOccurredAt: timestampFromDate(new Date(row.last_at)) }),
           }),
         ),
-        page: pageResponse(
-          page.list,
-          rows.length > page.limit && last ? { at: new Date(last.at).getTime(), seq: last.seq } : undefined,
-        ),
+        page: pageResponse(page.list, more && last ? { at: new Date(last.at).getTime(), seq: last.seq } : undefined),
       });
     },
   };

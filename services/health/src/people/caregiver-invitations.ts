@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { NotFoundError, ValidationError, pageResponse } from '@tend/platform';
+import { NotFoundError, ValidationError } from '@tend/core';
+import { pageResponse } from '@tend/rpc';
 import {
   AcceptCaregiverInvitationResponseSchema,
   CaregiverInvitationSchema,

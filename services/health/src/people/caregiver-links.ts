@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { ValidationError, decodeCursor, pageLimitOf } from '@tend/platform';
+import { ValidationError } from '@tend/core';
+import { decodeCursor, pageLimitOf } from '@tend/rpc';
 import type { PageRequest } from '@tend/proto/tend/common/v1/common';
 import { CaregiverLinkSchema, CaregiverScope, type CaregiverLink } from '@tend/proto/tend/health/v1/caregivers';
 import type { Kysely } from 'kysely';

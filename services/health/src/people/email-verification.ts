@@ -1,6 +1,7 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
-import { NotFoundError, UnauthenticatedError, ValidationError, topics } from '@tend/platform';
+import { NotFoundError, UnauthenticatedError, ValidationError } from '@tend/core';
+import { topics } from '@tend/events';
 import { VerifyEmailResponseSchema } from '@tend/proto/tend/health/v1/people';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../access/access-control.js';

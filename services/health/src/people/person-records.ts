@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { NotFoundError, ValidationError } from '@tend/platform';
+import { NotFoundError, ValidationError } from '@tend/core';
 import { Role } from '@tend/proto/tend/common/v1/common';
 import {
   EmergencyContactSchema,

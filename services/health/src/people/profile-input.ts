@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { Sex, type EmergencyContact, type ProfileUpdate } from '@tend/proto/tend/health/v1/people';
 import type { UsersTable } from '../db/tables.js';
 import type { FieldCipher } from '../crypto/field-cipher.js';

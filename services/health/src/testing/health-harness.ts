@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client, type ConnectRouter } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import { CompositeService, type Clock, type Database, type HealthLimits } from '@tend/platform';
+import { CompositeService, type Clock, type HealthLimits } from '@tend/core';
+import { type Database } from '@tend/db';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import type { CaregiverLink, CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 import { addDays, bucketize, defaultBucketSize, isoWeekStart, localDate, localMidnight } from './analytics.js';
-import { isKnownTimeZone } from '@tend/platform';
+import { isKnownTimeZone } from '@tend/core';
 
 const day = 86_400_000;
 

@@ -1,4 +1,4 @@
-import { formatLocalDate, instantOfLocal, localDateFormatter, localDateOf, parseLocalDate } from '@tend/platform';
+import { formatLocalDate, instantOfLocal, localDateFormatter, localDateOf, parseLocalDate } from '@tend/core';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 
 const dayMs = 24 * 60 * 60 * 1000;

@@ -1,15 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import {
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  parseLocalDate,
-  decodeCursor,
-  pageLimitOf,
-  pageResponse,
-} from '@tend/platform';
+import { ForbiddenError, NotFoundError, ValidationError, parseLocalDate } from '@tend/core';
+import { decodeCursor, pageLimitOf, pageResponse } from '@tend/rpc';
 import { BucketSize, WeeklySummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import { GetAdherenceRequestSchema, GetAdherenceResponseSchema } from '@tend/proto/tend/health/v1/doses';
 import { VitalKind, WatchVitalsResponseSchema, type WatchVitalsResponse } from '@tend/proto/tend/health/v1/vitals';

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { VitalInputSchema, VitalKind, VitalSource } from '@tend/proto/tend/health/v1/vitals';
 import { normalizeVitalInput } from './vital-input.js';
 import { fromCanonical, reportUnit, vitalKinds } from './vital-kinds.js';

@@ -1,5 +1,5 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { VitalKind, VitalSource, type VitalInput } from '@tend/proto/tend/health/v1/vitals';
 import { checkRange, diastolicRange, specOf, toCanonical, type VitalKindSpec } from './vital-kinds.js';
 

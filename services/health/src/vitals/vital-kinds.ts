@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 import { VitalKind, VitalSource } from '@tend/proto/tend/health/v1/vitals';
 import { exactOf, exactZero, identityConversion, type LinearConversion } from './exact-numbers.js';
 

@@ -1,9 +1,10 @@
-import type { Clock, SchemaDatabase } from '@tend/platform';
-import { MonthlyPartitions, monthlyPartitionOf } from '@tend/platform';
+import type { Clock } from '@tend/core';
+import type { SchemaDatabase } from '@tend/db';
+import { MonthlyPartitions, monthlyPartitionOf } from '@tend/db';
 import type { HealthTables } from '../db/tables.js';
 import { defaultVitalHistoryDays, maxFutureSkewMs } from './vital-input.js';
 
-export { monthOf, monthsAround } from '@tend/platform';
+export { monthOf, monthsAround } from '@tend/db';
 
 /** How many months before and after now the window of ready vitals partitions covers. */
 export const partitionWindow = { monthsBack: 1, monthsAhead: 3 } as const;

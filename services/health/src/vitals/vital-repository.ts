@@ -1,4 +1,4 @@
-import { isKnownTimeZone, NotFoundError } from '@tend/platform';
+import { isKnownTimeZone, NotFoundError } from '@tend/core';
 import type { Kysely, Transaction } from 'kysely';
 import type { HealthContext } from '../context.js';
 import type { HealthTables } from '../db/tables.js';

@@ -1,4 +1,5 @@
-import { ConflictError, topics } from '@tend/platform';
+import { ConflictError } from '@tend/core';
+import { topics } from '@tend/events';
 import {
   AttentionReason,
   AttentionSeverity,

@@ -3,7 +3,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldViolationsOf } from '@tend/platform';
+import { fieldViolationsOf } from '@tend/core';
 import { Role } from '@tend/proto/tend/common/v1/common';
 import { BucketSize } from '@tend/proto/tend/health/v1/analytics';
 import {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ValidationError, localSecretFile } from '@tend/platform';
+import { ValidationError, localSecretFile } from '@tend/core';
 
 /** What a reminder's buttons do. */
 export const reminderActions = ['taken', 'skip', 'snooze'] as const;

@@ -1,14 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
-import {
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type Clock,
-  type Ids,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { ConflictError, NotFoundError, ValidationError, type Clock, type Ids } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';

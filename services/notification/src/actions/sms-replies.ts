@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { UnauthenticatedError, type Clock, type SchemaDatabase } from '@tend/platform';
+import { UnauthenticatedError, type Clock } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { verifyTwilioSignature } from '../channels/twilio-api.js';
 import type { NotificationTables } from '../db/tables.js';
 import { isStatusCallback, recordSmsStatus } from '../delivery/sms-status.js';

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import type { CloudEvent, Clock, Ids, Logger } from '@tend/platform';
+import type { CloudEvent } from '@tend/events';
+import type { Clock, Ids, Logger } from '@tend/core';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { insertTestUser, linkCaregiver, personCaller } from '@tend/health/testing';
-import type { CloudEvent } from '@tend/platform';
+import type { CloudEvent } from '@tend/events';
 import { CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { databaseTargets } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import webpush from 'web-push';
-import { localSecretFile } from '@tend/platform';
+import { localSecretFile } from '@tend/core';
 import {
   PermanentDeliveryError,
   type ChannelSender,

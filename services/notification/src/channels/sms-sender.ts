@@ -1,4 +1,4 @@
-import { createResiliencePolicy, type Logger, type Metrics, type ResiliencePolicy } from '@tend/platform';
+import { createResiliencePolicy, type Logger, type Metrics, type ResiliencePolicy } from '@tend/core';
 import {
   PermanentDeliveryError,
   type ChannelSender,

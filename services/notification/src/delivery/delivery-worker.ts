@@ -5,8 +5,8 @@ import {
   type Logger,
   type Metrics,
   type ResiliencePolicy,
-  type SchemaDatabase,
-} from '@tend/platform';
+} from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { sql } from 'kysely';
 import type { ActionTokens } from '../actions/action-tokens.js';
 import { actionTokenTtlMs } from '../actions/action-tokens.js';

@@ -1,4 +1,4 @@
-import type { SchemaDatabase } from '@tend/platform';
+import type { SchemaDatabase } from '@tend/db';
 import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 

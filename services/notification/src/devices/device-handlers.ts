@@ -1,15 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import {
-  ForbiddenError,
-  UnavailableError,
-  ValidationError,
-  pageLimitOf,
-  type Clock,
-  type Ids,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { ForbiddenError, UnavailableError, ValidationError, type Clock, type Ids } from '@tend/core';
+import { pageLimitOf } from '@tend/rpc';
+import { type SchemaDatabase } from '@tend/db';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import {
   Channel,

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 
 /** A phone number as given, checked to be a valid number written in E.164 (`+4915123456789`). */
 export function e164Of(address: string, field: string): string {

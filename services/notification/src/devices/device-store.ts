@@ -1,12 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
-import {
-  ConflictError,
-  NotFoundError,
-  ValidationError,
-  type Clock,
-  type Ids,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { ConflictError, NotFoundError, ValidationError, type Clock, type Ids } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import type { Selectable } from 'kysely';
 import type { DeviceKind, DevicesTable, NotificationTables } from '../db/tables.js';
 import type { DeviceAddress } from '../channels/channel-sender.js';

@@ -1,4 +1,6 @@
-import { ValidationError, pageLimitOf, type Clock, type SchemaDatabase } from '@tend/platform';
+import { ValidationError, type Clock } from '@tend/core';
+import { pageLimitOf } from '@tend/rpc';
+import { type SchemaDatabase } from '@tend/db';
 import type { NotificationTables } from '../db/tables.js';
 
 /** A notification as the inbox shows it. */

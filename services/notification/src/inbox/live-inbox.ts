@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BaseService, topics, type EventBus, type Logger, type Subscription } from '@tend/platform';
+import { BaseService, type Logger } from '@tend/core';
+import { topics, type EventBus, type Subscription } from '@tend/events';
 import { z } from 'zod';
 import { notificationCreatedType } from './notification-writer.js';
 

@@ -1,4 +1,5 @@
-import { topics, writeWithEvents, type Clock, type Ids } from '@tend/platform';
+import { topics, writeWithEvents } from '@tend/events';
+import { type Clock, type Ids } from '@tend/core';
 import type { Kysely } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import { interruptingChannels, type ChannelName } from '../preferences/preference-rules.js';

@@ -1,11 +1,4 @@
-import {
-  ValidationError,
-  addDays,
-  instantOfLocal,
-  isKnownTimeZone,
-  parseMinuteOfDay,
-  wallClockOf,
-} from '@tend/platform';
+import { ValidationError, addDays, instantOfLocal, isKnownTimeZone, parseMinuteOfDay, wallClockOf } from '@tend/core';
 
 /** The channels a notification can go out on. */
 export const channelNames = ['in_app', 'push', 'sms', 'email'] as const;

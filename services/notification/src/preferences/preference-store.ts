@@ -1,4 +1,5 @@
-import type { Clock, SchemaDatabase } from '@tend/platform';
+import type { Clock } from '@tend/core';
+import type { SchemaDatabase } from '@tend/db';
 import type { Selectable } from 'kysely';
 import type { NotificationTables, PreferencesTable } from '../db/tables.js';
 import { ReminderFiredMeanwhileError, withdrawUnfired } from '../reminders/reminder-store.js';

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { insertTestUser, personCaller } from '@tend/health/testing';
-import { topics, type CloudEvent, type Subscription } from '@tend/platform';
+import { topics, type CloudEvent, type Subscription } from '@tend/events';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { databaseTargets } from '@tend/testing';
 import { sql } from 'kysely';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { insertTestUser, personCaller } from '@tend/health/testing';
-import { createEventBus } from '@tend/platform';
+import { createEventBus } from '@tend/events';
 import { freePort, realInfra, requireInfra } from '@tend/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,6 @@
-import { outboxChannel, topics, type Clock, type Ids, type SchemaDatabase } from '@tend/platform';
+import { outboxChannel, topics } from '@tend/events';
+import { type Clock, type Ids } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { sql, type RawBuilder } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import {

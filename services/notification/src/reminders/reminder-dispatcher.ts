@@ -1,4 +1,5 @@
-import type { Clock, Ids, SchemaDatabase } from '@tend/platform';
+import type { Clock, Ids } from '@tend/core';
+import type { SchemaDatabase } from '@tend/db';
 import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import { writeNotifications, type NotificationDraft } from '../inbox/notification-writer.js';

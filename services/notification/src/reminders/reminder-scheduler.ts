@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
-import { BaseService, type Clock, type Logger, type SchemaDatabase } from '@tend/platform';
+import { BaseService, type Clock, type Logger } from '@tend/core';
+import { type SchemaDatabase } from '@tend/db';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Reminder } from '@tend/proto/tend/health/v1/reminders';

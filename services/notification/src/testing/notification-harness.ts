@@ -1,14 +1,7 @@
 import { createClient, type Client } from '@connectrpc/connect';
-import {
-  CompositeService,
-  MemoryEventBus,
-  Metrics,
-  createLogger,
-  type Clock,
-  type EventBus,
-  type Logger,
-  type SchemaDatabase,
-} from '@tend/platform';
+import { CompositeService, Metrics, createLogger, type Clock, type Logger } from '@tend/core';
+import { MemoryEventBus, type EventBus } from '@tend/events';
+import { type SchemaDatabase } from '@tend/db';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { inProcessTransport, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';

@@ -1,4 +1,4 @@
-import { ValidationError } from '@tend/platform';
+import { ValidationError } from '@tend/core';
 
 /**
  * Audio the service cannot use: garbage, an unsupported codec, silence, too long. It is the

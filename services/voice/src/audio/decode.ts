@@ -1,4 +1,4 @@
-import { UnavailableError } from '@tend/platform';
+import { UnavailableError } from '@tend/core';
 import { badAudio, durationOf, engineSampleRate, type Pcm } from './audio-errors.js';
 import { findFfmpeg, runProcess } from './ffmpeg.js';
 import { resample } from './resample.js';

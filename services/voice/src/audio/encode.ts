@@ -1,4 +1,4 @@
-import { UnavailableError } from '@tend/platform';
+import { UnavailableError } from '@tend/core';
 import type { Pcm } from './audio-errors.js';
 import { findFfmpeg, runProcess } from './ffmpeg.js';
 import { encodeWav } from './wav.js';

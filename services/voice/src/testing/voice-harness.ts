@@ -1,14 +1,8 @@
 import { createClient, type Client } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import {
-  CompositeService,
-  MemoryEventBus,
-  Metrics,
-  createDatabase,
-  createLogger,
-  type CloudEvent,
-  type Lifecycle,
-} from '@tend/platform';
+import { CompositeService, Metrics, createLogger, type Lifecycle } from '@tend/core';
+import { MemoryEventBus, type CloudEvent } from '@tend/events';
+import { createDatabase } from '@tend/db';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import { inProcessTransport, testDatabaseOptions, uniqueSchemaName } from '@tend/testing';

@@ -1,0 +1,12 @@
+export type { Cache } from './cache.js';
+export type { RateLimitStore, RateLimitDecision } from './ratelimit/rate-limit-store.js';
+export { MemoryCache, type MemoryCacheOptions } from './memory-cache.js';
+export { RedisCache, type RedisCacheOptions } from './redis-cache.js';
+export { RedisConnection, validateRedisUrl, type RedisConnectionOptions } from './redis-connection.js';
+export { createCache, type CreateCacheOptions } from './create-cache.js';
+export { CacheAside, type CacheAsideOptions, type CacheAsideRead } from './cache-aside.js';
+export { HotKeyCounter, SpaceSaving, type HotKey, type HotKeyCounterOptions } from './hot-keys.js';
+export { MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './ratelimit/memory-rate-limit-store.js';
+export { RedisRateLimitStore, type RedisRateLimitStoreOptions } from './ratelimit/redis-rate-limit-store.js';
+export { FallbackRateLimitStore, type FallbackRateLimitStoreOptions } from './ratelimit/fallback-rate-limit-store.js';
+export { createRateLimitStore, type CreateRateLimitStoreOptions } from './ratelimit/create-rate-limit-store.js';
