@@ -6,6 +6,7 @@ import { createEventBus, type EventBus } from '@tend/events';
 import {
   BalancedTransport,
   createInProcessTransport,
+  requestValidationInterceptor,
   serverInterceptor,
   ServiceIdentity,
   serviceTokenInterceptor,
@@ -161,7 +162,10 @@ export class Infrastructure {
     if (local) {
       return createInProcessTransport({
         routes: (router) => local.routes(router),
-        serverInterceptors: [serverInterceptor({ service: name, metrics: this.metrics, logger: this.logger })],
+        serverInterceptors: [
+          serverInterceptor({ service: name, metrics: this.metrics, logger: this.logger }),
+          requestValidationInterceptor(),
+        ],
         clientInterceptors: interceptors,
       });
     }

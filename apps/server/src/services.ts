@@ -1,7 +1,7 @@
-import { createFieldCipher, type FieldCipher, type GrpcServiceName } from '@tend/core';
+import { createFieldCipher, type GrpcServiceName } from '@tend/core';
 import { type GrpcServiceModule } from '@tend/rpc';
 import { createConversationService } from '@tend/conversation';
-import { createExternalService, type NotesCipher } from '@tend/external';
+import { createExternalService } from '@tend/external';
 import { createHealthService } from '@tend/health';
 import { createNotificationService } from '@tend/notification';
 import { createVoiceService } from '@tend/voice';
@@ -88,20 +88,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
         settings: config.external,
         health: infra.transportTo('health'),
         notification: infra.transportTo('notification'),
-        cipher: appointmentNotesCipher(await fieldCipher()),
+        cipher: await fieldCipher(),
       }),
-  };
-}
-
-/**
- * The field cipher as the external service's appointment notes use it. Its interface carries no
- * row, so notes are bound to their table and column only; values sealed before binding still
- * open (they are re-sealed in memory first), and are bound when next written.
- */
-function appointmentNotesCipher(cipher: FieldCipher): NotesCipher {
-  const at = { table: 'external.appointments', column: 'notes_encrypted', rowId: '', ownerId: '' };
-  return {
-    encrypt: (plain) => cipher.encrypt(plain, at),
-    decrypt: (sealed) => cipher.decrypt(cipher.reseal(sealed, at) ?? sealed, at),
   };
 }

@@ -1,7 +1,13 @@
 export { registerRequestTrace, requestTraceContext, runInRequestTrace } from './http/request-trace.js';
 export { GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 export { HealthStatus, ServingStatus, registerHealthService } from './health-checks.js';
-export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor } from './interceptors.js';
+export {
+  serverInterceptor,
+  tracePropagationInterceptor,
+  errorMappingInterceptor,
+  requestValidationInterceptor,
+  jsonPathOf,
+} from './interceptors.js';
 export type { GrpcServiceModule } from './service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './in-process-transport.js';
 export { withDefaultDeadline } from './default-deadline.js';

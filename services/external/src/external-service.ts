@@ -14,6 +14,7 @@ import { appointmentHandlers } from './appointments/appointment-handlers.js';
 import { AppointmentStore } from './appointments/appointment-store.js';
 import { AppointmentReminders } from './appointments/appointment-reminders.js';
 import type { NotesCipher } from './appointments/notes-cipher.js';
+import { bindSealedValues } from './appointments/sealed-values.js';
 import { calendarFeedHandlers } from './calendar/calendar-feeds.js';
 import { CalendarConnections } from './calendar-sync/calendar-connections.js';
 import { CalendarSync } from './calendar-sync/calendar-sync.js';
@@ -59,8 +60,8 @@ export interface ExternalServiceDeps {
   /** How often each person's health advisories are looked for, to notify them. @default 900_000 */
   advisoryEveryMs?: number;
   /**
-   * Seals appointment notes. The binary passes the process's field cipher (the health record's
-   * keys and rotation).
+   * Seals appointment notes and calendar passwords, each bound to its row and person. The binary
+   * passes the process's field cipher (the health record's keys and rotation).
    */
   cipher: NotesCipher;
   /** Another provider than Open-Meteo, e.g. in tests. @default an OpenMeteoProvider from settings */
@@ -120,6 +121,8 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
   });
   const migrate = new TaskService(`${schema}-migrations`, async () => {
     await db.migrate(await loadMigrations(migrationsDir));
+    // Notes and passwords sealed before they were bound to their row, before the port opens.
+    await bindSealedValues(db, deps.cipher, logger);
   });
   const relay = new OutboxRelay({
     schema,

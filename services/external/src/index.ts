@@ -12,4 +12,4 @@ export {
   type Sourced,
 } from './weather/weather-source.js';
 export type { WeatherProvider, Coordinates } from './weather/weather-provider.js';
-export { SingleKeyNotesCipher, type NotesCipher } from './appointments/notes-cipher.js';
+export type { NotesCipher } from './appointments/notes-cipher.js';

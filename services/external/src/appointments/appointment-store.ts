@@ -10,7 +10,7 @@ import type { AppointmentRow, ExternalTables } from '../db/tables.js';
 import { localDateTimeOf } from '../local-dates.js';
 import type { AppointmentFields } from './appointment-input.js';
 import { mergeOccurrences, occurrenceCursor, type OccurrenceCursor } from './appointment-occurrences.js';
-import type { NotesCipher } from './notes-cipher.js';
+import { UnboundValueError, sealedAt, type NotesCipher } from './notes-cipher.js';
 
 /** Event types on `notification_queue` when a person's appointments change. */
 export type AppointmentEventType =
@@ -71,10 +71,11 @@ export class AppointmentStore {
 
   async create(userId: string, fields: AppointmentFields): Promise<Appointment> {
     const now = this.clock.now();
+    const id = this.ids.uuid();
     const row: Row = {
-      id: this.ids.uuid(),
+      id,
       user_id: userId,
-      ...this.#columns(fields, undefined),
+      ...this.#columns(fields, undefined, id, userId),
       ...sourceColumns(undefined),
       created_at: now,
       updated_at: now,
@@ -98,7 +99,12 @@ export class AppointmentStore {
     return this.#appointmentOf(await this.#row(id, userId));
   }
 
-  async update(id: string, userId: string | undefined, merge: (current: Appointment) => AppointmentFields) {
+  /** Changes an appointment; `merge` sees it as it is, with its series' rule (null for one visit). */
+  async update(
+    id: string,
+    userId: string | undefined,
+    merge: (current: Appointment, recurrence: Recurrence | null) => AppointmentFields,
+  ) {
     return this.db.transaction(async (trx) => {
       const current = await trx
         .selectFrom('appointments')
@@ -107,8 +113,8 @@ export class AppointmentStore {
         .forUpdate()
         .executeTakeFirst();
       if (!current || (userId !== undefined && current.user_id !== userId)) throw new NotFoundError('appointment', id);
-      const fields = merge(this.#appointmentOf(current));
-      const columns = this.#columns(fields, current);
+      const fields = merge(this.#appointmentOf(current), recurrenceOf(current));
+      const columns = this.#columns(fields, current, id, current.user_id);
       const row: Row = { ...current, ...columns, updated_at: this.clock.now(), sequence: current.sequence + 1 };
       await writeWithEvents(
         trx,
@@ -148,10 +154,10 @@ export class AppointmentStore {
     batch: AppointmentBatch,
   ): Promise<AppointmentBatchResult> {
     const now = this.clock.now();
-    const created: Row[] = batch.create.map(({ id, fields, source }) => ({
-      id: id ?? this.ids.uuid(),
+    const created: Row[] = batch.create.map(({ id = this.ids.uuid(), fields, source }) => ({
+      id,
       user_id: userId,
-      ...this.#columns(fields, undefined),
+      ...this.#columns(fields, undefined, id, userId),
       ...sourceColumns(source),
       created_at: now,
       updated_at: now,
@@ -183,7 +189,7 @@ export class AppointmentStore {
       const row = byId.get(id);
       if (!row) continue;
       // A copy without a source (Tend's own, back from a calendar) keeps the identity it had.
-      const columns = { ...this.#columns(fields, row), ...(source ? sourceColumns(source) : {}) };
+      const columns = { ...this.#columns(fields, row, id, userId), ...(source ? sourceColumns(source) : {}) };
       const next: Row = { ...row, ...columns, updated_at: now, sequence: row.sequence + 1 };
       await writeWithEvents(
         trx,
@@ -350,8 +356,11 @@ export class AppointmentStore {
     return row;
   }
 
-  /** The columns of `fields`; a series' rule stays as `current` has it unless `fields` says. */
-  #columns(fields: AppointmentFields, current: Row | undefined) {
+  /**
+   * The row's columns for `fields`, the notes sealed for appointment `id` of `userId`; a series'
+   * rule stays as `current` has it unless `fields` says.
+   */
+  #columns(fields: AppointmentFields, current: Row | undefined, id: string, userId: string) {
     const recurrence = fields.recurrence === undefined ? (current ? recurrenceOf(current) : null) : fields.recurrence;
     const lastEnd = recurrence ? lastEndOf({ ...fields, recurrence }) : fields.endsAt;
     return {
@@ -361,7 +370,9 @@ export class AppointmentStore {
       starts_at: fields.startsAt,
       ends_at: fields.endsAt,
       time_zone: fields.timeZone,
-      notes_encrypted: fields.notes === '' ? null : this.cipher.encrypt(fields.notes),
+      notes_encrypted:
+        fields.notes === '' ? null : this.cipher.encrypt(fields.notes, sealedAt.appointmentNotes(id, userId)),
+      notes_bound: true,
       recurrence: recurrence ? JSON.stringify(recurrence) : null,
       last_ends_at: lastEnd ?? null,
     };
@@ -380,7 +391,7 @@ export class AppointmentStore {
       startsAt: timestampFromDate(startsAt),
       endsAt: timestampFromDate(endsAt),
       timeZone: row.time_zone,
-      notes: row.notes_encrypted === null ? '' : this.cipher.decrypt(row.notes_encrypted),
+      notes: this.#notesOf(row),
       createdAt: timestampFromDate(row.created_at),
       updatedAt: timestampFromDate(row.updated_at),
       localStart: localDateTimeOf(startsAt, row.time_zone),
@@ -389,6 +400,12 @@ export class AppointmentStore {
       rrule: recurrenceOf(row)?.rrule ?? '',
       uid: row.uid ?? '',
     });
+  }
+
+  #notesOf(row: Row): string {
+    if (row.notes_encrypted === null) return '';
+    if (!row.notes_bound) throw new UnboundValueError('appointment', row.id);
+    return this.cipher.decrypt(row.notes_encrypted, sealedAt.appointmentNotes(row.id, row.user_id));
   }
 
   #event(type: AppointmentEventType, row: Row): OutboxEventInput {

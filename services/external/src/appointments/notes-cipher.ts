@@ -1,39 +1,56 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { UnavailableError, type FieldCipher, type SealContext } from '@tend/core';
 
 /**
- * Seals free text at rest. The binary passes the process's field cipher (the same keys and
- * rotation as the health record's notes); this interface is all the external service needs.
+ * Seals the external service's free text at rest: the process's field cipher (the same keys and
+ * rotation as the health record's notes), which binds each value to where it is stored.
  */
-export interface NotesCipher {
-  encrypt(plain: string): string;
-  decrypt(sealed: string): string;
-}
+export type NotesCipher = Pick<FieldCipher, 'encrypt' | 'decrypt' | 'reseal'>;
 
 /**
- * AES-256-GCM with one key, in the same `<key id>:<iv>:<ciphertext+tag>` envelope as the field
- * cipher, for tests and tools that run the service without the binary's key store.
+ * Where each sealed value lives. The GCM additional data names the table, column, row and
+ * person, so a note copied into another appointment or another person's row, or a calendar
+ * password copied into a note, no longer opens.
  */
-export class SingleKeyNotesCipher implements NotesCipher {
+export const sealedAt = {
+  appointmentNotes: (appointmentId: string, userId: string): SealContext => ({
+    table: 'external.appointments',
+    column: 'notes_encrypted',
+    rowId: appointmentId,
+    ownerId: userId,
+  }),
+  calendarPassword: (userId: string): SealContext => ({
+    table: 'external.calendar_connections',
+    column: 'password_encrypted',
+    rowId: userId,
+    ownerId: userId,
+  }),
+} as const;
+
+/**
+ * The one place notes and passwords alike were sealed for before migration 0008 (no row, no
+ * owner). Only the start-up re-seal opens values with it; reads never do.
+ */
+export const tableOnlyPlace: SealContext = {
+  table: 'external.appointments',
+  column: 'notes_encrypted',
+  rowId: '',
+  ownerId: '',
+};
+
+/**
+ * A value not sealed for its row yet (written before 0008, or by an older version during a
+ * rolling upgrade): refused rather than opened with the row-less place, which would let a value
+ * moved between rows open again. Unavailable, not lost: the next start binds it.
+ */
+export class UnboundValueError extends UnavailableError {
+  override name = 'UnboundValueError';
   constructor(
-    private readonly key: Buffer,
-    private readonly keyId = 'k1',
+    readonly table: string,
+    readonly rowId: string,
   ) {
-    if (key.length !== 32) throw new RangeError('an AES-256 key is 32 bytes');
-  }
-
-  encrypt(plain: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-    return `${this.keyId}:${iv.toString('base64')}:${sealed.toString('base64')}`;
-  }
-
-  decrypt(envelope: string): string {
-    const [keyId, iv, sealed] = envelope.split(':');
-    if (keyId !== this.keyId || !iv || !sealed) throw new Error(`cannot open a value sealed with key "${keyId}"`);
-    const bytes = Buffer.from(sealed, 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
-    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - 16)), decipher.final()]).toString('utf8');
+    super(
+      'sealed values',
+      `the sealed value of ${table} ${rowId} is not bound to its row yet; the next start binds it`,
+    );
   }
 }

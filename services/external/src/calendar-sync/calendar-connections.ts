@@ -4,7 +4,7 @@ import { NotFoundError, type Clock } from '@tend/core';
 import { type SchemaDatabase } from '@tend/db';
 import { CalendarSyncSchema, type CalendarSync } from '@tend/proto/tend/external/v1/external';
 import type { Selectable, Transaction } from 'kysely';
-import type { NotesCipher } from '../appointments/notes-cipher.js';
+import { UnboundValueError, sealedAt, type NotesCipher } from '../appointments/notes-cipher.js';
 import type { CalendarConnectionRow, CalendarLinkRow, ExternalTables } from '../db/tables.js';
 import type { CalDavCredentials } from './caldav-calendar.js';
 
@@ -35,7 +35,8 @@ export class CalendarConnections {
       user_id: userId,
       calendar_url: calendarUrl,
       username,
-      password_encrypted: this.cipher.encrypt(password),
+      password_encrypted: this.cipher.encrypt(password, sealedAt.calendarPassword(userId)),
+      password_bound: true,
       connected_at: this.clock.now(),
       last_synced_at: null,
       last_error: '',
@@ -72,13 +73,14 @@ export class CalendarConnections {
 
   async open(userId: string): Promise<OpenConnection> {
     const row = await this.#row(userId);
+    if (!row.password_bound) throw new UnboundValueError('calendar connection', userId);
     return {
       userId,
       calendarUrl: row.calendar_url,
       credentials: {
         url: row.calendar_url,
         username: row.username,
-        password: this.cipher.decrypt(row.password_encrypted),
+        password: this.cipher.decrypt(row.password_encrypted, sealedAt.calendarPassword(userId)),
       },
     };
   }

@@ -156,12 +156,27 @@ describe.each(databaseTargets())('calendar events keep their identity on $kind P
       page: { limit: 1, cursor: '' },
     });
     expect(next.appointments.map((a) => a.localStart)).toEqual(['2026-11-09T09:00']);
+    // Cancelling one visit leaves the others; a time that is no visit is refused.
+    const nov9 = next.appointments[0]!;
+    await h.client.deleteAppointment({ caller: cid, appointmentId: nov9.id, occurrenceStart: nov9.startsAt });
+    const rest = await h.client.listAppointments({ caller: cid, ...window });
+    expect(rest.appointments.map((a) => a.localStart)).toEqual([
+      '2026-10-19T09:00',
+      '2026-11-03T16:00',
+      '2026-11-16T09:00',
+    ]);
+    const notAVisit = await failure(
+      h.client.deleteAppointment({ caller: cid, appointmentId: nov9.id, occurrenceStart: nov9.startsAt }),
+    );
+    expect(notAVisit.code).toBe(Code.InvalidArgument);
+    expect(notAVisit.rawMessage).toMatch(/occurrence_start/);
     // The feed writes the series once, with its rule.
     const { token } = await h.client.rotateCalendarFeed({ caller: cid });
     const { ics } = await h.client.getCalendarFeed({ token });
     expect(ics.match(/BEGIN:VEVENT/g)).toHaveLength(2);
     expect(ics).toMatch(/RRULE:FREQ=WEEKLY;COUNT=5/);
     expect(ics).toMatch(/EXDATE;TZID=Europe\/Berlin:20261026T090000/);
+    expect(ics).toMatch(/EXDATE;TZID=Europe\/Berlin:20261109T090000/);
     expect(ics).toMatch(/RECURRENCE-ID;TZID=Europe\/Berlin:20261102T090000/);
   });
 });

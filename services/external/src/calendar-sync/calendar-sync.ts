@@ -192,6 +192,7 @@ export class CalendarSync {
         writes.push(() => this.#export(calendar, here, link.href, link.etag, nextLinks, counts, series));
       }
     }
+    const newUids = new Set<string>();
     for (const [href, r] of remote) {
       if (linkByHref.has(href)) continue;
       if (!r.event) {
@@ -201,13 +202,19 @@ export class CalendarSync {
       // An object Tend wrote whose link was lost (a sync that failed after writing the server),
       // or an event an import brought in before (the same UID): linked, not added again.
       const ours = appointmentIdOfUid(r.event.uid) ?? byUid.get(r.event.uid);
-      if (ours && !linkedIds.has(ours)) {
+      // A second object with a UID already here (a copy on the server) is left alone.
+      if ((ours && linkedIds.has(ours)) || newUids.has(r.event.uid)) {
+        counts.skipped += 1;
+        continue;
+      }
+      if (ours) {
         linkedIds.add(ours);
         fromRemote(ours, r, local.has(ours));
         if (local.has(ours)) counts.updatedHere += 1;
         else counts.imported += 1;
         continue;
       }
+      newUids.add(r.event.uid);
       fromRemote(crypto.randomUUID(), r, false);
       counts.imported += 1;
     }

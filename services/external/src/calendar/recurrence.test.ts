@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { lastEndOf, occurrencesOf, readRule, recurrenceLines, ruleInZone, type SeriesStart } from './recurrence.js';
+import {
+  lastEndOf,
+  occurrencesOf,
+  readRule,
+  recurrenceLines,
+  ruleInZone,
+  withoutOccurrence,
+  type SeriesStart,
+} from './recurrence.js';
 
 const berlinMondays = (rrule: string, extra: Partial<SeriesStart['recurrence']> = {}): SeriesStart => ({
   // Monday 2026-10-19 09:00 Berlin (summer time, UTC+2).
@@ -70,5 +78,20 @@ describe('recurrenceLines', () => {
       'RRULE:FREQ=WEEKLY;UNTIL=20261102T080000Z',
       'EXDATE;TZID=Europe/Berlin:20261026T090000',
     ]);
+  });
+});
+
+describe('withoutOccurrence', () => {
+  it('leaves out one visit by its start, a moved one by where it was moved to, and refuses other times', () => {
+    const series = berlinMondays('FREQ=WEEKLY;COUNT=3', {
+      moved: [{ of: '2026-11-02T09:00', startsAt: '2026-11-03T14:00:00.000Z', endsAt: '2026-11-03T15:00:00.000Z' }],
+    });
+    expect(withoutOccurrence(series, new Date('2026-10-26T08:00:00Z'))?.exdates).toEqual(['2026-10-26T09:00']);
+    expect(withoutOccurrence(series, new Date('2026-11-03T14:00:00Z'))).toEqual({
+      rrule: 'FREQ=WEEKLY;COUNT=3',
+      exdates: ['2026-11-02T09:00'],
+      moved: [],
+    });
+    expect(withoutOccurrence(series, new Date('2026-10-26T09:00:00Z'))).toBeUndefined();
   });
 });

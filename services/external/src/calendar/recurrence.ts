@@ -181,3 +181,23 @@ export function utcText(date: Date): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 }
+
+/**
+ * The rule without the visit that starts at `startsAt` (a moved one is dropped from `moved`;
+ * either way its original wall time becomes an EXDATE), or undefined when no visit starts then.
+ */
+export function withoutOccurrence(series: SeriesStart, startsAt: Date): Recurrence | undefined {
+  const { recurrence } = series;
+  const zone = recurrence.zone ?? series.timeZone;
+  const moved = recurrence.moved.find((m) => new Date(m.startsAt).getTime() === startsAt.getTime());
+  if (moved) {
+    return {
+      ...recurrence,
+      moved: recurrence.moved.filter((m) => m !== moved),
+      exdates: [...recurrence.exdates, moved.of],
+    };
+  }
+  const [found] = occurrencesOf(series, { startingAt: startsAt, to: new Date(startsAt.getTime() + 1) }, 1);
+  if (!found || found.startsAt.getTime() !== startsAt.getTime()) return undefined;
+  return { ...recurrence, exdates: [...recurrence.exdates, localDateTimeOf(startsAt, zone)] };
+}

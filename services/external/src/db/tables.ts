@@ -28,6 +28,8 @@ export interface CalendarConnectionRow {
   calendar_url: string;
   username: string;
   password_encrypted: string;
+  /** The password is sealed for this row (migration 0008); false until the start-up re-seal. */
+  password_bound: ColumnType<boolean, boolean | undefined, boolean>;
   connected_at: Date;
   last_synced_at: Date | null;
   last_error: ColumnType<string, string | undefined, string>;
@@ -75,6 +77,8 @@ export interface AppointmentRow {
   time_zone: string;
   /** AES-256-GCM envelope, or null when there are no notes. */
   notes_encrypted: string | null;
+  /** The notes are sealed for this row and person (migration 0008); false until the start-up re-seal. */
+  notes_bound: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
   /** Bumped on every change; an iCalendar SEQUENCE. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient, type Client, type Transport } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
-import { CompositeService, type Clock, type Metrics } from '@tend/core';
+import { AesGcmCipher, CompositeService, type Clock, type Metrics } from '@tend/core';
 import { type Database } from '@tend/db';
 import { type MemoryEventBus } from '@tend/events';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
@@ -10,7 +10,6 @@ import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
 import { inProcessTransport, startServiceParts, type DatabaseTarget } from '@tend/testing';
 import type { AdvisoryNotices } from '../advisories/advisory-notices.js';
 import type { AppointmentReminders } from '../appointments/appointment-reminders.js';
-import { SingleKeyNotesCipher } from '../appointments/notes-cipher.js';
 import { createExternalService, type ExternalSettings } from '../external-service.js';
 import type { WeatherSource } from '../weather/weather-source.js';
 import { FakeOpenMeteo } from './fake-open-meteo.js';
@@ -27,11 +26,11 @@ export interface ExternalHarness {
   /** Present when a notification service was given (driven by hand with `advisoryNotices.tick()`). */
   advisoryNotices: AdvisoryNotices | undefined;
   metrics: Metrics;
+  /** The field cipher that seals notes and calendar passwords (a second instance shares it). */
+  cipher: AesGcmCipher;
   bus: MemoryEventBus;
   database: Database;
   schema: string;
-  /** The key that seals notes and calendar passwords (a second instance shares it). */
-  cipher: SingleKeyNotesCipher;
   stop(): Promise<void>;
 }
 
@@ -67,7 +66,7 @@ export async function startExternalHarness(
   const database = shared?.database ?? parts0.database;
   const bus = shared?.bus ?? parts0.bus;
   const schema = shared?.schema ?? parts0.schema;
-  const cipher = shared?.cipher ?? new SingleKeyNotesCipher(randomBytes(32));
+  const cipher = shared?.cipher ?? new AesGcmCipher([{ id: 'k1', key: randomBytes(32) }], randomBytes(32));
   const service = createExternalService({
     database,
     bus,
@@ -107,10 +106,10 @@ export async function startExternalHarness(
     reminders: service.reminders,
     advisoryNotices: service.advisoryNotices,
     metrics,
+    cipher,
     bus,
     database,
     schema,
-    cipher,
     async stop() {
       await parts.stop();
       await parts0.stop();

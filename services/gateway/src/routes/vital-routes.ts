@@ -3,6 +3,7 @@ import { BucketSizeSchema, VitalSummarySchema } from '@tend/proto/tend/health/v1
 import {
   BloodPressureCategory,
   BloodPressureCategorySchema,
+  RecordVitalRequestSchema,
   VitalInputSchema,
   VitalKindSchema,
   VitalSchema,
@@ -10,10 +11,10 @@ import {
   type VitalKind,
   type VitalSource,
 } from '@tend/proto/tend/health/v1/vitals';
-import { boundedText, idempotencyKeyChars } from '@tend/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, enumToApi, toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import {
   apiObject,
   callerOfRequest,
@@ -75,7 +76,9 @@ const summaryQuery = z.strictObject({
   bucketSize: z.enum(apiEnumNames(BucketSizeSchema)).optional(),
 });
 
-const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
+const idempotencyHeaders = z.object({
+  'idempotency-key': contractText(RecordVitalRequestSchema.field.idempotencyKey, { min: 1 }).optional(),
+});
 
 /** The vitals list of `userId` (empty: the caller), for `/vitals` and a caregiver's `/patients/:id/vitals`. */
 export function listVitalsRoute(deps: ApiDeps, userIdOf: (params: unknown) => string) {
