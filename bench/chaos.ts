@@ -19,7 +19,8 @@
 //
 // Full run: the issue's durations (Kafka 60 s, Redis 30 s, others 10 s; CHAOS_FAULT_SECONDS sets
 // all), 15 s settle. `--ci`: 8 s faults and 12 s settle (longer than the recovery bound, so a slow
-// recovery is still seen), for a few minutes in all.
+// recovery is still seen), for a few minutes in all. CHAOS_LOG_LEVEL=info CHAOS_LOG_DIR=<dir>
+// keeps each process's log, to read where a recovery's time went.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';

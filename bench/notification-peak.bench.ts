@@ -9,7 +9,7 @@
 //   npm run bench:notification -- [people=100000] [lead seconds=90]
 //   (BENCH_FIRE_BATCH, BENCH_FIRE_CONCURRENCY: the scheduler's fireBatchSize / fireConcurrency)
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +162,28 @@ async function firedCount(database: Database): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/**
+ * CPU seconds used so far by PostgreSQL's processes (the postmaster and its children, read from
+ * /proc; a backend that has exited is no longer counted, the pool's and the relay's stay) and by
+ * this process: the cost of a stretch of the run, whatever share of the cores it got.
+ */
+async function cpuSeconds(database: Database): Promise<{ postgres: number; node: number }> {
+  const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(database.schema(schema).primary);
+  const stat = async (pid: string) => (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  const ticks = 100; // USER_HZ on Linux
+  const postmaster = (await stat(String(rows[0]!.pid)))[1]!;
+  let postgres = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const fields = await stat(pid).catch(() => undefined);
+    // After "comm)": state, ppid, ..., utime (12th), stime (13th).
+    if (fields && (pid === postmaster || fields[1] === postmaster))
+      postgres += (Number(fields[11]) + Number(fields[12])) / ticks;
+  }
+  const { user, system } = process.cpuUsage();
+  return { postgres, node: (user + system) / 1e6 };
+}
+
 /** Events published (acknowledged by the bus): the peak's live events, the only ones written. */
 async function publishedCount(database: Database): Promise<number> {
   const { rows } = await sql<{ n: string }>`
@@ -178,6 +200,8 @@ async function publishedCount(database: Database): Promise<number> {
 async function watch(database: Database, people: number, dueAt: Date, onPublished?: (count: number) => void) {
   await sleep(dueAt.getTime() - Date.now() - 200);
   console.log(`written ahead by the due time: ${await preparedCount(database)} of ${people}`);
+  const cpuAtDue = await cpuSeconds(database);
+  let reported = false;
   const inbox = new Progress();
   const fired = new Progress();
   // Light polls (each is a count over the peak's rows): the lateness of the live events is read
@@ -191,6 +215,14 @@ async function watch(database: Database, people: number, dueAt: Date, onPublishe
     inbox.add(Date.now(), count);
     fired.add(Date.now(), firedNow);
     onPublished?.(published);
+    if (!reported && published >= people) {
+      reported = true;
+      const cpu = await cpuSeconds(database);
+      console.log(
+        `CPU from the due time to all published: PostgreSQL ${(cpu.postgres - cpuAtDue.postgres).toFixed(1)} s, ` +
+          `this process ${(cpu.node - cpuAtDue.node).toFixed(1)} s (in the two-process run the relay is in a worker, not counted)`,
+      );
+    }
     if (count >= people && firedNow >= people && published >= people) return { inbox, fired };
     await sleep(1000);
   }

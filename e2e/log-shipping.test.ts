@@ -34,6 +34,8 @@ describe.runIf(installed)('log shipping: Tend’s log lines reach OpenSearch as 
   let dir = '';
   let tend: TendProcess;
   let opensearch: OpenSearchNode;
+  // Kept so that afterAll stops the node even when beforeAll failed before awaiting it.
+  let opensearchStarting: Promise<OpenSearchNode> | undefined;
   let shipper: MonitoringProcess;
   const files: WriteStream[] = [];
   const traceId = randomBytes(16).toString('hex');
@@ -44,7 +46,8 @@ describe.runIf(installed)('log shipping: Tend’s log lines reach OpenSearch as 
     const plain = createWriteStream(join(dir, 'tend.log'));
     const cri = createWriteStream(join(dir, podLog));
     files.push(plain, cri);
-    const node = OpenSearchNode.start();
+    opensearchStarting = OpenSearchNode.start();
+    opensearchStarting.catch(() => undefined); // reported where it is awaited, not as unhandled
     tend = await startWithScriptedModel(await llm.start(), { LOG_LEVEL: 'info' });
     let partial = '';
     tend.child.stdout!.on('data', (chunk: Buffer) => {
@@ -55,15 +58,16 @@ describe.runIf(installed)('log shipping: Tend’s log lines reach OpenSearch as 
     });
     // A crash before the logger exists writes plain text: it is shipped too, kept whole.
     plain.write('node:internal/modules/run_main:123 triggerUncaughtException(\n');
-    await tend.waitForHttp(`${base}/readyz`);
-    opensearch = await node;
+    // OpenSearch starts beside it on the same two cores: give Tend longer than the usual minute.
+    await tend.waitForHttp(`${base}/readyz`, 180_000);
+    opensearch = await opensearchStarting;
     shipper = startLogShipper({ files: join(dir, '**', '*.log'), opensearchUrl: opensearch.url, index });
   }, 400_000);
 
   afterAll(async () => {
     await shipper?.stop();
     await tend?.stop();
-    await opensearch?.stop();
+    await (await opensearchStarting?.catch(() => undefined))?.stop();
     await llm.stop();
     for (const file of files) file.end();
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -11,8 +11,12 @@ export class Member {
     readonly probe: string,
   ) {}
 
+  /** The output of this member's earlier processes (before a fault ended them). */
+  earlier = '';
+
   /** Starts the process and waits until its readiness probe answers 200. */
   async start(): Promise<void> {
+    if (this.process) this.earlier += this.process.output;
     this.process = await TendProcess.start(['serve', `--target=${this.target}`], this.env);
     await this.process.waitForHttp(this.probe, 300_000);
   }
@@ -102,7 +106,7 @@ export async function chaosCluster(infra: RealInfra, gatewayPorts: number[]): Pr
         ['gateway-1', gateways[0]],
         ['gateway-2', gateways[1]],
       ] as const;
-      return Object.fromEntries(named.map(([name, m]) => [name, m.process?.output ?? '']));
+      return Object.fromEntries(named.map(([name, m]) => [name, m.earlier + (m.process?.output ?? '')]));
     },
     kill() {
       for (const m of all) if (m.process?.child.exitCode === null) m.process.child.kill('SIGKILL');

@@ -72,7 +72,7 @@ export async function newPerson(index: number, base: string): Promise<Person> {
   let account: Awaited<ReturnType<typeof register>> | undefined;
   for (let attempt = 1; !account; attempt++) {
     account = await register(base, `chaos-${index}`).catch((error: unknown) => {
-      if (attempt >= 5) throw error;
+      if (attempt >= 10) throw error;
       return undefined;
     });
   }

@@ -4,7 +4,6 @@
 #   tend-otelcol   the OpenTelemetry Collector built from deploy/logging/collector (Go module proxy)
 #   opensearch     OpenSearch 2.19.6 from Maven Central, laid out as a node's home directory
 # Usage: bash deploy/logging/install.sh      (.ci/deploy-checks calls it)
-# Prints where each went; `TEND_OTELCOL` and `TEND_OPENSEARCH_HOME` point the test elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -11,8 +11,8 @@ import { MonitoringProcess } from '../monitoring/monitoring-servers.js';
  * home it lays out (.ci/.tools, as the deploy checks keep their tools).
  */
 export const loggingTools = {
-  collector: resolve(process.env.TEND_OTELCOL ?? '.ci/.tools/bin/tend-otelcol'),
-  opensearchHome: resolve(process.env.TEND_OPENSEARCH_HOME ?? '.ci/.tools/opensearch'),
+  collector: resolve('.ci/.tools/bin/tend-otelcol'),
+  opensearchHome: resolve('.ci/.tools/opensearch'),
 } as const;
 
 /** Whether both are installed; the suite says how to install them when not. */

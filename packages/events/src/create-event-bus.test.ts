@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@tend/core';
-import { createLogger } from '@tend/core';
+import { ConfigError, createLogger } from '@tend/core';
 import { backoffDelay, outageProbeBackoff } from './backoff.js';
 import { createEventBus } from './create-event-bus.js';
 import { parseKafkaBrokers } from './kafka-event-bus.js';

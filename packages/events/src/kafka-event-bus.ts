@@ -58,6 +58,9 @@ export interface KafkaEventBusOptions {
   reconnect?: RetryBackoff;
 }
 
+/** How long a producer or admin request may go unanswered (see `doStart`). */
+const producerRequestTimeoutMs = 5_000;
+
 const brokerPattern = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
 /**
@@ -133,6 +136,10 @@ export class KafkaEventBus extends BaseService implements EventBus {
       bootstrapBrokers: [...this.brokers],
       connectTimeout: 5_000,
       timeout: 10_000,
+      // A request the broker never answers (sent as it went down or before it was serving
+      // again) is given up after this, not the client's 30 s: the relay's publish that hung
+      // on one held a 60 s outage's events for 21-30 s after the broker was back.
+      requestTimeout: producerRequestTimeoutMs,
       retryDelay: 250,
     };
     this.#admin = new Admin({ ...base, clientId: `${this.#clientId}-admin`, retries: 3 });

@@ -170,6 +170,8 @@ export class KafkaSubscription implements Subscription {
       autocommit: false,
       sessionTimeout: s.sessionTimeoutMs,
       rebalanceTimeout: s.sessionTimeoutMs,
+      // A join may rightly wait a rebalance out; anything unanswered longer is lost, not slow.
+      requestTimeout: s.sessionTimeoutMs + 5_000,
       heartbeatInterval: s.heartbeatIntervalMs,
       maxWaitTime: s.maxWaitTimeMs,
       deserializers: { key: stringDeserializer },

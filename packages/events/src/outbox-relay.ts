@@ -45,7 +45,8 @@ export interface OutboxRelayOptions {
    * (a reminder's) and have nothing left but the publish when it comes. While held, the service
    * may delete the row to take the event back: the relay publishes held rows under a row lock
    * (`FOR UPDATE SKIP LOCKED`), so a delete either removes it before then or finds it published.
-   * Held rows go out in (deliver_at, seq) order, beside and never behind the others.
+   * Held rows go out in (deliver_at, seq) order, in rounds of their own before the others' (which
+   * wait at most the lookahead while a round waits for its rows' time).
    */
   deliverAt?: {
     clock: Clock;
@@ -295,9 +296,7 @@ export class OutboxRelay extends BaseService {
       await session.query(`update ${table} set published_at = now() where seq = any($1::bigint[])`, [
         rows.map((row) => row.seq),
       ]);
-      const perTopic = new Map<string, number>();
-      for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
-      for (const [topic, count] of perTopic) metrics.eventsPublished.inc({ topic }, count);
+      this.#countPublished(rows);
     }
   }
 
@@ -349,9 +348,7 @@ export class OutboxRelay extends BaseService {
              where o.seq = v.seq`,
           [published.map((row) => row.seq), acknowledgedAt],
         );
-        const perTopic = new Map<string, number>();
-        for (const row of published) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
-        for (const [topic, count] of perTopic) this.#options.metrics.eventsPublished.inc({ topic }, count);
+        this.#countPublished(published);
       }
       await session.query('commit');
       committed = true;
@@ -372,6 +369,13 @@ export class OutboxRelay extends BaseService {
       published: 0,
       nextInMs: at ? Math.max(0, new Date(at).getTime() - now.getTime() - lookaheadMs) : undefined,
     };
+  }
+
+  /** Counts published events per topic in the metrics. */
+  #countPublished(rows: readonly OutboxRow[]): void {
+    const perTopic = new Map<string, number>();
+    for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+    for (const [topic, count] of perTopic) this.#options.metrics.eventsPublished.inc({ topic }, count);
   }
 
   /** Hands a batch to the bus; resolves on acknowledgement, rejects on failure, timeout or stop. */

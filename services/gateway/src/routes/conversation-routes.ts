@@ -3,6 +3,7 @@ import { AnswerModeSchema } from '@tend/proto/tend/common/v1/common';
 import {
   ConversationSchema,
   MessageSchema,
+  ProcessConversationRequestSchema,
   type ConversationService,
   type Reply,
 } from '@tend/proto/tend/conversation/v1/conversation';
@@ -10,6 +11,7 @@ import { boundedText } from '@tend/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { enumToApi } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import {
   apiObject,
   callerOfRequest,
@@ -22,8 +24,10 @@ import {
 } from './route-kit.js';
 
 const createBody = z.strictObject({ title: boundedText({ max: 120, trim: true }).optional() });
+// A turn's limits are the contract's (ProcessConversationRequest); the API never sends it empty.
+const turn = ProcessConversationRequestSchema.field;
 const messageBody = z.strictObject({
-  text: boundedText({ min: 1, max: 4000, trim: true }),
+  text: contractText(turn.text, { min: 1, trim: true }),
   locale: z.enum(['en', 'zh']).optional(),
 });
 const listQuery = z.strictObject({ ...pageQuery });
