@@ -5,7 +5,8 @@
 //   npm run bench:caldav                     # [events=1000]
 // "import": the calendar holds N events Tend has never seen (one REPORT for the ETags, multiget
 // in chunks of 200, one transaction). "unchanged": the same calendar again, nothing to move.
-// "export": N Tend appointments to an empty calendar (one conditional PUT each).
+// "export": N Tend appointments to an empty calendar (one conditional PUT each). Before it, the
+// N appointments come from one .ics import, which is then imported again (all found by UID).
 import { randomUUID } from 'node:crypto';
 import { TestCalendar, calDavServerOf, personCaller, startExternalHarness } from '@tend/external/testing';
 
@@ -70,7 +71,14 @@ try {
 
   // export: N appointments in Tend (one .ics import), to an empty calendar.
   const ben = personCaller(randomUUID());
-  await h.client.importAppointments({ caller: ben, ics: calendarOf(count), timeZone: 'UTC' });
+  await timed(`import: a .ics file of ${count} new events`, () =>
+    h.client.importAppointments({ caller: ben, ics: calendarOf(count), timeZone: 'UTC' }),
+  );
+  // The same file again: every UID is found, nothing is written.
+  const again = await timed(`re-import: the same file (all unchanged by UID)`, () =>
+    h.client.importAppointments({ caller: ben, ics: calendarOf(count), timeZone: 'UTC' }),
+  );
+  if (again.unchanged !== count) throw new Error(`unchanged ${again.unchanged}, expected ${count}`);
   const empty = await TestCalendar.create(server);
   await h.client.connectCalendar({ caller: ben, url: empty.url, username: server.username, password: server.password });
   const out = await timed(`export: ${count} Tend appointments to the calendar`, () =>

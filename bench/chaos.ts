@@ -20,6 +20,7 @@
 // Full run: the issue's durations (Kafka 60 s, Redis 30 s, others 10 s; CHAOS_FAULT_SECONDS sets
 // all), 15 s settle. `--ci`: 8 s faults and 12 s settle (longer than the recovery bound, so a slow
 // recovery is still seen), for a few minutes in all.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -120,6 +121,12 @@ try {
   }
 } finally {
   await cluster.stop();
+  // The processes' logs, for reading where a slow recovery spent its time (CHAOS_LOG_LEVEL=info).
+  const logDir = process.env.CHAOS_LOG_DIR;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    for (const [name, output] of Object.entries(cluster.outputs())) writeFileSync(join(logDir, `${name}.log`), output);
+  }
 }
 
 console.log(

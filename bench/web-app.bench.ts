@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { decimate } from '@tend/web/chart-scale';
+import { thinToColumns } from '@tend/web/chart-scale';
 import { launchBrowser } from '../e2e/web-browser.js';
 import { startAllInOne } from './all-in-one.js';
 
@@ -67,7 +67,7 @@ try {
     const xs = Array.from({ length: points }, (_, i) => start + i * 300);
     const ys = xs.map((_, i) => 120 + 15 * Math.sin(i / 500) + ((i * 7919) % 13) - 6);
     const thinStart = performance.now();
-    const [tx, ty] = decimate(xs, ys, 2000);
+    const [tx, ty] = thinToColumns(xs, ys, 1000);
     const thinMs = performance.now() - thinStart;
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();

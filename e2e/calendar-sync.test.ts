@@ -74,6 +74,9 @@ describe.runIf(requireInfra('Radicale (TEST_CALDAV_URL)', server))('calendars th
       ['Blood test', '2026-11-10T09:00'],
       ['Cardiology', '2026-11-12T15:00'],
     ]);
+    // The same file again adds nothing: both events are already here, in the same version.
+    const again = await call('POST', '/appointments/import', token, file, 'text/calendar');
+    expect([again.json.created, again.json.updated, again.json.unchanged]).toEqual([0, 0, 2]);
     const broken = ics(
       ['BEGIN:VEVENT', 'UID:v3@clinic', 'DTSTART:20261120T090000Z', 'SUMMARY:Fine', 'END:VEVENT'],
       [

@@ -6,19 +6,18 @@ import { createLogger } from '@tend/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
-interface VectorConfig {
-  transforms: Record<string, { type: string; source?: string }>;
+interface CollectorConfig {
+  receivers: { filelog: { operators: { type: string; from?: string }[] } };
 }
 
-/** Top-level fields of a Tend log line that the shipper's remap reads (`line.<field>`). */
+/** Top-level fields of a Tend log line that the shipper's operators move to ECS names (`body.tend.<field>`). */
 async function fieldsTheShipperReads(): Promise<string[]> {
-  const config = parseYaml(await readFile('deploy/logging/vector.yaml', 'utf8')) as VectorConfig;
-  const source = config.transforms.tend_ecs?.source ?? '';
-  const read = new Set([...source.matchAll(/\bline\.([a-z_]+)/g)].map((match) => match[1]!));
-  for (const match of source.matchAll(/for_each\(\[([^\]]*)\]/g)) {
-    for (const key of match[1]!.matchAll(/"([a-z_]+)"/g)) read.add(key[1]!);
-  }
-  return [...read].sort();
+  const config = parseYaml(await readFile('deploy/logging/collector.yaml', 'utf8')) as CollectorConfig;
+  const read = config.receivers.filelog.operators
+    .filter((operator) => operator.type === 'move')
+    .map((operator) => /^body\.tend\.([a-z_]+)$/.exec(operator.from ?? '')?.[1])
+    .filter((field) => field !== undefined);
+  return [...new Set(read)].sort();
 }
 
 describe('the log schema the shipper maps to ECS', () => {
@@ -29,7 +28,7 @@ describe('the log schema the shipper maps to ECS', () => {
     context.disable();
   });
 
-  it('is what Tend writes: every field deploy/logging/vector.yaml reads is on a line logged in a request', async () => {
+  it('is what Tend writes: every field deploy/logging/collector.yaml moves is on a line logged in a request', async () => {
     const lines: string[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, done) {

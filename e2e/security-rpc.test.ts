@@ -1,6 +1,9 @@
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createGzip } from 'node:zlib';
+import { HealthInternalService } from '@tend/proto/tend/health/v1/health_internal_service';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
+import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TendProcess, testPorts } from './tend-process.js';
 
@@ -102,6 +105,53 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(async () => {
   expect(await tend?.stop()).toBe(0);
+});
+
+/** A second person, so these calls spend nobody else's per-person budget. */
+async function registerAnother(): Promise<string> {
+  const response = await fetch(`${base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `rpc-split-${Date.now()}@example.test`,
+      password: 'correct horse battery staple',
+      displayName: 'Split',
+      timezone: 'UTC',
+    }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { accessToken: string }).accessToken;
+}
+
+describe('/rpc and the split health contract', () => {
+  it('serves the public methods under the public service, and no internal method under any name', async () => {
+    const own = await registerAnother();
+    const auth = { authorization: `Bearer ${own}` };
+    const publicCall = await post(
+      `/rpc/${HealthPublicService.typeName}/${HealthPublicService.method.getUser.name}`,
+      '{}',
+      auth,
+    );
+    expect(publicCall.status).toBe(200);
+    expect(JSON.parse(publicCall.body)).toMatchObject({ user: { displayName: 'Split' } });
+
+    const publicNames = new Set(HealthPublicService.methods.map((method) => method.name));
+    const internal = [
+      ...HealthInternalService.methods.map((method) => `${HealthInternalService.typeName}/${method.name}`),
+      // The whole contract's name still serves the public methods, and only those.
+      ...HealthService.methods
+        .filter((method) => !publicNames.has(method.name))
+        .map((method) => `${HealthService.typeName}/${method.name}`),
+    ];
+    expect(internal).toContain(`${HealthInternalService.typeName}/CreateUser`);
+    expect(internal).toContain(`${HealthService.typeName}/VerifyCredentials`);
+    const refused: Record<string, number> = {};
+    for (const path of internal) {
+      const answer = await post(`/rpc/${path}`, JSON.stringify({ email: 'victim@example.test' }), auth);
+      refused[path] = answer.status;
+    }
+    expect(refused).toEqual(Object.fromEntries(internal.map((path) => [path, 404])));
+  });
 });
 
 describe('/rpc before the body', () => {

@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { create } from '@bufbuild/protobuf';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -17,9 +15,13 @@ import {
   axeViolations,
   chromiumPath,
   launchBrowser,
+  launchWithMicrophone,
   middayTimeZone,
   openContext,
+  openNav,
+  pick,
   screenshot,
+  signIn as signInAt,
   tabTo,
   type PageProblems,
 } from './web-browser.js';
@@ -55,11 +57,7 @@ function expectNoProblems(problems: PageProblems): void {
 }
 
 async function signIn(page: Page, who: { email: string }): Promise<void> {
-  await page.goto(`${base}/signin`);
-  await page.getByLabel('E-mail address').fill(who.email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('navigation').waitFor();
+  await signInAt(page, base, { email: who.email, password });
 }
 
 /** What `probe` gives once it gives something, asked every 200 ms for up to 30 s. */
@@ -70,15 +68,6 @@ async function until<T>(probe: () => T | undefined): Promise<T> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('timed out waiting');
-}
-
-/** Picks a radio button or checkbox by its label, by clicking the label as a person does. */
-async function pick(page: Page, role: 'radio' | 'checkbox', name: string): Promise<void> {
-  await page.getByRole(role, { name, exact: true }).locator('xpath=ancestor::label').click();
-}
-
-async function openNav(page: Page, name: string): Promise<void> {
-  await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
 }
 
 describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a browser', () => {
@@ -113,6 +102,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
+    // The service worker runs under its own script's policy, which must let it fetch the app.
+    expect((await fetch(`${base}/sw.js`)).headers.get('content-security-policy')).toBe(csp);
     const html = await page.text();
     const script = /<script type="module" crossorigin src="([^"]+)"/.exec(html)?.[1];
     expect(script).toMatch(/^\/assets\/index-[\w-]+\.js$/);
@@ -328,6 +319,32 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     await context.close();
   }, 120_000);
 
+  it("follows the browser's text size: at 200 % every screen's text doubles and nothing needs scrolling sideways", async () => {
+    const { context, page, problems } = await openContext(browser);
+    // What a person sets as the browser's font size (Chromium's default is 16 px).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32 } });
+    const tess = { email: `tess-${runId}@example.com` };
+    await fetch(`${base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: tess.email, password, displayName: 'Tess' }),
+    });
+    await signIn(page, tess);
+    for (const screen of ['Today', 'Talk', 'Health', 'Medicines', 'Caregivers', 'Notifications', 'Settings']) {
+      await openNav(page, screen);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      const layout = await page.evaluate<{ root: number; overflow: number }>(`({
+        root: parseFloat(getComputedStyle(document.documentElement).fontSize),
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      })`);
+      expect(layout, screen).toEqual({ root: 40, overflow: 0 });
+    }
+    await screenshot(page, 'settings-text-200');
+    expectNoProblems(problems);
+    await context.close();
+  }, 120_000);
+
   it('can be used with the keyboard alone: sign in, go to Health, log a reading', async () => {
     const { context, page, problems } = await openContext(browser);
     await page.goto(`${base}/signin`);
@@ -420,23 +437,15 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
    * fresh account signed in on the Talk screen.
    */
   async function talkingBrowser(name: string, ssml: string, use: (page: Page) => Promise<void>): Promise<void> {
-    const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
-    const wav = join(dir, 'sentence.wav');
-    expect(spawnSync('espeak-ng', ['-v', 'en-us', '-m', '-w', wav, ssml]).status).toBe(0);
     const speaker = { email: `${name}-${runId}@example.com` };
     await fetch(`${base}/api/v1/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: speaker.email, password, displayName: name }),
     });
-    const withMicrophone = await launchBrowser([
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}%noloop`,
-      '--autoplay-policy=no-user-gesture-required',
-    ]);
+    const withMicrophone = await launchWithMicrophone(ssml);
     try {
-      const { context, page, problems } = await openContext(withMicrophone);
+      const { context, page, problems } = await openContext(withMicrophone.browser);
       await signIn(page, speaker);
       await openNav(page, 'Talk');
       await use(page);
@@ -444,7 +453,6 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
       await context.close();
     } finally {
       await withMicrophone.close();
-      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -487,6 +495,30 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
         },
       ),
     120_000,
+  );
+
+  it.skipIf(!existsSync('/usr/bin/espeak-ng'))(
+    'stops speaking when the person talks over the answer, and listens to them as a new turn',
+    () =>
+      // A sentence, a pause in which the turn ends, then talk that goes on: it is still going
+      // when the answer starts playing, so the answer is interrupted at its first sentence.
+      talkingBrowser(
+        'bart',
+        `<speak><break time="3s"/>my blood pressure is one forty over ninety<break time="5s"/>${'and there is one more thing I wanted to tell you about my week. '.repeat(8)}</speak>`,
+        async (page) => {
+          await page.getByRole('button', { name: 'Talk hands-free' }).click();
+          await page.locator('.bubble-user', { hasText: /\w/ }).waitFor({ timeout: 60_000 });
+          const status = page.locator('[data-interruptions]');
+          await status.and(page.locator(':not([data-interruptions="0"])')).waitFor({ timeout: 60_000 });
+          // The answer had begun to play, and what follows the interruption is a new turn listening.
+          expect(Number(await status.getAttribute('data-sentences-spoken'))).toBeGreaterThan(0);
+          await page.getByText(/^Tend stopped speaking to listen to you\. Listening\./).waitFor({ timeout: 10_000 });
+          await expectAccessible(page, 'talk-interrupted');
+          await page.getByRole('button', { name: 'Stop talking hands-free' }).click();
+          await page.getByRole('button', { name: 'Talk hands-free' }).waitFor();
+        },
+      ),
+    150_000,
   );
 
   it('signs out, and then refuses the protected pages', async () => {

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -28,6 +30,30 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
   });
 }
 
+/**
+ * Chromium whose fake microphone plays `ssml` spoken by eSpeak NG once, then silence; `close`
+ * ends the browser and removes the recording.
+ */
+export async function launchWithMicrophone(ssml: string): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
+  const wav = join(dir, 'speech.wav');
+  const spoken = spawnSync('espeak-ng', ['-v', 'en-us', '-m', '-w', wav, ssml]);
+  if (spoken.status !== 0) throw new Error(`espeak-ng failed: ${String(spoken.stderr)}`);
+  const browser = await launchBrowser([
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${wav}%noloop`,
+    '--autoplay-policy=no-user-gesture-required',
+  ]);
+  return {
+    browser,
+    close: async () => {
+      await browser.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** What went wrong in a page that the test did not ask about: script errors and CSP refusals. */
 export interface PageProblems {
   errors: string[];
@@ -39,13 +65,14 @@ export interface PageProblems {
  */
 export async function openContext(
   browser: Browser,
-  options: { locale?: string; timezoneId?: string } = {},
+  options: { locale?: string; timezoneId?: string; serviceWorkers?: 'allow' | 'block' } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
   const context = await browser.newContext({
     viewport: viewports.desktop,
     locale: options.locale ?? 'en-US',
     timezoneId: options.timezoneId ?? 'UTC',
-    serviceWorkers: 'block',
+    // Blocked unless asked for, so a cached page never hides what the server answers now.
+    serviceWorkers: options.serviceWorkers ?? 'block',
   });
   await context.addInitScript(`
     document.addEventListener('securitypolicyviolation', (event) => {
@@ -119,4 +146,23 @@ export function middayTimeZone(now = new Date()): string {
   if (offset < -12) offset += 24;
   // The Etc zones' signs are inverted: Etc/GMT-5 is five hours ahead of UTC.
   return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+/** Signs in on the app at `base` with e-mail and password, as a person does, until the menu shows. */
+export async function signIn(page: Page, base: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('E-mail address').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('navigation').waitFor();
+}
+
+/** Opens a screen from the app's menu. */
+export async function openNav(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+}
+
+/** Picks a radio button or checkbox by its label, by clicking the label as a person does. */
+export async function pick(page: Page, role: 'radio' | 'checkbox', name: string): Promise<void> {
+  await page.getByRole(role, { name, exact: true }).locator('xpath=ancestor::label').click();
 }

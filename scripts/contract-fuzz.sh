@@ -7,7 +7,7 @@
 #   bash scripts/contract-fuzz.sh            install Schemathesis if needed, start a server, fuzz, stop it
 #
 # Environment (all optional):
-#   CONTRACT_FUZZ_PORT_BASE=47100   the server's ports: gateway BASE, admin BASE+1, services BASE+2..BASE+6
+#   CONTRACT_FUZZ_PORT_BASE=27100   the server's ports: gateway BASE, admin BASE+1, services BASE+2..BASE+6
 #                                   (GATEWAY_PORT, ADMIN_PORT, <SERVICE>_PORT, when set, win)
 #   CONTRACT_FUZZ_MAX_EXAMPLES=20   test cases per operation and phase
 #   CONTRACT_FUZZ_SEED              a seed, to repeat a run (CI gives one, so its runs are the same)
@@ -31,7 +31,7 @@ cd "$REPO_ROOT"
 export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
 
 VENV="${CONTRACT_FUZZ_VENV:-$REPO_ROOT/.ci/venv}"
-BASE="${CONTRACT_FUZZ_PORT_BASE:-47100}"
+BASE="${CONTRACT_FUZZ_PORT_BASE:-27100}"
 MAX_EXAMPLES="${CONTRACT_FUZZ_MAX_EXAMPLES:-20}"
 MAX_TIME="${CONTRACT_FUZZ_MAX_TIME:-}"
 TIMEOUT="${CONTRACT_FUZZ_TIMEOUT:-1200}"

@@ -9,11 +9,12 @@
 #   scripts/infra.sh clean                              down, then delete the data (keeps the Kafka jars)
 #   scripts/infra.sh kafka-tool CLASS [ARGS...]         run a Kafka tool class with the broker's classpath
 #
-# Scratch dir: $TEND_INFRA_DIR, default <repo>/.infra. Ports (env overrides):
-#   TEND_INFRA_PG_PORT=55432  TEND_INFRA_PG_REPLICA_PORT=55433  TEND_INFRA_REDIS_PORT=56379
-#   TEND_INFRA_KAFKA_PORT=59092  TEND_INFRA_KAFKA_CONTROLLER_PORT=59093  TEND_INFRA_NGINX_PORT=58080
+# Scratch dir: $TEND_INFRA_DIR, default <repo>/.infra. Ports (env overrides), all below Linux's
+# ephemeral range (32768-60999), so a client socket's local port can never be holding one:
+#   TEND_INFRA_PG_PORT=25432  TEND_INFRA_PG_REPLICA_PORT=25433  TEND_INFRA_REDIS_PORT=26379
+#   TEND_INFRA_KAFKA_PORT=29092  TEND_INFRA_KAFKA_CONTROLLER_PORT=29093  TEND_INFRA_NGINX_PORT=28080
 #   TEND_INFRA_KAFKA_TLS_PORT=<Kafka port + 2> (the broker's SASL_SSL listener)
-#   TEND_INFRA_GATEWAY_PORTS=18081,18082 (nginx upstreams)  TEND_INFRA_RADICALE_PORT=55232 (CalDAV)
+#   TEND_INFRA_GATEWAY_PORTS=18081,18082 (nginx upstreams)  TEND_INFRA_RADICALE_PORT=25232 (CalDAV)
 # Kafka JVM: TEND_INFRA_KAFKA_JVM_OPTS (extra options), TEND_INFRA_KAFKA_CDS=0 (no class-data archive).
 # Works as root on a fresh Debian 12 (installs what is missing with apt-get) and as a normal user
 # when the packages are already there.
@@ -27,16 +28,16 @@ INFRA_DIR="${TEND_INFRA_DIR:-$REPO_ROOT/.infra}"
 case "$INFRA_DIR" in /*) ;; *) INFRA_DIR="$PWD/$INFRA_DIR" ;; esac
 LOG_DIR="$INFRA_DIR/logs"
 
-PG_PORT="${TEND_INFRA_PG_PORT:-55432}"
-PG_REPLICA_PORT="${TEND_INFRA_PG_REPLICA_PORT:-55433}"
-REDIS_PORT="${TEND_INFRA_REDIS_PORT:-56379}"
-KAFKA_PORT="${TEND_INFRA_KAFKA_PORT:-59092}"
-KAFKA_CONTROLLER_PORT="${TEND_INFRA_KAFKA_CONTROLLER_PORT:-59093}"
+PG_PORT="${TEND_INFRA_PG_PORT:-25432}"
+PG_REPLICA_PORT="${TEND_INFRA_PG_REPLICA_PORT:-25433}"
+REDIS_PORT="${TEND_INFRA_REDIS_PORT:-26379}"
+KAFKA_PORT="${TEND_INFRA_KAFKA_PORT:-29092}"
+KAFKA_CONTROLLER_PORT="${TEND_INFRA_KAFKA_CONTROLLER_PORT:-29093}"
 # The broker's SASL_SSL listener (TLS with a CA this script generates, SASL PLAIN user `tend`).
 KAFKA_TLS_PORT="${TEND_INFRA_KAFKA_TLS_PORT:-$((KAFKA_PORT + 2))}"
-NGINX_PORT="${TEND_INFRA_NGINX_PORT:-58080}"
+NGINX_PORT="${TEND_INFRA_NGINX_PORT:-28080}"
 GATEWAY_PORTS="${TEND_INFRA_GATEWAY_PORTS:-18081,18082}"
-RADICALE_PORT="${TEND_INFRA_RADICALE_PORT:-55232}"
+RADICALE_PORT="${TEND_INFRA_RADICALE_PORT:-25232}"
 
 PG_USER=tend PG_PASSWORD=tend PG_DB=tend
 PG_PROBE_DB=tend_infra # replication probe lives here, not in the tests' database

@@ -37,6 +37,8 @@ export interface ChaosCluster {
   kill(): void;
   /** Members whose process ended though no fault stopped it, each with the end of its output. */
   crashed(): string[];
+  /** Every member's output so far, by a name such as `health-1`. */
+  outputs(): Record<string, string>;
 }
 
 /** Lays out the cluster on fresh ports (the gateways on the two `gatewayPorts`); nothing runs until `start`. */
@@ -46,7 +48,8 @@ export async function chaosCluster(infra: RealInfra, gatewayPorts: number[]): Pr
     DATABASE_REPLICA_URLS: infra.replicaUrls.join(','),
     RATE_LIMIT_PER_MINUTE: '1000000',
     ACCESS_TOKEN_TTL_S: '7200',
-    LOG_LEVEL: 'error',
+    // CHAOS_LOG_LEVEL=info (with CHAOS_LOG_DIR) shows where a recovery's time went.
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'error',
   });
   const member = async (target: string, env: Record<string, string>, port?: number): Promise<Member> => {
     const own = port ?? (await freePort());
@@ -89,6 +92,17 @@ export async function chaosCluster(infra: RealInfra, gatewayPorts: number[]): Pr
       return all
         .filter((m) => m.process?.child.exitCode !== null || m.process.child.signalCode !== null)
         .map((m) => `${m.target} exited:\n${m.process?.output.slice(-2_000) ?? ''}`);
+    },
+    outputs() {
+      const named = [
+        ['health-1', healths[0]],
+        ['health-2', healths[1]],
+        ['conversation', conversation],
+        ['notification', notification],
+        ['gateway-1', gateways[0]],
+        ['gateway-2', gateways[1]],
+      ] as const;
+      return Object.fromEntries(named.map(([name, m]) => [name, m.process?.output ?? '']));
     },
     kill() {
       for (const m of all) if (m.process?.child.exitCode === null) m.process.child.kill('SIGKILL');

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -80,7 +80,7 @@ export class WebhookReceiver {
   }
 }
 
-/** A server process of the monitoring stack, with its output kept for failure messages. */
+/** A server process of the monitoring (or logging) stack, with its output kept for failure messages. */
 export class MonitoringProcess {
   output = '';
 
@@ -92,8 +92,9 @@ export class MonitoringProcess {
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  static start(binary: string, args: string[], url: string): MonitoringProcess {
-    return new MonitoringProcess(spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] }), url);
+  /** `options` adds to the spawn: an environment, a user to run as. */
+  static start(binary: string, args: string[], url: string, options: SpawnOptions = {}): MonitoringProcess {
+    return new MonitoringProcess(spawn(binary, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] }), url);
   }
 
   /** Resolves once `path` answers 200, or throws with the process output. */

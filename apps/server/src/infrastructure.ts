@@ -8,6 +8,7 @@ import {
   createInProcessTransport,
   createRateLimitStore,
   grpcServiceNames,
+  requestValidationInterceptor,
   serverInterceptor,
   ServiceIdentity,
   serviceTokenInterceptor,
@@ -165,7 +166,10 @@ export class Infrastructure {
     if (local) {
       return createInProcessTransport({
         routes: (router) => local.routes(router),
-        serverInterceptors: [serverInterceptor({ service: name, metrics: this.metrics, logger: this.logger })],
+        serverInterceptors: [
+          serverInterceptor({ service: name, metrics: this.metrics, logger: this.logger }),
+          requestValidationInterceptor(),
+        ],
         clientInterceptors: interceptors,
       });
     }

@@ -70,7 +70,13 @@ export { CompositeService, TaskService } from './lifecycle/composite.js';
 export { createResiliencePolicy, type ResilienceOptions, type ResiliencePolicy } from './resilience/policies.js';
 export { GrpcServer, type GrpcServerOptions } from './rpc/grpc-server.js';
 export { HealthStatus, ServingStatus, registerHealthService } from './rpc/health-checks.js';
-export { serverInterceptor, tracePropagationInterceptor, errorMappingInterceptor } from './rpc/interceptors.js';
+export {
+  serverInterceptor,
+  tracePropagationInterceptor,
+  errorMappingInterceptor,
+  requestValidationInterceptor,
+  jsonPathOf,
+} from './rpc/interceptors.js';
 export type { GrpcServiceModule } from './rpc/service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './rpc/in-process-transport.js';
 export { withDefaultDeadline } from './rpc/default-deadline.js';

@@ -21,7 +21,7 @@ import {
 } from '@tend/platform';
 import { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
-import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { EmbeddedBrain } from './brain/embedded-brain.js';
 import { AnswerCache } from './brain/answer-cache.js';
@@ -107,7 +107,7 @@ export function createConversationService(deps: ConversationServiceDeps): GrpcSe
     seal,
   });
 
-  const health = createClient(HealthService, deps.health);
+  const health = createClient(HealthPublicService, deps.health);
   const external = deps.external && createClient(ExternalService, deps.external);
   const notification = deps.notification && createClient(NotificationService, deps.notification);
   const brain = new EmbeddedBrain(health, new ParaphraseMatcher(corpusTrainingSentences()), external, notification);

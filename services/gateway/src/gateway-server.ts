@@ -25,6 +25,7 @@ import { ConversationService } from '@tend/proto/tend/conversation/v1/conversati
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
 import { VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -131,10 +132,8 @@ export class GatewayServer extends BaseService {
 
   protected async doStart(): Promise<void> {
     const { options } = this;
-    const health = createClient(
-      HealthService,
-      withDefaultDeadline(options.health, options.upstreamDeadlineMs ?? 10_000),
-    );
+    const healthTransport = withDefaultDeadline(options.health, options.upstreamDeadlineMs ?? 10_000);
+    const health = createClient(HealthService, healthTransport);
     const auth = await createAuth({
       health,
       database: options.database,
@@ -151,7 +150,7 @@ export class GatewayServer extends BaseService {
     const trusted = proxyAddr.compile(trustProxy);
     // Connect / gRPC-Web calls under /rpc go to their own handler before Fastify parses anything.
     const rpc = connectPassthrough({
-      health,
+      health: createClient(HealthPublicService, healthTransport),
       verify: (token) => auth.verifier.verify(token),
       rateLimits: options.rateLimits,
       perMinute: options.config.rateLimitPerMinute,

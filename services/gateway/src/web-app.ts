@@ -115,7 +115,10 @@ function send(request: FastifyRequest, reply: FastifyReply, file: WebFile): Fast
     .header('etag', file.etag)
     .header('vary', 'accept-encoding')
     .type(file.type);
-  if (file.type.startsWith('text/html')) reply.header('content-security-policy', webAppCsp);
+  // A script may be a worker's (the service worker): a worker runs under its own response's policy,
+  // and the API's `default-src 'none'` would refuse every fetch it makes, its install included.
+  if (file.type.startsWith('text/html') || file.type.startsWith('text/javascript'))
+    reply.header('content-security-policy', webAppCsp);
   if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
   const accepted = String(request.headers['accept-encoding'] ?? '');
   if (file.compressible && /\bbr\b/.test(accepted)) {

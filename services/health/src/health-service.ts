@@ -20,6 +20,8 @@ import {
   type Logger,
   type Metrics,
 } from '@tend/platform';
+import { HealthInternalService } from '@tend/proto/tend/health/v1/health_internal_service';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { AccessControl } from './access/access-control.js';
 import { defaultHealthLimits, type HealthContext } from './context.js';
@@ -34,6 +36,17 @@ import { vitalHandlers } from './vitals/vital-handlers.js';
 import { VitalPartitions } from './vitals/vital-partitions.js';
 import { idempotencyWindowMs } from './vitals/vital-repository.js';
 import { PasswordHasher, type ScryptCost } from './people/password-hashing.js';
+
+/**
+ * The gRPC services the health port serves, each reported by its health check: the public half
+ * (what a person's clients may reach through the gateway), the internal half (services only) and
+ * the whole contract they were split from.
+ */
+export const healthServiceNames = [
+  HealthPublicService.typeName,
+  HealthInternalService.typeName,
+  HealthService.typeName,
+] as const;
 
 /** The health service's PostgreSQL schema. */
 export const healthSchema = 'health';
@@ -117,11 +130,18 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
       serverInterceptors: [errorMappingInterceptor()],
     }),
   );
+  const handlers = { ...areas, ...fhirHandlers(context, self) };
   return {
     name: 'health',
-    serviceNames: [HealthService.typeName],
+    serviceNames: healthServiceNames,
     context,
-    routes: (router) => router.service(HealthService, { ...areas, ...fhirHandlers(context, self) }),
+    // One set of handlers behind the three contracts: the public and internal halves, and the
+    // whole HealthService that callers not yet moved to the halves still use.
+    routes: (router) => {
+      router.service(HealthPublicService, handlers);
+      router.service(HealthInternalService, handlers);
+      router.service(HealthService, handlers);
+    },
     parts: [migrate, relay, retention],
   };
 }

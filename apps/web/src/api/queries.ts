@@ -3,7 +3,15 @@ import { useApi } from '../app/api-context.js';
 import type { VitalKind } from '../domain/units.js';
 import { unwrap } from './problem.js';
 import type { paths } from './schema.gen.js';
-import type { Adherence, CaregiverGrant, CaregiverInvitation, Medication, ScheduledDose, Vital } from './types.js';
+import type {
+  Adherence,
+  CaregiverGrant,
+  CaregiverInvitation,
+  Medication,
+  ScheduledDose,
+  Vital,
+  VitalDay,
+} from './types.js';
 
 // The screens' reads and writes, each named by what it means; the cache keys live here too, so a
 // write refreshes exactly the reads it changes.
@@ -48,6 +56,24 @@ export function useLatestVitals() {
     queryFn: async () => {
       const result = await unwrap(client.GET('/api/v1/vitals', { params: { query: { limit: 50 } } }));
       return result.items as unknown as Vital[];
+    },
+  });
+}
+
+/**
+ * A year of one kind as 365-odd days (count, lowest, highest, average per local day), read from
+ * the health service's hourly rollups: the answer is the same size for two readings a day or one
+ * every five minutes, where listing the readings would be hundreds of pages.
+ */
+export function useVitalDays(kind: VitalKind) {
+  const { client } = useApi();
+  return useQuery({
+    queryKey: ['vitals', 'me', kind, 'days'],
+    queryFn: async () => {
+      const from = new Date(Date.now() - rangeDays.year * dayMs).toISOString();
+      const query = { kind, from, bucketSize: 'day' as const };
+      const summary = await unwrap(client.GET('/api/v1/vitals/summary', { params: { query } }));
+      return ((summary as { buckets?: VitalDay[] }).buckets ?? []).filter((day) => day.count > 0);
     },
   });
 }

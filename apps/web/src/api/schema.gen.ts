@@ -3589,6 +3589,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    bucketSize?: "day" | "week";
                     from?: string;
                     kind: "blood_pressure" | "heart_rate" | "weight" | "glucose" | "spo2" | "temperature" | "sleep" | "steps";
                     to?: string;

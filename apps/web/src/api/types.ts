@@ -27,6 +27,24 @@ export interface Vital {
   flags?: AttentionFlag[];
 }
 
+/** Lowest, highest and average of some readings, in the canonical unit. */
+export interface VitalStats {
+  min: number;
+  max: number;
+  mean: number;
+}
+
+/** The readings of one local day, as a summary's daily bucket. */
+export interface VitalDay {
+  /** "YYYY-MM-DD" in the person's time zone. */
+  startDate: string;
+  count: number;
+  /** Every kind but blood pressure. */
+  value?: VitalStats;
+  systolic?: VitalStats;
+  diastolic?: VitalStats;
+}
+
 /** When a medication is taken: times of day, on some weekdays (none: every day), or as needed. */
 export interface Schedule {
   times: string[];

@@ -29,6 +29,7 @@ export function HandsFree(props: {
   const [state, setState] = useState<HandsFreeState>('off');
   const [heard, setHeard] = useState('');
   const [spoken, setSpoken] = useState(0);
+  const [interruptions, setInterruptions] = useState(0);
   const [error, setError] = useState<unknown>(undefined);
   const session = useRef<HandsFreeSession | undefined>(undefined);
   const onTurn = useRef(props.onTurn);
@@ -39,6 +40,7 @@ export function HandsFree(props: {
   const start = async () => {
     setError(undefined);
     setHeard('');
+    setInterruptions(0);
     const next = new HandsFreeSession(
       {
         language: props.language,
@@ -52,6 +54,7 @@ export function HandsFree(props: {
         token: () => undefined,
         turn: (turn) => onTurn.current(turn),
         spoken: setSpoken,
+        interrupted: setInterruptions,
         error: (problem) => setError(new Error(problem.message)),
       },
     );
@@ -74,7 +77,8 @@ export function HandsFree(props: {
         {on ? t('talk.handsFree.stop') : t('talk.handsFree.start')}
       </Button>
       {on && (
-        <p role="status" className="muted" data-sentences-spoken={spoken}>
+        <p role="status" className="muted" data-sentences-spoken={spoken} data-interruptions={interruptions}>
+          {interruptions > 0 && state === 'listening' && <>{t('talk.handsFree.interrupted')} </>}
           {t(`talk.handsFree.${state}`)}
           {heard && state === 'listening' && <> “{heard}”</>}
         </p>

@@ -2,18 +2,22 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { categoryStyle, systolicBands } from '../domain/bp-category.js';
-import { chartScale, decimate, normalRanges } from '../domain/chart-scale.js';
+import { chartScale, normalRanges, thinToColumns } from '../domain/chart-scale.js';
 import { unitOf, type VitalKind } from '../domain/units.js';
 
-/** One line of the chart: seconds since the epoch and values in the display unit. */
+/**
+ * One line of the chart: seconds since the epoch and values in the display unit. A line of
+ * daily means also carries each day's lowest and highest reading, drawn as a band around it.
+ */
 export interface ChartSeries {
   label: string;
   xs: number[];
   ys: number[];
+  range?: { lows: number[]; highs: number[]; lowLabel: string; highLabel: string };
 }
 
-/** Points drawn per series at most: more than a wide screen has pixels adds nothing but time. */
-const maxPoints = 2000;
+/** Room the vertical axis takes from the chart's width, in CSS pixels. */
+const axisWidth = 60;
 
 /**
  * Readings over time, drawn with uPlot on a canvas (fast enough for a year of readings every
@@ -29,19 +33,49 @@ export function VitalChart(props: { kind: VitalKind; unitId: string; series: Cha
     const unit = unitOf(props.kind, props.unitId);
     const normal = normalRanges[props.kind];
     const shown = normal && { low: unit.fromCanonical(normal.low), high: unit.fromCanonical(normal.high) };
-    const thinned = props.series.map((s) => decimate(s.xs, s.ys, maxPoints));
+    const width = Math.max(280, target.clientWidth);
+    // A line never needs more points than its pixel columns can show (4 each): a year of
+    // readings every five minutes becomes a few thousand points, once per data or unit change.
+    const thinned = props.series.map((s) =>
+      s.range ? ([s.xs, s.ys] as const) : thinToColumns(s.xs, s.ys, width - axisWidth),
+    );
     // uPlot wants one x axis for every series: merge the timestamps, gaps as null.
     const xs = [...new Set(thinned.flatMap(([x]) => x))].sort((a, b) => a - b);
-    const columns = thinned.map(([x, y]) => {
+    const aligned = (x: readonly number[], y: readonly number[]) => {
       const byX = new Map(x.map((t, i) => [t, y[i]!]));
       return xs.map((t) => byX.get(t) ?? null);
+    };
+    const colours = ['#0b3d8c', '#8c2f0b'];
+    const lines: uPlot.Series[] = [];
+    const columns: (number | null)[][] = [];
+    const bands: uPlot.Band[] = [];
+    props.series.forEach((s, i) => {
+      const [x, y] = thinned[i]!;
+      const colour = colours[i % colours.length]!;
+      lines.push({
+        label: s.label,
+        stroke: colour,
+        width: 2,
+        spanGaps: true,
+        points: { show: xs.length < 200, size: 7 },
+      });
+      columns.push(aligned(x, y));
+      if (!s.range) return;
+      // The day's range: two hairlines and the area between them, the mean drawn over it.
+      for (const [label, values] of [
+        [s.range.highLabel, s.range.highs],
+        [s.range.lowLabel, s.range.lows],
+      ] as const) {
+        lines.push({ label, stroke: colour, width: 0.5, spanGaps: true, points: { show: false } });
+        columns.push(aligned(s.xs, values));
+      }
+      bands.push({ series: [lines.length - 1, lines.length], fill: `${colour}33` });
     });
     const scale = chartScale(
-      thinned.flatMap(([, y]) => y),
+      columns.flatMap((column) => column.filter((v): v is number => v !== null)),
       shown,
     );
-    const colours = ['#0b3d8c', '#8c2f0b'];
-    const bands = (u: uPlot) => {
+    const drawBands = (u: uPlot) => {
       const { ctx } = u;
       const { left, top, width, height } = u.bbox;
       ctx.save();
@@ -65,7 +99,6 @@ export function VitalChart(props: { kind: VitalKind; unitId: string; series: Cha
       }
       ctx.restore();
     };
-    const width = Math.max(280, target.clientWidth);
     const chart = new uPlot(
       {
         width,
@@ -73,19 +106,11 @@ export function VitalChart(props: { kind: VitalKind; unitId: string; series: Cha
         scales: { x: { time: true }, y: { range: () => [scale.min, scale.max] } },
         axes: [
           { stroke: '#1a1a1a', grid: { stroke: '#d0d0d0' }, font: '14px system-ui' },
-          { stroke: '#1a1a1a', grid: { stroke: '#d0d0d0' }, font: '14px system-ui', label: unit.id, size: 60 },
+          { stroke: '#1a1a1a', grid: { stroke: '#d0d0d0' }, font: '14px system-ui', label: unit.id, size: axisWidth },
         ],
-        series: [
-          {},
-          ...props.series.map((s, i) => ({
-            label: s.label,
-            stroke: colours[i % colours.length],
-            width: 2,
-            spanGaps: true,
-            points: { show: xs.length < 200, size: 7 },
-          })),
-        ],
-        hooks: { drawClear: [bands] },
+        series: [{}, ...lines],
+        bands,
+        hooks: { drawClear: [drawBands] },
         legend: { show: true },
       },
       [xs, ...columns] as uPlot.AlignedData,

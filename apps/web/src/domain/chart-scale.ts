@@ -35,28 +35,34 @@ export function chartScale(
 }
 
 /**
- * At most `limit` points from a long series, keeping each stretch's lowest and highest reading
- * so a peak never disappears from a year-long chart (min/max decimation).
+ * A long series thinned to what `columns` pixel columns can show (M4: per column of equal time,
+ * its first, lowest, highest and last reading, in time order), so the line drawn is the one the
+ * whole series would draw, a single spike included, from at most 4 points per column. A series
+ * that already fits is returned as it is. `xs` must be ascending.
  */
-export function decimate(xs: readonly number[], ys: readonly number[], limit: number): [number[], number[]] {
-  if (xs.length <= limit) return [[...xs], [...ys]];
-  const buckets = Math.max(1, Math.floor(limit / 2));
-  const size = xs.length / buckets;
+export function thinToColumns(xs: readonly number[], ys: readonly number[], columns: number): [number[], number[]] {
+  const n = xs.length;
+  const width = Math.max(1, Math.floor(columns));
+  if (n <= width * 4) return [[...xs], [...ys]];
+  const first = xs[0]!;
+  const span = xs[n - 1]! - first || 1;
   const outX: number[] = [];
   const outY: number[] = [];
-  for (let b = 0; b < buckets; b++) {
-    const start = Math.floor(b * size);
-    const end = Math.min(xs.length, Math.floor((b + 1) * size));
-    let lo = start;
-    let hi = start;
-    for (let i = start; i < end; i++) {
+  let i = 0;
+  while (i < n) {
+    const column = Math.min(width - 1, Math.floor(((xs[i]! - first) / span) * width));
+    const start = i;
+    let lo = i;
+    let hi = i;
+    while (i < n && Math.min(width - 1, Math.floor(((xs[i]! - first) / span) * width)) === column) {
       if (ys[i]! < ys[lo]!) lo = i;
       if (ys[i]! > ys[hi]!) hi = i;
+      i++;
     }
-    for (const i of lo <= hi ? [lo, hi] : [hi, lo]) {
-      if (outX.length > 0 && outX[outX.length - 1] === xs[i]) continue;
-      outX.push(xs[i]!);
-      outY.push(ys[i]!);
+    const kept = [...new Set([start, lo, hi, i - 1])].sort((a, b) => a - b);
+    for (const k of kept) {
+      outX.push(xs[k]!);
+      outY.push(ys[k]!);
     }
   }
   return [outX, outY];

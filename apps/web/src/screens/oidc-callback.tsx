@@ -15,7 +15,8 @@ export function OidcCallbackScreen() {
   const { provider } = useParams({ from: '/signin/oidc/$provider' });
   const { session } = useApi();
   const navigate = useNavigate();
-  const [failed, setFailed] = useState(false);
+  // Why the sign-in failed: an address taken by an account with a password (409) has its own advice.
+  const [failed, setFailed] = useState<'conflict' | 'other' | undefined>();
   const started = useRef(false);
 
   useEffect(() => {
@@ -27,7 +28,7 @@ export function OidcCallbackScreen() {
       const body: unknown = await response.json().catch(() => undefined);
       if (!response.ok) {
         console.warn(problemOf(response.status, body).message);
-        setFailed(true);
+        setFailed(response.status === 409 ? 'conflict' : 'other');
         return;
       }
       session.signIn(body as Tokens);
@@ -38,6 +39,7 @@ export function OidcCallbackScreen() {
   return (
     <section className="auth">
       <h1>{failed ? t('auth.oidcFailed') : t('auth.oidcFinishing')}</h1>
+      {failed === 'conflict' && <p role="alert">{t('auth.oidcConflict')}</p>}
       {failed && (
         <a className="button button-primary" href="/signin">
           {t('auth.toSignIn')}

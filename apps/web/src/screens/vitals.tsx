@@ -9,6 +9,7 @@ import { CategoryBadge } from '../components/category-badge.js';
 import { Choice, QueryState } from '../components/ui.js';
 import { VitalChart, type ChartSeries } from '../components/vital-chart.js';
 import { VitalForm } from '../components/vital-form.js';
+import { YearHistory } from '../components/year-history.js';
 import { isBpCategory } from '../domain/bp-category.js';
 import { dateTimeText, readingText } from '../domain/format.js';
 import { displayValue, isVitalKind, unitOf, type VitalKind } from '../domain/units.js';
@@ -67,7 +68,11 @@ export function VitalsScreen() {
           onChange={setRange}
           options={(['week', 'month', 'year'] as const).map((id) => ({ id, label: t(`vitals.${id}`) }))}
         />
-        <History kind={kind} unitId={unitId} range={range} />
+        {range === 'year' ? (
+          <YearHistory kind={kind} unitId={unitId} />
+        ) : (
+          <History kind={kind} unitId={unitId} range={range} />
+        )}
       </section>
     </div>
   );

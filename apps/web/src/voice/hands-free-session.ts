@@ -22,6 +22,8 @@ export interface HandsFreeEvents {
   turn(turn: HandsFreeTurn): void;
   /** A sentence of the answer started playing. */
   spoken(sentences: number): void;
+  /** The person talked over the answer: it stopped, and a new turn began (the count so far). */
+  interrupted(times: number): void;
   error(problem: { code: string; message: string; field?: string }): void;
 }
 
@@ -74,6 +76,7 @@ export class HandsFreeSession {
   #conversationId: string | undefined;
   #answerDone = false;
   #bargeIn = new BargeInDetector();
+  #interruptions = 0;
 
   constructor(
     private readonly options: HandsFreeOptions,
@@ -164,6 +167,7 @@ export class HandsFreeSession {
       // The person talks over the answer: it stops, and what they say is the next turn.
       this.#silence();
       this.#beginTurn();
+      this.events.interrupted(++this.#interruptions);
       this.#socket?.send(frame.buffer);
     }
   }

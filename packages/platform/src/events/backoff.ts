@@ -7,6 +7,17 @@ export interface RetryBackoff {
 }
 
 /**
+ * The wait between probes of a dependency that is down (a broker, a database session): short,
+ * so recovery after an outage of any length takes at most this ceiling plus one reconnect. A
+ * redelivery backoff may grow to 30 s (a handler failing on bad data should not spin), but
+ * probing a down broker that long made a 60 s Kafka outage take 19 s to recover from, not the
+ * 10 s the service promises: the relay and the consumers were each asleep in a 15–30 s wait
+ * when the broker came back. One connection attempt per process every 2 s costs the broker
+ * nothing.
+ */
+export const outageProbeBackoff: Required<RetryBackoff> = { initialDelayMs: 100, maxDelayMs: 2_000 };
+
+/**
  * Exponential backoff with "equal jitter" (half fixed, half random): retries from many
  * consumers or relays spread out instead of hitting a recovering broker in lock-step, and the
  * delay never drops to zero. `attempt` counts failures so far, from 1.

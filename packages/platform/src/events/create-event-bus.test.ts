@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors/errors.js';
 import { createLogger } from '../logging/logger.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, outageProbeBackoff } from './backoff.js';
 import { createEventBus } from './create-event-bus.js';
 import { parseKafkaBrokers } from './kafka-event-bus.js';
 
@@ -48,5 +48,14 @@ describe('backoffDelay', () => {
     expect(backoffDelay(1, backoff, () => 1)).toBe(100);
     expect(backoffDelay(3, backoff, () => 1)).toBe(400);
     expect(backoffDelay(50, backoff, () => 1)).toBe(1000);
+  });
+});
+
+describe('outageProbeBackoff', () => {
+  it('probes a down broker or database at least every 2 s, however long the outage has lasted', () => {
+    const waits = Array.from({ length: 200 }, (_, i) => backoffDelay(i + 1, outageProbeBackoff, () => 1));
+    expect(Math.max(...waits)).toBe(2_000);
+    // Still backing off at first: a blip is retried fast, a long outage not in a tight loop.
+    expect(waits.slice(0, 4)).toEqual([100, 200, 400, 800]);
   });
 });

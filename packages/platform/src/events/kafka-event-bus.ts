@@ -11,7 +11,7 @@ import { ConfigError, UnavailableError } from '../errors/errors.js';
 import { BaseService } from '../lifecycle/service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { checkBackoff, type RetryBackoff } from './backoff.js';
+import { checkBackoff, outageProbeBackoff, type RetryBackoff } from './backoff.js';
 import { seedTopics, type TopicSpec } from './cloud-event.js';
 import { deliveryCounter, watchConsumerLag, type DeliveryCounter } from './event-bus-metrics.js';
 import type { EventBus, OutgoingEvent, SubscribeOptions, Subscription } from './event-bus.js';
@@ -49,8 +49,13 @@ export interface KafkaEventBusOptions {
   maxWaitTimeMs?: number;
   /** Messages a subscription holds in memory at most; reading pauses beyond. @default 1000 */
   maxBufferedMessages?: number;
-  /** Between redeliveries of a message whose handler threw, and between reconnects. @default { initialDelayMs: 100, maxDelayMs: 30_000 } */
+  /** Between redeliveries of a message whose handler threw. @default { initialDelayMs: 100, maxDelayMs: 30_000 } */
   retry?: RetryBackoff;
+  /**
+   * Between a dropped consumer's attempts to rejoin; its ceiling bounds how long after the
+   * broker's return a subscription resumes. @default outageProbeBackoff ({ initialDelayMs: 100, maxDelayMs: 2_000 })
+   */
+  reconnect?: RetryBackoff;
 }
 
 const brokerPattern = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
@@ -100,6 +105,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
   readonly #ensured = new Map<string, Promise<void>>();
   readonly #subscriptions = new Set<KafkaSubscription>();
   readonly #retry: Required<RetryBackoff>;
+  readonly #reconnect: Required<RetryBackoff>;
   readonly #replicationFactor: number;
   readonly #delivered: DeliveryCounter;
   #admin: Admin | undefined;
@@ -117,6 +123,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
     }
     for (const spec of options.topics ?? seedTopics()) this.#topics.set(spec.name, spec);
     this.#retry = checkBackoff('kafka event bus', options.retry);
+    this.#reconnect = checkBackoff('kafka event bus reconnect', options.reconnect ?? outageProbeBackoff);
     this.#delivered = deliveryCounter(options.metrics);
   }
 
@@ -196,6 +203,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
       delivered: this.#delivered,
       ensureTopic: () => this.#ensureTopics([options.topic]),
       retry: this.#retry,
+      reconnect: this.#reconnect,
       sessionTimeoutMs: this.#options.sessionTimeoutMs ?? 10_000,
       heartbeatIntervalMs: this.#options.heartbeatIntervalMs ?? 1_000,
       maxWaitTimeMs: this.#options.maxWaitTimeMs ?? 500,

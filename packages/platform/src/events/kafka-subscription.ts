@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { withEventTrace } from './trace-context.js';
 import { Consumer, stringDeserializer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../logging/logger.js';
@@ -26,8 +27,10 @@ export interface KafkaSubscriptionSettings {
   delivered: DeliveryCounter;
   /** Creates the topic if missing; called before every (re)connect. */
   ensureTopic: () => Promise<void>;
-  /** Between redeliveries of a failed event, and between reconnects. */
+  /** Between redeliveries of a failed event. */
   retry: Required<RetryBackoff>;
+  /** Between attempts to reconnect a consumer the broker dropped (see `outageProbeBackoff`). */
+  reconnect: Required<RetryBackoff>;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   maxWaitTimeMs: number;
@@ -70,6 +73,8 @@ export class KafkaSubscription implements Subscription {
   readonly #settings: KafkaSubscriptionSettings;
   readonly #logger: Logger;
   readonly #closing = new AbortController();
+  /** This subscription's static membership in its group, the same for every consumer it makes. */
+  readonly #instanceId = `${randomUUID()}`;
   #loop: Promise<void> | undefined;
   #run: Run | undefined;
 
@@ -146,7 +151,7 @@ export class KafkaSubscription implements Subscription {
         await this.#finishRun(run, this.#closed);
       }
       if (!this.#closed && failures > 0)
-        await sleep(backoffDelay(failures, this.#settings.retry), this.#closing.signal);
+        await sleep(backoffDelay(failures, this.#settings.reconnect), this.#closing.signal);
     }
   }
 
@@ -157,6 +162,11 @@ export class KafkaSubscription implements Subscription {
       clientId: s.clientId,
       bootstrapBrokers: s.brokers,
       groupId: kafkaGroupId(s.group, s.topic),
+      // Static membership: a consumer made again after the broker dropped the last one (an
+      // outage, a broker restart) takes that one's place in the group at once. As a new member
+      // it would wait for the group to give up on the old one, a session timeout after the
+      // broker's return, and for every half-joined attempt made while the broker was loading.
+      groupInstanceId: `${s.clientId}-${this.#instanceId}`,
       autocommit: false,
       sessionTimeout: s.sessionTimeoutMs,
       rebalanceTimeout: s.sessionTimeoutMs,

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import { BaseService } from '../lifecycle/service.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { backoffDelay, checkBackoff, sleep, type RetryBackoff } from './backoff.js';
+import { backoffDelay, checkBackoff, outageProbeBackoff, sleep, type RetryBackoff } from './backoff.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventBus } from './event-bus.js';
 import { outboxChannel } from './outbox.js';
@@ -31,10 +32,28 @@ export interface OutboxRelayOptions {
   retentionMs?: number;
   /** How often the active relay deletes expired rows. @default 60_000 */
   cleanupIntervalMs?: number;
-  /** Waits between failed publishes or lost database sessions. @default { initialDelayMs: 250, maxDelayMs: 30_000 } */
+  /**
+   * Waits between failed publishes or lost database sessions; its ceiling bounds how long after
+   * the bus's return the outbox drains. @default { initialDelayMs: 250, maxDelayMs: 2_000 } (`outageProbeBackoff`)
+   */
   backoff?: RetryBackoff;
   /** A publish that has not been acknowledged by then counts as failed and is retried. @default 60_000 */
   publishTimeoutMs?: number;
+  /**
+   * Set when the schema's outbox has a `deliver_at` column (a service migration adds it): a row
+   * with a time there is held until then, so that a service can write an event ahead of its time
+   * (a reminder's) and have nothing left but the publish when it comes. While held, the service
+   * may delete the row to take the event back: the relay publishes held rows under a row lock
+   * (`FOR UPDATE SKIP LOCKED`), so a delete either removes it before then or finds it published.
+   * Held rows go out in (deliver_at, seq) order, beside and never behind the others.
+   */
+  deliverAt?: {
+    clock: Clock;
+    /** Held rows are read and locked this long before their time. @default 0 */
+    lookaheadMs?: number;
+    /** Most held rows read per round (published in batches of `batchSize`). @default batchSize */
+    batchSize?: number;
+  };
 }
 
 /** Whether this relay is the one publishing its schema's outbox. */
@@ -119,7 +138,7 @@ export class OutboxRelay extends BaseService {
     this.#retentionMs = positive(owner, 'retentionMs', options.retentionMs ?? 86_400_000);
     this.#cleanupIntervalMs = positive(owner, 'cleanupIntervalMs', options.cleanupIntervalMs ?? 60_000);
     this.#publishTimeoutMs = positive(owner, 'publishTimeoutMs', options.publishTimeoutMs ?? 60_000);
-    this.#backoff = checkBackoff(owner, { initialDelayMs: 250, ...options.backoff });
+    this.#backoff = checkBackoff(owner, { ...outageProbeBackoff, initialDelayMs: 250, ...options.backoff });
     this.#logger = options.logger.child({ component: 'outbox-relay', schema: options.schema });
   }
 
@@ -235,14 +254,18 @@ export class OutboxRelay extends BaseService {
         lastCleanup = Date.now();
       }
       this.#notified = false;
+      const held = this.#options.deliverAt ? await this.#heldRound(session, table) : undefined;
       const { rows } = await session.query<OutboxRow>(
-        `select seq, topic, event from ${table} where published_at is null order by seq limit $1`,
+        `select seq, topic, event from ${table} where published_at is null${
+          held ? ' and deliver_at is null' : ''
+        } order by seq limit $1`,
         [this.#batchSize],
       );
       metrics.outboxPending.observe({ schema: this.schema }, rows.length);
       metrics.outboxOldestAge.set({ schema: this.schema }, oldestAgeSeconds(rows[0], Date.now()));
       if (rows.length === 0) {
-        await this.#idle(this.#pollIntervalMs, true);
+        if (held && held.published > 0) continue;
+        await this.#idle(Math.min(this.#pollIntervalMs, held?.nextInMs ?? Number.POSITIVE_INFINITY), true);
         continue;
       }
       try {
@@ -276,6 +299,79 @@ export class OutboxRelay extends BaseService {
       for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
       for (const [topic, count] of perTopic) metrics.eventsPublished.inc({ topic }, count);
     }
+  }
+
+  /**
+   * Publishes the held rows whose time has come, or comes within `lookaheadMs`: it reads and locks
+   * them ahead (`FOR UPDATE SKIP LOCKED`, skipping rows a service is deleting), waits for each
+   * one's time, publishes it in batches, and marks what it published in the same transaction, so
+   * that at a peak's time only the publishing is left. A service deleting a locked row waits
+   * for the commit and finds it published. Rows whose time did not come within the lookahead
+   * (a clock held back in a test) are released unpublished. Returns how many it published and
+   * how long until the next held row is due; a failed publish rolls back (the rows wait, as
+   * unpublished rows do) and is retried at the next round, a lost session throws.
+   */
+  async #heldRound(session: pg.Client, table: string): Promise<{ published: number; nextInMs: number | undefined }> {
+    const { clock, lookaheadMs = 0, batchSize = this.#batchSize } = this.#options.deliverAt!;
+    const now = clock.now();
+    await session.query('begin');
+    let committed = false;
+    try {
+      const { rows } = await session.query<OutboxRow & { deliver_at: Date }>(
+        `select seq, topic, event, deliver_at from ${table} where published_at is null and deliver_at <= $1
+           order by deliver_at, seq limit $2 for update skip locked`,
+        [new Date(now.getTime() + lookaheadMs), batchSize],
+      );
+      const published: OutboxRow[] = [];
+      // When the bus acknowledged each row: the transaction's now() is its start, before the wait.
+      const acknowledgedAt: Date[] = [];
+      const giveUpAt = Date.now() + lookaheadMs + this.#pollIntervalMs;
+      while (published.length < rows.length && !this.#stopped) {
+        const at = clock.now().getTime();
+        const due = rows.slice(published.length).filter((row) => new Date(row.deliver_at).getTime() <= at);
+        if (due.length === 0) {
+          if (Date.now() >= giveUpAt) break;
+          const wait = new Date(rows[published.length]!.deliver_at).getTime() - at;
+          await sleep(Math.max(1, Math.min(wait, giveUpAt - Date.now())), this.#stop.signal);
+          continue;
+        }
+        for (let start = 0; start < due.length; start += this.#batchSize) {
+          const batch = due.slice(start, start + this.#batchSize);
+          await this.#publish(batch);
+          const at = new Date();
+          for (let i = 0; i < batch.length; i++) acknowledgedAt.push(at);
+        }
+        published.push(...due);
+      }
+      if (published.length > 0) {
+        await session.query(
+          `update ${table} as o set published_at = v.at from unnest($1::bigint[], $2::timestamptz[]) as v(seq, at)
+             where o.seq = v.seq`,
+          [published.map((row) => row.seq), acknowledgedAt],
+        );
+        const perTopic = new Map<string, number>();
+        for (const row of published) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+        for (const [topic, count] of perTopic) this.#options.metrics.eventsPublished.inc({ topic }, count);
+      }
+      await session.query('commit');
+      committed = true;
+      if (published.length > 0) return { published: published.length, nextInMs: 0 };
+    } catch (error) {
+      if (!committed) await session.query('rollback').catch(() => undefined);
+      this.#throwIfSessionLost();
+      if (this.#stopped) return { published: 0, nextInMs: undefined };
+      this.#logger.debug({ err: error }, 'held events not published; retrying');
+      return { published: 0, nextInMs: this.#backoff.initialDelayMs };
+    }
+    const { rows: next } = await session.query<{ at: Date | null }>(
+      `select min(deliver_at) as at from ${table} where published_at is null and deliver_at is not null`,
+    );
+    const at = next[0]?.at;
+    // Woken early enough to read the next ones ahead.
+    return {
+      published: 0,
+      nextInMs: at ? Math.max(0, new Date(at).getTime() - now.getTime() - lookaheadMs) : undefined,
+    };
   }
 
   /** Hands a batch to the bus; resolves on acknowledgement, rejects on failure, timeout or stop. */

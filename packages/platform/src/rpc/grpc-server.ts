@@ -5,7 +5,7 @@ import { BaseService } from '../lifecycle/service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { HealthStatus, ServingStatus, registerHealthService } from './health-checks.js';
-import { serverInterceptor } from './interceptors.js';
+import { requestValidationInterceptor, serverInterceptor } from './interceptors.js';
 import { serviceAuthInterceptor, type ServiceIdentity } from './service-identity.js';
 import { defaultMaxMessageBytes, grpcUnaryHandler } from './grpc-unary-handler.js';
 import { UnaryRegistry } from './unary-registry.js';
@@ -78,6 +78,8 @@ export class GrpcServer extends BaseService {
     const { routes, health, logger, metrics, name } = { ...this.#options, health: this.health };
     const interceptors = [serverInterceptor({ service: name, metrics, logger })];
     if (this.#options.identity) interceptors.push(serviceAuthInterceptor(this.#options.identity));
+    // After the caller is known: an unauthenticated call learns nothing about the contract's rules.
+    interceptors.push(requestValidationInterceptor());
     const unary = new UnaryRegistry(interceptors);
     const connectHandler = connectNodeAdapter({
       routes: (router) => {

@@ -1,8 +1,11 @@
+import type { DescMessage } from '@bufbuild/protobuf';
+import type { Path } from '@bufbuild/protobuf/reflect';
+import { createValidator, type Validator } from '@bufbuild/protovalidate';
 import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryResponse } from '@connectrpc/connect';
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { toConnectError } from '../errors/errors.js';
+import { ValidationError, toConnectError, type FieldViolation } from '../errors/errors.js';
 
 const tracer = trace.getTracer('tend-rpc');
 
@@ -78,6 +81,67 @@ function withMappedStreamErrors<R extends UnaryResponse | StreamResponse>(res: R
       }
     })(),
   };
+}
+
+/**
+ * Checks every request message against the field rules its contract declares
+ * (`buf.validate` options in proto/, read from the generated descriptors by
+ * @bufbuild/protovalidate) before the implementation runs, so a limit is written once, on the
+ * field, and holds whoever calls. A request that breaks one is InvalidArgument naming each field
+ * by its JSON (camelCase) path, as API clients spell it (`vitals[3].systolic`), with nothing
+ * done. Messages of a client stream are checked as they arrive.
+ */
+export function requestValidationInterceptor(validator: Validator = createValidator()): Interceptor {
+  const check = (schema: DescMessage, message: unknown): void => {
+    const result = validator.validate(schema, message as never);
+    if (result.kind === 'invalid')
+      throw new ValidationError(
+        result.error.violations.map((violation): FieldViolation => ({
+          field: jsonPathOf(violation.field),
+          message: violation.message,
+        })),
+      );
+    // 'error' is a rule that cannot be evaluated: a contract bug, never the caller's fault.
+    if (result.kind === 'error') throw result.error;
+  };
+  return (next) => async (req) => {
+    if (!req.stream) {
+      check(req.method.input, req.message);
+      return await next(req);
+    }
+    const messages = req.message;
+    return await next({
+      ...req,
+      message: (async function* () {
+        for await (const message of messages) {
+          check(req.method.input, message);
+          yield message;
+        }
+      })(),
+    });
+  };
+}
+
+/** A field path in JSON names: `vitals[3].systolic`, `labels["a"]`. */
+export function jsonPathOf(path: Path): string {
+  let text = '';
+  for (const item of path) {
+    switch (item.kind) {
+      case 'list_sub':
+        text += `[${item.index}]`;
+        break;
+      case 'map_sub':
+        text += `[${JSON.stringify(typeof item.key === 'bigint' ? String(item.key) : item.key)}]`;
+        break;
+      case 'field':
+        text += (text === '' ? '' : '.') + item.jsonName;
+        break;
+      case 'extension':
+      case 'oneof':
+        text += (text === '' ? '' : '.') + item.name;
+    }
+  }
+  return text;
 }
 
 /** The client side: carries the current trace to the callee in `traceparent`. */

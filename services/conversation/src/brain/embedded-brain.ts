@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import type { ExternalService } from '@tend/proto/tend/external/v1/external';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { BloodPressureCategory } from '@tend/proto/tend/health/v1/vitals';
@@ -24,7 +24,7 @@ export type { BrainReply, Person, ToolAction, TurnInput } from './turn.js';
  */
 export class EmbeddedBrain {
   constructor(
-    private readonly health: Client<typeof HealthService>,
+    private readonly health: Client<typeof HealthPublicService>,
     private readonly paraphrases?: ParaphraseMatcher,
     /** Weather, the person's place and appointments; without it those questions get "not yet". */
     private readonly external?: Client<typeof ExternalService>,

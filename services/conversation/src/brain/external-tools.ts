@@ -211,7 +211,12 @@ export class ExternalTools {
     }
     const target = matching[0]!;
     await this.#act('cancel_appointment', () =>
-      this.external.deleteAppointment({ caller: this.turn.caller, appointmentId: target.id }),
+      // A visit of a recurring appointment is cancelled alone; the series goes on.
+      this.external.deleteAppointment({
+        caller: this.turn.caller,
+        appointmentId: target.id,
+        occurrenceStart: target.rrule ? target.startsAt : undefined,
+      }),
     );
     return l === 'zh' ? `已取消：${spoken(target, l)}。` : `Cancelled: ${spoken(target, l)}.`;
   }

@@ -1,7 +1,7 @@
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
 import { DoseSource, DoseStatus, type AdherenceStats, type ScheduledDose } from '@tend/proto/tend/health/v1/doses';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import { VitalSource, type Vital } from '@tend/proto/tend/health/v1/vitals';
 import type { VitalSummary } from '@tend/proto/tend/health/v1/analytics';
@@ -20,7 +20,7 @@ export class HealthTools {
   readonly actions: ToolAction[] = [];
 
   constructor(
-    private readonly health: Client<typeof HealthService>,
+    private readonly health: Client<typeof HealthPublicService>,
     private readonly turn: TurnInput,
   ) {}
 

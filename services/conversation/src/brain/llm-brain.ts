@@ -1,7 +1,7 @@
 import type { Client } from '@connectrpc/connect';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { ExternalService } from '@tend/proto/tend/external/v1/external';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import type { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { ModelCallTelemetry, type Metrics } from '@tend/platform';
@@ -41,7 +41,7 @@ export class LlmBrain {
 
   constructor(
     private readonly settings: LlmSettings,
-    private readonly health: Client<typeof HealthService>,
+    private readonly health: Client<typeof HealthPublicService>,
     /** Weather, the person's place and appointments; the model gets those tools only with it. */
     private readonly external?: Client<typeof ExternalService>,
     /** Snoozing and listing reminders; the model gets those tools only with it. */

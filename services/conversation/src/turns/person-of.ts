@@ -1,7 +1,7 @@
 import type { Client } from '@connectrpc/connect';
 import { UnauthenticatedError } from '@tend/platform';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Person } from '../brain/turn.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Person } from '../brain/turn.js';
  * names its caller, and the health service decides who that is (name, language, time zone).
  */
 export async function personOf(
-  health: Client<typeof HealthService>,
+  health: Client<typeof HealthPublicService>,
   caller: Caller | undefined,
 ): Promise<{ caller: Caller; person: Person }> {
   if (!caller?.userId) throw new UnauthenticatedError('a conversation needs the person it is with (caller.user_id)');

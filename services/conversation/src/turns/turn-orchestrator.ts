@@ -19,7 +19,7 @@ import {
   type ProcessConversationRequest,
   type ProcessConversationResponse,
 } from '@tend/proto/tend/conversation/v1/conversation';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { AnswerCache } from '../brain/answer-cache.js';
 import { contextWindow } from '../brain/context-window.js';
 import type { EmbeddedBrain } from '../brain/embedded-brain.js';
@@ -54,7 +54,7 @@ export interface TurnModel {
 }
 
 export interface TurnOrchestratorDeps {
-  health: Client<typeof HealthService>;
+  health: Client<typeof HealthPublicService>;
   history: ConversationHistory;
   brain: EmbeddedBrain;
   /** @default none: the embedded brain answers everything */

@@ -5,6 +5,7 @@ import { ValidationError, pageLimitOf, pageSizes } from '@tend/platform';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import { CalendarEventSchema, type ExternalService } from '@tend/proto/tend/external/v1/external';
 import { isUuid, requireCaller, subjectOf } from '../access.js';
+import { withoutOccurrence } from '../calendar/recurrence.js';
 import { checkAppointment } from './appointment-input.js';
 import type { AppointmentStore } from './appointment-store.js';
 
@@ -72,7 +73,31 @@ export function appointmentHandlers(
       return { appointment };
     },
     async deleteAppointment(req) {
-      await store.delete(checkId(req.appointmentId), ownerOf(req.caller));
+      const id = checkId(req.appointmentId);
+      if (!req.occurrenceStart) {
+        await store.delete(id, ownerOf(req.caller));
+        return {};
+      }
+      const startsAt = timestampDate(req.occurrenceStart);
+      await store.update(id, ownerOf(req.caller), (current, recurrence) => {
+        if (!recurrence) throw ValidationError.field('occurrence_start', 'is only for a recurring appointment');
+        const series = {
+          startsAt: timestampDate(current.startsAt!),
+          endsAt: timestampDate(current.endsAt!),
+          timeZone: current.timeZone,
+          recurrence,
+        };
+        const rest = withoutOccurrence(series, startsAt);
+        if (!rest) throw ValidationError.field('occurrence_start', 'is not the start of one of its visits');
+        return {
+          ...series,
+          title: current.title,
+          clinician: current.clinician,
+          location: current.location,
+          notes: current.notes,
+          recurrence: rest,
+        };
+      });
       return {};
     },
     async listCalendarEvents(req) {

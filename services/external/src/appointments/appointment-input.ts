@@ -1,4 +1,5 @@
 import { ValidationError, type FieldViolation } from '@tend/platform';
+import type { Recurrence } from '../calendar/recurrence.js';
 import { instantOfLocal, isKnownTimeZone } from '../local-dates.js';
 
 /** An appointment's fields as stored, checked. */
@@ -10,6 +11,8 @@ export interface AppointmentFields {
   endsAt: Date;
   timeZone: string;
   notes: string;
+  /** How it repeats: null for a single visit; undefined keeps what an update finds. */
+  recurrence?: Recurrence | null | undefined;
 }
 
 /** The fields as a request gives them (local wall times in a zone). */

@@ -70,4 +70,32 @@ describe('appointment reminders through the notification service', () => {
     expect(await h.reminders!.tick()).toBe(1);
     expect((await inbox()).filter((t) => t.endsWith('Physio'))).toEqual(['In an hour: Physio']);
   });
+
+  it('reminds before each visit of a recurring series, once each', async () => {
+    now = new Date('2026-07-18T12:00:00Z');
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//Clinic//EN',
+      'BEGIN:VEVENT',
+      'UID:dialysis',
+      'DTSTART;TZID=Europe/Berlin:20260720T090000',
+      'DTEND;TZID=Europe/Berlin:20260720T120000',
+      'RRULE:FREQ=DAILY;COUNT=3',
+      'SUMMARY:Dialysis',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    await h.client.importAppointments({ caller: personCaller(person), ics });
+    now = new Date('2026-07-19T07:05:00Z'); // a day before the first visit (07:00 UTC)
+    expect(await h.reminders!.tick()).toBe(1);
+    expect(await h.reminders!.tick()).toBe(0);
+    now = new Date('2026-07-20T06:05:00Z'); // an hour before the first
+    expect(await h.reminders!.tick()).toBe(1);
+    now = new Date('2026-07-20T07:05:00Z'); // a day before the second
+    expect(await h.reminders!.tick()).toBe(1);
+    const dialysis = (await inbox()).filter((t) => t.endsWith('Dialysis')).sort();
+    expect(dialysis).toEqual(['In an hour: Dialysis', 'Tomorrow: Dialysis', 'Tomorrow: Dialysis']);
+  });
 });

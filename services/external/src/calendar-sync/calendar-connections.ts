@@ -39,6 +39,9 @@ export class CalendarConnections {
       connected_at: this.clock.now(),
       last_synced_at: null,
       last_error: '',
+      // A sync of the calendar replaced here may still run: its lease check fails and it writes nothing.
+      sync_owner: null,
+      sync_lease_until: null,
     };
     await this.db.transaction(async (trx) => {
       const before = await trx
@@ -118,13 +121,53 @@ export class CalendarConnections {
       .execute();
   }
 
-  /** Records a sync's links and its success, in the sync's transaction. */
+  /**
+   * Takes the person's sync lease for `owner` when no one holds it (or the holder's ran out), in
+   * one conditional statement, so of two instances at once exactly one gets it. False: busy.
+   */
+  async takeLease(userId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const taken = await this.db.primary
+      .updateTable('calendar_connections')
+      .set({ sync_owner: owner, sync_lease_until: new Date(now.getTime() + leaseMs) })
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('sync_lease_until', 'is', null), eb('sync_lease_until', '<=', now)]))
+      .returning('user_id')
+      .executeTakeFirst();
+    return taken !== undefined;
+  }
+
+  /** Gives the lease back, if `owner` still holds it. */
+  async releaseLease(userId: string, owner: string): Promise<void> {
+    await this.db.primary
+      .updateTable('calendar_connections')
+      .set({ sync_owner: null, sync_lease_until: null })
+      .where('user_id', '=', userId)
+      .where('sync_owner', '=', owner)
+      .execute();
+  }
+
+  /**
+   * Records a sync's links and its success, in the sync's transaction — only while `owner` still
+   * holds an unexpired lease (false otherwise, and the caller rolls back): a sync that outlived its
+   * lease may overlap another one and must not write over it.
+   */
   async saveLinks(
     trx: Transaction<ExternalTables>,
     userId: string,
     upserts: readonly CalendarLink[],
     removed: readonly string[],
-  ): Promise<void> {
+    owner: string,
+  ): Promise<boolean> {
+    const held = await trx
+      .selectFrom('calendar_connections')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('sync_owner', '=', owner)
+      .where('sync_lease_until', '>', this.clock.now())
+      .forUpdate()
+      .executeTakeFirst();
+    if (!held) return false;
     if (removed.length > 0) {
       await trx
         .deleteFrom('calendar_links')
@@ -151,6 +194,7 @@ export class CalendarConnections {
       .set({ last_synced_at: this.clock.now(), last_error: '' })
       .where('user_id', '=', userId)
       .execute();
+    return true;
   }
 
   /** Keeps why the last sync failed, for the status. */

@@ -9,6 +9,7 @@ import { CalDavCalendar, CalendarServerError, type CalDavCredentials } from './c
 import type { CalendarConnections } from './calendar-connections.js';
 import type { CalendarSync } from './calendar-sync.js';
 import { MalformedCalendarError, parseCalendar } from './ics-events.js';
+import { importEvents } from './ics-import.js';
 
 /** Largest .ics text an import takes (about 5,000 appointments). */
 export const maxImportBytes = 2_000_000;
@@ -94,17 +95,17 @@ export function calendarSyncHandlers(deps: {
         if (error instanceof MalformedCalendarError) throw error.toValidation('ics');
         throw error;
       }
-      if (parsed.events.length === 0) throw ValidationError.field('ics', 'has no single (non-recurring) events');
-      const written = await deps.db.transaction(
-        (trx) =>
-          deps.appointments.applyBatch(trx, userId, {
-            create: parsed.events.map((event) => ({ fields: event.fields })),
-            update: [],
-            delete: [],
-          }),
-        { consistencyKey: userId },
-      );
-      return { appointments: written.created, skipped: parsed.skipped };
+      if (parsed.events.length === 0) throw ValidationError.field('ics', 'has no events');
+      const written = await deps.db.transaction((trx) => importEvents(trx, deps.appointments, userId, parsed.events), {
+        consistencyKey: userId,
+      });
+      return {
+        appointments: [...written.created, ...written.updated],
+        skipped: parsed.skipped,
+        created: written.created.length,
+        updated: written.updated.length,
+        unchanged: written.unchanged,
+      };
     },
   };
 }

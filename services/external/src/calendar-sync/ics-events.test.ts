@@ -42,15 +42,6 @@ describe('parseCalendar', () => {
     expect(events[1]!.fields.clinician).toBe('Dr. Weber');
   });
 
-  it('leaves recurring series out and counts them', () => {
-    const { events, skipped } = parseCalendar(
-      file(['BEGIN:VEVENT', 'UID:r', 'DTSTART:20260703T150000Z', 'RRULE:FREQ=WEEKLY', 'SUMMARY:Weekly', 'END:VEVENT']),
-      'UTC',
-    );
-    expect(events).toEqual([]);
-    expect(skipped).toBe(1);
-  });
-
   it('refuses text that is not iCalendar, saying why', () => {
     expect(() => parseCalendar('hello, this is not a calendar', 'UTC')).toThrow(MalformedCalendarError);
   });
@@ -88,5 +79,83 @@ describe('parseCalendar', () => {
     const id = '3a0e2c1b-7d4f-4e21-9a6b-000000000001';
     expect(appointmentIdOfUid(uidOf(id))).toBe(id);
     expect(appointmentIdOfUid('abc@example.com')).toBeUndefined();
+  });
+});
+
+describe('parseCalendar with recurring series', () => {
+  it('keeps a series with its rule, EXDATEs and a moved occurrence as one appointment', () => {
+    const { events, skipped } = parseCalendar(
+      file(
+        [
+          'BEGIN:VEVENT',
+          'UID:physio',
+          'SEQUENCE:2',
+          'DTSTART;TZID=Europe/Berlin:20261019T090000',
+          'DTEND;TZID=Europe/Berlin:20261019T093000',
+          'RRULE:FREQ=WEEKLY;UNTIL=20261109T080000Z',
+          'EXDATE;TZID=Europe/Berlin:20261026T090000',
+          'SUMMARY:Physio',
+          'END:VEVENT',
+        ],
+        [
+          'BEGIN:VEVENT',
+          'UID:physio',
+          'SEQUENCE:3',
+          'RECURRENCE-ID:20261102T080000Z',
+          'DTSTART;TZID=Europe/Berlin:20261103T150000',
+          'DTEND;TZID=Europe/Berlin:20261103T153000',
+          'SUMMARY:Physio',
+          'END:VEVENT',
+        ],
+      ),
+      'UTC',
+    );
+    expect(skipped).toBe(0);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.sequence).toBe(3);
+    expect(events[0]!.fields.recurrence).toEqual({
+      rrule: 'FREQ=WEEKLY;UNTIL=20261109T090000',
+      exdates: ['2026-10-26T09:00'],
+      moved: [{ of: '2026-11-02T09:00', startsAt: '2026-11-03T14:00:00.000Z', endsAt: '2026-11-03T14:30:00.000Z' }],
+    });
+  });
+
+  it('counts a moved occurrence whose series is not in the file, and refuses a broken RRULE', () => {
+    const orphan = parseCalendar(
+      file([
+        'BEGIN:VEVENT',
+        'UID:o',
+        'RECURRENCE-ID:20261102T080000Z',
+        'DTSTART:20261103T140000Z',
+        'SUMMARY:x',
+        'END:VEVENT',
+      ]),
+      'UTC',
+    );
+    expect(orphan).toEqual({ events: [], skipped: 1 });
+    expect(() =>
+      parseCalendar(
+        file(['BEGIN:VEVENT', 'UID:r', 'DTSTART:20260703T150000Z', 'RRULE:COUNT=3', 'SUMMARY:x', 'END:VEVENT']),
+        'UTC',
+      ),
+    ).toThrow(/event 1 \(r\): RRULE ".*" is not a recurrence rule/);
+  });
+
+  it('reads SEQUENCE and LAST-MODIFIED, and refuses one UID given twice', () => {
+    const { events } = parseCalendar(
+      file([
+        'BEGIN:VEVENT',
+        'UID:v',
+        'SEQUENCE:4',
+        'LAST-MODIFIED:20260601T100000Z',
+        'DTSTART:20260703T150000Z',
+        'SUMMARY:x',
+        'END:VEVENT',
+      ]),
+      'UTC',
+    );
+    expect(events[0]).toMatchObject({ sequence: 4, lastModified: new Date('2026-06-01T10:00:00Z') });
+    const twice = ['BEGIN:VEVENT', 'UID:d', 'DTSTART:20260703T150000Z', 'SUMMARY:x', 'END:VEVENT'];
+    expect(() => parseCalendar(file(twice, twice), 'UTC')).toThrow(/event 2 \(d\): UID is also event 1's/);
   });
 });

@@ -76,11 +76,12 @@ export function calendarFeedHandlers(deps: {
       const all = [];
       let cursor = '';
       do {
-        const page = await deps.appointments.list(feed.user_id, window, 100, cursor);
+        const page = await deps.appointments.list(feed.user_id, window, 100, cursor, { expand: false });
         all.push(...page.appointments);
         cursor = page.nextCursor;
       } while (cursor !== '' && all.length < 5000);
-      return { ics: appointmentsCalendar(all, { name: 'Tend appointments', now }) };
+      const series = await deps.appointments.recurrences(feed.user_id);
+      return { ics: appointmentsCalendar(all, { name: 'Tend appointments', now, series }) };
     },
   };
 }

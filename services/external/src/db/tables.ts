@@ -33,6 +33,9 @@ export interface CalendarConnectionRow {
   connected_at: Date;
   last_synced_at: Date | null;
   last_error: ColumnType<string, string | undefined, string>;
+  /** The instance syncing it now, and until when its lease holds (migration 0007). */
+  sync_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  sync_lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Which calendar object an appointment is, and both sides' versions at the last sync. */
@@ -48,6 +51,8 @@ export interface AppointmentReminderRow {
   appointment_id: string;
   sequence: number;
   offset_minutes: number;
+  /** The occurrence reminded of (a series); the epoch for a single visit. */
+  occurrence_start: ColumnType<Date, Date | undefined, never>;
   sent_at: ColumnType<Date, Date | undefined, never>;
 }
 
@@ -78,6 +83,16 @@ export interface AppointmentRow {
   updated_at: ColumnType<Date, Date | undefined, Date>;
   /** Bumped on every change; an iCalendar SEQUENCE. */
   sequence: Generated<number>;
+  /** The UID of the calendar event it came from; null when made in Tend (migration 0007). */
+  uid: string | null;
+  /** SEQUENCE of the calendar event version it holds. */
+  source_sequence: Generated<number>;
+  /** LAST-MODIFIED of that version, when the event gave one. */
+  source_modified_at: Date | null;
+  /** A series' rule (see calendar/recurrence.ts), read as parsed JSON, written as JSON text. */
+  recurrence: ColumnType<unknown, string | null, string | null>;
+  /** End of the last occurrence; null for an endless series. */
+  last_ends_at: Date | null;
 }
 
 export interface CalendarFeedRow {

@@ -129,3 +129,68 @@ export async function startGarbageCalDav(body: string): Promise<{ url: string; s
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A loopback proxy to a CalDAV server that can hold requests until told to let them through. */
+export interface GatedCalDavProxy {
+  /** The proxy's origin; a path under it is the same path on the server. */
+  origin: string;
+  /** From now on, requests wait; resolves when the first one is waiting. */
+  hold(): Promise<void>;
+  /** Lets every waiting request (and later ones) through. */
+  release(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Forwards every request to `upstream` as it came (method, headers, body), so the code under
+ * test speaks real CalDAV to the real server, but lets a test stop a sync in the middle of its
+ * conversation with the server, to see what a second instance does meanwhile.
+ */
+export async function startGatedCalDavProxy(upstream: string): Promise<GatedCalDavProxy> {
+  const target = new URL(upstream);
+  let gate: Promise<void> | undefined;
+  let open: () => void = () => {};
+  let waiting: () => void = () => {};
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      void (async () => {
+        if (gate) {
+          waiting();
+          await gate;
+        }
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).flatMap(([k, v]) =>
+            k === 'host' || v === undefined ? [] : [[k, String(v)]],
+          ),
+        );
+        const answer = await fetch(new URL(request.url ?? '/', target.origin), {
+          method: request.method,
+          headers,
+          body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+        });
+        const body = Buffer.from(await answer.arrayBuffer());
+        const out: Record<string, string> = {};
+        answer.headers.forEach((value, key) => {
+          if (key !== 'content-encoding' && key !== 'transfer-encoding' && key !== 'content-length') out[key] = value;
+        });
+        response.writeHead(answer.status, out).end(body);
+      })().catch((error: unknown) => response.writeHead(502).end(String(error)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    hold() {
+      gate = new Promise<void>((resolve) => (open = resolve));
+      return new Promise<void>((resolve) => (waiting = resolve));
+    },
+    release() {
+      gate = undefined;
+      open();
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -31,7 +31,7 @@ export interface ExternalHarness {
   /** Present when a notification service was given (driven by hand with `advisoryNotices.tick()`). */
   advisoryNotices: AdvisoryNotices | undefined;
   metrics: Metrics;
-  /** The field cipher the service seals notes and calendar passwords with. */
+  /** The field cipher that seals notes and calendar passwords (a second instance shares it). */
   cipher: AesGcmCipher;
   bus: MemoryEventBus;
   database: Database;
@@ -46,6 +46,11 @@ export interface ExternalHarnessOptions {
   settings?: ExternalSettings;
   /** The notification service, for appointment reminders (driven by hand with `reminders.tick()`). */
   notification?: Transport;
+  /**
+   * Another instance of the service on the same database schema, key and health service, as a
+   * second replica would run; stopping it leaves the first one's parts running.
+   */
+  alongside?: ExternalHarness;
 }
 
 /**
@@ -58,12 +63,15 @@ export async function startExternalHarness(
   options: ExternalHarnessOptions = {},
 ): Promise<ExternalHarness> {
   const fake = await new FakeOpenMeteo(options.clock ? () => options.clock!.now() : undefined).start();
-  const health = await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock });
-  const { database, cache, bus, logger, metrics, schema, ...infra } = await startServiceParts(target, {
-    schemaPrefix: 'external',
-    redisUrl: options.redisUrl,
-  });
-  const cipher = new AesGcmCipher([{ id: 'k1', key: randomBytes(32) }], randomBytes(32));
+  const shared = options.alongside;
+  const health =
+    shared?.health ?? (await startHealthHarness(target, { redisUrl: options.redisUrl, clock: options.clock }));
+  const parts0 = await startServiceParts(target, { schemaPrefix: 'external', redisUrl: options.redisUrl });
+  const { cache, logger, metrics } = parts0;
+  const database = shared?.database ?? parts0.database;
+  const bus = shared?.bus ?? parts0.bus;
+  const schema = shared?.schema ?? parts0.schema;
+  const cipher = shared?.cipher ?? new AesGcmCipher([{ id: 'k1', key: randomBytes(32) }], randomBytes(32));
   const service = createExternalService({
     database,
     bus,
@@ -109,8 +117,8 @@ export async function startExternalHarness(
     schema,
     async stop() {
       await parts.stop();
-      await infra.stop();
-      await health.stop();
+      await parts0.stop();
+      if (!shared) await health.stop();
       await fake.stop();
     },
   };

@@ -7,7 +7,15 @@ export {
   type FakeFault,
   type FakePlace,
 } from './fake-open-meteo.js';
-export { TestCalendar, calDavServerOf, eventObject, startGarbageCalDav, type CalDavServer } from './caldav-fixtures.js';
+export {
+  TestCalendar,
+  calDavServerOf,
+  eventObject,
+  startGarbageCalDav,
+  startGatedCalDavProxy,
+  type CalDavServer,
+  type GatedCalDavProxy,
+} from './caldav-fixtures.js';
 export {
   startExternalHarness,
   personCaller,

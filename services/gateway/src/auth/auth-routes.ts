@@ -1,14 +1,15 @@
-import { noContent } from '../routes/route-kit.js';
+import { apiEmail, noContent } from '../routes/route-kit.js';
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import { RateLimitedError, UnauthenticatedError, ValidationError, type RateLimitStore } from '@tend/platform';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
-import { UserSchema, type User } from '@tend/proto/tend/health/v1/people';
+import { UpdateUserRequestSchema, UserSchema, type User } from '@tend/proto/tend/health/v1/people';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import type { AccessTokens } from './access-tokens.js';
 import { maxPasswordLength, minPasswordLength, passwordViolations } from './password-policy.js';
 import type { PersonRole, Principal } from './principal.js';
@@ -35,7 +36,6 @@ const roleNames: Partial<Record<Role, PersonRole>> = {
   [Role.ADMIN]: 'admin',
 };
 
-const email = z.string().trim().min(3).max(254).email();
 const tokensSchema = z.object({
   user: z.record(z.string(), z.unknown()),
   accessToken: z.string(),
@@ -44,11 +44,12 @@ const tokensSchema = z.object({
   expiresIn: z.number().int(),
 });
 const registerBody = z.strictObject({
-  email,
+  email: apiEmail,
   // The policy's other rules (not the e-mail, not common) are checked below; the length is here
   // so that the API document states it.
   password: z.string().min(minPasswordLength).max(maxPasswordLength),
-  displayName: z.string().trim().min(1).max(100),
+  // A profile's display name, as the contract bounds it wherever it is set.
+  displayName: contractText(UpdateUserRequestSchema.field.displayName, { trim: true }),
   timezone: z.string().min(1).max(64).optional(),
   locale: z.enum(['en', 'zh']).optional(),
 });

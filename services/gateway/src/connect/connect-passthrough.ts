@@ -10,6 +10,7 @@ import {
 } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { RateLimitStore } from '@tend/platform';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import { breakGlassHeader, callerOf, type Principal } from '../auth/principal.js';
 import { rpcFhirReadMaxBytes, rpcGate, rpcReadMaxBytes } from './rpc-gate.js';
@@ -18,48 +19,22 @@ import { rpcFhirReadMaxBytes, rpcGate, rpcReadMaxBytes } from './rpc-gate.js';
 export const rpcPathPrefix = '/rpc';
 
 /**
- * The health methods a person's own client may call directly. Account creation, credential
- * checks, role changes, identity linking and the reminder feed are for the gateway and the
- * services only, and stay unreachable from outside.
+ * A health method a person's own client may call directly: every method of the public half of
+ * the health contract, and nothing else. It is a type read off the generated service, not a
+ * list kept by hand, so a method reaches `/rpc` only by being put in `HealthPublicService`
+ * (account creation, credential checks, role changes, identity linking and the reminder feed
+ * are in `HealthInternalService`, which only services call).
  */
-export const publicHealthMethods = [
-  'getUser',
-  'updateUser',
-  'verifyEmail',
-  'recordVital',
-  'batchRecordVitals',
-  'getVital',
-  'listVitals',
-  'deleteVital',
-  'getVitalSummary',
-  'getWeeklySummary',
-  'createMedication',
-  'getMedication',
-  'listMedications',
-  'updateMedication',
-  'deleteMedication',
-  'listScheduledDoses',
-  'logDose',
-  'listDoseLog',
-  'getAdherence',
-  'inviteCaregiver',
-  'listCaregiverInvitations',
-  'withdrawCaregiverInvitation',
-  'listReceivedInvitations',
-  'acceptCaregiverInvitation',
-  'declineCaregiverInvitation',
-  'listCaregivers',
-  'revokeCaregiver',
-  'listPatients',
-  'listAuditEvents',
-  'exportFhir',
-  'importFhir',
-] as const satisfies readonly (keyof Client<typeof HealthService>)[];
+export type PublicHealthMethod = keyof typeof HealthPublicService.method;
+
+/** The public methods, from the generated descriptor. */
+export const publicHealthMethods = HealthPublicService.methods.map((method) => method.localName as PublicHealthMethod);
 
 const principalKey = createContextKey<Principal | undefined>(undefined);
 
 export interface ConnectPassthroughDeps {
-  health: Client<typeof HealthService>;
+  /** The public half of the health contract: all that `/rpc` forwards to. */
+  health: Client<typeof HealthPublicService>;
   verify(accessToken: string): Promise<Principal>;
   rateLimits: RateLimitStore;
   perMinute: number;
@@ -82,7 +57,7 @@ export function connectPassthrough(deps: ConnectPassthroughDeps): (req: Incoming
     rateLimits: deps.rateLimits,
     perMinute: deps.perMinute,
     clientAddress: (req) => deps.clientAddress(req),
-    readMaxBytesOf: (path) => (path === importFhirPath ? rpcFhirReadMaxBytes : rpcReadMaxBytes),
+    readMaxBytesOf: (path) => (importFhirPaths.has(path) ? rpcFhirReadMaxBytes : rpcReadMaxBytes),
   });
   const principals = new WeakMap<object, Principal>();
 
@@ -93,7 +68,6 @@ export function connectPassthrough(deps: ConnectPassthroughDeps): (req: Incoming
     contextValues: (req) => createContextValues().set(principalKey, principals.get(req)),
     routes: (router) => {
       for (const name of publicHealthMethods) {
-        const method = HealthService.method[name];
         const call = deps.health[name] as (request: object, options: CallOptions) => Promise<object>;
         const forward = (request: object, context: HandlerContext): Promise<object> => {
           const principal = context.values.get(principalKey);
@@ -104,9 +78,11 @@ export function connectPassthrough(deps: ConnectPassthroughDeps): (req: Incoming
             { signal: context.signal, timeoutMs: context.timeoutMs() },
           );
         };
-        router.rpc(method, forward, {
-          readMaxBytes: name === 'importFhir' ? rpcFhirReadMaxBytes : rpcReadMaxBytes,
-        });
+        const options = { readMaxBytes: name === 'importFhir' ? rpcFhirReadMaxBytes : rpcReadMaxBytes };
+        // Served under the public service's name, and under the whole contract's name that
+        // clients used before the split; the same public methods either way.
+        router.rpc(HealthPublicService.method[name], forward, options);
+        router.rpc(HealthService.method[name], forward, options);
       }
     },
   });
@@ -128,4 +104,8 @@ export function connectPassthrough(deps: ConnectPassthroughDeps): (req: Incoming
   };
 }
 
-const importFhirPath = `${rpcPathPrefix}/${HealthService.typeName}/${HealthService.method.importFhir.name}`;
+const importFhirPaths = new Set(
+  [HealthPublicService, HealthService].map(
+    (service) => `${rpcPathPrefix}/${service.typeName}/${service.method.importFhir.name}`,
+  ),
+);

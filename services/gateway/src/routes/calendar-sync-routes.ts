@@ -112,12 +112,18 @@ export function registerCalendarSyncRoutes(app: FastifyInstance, deps: CalendarS
         const caller = callerOfRequest(request);
         const timeZone =
           request.body.timeZone ?? (await deps.health.getUser({ caller, userId: '' })).user?.timeZone ?? 'UTC';
-        const { appointments, skipped } = await deps.external.importAppointments({
+        const { appointments, skipped, created, updated, unchanged } = await deps.external.importAppointments({
           caller,
           ics: request.body.ics,
           timeZone,
         });
-        return reply.code(201).send({ items: appointments.map((a) => toApiJson(AppointmentSchema, a)), skipped });
+        return reply.code(201).send({
+          items: appointments.map((a) => toApiJson(AppointmentSchema, a)),
+          skipped,
+          created,
+          updated,
+          unchanged,
+        });
       },
     );
   });

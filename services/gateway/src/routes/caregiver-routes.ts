@@ -20,17 +20,13 @@ import {
   zodRoutes,
   type ApiDeps,
   noContent,
+  apiEmail,
 } from './route-kit.js';
 import { listVitalsQuery, listVitalsRoute } from './vital-routes.js';
 import type { UpstreamFieldNames } from '../http/field-names.js';
 
 const inviteBody = z.strictObject({
-  email: z
-    .string()
-    .trim()
-    .max(254)
-    .email()
-    .refine((email) => email.lastIndexOf('@') <= 64, 'the part before @ must be at most 64 characters'),
+  email: apiEmail,
   scopes: z
     .array(z.enum(apiEnumNames(CaregiverScopeSchema)))
     .min(1)

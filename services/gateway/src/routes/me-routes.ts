@@ -4,12 +4,14 @@ import {
   type Sex,
   SexSchema,
   StringListSchema,
+  UpdateUserRequestSchema,
   UserSchema,
 } from '@tend/proto/tend/health/v1/people';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
-import { apiObject, callerOfRequest, zodRoutes, type ApiDeps, noContent } from './route-kit.js';
+import { contractText } from '../http/contract-fields.js';
+import { apiEmail, apiObject, callerOfRequest, zodRoutes, type ApiDeps, noContent } from './route-kit.js';
 
 const profileBody = z.strictObject({
   birthDate: z.union([z.iso.date(), z.literal('')]).optional(),
@@ -28,8 +30,8 @@ const profileBody = z.strictObject({
 
 // Strict: `role`, `id` and anything else not listed is refused by name (mass assignment, API3).
 const patchMeBody = z.strictObject({
-  email: z.string().trim().max(254).email().optional(),
-  displayName: z.string().trim().min(1).max(100).optional(),
+  email: apiEmail.optional(),
+  displayName: contractText(UpdateUserRequestSchema.field.displayName, { trim: true }).optional(),
   locale: z.enum(['en', 'zh']).optional(),
   timezone: z.string().min(1).max(64).optional(),
   profile: profileBody.optional(),

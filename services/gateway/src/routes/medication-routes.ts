@@ -8,16 +8,19 @@ import {
   type AdherenceStats,
 } from '@tend/proto/tend/health/v1/doses';
 import {
+  CreateMedicationRequestSchema,
   DayOfWeekSchema,
   MedicationFormSchema,
   MedicationSchema,
   ScheduleSchema,
+  UpdateMedicationRequestSchema,
   type DayOfWeek,
 } from '@tend/proto/tend/health/v1/medications';
-import { boundedText, doseUnits, idempotencyKeyChars, medicationLimits } from '@tend/platform';
+import { LogDoseRequestSchema } from '@tend/proto/tend/health/v1/doses';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
+import { contractList, contractNumber, contractText } from '../http/contract-fields.js';
 import type { UpstreamFieldNames } from '../http/field-names.js';
 import {
   apiObject,
@@ -34,38 +37,38 @@ import {
   noContent,
 } from './route-kit.js';
 
-const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
+// Every limit below is read off the contract's field rules (proto/tend/health/v1/medications.proto).
+const created = CreateMedicationRequestSchema.field;
+const updated = UpdateMedicationRequestSchema.field;
+const scheduleRules = ScheduleSchema.field;
+const localTime = contractText(scheduleRules.times, { patternMessage: 'must be HH:MM (24 h)' });
 const day = z.enum(apiEnumNames(DayOfWeekSchema));
 const schedule = z.strictObject({
-  times: z.array(localTime).max(medicationLimits.timesPerDay).default([]),
-  days: z.array(day).max(7).optional(),
+  times: contractList(scheduleRules.times, localTime).default([]),
+  days: contractList(scheduleRules.days, day).optional(),
   asNeeded: z.boolean().optional(),
 });
 const form = z.enum(apiEnumNames(MedicationFormSchema));
-const name = boundedText({ ...medicationLimits.nameChars, trim: true });
-const unit = z.enum(doseUnits);
-const freeText = boundedText(medicationLimits.freeTextChars);
-const rxnorm = (min: 0 | 1) => z.string().regex(new RegExp(`^\\d{${min},${medicationLimits.rxnormDigits}}$`));
 
 const createMedicationBody = z.strictObject({
-  name,
-  dose: z.number().positive().finite(),
-  unit,
+  name: contractText(created.name, { trim: true }),
+  dose: contractNumber(created.dose),
+  unit: contractText(created.doseUnit),
   form: form.optional(),
-  instructions: freeText.optional(),
-  rxnormCode: rxnorm(1).optional(),
+  instructions: contractText(created.instructions).optional(),
+  rxnormCode: contractText(created.rxnormCode).optional(),
   schedule,
   startDate: z.iso.date().optional(),
   endDate: z.iso.date().optional(),
 });
 
 const updateMedicationBody = z.strictObject({
-  name: name.optional(),
-  dose: z.number().positive().finite().optional(),
-  unit: unit.optional(),
+  name: contractText(updated.name, { trim: true }).optional(),
+  dose: contractNumber(updated.dose).optional(),
+  unit: contractText(updated.doseUnit).optional(),
   form: form.optional(),
-  instructions: freeText.optional(),
-  rxnormCode: rxnorm(0).optional(),
+  instructions: contractText(updated.instructions).optional(),
+  rxnormCode: contractText(updated.rxnormCode).optional(),
   schedule: schedule.optional(),
   startDate: z.iso.date().optional(),
   endDate: z.union([z.iso.date(), z.literal('')]).optional(),
@@ -76,12 +79,14 @@ const logDoseBody = z.strictObject({
   status: z.enum(['taken', 'skipped']),
   at: isoInstant.optional(),
   scheduledAt: isoInstant.optional(),
-  note: freeText.optional(),
+  note: contractText(LogDoseRequestSchema.field.note).optional(),
 });
 
 const listMedicationsQuery = z.strictObject({ active: z.enum(['true', 'false']).optional(), ...pageQuery });
 const periodQuery = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional() });
-const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
+const idempotencyHeaders = z.object({
+  'idempotency-key': contractText(created.idempotencyKey, { min: 1 }).optional(),
+});
 
 /** The service's names for what these routes' clients send. */
 const newMedicationFields: UpstreamFieldNames = { doseUnit: 'unit' };

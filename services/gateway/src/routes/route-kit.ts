@@ -1,14 +1,15 @@
 import { create, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
-import { pageSizes } from '@tend/platform';
 import { PageRequestSchema, type PageRequest, type PageResponse } from '@tend/proto/tend/common/v1/common';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { UpdateUserRequestSchema } from '@tend/proto/tend/health/v1/people';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { breakGlassHeader, callerOf } from '../auth/principal.js';
 import { toApiJson } from '../http/api-json.js';
+import { contractText, integerMaxOf, textLengthOf } from '../http/contract-fields.js';
 
 /** What the API routes call. */
 export interface ApiDeps {
@@ -48,11 +49,23 @@ export const breakGlassHeaders = z.object({
 /** An instant in the API: ISO 8601 with an offset. */
 export const isoInstant = z.iso.datetime({ offset: true });
 
-/** `limit` and `cursor` of every list. */
+/** `limit` and `cursor` of every list, as the contract's page bounds them (0 is its "default"). */
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(pageSizes.max).optional(),
-  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(integerMaxOf(PageRequestSchema.field.limit)).optional(),
+  cursor: contractText(PageRequestSchema.field.cursor).optional(),
 };
+
+/**
+ * An e-mail address wherever the API takes one, trimmed: as long as the contract's address
+ * fields allow (254 characters), at most 64 of them before the `@` (RFC 5321). One rule for
+ * sign-up, a changed address and an invitation, so an address one route takes no other refuses.
+ */
+export const apiEmail = z
+  .string()
+  .trim()
+  .max(textLengthOf(UpdateUserRequestSchema.field.email).max)
+  .email()
+  .refine((email) => email.lastIndexOf('@') <= 64, 'the part before @ must be at most 64 characters');
 
 /** `{ id }` of a record in the path. */
 export const idParams = z.strictObject({ id: z.uuid() });

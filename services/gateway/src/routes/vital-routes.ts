@@ -1,8 +1,9 @@
 import { create } from '@bufbuild/protobuf';
-import { VitalSummarySchema } from '@tend/proto/tend/health/v1/analytics';
+import { BucketSizeSchema, VitalSummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import {
   BloodPressureCategory,
   BloodPressureCategorySchema,
+  RecordVitalRequestSchema,
   VitalInputSchema,
   VitalKindSchema,
   VitalSchema,
@@ -10,10 +11,10 @@ import {
   type VitalKind,
   type VitalSource,
 } from '@tend/proto/tend/health/v1/vitals';
-import { boundedText, idempotencyKeyChars } from '@tend/platform';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, enumToApi, toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import {
   apiObject,
   callerOfRequest,
@@ -67,9 +68,17 @@ const listVitalsQuery = z.strictObject({
   ...pageQuery,
 });
 
-const summaryQuery = z.strictObject({ kind, from: isoInstant.optional(), to: isoInstant.optional() });
+const summaryQuery = z.strictObject({
+  kind,
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
+  // Days or weeks; absent means days for periods up to 31 days, weeks beyond (a year's chart asks for days).
+  bucketSize: z.enum(apiEnumNames(BucketSizeSchema)).optional(),
+});
 
-const idempotencyHeaders = z.object({ 'idempotency-key': boundedText(idempotencyKeyChars).optional() });
+const idempotencyHeaders = z.object({
+  'idempotency-key': contractText(RecordVitalRequestSchema.field.idempotencyKey, { min: 1 }).optional(),
+});
 
 /** The vitals list of `userId` (empty: the caller), for `/vitals` and a caregiver's `/patients/:id/vitals`. */
 export function listVitalsRoute(deps: ApiDeps, userIdOf: (params: unknown) => string) {
@@ -161,6 +170,7 @@ export function registerVitalRoutes(app: FastifyInstance, deps: ApiDeps): void {
         kind: enumFromApi(VitalKindSchema, query.kind) as VitalKind,
         from: timestampOf(query.from),
         to: timestampOf(query.to),
+        bucketSize: query.bucketSize === undefined ? undefined : enumFromApi(BucketSizeSchema, query.bucketSize),
       });
       const full = toApiJson(VitalSummarySchema, summary!);
       const stats = (summary!.value ?? summary!.systolic) as { min: number; max: number; mean: number } | undefined;

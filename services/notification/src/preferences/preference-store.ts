@@ -1,7 +1,7 @@
 import type { Clock, SchemaDatabase } from '@tend/platform';
 import type { Selectable } from 'kysely';
 import type { NotificationTables, PreferencesTable } from '../db/tables.js';
-import { withdrawUnfired } from '../reminders/reminder-store.js';
+import { ReminderFiredMeanwhileError, withdrawUnfired } from '../reminders/reminder-store.js';
 import {
   channelNames,
   defaultPreferences,
@@ -71,6 +71,19 @@ export class PreferenceStore {
       follow_up_minutes: preferences.followUpMinutes,
       updated_at: this.clock.now(),
     };
+    // A reminder whose time came while this ran (its live event went out) fails the change; tried
+    // again with the clock read after, the change leaves that reminder as it was.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#write(userId, values);
+        return preferences;
+      } catch (error) {
+        if (!(error instanceof ReminderFiredMeanwhileError) || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  async #write(userId: string, values: Omit<Row, 'user_id' | 'channels'> & { channels: string }): Promise<void> {
     await this.db.transaction(async (trx) => {
       await trx
         .insertInto('preferences')
@@ -89,7 +102,6 @@ export class PreferenceStore {
         .execute();
       await withdrawUnfired(trx, this.db.schema, now, userId);
     });
-    return preferences;
   }
 
   /** Forgets a person (their account was deleted). */

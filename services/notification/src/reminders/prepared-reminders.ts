@@ -1,5 +1,5 @@
 import { outboxChannel, topics, type Clock, type Ids, type SchemaDatabase } from '@tend/platform';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import {
   deliveryRows,
@@ -23,6 +23,33 @@ export interface PreparedNotification {
   eventId: string;
   /** ISO time of the dose's nudge, or null for none. */
   followUpAt: string | null;
+  /**
+   * True when the live event was written ahead too, held in the outbox until the due time
+   * (migration 0005); then firing only marks the reminder fired. Absent on rows written before.
+   */
+  held?: boolean;
+}
+
+/**
+ * The live event of a notification placed in an inbox, as SQL over a row `c` with the
+ * notification's columns and `event_id`: the same CloudEvent envelope the outbox writes for any
+ * notification, published to the person's sockets.
+ */
+function liveEventSql(time: RawBuilder<unknown>) {
+  return sql`jsonb_build_object(
+    'specversion', '1.0', 'id', c.event_id::text, 'source', ${notificationSource}::text,
+    'type', ${notificationCreatedType}::text, 'subject', c.notification_id::text,
+    'time', ${time}, 'datacontenttype', 'application/json',
+    'partitionkey', c.recipient_user_id::text,
+    'data', jsonb_build_object(
+      'id', c.notification_id::text, 'kind', c.message_kind, 'title', c.title, 'body', c.body,
+      'data', c.data,
+      'createdAt', ${isoText(sql.ref('c.created_at'))}))`;
+}
+
+/** A timestamptz as the ISO text of JavaScript's `toISOString`. */
+function isoText(column: RawBuilder<unknown>) {
+  return sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
 /** Reminders are written ahead only this far before their time, so they are in place by then. */
@@ -97,7 +124,11 @@ export class PreparedReminders {
           reminder.fireAt,
           enabledChannels,
         );
-        const prepared: PreparedNotification = { eventId: ids.uuid(), followUpAt: followUpAt?.toISOString() ?? null };
+        const prepared: PreparedNotification = {
+          eventId: ids.uuid(),
+          followUpAt: followUpAt?.toISOString() ?? null,
+          held: true,
+        };
         return { reminder, draft, notificationId: ids.uuid(), prepared };
       });
       const inserted = await trx
@@ -136,6 +167,23 @@ export class PreparedReminders {
         deliveryRows(draft, notificationId, reminder.fireAt, ids),
       );
       if (deliveries.length > 0) await trx.insertInto('deliveries').values(deliveries).execute();
+      // The live events, held in the outbox until the due time (the relay publishes them then).
+      // One per reminder and notification, whether the notification was written now or before.
+      await sql`
+        INSERT INTO ${sql.table(`${db.schema}.outbox`)} (id, topic, partition_key, event, deliver_at)
+        SELECT c.event_id, ${topics.notificationQueue.name}, c.recipient_user_id::text,
+               ${liveEventSql(isoText(sql.ref('c.fire_at')))}, c.fire_at
+        FROM (
+          SELECT v.event_id, v.fire_at, n.user_id AS recipient_user_id, n.id AS notification_id, n.kind AS message_kind,
+                 n.title, n.body, n.data, n.created_at
+          FROM unnest(${written.map((w) => w.notificationId)}::uuid[], ${written.map((w) => w.prepared.eventId)}::uuid[],
+                      ${written.map((w) => w.reminder.fireAt)}::timestamptz[]) AS v(notification_id, event_id, fire_at)
+          JOIN ${sql.table(`${db.schema}.notifications`)} n ON n.id = v.notification_id
+          WHERE n.in_app
+            -- Held already (written before under its key and not taken back): once is enough.
+            AND NOT EXISTS (SELECT 1 FROM ${sql.table(`${db.schema}.outbox`)} o
+                            WHERE o.deliver_at IS NOT NULL AND o.event->>'subject' = n.id::text)
+        ) c`.execute(trx);
       await sql`
         UPDATE ${sql.table(`${db.schema}.reminders`)} AS r SET prepared = v.prepared, notification_id = v.notification_id
         FROM unnest(${written.map((w) => w.reminder.id)}::text[], ${written.map((w) => JSON.stringify(w.prepared))}::jsonb[],
@@ -145,9 +193,14 @@ export class PreparedReminders {
     });
   }
 
-  /** Fires up to `limit` written-ahead reminders that are due, in one statement. */
-  async fire(limit: number): Promise<FiredBatch> {
-    const { rows } = await this.fireStatement(this.options.clock.now(), limit).execute(this.options.db.primary);
+  /**
+   * Fires up to `limit` written-ahead reminders due `afterMs` ago or more, in one statement. Their
+   * live events went out at the due time from the outbox; what is left (the fired mark, the nudge)
+   * waits `afterMs`, so that at a peak it does not compete with the publishing.
+   */
+  async fire(limit: number, afterMs = 0): Promise<FiredBatch> {
+    const now = this.options.clock.now();
+    const { rows } = await this.fireStatement(now, limit, afterMs).execute(this.options.db.primary);
     for (const row of rows) {
       this.options.metrics.reminderLateness.observe({ kind: row.kind }, Math.max(0, row.overdue_ms) / 1000);
       this.options.metrics.reminders.inc({ kind: row.kind, outcome: 'fired' });
@@ -156,7 +209,7 @@ export class PreparedReminders {
   }
 
   /** The statement that fires a batch (apart, so that its plan can be looked at). */
-  fireStatement(now: Date, limit: number) {
+  fireStatement(now: Date, limit: number, afterMs = 0) {
     const { db } = this.options;
     const table = (name: string) => sql.table(`${db.schema}.${name}`);
     // Every step reads `claimed`, never a join of two of these steps: the planner cannot know
@@ -167,7 +220,7 @@ export class PreparedReminders {
                notification_id, prepared
         FROM ${table('reminders')}
         WHERE state = 'pending' AND prepared IS NOT NULL
-          AND fire_at <= ${now} AND fire_at >= ${new Date(now.getTime() - missedAfterMs)}
+          AND fire_at <= ${new Date(now.getTime() - afterMs)} AND fire_at >= ${new Date(now.getTime() - missedAfterMs)}
         ORDER BY fire_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
@@ -176,31 +229,27 @@ export class PreparedReminders {
                l.scheduled_at, l.payload, l.notification_id,
                (l.prepared->>'eventId')::uuid AS event_id,
                (l.prepared->>'followUpAt')::timestamptz AS follow_up_at,
+               coalesce((l.prepared->>'held')::boolean, false) AS held,
                n.kind AS message_kind, n.title, n.body, n.data, n.in_app, n.created_at
         FROM locked l
         JOIN ${table('notifications')} n ON n.id = l.notification_id
       ), enqueued AS (
-        -- The same CloudEvent envelope as the outbox writes for any notification placed in an inbox.
+        -- Only for reminders written ahead before their live event was (those are in the outbox).
         INSERT INTO ${table('outbox')} (id, topic, partition_key, event)
         SELECT c.event_id, ${topics.notificationQueue.name}, c.recipient_user_id::text,
-               jsonb_build_object(
-                 'specversion', '1.0', 'id', c.event_id::text, 'source', ${notificationSource}::text,
-                 'type', ${notificationCreatedType}::text, 'subject', c.notification_id::text,
-                 'time', ${now.toISOString()}::text, 'datacontenttype', 'application/json',
-                 'partitionkey', c.recipient_user_id::text,
-                 'data', jsonb_build_object(
-                   'id', c.notification_id::text, 'kind', c.message_kind, 'title', c.title, 'body', c.body,
-                   'data', c.data,
-                   'createdAt', to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+               ${liveEventSql(sql`${now.toISOString()}::text`)}
         FROM claimed c
-        WHERE c.in_app
+        WHERE c.in_app AND NOT c.held
         RETURNING seq
       ), fired AS (
         UPDATE ${table('reminders')} AS r
         SET state = 'fired', fired_at = ${now}, late = false, updated_at = ${now}
         FROM claimed c
         WHERE r.id = c.id
-        RETURNING r.kind, (extract(epoch FROM ${now}::timestamptz - c.fire_at) * 1000)::float8 AS overdue_ms
+        -- Late by when its live event went out (held: the relay's publish), or by now.
+        RETURNING r.kind, (extract(epoch FROM coalesce(
+          (SELECT o.published_at FROM ${table('outbox')} o WHERE c.held AND o.id = c.event_id), ${now}::timestamptz
+        ) - c.fire_at) * 1000)::float8 AS overdue_ms
       ), followed AS (
         -- One nudge if the dose is still not logged N minutes after its time.
         INSERT INTO ${table('reminders')}

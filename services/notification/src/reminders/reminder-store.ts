@@ -133,9 +133,25 @@ export async function reconcileWindow(
 }
 
 /**
+ * A reminder was taken back while its time came: its live event, held until then, went out
+ * before the change could withdraw it. The change's transaction must roll back; tried again, it
+ * finds the reminder fired and leaves it as it was.
+ */
+export class ReminderFiredMeanwhileError extends Error {
+  constructor(readonly count: number) {
+    super(`${count} reminder(s) fell due and were published while being taken back`);
+    this.name = 'ReminderFiredMeanwhileError';
+  }
+}
+
+/**
  * Deletes the notifications written ahead (dated after `now`) whose reminder no longer points
- * at them — it was changed or cancelled before its time — with their delivery records; none of
- * them was shown or sent yet. Of one person's, or of everyone's.
+ * at them — it was changed or cancelled before its time — with their delivery records and their
+ * live events held in the outbox; none of them was shown or sent yet. Of one person's, or of
+ * everyone's. The held events go first, each under its row lock: one the outbox relay is
+ * publishing at that moment (its time came while this transaction ran) is waited for and found
+ * published, and then the whole change fails (`ReminderFiredMeanwhileError`) rather than cancel
+ * a reminder that was delivered.
  */
 export async function withdrawUnfired(
   trx: Kysely<NotificationTables>,
@@ -143,17 +159,24 @@ export async function withdrawUnfired(
   now: Date,
   userId?: string,
 ): Promise<number> {
-  let query = trx
-    .deleteFrom('notifications')
-    .where('created_at', '>', now)
-    .where('idempotency_key', 'like', 'reminder:%')
-    .where(
-      sql<boolean>`NOT EXISTS (SELECT 1 FROM ${sql.table(`${schema}.reminders`)} r
-        WHERE r.id = substr(notifications.idempotency_key, 10) AND r.notification_id = notifications.id)`,
-    );
-  if (userId !== undefined) query = query.where('user_id', '=', userId);
-  const result = await query.executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const withdrawn = sql<boolean>`n.created_at > ${now} AND n.idempotency_key LIKE 'reminder:%'
+    AND NOT EXISTS (SELECT 1 FROM ${sql.table(`${schema}.reminders`)} r
+                    WHERE r.id = substr(n.idempotency_key, 10) AND r.notification_id = n.id)
+    ${userId === undefined ? sql`` : sql`AND n.user_id = ${userId}`}`;
+  const notifications = sql.table(`${schema}.notifications`);
+  const outbox = sql.table(`${schema}.outbox`);
+  await sql`
+    DELETE FROM ${outbox} o USING ${notifications} n
+    WHERE o.deliver_at IS NOT NULL AND o.published_at IS NULL AND o.event->>'subject' = n.id::text
+      AND ${withdrawn}`.execute(trx);
+  // A new statement, so a fresh snapshot: it sees what the relay committed while we waited.
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM ${outbox} o JOIN ${notifications} n ON o.event->>'subject' = n.id::text
+    WHERE o.deliver_at IS NOT NULL AND ${withdrawn}`.execute(trx);
+  const published = Number(rows[0]?.n ?? 0);
+  if (published > 0) throw new ReminderFiredMeanwhileError(published);
+  const result = await sql`DELETE FROM ${notifications} n WHERE ${withdrawn}`.execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 /** A row as a `StoredReminder`. */

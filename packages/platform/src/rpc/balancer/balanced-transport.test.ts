@@ -11,14 +11,22 @@ import { BalancedTransport } from './balanced-transport.js';
 /** Fake instances: each counts its calls and answers, or fails as the test says. */
 function fleet(urls: string[]) {
   const calls = new Map<string, number>(urls.map((u) => [u, 0]));
+  /** Instances with nothing listening: the connection is refused, the request never sent. */
   const down = new Set<string>();
+  /** Instances that answer Unavailable after taking the request: it may have been applied. */
+  const failing = new Set<string>();
   /** Instances whose connection dies mid-call, as a killed process's does. */
   const dropping = new Set<string>();
   const transportOf = (url: string): Transport => ({
     async unary(method, signal) {
       calls.set(url, calls.get(url)! + 1);
       if (signal?.aborted) throw new ConnectError('the caller cancelled', Code.Canceled);
-      if (down.has(url)) throw new ConnectError(`connect ECONNREFUSED ${url}`, Code.Unavailable);
+      if (down.has(url)) {
+        // As the Node transport reports it: the socket's error as the cause.
+        const refused = Object.assign(new Error(`connect ECONNREFUSED ${url}`), { code: 'ECONNREFUSED' });
+        throw new ConnectError(refused.message, Code.Unavailable, undefined, undefined, refused);
+      }
+      if (failing.has(url)) throw new ConnectError('upstream unavailable', Code.Unavailable);
       if (dropping.has(url)) throw new ConnectError('http/2 stream closed with error code CANCEL (0x8)', Code.Canceled);
       const message = method.name === 'RecordVital' ? create(RecordVitalResponseSchema) : create(GetUserResponseSchema);
       return {
@@ -34,7 +42,7 @@ function fleet(urls: string[]) {
       throw new Error('not used');
     },
   });
-  return { calls, down, dropping, transportOf };
+  return { calls, down, failing, dropping, transportOf };
 }
 
 function balancer(urls: (string | UpstreamInstance)[], policy: BalancingPolicy = 'round-robin') {
@@ -86,16 +94,26 @@ describe('balanced transport', () => {
     expect(new Set(first.values()).size).toBe(3);
   });
 
-  it('retries an idempotent call on another instance when its instance is down, but never a write without a key', async () => {
-    const { client, down } = balancer(['http://a', 'http://b']);
-    down.add('http://a');
+  it('retries an idempotent call on another instance when its instance failed, but never a write without a key', async () => {
+    const { client, failing } = balancer(['http://a', 'http://b']);
+    failing.add('http://a');
     for (let i = 0; i < 4; i++) await expect(client.getUser({})).resolves.toBeDefined();
-    const { client: writer, down: writerDown, calls } = balancer(['http://a', 'http://b']);
-    writerDown.add('http://a');
+    const { client: writer, failing: writerFailing, calls } = balancer(['http://a', 'http://b']);
+    writerFailing.add('http://a');
     const outcomes = await Promise.allSettled([writer.recordVital({}), writer.recordVital({})]);
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
     expect(calls.get('http://a')).toBe(1);
     await expect(writer.recordVital({ idempotencyKey: 'k-1' })).resolves.toBeDefined();
+  });
+
+  it('sends any call, a write without a key too, to another instance when its connection was refused', async () => {
+    const { client, down, calls } = balancer(['http://a', 'http://b']);
+    down.add('http://a');
+    const outcomes = await Promise.allSettled([client.recordVital({}), client.recordVital({})]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+    // The refused one was tried on a first, then answered by b; b took both.
+    expect(calls.get('http://a')).toBe(1);
+    expect(calls.get('http://b')).toBe(2);
   });
 
   it('retries an idempotent call whose connection died mid-call, but not one its caller cancelled', async () => {

@@ -69,11 +69,21 @@ function instanceFailure(error: unknown, signal: AbortSignal | undefined): Conne
 }
 
 /**
+ * Whether the call never reached its instance: the connection was refused (nothing listening
+ * there, as after a crash), so no byte of the request was sent and any call, a write without an
+ * idempotency key too, can go to another instance without being applied twice.
+ */
+export function neverSent(failure: ConnectError): boolean {
+  return (failure.cause as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
+}
+
+/**
  * Spreads one service's calls over its instances: a policy picks among the healthy ones;
  * connection failures (3 in a row) take an instance out for 30 s, after which one trial call
  * decides (a breaker per instance); a periodic gRPC health check takes out instances that say
  * they are not serving; backups are used only while no primary is in; an idempotent call that
- * fails because its instance did is retried on another with backoff. The caller's deadline and
+ * fails because its instance did is retried on another with backoff, and so is any call whose
+ * connection was refused (it never left, see `neverSent`). The caller's deadline and
  * cancellation go through unchanged. Streams are placed once and not retried.
  */
 export class BalancedTransport extends BaseService implements Transport {
@@ -156,7 +166,8 @@ export class BalancedTransport extends BaseService implements Transport {
 
   unary: Transport['unary'] = async (method, signal, timeoutMs, header, input, contextValues) => {
     const tried = new Set<Instance>();
-    const attempts = isIdempotent(method, input) ? 1 + this.#options.retries : 1;
+    const idempotent = isIdempotent(method, input);
+    const attempts = 1 + this.#options.retries;
     for (let attempt = 1; ; attempt++) {
       const instance = this.#choose(input, tried);
       tried.add(instance);
@@ -168,10 +179,11 @@ export class BalancedTransport extends BaseService implements Transport {
       } catch (error) {
         const failure = instanceFailure(error, signal);
         this.#failed(instance, failure);
-        if (attempt >= attempts || !retryableCodes.has(failure.code) || signal?.aborted) throw failure;
+        const retryable = idempotent ? retryableCodes.has(failure.code) : neverSent(failure);
+        if (attempt >= attempts || !retryable || signal?.aborted) throw failure;
         this.#options.logger.debug(
           { service: this.#options.service, method: method.name, url: instance.url, code: Code[failure.code] },
-          'retrying an idempotent call on another instance',
+          idempotent ? 'retrying an idempotent call on another instance' : 'sending a refused call to another instance',
         );
         await sleep(25 * 2 ** (attempt - 1) * (0.5 + Math.random()), undefined, { signal }).catch(() => undefined);
       } finally {

@@ -55,6 +55,13 @@ export const file_tend_health_v1_health_service: GenFile = /*@__PURE__*/
  *   half-written.
  * - Lists use tend.common.v1.PageRequest / PageResponse cursor pagination.
  *
+ * Split in two: HealthPublicService (what may be called on a person's behalf, and all that the
+ * gateway's `/rpc` serves) and HealthInternalService (service to service only). This service
+ * keeps every method under its old name, because removing a service or a method breaks the
+ * wire contract for callers not yet moved (`buf breaking`, FILE rules: SERVICE_NO_DELETE,
+ * RPC_NO_DELETE); the health service serves all three with the same handlers. New callers use
+ * the split services.
+ *
  * --- Accounts and profiles ---
  *
  * @generated from service tend.health.v1.HealthService
