@@ -628,12 +628,29 @@ describe('the API document', () => {
       kinds.filter((option) => option !== bloodPressure).every((option) => option.required!.includes('value')),
     ).toBe(true);
   });
+
+  it('documents Tend-Break-Glass where an admin may reach another person’s health data, and the 403 without it', async () => {
+    const document = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { in: string; name: string; schema: JsonSchema }[]; responses: object }>
+      >;
+    };
+    for (const path of ['/api/v1/patients/{id}/vitals', '/api/v1/patients/{id}/medications']) {
+      const operation = document.paths[path]!.get!;
+      const header = operation.parameters?.find((p) => p.in === 'header' && p.name === 'tend-break-glass');
+      expect(header, path).toBeDefined();
+      expect(header!.schema).toMatchObject({ minLength: 10, maxLength: 500 });
+      expect(JSON.stringify(operation.responses['403' as keyof object])).toContain('Tend-Break-Glass');
+    }
+  });
 });
 
 interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   enum?: string[];
   minLength?: number;
+  maxLength?: number;
   required?: string[];
   oneOf?: JsonSchema[];
 }

@@ -3065,7 +3065,10 @@ export interface paths {
                     from?: string;
                     to?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description Admins only: break-glass mode, with the reason (10 to 500 characters). Without it an admin gets no other person's health data (403); with it, the access is audited with the reason, shown to the person and alerted on */
+                    "tend-break-glass"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -3086,7 +3089,15 @@ export interface paths {
                 };
                 400: components["responses"]["BadRequest"];
                 401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
+                /** @description The account may not do this; an admin gets another person's health data only in break-glass mode, with a `Tend-Break-Glass` reason */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 404: components["responses"]["NotFound"];
                 429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["ServiceUnavailable"];
@@ -3116,7 +3127,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description Admins only: break-glass mode, with the reason (10 to 500 characters). Without it an admin gets no other person's health data (403); with it, the access is audited with the reason, shown to the person and alerted on */
+                    "tend-break-glass"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -3140,7 +3154,15 @@ export interface paths {
                 };
                 400: components["responses"]["BadRequest"];
                 401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
+                /** @description The account may not do this; an admin gets another person's health data only in break-glass mode, with a `Tend-Break-Glass` reason */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 404: components["responses"]["NotFound"];
                 429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["ServiceUnavailable"];
@@ -3172,7 +3194,10 @@ export interface paths {
                     limit?: number;
                     to?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description Admins only: break-glass mode, with the reason (10 to 500 characters). Without it an admin gets no other person's health data (403); with it, the access is audited with the reason, shown to the person and alerted on */
+                    "tend-break-glass"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -3196,7 +3221,15 @@ export interface paths {
                 };
                 400: components["responses"]["BadRequest"];
                 401: components["responses"]["Unauthorized"];
-                403: components["responses"]["Forbidden"];
+                /** @description The account may not do this; an admin gets another person's health data only in break-glass mode, with a `Tend-Break-Glass` reason */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 404: components["responses"]["NotFound"];
                 429: components["responses"]["TooManyRequests"];
                 503: components["responses"]["ServiceUnavailable"];

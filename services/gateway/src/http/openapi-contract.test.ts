@@ -49,6 +49,7 @@ describe('describeContract', () => {
       '/api/v1/vitals/{id}': {
         delete: { responses: { 204: { description: 'Default Response', content: { 'application/json': {} } } } },
       },
+      '/api/v1/patients/{id}/vitals': { get: { responses: { 200: { description: 'readings' } } } },
     },
     components: { securitySchemes: {} },
   };
@@ -61,6 +62,12 @@ describe('describeContract', () => {
         access: routeAccess['DELETE /api/v1/vitals/:id'],
         validates: { body: false, querystring: false, params: true, headers: false },
       }),
+      facts({
+        url: '/api/v1/patients/:id/vitals',
+        access: routeAccess['GET /api/v1/patients/:id/vitals'],
+        validates: { body: false, querystring: true, params: true, headers: true },
+        breakGlass: true,
+      }),
     ].map((route) => [operationKey(route.method, route.url), route]),
   );
   const described = describeContract(document, routes) as unknown as {
@@ -69,7 +76,11 @@ describe('describeContract', () => {
   };
 
   it('keeps only the routes of the API', () => {
-    expect(Object.keys(described.paths)).toEqual(['/api/v1/auth/login', '/api/v1/vitals/{id}']);
+    expect(Object.keys(described.paths)).toEqual([
+      '/api/v1/auth/login',
+      '/api/v1/vitals/{id}',
+      '/api/v1/patients/{id}/vitals',
+    ]);
   });
 
   it('marks a public route as needing no token, and leaves the others to the document default', () => {
@@ -88,6 +99,17 @@ describe('describeContract', () => {
     });
     expect(shared['TooManyRequests']!.headers).toHaveProperty('Retry-After');
     expect(described.components.schemas).toHaveProperty('Problem');
+  });
+
+  it('says on a route an admin may use in break-glass mode that its 403 is the refusal without Tend-Break-Glass', () => {
+    const refusal = described.paths['/api/v1/patients/{id}/vitals']!.get!.responses['403']!;
+    expect(refusal.description).toContain('Tend-Break-Glass');
+    expect(refusal.content).toEqual({
+      'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+    });
+    expect(described.paths['/api/v1/vitals/{id}']!.delete!.responses['403']).toEqual({
+      $ref: '#/components/responses/Forbidden',
+    });
   });
 
   it('describes a 204 without a body', () => {

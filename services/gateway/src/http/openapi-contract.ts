@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
+import { breakGlassHeader } from '../auth/principal.js';
 import { isApiRoute, routeAccess, type RouteAccess } from './access-policy.js';
 
 declare module 'fastify' {
@@ -23,6 +24,8 @@ export interface RouteFacts {
   /** Which parts of the request the route validates. */
   validates: { body: boolean; querystring: boolean; params: boolean; headers: boolean };
   answers: readonly ErrorStatus[];
+  /** An admin reaches another person's health data here only with `Tend-Break-Glass`. */
+  breakGlass?: boolean;
 }
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
@@ -128,7 +131,15 @@ export function routeFactsOf(route: RouteOptions, method: string): RouteFacts {
       headers: schema?.headers !== undefined,
     },
     answers: route.config?.answers ?? [],
+    breakGlass: acceptsHeader(schema?.headers, breakGlassHeader),
   };
+}
+
+/** Whether a route's header schema (zod, or JSON Schema) names `header`. */
+function acceptsHeader(headers: unknown, header: string): boolean {
+  if (typeof headers !== 'object' || headers === null) return false;
+  const fields = 'shape' in headers ? headers.shape : 'properties' in headers ? headers.properties : undefined;
+  return typeof fields === 'object' && fields !== null && header in fields;
 }
 
 /** Records the facts of every API route as it is registered, for `describeContract`. */
@@ -199,8 +210,16 @@ function describeOperation(operation: Operation, route: RouteFacts): Operation {
   for (const status of errorStatusesOf(route)) {
     responses[String(status)] = { $ref: `#/components/responses/${errorResponses[status].name}` };
   }
+  if (route.breakGlass) responses['403'] = breakGlassRefusal;
   return { ...operation, responses, ...(route.access === 'anyone' && { security: [] }) };
 }
+
+/** The 403 of a route an admin may use in break-glass mode: what the refusal means there. */
+const breakGlassRefusal: Response = {
+  description:
+    "The account may not do this; an admin gets another person's health data only in break-glass mode, with a `Tend-Break-Glass` reason",
+  content: { 'application/problem+json': { schema: problemRef } },
+};
 
 function withoutBody(status: string, response: Response): Response {
   const description = status === '204' ? 'Done; nothing to return' : 'Redirected to `Location`';

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { apiEnumNames, enumFromApi, toApiJson } from '../http/api-json.js';
 import { adherenceRoute, listMedicationsQuery, listMedicationsRoute, periodQuery } from './medication-routes.js';
 import {
+  breakGlassHeaders,
   apiObject,
   callerOfRequest,
   idParams,
@@ -224,6 +225,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
         summary: "A patient's readings (scope read_vitals)",
         params: idParams,
         querystring: listVitalsQuery,
+        headers: breakGlassHeaders,
         response: { 200: listResponse },
       },
     },
@@ -238,6 +240,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
         summary: "A patient's medications (scope read_medications)",
         params: idParams,
         querystring: listMedicationsQuery,
+        headers: breakGlassHeaders,
         response: { 200: listResponse },
       },
     },
@@ -252,6 +255,7 @@ export function registerCaregiverRoutes(app: FastifyInstance, deps: ApiDeps): vo
         summary: "A patient's adherence (scope read_medications)",
         params: idParams,
         querystring: periodQuery,
+        headers: breakGlassHeaders,
         response: { 200: apiObject },
       },
     },

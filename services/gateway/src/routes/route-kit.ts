@@ -29,6 +29,23 @@ export function callerOfRequest(request: FastifyRequest) {
   return callerOf(request.principal, request.headers[breakGlassHeader]);
 }
 
+/**
+ * The `Tend-Break-Glass` header of a route through which an admin may reach another person's
+ * health data: in the API document (a parameter, and the 403 an admin gets without it) and
+ * checked here as the health service checks it, so a bad reason is a 400 naming the header.
+ * Anyone else's header is ignored (`callerOf`).
+ */
+export const breakGlassHeaders = z.object({
+  [breakGlassHeader]: z
+    .string()
+    .min(10, 'must say why, in 10 to 500 characters')
+    .max(500, 'must say why, in 10 to 500 characters')
+    .optional()
+    .describe(
+      "Admins only: break-glass mode, with the reason (10 to 500 characters). Without it an admin gets no other person's health data (403); with it, the access is audited with the reason, shown to the person and alerted on",
+    ),
+});
+
 /** An instant in the API: ISO 8601 with an offset. */
 export const isoInstant = z.iso.datetime({ offset: true });
 
