@@ -15,7 +15,8 @@
 //                stored crisis readings with no alert in the person's inbox;
 //   duplicated   writes stored twice (matched by their unique values), and alerts written twice;
 //   recovery     from the fault's end to the last failed request, or to the last alert it held up.
-// It exits 1 on anything lost or duplicated, any avoidable error, or recovery over 10 s.
+// It exits 1 on anything lost or duplicated, any avoidable error, or recovery over 10 s; with
+// `--ci`, only on anything lost or duplicated (the other two are printed as misses).
 //
 // Full run: the issue's durations (Kafka 60 s, Redis 30 s, others 10 s; CHAOS_FAULT_SECONDS sets
 // all), 15 s settle. `--ci`: 8 s faults and 12 s settle (longer than the recovery bound, so a slow
@@ -30,7 +31,14 @@ import { chaosCluster } from './chaos/cluster.js';
 import { chaosFaults, type Fault } from './chaos/faults.js';
 import { readLedger } from './chaos/ledger.js';
 import { newPerson, personLoad, registrationLoad, type Person, type Sent } from './chaos/load.js';
-import { chaosFailures, chaosRow, chaosTable, type ChaosRow } from './chaos/verdict.js';
+import {
+  chaosFailures,
+  chaosInvariantFailures,
+  chaosRow,
+  chaosServiceMisses,
+  chaosTable,
+  type ChaosRow,
+} from './chaos/verdict.js';
 
 const args = process.argv.slice(2);
 const ci = args.includes('--ci');
@@ -135,7 +143,14 @@ console.log(
     `${((Date.now() - started) / 1000).toFixed(0)} s in all`,
 );
 console.log(chaosTable(rows));
-const failures = rows.flatMap((r) => chaosFailures(r).map((why) => `${r.fault}: ${why}`));
+const reasons = (judge: (row: ChaosRow) => string[]) =>
+  rows.flatMap((r) => judge(r).map((why) => `${r.fault}: ${why}`));
+const failures = reasons(ci ? chaosInvariantFailures : chaosFailures);
+if (ci) {
+  const misses = reasons(chaosServiceMisses);
+  if (misses.length > 0)
+    console.warn(`chaos: service levels missed (reported, not gating in --ci)\n  ${misses.join('\n  ')}`);
+}
 if (failures.length > 0) {
   console.error(`chaos: failed\n  ${failures.join('\n  ')}`);
   process.exit(1);

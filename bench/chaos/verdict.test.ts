@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inFlightDuring } from './faults.js';
 import type { Ledger } from './ledger.js';
 import { crisisOf, type Sent } from './load.js';
-import { chaosFailures, chaosRow } from './verdict.js';
+import { chaosFailures, chaosInvariantFailures, chaosRow, chaosServiceMisses } from './verdict.js';
 
 const clean: Ledger = {
   lostWrites: 0,
@@ -56,6 +56,14 @@ describe('the chaos verdict', () => {
     const row = chaosRow('kafka-stopped', [ok(0, 1)], () => false, 1_000, { ...clean, alertDelayMs: 10_001 });
     expect(row.recoveredBy).toEqual({ requestsMs: 0, alertsMs: 10_001 });
     expect(chaosFailures(row)).toEqual(['recovery 10.0 s']);
+  });
+
+  it('holds CI to the invariant only: a slow recovery or an avoidable error is a miss, a loss a failure', () => {
+    const slow = chaosRow('kafka-stopped', [failed(0, 1)], () => false, 1_000, { ...clean, alertDelayMs: 12_000 });
+    expect(chaosInvariantFailures(slow)).toEqual([]);
+    expect(chaosServiceMisses(slow)).toEqual(['1 avoidable errors', 'recovery 12.0 s']);
+    const lossy = chaosRow('kafka-stopped', [ok(0, 1)], () => false, 1_000, { ...clean, lostAlerts: 1 });
+    expect(chaosInvariantFailures(lossy)).toEqual(['1 lost']);
   });
 
   it('fails a fault under which no event went through Kafka, since nothing was then proven', () => {

@@ -58,18 +58,33 @@ export function chaosRow(
 }
 
 /**
- * Why a line fails the run, empty when it passes: anything lost, anything applied twice, any
- * failure the fault did not make unavoidable, a recovery over the bound, or a fault under which
- * no alert went through Kafka at all (then exactly-once was not tested).
+ * Where a line breaks the invariant, empty when it holds: anything lost, anything applied twice,
+ * or a fault under which no alert went through Kafka at all (then exactly-once was not tested).
+ * Every run, CI's included, fails on these.
  */
-export function chaosFailures(row: ChaosRow): string[] {
+export function chaosInvariantFailures(row: ChaosRow): string[] {
   const reasons: string[] = [];
   if (row.lost > 0) reasons.push(`${row.lost} lost`);
   if (row.duplicated > 0) reasons.push(`${row.duplicated} duplicated`);
-  if (row.errors > row.unavoidable) reasons.push(`${row.errors - row.unavoidable} avoidable errors`);
-  if (row.recoveryMs > recoveryBoundMs) reasons.push(`recovery ${(row.recoveryMs / 1000).toFixed(1)} s`);
   if (row.events === 0) reasons.push('no event went through Kafka');
   return reasons;
+}
+
+/**
+ * Where a line misses the service levels, empty when it meets them: a failure the fault did not
+ * make unavoidable, or a recovery over the bound. The full run fails on these; the CI run
+ * reports them, since on a shared machine they measure its load as much as Tend.
+ */
+export function chaosServiceMisses(row: ChaosRow): string[] {
+  const reasons: string[] = [];
+  if (row.errors > row.unavoidable) reasons.push(`${row.errors - row.unavoidable} avoidable errors`);
+  if (row.recoveryMs > recoveryBoundMs) reasons.push(`recovery ${(row.recoveryMs / 1000).toFixed(1)} s`);
+  return reasons;
+}
+
+/** Why a line fails a full run, empty when it passes: the invariant, then the service levels. */
+export function chaosFailures(row: ChaosRow): string[] {
+  return [...chaosInvariantFailures(row), ...chaosServiceMisses(row)];
 }
 
 /** The table as Markdown, for the terminal and bench/README.md. */
