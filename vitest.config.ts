@@ -13,7 +13,12 @@ export default defineConfig({
         test: {
           name: 'unit',
           // bench/: the pure parts of benchmarks (the chaos verdict), so their pass rules are tested.
-          include: [...sources.map((dir) => `${dir}/*.test.ts`), 'bench/**/*.test.ts'],
+          include: [
+            ...sources.map((dir) => `${dir}/*.test.ts`),
+            // The web app's component tests render React (happy-dom, set per file).
+            'apps/web/src/**/*.test.tsx',
+            'bench/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
