@@ -26,6 +26,8 @@ export async function ghzBinary(): Promise<string> {
 /** Tend's protos compiled into one descriptor set for ghz (it cannot parse proto3 `optional`). */
 export async function tendProtoset(): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'tend-protoset-')), 'tend.protoset');
+  // The contracts import buf/validate, which is fetched, not committed (scripts/proto-deps.mjs).
+  await run('node', ['scripts/proto-deps.mjs', '--quiet']);
   await run('npx', ['buf', 'build', '-o', file]);
   return file;
 }
