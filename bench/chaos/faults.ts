@@ -68,6 +68,7 @@ export function chaosFaults(cluster: ChaosCluster, infraDir: string): Fault[] {
   const never = () => false;
   // Moments the faults below record, for the requests they could not help failing.
   let killedAt = 0;
+  let killedExitAt = 0;
   let terminatedAt = 0;
   let exitedAt = 0;
   let primaryDownAt = 0;
@@ -113,16 +114,19 @@ export function chaosFaults(cluster: ChaosCluster, infraDir: string): Fault[] {
       unavoidable: (request) => inFlightDuring(request, primaryDownAt, primaryUpAt),
     },
     {
-      // A call in flight on the killed instance may have been applied, so it is not retried.
+      // A call in flight on the killed instance may have been applied, so it is not retried: one
+      // the gateway had sent it, or sent on its connection before the reset reached the gateway
+      // (about when the runner sees the exit), is answered 503.
       name: 'health-killed',
       fullSeconds: 10,
       begin: async () => {
         killedAt = Date.now();
         victim.process?.child.kill('SIGKILL');
         await victim.process?.exited;
+        killedExitAt = Date.now();
       },
       end: () => victim.start(),
-      unavoidable: (request) => inFlightDuring(request, killedAt, killedAt),
+      unavoidable: (request) => inFlightDuring(request, killedAt, killedExitAt),
     },
     {
       // The gateway drains its requests and exits; nginx sends new ones to the other. A request

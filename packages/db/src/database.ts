@@ -11,10 +11,10 @@ export interface Migration {
 
 export interface TransactionOptions {
   /**
-   * Whose write this is (a person's id). Reads with the same key then see it, even from a
-   * replica: read-your-writes.
+   * Whose write this is (a person's id), or whose several (a transaction that writes for several
+   * people). Reads with the same key then see it, even from a replica: read-your-writes.
    */
-  consistencyKey?: string;
+  consistencyKey?: string | readonly string[];
 }
 
 /**

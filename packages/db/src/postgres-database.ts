@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type Transaction } from 'kysely';
 import pg from 'pg';
 import { ConfigError, UnavailableError } from '@tend/core';
 import { BaseService, type Lifecycle } from '@tend/core';
@@ -8,6 +8,7 @@ import type { Database, DatabaseStatus, Migration, SchemaDatabase, TransactionOp
 import { parseLsn } from './lsn.js';
 import { applyMigrations } from './migrations.js';
 import { translateDatabaseError, translatingPool, withDeadline } from './query-errors.js';
+import { replicaWithFallback } from './replica-fallback.js';
 import { ReplicaMonitor } from './replica-monitor.js';
 import { selectReplica } from './replica-selection.js';
 import { validateSchemaName } from './schema-name.js';
@@ -134,8 +135,24 @@ export class PostgresDatabase extends BaseService implements Database {
     });
     // Built now with pools resolved at first query, so services can take their schema at
     // construction, before the database (perhaps an embedded server) has started.
-    this.#primaryKysely = this.#kysely(() => this.#primaryPool);
-    this.#replicaKyselys = this.#replicaUrls.map((_, index) => this.#kysely(() => this.#replicaPools[index]));
+    // One adapter per pool: it keeps one wrapper (and one error listener) per pooled connection.
+    let primaryAdapter: { of: pg.Pool; pool: PostgresPool } | undefined;
+    const primaryPool = async () => {
+      const pool = this.#requirePrimaryPool();
+      if (primaryAdapter?.of !== pool)
+        primaryAdapter = { of: pool, pool: translatingPool(pool, this.#tuning.statementTimeoutMs) };
+      return primaryAdapter.pool;
+    };
+    this.#primaryKysely = this.#kysely(primaryPool);
+    this.#replicaKyselys = this.#replicaUrls.map((_, index) =>
+      this.#kysely(async () => {
+        const replica = this.#replicaPools[index];
+        if (!replica) throw new UnavailableError('database', 'the database is not started');
+        return replicaWithFallback(translatingPool(replica, this.#tuning.statementTimeoutMs), primaryPool, (error) =>
+          this.#monitor?.reportUnavailable(index, error.message),
+        );
+      }),
+    );
     this.#routing = {
       primary: this.#primaryKysely,
       replica: (index) => this.#replicaKyselys[index]!,
@@ -208,7 +225,7 @@ export class PostgresDatabase extends BaseService implements Database {
    * After a commit for `key` (or, without a key, one every reader must see: a migration),
    * remembers the primary's WAL position.
    */
-  async #recordWrite(key: string | undefined): Promise<void> {
+  async #recordWrite(key: string | readonly string[] | undefined): Promise<void> {
     if (this.#replicaUrls.length === 0) return;
     let lsn: bigint;
     try {
@@ -229,7 +246,7 @@ export class PostgresDatabase extends BaseService implements Database {
       );
     }
     if (key === undefined) this.#writes.recordForAll(lsn);
-    else this.#writes.record(key, lsn);
+    else for (const one of typeof key === 'string' ? [key] : key) this.#writes.record(one, lsn);
   }
 
   protected async doStart(): Promise<void> {
@@ -322,16 +339,8 @@ export class PostgresDatabase extends BaseService implements Database {
     return pool;
   }
 
-  #kysely(pool: () => pg.Pool | undefined): Kysely<unknown> {
-    return new Kysely<unknown>({
-      dialect: new PostgresDialect({
-        pool: async () => {
-          const current = pool();
-          if (!current) throw new UnavailableError('database', 'the database is not started');
-          return translatingPool(current, this.#tuning.statementTimeoutMs);
-        },
-      }),
-    });
+  #kysely(pool: () => Promise<PostgresPool>): Kysely<unknown> {
+    return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   }
 
   #requirePrimaryPool(): pg.Pool {
@@ -355,7 +364,7 @@ interface SchemaRouting {
   readonly primary: Kysely<unknown>;
   replica(index: number): Kysely<unknown>;
   chooseReplica(consistencyKey: string | undefined): number | undefined;
-  recordWrite(consistencyKey: string): Promise<void>;
+  recordWrite(consistencyKey: string | readonly string[]): Promise<void>;
   migrate(schema: string, migrations: readonly Migration[]): Promise<void>;
 }
 

@@ -81,6 +81,18 @@ export class ReplicaMonitor {
     await Promise.all([this.#primary, ...this.#replicas].map((probe) => this.#disconnect(probe)));
   }
 
+  /**
+   * A read found replica `index` unreachable before a check did: out of rotation now, not at its
+   * next check, so the reads after it go elsewhere; the checks bring it back when it answers.
+   */
+  reportUnavailable(index: number, message: string): void {
+    const state = this.#states[index];
+    if (!state?.healthy || this.#stopped) return;
+    state.healthy = false;
+    this.#fail(this.#replicas[index]!, message);
+    this.#refreshLag();
+  }
+
   /** The replicas as the admin page shows them. */
   report(): ReplicaStatus[] {
     return this.#replicas.map((probe, index) => {

@@ -14,6 +14,13 @@ export interface OutgoingEvent {
  */
 export type EventHandler = (event: CloudEvent, topic: string) => Promise<void>;
 
+/**
+ * Handles several delivered events of one partition at once, in their order, as `handler` would
+ * one by one but with one round of work (one transaction, one lookup per person) for all of them.
+ * Throwing means none counts as handled; each is then handled again, alone, by `handler`.
+ */
+export type EventBatchHandler = (events: readonly CloudEvent[], topic: string) => Promise<void>;
+
 export interface SubscribeOptions {
   topic: string;
   /**
@@ -23,6 +30,11 @@ export interface SubscribeOptions {
    */
   group: string;
   handler: EventHandler;
+  /**
+   * Optional: a bus may hand the events waiting in one partition (a backlog) to this instead, up
+   * to 100 at a time. Kafka does; the in-process bus delivers one by one.
+   */
+  batchHandler?: EventBatchHandler;
 }
 
 export interface Subscription {

@@ -2,13 +2,20 @@ import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { SchemaDatabase } from '@tend/db';
 import type { CloudEvent } from './cloud-event.js';
-import type { EventHandler } from './event-bus.js';
+import type { EventBatchHandler, EventHandler } from './event-bus.js';
 
 /** What an idempotent handler needs of a database: its schema and transactions on the primary. */
 export type IdempotencyDatabase<DB> = Pick<SchemaDatabase<DB>, 'schema' | 'transaction'>;
 
 /** A handler whose database work runs in the transaction that also records the event as processed. */
 export type TransactionalEventHandler<DB> = (event: CloudEvent, trx: Transaction<DB>, topic: string) => Promise<void>;
+
+/** The same for several events at once, in their order. */
+export type TransactionalBatchHandler<DB> = (
+  events: readonly CloudEvent[],
+  trx: Transaction<DB>,
+  topic: string,
+) => Promise<void>;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -37,18 +44,38 @@ export function idempotentHandler<DB>(
   group: string,
   handler: TransactionalEventHandler<DB>,
 ): EventHandler {
-  if (!group) throw new TypeError('idempotentHandler needs a consumer group name');
-  return async (event, topic) => {
+  // One event is a batch of one: the same claim, in the same transaction as the handler's work.
+  const handleBatch = idempotentBatchHandler(db, group, ([event], trx, topic) => handler(event!, trx, topic));
+  return (event, topic) => handleBatch([event], topic);
+}
+
+/**
+ * `idempotentHandler` for a batch of events (see `EventBatchHandler`): one transaction claims
+ * them all in one statement and hands the handler those it claimed, in order, so a backlog costs
+ * one transaction per batch rather than per event. An event already processed, or repeated within
+ * the batch, is left out as it would be alone. A handler that throws rolls back the whole batch,
+ * whose events are then delivered again one by one.
+ */
+export function idempotentBatchHandler<DB>(
+  db: IdempotencyDatabase<DB>,
+  group: string,
+  handler: TransactionalBatchHandler<DB>,
+): EventBatchHandler {
+  if (!group) throw new TypeError('an idempotent handler needs a consumer group name');
+  return async (events, topic) => {
+    const keys = events.map(processedEventKey);
     await db.transaction(
       async (trx) => {
-        const claimed = await sql`
+        const claimed = await sql<{ event_id: string }>`
           insert into ${sql.table(`${db.schema}.processed_events`)} (consumer_group, event_id)
-          values (${group}, ${processedEventKey(event)}::uuid)
-          on conflict do nothing`.execute(trx);
-        if (claimed.numAffectedRows === 0n) return;
-        await handler(event, trx, topic);
+          select ${group}, key from unnest(${keys}::uuid[]) as key
+          on conflict do nothing
+          returning event_id::text`.execute(trx);
+        const unhandled = new Set(claimed.rows.map((row) => row.event_id));
+        const mine = events.filter((_, index) => unhandled.delete(keys[index]!));
+        if (mine.length > 0) await handler(mine, trx, topic);
       },
-      { consistencyKey: event.partitionkey },
+      { consistencyKey: [...new Set(events.map((event) => event.partitionkey))] },
     );
   };
 }

@@ -206,6 +206,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
       topic: options.topic,
       group: options.group,
       handler: options.handler,
+      batchHandler: options.batchHandler,
       logger: this.#logger,
       delivered: this.#delivered,
       ensureTopic: () => this.#ensureTopics([options.topic]),

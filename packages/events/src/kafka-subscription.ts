@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { withEventTrace } from './trace-context.js';
+import { withBatchTrace, withEventTrace } from './trace-context.js';
 import { Consumer, stringDeserializer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '@tend/core';
 import { backoffDelay, sleep, type RetryBackoff } from './backoff.js';
 import { parseCloudEvent, type CloudEvent } from './cloud-event.js';
-import type { EventHandler, Subscription } from './event-bus.js';
+import type { EventBatchHandler, EventHandler, Subscription } from './event-bus.js';
 import type { DeliveryCounter } from './event-bus-metrics.js';
 import type { KafkaConnectionOptions } from '@tend/core';
 
@@ -13,6 +13,9 @@ type KafkaStream = MessagesStream<string, Buffer, Buffer, Buffer>;
 
 /** A consumer that lasted this long before failing counts as having recovered from any earlier outage. */
 const healthyRunMs = 30_000;
+
+/** Most events of one partition handed to a batch handler at once. */
+const maxBatchEvents = 100;
 
 /** Settings of one subscription, filled in by `KafkaEventBus`. */
 export interface KafkaSubscriptionSettings {
@@ -23,6 +26,8 @@ export interface KafkaSubscriptionSettings {
   topic: string;
   group: string;
   handler: EventHandler;
+  /** Takes the messages waiting in a partition together, when set (see `EventBatchHandler`). */
+  batchHandler?: EventBatchHandler;
   logger: Logger;
   delivered: DeliveryCounter;
   /** Creates the topic if missing; called before every (re)connect. */
@@ -241,20 +246,51 @@ export class KafkaSubscription implements Subscription {
   async #work(run: Run, lane: Lane): Promise<void> {
     try {
       while (lane.queue.length > 0 && !run.stop.signal.aborted && !lane.revoked) {
-        const message = lane.queue[0]!;
-        const event = this.#decode(message);
-        if (event && !(await this.#handle(run, lane, message, event))) return;
+        const taken = lane.queue.slice(0, this.#settings.batchHandler ? maxBatchEvents : 1);
+        if (!(await this.#handleInOrder(run, lane, taken))) return;
         // A partition that moved away meanwhile is the new owner's to commit.
         if (lane.revoked) return;
-        lane.queue.shift();
-        run.buffered -= 1;
+        lane.queue.splice(0, taken.length);
+        run.buffered -= taken.length;
         this.#signalDrained(run);
-        void message.commit((error?: Error) => {
-          if (error) this.#logger.debug({ err: error, partition: message.partition }, 'offset commit failed');
+        // One commit for all of them: a partition's committed offset covers every message before it.
+        const last = taken.at(-1)!;
+        void last.commit((error?: Error) => {
+          if (error) this.#logger.debug({ err: error, partition: last.partition }, 'offset commit failed');
         });
       }
     } finally {
       lane.worker = undefined;
+    }
+  }
+
+  /**
+   * Handles `messages` of one partition in order: together when there are several and a batch
+   * handler, else (or if the batch fails) one by one until each succeeds. False if the run
+   * stopped or the partition moved away first.
+   */
+  async #handleInOrder(run: Run, lane: Lane, messages: KafkaMessage[]): Promise<boolean> {
+    const decoded = messages.flatMap((message) => {
+      const event = this.#decode(message);
+      return event ? [{ message, event }] : [];
+    });
+    if (decoded.length > 1 && (await this.#handleBatch(decoded.map((d) => d.event)))) return true;
+    for (const { message, event } of decoded) {
+      if (!(await this.#handle(run, lane, message, event))) return false;
+    }
+    return true;
+  }
+
+  /** One attempt at a batch; a failure is left to the one-by-one path, which retries and names the event. */
+  async #handleBatch(events: CloudEvent[]): Promise<boolean> {
+    const { topic, group, batchHandler } = this.#settings;
+    try {
+      await withBatchTrace(events, { system: 'kafka', topic, group }, () => batchHandler!(events, topic));
+      for (let i = 0; i < events.length; i++) this.#settings.delivered(topic, group, 'handled');
+      return true;
+    } catch (error) {
+      this.#logger.warn({ err: error, events: events.length }, 'event batch failed; handling its events one by one');
+      return false;
     }
   }
 

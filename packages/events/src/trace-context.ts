@@ -7,6 +7,7 @@ import {
   trace,
   type Context,
   type Link,
+  type Span,
 } from '@opentelemetry/api';
 import type { CloudEvent } from './cloud-event.js';
 
@@ -57,16 +58,35 @@ export function withEventTrace<T>(event: CloudEvent, from: ConsumedFrom, handle:
       },
     },
     parent,
-    async (span) => {
-      try {
-        return await handle();
-      } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
-        throw error;
-      } finally {
-        span.end();
-      }
+    (span) => endingSpan(span, handle),
+  );
+}
+
+/**
+ * Runs a batch handler over events of one partition in a `process <topic>` span (kind consumer) of
+ * its own trace, linked to each request that produced one of them: as for a publish, one run
+ * serves many requests and can be the child of none.
+ */
+export function withBatchTrace<T>(
+  events: readonly CloudEvent[],
+  from: ConsumedFrom,
+  handle: () => Promise<T>,
+): Promise<T> {
+  return tracer.startActiveSpan(
+    `process ${from.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links: producerLinks(events),
+      attributes: {
+        'messaging.system': from.system,
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': from.topic,
+        'messaging.consumer.group.name': from.group,
+        'messaging.batch.message_count': events.length,
+      },
     },
+    ROOT_CONTEXT,
+    (span) => endingSpan(span, handle),
   );
 }
 
@@ -80,16 +100,11 @@ export function withPublishTrace<T>(
   events: readonly CloudEvent[],
   publish: () => Promise<T>,
 ): Promise<T> {
-  const links: Link[] = [];
-  for (const event of events) {
-    const producer = trace.getSpanContext(producerContext(event.traceparent));
-    if (producer) links.push({ context: producer, attributes: { 'messaging.message.id': event.id } });
-  }
   return tracer.startActiveSpan(
     `publish ${schema} outbox`,
     {
       kind: SpanKind.PRODUCER,
-      links,
+      links: producerLinks(events),
       attributes: {
         'messaging.operation.type': 'publish',
         'messaging.batch.message_count': events.length,
@@ -97,15 +112,28 @@ export function withPublishTrace<T>(
       },
     },
     ROOT_CONTEXT,
-    async (span) => {
-      try {
-        return await publish();
-      } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endingSpan(span, publish),
   );
+}
+
+/** A link to each request that wrote one of `events`. */
+function producerLinks(events: readonly CloudEvent[]): Link[] {
+  const links: Link[] = [];
+  for (const event of events) {
+    const producer = trace.getSpanContext(producerContext(event.traceparent));
+    if (producer) links.push({ context: producer, attributes: { 'messaging.message.id': event.id } });
+  }
+  return links;
+}
+
+/** `work`'s outcome, the span marked with the error's name only (messages may quote personal data), then ended. */
+async function endingSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+    throw error;
+  } finally {
+    span.end();
+  }
 }

@@ -13,7 +13,15 @@ import {
   type Logger,
   type Metrics,
 } from '@tend/core';
-import { OutboxRelay, idempotentHandler, topics, type EventBus, type Subscription } from '@tend/events';
+import {
+  OutboxRelay,
+  idempotentBatchHandler,
+  idempotentHandler,
+  topics,
+  type CloudEvent,
+  type EventBus,
+  type Subscription,
+} from '@tend/events';
 import { loadMigrations, type Database } from '@tend/db';
 import { type GrpcServiceModule } from '@tend/rpc';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
@@ -240,23 +248,46 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const handleAlert = idempotentHandler(db, `${schema}-alerts`, (event, trx, topic) =>
     alerts.handle(event, trx, topic),
   );
+  // The alerts of a backlog (written while Kafka was away), one transaction per batch.
+  const handleAlerts = idempotentBatchHandler(db, `${schema}-alerts`, (events, trx) =>
+    alerts.handleUrgentReadings(events, trx),
+  );
   // Schedule changes wake the reconciler; a deleted person is forgotten. Shared group: one
   // replica handles each event, and the reconcile it triggers covers every person.
   const subscriptions: Subscription[] = [];
   const listenForChanges = new TaskService(
     `${schema}-health-events`,
     async () => {
+      // An urgent reading is on both topics (as two events); its alert comes from notification_queue's.
+      const isAlert = (event: CloudEvent, topic: string) =>
+        event.type === 'tend.health.alert.raised' && topic === topics.notificationQueue.name;
+      const handleHealthEvent = async (event: CloudEvent, topic: string) => {
+        if (isAlert(event, topic)) await handleAlert(event, topic);
+        else if (event.type === 'tend.health.alert.raised') return;
+        else if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
+        else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
+          await forget(event.partitionkey);
+        }
+      };
       for (const topic of [topics.notificationQueue.name, topics.analyticsEvents.name]) {
         subscriptions.push(
           await deps.bus.subscribe({
             topic,
             group: `${schema}-scheduler`,
-            handler: async (event, topic) => {
-              if (event.type === 'tend.health.alert.raised') await handleAlert(event, topic);
-              else if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
-              else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
-                await forget(event.partitionkey);
+            handler: handleHealthEvent,
+            // The alerts in one transaction. Of the rest, only a deletion must stay in its place
+            // among them (no alert for a forgotten person); a reconcile request may come early.
+            batchHandler: async (events, topic) => {
+              const run: CloudEvent[] = [];
+              const flush = () => (run.length > 0 ? handleAlerts(run.splice(0), topic) : undefined);
+              for (const event of events) {
+                if (isAlert(event, topic)) run.push(event);
+                else {
+                  if (event.type === 'tend.health.user.deleted') await flush();
+                  await handleHealthEvent(event, topic);
+                }
               }
+              await flush();
             },
           }),
         );

@@ -17,6 +17,10 @@ function fleet(urls: string[]) {
   const failing = new Set<string>();
   /** Instances whose connection dies mid-call, as a killed process's does. */
   const dropping = new Set<string>();
+  /** Instances whose socket is reset under the call: the Node transport reports Aborted. */
+  const resetting = new Set<string>();
+  /** Instances that answer Aborted themselves. */
+  const aborting = new Set<string>();
   const transportOf = (url: string): Transport => ({
     async unary(method, signal) {
       calls.set(url, calls.get(url)! + 1);
@@ -28,6 +32,11 @@ function fleet(urls: string[]) {
       }
       if (failing.has(url)) throw new ConnectError('upstream unavailable', Code.Unavailable);
       if (dropping.has(url)) throw new ConnectError('http/2 stream closed with error code CANCEL (0x8)', Code.Canceled);
+      if (resetting.has(url)) {
+        const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+        throw new ConnectError(reset.message, Code.Aborted, undefined, undefined, reset);
+      }
+      if (aborting.has(url)) throw new ConnectError('the instance gave up on the call', Code.Aborted);
       const message = method.name === 'RecordVital' ? create(RecordVitalResponseSchema) : create(GetUserResponseSchema);
       return {
         stream: false,
@@ -42,7 +51,7 @@ function fleet(urls: string[]) {
       throw new Error('not used');
     },
   });
-  return { calls, down, failing, dropping, transportOf };
+  return { calls, down, failing, dropping, resetting, aborting, transportOf };
 }
 
 function balancer(urls: (string | UpstreamInstance)[], policy: BalancingPolicy = 'round-robin') {
@@ -125,6 +134,20 @@ describe('balanced transport', () => {
     cancelled.abort();
     await expect(client.getUser({}, { signal: cancelled.signal })).rejects.toMatchObject({ code: Code.Canceled });
     expect([...calls.values()].reduce((a, b) => a + b)).toBe(callsBefore + 1);
+  });
+
+  it('answers a write whose connection was reset mid-call Unavailable (503, retryable), not Aborted (409)', async () => {
+    const { client, resetting, aborting, calls } = balancer(['http://a']);
+    resetting.add('http://a');
+    // It may have been applied: not sent again, and said to be the instance's failure.
+    await expect(client.recordVital({})).rejects.toMatchObject({ code: Code.Unavailable });
+    expect(calls.get('http://a')).toBe(1);
+    resetting.delete('http://a');
+    aborting.add('http://a');
+    await expect(client.recordVital({})).rejects.toMatchObject({ code: Code.Aborted });
+    const { client: reader, resetting: readerResetting } = balancer(['http://a', 'http://b']);
+    readerResetting.add('http://a');
+    for (let i = 0; i < 4; i++) await expect(reader.getUser({})).resolves.toBeDefined();
   });
 
   it('takes an instance out after 3 failures in a row, then sends it nothing until its trial', async () => {

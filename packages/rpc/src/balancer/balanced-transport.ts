@@ -59,13 +59,25 @@ const retryableCodes = new Set([Code.Unavailable, Code.Unknown, Code.Internal, C
 
 /**
  * The failure as the balancer sees it. A connection that dies mid-call (its instance killed)
- * reaches us as Canceled, the HTTP/2 stream's CANCEL; when our caller did not cancel, that is
- * the instance going away, so it is read as Unavailable.
+ * reaches us as Canceled, the HTTP/2 stream's CANCEL, or as Aborted, which the Node transport
+ * makes of a socket reset or a destroyed stream; when our caller did not cancel, either is the
+ * instance going away, so it is read as Unavailable: the call may or may not have been applied,
+ * and that is a 503 to retry, not the 409 an Aborted answers at the edge. An Aborted the instance
+ * itself answered carries no socket error and stands.
  */
 function instanceFailure(error: unknown, signal: AbortSignal | undefined): ConnectError {
   const failure = ConnectError.from(error);
-  if (failure.code !== Code.Canceled || signal?.aborted) return failure;
+  if (signal?.aborted) return failure;
+  const lostConnection =
+    failure.code === Code.Canceled || (failure.code === Code.Aborted && socketErrorCode(failure) !== undefined);
+  if (!lostConnection) return failure;
   return new ConnectError(failure.rawMessage, Code.Unavailable, failure.metadata, undefined, failure);
+}
+
+/** The Node error code (ECONNRESET, ERR_STREAM_DESTROYED...) the transport found the call failed with, if any. */
+function socketErrorCode(failure: ConnectError): string | undefined {
+  const code = (failure.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /**
@@ -74,7 +86,7 @@ function instanceFailure(error: unknown, signal: AbortSignal | undefined): Conne
  * idempotency key too, can go to another instance without being applied twice.
  */
 export function neverSent(failure: ConnectError): boolean {
-  return (failure.cause as { code?: unknown } | undefined)?.code === 'ECONNREFUSED';
+  return socketErrorCode(failure) === 'ECONNREFUSED';
 }
 
 /**

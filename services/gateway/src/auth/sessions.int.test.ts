@@ -1,8 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { createDatabase, loadMigrations, type Database, type SchemaDatabase } from '@tend/db';
-import { createLogger, randomIds, systemClock } from '@tend/core';
+import { UnavailableError, createLogger, randomIds, systemClock } from '@tend/core';
 import { MemoryCache, type Cache } from '@tend/cache';
-import { databaseTargets, testDatabaseOptions, uniqueSchemaName, type TestDatabaseOptions } from '@tend/testing';
+import {
+  DedicatedPostgres,
+  databaseTargets,
+  realInfra,
+  requireInfra,
+  testDatabaseOptions,
+  uniqueSchemaName,
+  type TestDatabaseOptions,
+} from '@tend/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sessions, type GatewayTables } from './sessions.js';
@@ -103,3 +111,38 @@ describe.each(databaseTargets())('session revocation on $kind PostgreSQL', (targ
     await expect(sessions.rotate(a.refreshToken)).rejects.toThrow(/not valid/);
   });
 });
+
+describe.runIf(requireInfra('PostgreSQL primary + replica (TEST_DATABASE_URL)', realInfra().replicaUrls.length > 0))(
+  'session checks while the primary restarts',
+  () => {
+    const servers = new DedicatedPostgres();
+    let database: Database;
+    let db: SchemaDatabase<GatewayTables>;
+    const sessions = () => new Sessions(db, new MemoryCache(), systemClock, randomIds, logger, ttl);
+
+    beforeAll(async () => {
+      await servers.start();
+      database = createDatabase({ url: servers.primaryUrl, replicaUrls: [servers.replicaUrl], logger });
+      await database.start();
+      db = database.schema<GatewayTables>('sessions_restart');
+      await db.migrate(await loadMigrations(migrationsDir));
+    }, 240_000);
+    afterAll(async () => {
+      await database?.stop();
+      await servers.remove();
+    }, 120_000);
+
+    it('answers from the replica for sessions it has, and 503 for one it has not seen', async () => {
+      const live = await sessions().open(randomIds.uuid());
+      const ended = await sessions().open(randomIds.uuid());
+      await sessions().revoke(ended.sessionId, 'logout');
+      await servers.caughtUp();
+
+      await servers.stop('primary');
+      // Fresh caches: each check reaches the database, whose primary is gone.
+      expect(await sessions().isRevoked(live.sessionId)).toBe(false);
+      expect(await sessions().isRevoked(ended.sessionId)).toBe(true);
+      await expect(sessions().isRevoked(randomIds.uuid())).rejects.toBeInstanceOf(UnavailableError);
+    });
+  },
+);

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { UnauthenticatedError, type Clock, type Ids, type Logger } from '@tend/core';
+import { UnauthenticatedError, UnavailableError, type Clock, type Ids, type Logger } from '@tend/core';
 import { type Cache } from '@tend/cache';
 import { type SchemaDatabase } from '@tend/db';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 
 /** `gateway.sessions` and `gateway.refresh_tokens` (migration 0001). */
 export interface GatewayTables {
@@ -173,11 +173,7 @@ export class Sessions {
   async isRevoked(sessionId: string): Promise<boolean> {
     const cached = await this.#cached(sessionId);
     if (cached !== undefined) return cached === 'revoked';
-    const row = await this.db.primary
-      .selectFrom('sessions')
-      .select('revoked_at')
-      .where('id', '=', sessionId)
-      .executeTakeFirst();
+    const row = await this.#revocationOf(sessionId);
     const revoked = row === undefined || row.revoked_at !== null;
     const [key, ttlMs] = revoked
       ? [revokedKey(sessionId), this.ttl.accessMs]
@@ -186,6 +182,28 @@ export class Sessions {
       this.logger.debug({ err: error, sessionId }, 'could not cache a session state');
     });
     return revoked;
+  }
+
+  /**
+   * The session's row, from the primary. While the primary cannot be reached (a restart), a
+   * replica answers for sessions it has: it has every revocation but those of the primary's last
+   * moments, and each revocation is in the cache as well. A session it does not have yet may be
+   * one opened in those moments, so that stays the primary's 503 to retry, not a 401 that would
+   * make the person log in again.
+   */
+  async #revocationOf(sessionId: string): Promise<{ revoked_at: Date | null } | undefined> {
+    const find = (db: Kysely<GatewayTables>) =>
+      db.selectFrom('sessions').select('revoked_at').where('id', '=', sessionId).executeTakeFirst();
+    try {
+      return await find(this.db.primary);
+    } catch (error) {
+      const replica = this.db.reader();
+      if (!(error instanceof UnavailableError) || replica === this.db.primary) throw error;
+      const row = await find(replica);
+      if (row === undefined) throw error;
+      this.logger.debug({ sessionId }, 'the primary is unreachable; the session was checked on a replica');
+      return row;
+    }
   }
 
   /** What the cache remembers of the session; undefined when it knows nothing or fails. */

@@ -3,7 +3,7 @@ import type { Client } from '@connectrpc/connect';
 import type { CloudEvent } from '@tend/events';
 import type { Clock, Ids, Logger } from '@tend/core';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
-import { CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
+import { CaregiverScope, type CaregiverLink } from '@tend/proto/tend/health/v1/caregivers';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
@@ -24,6 +24,38 @@ const alertData = z.object({
   vitalId: z.string().optional(),
 });
 const turnData = z.object({ intent: z.string().nullable().optional(), conversationId: z.string().optional() });
+
+/**
+ * How long one read of a person's record and caregivers serves their next alerts. A backlog (the
+ * alerts written while Kafka was away) holds many alerts of one person back to back, each of
+ * which would otherwise cost the health service two calls; handled that late, an alert already
+ * sees the links as they are when it is handled, not when it was raised, so a second more is no
+ * weaker a promise.
+ */
+const recipientsReuseMs = 1_000;
+
+interface Person {
+  displayName: string;
+  locale: 'en' | 'zh';
+  emergencyContact: { phone: string; email: string } | undefined;
+}
+
+/** A notification decided on, before its recipient's preferences say how it goes. */
+interface Addressed {
+  userId: string;
+  kind: KindName;
+  text: Record<'en' | 'zh', { title: string; body: string }>;
+  /** Its idempotency key: derived from the event, so a redelivery notifies no one twice. */
+  key: string;
+  fallbackLanguage: 'en' | 'zh';
+  event: CloudEvent;
+}
+
+/** Who an alert about a person goes to: the person's record and their caregiver links. */
+interface Recipients {
+  person: Person;
+  caregivers: CaregiverLink[];
+}
 
 export interface AlertConsumerDeps {
   health: Client<typeof HealthService>;
@@ -46,53 +78,73 @@ export interface AlertConsumerDeps {
  * event, so a redelivered event notifies no one twice.
  */
 export class AlertConsumer {
+  /** Recent lookups by person, in the order they were made (see `recipientsReuseMs`). */
+  readonly #recipients = new Map<string, { at: number; lookup: Promise<Recipients> }>();
+
   constructor(private readonly deps: AlertConsumerDeps) {}
 
   async handle(event: CloudEvent, trx: Transaction<NotificationTables>, topic: string): Promise<void> {
     if (event.type === 'tend.health.alert.raised' && topic === 'notification_queue') {
-      await this.#urgentReading(event, trx);
+      await this.handleUrgentReadings([event], trx);
     } else if (event.type === 'tend.conversation.turn.completed') {
       const data = turnData.safeParse(event.data);
       if (data.success && data.data.intent === 'emergency') await this.#emergency(event, trx);
     }
   }
 
-  async #urgentReading(event: CloudEvent, trx: Transaction<NotificationTables>): Promise<void> {
+  /**
+   * Urgent readings (`tend.health.alert.raised` on `notification_queue`) in one transaction, as a
+   * backlog's batch comes: each person's recipients looked up once, everyone's preferences in one
+   * read, every notification in one write.
+   */
+  async handleUrgentReadings(events: readonly CloudEvent[], trx: Transaction<NotificationTables>): Promise<void> {
+    const addressed = (await Promise.all(events.map((event) => this.#urgentReading(event)))).flat();
+    await writeNotifications(trx, await this.#drafts(addressed), this.#context());
+  }
+
+  async #urgentReading(event: CloudEvent): Promise<Addressed[]> {
     const parsed = alertData.safeParse(event.data);
-    if (!parsed.success) return;
+    if (!parsed.success) return [];
     const personId = event.partitionkey;
     const reading = readingText(parsed.data);
-    const person = await this.#person(personId);
-    const caregivers = (await this.#caregivers(personId)).filter((link) =>
-      link.scopes.includes(CaregiverScope.READ_VITALS),
-    );
+    const { person, caregivers } = await this.#recipientsOf(personId);
     const key = `alert:${event.subject ?? event.id}:${parsed.data.reason ?? ''}`;
-    const drafts = [
-      await this.#draft(personId, 'urgent_reading', alertText.urgentToPerson(reading), key, person.locale, event),
-      ...(await Promise.all(
-        caregivers.map((link) =>
-          this.#draft(
-            link.caregiverUserId,
-            'caregiver_alert',
-            alertText.urgentToCaregiver(person.displayName, reading),
-            key,
-            'en',
-            event,
-          ),
-        ),
-      )),
+    return [
+      {
+        userId: personId,
+        kind: 'urgent_reading',
+        text: alertText.urgentToPerson(reading),
+        key,
+        fallbackLanguage: person.locale,
+        event,
+      },
+      ...caregivers
+        .filter((link) => link.scopes.includes(CaregiverScope.READ_VITALS))
+        .map((link): Addressed => ({
+          userId: link.caregiverUserId,
+          kind: 'caregiver_alert',
+          text: alertText.urgentToCaregiver(person.displayName, reading),
+          key,
+          fallbackLanguage: 'en',
+          event,
+        })),
     ];
-    await writeNotifications(trx, drafts, this.#context());
   }
 
   async #emergency(event: CloudEvent, trx: Transaction<NotificationTables>): Promise<void> {
     const personId = event.partitionkey;
-    const person = await this.#person(personId);
-    const caregivers = await this.#caregivers(personId);
+    const { person, caregivers } = await this.#recipientsOf(personId);
     const text = alertText.emergency(person.displayName);
     const key = `emergency:${event.id}`;
-    const drafts = await Promise.all(
-      caregivers.map((link) => this.#draft(link.caregiverUserId, 'emergency', text, key, 'en', event)),
+    const drafts = await this.#drafts(
+      caregivers.map((link) => ({
+        userId: link.caregiverUserId,
+        kind: 'emergency' as const,
+        text,
+        key,
+        fallbackLanguage: 'en' as const,
+        event,
+      })),
     );
     await writeNotifications(trx, drafts, this.#context());
     // The emergency contact has no account: they are told straight away, by text and e-mail.
@@ -125,33 +177,51 @@ export class AlertConsumer {
     }
   }
 
-  async #draft(
-    userId: string,
-    kind: KindName,
-    text: Record<'en' | 'zh', { title: string; body: string }>,
-    key: string,
-    fallbackLanguage: 'en' | 'zh',
-    event: CloudEvent,
-  ): Promise<NotificationDraft> {
-    const prefs = await this.deps.preferences.get(userId);
-    const language = prefs.language || fallbackLanguage;
-    const plan = deliveryPlanFor(kind, prefs, this.deps.clock.now(), prefs.timeZone);
-    return {
-      userId,
-      kind,
-      ...text[language],
-      data: { source: event.type, subject: event.subject ?? '', patientUserId: event.partitionkey, language },
-      idempotencyKey: key,
-      channels: plan.channels.filter((c) => this.deps.enabledChannels.has(c)),
-      holdUntil: plan.holdUntil,
-    };
+  /** The notifications as each recipient's preferences have them go (one read for all of them). */
+  async #drafts(addressed: readonly Addressed[]): Promise<NotificationDraft[]> {
+    if (addressed.length === 0) return [];
+    const preferences = await this.deps.preferences.getMany(addressed.map((a) => a.userId));
+    const now = this.deps.clock.now();
+    return addressed.map((a) => {
+      const prefs = preferences.get(a.userId)!;
+      const language = prefs.language || a.fallbackLanguage;
+      const plan = deliveryPlanFor(a.kind, prefs, now, prefs.timeZone);
+      return {
+        userId: a.userId,
+        kind: a.kind,
+        ...a.text[language],
+        data: { source: a.event.type, subject: a.event.subject ?? '', patientUserId: a.event.partitionkey, language },
+        idempotencyKey: a.key,
+        channels: plan.channels.filter((c) => this.deps.enabledChannels.has(c)),
+        holdUntil: plan.holdUntil,
+      };
+    });
   }
 
-  async #person(personId: string): Promise<{
-    displayName: string;
-    locale: 'en' | 'zh';
-    emergencyContact: { phone: string; email: string } | undefined;
-  }> {
+  /** The person's record and caregivers, both asked at once, or a lookup made in the last `recipientsReuseMs`. */
+  #recipientsOf(personId: string): Promise<Recipients> {
+    const now = this.deps.clock.now().getTime();
+    // Oldest first: drop what has expired, so the map holds only the last second's people.
+    for (const [id, entry] of this.#recipients) {
+      if (now - entry.at < recipientsReuseMs) break;
+      this.#recipients.delete(id);
+    }
+    const recent = this.#recipients.get(personId);
+    if (recent) return recent.lookup;
+    const lookup = Promise.all([this.#person(personId), this.#caregivers(personId)]).then(([person, caregivers]) => ({
+      person,
+      caregivers,
+    }));
+    const entry = { at: now, lookup };
+    this.#recipients.set(personId, entry);
+    // A failed lookup is not reused: the event is retried, and so is the lookup.
+    lookup.catch(() => {
+      if (this.#recipients.get(personId) === entry) this.#recipients.delete(personId);
+    });
+    return lookup;
+  }
+
+  async #person(personId: string): Promise<Person> {
     const { user } = await this.deps.health.getUser({ caller: this.#as(personId) });
     return {
       displayName: user?.displayName ?? '',
@@ -160,7 +230,7 @@ export class AlertConsumer {
     };
   }
 
-  async #caregivers(personId: string) {
+  async #caregivers(personId: string): Promise<CaregiverLink[]> {
     const { links } = await this.deps.health.listCaregivers({ caller: this.#as(personId), page: { limit: 100 } });
     return links;
   }

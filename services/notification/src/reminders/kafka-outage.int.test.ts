@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { insertTestUser, personCaller } from '@tend/health/testing';
 import { createEventBus } from '@tend/events';
-import { freePort, realInfra, requireInfra } from '@tend/testing';
+import { freePort, isAlive, realInfra, requireInfra } from '@tend/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.js';
@@ -57,15 +57,6 @@ class DedicatedKafka {
   async remove(): Promise<void> {
     await this.kill();
     if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
