@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError, type Clock, type Ids } f
 import { type SchemaDatabase } from '@tend/db';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import { reminderActions, type ActionTokens, type ReminderAction } from './action-tokens.js';
@@ -40,7 +40,7 @@ export class ReminderActions {
   constructor(
     private readonly deps: {
       db: SchemaDatabase<NotificationTables>;
-      health: Client<typeof HealthService>;
+      health: Client<typeof HealthPublicService>;
       tokens: ActionTokens;
       clock: Clock;
       ids: Ids;
