@@ -16,3 +16,4 @@ export {
 export { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { inProcessTransport, startServiceParts, type ServiceParts } from './service-parts.js';
 export { compiledTendArgs } from './compiled-server.js';
+export { invalidArgumentViolations } from './refusals.js';

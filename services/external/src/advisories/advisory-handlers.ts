@@ -63,7 +63,7 @@ export async function advisoriesFor(
   request: { userId: string; localDate: string; language: string },
 ): Promise<{ advisories: HealthAdvisory[]; stale: boolean }> {
   const userId = subjectOf(caller, request.userId);
-  const language = languageOf('language', request.language);
+  const language = languageOf(request.language);
   checkLocalDate('local_date', request.localDate);
   const place = await deps.locator.resolve('place', '', userId, language);
   const [profile, forecast] = await Promise.all([riskProfileOf(deps.health, userId), deps.source.forecast(place)]);
@@ -179,7 +179,7 @@ export function advisoryHandlers(
 ): Pick<ServiceImpl<typeof ExternalService>, 'getAirQuality' | 'getHealthAdvisories'> {
   return {
     async getAirQuality(req) {
-      const language = languageOf('language', req.language);
+      const language = languageOf(req.language);
       const named = req.location.trim() !== '';
       const userId = named ? undefined : subjectOf(req.caller, req.userId);
       requireCaller(req.caller);

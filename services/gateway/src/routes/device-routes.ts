@@ -4,11 +4,13 @@ import {
   DeadLetterSchema,
   DeviceKind,
   DeviceSchema,
+  VerifyDeviceRequestSchema,
   type NotificationService,
 } from '@tend/proto/tend/notification/v1/notification';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import {
   apiObject,
   callerOfRequest,
@@ -91,7 +93,9 @@ export function registerDeviceRoutes(app: FastifyInstance, notification: Client<
         tags,
         summary: 'Verify a phone or address with the code sent to it',
         params: idParams,
-        body: z.strictObject({ code: z.string().regex(/^\d{6}$/, 'must be the 6 digits sent') }),
+        body: z.strictObject({
+          code: contractText(VerifyDeviceRequestSchema.field.code, { patternMessage: 'must be the 6 digits sent' }),
+        }),
         response: { 200: apiObject },
       },
     },
