@@ -4,6 +4,7 @@ import {
   DeadLetterSchema,
   DeviceKind,
   DeviceSchema,
+  PushSubscriptionSchema,
   VerifyDeviceRequestSchema,
   type NotificationService,
 } from '@tend/proto/tend/notification/v1/notification';
@@ -29,7 +30,7 @@ const registerBody = z.discriminatedUnion('kind', [
     kind: z.literal('push'),
     // As the browser's PushSubscription.toJSON() gives it.
     subscription: z.object({
-      endpoint: z.string().min(1).max(2000),
+      endpoint: contractText(PushSubscriptionSchema.field.endpoint, { min: 1 }),
       keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) }),
     }),
   }),
