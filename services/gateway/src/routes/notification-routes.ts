@@ -42,7 +42,7 @@ const preferencesBody = z.strictObject({
   channels: z.partialRecord(z.enum(kinds), z.array(z.enum(channels)).max(4)).optional(),
   quietHours: z.strictObject({ start: clockTime, end: clockTime }).nullable().optional(),
   language: contractText(PreferencesSchema.field.language).optional(),
-  timeZone: z.string().max(64).optional(),
+  timeZone: contractText(PreferencesSchema.field.timeZone).optional(),
   followUpMinutes: contractNumber(PreferencesSchema.field.followUpMinutes).optional(),
 });
 

@@ -26,7 +26,7 @@ describe.each(databaseTargets())('notification requests held to the contract on 
     expect((await client().markRead({ caller, notificationIds: [crypto.randomUUID()] })).updated).toBe(0);
   });
 
-  it('preferences: the language is en, zh or empty and the follow-up at most 240 minutes, and nothing is stored', async () => {
+  it('preferences: the language is en, zh or empty, the zone’s name at most 64 characters, the follow-up at most 240 minutes, and nothing is stored', async () => {
     const before = (await client().getPreferences({ caller })).preferences;
     expect(
       await invalidArgumentViolations(
@@ -39,6 +39,11 @@ describe.each(databaseTargets())('notification requests held to the contract on 
         message: 'must be greater than or equal to 0 and less than or equal to 240',
       },
     ]);
+    expect(
+      await invalidArgumentViolations(
+        client().updatePreferences({ caller, preferences: { timeZone: 'Z'.repeat(65) } }),
+      ),
+    ).toEqual([{ field: 'preferences.timeZone', message: 'must be at most 64 characters' }]);
     expect((await client().getPreferences({ caller })).preferences).toEqual(before);
   });
 
