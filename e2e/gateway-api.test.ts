@@ -520,6 +520,25 @@ describe('errors name each field as the client sent it, whichever side found it'
     expect(fieldsOf(response)).toEqual(['systolic']);
   });
 
+  it.each([
+    ['POST', '/vitals', { kind: 'heart_rate', value: 70, note: 'x'.repeat(1001) }, ['note']],
+    [
+      'POST',
+      '/appointments',
+      { title: 't'.repeat(201), start: '2030-01-10T10:00', notes: 'n'.repeat(2001), location: 'l'.repeat(301) },
+      ['location', 'notes', 'title'],
+    ],
+    ['PUT', '/notification-preferences', { language: 'fr', followUpMinutes: 241 }, ['followUpMinutes', 'language']],
+    ['POST', `/devices/${crypto.randomUUID()}/verify`, { code: '12345' }, ['code']],
+    ['PUT', '/me/place', { location: 'x'.repeat(121) }, ['location']],
+    ['PUT', '/calendar/caldav', { url: 'https://dav.example.test/', username: 'ada', password: '' }, ['password']],
+  ])('the contract’s limits: %s %s names the fields as sent, in a problem', async (method, path, body, fields) => {
+    const response = await call(method, path, token, body);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(fieldsOf(response).sort()).toEqual(fields);
+  });
+
   it('account: a time zone that is not one is `timezone`, not time_zone', async () => {
     const response = await call('PATCH', '/me', token, { timezone: 'Mars/Olympus_Mons' });
     expect(response.status).toBe(400);

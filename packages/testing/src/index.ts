@@ -17,3 +17,4 @@ export { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 export { inProcessTransport, startServiceParts, type ServiceParts } from './service-parts.js';
 export { compiledTendArgs } from './compiled-server.js';
 export { DedicatedPostgres, isAlive } from './dedicated-postgres.js';
+export { invalidArgumentViolations } from './refusals.js';

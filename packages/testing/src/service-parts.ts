@@ -3,7 +3,7 @@ import { MemoryEventBus } from '@tend/events';
 import { Metrics, createLogger, type Lifecycle, type Logger } from '@tend/core';
 import { createCache, type Cache } from '@tend/cache';
 import { createDatabase, type Database } from '@tend/db';
-import { errorMappingInterceptor } from '@tend/rpc';
+import { errorMappingInterceptor, requestValidationInterceptor } from '@tend/rpc';
 import { testDatabaseOptions, uniqueSchemaName, type DatabaseTarget } from './database-fixtures.js';
 
 /** What a service's test harness runs it on, started, and how to take it all down again. */
@@ -51,8 +51,11 @@ export async function startServiceParts(
 
 /**
  * A transport into a service's routes within the test, answering as its real server would:
- * every call serialised to protobuf and back, domain errors as gRPC codes.
+ * every call serialised to protobuf and back, checked against its contract's field rules, domain
+ * errors as gRPC codes.
  */
 export function inProcessTransport(routes: (router: ConnectRouter) => void): Transport {
-  return createRouterTransport(routes, { router: { interceptors: [errorMappingInterceptor()] } });
+  return createRouterTransport(routes, {
+    router: { interceptors: [errorMappingInterceptor(), requestValidationInterceptor()] },
+  });
 }

@@ -6,7 +6,7 @@ import { loadMigrations, type Database } from '@tend/db';
 import { type Cache } from '@tend/cache';
 import { type GrpcServiceModule } from '@tend/rpc';
 import { ExternalService } from '@tend/proto/tend/external/v1/external';
-import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { advisoryHandlers } from './advisories/advisory-handlers.js';
 import { AdvisoryNotices } from './advisories/advisory-notices.js';
@@ -134,7 +134,7 @@ export function createExternalService(deps: ExternalServiceDeps): GrpcServiceMod
   const notification = deps.notification && createClient(NotificationService, deps.notification);
   const reminders =
     notification && new AppointmentReminders({ db, notification, clock, logger, everyMs: deps.reminderEveryMs });
-  const advisories = { source, locator, health: createClient(HealthService, deps.health), clock };
+  const advisories = { source, locator, health: createClient(HealthPublicService, deps.health), clock };
   const advisoryNotices =
     notification && new AdvisoryNotices({ db, advisories, notification, clock, logger, everyMs: deps.advisoryEveryMs });
   return {

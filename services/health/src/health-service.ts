@@ -13,7 +13,12 @@ import {
   type Logger,
   type Metrics,
 } from '@tend/core';
-import { createInProcessTransport, errorMappingInterceptor, type GrpcServiceModule } from '@tend/rpc';
+import {
+  createInProcessTransport,
+  errorMappingInterceptor,
+  requestValidationInterceptor,
+  type GrpcServiceModule,
+} from '@tend/rpc';
 import { HealthInternalService } from '@tend/proto/tend/health/v1/health_internal_service';
 import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
@@ -116,12 +121,13 @@ export function createHealthService(deps: HealthServiceDeps): GrpcServiceModule 
     ],
   });
   const areas = { ...peopleHandlers(context), ...medicationHandlers(context), ...vitalHandlers(context) };
-  // FHIR is built on the other methods, called in-process through the same contract.
+  // FHIR is built on the other methods, called in-process through the same contract and held to
+  // its field rules: an imported reading with too long a note is set aside like any other.
   const self = createClient(
     HealthService,
     createInProcessTransport({
       routes: (router) => router.service(HealthService, areas),
-      serverInterceptors: [errorMappingInterceptor()],
+      serverInterceptors: [errorMappingInterceptor(), requestValidationInterceptor()],
     }),
   );
   const handlers = { ...areas, ...fhirHandlers(context, self) };

@@ -120,6 +120,8 @@ export function preferencesMessage(preferences: PersonPreferences): Preferences 
   });
 }
 
+const preferenceLanguages = ['', 'en', 'zh'] as const;
+
 /**
  * Preferences as a person sent them, on top of `current`: kinds not listed keep their channels.
  * Shape only; the rules are checked by `validatePreferences`.
@@ -134,13 +136,11 @@ export function preferencesFromMessage(
     const kind = kindName(entry.kind, `preferences.channels[${index}].kind`);
     channels[kind] = entry.channels.map((c, i) => channelName(c, `preferences.channels[${index}].channels[${i}]`));
   });
-  if (message.language !== '' && message.language !== 'en' && message.language !== 'zh') {
-    throw ValidationError.field('preferences.language', 'must be "en", "zh" or empty');
-  }
   return {
     channels,
     quietHours: message.quietHours && { start: message.quietHours.start, end: message.quietHours.end },
-    language: message.language,
+    // One of these, as the contract's field rules require.
+    language: preferenceLanguages.find((language) => language === message.language) ?? '',
     timeZone: message.timeZone,
     followUpMinutes: message.followUpMinutes,
   };

@@ -25,7 +25,8 @@ import {
 import { loadMigrations, type Database } from '@tend/db';
 import { type GrpcServiceModule } from '@tend/rpc';
 import { Role, type Caller } from '@tend/proto/tend/common/v1/common';
-import { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import { HealthInternalService } from '@tend/proto/tend/health/v1/health_internal_service';
+import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import {
   BatchSendResultSchema,
   NotificationSchema,
@@ -77,7 +78,7 @@ import { upcomingReminders } from './reminders/reminder-store.js';
 export interface NotificationServiceDeps {
   database: Database;
   bus: EventBus;
-  /** How the health service is reached: the scheduler lists what is due from it. */
+  /** How the health service is reached: the scheduler lists what is due from it (HealthInternalService), reminders and alerts read and log for a person (HealthPublicService). */
   health: Transport;
   logger: Logger;
   metrics: Metrics;
@@ -154,7 +155,10 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const schema = deps.schema ?? 'notification';
   const db = deps.database.schema<NotificationTables>(schema);
   const metrics = new NotificationMetrics(deps.metrics);
-  const health = createClient(HealthService, deps.health);
+  // Logging a dose and reading a person are public methods called for the person; listing what is
+  // due across people is internal, called with this service's token.
+  const health = createClient(HealthPublicService, deps.health);
+  const healthFeeds = createClient(HealthInternalService, deps.health);
   const preferences = new PreferenceStore(db, clock);
   const inbox = new InboxStore(db, clock);
   const devices = new DeviceStore(db, clock, ids);
@@ -210,7 +214,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const prepared = new PreparedReminders({ db, preferences, clock, ids, metrics, enabledChannels });
   const scheduler = new ReminderScheduler({
     db,
-    health,
+    health: healthFeeds,
     dispatcher,
     prepared,
     clock,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { invalidArgumentViolations } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { create } from '@bufbuild/protobuf';
 import { AudioEncoding, StreamTranscribeRequestSchema } from '@tend/proto/tend/voice/v1/voice';
@@ -131,6 +132,36 @@ describe.runIf(enginesInstalled)('voice service on real engines', () => {
       language: 'en',
     });
     expect(good.text).toContain('seventy');
+  });
+
+  it('holds requests to the contract’s field rules, naming each field by its JSON name, before any work', async () => {
+    const caller = voice.caller;
+    const audio = encodeWav({ samples: new Int16Array(16_000), sampleRate: 16_000 });
+    expect(await invalidArgumentViolations(voice.client.transcribe({ caller, audio, language: 'fr' }))).toEqual([
+      { field: 'language', message: 'must be "en" or "zh"' },
+    ]);
+    expect(
+      await invalidArgumentViolations(
+        voice.client.transcribe({
+          caller,
+          audio,
+          format: { encoding: AudioEncoding.PCM_S16LE, sampleRateHz: 4000 },
+          phraseHints: ['Losartan', 'x'.repeat(65)],
+        }),
+      ),
+    ).toEqual([
+      {
+        field: 'format.sampleRateHz',
+        message: 'must be greater than or equal to 8000 and less than or equal to 192000',
+      },
+      { field: 'phraseHints[1]', message: 'must be at most 64 characters' },
+    ]);
+    expect(await invalidArgumentViolations(voice.client.synthesize({ caller, text: 'Hello', language: 'de' }))).toEqual(
+      [{ field: 'language', message: 'must be "en" or "zh"' }],
+    );
+    // A region, in any case, is still the language.
+    const spoken = await voice.client.synthesize({ caller, text: 'Hello', language: 'EN-gb' });
+    expect(spoken.audio.length).toBeGreaterThan(0);
   });
 
   it('refuses Mandarin recognition with FAILED_PRECONDITION: no local Mandarin model is installed', async () => {

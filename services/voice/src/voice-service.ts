@@ -192,14 +192,14 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
     let transcript;
     try {
       const type = audioTypeOf(format);
-      const language = languageOf(languageField, 'language', true);
+      const language = languageOf(languageField);
       pcm = await decodeAudio(audio, type, {
         limits,
         pcmSampleRate: format?.sampleRateHz || engineSampleRate,
         signal,
       });
       decodedMs = performance.now() - began;
-      transcript = await pool.run(() => ready().transcribe(pcm, language, checkHints(hints), signal));
+      transcript = await pool.run(() => ready().transcribe(pcm, language, [...hints], signal));
     } catch (error) {
       metrics.recognized(noEngine, voiceOutcomeOf(error, signal), performance.now() - began);
       throw error;
@@ -223,7 +223,7 @@ export function createVoiceService(deps: VoiceServiceDeps): GrpcServiceModule {
     const text = request.text.trim();
     if (text === '') throw ValidationError.field('text', 'is required');
     if (text.length > maxTextLength) throw ValidationError.field('text', `must be at most ${maxTextLength} characters`);
-    const language = languageOf(request.language, 'language', false) ?? 'en';
+    const language = languageOf(request.language) ?? 'en';
     const format = outputFormats[request.format?.encoding ?? AudioEncoding.UNSPECIFIED];
     if (!format) throw ValidationError.field('format.encoding', 'must be WAV, OGG_OPUS or MP3');
     const began = performance.now();
@@ -365,23 +365,13 @@ function audioTypeOf(format: AudioFormat | undefined): AudioType {
   return type;
 }
 
-/** `en`, `zh` (any region), or nothing when `optional` lets the engine decide. */
-function languageOf(value: string, field: string, optional: boolean): VoiceLanguage | undefined {
-  const base = value.trim().toLowerCase().split(/[-_]/)[0];
-  if (base === '' || base === undefined) {
-    if (optional) return undefined;
-    return undefined;
-  }
-  if (base === 'en' || base === 'zh') return base;
-  throw ValidationError.field(field, 'must be "en" or "zh"');
-}
-
-function checkHints(hints: readonly string[]): string[] {
-  if (hints.length > 50) throw ValidationError.field('phrase_hints', 'at most 50 are accepted');
-  for (const hint of hints) {
-    if (hint.length > 64) throw ValidationError.field('phrase_hints', 'each must be at most 64 characters');
-  }
-  return [...hints];
+/**
+ * The language of a tag such as "zh-CN" (the contract admits only "en" and "zh" in any region, or
+ * nothing), or undefined when it names none.
+ */
+function languageOf(tag: string): VoiceLanguage | undefined {
+  const base = tag.trim().toLowerCase().split(/[-_]/)[0];
+  return base === 'en' || base === 'zh' ? base : undefined;
 }
 
 /** Voice's own errors on the wire: a missing engine is FAILED_PRECONDITION, a full pool RESOURCE_EXHAUSTED. */

@@ -2790,7 +2790,7 @@ export interface paths {
                         };
                         followUpMinutes?: number;
                         /** @enum {string} */
-                        language?: "en" | "zh" | "";
+                        language?: "" | "en" | "zh";
                         quietHours?: {
                             end: string;
                             start: string;

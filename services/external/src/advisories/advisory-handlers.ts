@@ -8,7 +8,7 @@ import {
   type ExternalService,
   type HealthAdvisory,
 } from '@tend/proto/tend/external/v1/external';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import { CallerSchema } from '@tend/proto/tend/common/v1/common';
 import { requireCaller, subjectOf } from '../access.js';
 import { airQualityAnswer, categoryIn } from '../air/air-quality-answer.js';
@@ -30,7 +30,7 @@ export interface AdvisoryDeps {
   source: WeatherSource;
   locator: Locator;
   /** Conditions and medications come from the health service, through its contract. */
-  health: Client<typeof HealthService>;
+  health: Client<typeof HealthPublicService>;
   clock: { now(): Date };
 }
 
@@ -46,7 +46,7 @@ const levels: Record<AdvisoryLevelName, AdvisoryLevel> = {
 };
 
 /** The conditions and active medications the rules look at. */
-export async function riskProfileOf(health: Client<typeof HealthService>, userId: string): Promise<RiskProfile> {
+export async function riskProfileOf(health: Client<typeof HealthPublicService>, userId: string): Promise<RiskProfile> {
   // The caller was already checked against the subject; the health service sees this service.
   const caller = create(CallerSchema, { role: Role.SERVICE, service: 'external' });
   const [{ user }, { medications }] = await Promise.all([
@@ -63,7 +63,7 @@ export async function advisoriesFor(
   request: { userId: string; localDate: string; language: string },
 ): Promise<{ advisories: HealthAdvisory[]; stale: boolean }> {
   const userId = subjectOf(caller, request.userId);
-  const language = languageOf('language', request.language);
+  const language = languageOf(request.language);
   checkLocalDate('local_date', request.localDate);
   const place = await deps.locator.resolve('place', '', userId, language);
   const [profile, forecast] = await Promise.all([riskProfileOf(deps.health, userId), deps.source.forecast(place)]);
@@ -179,7 +179,7 @@ export function advisoryHandlers(
 ): Pick<ServiceImpl<typeof ExternalService>, 'getAirQuality' | 'getHealthAdvisories'> {
   return {
     async getAirQuality(req) {
-      const language = languageOf('language', req.language);
+      const language = languageOf(req.language);
       const named = req.location.trim() !== '';
       const userId = named ? undefined : subjectOf(req.caller, req.userId);
       requireCaller(req.caller);

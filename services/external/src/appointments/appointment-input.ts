@@ -28,22 +28,16 @@ export interface AppointmentDraft {
   notes: string;
 }
 
-const limits = { title: 200, clinician: 200, location: 300, notes: 2000 } as const;
-
 /**
  * Checks every field at once and turns local times into instants, so a request with several
  * problems hears about all of them and nothing is written: an empty title, a time that is not
- * `YYYY-MM-DDTHH:MM`, an unknown zone, an end not after the start.
+ * `YYYY-MM-DDTHH:MM`, an unknown zone, an end not after the start. The fields' lengths are the
+ * contract's field rules, checked before a request reaches this.
  */
 export function checkAppointment(draft: AppointmentDraft): AppointmentFields {
   const violations: FieldViolation[] = [];
   const title = draft.title.trim();
   if (title === '') violations.push({ field: 'title', message: 'is required' });
-  for (const field of ['title', 'clinician', 'location', 'notes'] as const) {
-    if (draft[field].length > limits[field]) {
-      violations.push({ field, message: `must be at most ${limits[field]} characters` });
-    }
-  }
   const timeZone = draft.timeZone === '' ? 'UTC' : draft.timeZone;
   const zoneOk = isKnownTimeZone(timeZone);
   if (!zoneOk) violations.push({ field: 'time_zone', message: `"${draft.timeZone}" is not an IANA time zone` });

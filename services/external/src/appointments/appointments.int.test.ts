@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { httpStatusOfError } from '@tend/core';
 import { type CloudEvent } from '@tend/events';
-import { databaseTargets } from '@tend/testing';
+import { databaseTargets, invalidArgumentViolations } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   personCaller,
@@ -96,6 +96,39 @@ describe.each(databaseTargets())('appointments and the iCalendar feed on $kind P
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toBe('local_end: must be after local_start');
     expect((await h.client.listAppointments({ caller: ada })).appointments).toHaveLength(before);
+  });
+
+  it('holds appointments, imports and calendar connections to the contract’s lengths and writes nothing', async () => {
+    const before = (await h.client.listAppointments({ caller: ada })).appointments.length;
+    const visit = { caller: ada, title: 'Physio', localStart: '2026-07-04T10:00', timeZone: 'Europe/Berlin' };
+    expect(
+      await invalidArgumentViolations(
+        h.client.createAppointment({ ...visit, title: 'x'.repeat(201), notes: 'n'.repeat(2001) }),
+      ),
+    ).toEqual([
+      { field: 'title', message: 'must be at most 200 characters' },
+      { field: 'notes', message: 'must be at most 2000 characters' },
+    ]);
+    const { appointment } = await h.client.createAppointment(visit);
+    expect(
+      await invalidArgumentViolations(
+        h.client.updateAppointment({ caller: ada, appointmentId: appointment!.id, location: 'l'.repeat(301) }),
+      ),
+    ).toEqual([{ field: 'location', message: 'must be at most 300 characters' }]);
+    expect(await invalidArgumentViolations(h.client.importAppointments({ caller: ada, ics: '' }))).toEqual([
+      { field: 'ics', message: 'must be at least 1 characters' },
+    ]);
+    // Two million bytes in UTF-8: 700,000 three-byte characters are 2.1 MB.
+    expect(
+      await invalidArgumentViolations(h.client.importAppointments({ caller: ada, ics: '日'.repeat(700_000) })),
+    ).toEqual([{ field: 'ics', message: 'must be at most 2000000 bytes' }]);
+    expect(
+      await invalidArgumentViolations(
+        h.client.connectCalendar({ caller: ada, url: 'https://dav.example.test/', username: 'ada' }),
+      ),
+    ).toEqual([{ field: 'password', message: 'must be at least 1 characters' }]);
+    expect((await h.client.listAppointments({ caller: ada })).appointments).toHaveLength(before + 1);
+    await h.client.deleteAppointment({ caller: ada, appointmentId: appointment!.id });
   });
 
   it('moves, lists in order and cancels appointments, each change on the queue', async () => {

@@ -76,9 +76,7 @@ function fromPlace(place: Place): ResolvedPlace {
   };
 }
 
-/** "en" or "zh" from a request; anything else is a `ValidationError` on `field`. */
-export function languageOf(field: string, raw: string): 'en' | 'zh' {
-  if (raw === '' || raw === 'en') return 'en';
-  if (raw === 'zh') return 'zh';
-  throw ValidationError.field(field, 'must be "en" or "zh"');
+/** The language a request names: "zh", or "en" for "en" and empty (the contract allows no other). */
+export function languageOf(raw: string): 'en' | 'zh' {
+  return raw === 'zh' ? 'zh' : 'en';
 }

@@ -12,7 +12,7 @@ export function placeHandlers(deps: {
   return {
     async setPlace(req) {
       const userId = subjectOf(req.caller, req.userId);
-      const language = languageOf('language', req.language);
+      const language = languageOf(req.language);
       // Geocoded before anything is written: an unknown name changes nothing.
       const place = await deps.locator.lookUp('location', req.location, language);
       return { place: await deps.places.save(userId, place) };

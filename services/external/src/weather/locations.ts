@@ -7,9 +7,9 @@ export type LocationQuery = { kind: 'coordinates'; at: Coordinates } | { kind: '
 const coordinatePattern = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 /**
- * Reads `"lat,lon"` or a place name from a request field. Coordinates out of range and names
- * that cannot be a place (empty, too long, control characters) are a `ValidationError` on
- * `field`, before anything is called.
+ * Reads `"lat,lon"` or a place name from a request field (at most 120 characters, as the
+ * contract requires). Coordinates out of range and names that cannot be a place (empty, control
+ * characters) are a `ValidationError` on `field`, before anything is called.
  */
 export function parseLocation(field: string, raw: string): LocationQuery {
   const match = coordinatePattern.exec(raw);
@@ -24,7 +24,6 @@ export function parseLocation(field: string, raw: string): LocationQuery {
   }
   const name = raw.trim().replace(/\s+/g, ' ');
   if (name.length === 0) throw ValidationError.field(field, 'must name a place or give "latitude,longitude"');
-  if (name.length > 120) throw ValidationError.field(field, 'must be at most 120 characters');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw ValidationError.field(field, 'must not contain control characters');
   return { kind: 'name', name };

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { ValidationError, type Clock } from '@tend/core';
+import type { Clock } from '@tend/core';
 import {
   BatchGetWeatherResultSchema,
   type ExternalService,
@@ -13,9 +13,6 @@ import { localDateOf } from '../local-dates.js';
 import { languageOf, type Locator } from '../places/locator.js';
 import { checkLocalDate, forecastAnswer } from './forecast-answer.js';
 import type { WeatherSource } from './weather-source.js';
-
-/** Most look-ups in one BatchGetWeather call. */
-export const maxBatchSize = 50;
 
 /** What the weather methods need. */
 export interface WeatherDeps {
@@ -29,7 +26,7 @@ export interface WeatherDeps {
  * the place's zone), from the provider through the cache, stale when the provider is down.
  */
 export async function weatherFor(deps: WeatherDeps, req: GetWeatherRequest): Promise<WeatherForecast> {
-  const language = languageOf('language', req.language);
+  const language = languageOf(req.language);
   checkLocalDate('local_date', req.localDate);
   const named = req.location.trim() !== '';
   requireCaller(req.caller);
@@ -51,10 +48,6 @@ export function weatherHandlers(
       return { forecast: await weatherFor(deps, req) };
     },
     async batchGetWeather(req) {
-      if (req.requests.length === 0) throw ValidationError.field('requests', 'must hold at least one look-up');
-      if (req.requests.length > maxBatchSize) {
-        throw ValidationError.field('requests', `must hold at most ${maxBatchSize} look-ups`);
-      }
       const results = await Promise.all(
         req.requests.map(async (one) => {
           try {

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets, realInfra } from '@tend/testing';
+import { databaseTargets, invalidArgumentViolations, realInfra } from '@tend/testing';
 import { personCaller, startExternalHarness, type ExternalHarness } from '../testing/external-harness.js';
 
 const person = '0b7d6a1e-5f64-4c1a-9d55-3c1f0f9f2b10';
@@ -82,6 +82,35 @@ describe.each(targets)('weather on $kind PostgreSQL with the $cache cache', (tar
     const far = await codeOf(h.client.getWeather({ caller, location: 'Berlin', localDate: '2099-01-01' }));
     expect(far.code).toBe(Code.InvalidArgument);
     expect(far.message).toMatch(/^date: the forecast covers/);
+  });
+
+  it('holds look-ups to the contract: a place of at most 120 characters, en or zh, 1 to 50 at once', async () => {
+    expect(
+      await invalidArgumentViolations(h.client.getAirQuality({ caller, location: 'x'.repeat(121), language: 'de' })),
+    ).toEqual([
+      { field: 'location', message: 'must be at most 120 characters' },
+      { field: 'language', message: 'must be in list [, en, zh]' },
+    ]);
+    expect(await invalidArgumentViolations(h.client.setPlace({ caller, location: '' }))).toEqual([
+      { field: 'location', message: 'must be at least 1 characters' },
+    ]);
+    expect(await invalidArgumentViolations(h.client.batchGetWeather({ requests: [] }))).toEqual([
+      { field: 'requests', message: 'must contain at least 1 item(s)' },
+    ]);
+    const many = Array.from({ length: 51 }, () => ({ caller, location: 'Berlin' }));
+    expect(await invalidArgumentViolations(h.client.batchGetWeather({ requests: many }))).toEqual([
+      { field: 'requests', message: 'must contain no more than 50 item(s)' },
+    ]);
+    expect(
+      await invalidArgumentViolations(
+        h.client.batchGetWeather({
+          requests: [
+            { caller, location: 'Berlin' },
+            { caller, language: 'fr' },
+          ],
+        }),
+      ),
+    ).toEqual([{ field: 'requests[1].language', message: 'must be in list [, en, zh]' }]);
   });
 
   it('refuses an unknown city and invalid coordinates and stores nothing', async () => {

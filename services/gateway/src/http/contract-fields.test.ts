@@ -1,9 +1,10 @@
 import { PageRequestSchema } from '@tend/proto/tend/common/v1/common';
 import { CreateMedicationRequestSchema, ScheduleSchema } from '@tend/proto/tend/health/v1/medications';
+import { TranscribeRequestSchema } from '@tend/proto/tend/voice/v1/voice';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { apiEmail } from '../routes/route-kit.js';
-import { contractList, contractNumber, contractText, integerMaxOf } from './contract-fields.js';
+import { contractList, contractNumber, contractText, integerMaxOf, textsWithin } from './contract-fields.js';
 
 const medication = CreateMedicationRequestSchema.field;
 
@@ -41,6 +42,14 @@ describe('REST fields read off the contract’s rules', () => {
     expect(times.safeParse(['24:00']).success).toBe(false);
     expect(times.safeParse(Array.from({ length: 25 }, () => '08:00')).success).toBe(false);
     expect(z.toJSONSchema(times, { io: 'input' })).toMatchObject({ maxItems: 24 });
+  });
+
+  it('keeps of texts the gateway fills in those the list takes, rather than have the call refused', () => {
+    const hints = TranscribeRequestSchema.field.phraseHints;
+    const long = 'Hydrochlorothiazide and lisinopril combination tablets, extended release, 20 mg';
+    expect(textsWithin(hints, ['Losartan', '', long, '💊'.repeat(64)])).toEqual(['Losartan', '💊'.repeat(64)]);
+    const many = Array.from({ length: 60 }, (_, i) => `Medicine ${i}`);
+    expect(textsWithin(hints, many)).toEqual(many.slice(0, 50));
   });
 
   it('refuses at start a field whose contract declares no rules', () => {

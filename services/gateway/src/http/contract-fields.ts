@@ -4,7 +4,7 @@ import {
   type FieldRules,
   type StringRules,
 } from '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js';
-import { boundedText } from '@tend/core';
+import { boundedText, codePointLength } from '@tend/core';
 import { z } from 'zod';
 
 /**
@@ -93,4 +93,17 @@ export function contractList<T extends z.ZodType>(field: DescField, item: T): z.
   if (rules.value.minItems > 0n) schema = schema.min(Number(rules.value.minItems));
   if (rules.value.maxItems > 0n) schema = schema.max(Number(rules.value.maxItems));
   return schema;
+}
+
+/**
+ * The texts of a list the gateway fills itself (not from the request it serves) that its contract
+ * field takes: none empty, each within the items' `max_len`, at most `max_items` of them. For
+ * hints such as the person's medication names, where leaving one out is better than refusing.
+ */
+export function textsWithin(field: DescField, texts: readonly string[]): string[] {
+  const rules = fieldRulesOf(field).type;
+  if (rules.case !== 'repeated') throw new Error(`${field.parent.typeName}.${field.name} declares no list rules`);
+  const maxLength = Number(stringRulesOf(field).maxLen);
+  const fitting = texts.filter((text) => text !== '' && (maxLength === 0 || codePointLength(text) <= maxLength));
+  return rules.value.maxItems > 0n ? fitting.slice(0, Number(rules.value.maxItems)) : fitting;
 }

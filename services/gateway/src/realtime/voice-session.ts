@@ -7,10 +7,12 @@ import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import {
   AudioEncoding,
   StreamTranscribeRequestSchema,
+  TranscribeConfigSchema,
   type StreamTranscribeRequest,
   type VoiceService,
 } from '@tend/proto/tend/voice/v1/voice';
 import { z } from 'zod';
+import { textsWithin } from '../http/contract-fields.js';
 
 /** `voice.start`: a spoken turn begins; binary frames of audio follow. */
 export const voiceStartMessage = z.strictObject({
@@ -132,7 +134,10 @@ export class VoiceSession {
           caller,
           format: { encoding: encodings[message.format], sampleRateHz: message.sampleRate },
           language: message.lang ?? '',
-          phraseHints: medications.map((m) => m.name),
+          phraseHints: textsWithin(
+            TranscribeConfigSchema.field.phraseHints,
+            medications.map((m) => m.name),
+          ),
           detectEndOfSpeech: message.format === 'pcm16',
         },
       },

@@ -1,9 +1,15 @@
 import type { Client } from '@connectrpc/connect';
-import { AppointmentSchema, type ExternalService } from '@tend/proto/tend/external/v1/external';
+import {
+  AppointmentSchema,
+  CreateAppointmentRequestSchema,
+  UpdateAppointmentRequestSchema,
+  type ExternalService,
+} from '@tend/proto/tend/external/v1/external';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import {
   apiObject,
   callerOfRequest,
@@ -19,25 +25,29 @@ import {
 } from './route-kit.js';
 import type { UpstreamFieldNames } from '../http/field-names.js';
 
+// Every length below is read off the contract's field rules (proto/tend/external/v1/external.proto).
+const created = CreateAppointmentRequestSchema.field;
+const updated = UpdateAppointmentRequestSchema.field;
 const localDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local time YYYY-MM-DDTHH:MM');
-const timeZone = z.string().min(1).max(64).describe('IANA time zone; yours when absent');
+const timeZoneOf = (field: typeof created.timeZone) =>
+  contractText(field, { min: 1 }).describe('IANA time zone; yours when absent');
 const createBody = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-  clinician: z.string().max(200).optional(),
-  location: z.string().max(300).optional(),
+  title: contractText(created.title, { trim: true, min: 1 }),
+  clinician: contractText(created.clinician).optional(),
+  location: contractText(created.location).optional(),
   start: localDateTime,
   end: localDateTime.optional().describe('One hour after the start when absent'),
-  timeZone: timeZone.optional(),
-  notes: z.string().max(2000).optional(),
+  timeZone: timeZoneOf(created.timeZone).optional(),
+  notes: contractText(created.notes).optional(),
 });
 const updateBody = z.strictObject({
-  title: z.string().trim().min(1).max(200).optional(),
-  clinician: z.string().max(200).optional(),
-  location: z.string().max(300).optional(),
+  title: contractText(updated.title, { trim: true, min: 1 }).optional(),
+  clinician: contractText(updated.clinician).optional(),
+  location: contractText(updated.location).optional(),
   start: localDateTime.optional(),
   end: localDateTime.optional(),
-  timeZone: timeZone.optional(),
-  notes: z.string().max(2000).optional(),
+  timeZone: timeZoneOf(updated.timeZone).optional(),
+  notes: contractText(updated.notes).optional(),
 });
 const listQuery = z.strictObject({ from: isoInstant.optional(), to: isoInstant.optional(), ...pageQuery });
 const feedParams = z.strictObject({ token: z.string().min(1).max(100) });

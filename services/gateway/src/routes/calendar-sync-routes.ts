@@ -2,6 +2,8 @@ import type { Client } from '@connectrpc/connect';
 import {
   AppointmentSchema,
   CalendarSyncSchema,
+  ConnectCalendarRequestSchema,
+  ImportAppointmentsRequestSchema,
   SyncCountsSchema,
   type ExternalService,
 } from '@tend/proto/tend/external/v1/external';
@@ -9,22 +11,27 @@ import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
+import { contractText, textLengthOf } from '../http/contract-fields.js';
 import { apiObject, callerOfRequest, noContent, zodRoutes } from './route-kit.js';
 
 /** Largest upload: a 2 MB .ics file, JSON-escaped. */
 const importBodyLimit = 3 * 1024 * 1024;
 
+// Lengths from the contract (external.proto); the .ics text's limit is in bytes, the service's.
+const connecting = ConnectCalendarRequestSchema.field;
 const connectBody = z.strictObject({
   url: z
     .url({ protocol: /^https?$/ })
-    .max(2000)
+    .max(textLengthOf(connecting.url).max)
     .describe('The CalDAV calendar collection, or the server to discover it on'),
-  username: z.string().trim().min(1).max(200),
-  password: z.string().min(1).max(1000).describe('Stored encrypted; never returned'),
+  username: contractText(connecting.username, { trim: true }),
+  password: contractText(connecting.password).describe('Stored encrypted; never returned'),
 });
 const importBody = z.strictObject({
   ics: z.string().min(1).describe('The text of an RFC 5545 .ics file'),
-  timeZone: z.string().min(1).max(64).optional().describe('Zone for floating times; yours when absent'),
+  timeZone: contractText(ImportAppointmentsRequestSchema.field.timeZone, { min: 1 })
+    .optional()
+    .describe('Zone for floating times; yours when absent'),
 });
 
 /** What the calendar sync routes call. */

@@ -4,11 +4,14 @@ import {
   DeadLetterSchema,
   DeviceKind,
   DeviceSchema,
+  PushSubscriptionSchema,
+  VerifyDeviceRequestSchema,
   type NotificationService,
 } from '@tend/proto/tend/notification/v1/notification';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import {
   apiObject,
   callerOfRequest,
@@ -27,7 +30,7 @@ const registerBody = z.discriminatedUnion('kind', [
     kind: z.literal('push'),
     // As the browser's PushSubscription.toJSON() gives it.
     subscription: z.object({
-      endpoint: z.string().min(1).max(2000),
+      endpoint: contractText(PushSubscriptionSchema.field.endpoint, { min: 1 }),
       keys: z.object({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) }),
     }),
   }),
@@ -91,7 +94,9 @@ export function registerDeviceRoutes(app: FastifyInstance, notification: Client<
         tags,
         summary: 'Verify a phone or address with the code sent to it',
         params: idParams,
-        body: z.strictObject({ code: z.string().regex(/^\d{6}$/, 'must be the 6 digits sent') }),
+        body: z.strictObject({
+          code: contractText(VerifyDeviceRequestSchema.field.code, { patternMessage: 'must be the 6 digits sent' }),
+        }),
         response: { 200: apiObject },
       },
     },

@@ -14,6 +14,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiEnumNames, enumFromApi, enumToApi, toApiJson } from '../http/api-json.js';
+import { contractNumber, contractText } from '../http/contract-fields.js';
 import { apiObject, callerOfRequest, idParams, pageOf, pageQuery, zodRoutes } from './route-kit.js';
 
 const kinds = apiEnumNames(NotificationKindSchema);
@@ -40,9 +41,9 @@ const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (
 const preferencesBody = z.strictObject({
   channels: z.partialRecord(z.enum(kinds), z.array(z.enum(channels)).max(4)).optional(),
   quietHours: z.strictObject({ start: clockTime, end: clockTime }).nullable().optional(),
-  language: z.enum(['en', 'zh', '']).optional(),
-  timeZone: z.string().max(64).optional(),
-  followUpMinutes: z.number().int().min(0).max(240).optional(),
+  language: contractText(PreferencesSchema.field.language).optional(),
+  timeZone: contractText(PreferencesSchema.field.timeZone).optional(),
+  followUpMinutes: contractNumber(PreferencesSchema.field.followUpMinutes).optional(),
 });
 
 /** Preferences as the API shows them: channels keyed by kind. */

@@ -33,12 +33,12 @@ import {
 const kind = z.enum(apiEnumNames(VitalKindSchema));
 const reading = z.number().finite();
 
-/** What every reading may carry, whatever its kind. */
+/** What every reading may carry, whatever its kind; lengths from the contract (vitals.proto). */
 const readingCommon = {
-  unit: z.string().max(16).optional(),
+  unit: contractText(VitalInputSchema.field.unit).optional(),
   measuredAt: isoInstant.optional(),
   source: z.enum(apiEnumNames(VitalSourceSchema)).optional(),
-  note: z.string().max(2000).optional(),
+  note: contractText(VitalInputSchema.field.note).optional(),
 };
 const kindsWithPeriod = ['sleep', 'steps'] as const;
 const kindsWithValue = apiEnumNames(VitalKindSchema).filter(

@@ -4,9 +4,10 @@ import type { Cache } from '@tend/cache';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
 import type { ConversationService } from '@tend/proto/tend/conversation/v1/conversation';
 import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
-import { AudioEncoding, type VoiceService } from '@tend/proto/tend/voice/v1/voice';
+import { AudioEncoding, TranscribeRequestSchema, type VoiceService } from '@tend/proto/tend/voice/v1/voice';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { textsWithin } from '../http/contract-fields.js';
 import { sendProblem } from '../http/problems.js';
 import { apiObject, callerOfRequest, idParams, zodRoutes } from './route-kit.js';
 
@@ -82,7 +83,11 @@ export function registerVoiceRoutes(app: FastifyInstance, deps: VoiceRouteDeps):
       audio,
       format: { encoding },
       language: lang ?? '',
-      phraseHints: medications.map((m) => m.name).filter((n) => n !== ''),
+      // A name too long for a hint is left out rather than refusing what was said.
+      phraseHints: textsWithin(
+        TranscribeRequestSchema.field.phraseHints,
+        medications.map((m) => m.name),
+      ),
     });
     return { caller, reply };
   };

@@ -1,19 +1,23 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import {
   AirQualitySchema,
+  GetWeatherRequestSchema,
   HealthAdvisorySchema,
   PlaceSchema,
+  SetPlaceRequestSchema,
   WeatherForecastSchema,
   type ExternalService,
 } from '@tend/proto/tend/external/v1/external';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toApiJson } from '../http/api-json.js';
+import { contractText } from '../http/contract-fields.js';
 import { sendProblem } from '../http/problems.js';
 import { apiObject, callerOfRequest, zodRoutes } from './route-kit.js';
 
 const language = z.enum(['en', 'zh']).optional();
-const location = z.string().trim().min(1).max(120).optional();
+// The place's length is the contract's (external.proto); a blank one is left out instead.
+const location = contractText(GetWeatherRequestSchema.field.location, { trim: true, min: 1 }).optional();
 const weatherQuery = z.strictObject({
   location: location.describe('A place name or "latitude,longitude"; your stored place when absent'),
   date: z.iso.date().optional().describe('The day, YYYY-MM-DD; today when absent'),
@@ -22,7 +26,9 @@ const weatherQuery = z.strictObject({
 const airQuery = z.strictObject({ location, language });
 const advisoryQuery = z.strictObject({ date: z.iso.date().optional(), language });
 const placeBody = z.strictObject({
-  location: z.string().trim().min(1).max(120).describe('A place name ("Berlin") or "latitude,longitude"'),
+  location: contractText(SetPlaceRequestSchema.field.location, { trim: true }).describe(
+    'A place name ("Berlin") or "latitude,longitude"',
+  ),
   language,
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { fieldViolationsOf } from '@tend/core';
 import type { Caller } from '@tend/proto/tend/common/v1/common';
 import { Role } from '@tend/proto/tend/common/v1/common';
 import { DoseSource, DoseStatus } from '@tend/proto/tend/health/v1/doses';
@@ -149,18 +150,29 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
         }),
       );
       expect(error.code).toBe(Code.InvalidArgument);
-      for (const field of [
+      // The contract's field rules are checked first, each field by its JSON path...
+      expect(fieldViolationsOf(error).map((violation) => violation.field)).toEqual([
         'name',
-        'rxnorm_code',
+        'rxnormCode',
         'dose',
-        'dose_unit',
-        'end_date',
+        'doseUnit',
         'schedule.times[0]',
-        'schedule.times[2]',
         'schedule.days[0]',
-      ]) {
-        expect(error.message).toContain(field);
-      }
+      ]);
+      // ...then what spans fields: dates in order, no time twice.
+      const crossed = await rejection(
+        harness.client.createMedication({
+          caller: ada.caller,
+          name: 'Metformin',
+          dose: 500,
+          doseUnit: 'mg',
+          startDate: '2026-03-10',
+          endDate: '2026-03-01',
+          schedule: { times: ['20:00', '08:00', '08:00'] },
+        }),
+      );
+      expect(crossed.code).toBe(Code.InvalidArgument);
+      for (const field of ['end_date', 'schedule.times[2]']) expect(crossed.message).toContain(field);
       const asNeeded = await rejection(
         harness.client.createMedication({
           caller: ada.caller,
@@ -337,8 +349,12 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
         }),
       );
       expect(error.code).toBe(Code.InvalidArgument);
-      expect(error.message).toContain('dose');
-      expect(error.message).toContain('end_date');
+      expect(fieldViolationsOf(error).map((violation) => violation.field)).toEqual(['dose']);
+      const early = await rejection(
+        harness.client.updateMedication({ caller: ada.caller, medicationId: medication.id, endDate: '2026-02-01' }),
+      );
+      expect(early.code).toBe(Code.InvalidArgument);
+      expect(early.message).toContain('end_date');
       const after = await harness.client.getMedication({ caller: ada.caller, medicationId: medication.id });
       expect(after.medication).toMatchObject({ dose: 500, endDate: '' });
     });

@@ -5,7 +5,7 @@ import { ForbiddenError, NotFoundError, ValidationError, parseLocalDate } from '
 import { decodeCursor, pageLimitOf, pageResponse } from '@tend/rpc';
 import { BucketSize, WeeklySummarySchema } from '@tend/proto/tend/health/v1/analytics';
 import { GetAdherenceRequestSchema, GetAdherenceResponseSchema } from '@tend/proto/tend/health/v1/doses';
-import { VitalKind, WatchVitalsResponseSchema, type WatchVitalsResponse } from '@tend/proto/tend/health/v1/vitals';
+import { WatchVitalsResponseSchema, type WatchVitalsResponse } from '@tend/proto/tend/health/v1/vitals';
 import { actorOf, type Actor } from '../access/access-control.js';
 import { doseHandlers } from '../medications/dose-handlers.js';
 import type { HealthContext } from '../context.js';
@@ -20,8 +20,6 @@ import { noReadings, sortFlagsNewestFirst, summaryOfParts } from './vital-summar
 import { VitalRepository } from './vital-repository.js';
 import { storeVitals, type VitalWriteDeps } from './vital-writes.js';
 
-/** Readings a batch takes at once (the contract: 1–1000). */
-export const maxBatchSize = 1000;
 /** Longest summary period. */
 export const maxSummaryDays = 366;
 /** Changes a WatchVitals stream buffers for a slow client before it is ended. */
@@ -105,9 +103,6 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
     async batchRecordVitals(req) {
       const actor = actorOf(req.caller);
       const userId = ownerOf(req.userId, actor);
-      if (req.vitals.length === 0 || req.vitals.length > maxBatchSize) {
-        throw ValidationError.field('vitals', `must hold 1 to ${maxBatchSize} readings`);
-      }
       await access.authorize(actor, { ownerId: userId, action: 'write', scope: 'record_vitals', resource: 'vitals' });
       const now = context.clock.now();
       const readings = req.vitals.map((input, i) =>
@@ -126,9 +121,6 @@ export function vitalHandlers(context: HealthContext): HealthHandlers<VitalMetho
       const userId = ownerOf(req.userId, actor);
       const limit = pageLimitOf(req.page);
       const cursor = decodeCursor<{ at: number; id: string }>(req.page, 'vitals');
-      if (req.kind !== VitalKind.UNSPECIFIED && !specOf(req.kind)) {
-        throw ValidationError.field('kind', 'must be a known vital kind');
-      }
       await access.authorize(actor, { ownerId: userId, action: 'read', scope: 'read_vitals', resource: 'vitals' });
       const rows = await repository.page({
         userId,

@@ -161,17 +161,6 @@ describe('vital units and ranges', () => {
     ).toBe('period_start');
   });
 
-  it('limits the note to 1000 characters', () => {
-    expect(
-      normalizeVitalInput(input({ kind: VitalKind.HEART_RATE, value: 70, note: 'x'.repeat(1000) }), now).note,
-    ).toHaveLength(1000);
-    expect(
-      violation(() =>
-        normalizeVitalInput(input({ kind: VitalKind.HEART_RATE, value: 70, note: 'x'.repeat(1001) }), now),
-      ).field,
-    ).toBe('note');
-  });
-
   it('carries the LOINC code of every kind from DESIGN.md', () => {
     expect(Object.fromEntries(Object.values(vitalKinds).map((s) => [s.name, s.loinc]))).toEqual({
       blood_pressure: '85354-9',

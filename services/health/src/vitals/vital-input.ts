@@ -1,6 +1,6 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { ValidationError } from '@tend/core';
-import { VitalKind, VitalSource, type VitalInput } from '@tend/proto/tend/health/v1/vitals';
+import { VitalKind, type VitalSource, type VitalInput } from '@tend/proto/tend/health/v1/vitals';
 import { checkRange, diastolicRange, specOf, toCanonical, type VitalKindSpec } from './vital-kinds.js';
 
 /** How far in the future a reading may be measured: device clocks drift. */
@@ -12,8 +12,6 @@ export const maxFutureSkewMs = 5 * 60 * 1000;
  */
 export const defaultVitalHistoryDays = 3660;
 const dayMs = 24 * 60 * 60 * 1000;
-/** Longest note, in characters. */
-export const maxNoteLength = 1000;
 
 /** A reading after validation: canonical unit, times resolved. Ready to store. */
 export interface NormalizedVital {
@@ -29,7 +27,9 @@ export interface NormalizedVital {
 
 /**
  * Validates one reading and converts it to the kind's canonical unit; its time must lie between
- * `historyDays` ago and five minutes ahead. Every error is
+ * `historyDays` ago and five minutes ahead. What the contract's field rules say (a defined kind
+ * and source, the unit's and note's lengths) was checked before the handler ran; this checks
+ * what depends on the kind and the unit. Every error is
  * InvalidArgument naming the field with `prefix` (`''` for RecordVital's body fields,
  * `vitals[3].` in a batch), so the person sees which value to fix.
  */
@@ -77,10 +77,6 @@ export function normalizeVitalInput(
     periodStart = timestampDate(input.periodStart);
     if (!(periodStart < measuredAt)) throw ValidationError.field(field('period_start'), 'must be before measured_at');
   }
-  if (input.note.length > maxNoteLength) {
-    throw ValidationError.field(field('note'), `must be at most ${maxNoteLength} characters`);
-  }
-  if (!(input.source in VitalSource)) throw ValidationError.field(field('source'), 'must be a known source');
   return { spec, value, systolic, diastolic, measuredAt, periodStart, source: input.source, note: input.note };
 }
 

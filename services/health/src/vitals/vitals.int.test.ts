@@ -12,7 +12,7 @@ import {
   VitalKind,
   VitalSource,
 } from '@tend/proto/tend/health/v1/vitals';
-import { databaseTargets, requiredRedisUrl } from '@tend/testing';
+import { databaseTargets, invalidArgumentViolations, requiredRedisUrl } from '@tend/testing';
 import {
   adminCaller,
   testBreakGlassReason,
@@ -130,6 +130,44 @@ describe.each(targets)('vitals on $kind PostgreSQL', (target) => {
     expect((await h.client.listVitals({ caller })).vitals).toHaveLength(5);
 
     expect((await rejection(h.client.batchRecordVitals({ caller, vitals: [] }))).code).toBe(Code.InvalidArgument);
+  });
+
+  it('holds each request to the contract’s field rules, naming the field by its JSON path, and stores nothing', async () => {
+    const caller = personCaller(await newPerson());
+    expect(
+      await invalidArgumentViolations(
+        h.client.recordVital({ caller, vital: reading(VitalKind.HEART_RATE, 70, { note: 'x'.repeat(1001) }) }),
+      ),
+    ).toEqual([{ field: 'vital.note', message: 'must be at most 1000 characters' }]);
+    expect(await invalidArgumentViolations(h.client.recordVital({ caller, vital: { value: 70 } }))).toEqual([
+      { field: 'vital.kind', message: 'value is required' },
+    ]);
+    expect(await invalidArgumentViolations(h.client.batchRecordVitals({ caller, vitals: [] }))).toEqual([
+      { field: 'vitals', message: 'must contain at least 1 item(s)' },
+    ]);
+    expect(
+      (
+        await invalidArgumentViolations(
+          h.client.batchRecordVitals({
+            caller,
+            vitals: [bp(120, 80), reading(VitalKind.SPO2, 97, { unit: '%'.repeat(17) })],
+          }),
+        )
+      ).map((violation) => violation.field),
+    ).toEqual(['vitals[1].unit']);
+    expect(
+      (await invalidArgumentViolations(h.client.listVitals({ caller, kind: 99 as VitalKind }))).map(
+        (violation) => violation.field,
+      ),
+    ).toEqual(['kind']);
+    expect(
+      (
+        await invalidArgumentViolations(
+          h.client.getVitalSummary({ caller, kind: VitalKind.WEIGHT, bucketSize: 9 as BucketSize }),
+        )
+      ).map((violation) => violation.field),
+    ).toEqual(['bucketSize']);
+    expect((await h.client.listVitals({ caller })).vitals).toEqual([]);
   });
 
   it('a retry with the same idempotency key returns the first result and writes once', async () => {

@@ -4,7 +4,7 @@ import type { CloudEvent } from '@tend/events';
 import type { Clock, Ids, Logger } from '@tend/core';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { CaregiverScope, type CaregiverLink } from '@tend/proto/tend/health/v1/caregivers';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { EmailSender } from '../channels/email-sender.js';
@@ -58,7 +58,7 @@ interface Recipients {
 }
 
 export interface AlertConsumerDeps {
-  health: Client<typeof HealthService>;
+  health: Client<typeof HealthPublicService>;
   preferences: PreferenceStore;
   enabledChannels: ReadonlySet<ChannelName>;
   schema: string;

@@ -45,7 +45,6 @@ export function pushSubscriptionOf(subscription: { endpoint: string; p256dh: str
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw ValidationError.field('push_subscription.endpoint', 'must be an https URL');
   }
-  if (subscription.endpoint.length > 2000) throw ValidationError.field('push_subscription.endpoint', 'is too long');
   const p256dh = base64url.test(subscription.p256dh) ? Buffer.from(subscription.p256dh, 'base64url') : undefined;
   if (p256dh?.length !== 65 || p256dh[0] !== 0x04) {
     throw ValidationError.field(

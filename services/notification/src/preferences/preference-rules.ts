@@ -53,7 +53,8 @@ export function defaultPreferences(): PersonPreferences {
  * Checks preferences as a person sent them, naming the first field at fault. Quiet hours are two
  * local times; a start after the end crosses midnight (22:00–07:00), equal times would mean
  * "always" or "never" and are refused, as is an unknown zone or a channel list without in-app for
- * an emergency (an emergency is always kept in the inbox).
+ * an emergency (an emergency is always kept in the inbox). The language and the follow-up minutes
+ * are held to the contract's field rules before a request reaches this.
  */
 export function validatePreferences(preferences: PersonPreferences): PersonPreferences {
   for (const kind of kindNames) {
@@ -80,12 +81,6 @@ export function validatePreferences(preferences: PersonPreferences): PersonPrefe
   }
   if (preferences.timeZone !== '' && !isKnownTimeZone(preferences.timeZone)) {
     throw ValidationError.field('preferences.timeZone', 'must be an IANA time zone, e.g. Europe/Berlin');
-  }
-  if (!Number.isInteger(preferences.followUpMinutes) || preferences.followUpMinutes < 0) {
-    throw ValidationError.field('preferences.followUpMinutes', 'must be a whole number of minutes, 0 or more');
-  }
-  if (preferences.followUpMinutes > 240) {
-    throw ValidationError.field('preferences.followUpMinutes', 'must be at most 240');
   }
   return preferences;
 }

@@ -4,7 +4,7 @@ import type { Client } from '@connectrpc/connect';
 import { BaseService, type Clock, type Logger } from '@tend/core';
 import { type SchemaDatabase } from '@tend/db';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
-import type { HealthService } from '@tend/proto/tend/health/v1/health_service';
+import type { HealthInternalService } from '@tend/proto/tend/health/v1/health_internal_service';
 import type { Reminder } from '@tend/proto/tend/health/v1/reminders';
 import { sql } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
@@ -95,7 +95,7 @@ export function compileSchedulerOptions(options: SchedulerOptions = {}): Compile
 
 export interface SchedulerDeps {
   db: SchemaDatabase<NotificationTables>;
-  health: Client<typeof HealthService>;
+  health: Client<typeof HealthInternalService>;
   dispatcher: ReminderDispatcher;
   prepared: PreparedReminders;
   clock: Clock;

@@ -70,8 +70,8 @@ export async function decodeAudio(
   if (bytes.length > limits.maxBytes) throw badAudio(`is larger than ${limits.maxBytes} bytes`);
   let pcm: Pcm;
   if (type === 'audio/pcm') {
+    // 8000 to 192000 Hz, as the contract requires of AudioFormat.sample_rate_hz.
     const rate = options.pcmSampleRate ?? engineSampleRate;
-    if (rate < 8000 || rate > 192_000) throw badAudio(`PCM sample rate ${rate} Hz is not supported`);
     const even = bytes.subarray(0, bytes.length - (bytes.length % 2));
     const copy = new Uint8Array(even);
     pcm = { samples: new Int16Array(copy.buffer, 0, copy.length / 2), sampleRate: rate };

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Caller } from "../../common/v1/common_pb.js";
 import { file_tend_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/voice/v1/voice.proto.
  */
 export const file_tend_voice_v1_voice: GenFile = /*@__PURE__*/
-  fileDesc("Chl0ZW5kL3ZvaWNlL3YxL3ZvaWNlLnByb3RvEg10ZW5kLnZvaWNlLnYxIlUKC0F1ZGlvRm9ybWF0Ei4KCGVuY29kaW5nGAEgASgOMhwudGVuZC52b2ljZS52MS5BdWRpb0VuY29kaW5nEhYKDnNhbXBsZV9yYXRlX2h6GAIgASgFIp4BChFUcmFuc2NyaWJlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISKgoGZm9ybWF0GAIgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdBINCgVhdWRpbxgDIAEoDBIQCghsYW5ndWFnZRgEIAEoCRIUCgxwaHJhc2VfaGludHMYBSADKAkipQEKElRyYW5zY3JpYmVSZXNwb25zZRIMCgR0ZXh0GAEgASgJEhIKCmNvbmZpZGVuY2UYAiABKAISEAoIbGFuZ3VhZ2UYAyABKAkSFQoNYXVkaW9fc2Vjb25kcxgEIAEoARIQCghwcm92aWRlchgFIAEoCRIyCghzZWdtZW50cxgGIAMoCzIgLnRlbmQudm9pY2UudjEuVHJhbnNjcmlwdFNlZ21lbnQiTQoRVHJhbnNjcmlwdFNlZ21lbnQSDAoEdGV4dBgBIAEoCRIVCg1zdGFydF9zZWNvbmRzGAIgASgBEhMKC2VuZF9zZWNvbmRzGAMgASgBImYKF1N0cmVhbVRyYW5zY3JpYmVSZXF1ZXN0EjEKBmNvbmZpZxgBIAEoCzIfLnRlbmQudm9pY2UudjEuVHJhbnNjcmliZUNvbmZpZ0gAEg8KBWF1ZGlvGAIgASgMSABCBwoFZXZlbnQirAEKEFRyYW5zY3JpYmVDb25maWcSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEioKBmZvcm1hdBgCIAEoCzIaLnRlbmQudm9pY2UudjEuQXVkaW9Gb3JtYXQSEAoIbGFuZ3VhZ2UYAyABKAkSFAoMcGhyYXNlX2hpbnRzGAQgAygJEhwKFGRldGVjdF9lbmRfb2Zfc3BlZWNoGAUgASgIIo4BChhTdHJlYW1UcmFuc2NyaWJlUmVzcG9uc2USDAoEdGV4dBgBIAEoCRIQCghpc19maW5hbBgCIAEoCBISCgpjb25maWRlbmNlGAMgASgCEhAKCGxhbmd1YWdlGAQgASgJEhAKCHByb3ZpZGVyGAUgASgJEhoKEnNwZWVjaF9lbmRlZF9hdF9tcxgGIAEoBSKWAQoRU3ludGhlc2l6ZVJlcXVlc3QSJgoGY2FsbGVyGAEgASgLMhYudGVuZC5jb21tb24udjEuQ2FsbGVyEgwKBHRleHQYAiABKAkSEAoIbGFuZ3VhZ2UYAyABKAkSDQoFdm9pY2UYBCABKAkSKgoGZm9ybWF0GAUgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdCJ4ChJTeW50aGVzaXplUmVzcG9uc2USDQoFYXVkaW8YASABKAwSKgoGZm9ybWF0GAIgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdBIVCg1hdWRpb19zZWNvbmRzGAMgASgBEhAKCHByb3ZpZGVyGAQgASgJIkwKF1N0cmVhbVN5bnRoZXNpemVSZXF1ZXN0EjEKB3JlcXVlc3QYASABKAsyIC50ZW5kLnZvaWNlLnYxLlN5bnRoZXNpemVSZXF1ZXN0InUKGFN0cmVhbVN5bnRoZXNpemVSZXNwb25zZRINCgVhdWRpbxgBIAEoDBIqCgZmb3JtYXQYAiABKAsyGi50ZW5kLnZvaWNlLnYxLkF1ZGlvRm9ybWF0EgwKBHRleHQYAyABKAkSEAoIcHJvdmlkZXIYBCABKAkiEwoRTGlzdFZvaWNlc1JlcXVlc3QiTAoFVm9pY2USCgoCaWQYASABKAkSEAoIbGFuZ3VhZ2UYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEAoIcHJvdmlkZXIYBCABKAkiWQoSTGlzdFZvaWNlc1Jlc3BvbnNlEiQKBnZvaWNlcxgBIAMoCzIULnRlbmQudm9pY2UudjEuVm9pY2USHQoVcmVjb2duaXRpb25fbGFuZ3VhZ2VzGAIgAygJKrgBCg1BdWRpb0VuY29kaW5nEh4KGkFVRElPX0VOQ09ESU5HX1VOU1BFQ0lGSUVEEAASHAoYQVVESU9fRU5DT0RJTkdfUENNX1MxNkxFEAESFgoSQVVESU9fRU5DT0RJTkdfV0FWEAISGwoXQVVESU9fRU5DT0RJTkdfT0dHX09QVVMQAxIWChJBVURJT19FTkNPRElOR19NUDMQBBIcChhBVURJT19FTkNPRElOR19XRUJNX09QVVMQBTLXAwoMVm9pY2VTZXJ2aWNlElEKClRyYW5zY3JpYmUSIC50ZW5kLnZvaWNlLnYxLlRyYW5zY3JpYmVSZXF1ZXN0GiEudGVuZC52b2ljZS52MS5UcmFuc2NyaWJlUmVzcG9uc2USZwoQU3RyZWFtVHJhbnNjcmliZRImLnRlbmQudm9pY2UudjEuU3RyZWFtVHJhbnNjcmliZVJlcXVlc3QaJy50ZW5kLnZvaWNlLnYxLlN0cmVhbVRyYW5zY3JpYmVSZXNwb25zZSgBMAESUQoKU3ludGhlc2l6ZRIgLnRlbmQudm9pY2UudjEuU3ludGhlc2l6ZVJlcXVlc3QaIS50ZW5kLnZvaWNlLnYxLlN5bnRoZXNpemVSZXNwb25zZRJlChBTdHJlYW1TeW50aGVzaXplEiYudGVuZC52b2ljZS52MS5TdHJlYW1TeW50aGVzaXplUmVxdWVzdBonLnRlbmQudm9pY2UudjEuU3RyZWFtU3ludGhlc2l6ZVJlc3BvbnNlMAESUQoKTGlzdFZvaWNlcxIgLnRlbmQudm9pY2UudjEuTGlzdFZvaWNlc1JlcXVlc3QaIS50ZW5kLnZvaWNlLnYxLkxpc3RWb2ljZXNSZXNwb25zZWIGcHJvdG8z", [file_tend_common_v1_common]);
+  fileDesc("Chl0ZW5kL3ZvaWNlL3YxL3ZvaWNlLnByb3RvEg10ZW5kLnZvaWNlLnYxInAKC0F1ZGlvRm9ybWF0EjgKCGVuY29kaW5nGAEgASgOMhwudGVuZC52b2ljZS52MS5BdWRpb0VuY29kaW5nQgi6SAWCAQIQARInCg5zYW1wbGVfcmF0ZV9oehgCIAEoBUIPukgM2AEBGgcYgNwLKMA+IqMCChFUcmFuc2NyaWJlUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISKgoGZm9ybWF0GAIgASgLMhoudGVuZC52b2ljZS52MS5BdWRpb0Zvcm1hdBIZCgVhdWRpbxgDIAEoDEIKukgHegUYgICABRJ5CghsYW5ndWFnZRgEIAEoCUJnukhkugFhCg52b2ljZS5sYW5ndWFnZRIUbXVzdCBiZSAiZW4iIG9yICJ6aCIaOXRoaXMubWF0Y2hlcygnXlxccyooKFtlRV1bbk5dfFt6Wl1baEhdKShbLV9dLiopPyk/XFxzKiQnKRIkCgxwaHJhc2VfaGludHMYBSADKAlCDrpIC5IBCBAyIgRyAhhAIqUBChJUcmFuc2NyaWJlUmVzcG9uc2USDAoEdGV4dBgBIAEoCRISCgpjb25maWRlbmNlGAIgASgCEhAKCGxhbmd1YWdlGAMgASgJEhUKDWF1ZGlvX3NlY29uZHMYBCABKAESEAoIcHJvdmlkZXIYBSABKAkSMgoIc2VnbWVudHMYBiADKAsyIC50ZW5kLnZvaWNlLnYxLlRyYW5zY3JpcHRTZWdtZW50Ik0KEVRyYW5zY3JpcHRTZWdtZW50EgwKBHRleHQYASABKAkSFQoNc3RhcnRfc2Vjb25kcxgCIAEoARITCgtlbmRfc2Vjb25kcxgDIAEoASJyChdTdHJlYW1UcmFuc2NyaWJlUmVxdWVzdBIxCgZjb25maWcYASABKAsyHy50ZW5kLnZvaWNlLnYxLlRyYW5zY3JpYmVDb25maWdIABIbCgVhdWRpbxgCIAEoDEIKukgHegUYgICABUgAQgcKBWV2ZW50IqUCChBUcmFuc2NyaWJlQ29uZmlnEiYKBmNhbGxlchgBIAEoCzIWLnRlbmQuY29tbW9uLnYxLkNhbGxlchIqCgZmb3JtYXQYAiABKAsyGi50ZW5kLnZvaWNlLnYxLkF1ZGlvRm9ybWF0EnkKCGxhbmd1YWdlGAMgASgJQme6SGS6AWEKDnZvaWNlLmxhbmd1YWdlEhRtdXN0IGJlICJlbiIgb3IgInpoIho5dGhpcy5tYXRjaGVzKCdeXFxzKigoW2VFXVtuTl18W3paXVtoSF0pKFstX10uKik/KT9cXHMqJCcpEiQKDHBocmFzZV9oaW50cxgEIAMoCUIOukgLkgEIEDIiBHICGEASHAoUZGV0ZWN0X2VuZF9vZl9zcGVlY2gYBSABKAgijgEKGFN0cmVhbVRyYW5zY3JpYmVSZXNwb25zZRIMCgR0ZXh0GAEgASgJEhAKCGlzX2ZpbmFsGAIgASgIEhIKCmNvbmZpZGVuY2UYAyABKAISEAoIbGFuZ3VhZ2UYBCABKAkSEAoIcHJvdmlkZXIYBSABKAkSGgoSc3BlZWNoX2VuZGVkX2F0X21zGAYgASgFIv8BChFTeW50aGVzaXplUmVxdWVzdBImCgZjYWxsZXIYASABKAsyFi50ZW5kLmNvbW1vbi52MS5DYWxsZXISDAoEdGV4dBgCIAEoCRJ5CghsYW5ndWFnZRgDIAEoCUJnukhkugFhCg52b2ljZS5sYW5ndWFnZRIUbXVzdCBiZSAiZW4iIG9yICJ6aCIaOXRoaXMubWF0Y2hlcygnXlxccyooKFtlRV1bbk5dfFt6Wl1baEhdKShbLV9dLiopPyk/XFxzKiQnKRINCgV2b2ljZRgEIAEoCRIqCgZmb3JtYXQYBSABKAsyGi50ZW5kLnZvaWNlLnYxLkF1ZGlvRm9ybWF0IngKElN5bnRoZXNpemVSZXNwb25zZRINCgVhdWRpbxgBIAEoDBIqCgZmb3JtYXQYAiABKAsyGi50ZW5kLnZvaWNlLnYxLkF1ZGlvRm9ybWF0EhUKDWF1ZGlvX3NlY29uZHMYAyABKAESEAoIcHJvdmlkZXIYBCABKAkiTAoXU3RyZWFtU3ludGhlc2l6ZVJlcXVlc3QSMQoHcmVxdWVzdBgBIAEoCzIgLnRlbmQudm9pY2UudjEuU3ludGhlc2l6ZVJlcXVlc3QidQoYU3RyZWFtU3ludGhlc2l6ZVJlc3BvbnNlEg0KBWF1ZGlvGAEgASgMEioKBmZvcm1hdBgCIAEoCzIaLnRlbmQudm9pY2UudjEuQXVkaW9Gb3JtYXQSDAoEdGV4dBgDIAEoCRIQCghwcm92aWRlchgEIAEoCSITChFMaXN0Vm9pY2VzUmVxdWVzdCJMCgVWb2ljZRIKCgJpZBgBIAEoCRIQCghsYW5ndWFnZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIQCghwcm92aWRlchgEIAEoCSJZChJMaXN0Vm9pY2VzUmVzcG9uc2USJAoGdm9pY2VzGAEgAygLMhQudGVuZC52b2ljZS52MS5Wb2ljZRIdChVyZWNvZ25pdGlvbl9sYW5ndWFnZXMYAiADKAkquAEKDUF1ZGlvRW5jb2RpbmcSHgoaQVVESU9fRU5DT0RJTkdfVU5TUEVDSUZJRUQQABIcChhBVURJT19FTkNPRElOR19QQ01fUzE2TEUQARIWChJBVURJT19FTkNPRElOR19XQVYQAhIbChdBVURJT19FTkNPRElOR19PR0dfT1BVUxADEhYKEkFVRElPX0VOQ09ESU5HX01QMxAEEhwKGEFVRElPX0VOQ09ESU5HX1dFQk1fT1BVUxAFMtcDCgxWb2ljZVNlcnZpY2USUQoKVHJhbnNjcmliZRIgLnRlbmQudm9pY2UudjEuVHJhbnNjcmliZVJlcXVlc3QaIS50ZW5kLnZvaWNlLnYxLlRyYW5zY3JpYmVSZXNwb25zZRJnChBTdHJlYW1UcmFuc2NyaWJlEiYudGVuZC52b2ljZS52MS5TdHJlYW1UcmFuc2NyaWJlUmVxdWVzdBonLnRlbmQudm9pY2UudjEuU3RyZWFtVHJhbnNjcmliZVJlc3BvbnNlKAEwARJRCgpTeW50aGVzaXplEiAudGVuZC52b2ljZS52MS5TeW50aGVzaXplUmVxdWVzdBohLnRlbmQudm9pY2UudjEuU3ludGhlc2l6ZVJlc3BvbnNlEmUKEFN0cmVhbVN5bnRoZXNpemUSJi50ZW5kLnZvaWNlLnYxLlN0cmVhbVN5bnRoZXNpemVSZXF1ZXN0GicudGVuZC52b2ljZS52MS5TdHJlYW1TeW50aGVzaXplUmVzcG9uc2UwARJRCgpMaXN0Vm9pY2VzEiAudGVuZC52b2ljZS52MS5MaXN0Vm9pY2VzUmVxdWVzdBohLnRlbmQudm9pY2UudjEuTGlzdFZvaWNlc1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_tend_common_v1_common]);
 
 /**
  * @generated from message tend.voice.v1.AudioFormat
@@ -24,7 +25,8 @@ export type AudioFormat = Message<"tend.voice.v1.AudioFormat"> & {
   encoding: AudioEncoding;
 
   /**
-   * Samples per second, e.g. 16000.
+   * Samples per second, 8000 to 192000, e.g. 16000; 0 means 16000. Read for raw PCM, which
+   * carries no header; WAV and the compressed encodings carry their own.
    *
    * @generated from field: int32 sample_rate_hz = 2;
    */
@@ -53,19 +55,22 @@ export type TranscribeRequest = Message<"tend.voice.v1.TranscribeRequest"> & {
   format?: AudioFormat | undefined;
 
   /**
+   * At most 10 MiB (and 60 s of sound).
+   *
    * @generated from field: bytes audio = 3;
    */
   audio: Uint8Array;
 
   /**
-   * BCP 47 language tag: "en" or "zh".
+   * BCP 47 language tag: "en" or "zh" (any region, e.g. "zh-CN"); empty lets the engine decide.
    *
    * @generated from field: string language = 4;
    */
   language: string;
 
   /**
-   * Words the recognizer should expect, such as the person's medication names.
+   * Words the recognizer should expect, such as the person's medication names: at most 50, each
+   * at most 64 characters.
    *
    * @generated from field: repeated string phrase_hints = 5;
    */
@@ -173,7 +178,7 @@ export type StreamTranscribeRequest = Message<"tend.voice.v1.StreamTranscribeReq
     case: "config";
   } | {
     /**
-     * Every following message: a chunk of audio.
+     * Every following message: a chunk of audio; the stream's audio in all at most 10 MiB.
      *
      * @generated from field: bytes audio = 2;
      */
@@ -204,6 +209,8 @@ export type TranscribeConfig = Message<"tend.voice.v1.TranscribeConfig"> & {
   format?: AudioFormat | undefined;
 
   /**
+   * As in TranscribeRequest.
+   *
    * @generated from field: string language = 3;
    */
   language: string;
@@ -291,6 +298,8 @@ export type SynthesizeRequest = Message<"tend.voice.v1.SynthesizeRequest"> & {
   text: string;
 
   /**
+   * "en" or "zh" (any region); empty means "en".
+   *
    * @generated from field: string language = 3;
    */
   language: string;
