@@ -240,8 +240,9 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const handleAlert = idempotentHandler(db, `${schema}-alerts`, (event, trx, topic) =>
     alerts.handle(event, trx, topic),
   );
-  // Schedule changes wake the reconciler; a deleted person is forgotten. Shared group: one
-  // replica handles each event, and the reconcile it triggers covers every person.
+  // Schedule changes note the person for a targeted reconcile; a deleted person is forgotten.
+  // Shared group: one replica handles each event; the note is in PostgreSQL, so whichever
+  // replica's scheduler comes first reconciles that person.
   const subscriptions: Subscription[] = [];
   const listenForChanges = new TaskService(
     `${schema}-health-events`,
@@ -253,8 +254,12 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
             group: `${schema}-scheduler`,
             handler: async (event, topic) => {
               if (event.type === 'tend.health.alert.raised') await handleAlert(event, topic);
-              else if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
-              else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
+              else if (scheduleEvents.has(event.type)) {
+                // The person whose schedules changed (health's partition key); any replica's
+                // scheduler reconciles them from the stored note.
+                if (uuidPattern.test(event.partitionkey)) await scheduler.noteChanged(event.partitionkey);
+                else scheduler.requestReconcile();
+              } else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
                 await forget(event.partitionkey);
               }
             },
@@ -282,6 +287,8 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     await preferences.forget(userId);
     await devices.forget(userId);
     await db.primary.deleteFrom('reminders').where('recipient_user_id', '=', userId).execute();
+    await db.primary.deleteFrom('reminder_changes').where('user_id', '=', userId).execute();
+    await db.primary.deleteFrom('reminder_listings').where('scope', '=', userId).execute();
   };
 
   const send = async (request: SendNotificationRequest): Promise<SendNotificationResponse> => {
