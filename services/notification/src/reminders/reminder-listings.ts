@@ -116,7 +116,7 @@ export class ReminderListings {
   /**
    * After a targeted reconcile's write of `written` (of the `claimed` people): their reminders are
    * as of `seq`. Each claimed person's change heard of before `seq` is done with (written now, or
-   * by a later listing); one changed again since stays, released for the next round.
+   * by a later listing); one changed again since stays, and its new note released the claim.
    */
   async recordPeople(
     trx: Transaction<NotificationTables>,
@@ -142,6 +142,5 @@ export class ReminderListings {
       .where('user_id', 'in', claimed)
       .where('changed_seq', '<', seq.toString())
       .execute();
-    await trx.updateTable('reminder_changes').set({ claimed_until: null }).where('user_id', 'in', claimed).execute();
   }
 }

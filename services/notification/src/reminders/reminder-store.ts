@@ -92,6 +92,18 @@ export async function reconcileWindow(
       },
     ];
   });
+  // The rows of the people in scope, read first by the index on the patient: planned together
+  // with the window's range, PostgreSQL walked the window's 200,000 rows instead (150 ms at
+  // 100,000 people, against a few ms). Read before the upsert: a row added now has no
+  // notification written ahead to take back.
+  const theirs = only
+    ? await trx
+        .selectFrom('reminders')
+        .select(['id', 'recipient_user_id'])
+        .where(sql<boolean>`patient_user_id = ANY(${[...only]}::uuid[])`)
+        .where('state', '=', 'pending')
+        .execute()
+    : undefined;
   let upserted = 0;
   for (let start = 0; start < rows.length; start += chunkSize) {
     const result = await trx
@@ -133,7 +145,7 @@ export async function reconcileWindow(
       .set({ state: 'cancelled', prepared: null, notification_id: null, updated_at: now })
       .where('state', '=', 'pending')
       .where(sql<boolean>`NOT (prepared IS NOT NULL AND fire_at <= ${now})`);
-    if (only) query = query.where(sql<boolean>`patient_user_id = ANY(${[...only]}::uuid[])`);
+    if (theirs) query = query.where(sql<boolean>`id = ANY(${theirs.map((row) => row.id)}::text[])`);
     if (except.size > 0) query = query.where(sql<boolean>`patient_user_id <> ALL(${[...except]}::uuid[])`);
     return query;
   };
@@ -149,18 +161,9 @@ export async function reconcileWindow(
     .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM unnest(${ids}::text[]) AS l(id) WHERE l.id = reminders.parent_id)`)
     .executeTakeFirst();
   const cancelled = { numUpdatedRows: unlisted.numUpdatedRows + orphaned.numUpdatedRows };
-  // The notifications written ahead of the people in scope go to their reminders' recipients
+  // The notifications written ahead of the people in scope went to their reminders' recipients
   // (the patient, and caregivers for missed-dose alerts).
-  const recipients = only
-    ? (
-        await trx
-          .selectFrom('reminders')
-          .select('recipient_user_id')
-          .distinct()
-          .where(sql<boolean>`patient_user_id = ANY(${[...only]}::uuid[])`)
-          .execute()
-      ).map((row) => row.recipient_user_id)
-    : undefined;
+  const recipients = theirs && [...new Set(theirs.map((row) => row.recipient_user_id))];
   if (!recipients || recipients.length > 0) await withdrawUnfired(trx, schema, now, recipients);
   return { upserted, cancelled: Number(cancelled.numUpdatedRows) };
 }
