@@ -125,7 +125,11 @@ const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const upcomingWindowMs = 24 * 60 * 60 * 1000;
 /** Health events after which the stored reminders may be stale. */
-const scheduleEvents = new Set(['tend.health.medication.changed', 'tend.health.dose.logged']);
+const scheduleEvents = new Set([
+  'tend.health.medication.changed',
+  'tend.health.dose.logged',
+  'tend.health.user.updated',
+]);
 
 /** The person a call is for; persons only (a service acting alone has no inbox). */
 function personOf(caller: Caller | undefined): string {

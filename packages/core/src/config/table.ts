@@ -524,7 +524,7 @@ export const configTable = {
   REMINDER_RECONCILE_INTERVAL_MS: variable({
     parse: integer({ min: 10_000 }),
     default: 600_000,
-    doc: "how often the reminder scheduler re-reads everyone's next 24 h of schedules from the health service (and once at start): the safety net for lost events and for changes that send none (time zone, language, caregivers); a medication edited or a dose logged is reconciled at once from its event, for that person only",
+    doc: "how often every person's reminders are reconciled with the health service (and at start): the safety net for lost events; a changed person's are at once",
     targets: ['notification'],
   }),
   NOTIFICATION_ACTION_KEY: optional({

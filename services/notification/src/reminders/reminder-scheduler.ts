@@ -23,7 +23,7 @@ export interface SchedulerOptions {
   /**
    * How often everyone's window is reconciled with the health service's schedules: the safety net
    * behind the targeted reconciles of the people whose schedules changed (events can be lost, and
-   * a time zone, language or caregiver change sends none). Also once at start. @default 600000
+   * a caregiver link sends none). Also once at start. @default 600000
    */
   reconcileIntervalMs?: number;
   /** Changed people reconciled together (at most 1,000, the health contract's cap). @default 200 */
@@ -126,12 +126,12 @@ export interface ReconcileResult {
 /**
  * The reminder scheduler. Two loops, both driven by the database: the reconciler keeps the
  * `reminders` table equal to the health service's schedules over a 24 h window (from the
- * look-back to 24 h ahead), and the dispatcher fires what is due. A `medication.changed` or
- * `dose.logged` event names the person (`noteChanged`, a row in `reminder_changes`), and any
+ * look-back to 24 h ahead), and the dispatcher fires what is due. A `medication.changed`,
+ * `dose.logged` or `user.updated` (time zone, language, name) event names the person (`noteChanged`, a row in `reminder_changes`), and any
  * process's scheduler reconciles only those people within a poll (`reconcileChanged`); a full
  * reconcile of everyone runs at start and then every `reconcileIntervalMs` (10 min) as the safety
  * net. Why that is enough: a change whose event is lost (consumer fault, topic lost), or that
- * sends none (a person's time zone, language, caregivers), reaches the table by the next full
+ * sends none (a caregiver link or scope), reaches the table by the next full
  * reconcile; every other change is written by a targeted reconcile that listed after it, and no
  * reconcile ever writes over one that listed later (`ReminderListings`). It needs only PostgreSQL
  * and the health service: with Kafka down, reminders still fire and the full reconcile still

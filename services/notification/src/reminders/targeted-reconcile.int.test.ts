@@ -179,6 +179,24 @@ describe.each(databaseTargets())('targeted reminder reconciles on $kind PostgreS
     expect((await inboxOf(cat.id)).map((n) => n.title)).toEqual(['Time for your Lisinopril']);
   });
 
+  it('moves the reminders of a person who changes time zone a minute before the dose, from the event', async () => {
+    clock.set('2026-06-06T08:50:00Z');
+    await settle();
+    const jon = await newPerson('Jon');
+    await addMedication(jon.caller, 'Aspirin', ['09:00']);
+    await heard();
+    await scheduler().reconcile();
+    clock.set('2026-06-06T08:59:00Z');
+    // 09:00 stays 09:00 in the new zone: in São Paulo (UTC−3) that is 12:00Z.
+    await harness.health.client.updateUser({ caller: jon.caller, timeZone: 'America/Sao_Paulo' });
+    await heard();
+    expect(await scheduler().reconcileChanged()).toMatchObject({ people: 1 });
+    expect(await doses(jon.id)).toEqual([
+      ['09:00', 'cancelled'],
+      ['12:00', 'pending'],
+    ]);
+  });
+
   it('keeps the edit a targeted reconcile wrote while a full reconcile, listed before it, was writing', async () => {
     clock.set('2026-06-02T08:00:00Z');
     await settle();
