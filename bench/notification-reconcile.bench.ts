@@ -3,16 +3,20 @@
 // reads the whole 24 h window through the health contract (ListDueReminders, pages of 100 cut by
 // medication, protobuf over Connect's router transport as in the test harness) and writes it
 // into its `reminders` table. Timed: the first reconcile (every reminder new), then one with
-// nothing changed (what the periodic reconcile costs every 30 s), then one after 1 % of the
-// schedules moved to 09:00.
+// nothing changed (what the periodic safety-net reconcile costs), then one after 1 % of the
+// schedules moved to 09:00. Between the first and the others, a targeted reconcile: one person's
+// schedule changed among N (as a `medication.changed` event notes them), timed from the note to
+// their reminders written, several times. With `targeted`, only the first reconcile and that.
 //
-//   npm run bench:reconcile -- [people=100000]
+//   npm run bench:reconcile -- [people=100000] [targeted]
 import { loadavg } from 'node:os';
 import { insertTestUser, personCaller } from '@tend/health/testing';
 import { startNotificationHarness } from '@tend/notification/testing';
 import { sql } from 'kysely';
 
 const people = Number(process.argv[2] ?? 100_000);
+const targetedOnly = process.argv[3] === 'targeted';
+const targetedRuns = 7;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const load = () =>
   loadavg()
@@ -90,15 +94,39 @@ try {
     console.log(`${label}: ${seconds(Date.now() - started)}, ${JSON.stringify(result)}; load average ${load()}`);
   };
   await timed('first reconcile (all new)');
-  await timed('unchanged reconcile');
-  // 1 % of the schedules move to 09:00, as edits through the API would leave them.
-  await sql
-    .raw(
-      `UPDATE ${s}.medication_schedule_versions SET times = '{09:00}'
-       WHERE medication_id IN (SELECT id FROM ${s}.medications ORDER BY id LIMIT ${Math.ceil(people / 100)})`,
-    )
-    .execute(health.context.db.primary);
-  await timed('reconcile after 1 % of the schedules moved');
+  // One person's schedule moves, through the API as an edit would, and is noted as the event's
+  // consumer does; the targeted reconcile lists and writes only their window.
+  const targetedMs: number[] = [];
+  let lastTargeted: Awaited<ReturnType<typeof scheduler.reconcileChanged>>;
+  for (let run = 0; run < targetedRuns; run += 1) {
+    await health.client.updateMedication({
+      caller: personCaller(template),
+      medicationId: medication!.id,
+      schedule: { times: [run % 2 === 0 ? '08:30' : '08:00'] },
+    });
+    const started = Date.now();
+    await scheduler.noteChanged(template);
+    const result = await scheduler.reconcileChanged();
+    targetedMs.push(Date.now() - started);
+    lastTargeted = result;
+    if (result?.people !== 1) throw new Error(`targeted reconcile wrote ${JSON.stringify(result)}`);
+  }
+  const sorted = [...targetedMs].sort((a, b) => a - b);
+  console.log(
+    `one person's schedule changed among ${people}: targeted reconcile median ${sorted[targetedRuns >> 1]} ms, ` +
+      `min ${sorted[0]} ms, max ${sorted[targetedRuns - 1]} ms over ${targetedRuns} runs, the last ${JSON.stringify(lastTargeted)}; load average ${load()}`,
+  );
+  if (!targetedOnly) {
+    await timed('unchanged reconcile');
+    // 1 % of the schedules move to 09:00, as edits through the API would leave them.
+    await sql
+      .raw(
+        `UPDATE ${s}.medication_schedule_versions SET times = '{09:00}'
+         WHERE medication_id IN (SELECT id FROM ${s}.medications ORDER BY id LIMIT ${Math.ceil(people / 100)})`,
+      )
+      .execute(health.context.db.primary);
+    await timed('reconcile after 1 % of the schedules moved');
+  }
 } finally {
   await harness.stop();
 }

@@ -77,6 +77,7 @@ export function createServiceModules(infra: Infrastructure): Record<GrpcServiceN
           actionKey: config.notification.actionKey,
           publicUrl: config.notification.publicUrl,
         },
+        scheduler: { reconcileIntervalMs: config.notification.reminderReconcileEveryMs },
       }),
     external: async () =>
       createExternalService({

@@ -1,4 +1,4 @@
-import { createRouterTransport, type ConnectRouter, type Transport } from '@connectrpc/connect';
+import { createRouterTransport, type ConnectRouter, type Interceptor, type Transport } from '@connectrpc/connect';
 import { MemoryEventBus } from '@tend/events';
 import { Metrics, createLogger, type Lifecycle, type Logger } from '@tend/core';
 import { createCache, type Cache } from '@tend/cache';
@@ -52,10 +52,15 @@ export async function startServiceParts(
 /**
  * A transport into a service's routes within the test, answering as its real server would:
  * every call serialised to protobuf and back, checked against its contract's field rules, domain
- * errors as gRPC codes.
+ * errors as gRPC codes. `interceptors` run on the caller's side (a suite can hold a call back to
+ * order a race).
  */
-export function inProcessTransport(routes: (router: ConnectRouter) => void): Transport {
+export function inProcessTransport(
+  routes: (router: ConnectRouter) => void,
+  interceptors: Interceptor[] = [],
+): Transport {
   return createRouterTransport(routes, {
     router: { interceptors: [errorMappingInterceptor(), requestValidationInterceptor()] },
+    transport: { interceptors },
   });
 }

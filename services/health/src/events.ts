@@ -10,6 +10,7 @@ export type HealthEventType =
   | 'tend.health.dose.logged'
   | 'tend.health.medication.changed'
   | 'tend.health.alert.raised'
+  | 'tend.health.user.updated'
   | 'tend.health.user.deleted'
   | 'tend.health.user.email_verification_requested'
   | 'tend.health.user.sign_in_method_linked';

@@ -134,7 +134,11 @@ const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const upcomingWindowMs = 24 * 60 * 60 * 1000;
 /** Health events after which the stored reminders may be stale. */
-const scheduleEvents = new Set(['tend.health.medication.changed', 'tend.health.dose.logged']);
+const scheduleEvents = new Set([
+  'tend.health.medication.changed',
+  'tend.health.dose.logged',
+  'tend.health.user.updated',
+]);
 
 /** The person a call is for; persons only (a service acting alone has no inbox). */
 function personOf(caller: Caller | undefined): string {
@@ -256,8 +260,9 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const handleAlerts = idempotentBatchHandler(db, `${schema}-alerts`, (events, trx) =>
     alerts.handleUrgentReadings(events, trx),
   );
-  // Schedule changes wake the reconciler; a deleted person is forgotten. Shared group: one
-  // replica handles each event, and the reconcile it triggers covers every person.
+  // Schedule changes note the person for a targeted reconcile; a deleted person is forgotten.
+  // Shared group: one replica handles each event; the note is in PostgreSQL, so whichever
+  // replica's scheduler comes first reconciles that person.
   const subscriptions: Subscription[] = [];
   const listenForChanges = new TaskService(
     `${schema}-health-events`,
@@ -268,8 +273,12 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
       const handleHealthEvent = async (event: CloudEvent, topic: string) => {
         if (isAlert(event, topic)) await handleAlert(event, topic);
         else if (event.type === 'tend.health.alert.raised') return;
-        else if (scheduleEvents.has(event.type)) scheduler.requestReconcile();
-        else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
+        else if (scheduleEvents.has(event.type)) {
+          // The person whose schedules changed (health's partition key); any replica's
+          // scheduler reconciles them from the stored note.
+          if (uuidPattern.test(event.partitionkey)) await scheduler.noteChanged(event.partitionkey);
+          else scheduler.requestReconcile();
+        } else if (event.type === 'tend.health.user.deleted' && uuidPattern.test(event.partitionkey)) {
           await forget(event.partitionkey);
         }
       };
@@ -317,6 +326,8 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     await preferences.forget(userId);
     await devices.forget(userId);
     await db.primary.deleteFrom('reminders').where('recipient_user_id', '=', userId).execute();
+    await db.primary.deleteFrom('reminder_changes').where('user_id', '=', userId).execute();
+    await db.primary.deleteFrom('reminder_listings').where('scope', '=', userId).execute();
   };
 
   const send = async (request: SendNotificationRequest): Promise<SendNotificationResponse> => {

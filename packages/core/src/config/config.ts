@@ -219,6 +219,7 @@ function notificationConfig(v: ConfigValues): NotificationConfig {
     push: { publicKey: v.VAPID_PUBLIC_KEY, privateKey: v.VAPID_PRIVATE_KEY, subject: v.VAPID_SUBJECT },
     actionKey: v.NOTIFICATION_ACTION_KEY,
     publicUrl: v.TEND_PUBLIC_URL,
+    reminderReconcileEveryMs: v.REMINDER_RECONCILE_INTERVAL_MS,
   };
 }
 

@@ -521,6 +521,12 @@ export const configTable = {
     doc: '`mailto:` or `https:` contact given to push services',
     targets: ['notification'],
   }),
+  REMINDER_RECONCILE_INTERVAL_MS: variable({
+    parse: integer({ min: 10_000 }),
+    default: 600_000,
+    doc: "how often every person's reminders are reconciled with the health service (and at start): the safety net for lost events; a changed person's are at once",
+    targets: ['notification'],
+  }),
   NOTIFICATION_ACTION_KEY: optional({
     parse: text,
     secret: true,

@@ -143,6 +143,8 @@ export interface NotificationConfig {
   push: { publicKey: string | undefined; privateKey: string | undefined; subject: string };
   actionKey: string | undefined;
   publicUrl: string;
+  /** How often every person's reminders are reconciled, besides the changed ones at once. */
+  reminderReconcileEveryMs: number;
 }
 
 /** An OpenAI-compatible chat endpoint for the conversation service. */

@@ -59,15 +59,20 @@ export class MedicationRepository {
   /**
    * Ids of every medication whose doses are reminded (active, scheduled, reminders on), from the
    * primary: a dose must not be reminded after the medication was stopped. By id; after `after`
-   * and at most `limit` when given.
+   * and at most `limit` when given; only those of `people` when given.
    */
-  async remindedIds(page?: { after: string | undefined; limit: number }): Promise<string[]> {
+  async remindedIds(
+    page?: { after: string | undefined; limit: number },
+    people?: readonly string[],
+  ): Promise<string[]> {
     let query = this.context.db.primary
       .selectFrom('medications')
       .select('id')
       .where('active', '=', true)
       .where('as_needed', '=', false)
       .where('reminders_enabled', '=', true);
+    // At most 1,000 people (the contract's cap), by the index medications_user_name.
+    if (people && people.length > 0) query = query.where('user_id', 'in', people);
     if (page) {
       if (page.after !== undefined) query = query.where('id', '>', page.after);
       query = query.orderBy('id').limit(page.limit);

@@ -786,6 +786,39 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
       expect(tooLong.message).toContain('to');
       const missing = await rejection(harness.client.listDueReminders({ caller: serviceCaller(), to: window.to }));
       expect(missing.message).toContain('from');
+      const notPeople = await rejection(
+        harness.client.listDueReminders({ caller: serviceCaller(), ...window, userIds: [ada.id, 'ada'] }),
+      );
+      expect(notPeople.code).toBe(Code.InvalidArgument);
+      expect(notPeople.message).toContain('user_ids[1]');
+      const tooMany = await rejection(
+        harness.client.listDueReminders({
+          caller: serviceCaller(),
+          ...window,
+          userIds: Array.from({ length: 1001 }, () => ada.id),
+        }),
+      );
+      expect(tooMany.code).toBe(Code.InvalidArgument);
+      expect(tooMany.message).toContain('user_ids');
+    });
+
+    it('lists only the named people, in either paging', async () => {
+      clock.set('2027-02-01T12:00:00Z');
+      const [ben, cat, dan] = [await person('UTC'), await person('UTC'), await person('UTC')];
+      const bens = await metformin(ben.caller, { startDate: '2027-01-01', schedule: { times: ['18:00'] } });
+      const cats = await metformin(cat.caller, { startDate: '2027-01-01', schedule: { times: ['19:00'] } });
+      await metformin(dan.caller, { startDate: '2027-01-01', schedule: { times: ['20:00'] } });
+      const window = { from: ts('2027-02-01T12:00:00Z'), to: ts('2027-02-02T12:00:00Z') };
+      for (const pageByMedication of [false, true]) {
+        const listed = await harness.client.listDueReminders({
+          caller: serviceCaller(),
+          ...window,
+          pageByMedication,
+          userIds: [ben.id, cat.id, ben.id],
+        });
+        expect(new Set(listed.reminders.map((r) => r.patientUserId))).toEqual(new Set([ben.id, cat.id]));
+        expect(new Set(listed.reminders.map((r) => r.medicationId))).toEqual(new Set([bens.id, cats.id]));
+      }
     });
   });
 });

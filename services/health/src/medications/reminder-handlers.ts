@@ -9,8 +9,21 @@ import type { HealthHandlers } from '../handlers.js';
 import { defaultDoseRules } from './dose-rules.js';
 import { dueReminders } from './due-reminders.js';
 import { MedicationRepository } from './medication-repository.js';
+import { isUuid } from './medication-store.js';
 
 const maxWindowMs = 24 * 60 * 60 * 1000;
+
+/** The most people one call may name: a targeted reconcile lists a few, not everyone. */
+const maxPeople = 1000;
+
+/** The people a call is limited to (undefined: everyone), each a person id. */
+function peopleOf(userIds: readonly string[]): readonly string[] | undefined {
+  if (userIds.length === 0) return undefined;
+  if (userIds.length > maxPeople) throw ValidationError.field('user_ids', `must name at most ${maxPeople} people`);
+  const bad = userIds.findIndex((id) => !isUuid(id));
+  if (bad >= 0) throw ValidationError.field(`user_ids[${bad}]`, 'must be a person id (UUID)');
+  return [...new Set(userIds)];
+}
 
 const fireAtOf = (r: Reminder) => (r.fireAt ? timestampDate(r.fireAt).getTime() : 0);
 const byFireAtThenId = (a: Reminder, b: Reminder) =>
@@ -36,12 +49,13 @@ export function reminderHandlers(context: HealthContext, rules = defaultDoseRule
       if (toMs <= fromMs) throw ValidationError.field('to', 'must be after from');
       if (toMs - fromMs > maxWindowMs) throw ValidationError.field('to', 'window must be at most 24 h');
       const limit = pageLimitOf(request.page);
+      const people = peopleOf(request.userIds);
 
       const db = context.db.primary;
 
       if (request.pageByMedication) {
         const after = decodeCursor<{ m: string }>(request.page, 'reminders-by-medication');
-        const ids = await medications.remindedIds({ after: after?.m, limit });
+        const ids = await medications.remindedIds({ after: after?.m, limit }, people);
         const reminders = (await dueReminders(context, db, ids, { fromMs, toMs }, rules)).sort(byFireAtThenId);
         return create(ListDueRemindersResponseSchema, {
           reminders,
@@ -50,7 +64,7 @@ export function reminderHandlers(context: HealthContext, rules = defaultDoseRule
       }
 
       const after = decodeCursor<{ f: number; i: string }>(request.page, 'reminders');
-      const ids = await medications.remindedIds();
+      const ids = await medications.remindedIds(undefined, people);
       const reminders = await dueReminders(context, db, ids, { fromMs, toMs }, rules);
       const ordered = reminders
         .sort(byFireAtThenId)

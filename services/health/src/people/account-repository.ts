@@ -46,6 +46,9 @@ function isUniqueViolation(error: unknown): boolean {
  * the change's transaction. Handlers keep authorization, validation and mapping. Look-ups by
  * e-mail or identity read the primary: they decide sign-in and must see a registration at once.
  */
+/** The person's columns that their reminders depend on (the zone they fire in, their text). */
+const remindedFields = ['time_zone', 'locale', 'display_name'] as const;
+
 export class AccountRepository {
   constructor(private readonly context: HealthContext) {}
 
@@ -211,6 +214,16 @@ export class AccountRepository {
           const result = await trx.updateTable('users').set(columns).where('id', '=', userId).executeTakeFirst();
           if (result.numUpdatedRows === 0n) throw new NotFoundError('user', userId);
           if (newEmail !== undefined) await queueEmailVerification(trx, this.context, userId, newEmail);
+          // What the person's reminders say and when they fire follow these.
+          const fields = remindedFields.filter((field) => changes[field] !== undefined);
+          if (fields.length > 0) {
+            await this.context.events.emit(trx, {
+              type: 'tend.health.user.updated',
+              personId: userId,
+              subject: userId,
+              data: { userId, fields },
+            });
+          }
         },
         { consistencyKey: userId },
       );

@@ -3,6 +3,7 @@ import { createClient, type Client, type ConnectRouter } from '@connectrpc/conne
 import { create } from '@bufbuild/protobuf';
 import { CompositeService, type Clock, type HealthLimits } from '@tend/core';
 import { type Database } from '@tend/db';
+import type { EventBus } from '@tend/events';
 import { CallerSchema, Role, type Caller } from '@tend/proto/tend/common/v1/common';
 import type { CaregiverLink, CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
@@ -22,6 +23,8 @@ export interface HealthHarness {
   routes: (router: ConnectRouter) => void;
   database: Database;
   schema: string;
+  /** The bus its outbox relay publishes to: a suite reads the service's events there. */
+  bus: EventBus;
   stop(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function startHealthHarness(
     routes: (router) => service.routes(router),
     database,
     schema,
+    bus,
     async stop() {
       await parts.stop();
       await infra.stop();

@@ -109,8 +109,26 @@ export interface PreferencesTable {
 }
 
 /** The notification service's schema. */
+/**
+ * `notification.reminder_listings` (migration 0006): whose reminders were last written from which
+ * listing ('all', or a person's id).
+ */
+export interface ReminderListingsTable {
+  scope: string;
+  listed_seq: ColumnType<string, string | number, string | number>;
+}
+
+/** `notification.reminder_changes` (migration 0006): people whose schedules changed, not reconciled yet. */
+export interface ReminderChangesTable {
+  user_id: string;
+  changed_seq: ColumnType<string, string | number, string | number>;
+  claimed_until: NullableTimestamp;
+}
+
 export interface NotificationTables {
   reminders: RemindersTable;
+  reminder_listings: ReminderListingsTable;
+  reminder_changes: ReminderChangesTable;
   notifications: NotificationsTable;
   deliveries: DeliveriesTable;
   preferences: PreferencesTable;

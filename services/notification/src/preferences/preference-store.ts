@@ -101,7 +101,7 @@ export class PreferenceStore {
         .where('prepared', 'is not', null)
         .where('fire_at', '>', now)
         .execute();
-      await withdrawUnfired(trx, this.db.schema, now, userId);
+      await withdrawUnfired(trx, this.db.schema, now, [userId]);
     });
   }
 

@@ -145,7 +145,7 @@ describe.each(databaseTargets())('live events written ahead on $kind PostgreSQL'
         .set({ prepared: null, notification_id: null })
         .where('recipient_user_id', '=', cy.id)
         .execute();
-      await withdrawUnfired(trx, harness.schema, new Date('2026-05-06T10:59:59Z'), cy.id);
+      await withdrawUnfired(trx, harness.schema, new Date('2026-05-06T10:59:59Z'), [cy.id]);
     });
     await expect(change).rejects.toBeInstanceOf(ReminderFiredMeanwhileError);
     const reminder = await harness.db.primary

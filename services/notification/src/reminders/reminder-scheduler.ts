@@ -6,11 +6,12 @@ import { type SchemaDatabase } from '@tend/db';
 import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import type { HealthInternalService } from '@tend/proto/tend/health/v1/health_internal_service';
 import type { Reminder } from '@tend/proto/tend/health/v1/reminders';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import type { PreparedReminders } from './prepared-reminders.js';
 import type { DispatchRound, ReminderDispatcher } from './reminder-dispatcher.js';
 import { PollingLoop } from '../polling-loop.js';
+import { ReminderListings } from './reminder-listings.js';
 import { reconcileWindow } from './reminder-store.js';
 
 /** How the scheduler runs; every option has a default fit for production. */
@@ -19,8 +20,14 @@ export interface SchedulerOptions {
   pollIntervalMs?: number;
   /** Reminders fired per transaction. @default 500 */
   batchSize?: number;
-  /** How often the window is reconciled with the health service's schedules. @default 30000 */
+  /**
+   * How often everyone's window is reconciled with the health service's schedules: the safety net
+   * behind the targeted reconciles of the people whose schedules changed (events can be lost, and
+   * a caregiver link sends none). Also once at start. @default 600000
+   */
   reconcileIntervalMs?: number;
+  /** Changed people reconciled together (at most 1,000, the health contract's cap). @default 200 */
+  peoplePerReconcile?: number;
   /**
    * How far back the window reaches: reminders due this long ago and not fired yet are still
    * fired (late); a follow-up lives while its dose is in the window. @default 2 h
@@ -56,6 +63,7 @@ export interface CompiledSchedulerOptions {
   pollIntervalMs: number;
   batchSize: number;
   reconcileIntervalMs: number;
+  peoplePerReconcile: number;
   lookbackMs: number;
   prepareAheadMs: number;
   prepareBatchSize: number;
@@ -74,7 +82,8 @@ export function compileSchedulerOptions(options: SchedulerOptions = {}): Compile
   const compiled = {
     pollIntervalMs: options.pollIntervalMs ?? 500,
     batchSize: options.batchSize ?? 500,
-    reconcileIntervalMs: options.reconcileIntervalMs ?? 30_000,
+    reconcileIntervalMs: options.reconcileIntervalMs ?? 600_000,
+    peoplePerReconcile: options.peoplePerReconcile ?? 200,
     lookbackMs: options.lookbackMs ?? 2 * 60 * 60 * 1000,
     prepareAheadMs: options.prepareAheadMs ?? 5 * 60 * 1000,
     prepareBatchSize: options.prepareBatchSize ?? 1000,
@@ -90,6 +99,8 @@ export function compileSchedulerOptions(options: SchedulerOptions = {}): Compile
   if (compiled.fireHeldAfterMs >= 60 * 60 * 1000)
     throw new RangeError('scheduler option fireHeldAfterMs must be under 1 h');
   if (compiled.lookbackMs >= windowMs) throw new RangeError('scheduler option lookbackMs must be under 24 h');
+  if (compiled.peoplePerReconcile > 1000)
+    throw new RangeError('scheduler option peoplePerReconcile must be at most 1000');
   return compiled;
 }
 
@@ -105,26 +116,44 @@ export interface SchedulerDeps {
 
 const serviceCaller = create(CallerSchema, { role: Role.SERVICE, service: 'notification' });
 
+/** What a reconcile listed and wrote. */
+export interface ReconcileResult {
+  listed: number;
+  upserted: number;
+  cancelled: number;
+}
+
 /**
  * The reminder scheduler. Two loops, both driven by the database: the reconciler keeps the
  * `reminders` table equal to the health service's schedules over a 24 h window (from the
- * look-back to 24 h ahead) — every 30 s, and at once when a medication or dose changes — and the
- * dispatcher fires what is due. It needs only PostgreSQL and the health service: with Kafka down,
- * reminders still fire, and a change made a minute before a dose still reaches it through the
- * periodic reconcile. Any number of processes can run it; one reconciles at a time (an advisory
- * lock) and all of them dispatch, each taking other rows.
+ * look-back to 24 h ahead), and the dispatcher fires what is due. A `medication.changed`,
+ * `dose.logged` or `user.updated` (time zone, language, name) event names the person (`noteChanged`, a row in `reminder_changes`), and any
+ * process's scheduler reconciles only those people within a poll (`reconcileChanged`); a full
+ * reconcile of everyone runs at start and then every `reconcileIntervalMs` (10 min) as the safety
+ * net. Why that is enough: a change whose event is lost (consumer fault, topic lost), or that
+ * sends none (a caregiver link or scope), reaches the table by the next full
+ * reconcile; every other change is written by a targeted reconcile that listed after it, and no
+ * reconcile ever writes over one that listed later (`ReminderListings`). It needs only PostgreSQL
+ * and the health service: with Kafka down, reminders still fire and the full reconcile still
+ * runs; the events written meanwhile wait in health's outbox and arrive after. Any number of
+ * processes can run it: one lists everyone at a time (an advisory lock), all of them take
+ * changed people and fire, each taking other rows.
  */
 export class ReminderScheduler extends BaseService {
   readonly #loop: PollingLoop;
+  readonly #listings: ReminderListings;
   #reconcileWanted = true;
   #nextReconcileAt = 0;
   #lastReconcileAt = 0;
-  /** The reconcile in progress: it runs beside firing, which it must never hold up. */
+  /** The full reconcile in progress: it runs beside firing, which it must never hold up. */
   #reconciling: Promise<void> | undefined;
+  /** The targeted reconciles in progress, likewise. */
+  #reconcilingChanged: Promise<void> | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {
     super('notification-scheduler');
     this.#loop = new PollingLoop(() => this.#round(), deps.options.pollIntervalMs);
+    this.#listings = new ReminderListings(deps.db.primary, deps.db.schema);
   }
 
   protected async doStart(): Promise<void> {
@@ -133,43 +162,92 @@ export class ReminderScheduler extends BaseService {
 
   protected async doStop(): Promise<void> {
     await this.#loop.stop();
-    await this.#reconciling;
+    await Promise.all([this.#reconciling, this.#reconcilingChanged]);
   }
 
-  /** Asks for a reconcile soon (a schedule or dose changed). */
+  /** Asks for a full reconcile soon (a change that names no person). */
   requestReconcile(): void {
     this.#reconcileWanted = true;
   }
 
   /**
-   * Reconciles the window with the health service now, unless another process is doing it.
-   * Returns undefined when it was not this process's turn. The turn is a session advisory lock on
-   * one connection, held while the window is listed and then applied in a transaction: listed
-   * inside the lock, a reconcile that listed earlier can never overwrite a later one. The listing
-   * is not inside the transaction: at 100,000 people it takes minutes, longer than PostgreSQL
-   * lets a transaction sit idle (`idle_in_transaction_session_timeout`, 60 s). A process that
-   * dies loses its session, and the lock with it.
+   * Records that a person's schedules changed: some process reconciles their reminders within a
+   * poll. Stored in PostgreSQL before the event counts as handled, so neither this process's end
+   * nor a rebalance of the topic's partitions loses it.
    */
-  async reconcile(): Promise<{ listed: number; upserted: number; cancelled: number } | undefined> {
-    const { db, clock, options } = this.deps;
+  noteChanged(userId: string): Promise<void> {
+    return this.#listings.noteChanged(userId);
+  }
+
+  /**
+   * Reconciles everyone's window with the health service now, unless another process is doing it.
+   * Returns undefined when it was not this process's turn. The turn is a session advisory lock on
+   * one connection, held while the window is listed and then applied in a transaction. The
+   * listing is not inside the transaction: at 100,000 people it takes minutes, longer than
+   * PostgreSQL lets a transaction sit idle (`idle_in_transaction_session_timeout`, 60 s). A
+   * process that dies loses its session, and the lock with it. The people a targeted reconcile
+   * wrote from a later listing while this one listed keep what it wrote (`ReminderListings`).
+   */
+  async reconcile(): Promise<ReconcileResult | undefined> {
+    const { db } = this.deps;
     const key = `${db.schema}.reminders.reconcile`;
     return db.primary.connection().execute(async (connection) => {
       const { rows } = await sql<{ locked: boolean }>`
         SELECT pg_try_advisory_lock(hashtext(${key})) AS locked`.execute(connection);
       if (!rows[0]?.locked) return undefined;
       try {
-        const now = clock.now();
-        const from = new Date(now.getTime() - options.lookbackMs);
-        const to = new Date(from.getTime() + windowMs);
-        const listed = await this.#listDue(from, to);
-        const result = await connection
-          .transaction()
-          .execute((trx) => reconcileWindow(trx, listed, { from, to }, clock.now(), db.schema));
-        return { listed: listed.length, ...result };
+        return await this.#reconcileListed(connection, undefined);
       } finally {
         await sql`SELECT pg_advisory_unlock(hashtext(${key}))`.execute(connection);
       }
     });
+  }
+
+  /**
+   * Reconciles the window of up to `peoplePerReconcile` people whose schedules changed, taken from
+   * `reminder_changes` (other processes take others). Undefined when no change waits. On failure
+   * (the health service down) the people stay taken until the claim lapses, then are tried again.
+   */
+  async reconcileChanged(): Promise<(ReconcileResult & { people: number }) | undefined> {
+    const people = await this.#listings.claimChanged(this.deps.options.peoplePerReconcile);
+    if (people.length === 0) return undefined;
+    return { ...(await this.#reconcileListed(this.deps.db.primary, people)), people: people.length };
+  }
+
+  /**
+   * Numbers a listing, lists the window of `people` (everyone when undefined) and writes it,
+   * leaving out whoever a later-begun listing has written.
+   */
+  async #reconcileListed(
+    db: Kysely<NotificationTables>,
+    people: readonly string[] | undefined,
+  ): Promise<ReconcileResult> {
+    const { clock, options, db: schemaDb } = this.deps;
+    const seq = await this.#listings.begin();
+    const from = new Date(clock.now().getTime() - options.lookbackMs);
+    const window = { from, to: new Date(from.getTime() + windowMs) };
+    const listed = await this.#listDue(window, people);
+    const written = await db.transaction().execute(async (trx) => {
+      const later = await this.#listings.lockForWrite(trx, seq, people);
+      const nothing = { upserted: 0, cancelled: 0 };
+      if (people === undefined) {
+        if (later.supersededAll) return nothing;
+        const result = await reconcileWindow(trx, listed, window, clock.now(), schemaDb.schema, {
+          except: later.superseded,
+        });
+        await this.#listings.recordEveryone(trx, seq);
+        return result;
+      }
+      const superseded = new Set(later.superseded);
+      const mine = later.supersededAll ? [] : people.filter((person) => !superseded.has(person));
+      const result =
+        mine.length === 0
+          ? nothing
+          : await reconcileWindow(trx, listed, window, clock.now(), schemaDb.schema, { only: mine });
+      await this.#listings.recordPeople(trx, seq, mine, people);
+      return result;
+    });
+    return { listed: listed.length, ...written };
   }
 
   /**
@@ -213,16 +291,18 @@ export class ReminderScheduler extends BaseService {
     }
   }
 
-  async #listDue(from: Date, to: Date): Promise<Reminder[]> {
+  /** The window's reminders of `people` (everyone when undefined), page after page. */
+  async #listDue(window: { from: Date; to: Date }, people: readonly string[] | undefined): Promise<Reminder[]> {
     const reminders: Reminder[] = [];
     let cursor = '';
     do {
       const response = await this.deps.health.listDueReminders({
         caller: serviceCaller,
-        from: timestampFromDate(from),
-        to: timestampFromDate(to),
+        from: timestampFromDate(window.from),
+        to: timestampFromDate(window.to),
         // A page costs only its own schedules: the whole window is read in O(schedules).
         pageByMedication: true,
+        userIds: people ? [...people] : [],
         page: { limit: 100, cursor },
       });
       reminders.push(...response.reminders);
@@ -254,6 +334,23 @@ export class ReminderScheduler extends BaseService {
         } finally {
           this.#nextReconcileAt = Date.now() + nextInMs;
           this.#reconciling = undefined;
+        }
+      })();
+    }
+    // The changed people, taken batch after batch, also in the background.
+    if (!this.#reconcilingChanged) {
+      this.#reconcilingChanged = (async () => {
+        try {
+          for (;;) {
+            const result = await this.reconcileChanged();
+            if (result && (result.upserted > 0 || result.cancelled > 0))
+              logger.debug(result, 'changed reminders reconciled');
+            if (!result || result.people < options.peoplePerReconcile || this.#loop.stopping) return;
+          }
+        } catch (error) {
+          logger.warn({ err: error }, 'reconcile of changed reminders failed');
+        } finally {
+          this.#reconcilingChanged = undefined;
         }
       })();
     }

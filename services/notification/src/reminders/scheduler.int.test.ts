@@ -8,7 +8,12 @@ import { QuietHoursSchema, ReminderState } from '@tend/proto/tend/notification/v
 import { databaseTargets } from '@tend/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.js';
+import {
+  ManualClock,
+  addDailyMedication,
+  startNotificationHarness,
+  type NotificationHarness,
+} from '../testing/notification-harness.js';
 
 describe.each(databaseTargets())('reminder scheduler on $kind PostgreSQL', (target) => {
   const clock = new ManualClock(new Date('2026-03-28T06:58:00Z'));
@@ -23,17 +28,8 @@ describe.each(databaseTargets())('reminder scheduler on $kind PostgreSQL', (targ
     const id = await insertTestUser(harness.health.context, { timeZone, displayName });
     return { id, caller: personCaller(id) };
   };
-  const addMedication = async (caller: ReturnType<typeof personCaller>, name: string, times: string[]) => {
-    const { medication } = await harness.health.client.createMedication({
-      caller,
-      name,
-      dose: 100,
-      doseUnit: 'mg',
-      startDate: '2026-01-01',
-      schedule: { times },
-    });
-    return medication!;
-  };
+  const addMedication = (caller: ReturnType<typeof personCaller>, name: string, times: string[]) =>
+    addDailyMedication(harness, caller, name, times);
   const inboxOf = async (userId: string) =>
     (await harness.notification.client.listNotifications({ caller: personCaller(userId) })).notifications;
   // As the scheduler's loop does: reconcile, render what falls due soon, fire what is due.

@@ -1,8 +1,10 @@
-import { createClient, type Client } from '@connectrpc/connect';
+import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import { CompositeService, Metrics, createLogger, type Clock, type Logger } from '@tend/core';
 import { MemoryEventBus, type EventBus } from '@tend/events';
 import { type SchemaDatabase } from '@tend/db';
 import { startHealthHarness, type HealthHarness } from '@tend/health/testing';
+import type { Caller } from '@tend/proto/tend/common/v1/common';
+import type { Medication } from '@tend/proto/tend/health/v1/medications';
 import { NotificationService } from '@tend/proto/tend/notification/v1/notification';
 import { inProcessTransport, uniqueSchemaName, type DatabaseTarget } from '@tend/testing';
 import type { NotificationTables } from '../db/tables.js';
@@ -73,6 +75,8 @@ export interface NotificationHarnessOptions {
   dataDir?: string;
   /** Each instance's event bus. @default an in-process bus */
   bus?: (logger: Logger) => EventBus;
+  /** Run on the notification service's calls to health (a suite holds one back to order a race). */
+  healthInterceptors?: Interceptor[];
 }
 
 /**
@@ -86,7 +90,7 @@ export async function startNotificationHarness(
 ): Promise<NotificationHarness> {
   const health = await startHealthHarness(target, { clock: options.clock });
   const schema = uniqueSchemaName('notification');
-  const healthTransport = inProcessTransport((router) => health.routes(router));
+  const healthTransport = inProcessTransport((router) => health.routes(router), options.healthInterceptors);
   const instances: NotificationInstance[] = [];
   const startInstance = async (instanceOptions: { runScheduler?: boolean } = {}): Promise<NotificationInstance> => {
     const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -140,4 +144,23 @@ export async function startNotificationHarness(
       await health.stop();
     },
   };
+}
+
+/** Adds a medication of 100 mg taken daily at `times` (the person's local "HH:MM") since 2026-01-01. */
+export async function addDailyMedication(
+  harness: NotificationHarness,
+  caller: Caller,
+  name: string,
+  times: string[],
+): Promise<Medication> {
+  const { medication } = await harness.health.client.createMedication({
+    caller,
+    name,
+    dose: 100,
+    doseUnit: 'mg',
+    startDate: '2026-01-01',
+    schedule: { times },
+  });
+  if (!medication) throw new Error('CreateMedication answered without the medication');
+  return medication;
 }

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tend/health/v1/events.proto.
  */
 export const file_tend_health_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Cht0ZW5kL2hlYWx0aC92MS9ldmVudHMucHJvdG8SDnRlbmQuaGVhbHRoLnYxIp4DChJWaXRhbFJlY29yZGVkRXZlbnQSEAoIdml0YWxfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRInCgRraW5kGAMgASgOMhkudGVuZC5oZWFsdGgudjEuVml0YWxLaW5kEhIKBXZhbHVlGAQgASgBSACIAQESFQoIc3lzdG9saWMYBSABKAFIAYgBARIWCglkaWFzdG9saWMYBiABKAFIAogBARIMCgR1bml0GAcgASgJEi8KC21lYXN1cmVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgZzb3VyY2UYCSABKA4yGy50ZW5kLmhlYWx0aC52MS5WaXRhbFNvdXJjZRI6CgticF9jYXRlZ29yeRgKIAEoDjIlLnRlbmQuaGVhbHRoLnYxLkJsb29kUHJlc3N1cmVDYXRlZ29yeRIsCgVmbGFncxgLIAMoCzIdLnRlbmQuaGVhbHRoLnYxLkF0dGVudGlvbkZsYWdCCAoGX3ZhbHVlQgsKCV9zeXN0b2xpY0IMCgpfZGlhc3RvbGljIl8KEVZpdGFsRGVsZXRlZEV2ZW50EhAKCHZpdGFsX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJwoEa2luZBgDIAEoDjIZLnRlbmQuaGVhbHRoLnYxLlZpdGFsS2luZCKXAgoPRG9zZUxvZ2dlZEV2ZW50EhAKCGVudHJ5X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSFQoNbWVkaWNhdGlvbl9pZBgDIAEoCRIqCgZzdGF0dXMYBCABKA4yGi50ZW5kLmhlYWx0aC52MS5Eb3NlU3RhdHVzEjAKDHNjaGVkdWxlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBnNvdXJjZRgHIAEoDjIaLnRlbmQuaGVhbHRoLnYxLkRvc2VTb3VyY2USDwoHZGVsZXRlZBgIIAEoCCKCAQoWTWVkaWNhdGlvbkNoYW5nZWRFdmVudBIVCg1tZWRpY2F0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSMAoGY2hhbmdlGAMgASgOMiAudGVuZC5oZWFsdGgudjEuTWVkaWNhdGlvbkNoYW5nZRIOCgZhY3RpdmUYBCABKAgifgoQQWxlcnRSYWlzZWRFdmVudBIQCghhbGVydF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEisKBGZsYWcYAyABKAsyHS50ZW5kLmhlYWx0aC52MS5BdHRlbnRpb25GbGFnEhoKEmNhcmVnaXZlcl91c2VyX2lkcxgEIAMoCSJTChBVc2VyRGVsZXRlZEV2ZW50Eg8KB3VzZXJfaWQYASABKAkSLgoKZGVsZXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqkgEKEE1lZGljYXRpb25DaGFuZ2USIQodTUVESUNBVElPTl9DSEFOR0VfVU5TUEVDSUZJRUQQABIdChlNRURJQ0FUSU9OX0NIQU5HRV9DUkVBVEVEEAESHQoZTUVESUNBVElPTl9DSEFOR0VfVVBEQVRFRBACEh0KGU1FRElDQVRJT05fQ0hBTkdFX0RFTEVURUQQA2IGcHJvdG8z", [file_google_protobuf_timestamp, file_tend_health_v1_doses, file_tend_health_v1_vitals]);
+  fileDesc("Cht0ZW5kL2hlYWx0aC92MS9ldmVudHMucHJvdG8SDnRlbmQuaGVhbHRoLnYxIp4DChJWaXRhbFJlY29yZGVkRXZlbnQSEAoIdml0YWxfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRInCgRraW5kGAMgASgOMhkudGVuZC5oZWFsdGgudjEuVml0YWxLaW5kEhIKBXZhbHVlGAQgASgBSACIAQESFQoIc3lzdG9saWMYBSABKAFIAYgBARIWCglkaWFzdG9saWMYBiABKAFIAogBARIMCgR1bml0GAcgASgJEi8KC21lYXN1cmVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgZzb3VyY2UYCSABKA4yGy50ZW5kLmhlYWx0aC52MS5WaXRhbFNvdXJjZRI6CgticF9jYXRlZ29yeRgKIAEoDjIlLnRlbmQuaGVhbHRoLnYxLkJsb29kUHJlc3N1cmVDYXRlZ29yeRIsCgVmbGFncxgLIAMoCzIdLnRlbmQuaGVhbHRoLnYxLkF0dGVudGlvbkZsYWdCCAoGX3ZhbHVlQgsKCV9zeXN0b2xpY0IMCgpfZGlhc3RvbGljIl8KEVZpdGFsRGVsZXRlZEV2ZW50EhAKCHZpdGFsX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJwoEa2luZBgDIAEoDjIZLnRlbmQuaGVhbHRoLnYxLlZpdGFsS2luZCKXAgoPRG9zZUxvZ2dlZEV2ZW50EhAKCGVudHJ5X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSFQoNbWVkaWNhdGlvbl9pZBgDIAEoCRIqCgZzdGF0dXMYBCABKA4yGi50ZW5kLmhlYWx0aC52MS5Eb3NlU3RhdHVzEjAKDHNjaGVkdWxlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2NjdXJyZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBnNvdXJjZRgHIAEoDjIaLnRlbmQuaGVhbHRoLnYxLkRvc2VTb3VyY2USDwoHZGVsZXRlZBgIIAEoCCKCAQoWTWVkaWNhdGlvbkNoYW5nZWRFdmVudBIVCg1tZWRpY2F0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSMAoGY2hhbmdlGAMgASgOMiAudGVuZC5oZWFsdGgudjEuTWVkaWNhdGlvbkNoYW5nZRIOCgZhY3RpdmUYBCABKAgifgoQQWxlcnRSYWlzZWRFdmVudBIQCghhbGVydF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEisKBGZsYWcYAyABKAsyHS50ZW5kLmhlYWx0aC52MS5BdHRlbnRpb25GbGFnEhoKEmNhcmVnaXZlcl91c2VyX2lkcxgEIAMoCSIzChBVc2VyVXBkYXRlZEV2ZW50Eg8KB3VzZXJfaWQYASABKAkSDgoGZmllbGRzGAIgAygJIlMKEFVzZXJEZWxldGVkRXZlbnQSDwoHdXNlcl9pZBgBIAEoCRIuCgpkZWxldGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCqSAQoQTWVkaWNhdGlvbkNoYW5nZRIhCh1NRURJQ0FUSU9OX0NIQU5HRV9VTlNQRUNJRklFRBAAEh0KGU1FRElDQVRJT05fQ0hBTkdFX0NSRUFURUQQARIdChlNRURJQ0FUSU9OX0NIQU5HRV9VUERBVEVEEAISHQoZTUVESUNBVElPTl9DSEFOR0VfREVMRVRFRBADYgZwcm90bzM", [file_google_protobuf_timestamp, file_tend_health_v1_doses, file_tend_health_v1_vitals]);
 
 /**
  * type "tend.health.vital.recorded", topic analytics_events. One per reading, also for batches
@@ -255,6 +255,34 @@ export const AlertRaisedEventSchema: GenMessage<AlertRaisedEvent> = /*@__PURE__*
   messageDesc(file_tend_health_v1_events, 4);
 
 /**
+ * type "tend.health.user.updated", topic analytics_events. When a person's time zone, language or
+ * display name was set: what their reminders say and when they fire may have changed (the
+ * notification service reconciles that person's reminders).
+ *
+ * @generated from message tend.health.v1.UserUpdatedEvent
+ */
+export type UserUpdatedEvent = Message<"tend.health.v1.UserUpdatedEvent"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The fields set, by their contract names: "time_zone", "locale", "display_name".
+   *
+   * @generated from field: repeated string fields = 2;
+   */
+  fields: string[];
+};
+
+/**
+ * Describes the message tend.health.v1.UserUpdatedEvent.
+ * Use `create(UserUpdatedEventSchema)` to create a new message.
+ */
+export const UserUpdatedEventSchema: GenMessage<UserUpdatedEvent> = /*@__PURE__*/
+  messageDesc(file_tend_health_v1_events, 5);
+
+/**
  * type "tend.health.user.deleted", topics analytics_events and notification_queue. Every service
  * erases what it holds about the person (conversations, notifications, tokens).
  *
@@ -277,7 +305,7 @@ export type UserDeletedEvent = Message<"tend.health.v1.UserDeletedEvent"> & {
  * Use `create(UserDeletedEventSchema)` to create a new message.
  */
 export const UserDeletedEventSchema: GenMessage<UserDeletedEvent> = /*@__PURE__*/
-  messageDesc(file_tend_health_v1_events, 5);
+  messageDesc(file_tend_health_v1_events, 6);
 
 /**
  * @generated from enum tend.health.v1.MedicationChange
