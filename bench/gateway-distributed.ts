@@ -12,9 +12,14 @@ import { measureAgainstBare, seedPerson } from './gateway-wrk.js';
 import { waitForReady } from './load.js';
 import type { BenchEntry } from './run.js';
 
-/** `tend serve --target=<target>` in its own process, with `env` over this one's. */
+/**
+ * `tend serve --target=<target>` in its own process, with `env` over this one's.
+ * `TEND_BENCH_PROFILE=<dir>` writes a CPU profile of each process there.
+ */
 function serve(target: string, env: Record<string, string>) {
-  return spawn(process.execPath, [...compiledTendArgs(), 'serve', `--target=${target}`], {
+  const profile = process.env.TEND_BENCH_PROFILE;
+  const cpuProf = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${target}.cpuprofile`] : [];
+  return spawn(process.execPath, [...cpuProf, ...compiledTendArgs(), 'serve', `--target=${target}`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

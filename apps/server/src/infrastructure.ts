@@ -1,10 +1,10 @@
 import type { Transport } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
 import { createCache, createRateLimitStore, type Cache, type RateLimitStore } from '@tend/cache';
 import { createDatabase, type Database, watchDatabase } from '@tend/db';
 import { createEventBus, type EventBus } from '@tend/events';
 import {
   BalancedTransport,
+  createGrpcClientTransport,
   createInProcessTransport,
   requestValidationInterceptor,
   serverInterceptor,
@@ -182,7 +182,7 @@ export class Infrastructure {
         service: name,
         instances: this.config.upstreams[name],
         policy: this.config.upstreamPolicies[name],
-        transportOf: (baseUrl) => createGrpcTransport({ baseUrl, interceptors }),
+        transportOf: (baseUrl) => createGrpcClientTransport({ baseUrl, interceptors }),
         logger: this.logger,
       });
       this.#balancers.set(name, balancer);

@@ -37,7 +37,22 @@ async function main(): Promise<number> {
   }
   const config = toTendConfig(reading.values);
   // Each process names its targets in traces, so a trace shows which service did what.
-  const tracing = startTracing({ serviceName: `tend-${command.targets.join('+')}`, otlpEndpoint: config.otlpEndpoint });
+  const tracing = await startTracing({
+    serviceName: `tend-${command.targets.join('+')}`,
+    otlpEndpoint: config.otlpEndpoint,
+  });
+  // Every target uses the database: without DATABASE_URL, the embedded server's first initdb
+  // runs beside the import of the program below (another core and the disk) instead of after it.
+  if (!config.databaseUrl?.trim()) {
+    const [{ EmbeddedPostgres }, { createLogger }] = await Promise.all([
+      import('@tend/db/embedded-postgres'),
+      import('@tend/core'),
+    ]);
+    await EmbeddedPostgres.initialiseEarly({
+      dataDir: config.dataDir,
+      logger: createLogger({ level: config.logLevel }),
+    });
+  }
   // Everything else is imported after tracing hooked the instrumented libraries.
   const { createServer } = await import('./server.js');
 

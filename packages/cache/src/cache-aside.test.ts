@@ -18,6 +18,9 @@ class ControlledCache implements Cache {
   get(key: string): Promise<string | undefined> {
     return this.#op(() => this.entries.get(key));
   }
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return this.#op(() => keys.map((key) => this.entries.get(key)));
+  }
   set(key: string, value: string): Promise<void> {
     return this.#op(() => void this.entries.set(key, value));
   }

@@ -54,6 +54,14 @@ describe.each(implementations)('Cache contract ($kind)', ({ make }) => {
     expect(await cache.get('chat:title')).toBe('阿司匹林 8 点 — 💊');
   });
 
+  it('reads several keys at once, in their order, missing ones as undefined', async () => {
+    const missing = `missing:${randomUUID()}`;
+    await cache.set('many:a', 'first', 60_000);
+    await cache.set('many:b', 'второй', 60_000);
+    expect(await cache.getMany(['many:b', missing, 'many:a'])).toEqual(['второй', undefined, 'first']);
+    expect(await cache.getMany([])).toEqual([]);
+  });
+
   it('deletes several keys in one call and ignores missing ones', async () => {
     await cache.set('a', '1', 60_000);
     await cache.set('b', '2', 60_000);

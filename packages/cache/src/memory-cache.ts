@@ -54,6 +54,10 @@ export class MemoryCache extends BaseService implements Cache {
     return Promise.resolve(this.#entries.get(key));
   }
 
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.resolve(keys.map((key) => this.#entries.get(key)));
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.#entries.set(key, value, { ttl: positiveTtl(ttlMs) });
   }

@@ -55,6 +55,12 @@ export class RedisCache extends BaseService implements Cache {
     return value ?? undefined;
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.#connection.client.mget(keys.map((key) => this.#prefix + key));
+    return values.map((value) => value ?? undefined);
+  }
+
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     await this.#connection.client.set(this.#prefix + key, value, 'PX', positiveTtl(ttlMs));
   }

@@ -54,6 +54,26 @@ describe('EmbeddedPostgres', () => {
     console.info(`[embedded-postgres] first start ${Math.round(firstStartMs)} ms, restart ${Math.round(restartMs)} ms`);
   });
 
+  it('takes over a cluster created early, before it started, and reports that start as the one that created it', async () => {
+    const dir = await dataDir();
+    await EmbeddedPostgres.initialiseEarly({ dataDir: dir, logger, syncInit: false });
+    // initdb is running now; the server waits for it rather than running a second one.
+    const server = new EmbeddedPostgres({ dataDir: dir, logger, syncInit: false });
+    await server.start();
+    try {
+      expect(server.timings?.initMs).toBeGreaterThan(0);
+      expect((await stat(join(server.clusterDir, 'PG_VERSION'))).isFile()).toBe(true);
+    } finally {
+      await server.stop();
+    }
+    // A directory that already holds a cluster has nothing to create early.
+    await EmbeddedPostgres.initialiseEarly({ dataDir: dir, logger, syncInit: false });
+    const again = new EmbeddedPostgres({ dataDir: dir, logger, syncInit: false });
+    await again.start();
+    await again.stop();
+    expect(again.timings?.initMs).toBeUndefined();
+  });
+
   it('keeps a random password in a file only its owner can read', async () => {
     const dir = await dataDir();
     const server = new EmbeddedPostgres({ dataDir: dir, logger, syncInit: false });

@@ -50,6 +50,9 @@ export interface EmbeddedPostgresTimings {
   startMs: number;
 }
 
+/** Clusters being created ahead of their server's start, by cluster directory: initdb's time in ms, if it ran. */
+const earlyInits = new Map<string, Promise<number | undefined>>();
+
 /** The superuser initdb creates; the embedded cluster is Tend's alone. */
 const superuser = 'tend';
 const readyLine = 'database system is ready to accept connections';
@@ -107,7 +110,58 @@ export class EmbeddedPostgres extends BaseService {
     return join(this.#options.dataDir, 'postgres');
   }
 
+  /**
+   * Creates the cluster of `options.dataDir` (initdb) now, when it does not exist yet, so that
+   * it runs beside the loading of the rest of the program instead of after it: on a first start
+   * initdb takes about a second, mostly on another core and the disk. The server for the same
+   * directory waits for it when it starts; if it failed, that start tries again and reports the
+   * error as usual. Resolves once initdb runs (or nothing is left to do): the caller must let
+   * these first steps run before it goes on, since importing a program holds the event loop.
+   */
+  static initialiseEarly(options: EmbeddedPostgresOptions): Promise<void> {
+    const server = new EmbeddedPostgres(options);
+    const clusterDir = server.clusterDir;
+    if (earlyInits.has(clusterDir)) return Promise.resolve();
+    let initdbRunning = () => {};
+    const running = new Promise<void>((resolve) => (initdbRunning = resolve));
+    const prepared = server.#prepare(initdbRunning).then(
+      ({ initMs }) => initMs,
+      (error: unknown) => {
+        server.#logger.debug({ err: error }, 'early initdb failed; the start will try again');
+        return undefined;
+      },
+    );
+    earlyInits.set(clusterDir, prepared);
+    return Promise.race([running, prepared.then(() => undefined)]);
+  }
+
   protected async doStart(): Promise<void> {
+    const early = earlyInits.get(this.clusterDir);
+    earlyInits.delete(this.clusterDir);
+    const earlyInitMs = early ? await early : undefined;
+    const { dataDir } = this.#options;
+    const clusterDir = this.clusterDir;
+    const prepared = await this.#prepare();
+    const { binaries, account, password } = prepared;
+    const initMs = prepared.initMs ?? earlyInitMs;
+    const created = initMs !== undefined;
+
+    const began = performance.now();
+    const port = await this.#launch(binaries.postgres, clusterDir, account);
+    const startMs = Math.round(performance.now() - began);
+
+    this.#url = `postgres://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+    this.#timings = { initMs, startMs };
+    this.#logger.info({ dataDir, port, initMs, startMs, created }, 'embedded PostgreSQL ready');
+  }
+
+  /** The binaries, the server's account and password, and the cluster, created if missing (initdb). */
+  async #prepare(initdbRunning?: () => void): Promise<{
+    binaries: Awaited<ReturnType<typeof resolvePostgresBinaries>>;
+    account: PostgresAccount | undefined;
+    password: string;
+    initMs: number | undefined;
+  }> {
     const { dataDir } = this.#options;
     const clusterDir = this.clusterDir;
     const passwordFile = join(dataDir, 'postgres-password');
@@ -133,17 +187,11 @@ export class EmbeddedPostgres extends BaseService {
     let initMs: number | undefined;
     if (!initialised) {
       const began = performance.now();
-      await this.#initialise(binaries.initdb, clusterDir, password, account);
+      await this.#initialise(binaries.initdb, clusterDir, password, account, initdbRunning);
       initMs = Math.round(performance.now() - began);
     }
 
-    const began = performance.now();
-    const port = await this.#launch(binaries.postgres, clusterDir, account);
-    const startMs = Math.round(performance.now() - began);
-
-    this.#url = `postgres://${superuser}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-    this.#timings = { initMs, startMs };
-    this.#logger.info({ dataDir, port, initMs, startMs, created: !initialised }, 'embedded PostgreSQL ready');
+    return { binaries, account, password, initMs };
   }
 
   protected async doStop(): Promise<void> {
@@ -182,7 +230,13 @@ export class EmbeddedPostgres extends BaseService {
   }
 
   /** Runs initdb into a scratch directory and renames it into place, so a crash leaves no half cluster. */
-  async #initialise(initdb: string, clusterDir: string, password: string, account: PostgresAccount | undefined) {
+  async #initialise(
+    initdb: string,
+    clusterDir: string,
+    password: string,
+    account: PostgresAccount | undefined,
+    running?: () => void,
+  ) {
     const dataDir = dirname(clusterDir);
     for (const entry of await readdir(dataDir)) {
       if (entry.startsWith('postgres.init-')) await rm(join(dataDir, entry), { recursive: true, force: true });
@@ -217,6 +271,7 @@ export class EmbeddedPostgres extends BaseService {
         this.#pipeLines(child, (line) => output.push(line));
         child.on('error', fail);
         child.on('close', (exitCode) => done(exitCode));
+        running?.();
       });
       if (code !== 0) {
         throw new Error(`initdb failed (exit code ${code}) in ${scratch}:\n${output.slice(-20).join('\n')}`);

@@ -16,6 +16,8 @@ import { createLogger } from '@tend/core';
 import { Metrics } from '@tend/core';
 import { GrpcServer } from './grpc-server.js';
 import { ServingStatus } from './health-checks.js';
+import { neverSent } from './balancer/balanced-transport.js';
+import { createGrpcClientTransport } from './grpc-unary-client.js';
 import { createInProcessTransport } from './in-process-transport.js';
 import { serverInterceptor } from './interceptors.js';
 
@@ -52,6 +54,7 @@ afterAll(() => server.stop());
 const baseUrl = (): string => `http://127.0.0.1:${server.port}`;
 const transports: Record<string, () => Transport> = {
   'gRPC (lean unary path)': () => createGrpcTransport({ baseUrl: baseUrl() }),
+  "gRPC, Tend's lean client on the lean unary path": () => createGrpcClientTransport({ baseUrl: baseUrl() }),
   'gRPC, gzip-compressed': () =>
     createGrpcTransport({ baseUrl: baseUrl(), sendCompression: compressionGzip, compressMinBytes: 0 }),
   'gRPC-Web': () => createGrpcWebTransport({ baseUrl: baseUrl(), httpVersion: '2' }),
@@ -120,6 +123,72 @@ describe('the lean unary path', () => {
       break; // leaving the loop cancels the stream
     }
     expect(first).toBe(ServingStatus.SERVING);
+  });
+});
+
+describe("Tend's lean gRPC client", () => {
+  const client = () => createClient(HealthService, createGrpcClientTransport({ baseUrl: baseUrl() }));
+
+  it('reports a refused connection as Unavailable with the cause the balancer reads as never sent', async () => {
+    const closed = new GrpcServer({
+      name: 'health',
+      host: '127.0.0.1',
+      port: 0,
+      serviceNames: [],
+      logger,
+      metrics,
+      routes,
+    });
+    await closed.start();
+    const port = closed.port;
+    await closed.stop();
+    const transport = createGrpcClientTransport({ baseUrl: `http://127.0.0.1:${port}` });
+    const error = await failureOf(createClient(HealthService, transport).getUser({ caller: { userId: 'u' } }));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(neverSent(error)).toBe(true);
+  });
+
+  it('stops a call its caller cancels, as Canceled, and keeps serving', async () => {
+    const cancel = new AbortController();
+    const call = client().getUser({ caller: { userId: 'slow' } }, { signal: cancel.signal });
+    setTimeout(() => cancel.abort(), 100);
+    expect((await failureOf(call)).code).toBe(Code.Canceled);
+    expect((await client().getUser({ caller: { userId: 'after' } })).user?.id).toBe('after');
+  });
+
+  it('runs its interceptors around each call, with the request headers they set', async () => {
+    const seen: string[] = [];
+    const transport = createGrpcClientTransport({
+      baseUrl: baseUrl(),
+      interceptors: [
+        (next) => async (request) => {
+          request.header.set('x-client', 'intercepted');
+          const response = await next(request);
+          seen.push(`${request.method.name} ${response.header.get('x-served-for')}`);
+          return response;
+        },
+      ],
+    });
+    const response = await createClient(HealthService, transport).getUser({ caller: { userId: 'i-1' } });
+    expect(response.user?.displayName).toBe('seen intercepted');
+    expect(seen).toEqual(['GetUser i-1']);
+  });
+
+  it('refuses an answer above its message limit', async () => {
+    const transport = createGrpcClientTransport({ baseUrl: baseUrl(), maxMessageBytes: 64 });
+    const error = await failureOf(
+      createClient(HealthService, transport).getUser({ caller: { userId: 'y'.repeat(200) } }),
+    );
+    expect(error.code).toBe(Code.ResourceExhausted);
+  });
+
+  it('sends server streams through Connect-ES on the same connection', async () => {
+    const health = createClient(Health, createGrpcClientTransport({ baseUrl: baseUrl() }));
+    expect((await health.check({ service: HealthService.typeName })).status).toBe(ServingStatus.SERVING);
+    for await (const update of health.watch({ service: HealthService.typeName })) {
+      expect(update.status).toBe(ServingStatus.SERVING);
+      break;
+    }
   });
 });
 

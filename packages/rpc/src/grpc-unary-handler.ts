@@ -1,15 +1,15 @@
-import type { Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, OutgoingHttpHeaders } from 'node:http2';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 // Private API of Connect-ES (pinned to an exact version in package.json): the same timeout
 // parsing and error trailers Connect's own gRPC handler writes, so both paths answer alike.
 import { parseTimeout, setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
+import { envelope, envelopeHeaderBytes, singleMessage, webHeaders } from './grpc-envelope.js';
 import type { UnaryRegistry, UnarySpec } from './unary-registry.js';
 
 /** gRPC's own default for the largest message a server accepts. */
 export const defaultMaxMessageBytes = 4 * 1024 * 1024;
 
-const envelopeHeaderBytes = 5;
 const protoContentTypes = new Set(['application/grpc', 'application/grpc+proto']);
 
 /**
@@ -78,11 +78,7 @@ async function answer(
     });
     context.responseHeader.forEach((value, key) => (responseHeader[key] = value));
     context.responseTrailer.forEach((value, key) => trailer.set(key, value));
-    const bytes = toBinary(spec.method.output, message);
-    frame = Buffer.allocUnsafe(envelopeHeaderBytes + bytes.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(bytes.length, 1);
-    frame.set(bytes, envelopeHeaderBytes);
+    frame = envelope(toBinary(spec.method.output, message));
   } catch (error) {
     const edge =
       error instanceof ConnectError
@@ -97,31 +93,6 @@ async function answer(
   res.addTrailers(trailers);
   if (frame) res.end(frame);
   else res.end();
-}
-
-/** The one message of a unary request, from its gRPC envelope. */
-function singleMessage(body: Buffer, received: number, maxMessageBytes: number): Buffer {
-  if (received > maxMessageBytes + envelopeHeaderBytes) {
-    throw new ConnectError(`message larger than ${maxMessageBytes} bytes`, Code.ResourceExhausted);
-  }
-  if (body.length < envelopeHeaderBytes) throw new ConnectError('protocol error: missing message', Code.Unimplemented);
-  if (body[0] !== 0) throw new ConnectError('protocol error: compressed message without encoding', Code.Internal);
-  const length = body.readUInt32BE(1);
-  if (body.length !== envelopeHeaderBytes + length) {
-    throw new ConnectError('protocol error: a unary request carries exactly one message', Code.Unimplemented);
-  }
-  return body.subarray(envelopeHeaderBytes);
-}
-
-/** Node's headers as fetch Headers, without HTTP/2 pseudo-headers. */
-function webHeaders(headers: IncomingHttpHeaders): Headers {
-  const result = new Headers();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.startsWith(':') || value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) result.append(key, item);
-    else result.set(key, value);
-  }
-  return result;
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

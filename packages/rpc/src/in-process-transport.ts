@@ -1,17 +1,14 @@
-import { clone, create, type DescMessage, type DescMethodUnary, type MessageInitShape } from '@bufbuild/protobuf';
+import { clone, type DescMethod } from '@bufbuild/protobuf';
 import {
   createConnectRouter,
-  createContextValues,
   createRouterTransport,
   type ConnectRouter,
-  type ContextValues,
   type Interceptor,
-  type StreamRequest,
-  type StreamResponse,
   type Transport,
   type UnaryRequest,
   type UnaryResponse,
 } from '@connectrpc/connect';
+import { interceptedUnary } from './intercepted-unary.js';
 import { UnaryRegistry } from './unary-registry.js';
 
 export interface InProcessTransportOptions {
@@ -42,60 +39,39 @@ export function createInProcessTransport(options: InProcessTransportOptions): Tr
   });
 
   /** The service side of one unary call: the registered implementation behind its interceptors. */
-  const callService =
-    (timeoutMs: number | undefined) =>
-    async (request: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> => {
-      if (request.stream) throw new Error('a streaming request reached the unary path');
-      const { method } = request;
-      const { message, context } = await registry.invoke(
-        registry.find(request.url)!,
-        clone(method.input, request.message),
-        {
-          protocolName: 'in-process',
-          url: request.url,
-          requestHeader: request.header,
-          timeoutMs,
-          requestSignal: request.signal,
-          contextValues: request.contextValues,
-        },
-      );
-      return {
-        stream: false,
-        service: method.parent,
-        method,
-        header: context.responseHeader,
-        trailer: context.responseTrailer,
-        message: clone(method.output, message),
-      };
+  const callService = async (request: UnaryRequest, timeoutMs: number | undefined): Promise<UnaryResponse> => {
+    const { method } = request;
+    const { message, context } = await registry.invoke(
+      registry.find(request.url)!,
+      clone(method.input, request.message),
+      {
+        protocolName: 'in-process',
+        url: request.url,
+        requestHeader: request.header,
+        timeoutMs,
+        requestSignal: request.signal,
+        contextValues: request.contextValues,
+      },
+    );
+    return {
+      stream: false,
+      service: method.parent,
+      method,
+      header: context.responseHeader,
+      trailer: context.responseTrailer,
+      message: clone(method.output, message),
     };
+  };
+  const pathOf = (method: DescMethod) => `/${method.parent.typeName}/${method.name}`;
+  const unary = interceptedUnary(
+    clientInterceptors,
+    { url: pathOf, header: (_timeoutMs, header: ConstructorParameters<typeof Headers>[0]) => new Headers(header) },
+    callService,
+  );
 
   return {
-    async unary<I extends DescMessage, O extends DescMessage>(
-      method: DescMethodUnary<I, O>,
-      signal: AbortSignal | undefined,
-      timeoutMs: number | undefined,
-      header: ConstructorParameters<typeof Headers>[0],
-      input: MessageInitShape<I>,
-      contextValues?: ContextValues,
-    ): Promise<UnaryResponse<I, O>> {
-      const path = `/${method.parent.typeName}/${method.name}`;
-      if (!registry.find(path)) return streams.unary(method, signal, timeoutMs, header, input, contextValues);
-      const next = clientInterceptors.reduceRight((inner, interceptor) => interceptor(inner), callService(timeoutMs));
-      const response = await next({
-        stream: false,
-        service: method.parent,
-        method,
-        requestMethod: 'POST',
-        url: path,
-        signal: signal ?? neverAborted,
-        header: new Headers(header),
-        contextValues: contextValues ?? createContextValues(),
-        message: create(method.input, input),
-      });
-      return response as UnaryResponse<I, O>;
-    },
+    unary: (method, ...rest) =>
+      registry.find(pathOf(method)) ? unary(method, ...rest) : streams.unary(method, ...rest),
     stream: (...args) => streams.stream(...args),
   };
 }
-
-const neverAborted = new AbortController().signal;

@@ -10,6 +10,7 @@ export {
 } from './interceptors.js';
 export type { GrpcServiceModule } from './service-module.js';
 export { createInProcessTransport, type InProcessTransportOptions } from './in-process-transport.js';
+export { createGrpcClientTransport, type GrpcClientTransportOptions } from './grpc-unary-client.js';
 export { withDefaultDeadline } from './default-deadline.js';
 export {
   ServiceIdentity,

@@ -206,11 +206,16 @@ export class Sessions {
     }
   }
 
-  /** What the cache remembers of the session; undefined when it knows nothing or fails. */
+  /**
+   * What the cache remembers of the session; undefined when it knows nothing or fails. Both keys
+   * are read in one round trip (this runs on every authenticated request), and a revocation
+   * outranks a "live" answer read with it.
+   */
   async #cached(sessionId: string): Promise<'revoked' | 'live' | undefined> {
     try {
-      if ((await this.cache.get(revokedKey(sessionId))) !== undefined) return 'revoked';
-      if ((await this.cache.get(liveKey(sessionId))) !== undefined) return 'live';
+      const [revoked, live] = await this.cache.getMany([revokedKey(sessionId), liveKey(sessionId)]);
+      if (revoked !== undefined) return 'revoked';
+      if (live !== undefined) return 'live';
       return undefined;
     } catch {
       return undefined;
