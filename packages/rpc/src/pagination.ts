@@ -1,12 +1,25 @@
-import { create } from '@bufbuild/protobuf';
-import { PageResponseSchema, type PageRequest, type PageResponse } from '@tend/proto/tend/common/v1/common';
+import { create, getOption } from '@bufbuild/protobuf';
+import { field as validateField } from '@bufbuild/protovalidate/gen/buf/validate/validate_pb.js';
+import {
+  PageRequestSchema,
+  PageResponseSchema,
+  type PageRequest,
+  type PageResponse,
+} from '@tend/proto/tend/common/v1/common';
 import { ValidationError } from '@tend/core';
+
+/** The largest page, as `tend.common.v1.PageRequest.limit`'s rule (`lte`) says: written once, there. */
+function contractPageMax(): number {
+  const rules = getOption(PageRequestSchema.field.limit, validateField).type;
+  if (rules.case === 'int32' && rules.value.lessThan.case === 'lte') return rules.value.lessThan.value;
+  throw new Error('tend.common.v1.PageRequest.limit declares no lte');
+}
 
 /**
  * Page sizes of every list in every contract (`tend.common.v1.PageRequest`): 0 or unset means
  * the default; above the maximum is refused. The gateway's query check uses the same numbers.
  */
-export const pageSizes = { default: 50, max: 100 } as const;
+export const pageSizes = { default: 50, max: contractPageMax() } as const;
 
 /** A page's size: 0 means the default (50); below 0 or above 100 is refused, naming `page.limit`. */
 export function pageLimitOf(page: Pick<PageRequest, 'limit'> | { limit?: number } | undefined): number {
