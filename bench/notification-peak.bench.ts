@@ -42,6 +42,8 @@ async function dispatcherOn(database: Database) {
       batchSize: Number(process.env.BENCH_BATCH ?? 500),
       fireBatchSize: process.env.BENCH_FIRE_BATCH ? Number(process.env.BENCH_FIRE_BATCH) : undefined,
       fireConcurrency: process.env.BENCH_FIRE_CONCURRENCY ? Number(process.env.BENCH_FIRE_CONCURRENCY) : undefined,
+      releaseLookaheadMs: process.env.BENCH_RELEASE_LOOKAHEAD ? Number(process.env.BENCH_RELEASE_LOOKAHEAD) : undefined,
+      releasePerRound: process.env.BENCH_RELEASE_ROUND ? Number(process.env.BENCH_RELEASE_ROUND) : undefined,
     },
   });
   const parts = new CompositeService('bench-notification', module.parts ?? []);

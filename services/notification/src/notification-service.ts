@@ -159,6 +159,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
   const schema = deps.schema ?? 'notification';
   const db = deps.database.schema<NotificationTables>(schema);
   const metrics = new NotificationMetrics(deps.metrics);
+  const schedulerOptions = compileSchedulerOptions(deps.scheduler);
   // Logging a dose and reading a person are public methods called for the person; listing what is
   // due across people is internal, called with this service's token.
   const health = createClient(HealthPublicService, deps.health);
@@ -223,7 +224,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     prepared,
     clock,
     logger: deps.logger,
-    options: compileSchedulerOptions(deps.scheduler),
+    options: schedulerOptions,
   });
   const live = new LiveInbox(deps.bus, deps.logger);
 
@@ -237,9 +238,13 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     logger: deps.logger,
     metrics: deps.metrics,
     // Reminders' live events are written ahead, held until their time (migration 0005). At an
-    // 08:00 peak the relay reads and locks up to 20,000 of them in the second before, and
-    // publishes them in batches of 2,000 from then (bench/README.md).
-    deliverAt: { clock, lookaheadMs: 1000, batchSize: 20_000 },
+    // 08:00 peak the relay reads and locks a round of them just before, and publishes them in
+    // batches of 2,000 from then (bench/README.md).
+    deliverAt: {
+      clock,
+      lookaheadMs: schedulerOptions.releaseLookaheadMs,
+      batchSize: schedulerOptions.releasePerRound,
+    },
     batchSize: 2000,
   });
   const alerts = new AlertConsumer({

@@ -56,6 +56,13 @@ export interface SchedulerOptions {
    * a dose counts as missed. @default 30000
    */
   fireHeldAfterMs?: number;
+  /**
+   * How long before their time the outbox relay reads and locks held live events, so that at a
+   * peak's time only their publishing is left. @default 1000
+   */
+  releaseLookaheadMs?: number;
+  /** Held live events the relay reads and locks at once (published in batches of 2,000). @default 20000 */
+  releasePerRound?: number;
 }
 
 /** Options with defaults filled. */
@@ -70,6 +77,8 @@ export interface CompiledSchedulerOptions {
   fireBatchSize: number;
   fireConcurrency: number;
   fireHeldAfterMs: number;
+  releaseLookaheadMs: number;
+  releasePerRound: number;
 }
 
 /** Reconciles asked for by events are at least this far apart. */
@@ -90,6 +99,8 @@ export function compileSchedulerOptions(options: SchedulerOptions = {}): Compile
     fireBatchSize: options.fireBatchSize ?? 1000,
     fireConcurrency: options.fireConcurrency ?? 4,
     fireHeldAfterMs: options.fireHeldAfterMs ?? 30_000,
+    releaseLookaheadMs: options.releaseLookaheadMs ?? 1000,
+    releasePerRound: options.releasePerRound ?? 20_000,
   };
   for (const [name, value] of Object.entries(compiled)) {
     const least = name === 'fireHeldAfterMs' ? 0 : 1;
