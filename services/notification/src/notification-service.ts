@@ -238,8 +238,8 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     logger: deps.logger,
     metrics: deps.metrics,
     // Reminders' live events are written ahead, held until their time (migration 0005). At an
-    // 08:00 peak the relay reads and locks a round of them just before, and publishes them in
-    // batches of 2,000 from then (bench/README.md).
+    // 08:00 peak the relay reads and locks a round of them (the whole peak, up to 100,000) in the
+    // seconds before, and publishes them in batches of 2,000 from then (bench/README.md).
     deliverAt: {
       clock,
       lookaheadMs: schedulerOptions.releaseLookaheadMs,
