@@ -501,15 +501,16 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
     'stops speaking when the person talks over the answer, and listens to them as a new turn',
     () =>
       // A sentence, a pause in which the turn ends, then talk that goes on: it is still going
-      // when the answer starts playing, so the answer is interrupted at its first sentence.
+      // when the answer starts playing, so the answer is interrupted at its first sentence. The
+      // talk lasts over a minute, so that on a loaded machine the answer still comes during it.
       talkingBrowser(
         'bart',
-        `<speak><break time="3s"/>my blood pressure is one forty over ninety<break time="5s"/>${'and there is one more thing I wanted to tell you about my week. '.repeat(8)}</speak>`,
+        `<speak><break time="3s"/>my blood pressure is one forty over ninety<break time="5s"/>${'and there is one more thing I wanted to tell you about my week. '.repeat(20)}</speak>`,
         async (page) => {
           await page.getByRole('button', { name: 'Talk hands-free' }).click();
           await page.locator('.bubble-user', { hasText: /\w/ }).waitFor({ timeout: 60_000 });
           const status = page.locator('[data-interruptions]');
-          await status.and(page.locator(':not([data-interruptions="0"])')).waitFor({ timeout: 60_000 });
+          await status.and(page.locator(':not([data-interruptions="0"])')).waitFor({ timeout: 90_000 });
           // The answer had begun to play, and what follows the interruption is a new turn listening.
           expect(Number(await status.getAttribute('data-sentences-spoken'))).toBeGreaterThan(0);
           await page.getByText(/^Tend stopped speaking to listen to you\. Listening\./).waitFor({ timeout: 10_000 });
@@ -518,7 +519,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the web app in a br
           await page.getByRole('button', { name: 'Talk hands-free' }).waitFor();
         },
       ),
-    150_000,
+    210_000,
   );
 
   it('signs out, and then refuses the protected pages', async () => {
