@@ -70,7 +70,11 @@ try {
   // Vitest failed before writing a report; its exit code says so.
 }
 rmSync(out, { recursive: true, force: true });
-if (startedHere && process.env.TEND_KEEP_INFRA !== '1') infra('down');
+if (startedHere && process.env.TEND_KEEP_INFRA !== '1') {
+  // Quietly, so Vitest's summary and the line below end the log; its lines only when it fails.
+  const down = spawnSync('bash', ['scripts/infra.sh', 'down'], { encoding: 'utf8' });
+  if (down.status !== 0) process.stderr.write(down.stdout + down.stderr);
+}
 console.log(summary);
 if (inCi && unexplainedSkips.length > 0) {
   console.error(
