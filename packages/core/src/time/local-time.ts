@@ -67,12 +67,31 @@ export function zoneOffsetMs(instantMs: number, zone: string): number {
   return asUtc - Math.floor(instantMs / 1000) * 1000;
 }
 
+/** `instantOfLocal`'s answers, oldest first; a zone's rules do not change while the process runs. */
+const knownLocalInstants = new Map<string, number>();
+const maxKnownLocalInstants = 50_000;
+
 /**
  * The instant a local time of day falls on in `zone`. A time that occurs twice (fall back) gives
  * its first occurrence; a time that does not exist (spring forward) is moved forward by the gap,
  * so 02:30 on the day New York skips 02:00–03:00 gives 03:30 EDT.
  */
 export function instantOfLocal(date: LocalDate, minuteOfDay: number, zone: string): number {
+  // Each answer costs about five Intl calls, and the same few are asked again and again: every
+  // summary of a month in a zone asks for the same 31 local midnights.
+  const key = `${zone} ${date.year}-${date.month}-${date.day} ${minuteOfDay}`;
+  let instant = knownLocalInstants.get(key);
+  if (instant === undefined) {
+    instant = computeInstantOfLocal(date, minuteOfDay, zone);
+    if (knownLocalInstants.size >= maxKnownLocalInstants) {
+      knownLocalInstants.delete(knownLocalInstants.keys().next().value!);
+    }
+    knownLocalInstants.set(key, instant);
+  }
+  return instant;
+}
+
+function computeInstantOfLocal(date: LocalDate, minuteOfDay: number, zone: string): number {
   const naive = Date.UTC(date.year, date.month - 1, date.day, Math.floor(minuteOfDay / 60), minuteOfDay % 60);
   // No zone changes its offset twice within two days, so the offsets a day either side are the
   // only candidates.
