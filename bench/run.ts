@@ -21,6 +21,15 @@ const startUp = scriptEntry({
   target: { read: /healthz median (\d+) ms/, text: '≤ 2,500 ms', met: (ms) => ms <= 2500 },
 });
 
+/** A month's summary of vitals at 1,000, 20,000 and 100,000 readings (bench/health-summary.bench.ts). */
+const vitalSummaries = scriptEntry({
+  name: 'summaries',
+  title: 'Vital summaries: a month in day buckets, one call at a time, none flagged',
+  args: ['bench/health-summary.bench.ts', 'embedded', '5', '1', '1000,20000,100000', 'in-range'],
+  summary: /^month summary/,
+  target: { read: /p99 ([\d.]+) ms at 20000/, text: 'p99 ≤ 5 ms at 20,000 readings', met: (ms) => ms <= 5 },
+});
+
 /** What a benchmark gets from the runner. */
 export interface BenchContext {
   full: boolean;
@@ -43,7 +52,13 @@ export interface BenchEntry {
 }
 
 /** The benchmarks `npm run bench` runs, in order. Add new ones here. */
-export const benchmarks: BenchEntry[] = [startUp, gatewayAllInOne, gatewayDistributed, webSocketsAtScale];
+export const benchmarks: BenchEntry[] = [
+  startUp,
+  gatewayAllInOne,
+  gatewayDistributed,
+  vitalSummaries,
+  webSocketsAtScale,
+];
 
 const loadRow = (r: LoadResult): BenchRow => ({
   what: r.name,
