@@ -19,4 +19,5 @@ export {
   type PartitionRange,
   type PartitionWindow,
 } from './monthly-partitions.js';
+export { primaryOrReplica, type ReplicaAnswerOptions } from './replica-fallback.js';
 export { RetentionTask, type RetentionRule, type RetentionTaskOptions } from './retention.js';

@@ -1,5 +1,6 @@
-import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type { Kysely, PostgresPool, PostgresPoolClient } from 'kysely';
 import { UnavailableError } from '@tend/core';
+import type { SchemaDatabase } from './database.js';
 
 /** Statements that open or close a transaction, as Kysely sends them. */
 const opensTransaction = /^\s*(begin|start\s+transaction)\b/i;
@@ -73,4 +74,39 @@ function fallingBack(
     query: query as PostgresPoolClient['query'],
     release: (destroy?: boolean) => current.release(destroy),
   };
+}
+
+/** How `primaryOrReplica` may use a replica's answer. */
+export interface ReplicaAnswerOptions<T> {
+  /**
+   * Whether the replica's answer may stand for the primary's; when it may not (a row the replica
+   * has not replayed yet may be one written in the primary's last moments), the primary's error
+   * stands. @default every answer stands
+   */
+  accept?: (answer: T) => boolean;
+  /** Told when a replica's answer stood in for the primary's. @default nothing */
+  onReplicaAnswer?: () => void;
+}
+
+/**
+ * The opposite of `replicaWithFallback`: a read that belongs on the primary (it must see the
+ * latest write), answered by a replica while the primary is unreachable (Unavailable, as during a
+ * restart), for reads where an answer a moment old is better than none. Any other failure, a
+ * database without replicas, or an answer `accept` refuses leaves the primary's error to the caller.
+ */
+export async function primaryOrReplica<DB, T>(
+  db: Pick<SchemaDatabase<DB>, 'primary' | 'reader'>,
+  read: (db: Kysely<DB>) => Promise<T>,
+  options: ReplicaAnswerOptions<T> = {},
+): Promise<T> {
+  try {
+    return await read(db.primary);
+  } catch (error) {
+    const replica = db.reader();
+    if (!(error instanceof UnavailableError) || replica === db.primary) throw error;
+    const answer = await read(replica);
+    if (options.accept && !options.accept(answer)) throw error;
+    options.onReplicaAnswer?.();
+    return answer;
+  }
 }

@@ -233,6 +233,36 @@ describe.runIf(hasPostgres)('OutboxRelay (real PostgreSQL)', () => {
     expect(Date.now() - started_).toBeLessThan(2_000);
   });
 
+  it('stops without handing the bus a batch it read while the stop came, and keeps it unpublished', async () => {
+    // A bus that never acknowledges, like a consumer stuck on an event: a publish started after
+    // the stop would hold the stop until the publish timeout.
+    const handed: OutgoingEvent[][] = [];
+    const stuck: Pick<EventBus, 'publish'> = {
+      publish: (events: OutgoingEvent[]) => {
+        handed.push(events);
+        return new Promise<never>(() => undefined);
+      },
+    };
+    const relayed = await started(relay(stuck, { pollIntervalMs: 20, publishTimeoutMs: 600_000 }));
+    await eventually('the relay leads', () => relayed.role === 'leader');
+    let stopping: Promise<void> | undefined;
+    await t.transaction(async (trx) => {
+      // Holds the relay's next read of the outbox until this transaction commits, by then stopped.
+      await sql.raw(`lock table ${t.schema}.outbox in access exclusive mode`).execute(trx);
+      await eventually('the relay waits on its read of the outbox', async () => {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+          where application_name = ${`tend-outbox-relay-${t.schema}`} and wait_event_type = 'Lock'`.execute(t.db);
+        return rows[0]!.n === 1;
+      });
+      await enqueue('vitals', 'ann', 'read as the stop comes', trx);
+      stopping = relayed.stop();
+    });
+    await stopping;
+    expect(handed).toEqual([]);
+    expect(await unpublished()).toBe(1);
+  });
+
   it('counts published events per topic and deletes published rows after the retention', async () => {
     const bus = await started(new MemoryEventBus({ logger: quiet, retry }));
     const metrics = new Metrics({ defaultMetrics: false });

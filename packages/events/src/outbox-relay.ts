@@ -380,6 +380,9 @@ export class OutboxRelay extends BaseService {
 
   /** Hands a batch to the bus; resolves on acknowledgement, rejects on failure, timeout or stop. */
   async #publish(rows: OutboxRow[]): Promise<void> {
+    // A stop that came while the rows were read has already fired its abort event, so the
+    // listener below would never hear it and the stop would wait for the publish timeout.
+    if (this.#stopped) throw new Error('relay stopping');
     const publishing = withPublishTrace(
       this.schema,
       rows.map((row) => row.event),

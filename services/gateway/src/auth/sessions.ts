@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { UnauthenticatedError, UnavailableError, type Clock, type Ids, type Logger } from '@tend/core';
+import { UnauthenticatedError, type Clock, type Ids, type Logger } from '@tend/core';
 import { type Cache } from '@tend/cache';
-import { type SchemaDatabase } from '@tend/db';
-import type { Kysely, Selectable } from 'kysely';
+import { primaryOrReplica, type SchemaDatabase } from '@tend/db';
+import type { Selectable } from 'kysely';
 
 /** `gateway.sessions` and `gateway.refresh_tokens` (migration 0001). */
 export interface GatewayTables {
@@ -192,18 +192,15 @@ export class Sessions {
    * make the person log in again.
    */
   async #revocationOf(sessionId: string): Promise<{ revoked_at: Date | null } | undefined> {
-    const find = (db: Kysely<GatewayTables>) =>
-      db.selectFrom('sessions').select('revoked_at').where('id', '=', sessionId).executeTakeFirst();
-    try {
-      return await find(this.db.primary);
-    } catch (error) {
-      const replica = this.db.reader();
-      if (!(error instanceof UnavailableError) || replica === this.db.primary) throw error;
-      const row = await find(replica);
-      if (row === undefined) throw error;
-      this.logger.debug({ sessionId }, 'the primary is unreachable; the session was checked on a replica');
-      return row;
-    }
+    return primaryOrReplica(
+      this.db,
+      (db) => db.selectFrom('sessions').select('revoked_at').where('id', '=', sessionId).executeTakeFirst(),
+      {
+        accept: (row) => row !== undefined,
+        onReplicaAnswer: () =>
+          this.logger.debug({ sessionId }, 'the primary is unreachable; the session was checked on a replica'),
+      },
+    );
   }
 
   /**

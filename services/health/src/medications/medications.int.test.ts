@@ -790,7 +790,7 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
         harness.client.listDueReminders({ caller: serviceCaller(), ...window, userIds: [ada.id, 'ada'] }),
       );
       expect(notPeople.code).toBe(Code.InvalidArgument);
-      expect(notPeople.message).toContain('user_ids[1]');
+      expect(notPeople.message).toContain('userIds[1]');
       const tooMany = await rejection(
         harness.client.listDueReminders({
           caller: serviceCaller(),
@@ -799,7 +799,7 @@ describe.each(setups)('medications on $name', ({ target, redisUrl }) => {
         }),
       );
       expect(tooMany.code).toBe(Code.InvalidArgument);
-      expect(tooMany.message).toContain('user_ids');
+      expect(tooMany.message).toContain('userIds');
     });
 
     it('lists only the named people, in either paging', async () => {

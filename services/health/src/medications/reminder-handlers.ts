@@ -9,20 +9,15 @@ import type { HealthHandlers } from '../handlers.js';
 import { defaultDoseRules } from './dose-rules.js';
 import { dueReminders } from './due-reminders.js';
 import { MedicationRepository } from './medication-repository.js';
-import { isUuid } from './medication-store.js';
 
 const maxWindowMs = 24 * 60 * 60 * 1000;
 
-/** The most people one call may name: a targeted reconcile lists a few, not everyone. */
-const maxPeople = 1000;
-
-/** The people a call is limited to (undefined: everyone), each a person id. */
+/**
+ * The people a call is limited to (undefined: everyone). The contract has already checked that
+ * each is a person id and that there are at most 1,000 of them.
+ */
 function peopleOf(userIds: readonly string[]): readonly string[] | undefined {
-  if (userIds.length === 0) return undefined;
-  if (userIds.length > maxPeople) throw ValidationError.field('user_ids', `must name at most ${maxPeople} people`);
-  const bad = userIds.findIndex((id) => !isUuid(id));
-  if (bad >= 0) throw ValidationError.field(`user_ids[${bad}]`, 'must be a person id (UUID)');
-  return [...new Set(userIds)];
+  return userIds.length === 0 ? undefined : [...new Set(userIds)];
 }
 
 const fireAtOf = (r: Reminder) => (r.fireAt ? timestampDate(r.fireAt).getTime() : 0);

@@ -6,6 +6,7 @@ import { CallerSchema, Role } from '@tend/proto/tend/common/v1/common';
 import { CaregiverScope, type CaregiverLink } from '@tend/proto/tend/health/v1/caregivers';
 import type { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_service';
 import type { Transaction } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { EmailSender } from '../channels/email-sender.js';
 import type { SmsSender } from '../channels/sms-sender.js';
@@ -33,6 +34,9 @@ const turnData = z.object({ intent: z.string().nullable().optional(), conversati
  * weaker a promise.
  */
 const recipientsReuseMs = 1_000;
+
+/** Most people whose lookups are kept for reuse at once. */
+const recipientsReuseMax = 10_000;
 
 interface Person {
   displayName: string;
@@ -78,10 +82,19 @@ export interface AlertConsumerDeps {
  * event, so a redelivered event notifies no one twice.
  */
 export class AlertConsumer {
-  /** Recent lookups by person, in the order they were made (see `recipientsReuseMs`). */
-  readonly #recipients = new Map<string, { at: number; lookup: Promise<Recipients> }>();
+  /** Lookups of the last `recipientsReuseMs`, by person, expiring by the injected clock. */
+  readonly #recipients: LRUCache<string, Promise<Recipients>>;
 
-  constructor(private readonly deps: AlertConsumerDeps) {}
+  constructor(private readonly deps: AlertConsumerDeps) {
+    this.#recipients = new LRUCache({
+      // More people than one second of a backlog names; past it the oldest is simply asked again.
+      max: recipientsReuseMax,
+      ttl: recipientsReuseMs,
+      // Read the clock on every look-up, so a test that moves it sees the expiry at once.
+      ttlResolution: 0,
+      perf: { now: () => deps.clock.now().getTime() },
+    });
+  }
 
   async handle(event: CloudEvent, trx: Transaction<NotificationTables>, topic: string): Promise<void> {
     if (event.type === 'tend.health.alert.raised' && topic === 'notification_queue') {
@@ -200,23 +213,16 @@ export class AlertConsumer {
 
   /** The person's record and caregivers, both asked at once, or a lookup made in the last `recipientsReuseMs`. */
   #recipientsOf(personId: string): Promise<Recipients> {
-    const now = this.deps.clock.now().getTime();
-    // Oldest first: drop what has expired, so the map holds only the last second's people.
-    for (const [id, entry] of this.#recipients) {
-      if (now - entry.at < recipientsReuseMs) break;
-      this.#recipients.delete(id);
-    }
     const recent = this.#recipients.get(personId);
-    if (recent) return recent.lookup;
+    if (recent) return recent;
     const lookup = Promise.all([this.#person(personId), this.#caregivers(personId)]).then(([person, caregivers]) => ({
       person,
       caregivers,
     }));
-    const entry = { at: now, lookup };
-    this.#recipients.set(personId, entry);
+    this.#recipients.set(personId, lookup);
     // A failed lookup is not reused: the event is retried, and so is the lookup.
     lookup.catch(() => {
-      if (this.#recipients.get(personId) === entry) this.#recipients.delete(personId);
+      if (this.#recipients.peek(personId) === lookup) this.#recipients.delete(personId);
     });
     return lookup;
   }

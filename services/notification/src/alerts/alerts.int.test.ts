@@ -4,7 +4,7 @@ import type { CloudEvent } from '@tend/events';
 import { CaregiverScope } from '@tend/proto/tend/health/v1/caregivers';
 import { databaseTargets } from '@tend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.js';
+import { ManualClock, startNotificationHarness, type NotificationHarness } from '../testing/notification-harness.js';
 
 const event = (type: string, personId: string, data: unknown, subject?: string): CloudEvent => ({
   specversion: '1.0',
@@ -30,8 +30,10 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000):
 
 describe.each(databaseTargets())('alerts on $kind PostgreSQL', (target) => {
   let harness: NotificationHarness;
+  // Still unless a test moves it: how long a person's caregivers are reused is read from it.
+  const clock = new ManualClock(new Date());
   beforeAll(async () => {
-    harness = await startNotificationHarness(target);
+    harness = await startNotificationHarness(target, { clock });
   });
   afterAll(async () => harness?.stop());
 
@@ -89,6 +91,48 @@ describe.each(databaseTargets())('alerts on $kind PostgreSQL', (target) => {
     });
     expect(theirs.map((n) => [n.kind, n.title])).toEqual([['caregiver_alert', 'Ann: urgent reading']]);
     expect(await inboxOf(other)).toEqual([]);
+  });
+
+  it("reads a person's caregivers again once over a second has passed on the service's clock", async () => {
+    const { patient, reader } = await family();
+    const urgent = () =>
+      harness.notification.bus.publish([
+        {
+          topic: 'notification_queue',
+          event: event(
+            'tend.health.alert.raised',
+            patient,
+            {
+              reason: 'hypertensive_crisis',
+              severity: 'urgent',
+              kind: 'blood_pressure',
+              systolic: 190,
+              diastolic: 120,
+            },
+            randomUUID(),
+          ),
+        },
+      ]);
+    const inboxHolds = (userId: string, count: number) =>
+      until(async () => ((await inboxOf(userId)).length >= count ? true : undefined));
+    await urgent();
+    await inboxHolds(reader, 1);
+    const late = await insertTestUser(harness.health.context, {
+      displayName: 'Di',
+      email: `di-${patient}@example.test`,
+      role: 'caregiver',
+    });
+    await linkCaregiver(harness.health.client, patient, late, [CaregiverScope.READ_VITALS]);
+
+    // Within the same second the first lookup still answers: the new caregiver is not told yet.
+    await urgent();
+    await inboxHolds(reader, 2);
+    expect(await inboxOf(late)).toEqual([]);
+
+    clock.advance(1_001);
+    await urgent();
+    await inboxHolds(late, 1);
+    expect(await inboxOf(reader)).toHaveLength(3);
   });
 
   it('reaches every caregiver at once when the person tells Tend about an emergency', async () => {
