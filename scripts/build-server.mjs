@@ -54,8 +54,15 @@ function sourcesOf(workspace) {
 }
 
 const sources = workspaces.flatMap(sourcesOf);
-// The lock file and this script decide the output too (the esbuild version, its options).
-const inputs = [...sources, 'package-lock.json', relative(root, fileURLToPath(import.meta.url))];
+// So do the workspaces' manifests (their exports resolve `@tend/*` imports), the TypeScript
+// options esbuild reads, the lock file and this script (the esbuild version, its options).
+const inputs = [
+  ...sources,
+  ...workspaces.map((workspace) => join(workspace, 'package.json')),
+  'tsconfig.base.json',
+  'package-lock.json',
+  relative(root, fileURLToPath(import.meta.url)),
+];
 
 /** A hash of every input's path and content: what the output depends on. */
 function inputHash() {
