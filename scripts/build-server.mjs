@@ -1,16 +1,16 @@
-// Compiles the server's TypeScript (every workspace's src/, tests left out) to JavaScript in that
-// workspace's dist/, when a source changed since the last build, and does nothing (in a few tens
-// of milliseconds) otherwise. `npm ci` runs it (prepare), and so do `npm start`, `npm run tend`,
-// the e2e suites and the benchmarks before they start the binary, so a fresh clone and an edited
-// checkout both run what their sources say.
+// Bundles the server's TypeScript (apps/server/src/main.ts and every `@tend/*` module it imports)
+// into apps/server/dist, when a source changed since the last build, and does nothing (in a few
+// tens of milliseconds) otherwise. `npm ci` runs it (prepare), and so do `npm start`, `npm run
+// tend`, the e2e suites and the benchmarks before they start the binary, so a fresh clone and an
+// edited checkout both run what their sources say.
 //
-// Why esbuild, file by file: it transpiles the ~330 files in about a second (tsc -b takes tens of
-// seconds here, and `npm run typecheck` already checks the types). Each file keeps its place
-// (src/a/b.ts → dist/a/b.js), so paths a module takes relative to itself (migrations, corpus,
-// the web app) stay the same. Packages import each other as `@tend/*`; their exports map the
-// `compiled` condition to dist/ (node --conditions=compiled), while tsx, Vitest and tsc, which do
-// not set it, keep using the sources. bench/README.md ("Start and stop") has the measurements
-// behind the choice, including why there are no source maps.
+// Why a bundle of Tend's own code: resolving, reading and compiling ~370 modules one by one was
+// most of Node's module-loading time at start; one file per chunk removes it, and esbuild builds
+// it in about half a second. Third-party packages stay external (see `thirdPartyExternal`), each
+// module keeps its own `import.meta.url` (see `ownModuleUrls`), and the dynamic imports of
+// main.ts stay separate chunks, so tracing still starts before the program is imported. tsx,
+// Vitest and tsc keep using the sources. bench/README.md ("Start and stop") has the measurements
+// behind the choice, including why source maps are written but not read by default.
 //
 //   node scripts/build-server.mjs          build if stale
 //   node scripts/build-server.mjs --force  build anyway
@@ -26,7 +26,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -53,8 +54,15 @@ function sourcesOf(workspace) {
 }
 
 const sources = workspaces.flatMap(sourcesOf);
-// The lock file and this script decide the output too (the esbuild version, its options).
-const inputs = [...sources, 'package-lock.json', relative(root, fileURLToPath(import.meta.url))];
+// So do the workspaces' manifests (their exports resolve `@tend/*` imports), the TypeScript
+// options esbuild reads, the lock file and this script (the esbuild version, its options).
+const inputs = [
+  ...sources,
+  ...workspaces.map((workspace) => join(workspace, 'package.json')),
+  'tsconfig.base.json',
+  'package-lock.json',
+  relative(root, fileURLToPath(import.meta.url)),
+];
 
 /** A hash of every input's path and content: what the output depends on. */
 function inputHash() {
@@ -72,7 +80,7 @@ const wanted = inputHash();
 const force = process.argv.includes('--force');
 const upToDate = () =>
   (existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '') === wanted &&
-  workspaces.every((ws) => !existsSync(join(root, ws, 'src')) || existsSync(join(root, ws, 'dist')));
+  existsSync(join(root, 'apps', 'server', 'dist', 'main.js'));
 if (!force && upToDate()) process.exit(0);
 
 // One build at a time: test files and benchmarks start binaries side by side, and a second build
@@ -105,26 +113,80 @@ try {
   process.exit(0);
 }
 
+/**
+ * Third-party packages stay in node_modules, imported by name at run time: OpenTelemetry patches
+ * `pg`, `ioredis` and `node:http` as they are loaded, and several packages read files beside
+ * themselves. Only Tend's own `@tend/*` workspaces and relative imports are bundled. The bundle
+ * imports them from apps/server/dist, so each must be the copy in the root node_modules that
+ * every workspace shares; a workspace's own copy (npm nests one on a version conflict) fails the
+ * build rather than being swapped silently.
+ */
+const thirdPartyExternal = {
+  name: 'third-party-external',
+  setup(build) {
+    const shared = join(root, 'node_modules') + sep;
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind === 'entry-point' || args.pluginData === 'checking') return undefined;
+      if (args.path.startsWith('@tend/')) return undefined;
+      if (!isBuiltin(args.path)) {
+        const found = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'checking',
+        });
+        if (found.errors.length === 0 && !found.path.startsWith(shared))
+          return { errors: [{ text: `${args.path} resolves to ${found.path}, not to the shared node_modules` }] };
+      }
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+/**
+ * Each bundled module keeps its own `import.meta.url`: the URL of its source file, computed from
+ * the chunk's URL. Modules find files beside themselves with it (`new URL('../migrations',
+ * import.meta.url)`, the NLU corpus, the voice domain text, the web app, `createRequire`), and
+ * the same relative path then works from the sources (tsx, Vitest) and from the bundle. Every
+ * chunk is written to the output directory itself (esbuild's default), so one relative path
+ * serves all of them.
+ */
+const ownModuleUrls = {
+  name: 'own-module-urls',
+  setup(build) {
+    const outdir = build.initialOptions.outdir;
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const fromChunk = relative(outdir, args.path).split(sep).map(encodeURIComponent).join('/');
+      const moduleUrl = `new URL(${JSON.stringify(fromChunk)}, import.meta.url).href`;
+      return { contents: source.replaceAll('import.meta.url', moduleUrl), loader: 'ts' };
+    });
+  },
+};
+
 const started = performance.now();
-for (const workspace of workspaces) {
-  const files = sourcesOf(workspace);
-  if (files.length === 0) continue;
-  const outdir = join(root, workspace, 'dist');
-  rmSync(outdir, { recursive: true, force: true });
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: files,
-    outbase: join(workspace, 'src'),
-    outdir,
-    bundle: false,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    sourcemap: false,
-    logLevel: 'warning',
-  });
-}
+const outdir = join(root, 'apps', 'server', 'dist');
+rmSync(outdir, { recursive: true, force: true });
+// Stale output of the file-by-file build this one replaced: nothing imports it any more.
+for (const workspace of workspaces)
+  if (workspace !== join('apps', 'server')) rmSync(join(root, workspace, 'dist'), { recursive: true, force: true });
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { main: join('apps', 'server', 'src', 'main.ts') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  // Linked maps, read only with --enable-source-maps: reading them at every start costs ~0.4 s.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [thirdPartyExternal, ownModuleUrls],
+});
 writeFileSync(stampFile, `${wanted}\n`);
 console.error(
-  `server build: ${sources.length} files compiled to <workspace>/dist in ${Math.round(performance.now() - started)} ms`,
+  `server build: ${sources.length} files bundled into apps/server/dist in ${Math.round(performance.now() - started)} ms`,
 );

@@ -88,7 +88,7 @@ node scripts/build-server.mjs
 # The fuzzer sends thousands of requests as one person: the per-person limit must not refuse them.
 TEND_DATA_DIR="$work/data" RATE_LIMIT_PER_MINUTE=1000000 LOG_LEVEL=warn \
   WEATHER_BASE_URL="$weather_url" GEOCODING_BASE_URL="$weather_url" AIR_QUALITY_BASE_URL="$weather_url" \
-  node --conditions=compiled apps/server/dist/main.js serve --target=all >"$work/server.log" 2>&1 &
+  node apps/server/dist/main.js serve --target=all >"$work/server.log" 2>&1 &
 server_pid=$!
 ready=''
 for _ in $(seq 1 180); do

@@ -1,12 +1,4 @@
-import {
-  Admin,
-  compatibilityPartitioner,
-  findErrorBy,
-  ProduceAcks,
-  Producer,
-  stringSerializers,
-  type MessageToProduce,
-} from '@platformatic/kafka';
+import type { Admin, MessageToProduce, Producer } from '@platformatic/kafka';
 import { ConfigError, UnavailableError } from '@tend/core';
 import { BaseService } from '@tend/core';
 import type { Logger } from '@tend/core';
@@ -16,6 +8,7 @@ import { seedTopics, type TopicSpec } from './cloud-event.js';
 import { deliveryCounter, watchConsumerLag, type DeliveryCounter } from './event-bus-metrics.js';
 import type { EventBus, OutgoingEvent, SubscribeOptions, Subscription } from './event-bus.js';
 import type { KafkaConnectionOptions } from '@tend/core';
+import { loadKafkaClient, type KafkaClient } from './kafka-client.js';
 import { KafkaSubscription } from './kafka-subscription.js';
 
 export interface KafkaEventBusOptions {
@@ -82,9 +75,11 @@ export function parseKafkaBrokers(value: string | readonly string[], variable = 
 }
 
 /** A broker that cannot be reached (as opposed to one that refuses a request). */
-function isUnreachable(error: unknown): boolean {
+function isUnreachable(kafka: KafkaClient, error: unknown): boolean {
   const err = error instanceof Error ? error : undefined;
-  return Boolean(findErrorBy(err, 'code', 'PLT_KFK_NETWORK') || findErrorBy(err, 'code', 'PLT_KFK_TIMEOUT'));
+  return Boolean(
+    kafka.findErrorBy(err, 'code', 'PLT_KFK_NETWORK') || kafka.findErrorBy(err, 'code', 'PLT_KFK_TIMEOUT'),
+  );
 }
 
 /**
@@ -111,6 +106,8 @@ export class KafkaEventBus extends BaseService implements EventBus {
   readonly #reconnect: Required<RetryBackoff>;
   readonly #replicationFactor: number;
   readonly #delivered: DeliveryCounter;
+  /** The client library, loaded by `doStart`. */
+  #kafka: KafkaClient | undefined;
   #admin: Admin | undefined;
   #producer: Producer<string, string, string, string> | undefined;
 
@@ -131,6 +128,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
   }
 
   protected async doStart(): Promise<void> {
+    const kafka = (this.#kafka = await loadKafkaClient());
     const base = {
       ...this.#options.connection,
       bootstrapBrokers: [...this.brokers],
@@ -142,15 +140,15 @@ export class KafkaEventBus extends BaseService implements EventBus {
       requestTimeout: producerRequestTimeoutMs,
       retryDelay: 250,
     };
-    this.#admin = new Admin({ ...base, clientId: `${this.#clientId}-admin`, retries: 3 });
-    this.#producer = new Producer({
+    this.#admin = new kafka.Admin({ ...base, clientId: `${this.#clientId}-admin`, retries: 3 });
+    this.#producer = new kafka.Producer({
       ...base,
       clientId: `${this.#clientId}-producer`,
       idempotent: true,
-      acks: ProduceAcks.ALL,
+      acks: kafka.ProduceAcks.ALL,
       retries: this.#options.producerRetries ?? 3,
-      partitioner: compatibilityPartitioner,
-      serializers: stringSerializers,
+      partitioner: kafka.compatibilityPartitioner,
+      serializers: kafka.stringSerializers,
     });
     // Neither client is known to emit 'error', but an unheard one would crash the process.
     const logError = (error: unknown) => this.#logger.warn({ err: error }, 'Kafka client error');
@@ -160,7 +158,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
       await this.#ensureTopics([...this.#topics.keys()]);
     } catch (error) {
       // Down is survivable (topics are ensured again on first use); refused is a misconfiguration.
-      if (!isUnreachable(error)) throw error;
+      if (!isUnreachable(kafka, error)) throw error;
       this.#logger.warn(
         { err: error, brokers: this.brokers },
         'Kafka unreachable at start; topics will be created once it is back',
@@ -198,8 +196,10 @@ export class KafkaEventBus extends BaseService implements EventBus {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    if (this.state !== 'running') throw new UnavailableError('event-bus', `Kafka event bus is ${this.state}`);
+    const kafka = this.#kafka;
+    if (this.state !== 'running' || !kafka) throw new UnavailableError('event-bus', `Kafka event bus is ${this.state}`);
     const subscription = new KafkaSubscription({
+      kafka,
       brokers: [...this.brokers],
       connection: this.#options.connection ?? {},
       clientId: `${this.#clientId}-${options.group}`,
@@ -246,7 +246,8 @@ export class KafkaEventBus extends BaseService implements EventBus {
 
   async #ensureTopic(name: string): Promise<void> {
     const admin = this.#admin;
-    if (!admin) throw new UnavailableError('event-bus', 'Kafka event bus is not started');
+    const kafka = this.#kafka;
+    if (!admin || !kafka) throw new UnavailableError('event-bus', 'Kafka event bus is not started');
     const declared = this.#topics.get(name);
     const spec = declared ?? { name, partitions: 1, retentionDays: 7, ...this.#options.undeclaredTopic };
     // Existence by listing: the client turns metadata for a missing topic into a bare
@@ -279,7 +280,7 @@ export class KafkaEventBus extends BaseService implements EventBus {
       );
     } catch (error) {
       // Another process created it between our look and our create.
-      if (!findErrorBy(error as Error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
+      if (!kafka.findErrorBy(error as Error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
     }
   }
 }

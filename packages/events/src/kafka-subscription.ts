@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { withBatchTrace, withEventTrace } from './trace-context.js';
-import { Consumer, stringDeserializer, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '@tend/core';
 import { backoffDelay, sleep, type RetryBackoff } from './backoff.js';
 import { parseCloudEvent, type CloudEvent } from './cloud-event.js';
 import type { EventBatchHandler, EventHandler, Subscription } from './event-bus.js';
 import type { DeliveryCounter } from './event-bus-metrics.js';
+import type { KafkaClient } from './kafka-client.js';
 import type { KafkaConnectionOptions } from '@tend/core';
 
 type KafkaMessage = Message<string, Buffer, Buffer, Buffer>;
@@ -19,6 +20,8 @@ const maxBatchEvents = 100;
 
 /** Settings of one subscription, filled in by `KafkaEventBus`. */
 export interface KafkaSubscriptionSettings {
+  /** The client library the bus loaded when it started. */
+  kafka: KafkaClient;
   brokers: string[];
   /** TLS and SASL of the consumer's connections. */
   connection: KafkaConnectionOptions;
@@ -162,7 +165,7 @@ export class KafkaSubscription implements Subscription {
 
   #newRun(): Run {
     const s = this.#settings;
-    const consumer = new Consumer<string, Buffer, Buffer, Buffer>({
+    const consumer = new s.kafka.Consumer<string, Buffer, Buffer, Buffer>({
       ...s.connection,
       clientId: s.clientId,
       bootstrapBrokers: s.brokers,
@@ -179,7 +182,7 @@ export class KafkaSubscription implements Subscription {
       requestTimeout: s.sessionTimeoutMs + 5_000,
       heartbeatInterval: s.heartbeatIntervalMs,
       maxWaitTime: s.maxWaitTimeMs,
-      deserializers: { key: stringDeserializer },
+      deserializers: { key: s.kafka.stringDeserializer },
     });
     const run: Run = { consumer, lanes: new Map(), workers: new Set(), buffered: 0, stop: new AbortController() };
     // The client emits 'error' when a background rejoin fails (broker gone for long); unheard,
