@@ -30,7 +30,7 @@ import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_se
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from './auth/index.js';
 import { connectPassthrough, rpcPathPrefix } from './connect/connect-passthrough.js';
 import { registerAccessPolicy } from './http/access-policy.js';
@@ -39,6 +39,7 @@ import { collectRouteFacts, describeContract } from './http/openapi-contract.js'
 import { pathItemsOf } from './http/path-items.js';
 import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
 import { registerPathItemGuard, registerProblemHandlers } from './http/problems.js';
+import { responseSerializerCompiler } from './http/response-serializer.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { AccountErasure } from './auth/account-erasure.js';
@@ -179,7 +180,7 @@ export class GatewayServer extends BaseService {
     // First, so every later hook, the handler and the access log run in the request's trace.
     registerRequestTrace(app);
     app.setValidatorCompiler(validatorCompiler);
-    app.setSerializerCompiler(serializerCompiler);
+    app.setSerializerCompiler(responseSerializerCompiler);
     app.addContentTypeParser(
       'application/fhir+json',
       { parseAs: 'string' },
