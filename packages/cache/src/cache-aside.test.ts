@@ -95,6 +95,47 @@ describe('CacheAside', () => {
     expect(cached.at.toISOString()).toBe('2026-01-01T08:00:00.000Z');
   });
 
+  it('an immutable value in a memory cache is decoded once and shared, frozen, until the key changes', async () => {
+    const { aside, counts } = setup();
+    const decode = vi.fn((json: unknown) => json as { meds: string[] });
+    let stored = ['metformin'];
+    const read = { key: 'meds:1', ttlMs: 60_000, load: async () => ({ meds: stored }), decode, immutable: true };
+
+    await aside.get(read);
+    const first = await aside.get(read);
+    const second = await aside.get(read);
+    expect(second).toBe(first);
+    expect(first).toEqual({ meds: ['metformin'] });
+    expect(decode).toHaveBeenCalledTimes(1);
+    expect(() => first.meds.push('aspirin')).toThrow(TypeError);
+
+    stored = ['metformin', 'aspirin'];
+    await aside.invalidate('meds:1');
+    await aside.get(read);
+    const afterWrite = await aside.get(read);
+    expect(afterWrite).toEqual({ meds: ['metformin', 'aspirin'] });
+    expect(decode).toHaveBeenCalledTimes(2);
+    expect(await counts()).toEqual({ hit: 3, miss: 2, error: 0 });
+  });
+
+  it('an immutable value that does not decode is reloaded and counted as an error', async () => {
+    const cache = new MemoryCache();
+    await cache.set('k', '{not json', 60_000);
+    const { aside, counts } = setup(cache);
+    expect(await aside.get({ key: 'k', ttlMs: 60_000, load: async () => 42, immutable: true })).toBe(42);
+    expect(await aside.get({ key: 'k', ttlMs: 60_000, load: async () => 43, immutable: true })).toBe(42);
+    expect(await counts()).toEqual({ hit: 1, miss: 0, error: 1 });
+  });
+
+  it('an immutable read of a remote cache still gets its own copy each time', async () => {
+    const { aside } = setup(new ControlledCache());
+    const read = { key: 'meds:1', ttlMs: 60_000, load: async () => ({ meds: ['metformin'] }), immutable: true };
+    await aside.get(read);
+    const first = await aside.get(read);
+    expect(await aside.get(read)).not.toBe(first);
+    expect(Object.isFrozen(first)).toBe(false);
+  });
+
   it('concurrent misses for one key share a single load', async () => {
     const { aside, counts } = setup();
     const source = deferred<string>();

@@ -5,6 +5,7 @@ import type { ResiliencePolicy } from '@tend/core';
 import type { Cache } from './cache.js';
 import { createResiliencePolicy } from '@tend/core';
 import { HotKeyCounter, type HotKey } from './hot-keys.js';
+import { MemoryCache } from './memory-cache.js';
 
 /** Options of {@link CacheAside}. */
 export interface CacheAsideOptions {
@@ -62,6 +63,14 @@ export interface CacheAsideRead<T> {
    * @default the parsed JSON as is
    */
   decode?: (json: unknown) => T;
+  /**
+   * Its readers only read the value, never change it. A cache in this process then decodes a
+   * stored value once and hands every reader the same deeply frozen object (a change throws),
+   * instead of parsing and decoding the JSON on every hit. Pass `decode` as one function made
+   * once, not a new closure per read: the decoded value is kept per stored value and `decode`.
+   * @default false
+   */
+  immutable?: boolean;
 }
 
 interface Flight {
@@ -92,6 +101,8 @@ export class CacheAside {
   /** Timeout and breaker around every cache call; its breaker state is on the admin page. */
   readonly policy: ResiliencePolicy;
   readonly #cache: Cache;
+  /** The cache when it is in this process, where an immutable value is kept decoded. */
+  readonly #memory: MemoryCache | undefined;
   readonly #metrics: Metrics;
   readonly #logger: Logger;
   readonly #maxPending: number;
@@ -104,6 +115,7 @@ export class CacheAside {
   constructor(options: CacheAsideOptions) {
     this.name = options.name;
     this.#cache = options.cache;
+    this.#memory = options.cache instanceof MemoryCache ? options.cache : undefined;
     this.#metrics = options.metrics;
     this.#logger = options.logger.child({ cache: options.name });
     this.#maxPending = options.maxPendingInvalidations ?? 10_000;
@@ -220,27 +232,34 @@ export class CacheAside {
       this.#pendingInvalidations.delete(key);
     }
 
+    const decode = (read.decode ?? identity) as (json: unknown) => T;
+    const memory = read.immutable ? this.#memory : undefined;
     let raw: string | undefined;
-    const failure = await this.#call(async () => {
-      raw = await this.#cache.get(key);
-    });
+    const failure = memory
+      ? undefined
+      : await this.#call(async () => {
+          raw = await this.#cache.get(key);
+        });
     if (failure) {
       this.#count('error');
       return read.load();
     }
 
-    if (raw !== undefined) {
-      try {
-        const value = (read.decode ?? identity)(JSON.parse(raw)) as T;
+    try {
+      const found = memory
+        ? memory.getDecoded(key, decode)
+        : raw === undefined
+          ? undefined
+          : { value: decode(JSON.parse(raw)) };
+      if (found) {
         this.#count('hit');
-        return value;
-      } catch (error) {
-        // A value written by an older release or another program: replace it.
-        this.#count('error');
-        this.#logger.warn({ err: error, key }, 'cached value does not decode; reloading');
+        return found.value;
       }
-    } else {
       this.#count('miss');
+    } catch (error) {
+      // A value written by an older release or another program: replace it.
+      this.#count('error');
+      this.#logger.warn({ err: error, key }, 'cached value does not decode; reloading');
     }
 
     const value = await read.load();

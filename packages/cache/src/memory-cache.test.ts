@@ -76,6 +76,28 @@ describe('MemoryCache', () => {
     expect(await cache.get('k')).toBeUndefined();
   });
 
+  it('keeps a decoded value with its entry: the same object until the entry is replaced or deleted', async () => {
+    const cache = new MemoryCache();
+    const decode = (json: unknown) => json as { times: string[] };
+    expect(cache.getDecoded('k', decode)).toBeUndefined();
+
+    await cache.set('k', '{"times":["08:00"]}', 60_000);
+    const first = cache.getDecoded('k', decode);
+    expect(first?.value).toEqual({ times: ['08:00'] });
+    expect(cache.getDecoded('k', decode)).toBe(first);
+    expect(Object.isFrozen(first?.value.times)).toBe(true);
+    expect(await cache.get('k')).toBe('{"times":["08:00"]}');
+
+    // Another decoder gets its own decoding, not the first one's.
+    const other = cache.getDecoded('k', (json) => ({ decodedBy: 'other', json }));
+    expect(other?.value).toEqual({ decodedBy: 'other', json: { times: ['08:00'] } });
+
+    await cache.set('k', '{"times":["20:00"]}', 60_000);
+    expect(cache.getDecoded('k', decode)?.value).toEqual({ times: ['20:00'] });
+    await cache.delete('k');
+    expect(cache.getDecoded('k', decode)).toBeUndefined();
+  });
+
   it('rejects a bound that is not a positive integer', () => {
     expect(() => new MemoryCache({ maxEntries: 0 })).toThrow(RangeError);
   });

@@ -28,7 +28,7 @@ export interface MemoryCacheOptions {
  */
 export class MemoryCache extends BaseService implements Cache {
   readonly kind = 'memory' as const;
-  readonly #entries: LRUCache<string, string>;
+  readonly #entries: LRUCache<string, Entry>;
 
   constructor(options: MemoryCacheOptions = {}) {
     super(options.name ?? 'cache');
@@ -37,7 +37,7 @@ export class MemoryCache extends BaseService implements Cache {
       throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
     }
     const clock = options.clock;
-    this.#entries = new LRUCache<string, string>({
+    this.#entries = new LRUCache<string, Entry>({
       max: maxEntries,
       // An injected clock is read on every check (resolution 0) so a test that moves it sees the
       // effect at once; lru-cache otherwise caches "now" for 1 ms.
@@ -51,15 +51,29 @@ export class MemoryCache extends BaseService implements Cache {
   }
 
   get(key: string): Promise<string | undefined> {
-    return Promise.resolve(this.#entries.get(key));
+    return Promise.resolve(this.#entries.get(key)?.json);
   }
 
   getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    return Promise.resolve(keys.map((key) => this.#entries.get(key)));
+    return Promise.resolve(keys.map((key) => this.#entries.get(key)?.json));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    this.#entries.set(key, value, { ttl: positiveTtl(ttlMs) });
+    this.#entries.set(key, { json: value }, { ttl: positiveTtl(ttlMs) });
+  }
+
+  /**
+   * The value at `key`, parsed and turned by `decode` into what its readers use, deeply frozen
+   * (as `{ value }`, since a decoded value may itself be undefined); undefined when there is none. It is decoded once per stored value and `decode`, and every
+   * later read of that value gets the same object: it lives in the entry, so it goes when the
+   * entry is replaced, deleted or expires, as the JSON does. Only for values their readers never
+   * change (the freeze makes a change throw). A `decode` that throws leaves nothing behind.
+   */
+  getDecoded<T>(key: string, decode: (json: unknown) => T): { value: T } | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.decoded?.by !== decode) entry.decoded = { by: decode, value: deepFreeze(decode(JSON.parse(entry.json))) };
+    return entry.decoded as { value: T };
   }
 
   delete(...keys: string[]): Promise<void> {
@@ -75,6 +89,20 @@ export class MemoryCache extends BaseService implements Cache {
     this.#entries.clear();
     return Promise.resolve();
   }
+}
+
+/** A stored value: its JSON, and what the last `getDecoded` made of it. */
+interface Entry {
+  json: string;
+  decoded?: { by: (json: unknown) => unknown; value: unknown };
+}
+
+/** `value` and everything reachable from it, frozen (a `Date`'s time is not part of what freezes). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const member of Object.values(value)) deepFreeze(member);
+  return value;
 }
 
 /**

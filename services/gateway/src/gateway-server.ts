@@ -30,7 +30,7 @@ import { HealthPublicService } from '@tend/proto/tend/health/v1/health_public_se
 import { HealthService } from '@tend/proto/tend/health/v1/health_service';
 import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { createAuth } from './auth/index.js';
 import { connectPassthrough, rpcPathPrefix } from './connect/connect-passthrough.js';
 import { registerAccessPolicy } from './http/access-policy.js';
@@ -39,6 +39,7 @@ import { collectRouteFacts, describeContract } from './http/openapi-contract.js'
 import { pathItemsOf } from './http/path-items.js';
 import { registerApiRateLimit, registerEdgeHardening, requestIdOf } from './http/edge-hardening.js';
 import { registerPathItemGuard, registerProblemHandlers } from './http/problems.js';
+import { responseSerializerCompiler } from './http/response-serializer.js';
 import { landingPage } from './landing-page.js';
 import { LiveFeed } from './realtime/live-feed.js';
 import { AccountErasure } from './auth/account-erasure.js';
@@ -62,7 +63,8 @@ import { registerWebApp } from './web-app.js';
 type SchemaCompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 
 /**
- * Zod validates and serializes every route. Given to Fastify as its compiler factories (rather
+ * Zod validates every route, and a writer compiled from each route's response schema serializes
+ * it (zod where the writer does not apply). Given to Fastify as its compiler factories (rather
  * than with setValidatorCompiler and setSerializerCompiler), they keep it from loading its default
  * ajv and fast-json-stringify compilers, which no route uses: ~0.3 s of CPU at every start
  * (bench/README.md, "Start and stop"). Fastify types the factories after those defaults; at run
@@ -70,7 +72,7 @@ type SchemaCompilersFactory = NonNullable<NonNullable<FastifyServerOptions['sche
  */
 const zodSchemaCompilers = {
   buildValidator: () => validatorCompiler,
-  buildSerializer: () => serializerCompiler,
+  buildSerializer: () => responseSerializerCompiler,
 } as unknown as SchemaCompilersFactory;
 
 export interface GatewayOptions {

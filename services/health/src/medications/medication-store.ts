@@ -49,6 +49,8 @@ export function personMedications(context: HealthContext, personId: string): Pro
     key: medicationsCacheKey(personId),
     ttlMs: cacheTtlMs.medications,
     load: () => loadMedications(context.db.reader(personId), personId),
+    // Every reader filters and maps the records into new messages; none changes them.
+    immutable: true,
   });
 }
 
