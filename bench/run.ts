@@ -11,6 +11,7 @@ import { gatewayAllInOne } from './gateway-wrk.js';
 import { gatewayDistributed } from './gateway-distributed.js';
 import { scriptEntry } from './script-entry.js';
 import { webSocketsAtScale } from './websockets.bench.js';
+import { idleCost } from './idle-cost.bench.js';
 
 /** `npm start` to /healthz, fresh data directory each time (bench/start-stop.bench.ts). */
 const startUp = scriptEntry({
@@ -43,7 +44,7 @@ export interface BenchEntry {
 }
 
 /** The benchmarks `npm run bench` runs, in order. Add new ones here. */
-export const benchmarks: BenchEntry[] = [startUp, gatewayAllInOne, gatewayDistributed, webSocketsAtScale];
+export const benchmarks: BenchEntry[] = [startUp, gatewayAllInOne, gatewayDistributed, webSocketsAtScale, idleCost];
 
 const loadRow = (r: LoadResult): BenchRow => ({
   what: r.name,
