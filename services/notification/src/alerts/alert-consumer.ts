@@ -67,6 +67,8 @@ export interface AlertConsumerDeps {
   logger: Logger;
   email?: EmailSender;
   sms?: SmsSender;
+  /** The delivery worker's wake (`WriterContext`). */
+  deliveriesQueued?: () => void;
 }
 
 /**
@@ -241,6 +243,7 @@ export class AlertConsumer {
   }
 
   #context() {
-    return { schema: this.deps.schema, clock: this.deps.clock, ids: this.deps.ids };
+    const { schema, clock, ids, deliveriesQueued } = this.deps;
+    return { schema, clock, ids, deliveriesQueued };
   }
 }
