@@ -182,6 +182,11 @@ export class ReminderScheduler extends BaseService {
   #reconciling: Promise<void> | undefined;
   /** The targeted reconciles in progress, likewise. */
   #reconcilingChanged: Promise<void> | undefined;
+  /**
+   * Set when a change is noted or a reconcile asked for while one of the background reconciles
+   * runs: a round then could not start another, so its end wakes the loop for one.
+   */
+  #askedMeanwhile = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     super('notification-scheduler');
@@ -201,7 +206,7 @@ export class ReminderScheduler extends BaseService {
   /** Asks for a full reconcile soon (a change that names no person). */
   requestReconcile(): void {
     this.#reconcileWanted = true;
-    this.#loop.wake();
+    this.#wakeForWork();
   }
 
   /**
@@ -211,7 +216,18 @@ export class ReminderScheduler extends BaseService {
    */
   async noteChanged(userId: string): Promise<void> {
     await this.#listings.noteChanged(userId);
+    this.#wakeForWork();
+  }
+
+  #wakeForWork(): void {
+    if (this.#reconciling || this.#reconcilingChanged) this.#askedMeanwhile = true;
     this.#loop.wake();
+  }
+
+  /** A background reconcile ended: wake the loop if it wrote something or more was asked meanwhile. */
+  #reconcileEnded(wrote: boolean): void {
+    if (wrote || this.#askedMeanwhile) this.#loop.wake();
+    if (!this.#reconciling && !this.#reconcilingChanged) this.#askedMeanwhile = false;
   }
 
   /**
@@ -368,13 +384,11 @@ export class ReminderScheduler extends BaseService {
       this.#lastReconcileAt = nowMs;
       this.#reconciling = (async () => {
         let nextInMs = options.reconcileIntervalMs;
+        let wrote = false;
         try {
           const result = await this.reconcile();
-          if (result && (result.upserted > 0 || result.cancelled > 0)) {
-            logger.debug(result, 'reminders reconciled');
-            // What it wrote may fall due before the loop's pause would end.
-            this.#loop.wake();
-          }
+          wrote = result !== undefined && (result.upserted > 0 || result.cancelled > 0);
+          if (wrote) logger.debug(result, 'reminders reconciled');
         } catch (error) {
           // The health service may be down: what is stored still fires; try again soon.
           nextInMs = Math.min(options.reconcileIntervalMs, 5_000);
@@ -382,18 +396,21 @@ export class ReminderScheduler extends BaseService {
         } finally {
           this.#nextReconcileAt = Date.now() + nextInMs;
           this.#reconciling = undefined;
+          // What it wrote may fall due before the loop's rest would end.
+          this.#reconcileEnded(wrote);
         }
       })();
     }
     // The changed people, taken batch after batch, also in the background.
     if (!this.#reconcilingChanged) {
       this.#reconcilingChanged = (async () => {
+        let wrote = false;
         try {
           for (;;) {
             const result = await this.reconcileChanged();
             if (result && (result.upserted > 0 || result.cancelled > 0)) {
               logger.debug(result, 'changed reminders reconciled');
-              this.#loop.wake();
+              wrote = true;
             }
             if (!result || result.people < options.peoplePerReconcile || this.#loop.stopping) return;
           }
@@ -401,6 +418,7 @@ export class ReminderScheduler extends BaseService {
           logger.warn({ err: error }, 'reconcile of changed reminders failed');
         } finally {
           this.#reconcilingChanged = undefined;
+          this.#reconcileEnded(wrote);
         }
       })();
     }
