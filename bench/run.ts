@@ -11,6 +11,7 @@ import { gatewayAllInOne } from './gateway-wrk.js';
 import { gatewayDistributed } from './gateway-distributed.js';
 import { scriptEntry } from './script-entry.js';
 import { webSocketsAtScale } from './websockets.bench.js';
+import { idleCost } from './idle-cost.bench.js';
 
 /** `npm start` to /healthz, fresh data directory each time (bench/start-stop.bench.ts). */
 const startUp = scriptEntry({
@@ -58,6 +59,7 @@ export const benchmarks: BenchEntry[] = [
   gatewayDistributed,
   vitalSummaries,
   webSocketsAtScale,
+  idleCost,
 ];
 
 const loadRow = (r: LoadResult): BenchRow => ({

@@ -22,6 +22,12 @@ export interface RetentionTaskOptions {
 
 const identifier = /^[a-z_][a-z0-9_]{0,62}$/;
 
+function positiveInteger(schema: string, name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`retention of ${schema}: ${name} must be a positive integer (got ${value})`);
+  return value;
+}
+
 /**
  * Deletes rows that have served their purpose (remembered event ids, expired idempotency keys)
  * on a timer, so such tables stay the size of their window instead of growing forever. Every
@@ -39,7 +45,13 @@ export class RetentionTask extends BaseService {
         throw new RangeError(`retention rule ${rule.table}.${rule.timeColumn}: not a plain identifier`);
       }
     }
-    this.#options = { everyMs: 3_600_000, batchSize: 1000, ...options };
+    // Filled with `??`, not by spreading over the defaults: an option passed as undefined (a
+    // service handing on its own unset option) must get the default, not a 1 ms interval.
+    this.#options = {
+      ...options,
+      everyMs: positiveInteger(options.db.schema, 'everyMs', options.everyMs ?? 3_600_000),
+      batchSize: positiveInteger(options.db.schema, 'batchSize', options.batchSize ?? 1000),
+    };
   }
 
   protected async doStart(): Promise<void> {

@@ -29,6 +29,14 @@ export function backoffDelay(attempt: number, backoff: RetryBackoff = {}, random
   return exp / 2 + random() * (exp / 2);
 }
 
+/**
+ * The rest after the `idleRounds`-th poll in a row that found nothing: `intervalMs`, doubling
+ * each time, up to `maxMs`. No jitter: it paces one loop, not many clients retrying at once.
+ */
+export function idleBackoff(idleRounds: number, intervalMs: number, maxMs: number): number {
+  return Math.min(maxMs, intervalMs * 2 ** Math.max(0, Math.min(idleRounds - 1, 30)));
+}
+
 /** Validates a backoff at boot, so a bad value fails at start rather than in the first outage. */
 export function checkBackoff(owner: string, backoff: RetryBackoff | undefined): Required<RetryBackoff> {
   const initialDelayMs = backoff?.initialDelayMs ?? 100;

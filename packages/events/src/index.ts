@@ -21,4 +21,4 @@ export {
 export { currentTraceparent } from './trace-context.js';
 export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus.js';
 export { KafkaEventBus, parseKafkaBrokers, type KafkaEventBusOptions } from './kafka-event-bus.js';
-export type { RetryBackoff } from './backoff.js';
+export { idleBackoff, type RetryBackoff } from './backoff.js';

@@ -263,6 +263,32 @@ describe.runIf(hasPostgres)('OutboxRelay (real PostgreSQL)', () => {
     expect(await unpublished()).toBe(1);
   });
 
+  it('after an idle stretch, relays a write from another session on its NOTIFY, not at its next poll', async () => {
+    const bus = await started(new MemoryEventBus({ logger: quiet, retry }));
+    const seen = await collect(bus, 'rested');
+    // Empty polls at 0, 0.5, 1.5 and 3.5 s; the next would be at 7.5 s.
+    const relayed = await started(relay(bus, { pollIntervalMs: 500, maxIdleIntervalMs: 60_000 }));
+    await eventually('the relay leads and listens', () => relayed.role === 'leader');
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await enqueue('rested', 'ann', 'after a rest');
+    await eventually('the event arrives before the next poll', () => seen.length === 1, 3_000);
+    expect(seen[0]!.data).toBe('after a rest');
+  });
+
+  it('relays what was written while its listening session was gone, once it is back', async () => {
+    const bus = await started(new MemoryEventBus({ logger: quiet, retry }));
+    const seen = await collect(bus, 'reconnect');
+    // No poll of its own within the test: only the new session's first look can find the event.
+    const relayed = await started(relay(bus, { pollIntervalMs: 60_000, maxIdleIntervalMs: 60_000 }));
+    await eventually('the relay leads and listens', () => relayed.role === 'leader');
+    const appName = `tend-outbox-relay-${t.schema}`;
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${appName}`.execute(t.db);
+    await enqueue('reconnect', 'ann', 'while away');
+    await eventually('the event arrives', () => seen.length === 1, 10_000);
+    expect(seen[0]!.data).toBe('while away');
+    await eventually('it is marked published', async () => (await unpublished()) === 0);
+  });
+
   it('counts published events per topic and deletes published rows after the retention', async () => {
     const bus = await started(new MemoryEventBus({ logger: quiet, retry }));
     const metrics = new Metrics({ defaultMetrics: false });

@@ -4,7 +4,7 @@ import type { Clock } from '@tend/core';
 import type { Logger } from '@tend/core';
 import { BaseService } from '@tend/core';
 import type { Metrics } from '@tend/core';
-import { backoffDelay, checkBackoff, outageProbeBackoff, sleep, type RetryBackoff } from './backoff.js';
+import { backoffDelay, checkBackoff, idleBackoff, outageProbeBackoff, sleep, type RetryBackoff } from './backoff.js';
 import type { CloudEvent } from './cloud-event.js';
 import type { EventBus } from './event-bus.js';
 import { outboxChannel } from './outbox.js';
@@ -24,8 +24,15 @@ export interface OutboxRelayOptions {
   metrics: Metrics;
   /** Most events read and published per round. @default 100 */
   batchSize?: number;
-  /** Poll for work this often even without a notification (a lost NOTIFY, a missed LISTEN). @default 500 */
+  /**
+   * Poll for work this often even without a notification (a lost NOTIFY, a missed LISTEN). Polls
+   * that find nothing in a row wait longer, up to `maxIdleIntervalMs`: a commit's NOTIFY wakes the
+   * relay at once whatever the wait, and a new session polls as soon as it leads. While held rows
+   * wait (`deliverAt`), the poll stays at this interval. @default 500
+   */
   pollIntervalMs?: number;
+  /** The longest wait between polls at rest; at least `pollIntervalMs`. @default 5000 */
+  maxIdleIntervalMs?: number;
   /** A standby relay tries to take over this often. @default 1000 */
   standbyIntervalMs?: number;
   /** Published rows are kept this long (for inspection and replay), then deleted. @default 86_400_000 (1 day) */
@@ -113,6 +120,7 @@ export class OutboxRelay extends BaseService {
   readonly #lockKey: string;
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
+  readonly #maxIdleIntervalMs: number;
   readonly #standbyIntervalMs: number;
   readonly #retentionMs: number;
   readonly #cleanupIntervalMs: number;
@@ -135,6 +143,13 @@ export class OutboxRelay extends BaseService {
     this.#lockKey = relayLockKey(options.schema);
     this.#batchSize = Math.floor(positive(owner, 'batchSize', options.batchSize ?? 100));
     this.#pollIntervalMs = positive(owner, 'pollIntervalMs', options.pollIntervalMs ?? 500);
+    this.#maxIdleIntervalMs = positive(
+      owner,
+      'maxIdleIntervalMs',
+      options.maxIdleIntervalMs ?? Math.max(5_000, this.#pollIntervalMs),
+    );
+    if (this.#maxIdleIntervalMs < this.#pollIntervalMs)
+      throw new RangeError(`${owner}: maxIdleIntervalMs must be at least pollIntervalMs`);
     this.#standbyIntervalMs = positive(owner, 'standbyIntervalMs', options.standbyIntervalMs ?? 1000);
     this.#retentionMs = positive(owner, 'retentionMs', options.retentionMs ?? 86_400_000);
     this.#cleanupIntervalMs = positive(owner, 'cleanupIntervalMs', options.cleanupIntervalMs ?? 60_000);
@@ -248,6 +263,7 @@ export class OutboxRelay extends BaseService {
     let busFailures = 0;
     let outageStart = 0;
     let lastCleanup = 0;
+    let emptyPolls = 0;
     while (!this.#stopped) {
       this.#throwIfSessionLost();
       if (Date.now() - lastCleanup >= this.#cleanupIntervalMs) {
@@ -266,9 +282,13 @@ export class OutboxRelay extends BaseService {
       metrics.outboxOldestAge.set({ schema: this.schema }, oldestAgeSeconds(rows[0], Date.now()));
       if (rows.length === 0) {
         if (held && held.published > 0) continue;
-        await this.#idle(Math.min(this.#pollIntervalMs, held?.nextInMs ?? Number.POSITIVE_INFINITY), true);
+        emptyPolls += 1;
+        const restMs = idleBackoff(emptyPolls, this.#pollIntervalMs, this.#maxIdleIntervalMs);
+        await this.#idle(held?.nextInMs === undefined ? restMs : Math.min(this.#pollIntervalMs, held.nextInMs), true);
+        if (this.#notified) emptyPolls = 0;
         continue;
       }
+      emptyPolls = 0;
       try {
         await this.#publish(rows);
       } catch (error) {

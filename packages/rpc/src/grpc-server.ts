@@ -106,9 +106,25 @@ export class GrpcServer extends BaseService {
       logger.warn({ component: 'grpc', target: name, unimplemented }, 'services without implementation: NOT_SERVING');
     this.#stopping = false;
     await this.probe();
-    this.#probeTimer = setInterval(() => void this.probe(), this.#options.readinessIntervalMs ?? 1000);
-    this.#probeTimer.unref();
+    this.#scheduleProbe();
     logger.info({ component: 'grpc', target: name, port: this.#port }, 'gRPC server listening');
+  }
+
+  /**
+   * Probes at whole multiples of the interval on the wall clock, not at intervals from each
+   * server's start: the servers of one process then probe at the same moments, and `Readiness`
+   * runs their shared checks (the database) once for all of them.
+   */
+  #scheduleProbe(): void {
+    const intervalMs = this.#options.readinessIntervalMs ?? 1000;
+    this.#probeTimer = setTimeout(
+      () => {
+        void this.probe();
+        if (!this.#stopping) this.#scheduleProbe();
+      },
+      intervalMs - (Date.now() % intervalMs),
+    );
+    this.#probeTimer.unref();
   }
 
   /**
@@ -132,7 +148,7 @@ export class GrpcServer extends BaseService {
 
   protected async doStop(): Promise<void> {
     this.#stopping = true;
-    clearInterval(this.#probeTimer);
+    clearTimeout(this.#probeTimer);
     this.health.setAll(ServingStatus.NOT_SERVING);
     const server = this.#server;
     if (!server) return;

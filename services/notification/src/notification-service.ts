@@ -211,11 +211,20 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     notificationMetrics: metrics,
     options: deps.delivery,
   });
+  const deliveriesQueued = () => delivery.wake();
   const actions = new ReminderActions({ db, health, tokens, clock, ids });
   const smsReplies =
     deps.channels?.sms &&
     new SmsReplies({ authTokens: deps.channels.sms.providers.map((p) => p.authToken), db, devices, actions, clock });
-  const dispatcher = new ReminderDispatcher({ db, preferences, clock, ids, metrics, enabledChannels });
+  const dispatcher = new ReminderDispatcher({
+    db,
+    preferences,
+    clock,
+    ids,
+    metrics,
+    enabledChannels,
+    deliveriesQueued,
+  });
   const prepared = new PreparedReminders({ db, preferences, clock, ids, metrics, enabledChannels });
   const scheduler = new ReminderScheduler({
     db,
@@ -257,6 +266,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
     logger: deps.logger,
     email,
     sms,
+    deliveriesQueued,
   });
   const handleAlert = idempotentHandler(db, `${schema}-alerts`, (event, trx, topic) =>
     alerts.handle(event, trx, topic),
@@ -382,7 +392,7 @@ export async function createNotificationService(deps: NotificationServiceDeps): 
               holdUntil,
             },
           ],
-          { schema, clock, ids },
+          { schema, clock, ids, deliveriesQueued },
         ),
       { consistencyKey: request.userId },
     );

@@ -40,9 +40,37 @@ describe('Readiness of one part of the process', () => {
     expect(await readiness.ready(['datbase'])).toBe(false);
   });
 
-  it('counts a check that does not answer within the bound as not ready', async () => {
-    const readiness = readinessWith({ database: () => new Promise<boolean>(() => undefined) });
+  it('runs a check once for everyone who asks while it runs, and again for whoever asks after', async () => {
+    let runs = 0;
+    let answer!: (ok: boolean) => void;
+    const readiness = readinessWith({
+      database: () => {
+        runs += 1;
+        return new Promise<boolean>((resolve) => (answer = resolve));
+      },
+    });
+    readiness.markStarted();
+    const asked = [readiness.ready(['database']), readiness.ready(['database']), readiness.report()];
+    answer(true);
+    const [first, second, report] = await Promise.all(asked);
+    expect([first, second, report]).toEqual([true, true, { ready: true, checks: { database: true } }]);
+    expect(runs).toBe(1);
+    const later = readiness.ready(['database']);
+    answer(false);
+    expect(await later).toBe(false);
+    expect(runs).toBe(2);
+  });
+
+  it('counts a check that does not answer within the bound as not ready, and asks afresh after', async () => {
+    let runs = 0;
+    const readiness = readinessWith({
+      database: () => {
+        runs += 1;
+        return runs === 1 ? new Promise<boolean>(() => undefined) : Promise.resolve(true);
+      },
+    });
     readiness.markStarted();
     expect(await readiness.ready(['database'], 20)).toBe(false);
+    expect(await readiness.ready(['database'], 20)).toBe(true);
   });
 });

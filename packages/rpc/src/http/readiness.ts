@@ -12,10 +12,13 @@ export interface ReadinessReport {
 
 /**
  * What `/readyz` answers. A process is ready when it has started, is not shutting down, and
- * every registered check passes.
+ * every registered check passes. Callers that ask while a check runs share its answer (the
+ * gRPC servers of an all-in-one process probe at the same moments and ask for the same
+ * database), so a check runs once per moment however many ask; nobody gets an older answer.
  */
 export class Readiness {
   readonly #checks: ReadinessCheck[] = [];
+  readonly #running = new Map<ReadinessCheck, Promise<boolean>>();
   #accepting = false;
 
   add(check: ReadinessCheck): void {
@@ -33,7 +36,7 @@ export class Readiness {
   }
 
   async report(timeoutMs = 2000): Promise<ReadinessReport> {
-    const results = await Promise.all(this.#checks.map(async (c) => [c.name, await run(c, timeoutMs)] as const));
+    const results = await Promise.all(this.#checks.map(async (c) => [c.name, await this.#run(c, timeoutMs)] as const));
     const checks = Object.fromEntries(results);
     return { ready: this.#accepting && results.every(([, ok]) => ok), checks };
   }
@@ -48,19 +51,32 @@ export class Readiness {
     const results = await Promise.all(
       names.map((name) => {
         const check = this.#checks.find((c) => c.name === name);
-        return check ? run(check, timeoutMs) : Promise.resolve(false);
+        return check ? this.#run(check, timeoutMs) : Promise.resolve(false);
       }),
     );
     return this.#accepting && results.every(Boolean);
   }
-}
 
-async function run(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  const ok = await Promise.race([check.check().catch(() => false), timedOut]);
-  clearTimeout(timer);
-  return ok;
+  /** The check's answer, shared with whoever asked while it runs; false past `timeoutMs`. */
+  async #run(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
+    let answer = this.#running.get(check);
+    if (!answer) {
+      answer = check
+        .check()
+        .catch(() => false)
+        .finally(() => this.#running.delete(check));
+      this.#running.set(check, answer);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        // A check that hangs is not shared past a timeout: whoever asks next starts a fresh one.
+        if (this.#running.get(check) === answer) this.#running.delete(check);
+        resolve(false);
+      }, timeoutMs);
+    });
+    const ok = await Promise.race([answer, timedOut]);
+    clearTimeout(timer);
+    return ok;
+  }
 }

@@ -71,6 +71,8 @@ export interface AlertConsumerDeps {
   logger: Logger;
   email?: EmailSender;
   sms?: SmsSender;
+  /** The delivery worker's wake (`WriterContext`). */
+  deliveriesQueued?: () => void;
 }
 
 /**
@@ -247,6 +249,7 @@ export class AlertConsumer {
   }
 
   #context() {
-    return { schema: this.deps.schema, clock: this.deps.clock, ids: this.deps.ids };
+    const { schema, clock, ids, deliveriesQueued } = this.deps;
+    return { schema, clock, ids, deliveriesQueued };
   }
 }

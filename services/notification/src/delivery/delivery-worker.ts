@@ -24,8 +24,18 @@ import { PollingLoop } from '../polling-loop.js';
 import { retryDelayMs } from './delivery-backoff.js';
 
 export interface DeliveryWorkerOptions {
-  /** @default 500 */
+  /**
+   * How soon due deliveries are looked for again after a round that found none; idle rounds in a
+   * row wait longer, up to `maxIdleIntervalMs`, but never past the next queued delivery's time
+   * (a retry, the end of quiet hours). @default 500
+   */
   pollIntervalMs?: number;
+  /**
+   * The longest wait between rounds at rest: how late a delivery queued by another process may be
+   * seen here. A delivery queued in this process (`wake`) is looked for within `pollIntervalMs`.
+   * At least `pollIntervalMs`. @default 5000
+   */
+  maxIdleIntervalMs?: number;
   /** Deliveries claimed per round. @default 100 */
   batchSize?: number;
   /** Sends in flight at once. @default 16 */
@@ -88,8 +98,12 @@ export class DeliveryWorker extends BaseService {
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
     super('notification-delivery');
+    // Unset options get their defaults: an option passed on as undefined must not replace one.
+    const given = Object.fromEntries(Object.entries(deps.options ?? {}).filter(([, value]) => value !== undefined));
+    const pollIntervalMs = deps.options?.pollIntervalMs ?? 500;
     this.#options = {
-      pollIntervalMs: 500,
+      pollIntervalMs,
+      maxIdleIntervalMs: Math.max(5_000, pollIntervalMs),
       batchSize: 100,
       concurrency: 16,
       maxAttempts: 10,
@@ -98,16 +112,23 @@ export class DeliveryWorker extends BaseService {
       retryMaxMs: 60_000,
       breakerThreshold: 5,
       breakerHalfOpenAfterMs: 30_000,
-      ...deps.options,
+      ...given,
     };
-    this.#loop = new PollingLoop(async () => {
-      try {
-        await this.deliverDue();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'delivery round failed');
-      }
-      return false;
-    }, this.#options.pollIntervalMs);
+    if (!(this.#options.maxIdleIntervalMs >= this.#options.pollIntervalMs))
+      throw new RangeError('delivery worker: maxIdleIntervalMs must be at least pollIntervalMs');
+    this.#loop = new PollingLoop(
+      async () => {
+        try {
+          await this.deliverDue();
+          return { nextDueInMs: await this.#nextDueInMs() };
+        } catch (error) {
+          this.deps.logger.warn({ err: error }, 'delivery round failed');
+          return false;
+        }
+      },
+      this.#options.pollIntervalMs,
+      this.#options.maxIdleIntervalMs,
+    );
     for (const sender of deps.senders) {
       this.#senders.set(sender.channel, {
         sender,
@@ -128,6 +149,11 @@ export class DeliveryWorker extends BaseService {
     return [...this.#senders.keys()];
   }
 
+  /** A delivery was just queued in this process: look within the poll interval, not after a long rest. */
+  wake(): void {
+    this.#loop.wake();
+  }
+
   protected async doStart(): Promise<void> {
     this.#loop.start();
   }
@@ -144,6 +170,19 @@ export class DeliveryWorker extends BaseService {
       total += handled;
       if (handled < this.#options.batchSize || this.#loop.stopping) return total;
     }
+  }
+
+  /** How long until the next queued delivery on this worker's channels is due; undefined when none is queued. */
+  async #nextDueInMs(): Promise<number | undefined> {
+    const channels = this.channels;
+    if (channels.length === 0) return undefined;
+    const next = await this.deps.db.primary
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('status', '=', 'queued')
+      .where('channel', 'in', channels)
+      .executeTakeFirst();
+    return next?.at ? new Date(next.at).getTime() - this.deps.clock.now().getTime() : undefined;
   }
 
   async #round(): Promise<number> {

@@ -44,6 +44,12 @@ export interface WriterContext {
   schema: string;
   clock: Clock;
   ids: Ids;
+  /**
+   * Told when the write queued a delivery for a channel beyond the app: the delivery worker's
+   * `wake`, so a worker resting between idle rounds looks again within its poll interval (the
+   * caller's transaction may not have committed yet when it is told).
+   */
+  deliveriesQueued?: () => void;
 }
 
 /** A notification's row as written: `createdAt` is when it shows in the inbox (its due time, if written ahead). */
@@ -130,6 +136,7 @@ export async function writeNotifications(
     events,
     context,
   );
+  if (deliveries.some((delivery) => delivery.status === 'queued')) context.deliveriesQueued?.();
 
   const written: WrittenNotification[] = fresh.map((row) => ({
     id: row.id,

@@ -28,13 +28,15 @@ class DedicatedKafka {
   async start(): Promise<void> {
     if (!this.#dir) {
       this.#dir = await mkdtemp(join(tmpdir(), 'tend-kafka-'));
-      const [port, controllerPort] = [await freePort(), await freePort()];
+      const [port, controllerPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
       this.brokers = `127.0.0.1:${port}`;
       this.#env = {
         ...process.env,
         TEND_INFRA_DIR: this.#dir,
         TEND_INFRA_KAFKA_PORT: String(port),
         TEND_INFRA_KAFKA_CONTROLLER_PORT: String(controllerPort),
+        // Its own TLS listener too: one set in the environment is the shared broker's.
+        TEND_INFRA_KAFKA_TLS_PORT: String(tlsPort),
         TEND_INFRA_KAFKA_LIBS: kafkaLibs,
       };
     }

@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   metrics: NotificationMetrics;
   /** Channels with a working sender; the others are left out of a notification's deliveries. */
   enabledChannels: ReadonlySet<ChannelName>;
+  /** The delivery worker's wake (`WriterContext`). */
+  deliveriesQueued?: () => void;
 }
 
 /** What one dispatch round did. */
@@ -105,7 +107,12 @@ export class ReminderDispatcher {
         }
       }
 
-      const written = await writeNotifications(trx, drafts, { schema: db.schema, clock, ids });
+      const written = await writeNotifications(trx, drafts, {
+        schema: db.schema,
+        clock,
+        ids,
+        deliveriesQueued: this.options.deliveriesQueued,
+      });
       const notificationOf = new Map(written.map((n) => [n.idempotencyKey, n.id]));
       if (fired.length > 0) {
         // One statement for the batch: each reminder fired, pointing at its notification.

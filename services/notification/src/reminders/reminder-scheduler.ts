@@ -10,14 +10,24 @@ import { sql, type Kysely } from 'kysely';
 import type { NotificationTables } from '../db/tables.js';
 import type { PreparedReminders } from './prepared-reminders.js';
 import type { DispatchRound, ReminderDispatcher } from './reminder-dispatcher.js';
-import { PollingLoop } from '../polling-loop.js';
+import { PollingLoop, type RoundResult } from '../polling-loop.js';
 import { ReminderListings } from './reminder-listings.js';
 import { reconcileWindow } from './reminder-store.js';
 
 /** How the scheduler runs; every option has a default fit for production. */
 export interface SchedulerOptions {
-  /** How often the due reminders are looked for. @default 500 */
+  /**
+   * How soon the due reminders are looked for again after a round that found nothing. Idle rounds
+   * in a row wait longer, up to `maxIdleIntervalMs`, but never past the next reminder's time
+   * (its rendering ahead, its firing, its fired mark). @default 500
+   */
   pollIntervalMs?: number;
+  /**
+   * The longest wait between rounds at rest: how late a reminder another process wrote (a snooze
+   * there, a reconcile there) may be seen here. Work written in this process (a reconcile, a
+   * changed person) ends the wait at once. At least `pollIntervalMs`. @default 5000
+   */
+  maxIdleIntervalMs?: number;
   /** Reminders fired per transaction. @default 500 */
   batchSize?: number;
   /**
@@ -76,6 +86,7 @@ export interface SchedulerOptions {
 /** Options with defaults filled. */
 export interface CompiledSchedulerOptions {
   pollIntervalMs: number;
+  maxIdleIntervalMs: number;
   batchSize: number;
   reconcileIntervalMs: number;
   peoplePerReconcile: number;
@@ -98,6 +109,7 @@ const windowMs = 24 * 60 * 60 * 1000;
 export function compileSchedulerOptions(options: SchedulerOptions = {}): CompiledSchedulerOptions {
   const compiled = {
     pollIntervalMs: options.pollIntervalMs ?? 500,
+    maxIdleIntervalMs: options.maxIdleIntervalMs ?? Math.max(5_000, options.pollIntervalMs ?? 500),
     batchSize: options.batchSize ?? 500,
     reconcileIntervalMs: options.reconcileIntervalMs ?? 600_000,
     peoplePerReconcile: options.peoplePerReconcile ?? 200,
@@ -117,6 +129,8 @@ export function compileSchedulerOptions(options: SchedulerOptions = {}): Compile
   }
   if (compiled.fireHeldAfterMs >= 60 * 60 * 1000)
     throw new RangeError('scheduler option fireHeldAfterMs must be under 1 h');
+  if (compiled.maxIdleIntervalMs < compiled.pollIntervalMs)
+    throw new RangeError('scheduler option maxIdleIntervalMs must be at least pollIntervalMs');
   if (compiled.lookbackMs >= windowMs) throw new RangeError('scheduler option lookbackMs must be under 24 h');
   if (compiled.peoplePerReconcile > 1000)
     throw new RangeError('scheduler option peoplePerReconcile must be at most 1000');
@@ -168,10 +182,15 @@ export class ReminderScheduler extends BaseService {
   #reconciling: Promise<void> | undefined;
   /** The targeted reconciles in progress, likewise. */
   #reconcilingChanged: Promise<void> | undefined;
+  /**
+   * Set when a change is noted or a reconcile asked for while one of the background reconciles
+   * runs: a round then could not start another, so its end wakes the loop for one.
+   */
+  #askedMeanwhile = false;
 
   constructor(private readonly deps: SchedulerDeps) {
     super('notification-scheduler');
-    this.#loop = new PollingLoop(() => this.#round(), deps.options.pollIntervalMs);
+    this.#loop = new PollingLoop(() => this.#round(), deps.options.pollIntervalMs, deps.options.maxIdleIntervalMs);
     this.#listings = new ReminderListings(deps.db.primary, deps.db.schema);
   }
 
@@ -187,6 +206,7 @@ export class ReminderScheduler extends BaseService {
   /** Asks for a full reconcile soon (a change that names no person). */
   requestReconcile(): void {
     this.#reconcileWanted = true;
+    this.#wakeForWork();
   }
 
   /**
@@ -194,8 +214,20 @@ export class ReminderScheduler extends BaseService {
    * poll. Stored in PostgreSQL before the event counts as handled, so neither this process's end
    * nor a rebalance of the topic's partitions loses it.
    */
-  noteChanged(userId: string): Promise<void> {
-    return this.#listings.noteChanged(userId);
+  async noteChanged(userId: string): Promise<void> {
+    await this.#listings.noteChanged(userId);
+    this.#wakeForWork();
+  }
+
+  #wakeForWork(): void {
+    if (this.#reconciling || this.#reconcilingChanged) this.#askedMeanwhile = true;
+    this.#loop.wake();
+  }
+
+  /** A background reconcile ended: wake the loop if it wrote something or more was asked meanwhile. */
+  #reconcileEnded(wrote: boolean): void {
+    if (wrote || this.#askedMeanwhile) this.#loop.wake();
+    if (!this.#reconciling && !this.#reconcilingChanged) this.#askedMeanwhile = false;
   }
 
   /**
@@ -276,15 +308,21 @@ export class ReminderScheduler extends BaseService {
   async dispatchDue(): Promise<DispatchRound> {
     const total: DispatchRound = { claimed: 0, fired: 0, missed: 0 };
     const { fireBatchSize, fireConcurrency } = this.deps.options;
-    const fireAll = async () => {
-      for (;;) {
-        const batch = await this.deps.prepared.fire(fireBatchSize, this.deps.options.fireHeldAfterMs);
-        total.claimed += batch.claimed;
-        total.fired += batch.claimed;
-        if (batch.claimed < fireBatchSize || this.#loop.stopping) return;
-      }
+    /** Fires one batch; true when it was full and more may wait. */
+    const fireBatch = async () => {
+      const batch = await this.deps.prepared.fire(fireBatchSize, this.deps.options.fireHeldAfterMs);
+      total.claimed += batch.claimed;
+      total.fired += batch.claimed;
+      return batch.claimed === fireBatchSize && !this.#loop.stopping;
     };
-    await Promise.all(Array.from({ length: fireConcurrency }, fireAll));
+    // One statement first: most rounds find nothing, and need not send `fireConcurrency` to learn it.
+    if (await fireBatch()) {
+      await Promise.all(
+        Array.from({ length: fireConcurrency }, async () => {
+          while (await fireBatch());
+        }),
+      );
+    }
     for (;;) {
       const round = await this.deps.dispatcher.dispatchDue(this.deps.options.batchSize);
       total.claimed += round.claimed;
@@ -330,8 +368,11 @@ export class ReminderScheduler extends BaseService {
     return reminders;
   }
 
-  /** One turn of the loop: a reconcile when one is due, then firing and rendering ahead; true when more waits. */
-  async #round(): Promise<boolean> {
+  /**
+   * One turn of the loop: a reconcile when one is due, then firing and rendering ahead; true when
+   * more waits, else when the next reminder or full reconcile falls due.
+   */
+  async #round(): Promise<RoundResult> {
     const { logger, options } = this.deps;
     const nowMs = Date.now();
     // Changes come in bursts (a day of doses logged at once): one reconcile a second at most.
@@ -343,9 +384,11 @@ export class ReminderScheduler extends BaseService {
       this.#lastReconcileAt = nowMs;
       this.#reconciling = (async () => {
         let nextInMs = options.reconcileIntervalMs;
+        let wrote = false;
         try {
           const result = await this.reconcile();
-          if (result && (result.upserted > 0 || result.cancelled > 0)) logger.debug(result, 'reminders reconciled');
+          wrote = result !== undefined && (result.upserted > 0 || result.cancelled > 0);
+          if (wrote) logger.debug(result, 'reminders reconciled');
         } catch (error) {
           // The health service may be down: what is stored still fires; try again soon.
           nextInMs = Math.min(options.reconcileIntervalMs, 5_000);
@@ -353,33 +396,74 @@ export class ReminderScheduler extends BaseService {
         } finally {
           this.#nextReconcileAt = Date.now() + nextInMs;
           this.#reconciling = undefined;
+          // What it wrote may fall due before the loop's rest would end.
+          this.#reconcileEnded(wrote);
         }
       })();
     }
     // The changed people, taken batch after batch, also in the background.
     if (!this.#reconcilingChanged) {
       this.#reconcilingChanged = (async () => {
+        let wrote = false;
         try {
           for (;;) {
             const result = await this.reconcileChanged();
-            if (result && (result.upserted > 0 || result.cancelled > 0))
+            if (result && (result.upserted > 0 || result.cancelled > 0)) {
               logger.debug(result, 'changed reminders reconciled');
+              wrote = true;
+            }
             if (!result || result.people < options.peoplePerReconcile || this.#loop.stopping) return;
           }
         } catch (error) {
           logger.warn({ err: error }, 'reconcile of changed reminders failed');
         } finally {
           this.#reconcilingChanged = undefined;
+          this.#reconcileEnded(wrote);
         }
       })();
     }
     try {
       await this.dispatchDue();
       // Rendering ahead gives way to firing at least every poll interval.
-      return (await this.prepareAhead(options.pollIntervalMs)) >= options.prepareBatchSize;
+      if ((await this.prepareAhead(options.pollIntervalMs)) >= options.prepareBatchSize) return true;
+      const nextDueInMs = [await this.nextReminderInMs(), this.#nextReconcileInMs()].filter((ms) => ms !== undefined);
+      return { nextDueInMs: nextDueInMs.length === 0 ? undefined : Math.min(...nextDueInMs) };
     } catch (error) {
       logger.warn({ err: error }, 'reminder dispatch failed');
       return false;
     }
+  }
+
+  /** How long until a full reconcile is due, or one asked for may start (they are a second apart). */
+  #nextReconcileInMs(): number | undefined {
+    if (this.#reconciling) return undefined;
+    const now = Date.now();
+    const asked = this.#reconcileWanted ? this.#lastReconcileAt + minReconcileGapMs : Number.POSITIVE_INFINITY;
+    return Math.min(asked, this.#nextReconcileAt) - now;
+  }
+
+  /**
+   * How long until a stored reminder next needs this loop, by the clock: rendering ahead
+   * `prepareAheadMs` before its time (or firing it then, when it was not rendered), and the fired
+   * mark `fireHeldAfterMs` after the time of one rendered ahead. Undefined when none is pending.
+   * Two index reads (`reminders_unprepared`, `reminders_due`).
+   */
+  async nextReminderInMs(): Promise<number | undefined> {
+    const { db, clock, options } = this.deps;
+    const reminders = sql.table(`${db.schema}.reminders`);
+    const { rows } = await sql<{ unprepared: Date | null; prepared: Date | null }>`
+      SELECT (SELECT min(fire_at) FROM ${reminders} WHERE state = 'pending' AND prepared IS NULL) AS unprepared,
+             (SELECT min(fire_at) FROM ${reminders} WHERE state = 'pending' AND prepared IS NOT NULL) AS prepared
+    `.execute(db.primary);
+    const now = clock.now().getTime();
+    const times: number[] = [];
+    const unprepared = rows[0]?.unprepared;
+    if (unprepared) {
+      const renderAt = new Date(unprepared).getTime() - options.prepareAheadMs;
+      times.push(renderAt > now ? renderAt : new Date(unprepared).getTime());
+    }
+    const prepared = rows[0]?.prepared;
+    if (prepared) times.push(new Date(prepared).getTime() + options.fireHeldAfterMs);
+    return times.length === 0 ? undefined : Math.min(...times) - now;
   }
 }

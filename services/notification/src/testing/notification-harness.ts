@@ -108,9 +108,11 @@ export async function startNotificationHarness(
       runScheduler: instanceOptions.runScheduler ?? options.runScheduler ?? false,
       // Suites set the clock to a reminder's time and look at it fired then; the held-events
       // suite keeps the production wait before the fired mark.
-      scheduler: { fireHeldAfterMs: 0, ...options.scheduler },
+      // A loop resting until the next due time by the clock would not see a suite move the clock
+      // by hand until its rest ended: here the rests stay at the poll interval.
+      scheduler: { fireHeldAfterMs: 0, maxIdleIntervalMs: 500, ...options.scheduler },
       channels: options.channels,
-      delivery: options.delivery,
+      delivery: { maxIdleIntervalMs: 500, ...options.delivery },
       dataDir: options.dataDir,
     });
     const parts = new CompositeService('notification-parts', module.parts ?? []);
