@@ -31,10 +31,13 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 }
 
 /**
- * Chromium whose fake microphone plays `ssml` spoken by eSpeak NG once, then silence; `close`
- * ends the browser and removes the recording.
+ * Chromium whose fake microphone plays `ssml` spoken by eSpeak NG once, then silence (or, with
+ * `loop`, over and over); `close` ends the browser and removes the recording.
  */
-export async function launchWithMicrophone(ssml: string): Promise<{ browser: Browser; close: () => Promise<void> }> {
+export async function launchWithMicrophone(
+  ssml: string,
+  options: { loop?: boolean } = {},
+): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tend-web-voice-'));
   const wav = join(dir, 'speech.wav');
   const spoken = spawnSync('espeak-ng', ['-v', 'en-us', '-m', '-w', wav, ssml]);
@@ -42,7 +45,7 @@ export async function launchWithMicrophone(ssml: string): Promise<{ browser: Bro
   const browser = await launchBrowser([
     '--use-fake-ui-for-media-stream',
     '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-audio-capture=${wav}%noloop`,
+    `--use-file-for-fake-audio-capture=${wav}${options.loop ? '' : '%noloop'}`,
     '--autoplay-policy=no-user-gesture-required',
   ]);
   return {
