@@ -6,4 +6,10 @@
 // reporter prints it (describe titles and test title joined by spaces), why: one sentence }.
 
 /** @type {ReadonlyArray<{ file: string; test: string; why: string }>} */
-export const allowedSkips = [];
+export const allowedSkips = [
+  {
+    file: 'e2e/web-app.test.ts',
+    test: 'the web app in a browser stops speaking when the person talks over the answer, and listens to them as a new turn',
+    why: 'inside the full suite under CI the answer is not interrupted within 90 s (3 runs of 4); it passes alone and beside CPU hogs, and runs in every npm test outside CI until the cause is traced',
+  },
+];
